@@ -1,0 +1,40 @@
+/* What every command gets: the store, the streams, and the emulated release.
+ * Commands return the process exit code and print their own messages. */
+#ifndef MESHSIM_CMD_H
+#define MESHSIM_CMD_H
+
+#include <stdio.h>
+#include "store/store.h"
+#include "model/release.h"
+
+typedef struct cmd_ctx {
+    FILE *in, *out, *err;
+    const char *home;              /* store directory */
+    store *st;                     /* opened on first use by cmd_store() */
+    const istio_release *rel;      /* emulated Istio release of this cluster */
+    int in_is_tty;                 /* standard input is a terminal */
+} cmd_ctx;
+
+typedef int (*cmd_fn)(cmd_ctx *ctx, int argc, char **argv);
+
+/* Open the store (creating and seeding a new cluster when absent) and begin
+ * the command's transaction.  Prints an error and returns NULL on failure. */
+store *cmd_store(cmd_ctx *ctx);
+/* Commit the command's transaction when rc == 0, else roll it back; close. */
+int cmd_finish(cmd_ctx *ctx, int rc);
+
+/* A builtin: name, function, one-line summary (git's table of builtins). */
+typedef struct cmd_entry {
+    const char *name;
+    cmd_fn fn;
+    const char *summary;
+} cmd_entry;
+
+const cmd_entry *cmd_find(const cmd_entry *table, const char *name);
+
+/* The personalities. */
+int kubectl_main(cmd_ctx *ctx, int argc, char **argv);
+int istioctl_main(cmd_ctx *ctx, int argc, char **argv);
+int meshsim_main(cmd_ctx *ctx, int argc, char **argv);
+
+#endif

@@ -1,0 +1,45 @@
+/* The manifest loader: YAML or JSON streams into jansson objects.
+ *
+ * Sources are files, directories (their .yaml/.yml/.json files, optionally
+ * recursive), "-" for standard input, and /dev/fd/N.  Multi-document streams,
+ * `kind: List`, anchors and aliases are handled; empty documents are skipped.
+ * Each document remembers where it came from, so errors can name the source
+ * ("STDIN" for standard input) and line. */
+#ifndef MESHSIM_LOADER_H
+#define MESHSIM_LOADER_H
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stddef.h>
+
+typedef struct loaded_doc {
+    json_t *obj;         /* owned */
+    char *source;        /* "STDIN" or the path, owned */
+    int line;            /* 1-based line of the document's first node */
+} loaded_doc;
+
+typedef struct loaded_docs {
+    loaded_doc *docs;
+    size_t n, cap;
+} loaded_docs;
+
+/* Limits that keep hostile input bounded. */
+#define LOADER_MAX_BYTES     (64u * 1024u * 1024u)
+#define LOADER_MAX_DEPTH     128
+#define LOADER_MAX_NODES     (4u * 1024u * 1024u)   /* after alias expansion */
+
+/* Load one source (path, directory or "-").  Appends to docs.  On error
+ * writes kubectl's message into err (without the "error: " prefix) and
+ * returns -1; documents loaded before the error stay in docs. */
+int loader_load_path(loaded_docs *docs, const char *path, int recursive, FILE *in,
+                     char *err, size_t errlen);
+/* Load from memory, naming the source for messages. */
+int loader_load_buffer(loaded_docs *docs, const char *buf, size_t len, const char *source,
+                       char *err, size_t errlen);
+void loaded_docs_free(loaded_docs *docs);
+
+/* Read a whole stream / file into a malloc'd NUL-terminated buffer. */
+char *read_stream(FILE *f, size_t *len, size_t max);
+char *read_file(const char *path, size_t *len, size_t max);
+
+#endif

@@ -1,0 +1,74 @@
+/* The state store: one SQLite database per cluster, in $MESHSIM_HOME.
+ *
+ * Everything a command changes happens inside one transaction (store_begin ..
+ * store_commit), so a command that fails or is killed leaves the store as it
+ * was.  Objects are stored as JSON text keyed by (resource, namespace, name);
+ * the store knows nothing about what the objects mean.
+ *
+ * Threading: a store handle belongs to the thread that opened it.  Engine
+ * threads collect what they want written and hand it back to the main thread. */
+#ifndef MESHSIM_STORE_H
+#define MESHSIM_STORE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct store store;
+
+/* The directory of the default store: $MESHSIM_HOME, else
+ * ${XDG_STATE_HOME:-$HOME/.local/state}/meshsim.  Returns a static buffer. */
+const char *store_default_dir(void);
+
+/* Open (creating with 0700/0600 permissions when absent) the store in dir.
+ * *created tells whether it was new, so the caller can seed a fresh cluster.
+ * On failure returns NULL and writes a message into err. */
+store *store_open(const char *dir, bool *created, char *err, size_t errlen);
+void store_close(store *st);
+const char *store_dir(const store *st);
+
+/* One write transaction per command (BEGIN IMMEDIATE, with a busy timeout so
+ * parallel processes wait for each other instead of failing). */
+int store_begin(store *st);
+int store_commit(store *st);
+void store_rollback(store *st);
+
+/* Objects.  resource is the group-qualified plural ("pods",
+ * "serviceentries.networking.istio.io"); ns is "" for cluster-scoped kinds.
+ * store_get returns a new reference or NULL; store_list returns a new array
+ * (ns NULL = every namespace) ordered by namespace, then name. */
+json_t *store_get(store *st, const char *resource, const char *ns, const char *name);
+int store_put(store *st, const char *resource, const char *ns, const char *name, json_t *obj);
+int store_delete(store *st, const char *resource, const char *ns, const char *name);
+json_t *store_list(store *st, const char *resource, const char *ns);
+/* Every object of every resource (used to build the mesh snapshot). */
+json_t *store_list_all(store *st);
+
+/* Counters and small settings (resourceVersion, IP allocators, ...). */
+long long store_counter_next(store *st, const char *name);
+char *store_meta_get(store *st, const char *key);          /* malloc'd or NULL */
+int store_meta_set(store *st, const char *key, const char *value);
+
+/* Opaque blobs (PKI material, ...). */
+int store_blob_put(store *st, const char *key, const void *data, size_t len);
+void *store_blob_get(store *st, const char *key, size_t *len); /* malloc'd or NULL */
+
+/* Container logs: one line per call, in order. */
+int store_log_append(store *st, const char *ns, const char *pod, const char *container,
+                     long long ts_ms, const char *line);
+typedef int (*store_log_fn)(void *ctx, const char *ns, const char *pod, const char *container,
+                            long long ts_ms, const char *line);
+int store_log_each(store *st, const char *ns, const char *pod, const char *container,
+                   store_log_fn fn, void *ctx);
+int store_log_delete_pod(store *st, const char *ns, const char *pod);
+
+/* Proxy stats: named integer values per pod (counters add, gauges set). */
+int store_stat_add(store *st, const char *ns, const char *pod, const char *name, long long delta);
+int store_stat_set(store *st, const char *ns, const char *pod, const char *name, long long value);
+typedef int (*store_stat_fn)(void *ctx, const char *name, long long value);
+int store_stat_each(store *st, const char *ns, const char *pod, store_stat_fn fn, void *ctx);
+
+/* Last SQLite error text, for messages. */
+const char *store_errmsg(store *st);
+
+#endif
