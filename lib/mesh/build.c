@@ -37,12 +37,9 @@ unsigned long long mesh_hash(const char *s)
 json_t *ns_labels(const mesh *m, const char *ns)
 {
     json_t *l = mindex_first(m->ns_labels, ns ? ns : "");
-    if (l) return l;
+    if (l) return json_incref(l);
     /* a namespace without an object still carries its name label */
-    l = json_pack("{ss}", "kubernetes.io/metadata.name", ns ? ns : "");
-    json_array_append_new(m->owned, l);
-    mindex_add(m->ns_labels, ns ? ns : "", l);
-    return l;
+    return json_pack("{ss}", "kubernetes.io/metadata.name", ns ? ns : "");
 }
 
 /* ---- ports ---- */
@@ -227,8 +224,12 @@ static void add_k8s_service(mesh *m, json_t *o)
         s->pods = arena_alloc(m->ar, sizeof *s->pods * (n ? n : 1));
         for (size_t k = 0; k < n; k++) {
             const mesh_workload *w = pods[k];
-            if (pod_running(w) && sel_match_map(jget(jget(w->pod, "metadata"), "labels"), sel))
+            if (pod_running(w) && sel_match_map(jget(jget(w->pod, "metadata"), "labels"), sel)) {
                 s->pods[s->npods++] = w;
+                char key[512];
+                snprintf(key, sizeof key, "%s/%s", w->ns, w->name);
+                mindex_add(m->svc_by_pod, key, s);
+            }
         }
     } else {
         char key[512];
@@ -470,6 +471,7 @@ mesh *mesh_build(json_t *objects, const istio_release *rel)
     size_t n = json_array_size(objects);
     m->wl_by_ip = mindex_new(n); m->wl_by_key = mindex_new(n); m->pods_ns = mindex_new(64);
     m->svc_by_host = mindex_new(n); m->svc_by_vip = mindex_new(n); m->svc_by_port = mindex_new(64);
+    m->svc_by_pod = mindex_new(n);
     m->vs_mesh = mindex_new(n); m->vs_gw = mindex_new(64); m->dr_host = mindex_new(n);
     m->world_host = mindex_new(n); m->world_ip = mindex_new(n); m->ns_labels = mindex_new(64);
     m->netpol_ns = mindex_new(64); m->endpoints_key = mindex_new(64); m->sidecar_ns = mindex_new(64);
@@ -528,7 +530,7 @@ void mesh_free(mesh *m)
 {
     if (!m) return;
     mindex *all[] = {m->wl_by_ip, m->wl_by_key, m->pods_ns, m->svc_by_host, m->svc_by_vip,
-                     m->svc_by_port, m->vs_mesh, m->vs_gw, m->dr_host, m->world_host, m->world_ip,
+                     m->svc_by_port, m->svc_by_pod, m->vs_mesh, m->vs_gw, m->dr_host, m->world_host, m->world_ip,
                      m->ns_labels, m->netpol_ns, m->endpoints_key, m->sidecar_ns};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) mindex_free(all[i]);
     json_decref(m->config);

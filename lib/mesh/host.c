@@ -1,6 +1,7 @@
 /* Host names as Istio compares them (pkg/config/host semantics). */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -53,16 +54,22 @@ bool host_is_ip(const char *s)
     return s && (inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1);
 }
 
+const char *host_fqdn_buf(char *buf, size_t len, const char *host, const char *ns)
+{
+    if (!host || !len) return NULL;
+    if (!strchr(host, '.') && strcmp(host, "*") && !host_is_ip(host) && ns && *ns)
+        snprintf(buf, len, "%s.%s." MESH_DOMAIN, host, ns);
+    else
+        snprintf(buf, len, "%s", host);
+    for (char *p = buf; *p; p++) *p = (char)tolower((unsigned char)*p);
+    return buf;
+}
+
 const char *host_fqdn(arena *a, const char *host, const char *ns)
 {
     if (!host) return NULL;
-    char *h;
-    if (!strchr(host, '.') && strcmp(host, "*") && !host_is_ip(host) && ns && *ns)
-        h = arena_printf(a, "%s.%s." MESH_DOMAIN, host, ns);
-    else
-        h = arena_strdup(a, host);
-    if (h) for (char *p = h; *p; p++) *p = (char)tolower((unsigned char)*p);
-    return h;
+    char buf[512];
+    return arena_strdup(a, host_fqdn_buf(buf, sizeof buf, host, ns));
 }
 
 void host_split_authority(const char *authority, char *host, size_t hostlen, int *port)
@@ -90,23 +97,33 @@ void host_split_authority(const char *authority, char *host, size_t hostlen, int
     if (n && host[n - 1] == '.') host[n - 1] = 0;   /* "example.com." */
 }
 
+const char *gateway_ref_buf(char *buf, size_t len, const char *name, const char *vs_ns)
+{
+    if (!name || !len) return NULL;
+    const char *slash = strchr(name, '/');
+    const char *dot = strchr(name, '.');
+    if (!strcmp(name, "mesh")) {
+        snprintf(buf, len, "mesh");
+    } else if (slash) {
+        if (slash == name + 1 && name[0] == '.') snprintf(buf, len, "%s/%s", vs_ns, slash + 1);
+        else snprintf(buf, len, "%s", name);
+    } else if (dot) {   /* legacy FQDN form name.ns.svc.cluster.local */
+        const char *dot2 = strchr(dot + 1, '.');
+        size_t nl = (size_t)(dot - name);
+        size_t sl = dot2 ? (size_t)(dot2 - dot - 1) : strlen(dot + 1);
+        snprintf(buf, len, "%.*s/%.*s", (int)sl, dot + 1, (int)nl, name);
+    } else {
+        snprintf(buf, len, "%s/%s", vs_ns, name);
+    }
+    return buf;
+}
+
 const char *gateway_ref(arena *a, const char *name, const char *vs_ns)
 {
     if (!name) return NULL;
     if (!strcmp(name, "mesh")) return "mesh";
-    const char *slash = strchr(name, '/');
-    if (slash) {
-        if (slash == name + 1 && name[0] == '.') return arena_printf(a, "%s/%s", vs_ns, slash + 1);
-        return arena_strdup(a, name);
-    }
-    const char *dot = strchr(name, '.');
-    if (dot) {   /* legacy FQDN form name.ns.svc.cluster.local */
-        const char *dot2 = strchr(dot + 1, '.');
-        size_t nl = (size_t)(dot - name);
-        size_t sl = dot2 ? (size_t)(dot2 - dot - 1) : strlen(dot + 1);
-        return arena_printf(a, "%.*s/%.*s", (int)sl, dot + 1, (int)nl, name);
-    }
-    return arena_printf(a, "%s/%s", vs_ns, name);
+    char buf[512];
+    return arena_strdup(a, gateway_ref_buf(buf, sizeof buf, name, vs_ns));
 }
 
 bool export_visible(json_t *export_to, const char *owner_ns, const char *client_ns)
@@ -122,4 +139,27 @@ bool export_visible(json_t *export_to, const char *owner_ns, const char *client_
         if (client_ns && !strcmp(s, client_ns)) return true;
     }
     return false;
+}
+
+bool ip_in_cidr(const char *ip, const char *cidr)
+{
+    if (!ip || !cidr) return false;
+    char net[64];
+    const char *slash = strchr(cidr, '/');
+    size_t nl = slash ? (size_t)(slash - cidr) : strlen(cidr);
+    if (nl >= sizeof net) return false;
+    memcpy(net, cidr, nl);
+    net[nl] = 0;
+    unsigned char a[16], b[16];
+    int alen;
+    if (inet_pton(AF_INET, ip, a) == 1 && inet_pton(AF_INET, net, b) == 1) alen = 4;
+    else if (inet_pton(AF_INET6, ip, a) == 1 && inet_pton(AF_INET6, net, b) == 1) alen = 16;
+    else return false;
+    int bits = slash ? atoi(slash + 1) : alen * 8;
+    if (bits < 0 || bits > alen * 8) return false;
+    for (int i = 0; i < alen && bits > 0; i++, bits -= 8) {
+        unsigned char mask = bits >= 8 ? 0xff : (unsigned char)(0xff << (8 - bits));
+        if ((a[i] & mask) != (b[i] & mask)) return false;
+    }
+    return true;
 }

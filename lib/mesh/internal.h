@@ -79,6 +79,7 @@ struct mesh {
     mindex *wl_by_ip, *wl_by_key, *pods_ns;
     mindex *svc_by_host;       /* exact host -> m_svc; "" -> wildcard-host services */
     mindex *svc_by_vip;        /* address -> m_svc */
+    mindex *svc_by_pod;        /* "ns/name" of a pod -> the Services selecting it */
     mindex *svc_by_port;       /* "http:P", "tls:P", "tcpnone:P" -> m_svc */
     mindex *vs_mesh;           /* host -> m_vs bound to "mesh"; "" -> wildcard hosts */
     mindex *vs_gw;             /* "ns/name" of a Gateway -> m_vs bound to it */
@@ -117,8 +118,14 @@ const m_svc *svc_by_host(const mesh *m, const char *host, const mesh_workload *p
 const m_svc *svc_by_vip(const mesh *m, const char *ip, int port, const mesh_workload *proxy);
 /* Outbound traffic policy for this proxy: true = REGISTRY_ONLY. */
 bool proxy_registry_only(const mesh *m, const mesh_workload *proxy);
+/* The namespace's labels (with kubernetes.io/metadata.name); new reference. */
 json_t *ns_labels(const mesh *m, const char *ns);
 unsigned long long mesh_hash(const char *s);
+
+/* ---- DNS (dns.c) ---- */
+/* What a proxy's upstream resolver answers for name (kube-dns with ns's search
+ * path, then the outside world; no ServiceEntry addresses). */
+int dns_resolve(const mesh *m, const char *ns, const char *name, char out[][46], int max);
 
 /* ---- decision helpers (route.c) ---- */
 void why_add(mesh_decision *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -133,6 +140,9 @@ const m_dr *dr_lookup(const mesh *m, const char *client_ns, const char *host, co
  * this proxy, applies the DestinationRule, picks an endpoint.  Fills out. */
 void cluster_route(const mesh *m, const mesh_workload *proxy, const mesh_request *req,
                    const char *host, int port, const char *subset, mesh_decision *out);
+/* A service port's target on a pod (named targetPorts resolved on its
+ * containers); 0 when the pod lacks the named port. */
+int workload_port(const mesh_workload *w, const m_port *p, int dflt);
 /* Passthrough / blackhole for unknown destinations. */
 void route_unknown(const mesh *m, const mesh_workload *proxy, const mesh_request *req,
                    mesh_decision *out);
