@@ -75,6 +75,11 @@ SSL_CTX *pki_world_server_ctx(store *st, json_t *external_service);
 /* The PEM chain the world server for this object sends (leaf first). */
 char *pki_world_chain_pem(store *st, json_t *external_service);
 
+/* Check an ExternalService's spec.tls block (may be NULL) without making
+ * anything, for apply-time validation.  0, or -1 with a message naming the
+ * field ("spec.tls.profile: unknown profile \"x\" ...") in err. */
+int pki_world_tls_validate(json_t *tls, char *err, size_t errlen);
+
 /* The PEM bundle of the simulated public roots that container images trust
  * (curl: CURLOPT_CAINFO_BLOB; openssl s_client's default CA store).
  * malloc'd, NULL on failure. */
@@ -88,20 +93,25 @@ int pki_world_client_pem(store *st, const char *cn, char **cert_pem, char **key_
 
 /* ---- files inside containers ---------------------------------------------- */
 
-/* Contents of a certificate file inside a pod's container: with
+/* Contents of a certificate file inside one container of a pod: with
  * rel->cert_dir "/etc/certs", proxy containers (istio-proxy) see
  * /etc/certs/cert-chain.pem, /etc/certs/key.pem and /etc/certs/root-cert.pem
  * for the pod's service account (spec.serviceAccountName, "default" when
  * unset).  Every container also sees the trust bundle at
  * /etc/ssl/certs/ca-certificates.crt and /etc/ssl/cert.pem.
+ * container NULL means the pod's istio-proxy container.
  * Returns 0 with *content malloc'd, 1 when the path is not a PKI file
  * (the caller keeps looking), -1 on failure. */
-int pki_pod_file(store *st, json_t *pod, const istio_release *rel, const char *path,
-                 char **content);
+int pki_pod_file(store *st, json_t *pod, const char *container, const istio_release *rel,
+                 const char *path, char **content);
 
 /* ---- small helpers shared with the openssl probe ----------------------- */
 
 /* Parse every certificate of a PEM text; NULL when there is none. */
 STACK_OF(X509) *pki_pem_to_certs(const char *pem, size_t len);
+/* Load a PEM chain (leaf first) and its key into ctx.  0 or -1. */
+int pki_ctx_use_pem(SSL_CTX *ctx, const char *chain_pem, const char *key_pem);
+/* Add every certificate of roots_pem to ctx's verification store.  0 or -1. */
+int pki_ctx_trust_pem(SSL_CTX *ctx, const char *roots_pem);
 
 #endif
