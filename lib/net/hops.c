@@ -363,14 +363,24 @@ void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const cha
                         bool tls, http_msg *resp, bool first_on_conn)
 {
     long long start = net_now(n);
+    /* the request as each L7 proxy logs it: after its own changes */
+    http_msg seen[MAX_HOPS];
+    bool have_seen[MAX_HOPS] = {false};
     for (int i = 0; i < p->nhops; i++) {
         hop *h = &p->hops[i];
         if (!h->l7) continue;
         if (!h->protocol) h->protocol = client_proto;
-        const char *remote = h->req.src_ip;
+        if (i != p->fail_hop) {
+            add_request_headers(n, h, req, h->req.src_ip);
+            if (h->d.delay_ms > 0) net_vclock_advance(n, h->d.delay_ms);
+        } else if (!http_get(req, "x-request-id") && !h->inbound) {
+            char id[40];
+            uuid_v4(id);
+            http_set(req, "x-request-id", id);
+        }
+        http_msg_copy_head(&seen[i], req);
+        have_seen[i] = true;
         if (i == p->fail_hop) break;
-        add_request_headers(n, h, req, remote);
-        if (h->d.delay_ms > 0) net_vclock_advance(n, h->d.delay_ms);
     }
 
     /* the final answer */
@@ -435,14 +445,15 @@ void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const cha
             http_set(resp, "transfer-encoding", NULL);
             http_set(resp, "keep-alive", NULL);
         }
+        const http_msg *lr = have_seen[i] ? &seen[i] : req;
         access_entry e = {
             .start_ms = start,
             .protocol = h->protocol ? h->protocol : client_proto,
-            .method = req->method,
-            .path = http_get(req, "x-envoy-original-path") ? http_get(req, "x-envoy-original-path") : req->target,
-            .authority = http_get(req, "host"),
+            .method = lr->method,
+            .path = http_get(lr, "x-envoy-original-path") ? http_get(lr, "x-envoy-original-path") : lr->target,
+            .authority = http_get(lr, "host"),
             .scheme = tls ? "https" : "http",
-            .req = req, .resp = resp,
+            .req = lr, .resp = resp,
             .response_code = resp->status,
             .response_flags = forwarded ? "" : h->d.flags,
             .response_code_details = forwarded ? "via_upstream" : h->d.details,
@@ -479,6 +490,8 @@ void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const cha
         below = duration;
         total = below;
     }
+    for (int i = 0; i < p->nhops; i++)
+        if (have_seen[i]) http_msg_free(&seen[i]);
     if (p->nhops == 0) total = latency;
     if (!net_spend(n, total)) {
         /* past the client's deadline: the client gave up before the answer */

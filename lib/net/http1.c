@@ -60,6 +60,17 @@ void http_set_body(http_msg *m, const void *body, size_t len)
     m->body_len = len;
 }
 
+void http_msg_copy_head(http_msg *dst, const http_msg *src)
+{
+    http_msg_init(dst);
+    dst->method = src->method ? strdup(src->method) : NULL;
+    dst->target = src->target ? strdup(src->target) : NULL;
+    dst->version = src->version ? strdup(src->version) : NULL;
+    dst->status = src->status;
+    for (int i = 0; i < src->nh; i++) http_add(dst, src->h[i].name, src->h[i].value);
+    dst->body_len = src->body_len;   /* the size, for logs; no bytes */
+}
+
 static char *dupn(const unsigned char *p, size_t n)
 {
     char *s = malloc(n + 1);

@@ -27,6 +27,8 @@ const char *http_get(const http_msg *m, const char *name);
 void http_set(http_msg *m, const char *name, const char *value);
 void http_add(http_msg *m, const char *name, const char *value);
 void http_set_body(http_msg *m, const void *body, size_t len);
+/* A copy of the request line and fields (not the body). */
+void http_msg_copy_head(http_msg *dst, const http_msg *src);
 
 /* Parse one request from buf.  Returns the bytes it used (> 0) when the
  * request is complete, 0 when more bytes are needed, -1 on a malformed

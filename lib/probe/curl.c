@@ -116,8 +116,12 @@ static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *
         if (strstr(buf, " to DNS cache") && !strncmp(buf, "Added ", 6)) return 0;
         if (!strncmp(buf, "Hostname ", 9) && strstr(buf, "was found in DNS cache")) return 0;
         /* the trust store is the image's CA bundle */
-        if (!strcmp(buf, " CAfile: none\n") && !t->a->cacert)
-            snprintf(buf, sizeof buf, " CAfile: /etc/ssl/certs/ca-certificates.crt\n");
+        if (!strcmp(buf, "successfully imported CA certificate blob\n")) {
+            /* the trust store is the image's CA bundle (or --cacert) */
+            snprintf(buf, sizeof buf, " CAfile: %s\n", t->a->cacert ? t->a->cacert : "/etc/ssl/certs/ca-certificates.crt");
+            emit_text(t, buf);
+            snprintf(buf, sizeof buf, " CApath: /etc/ssl/certs\n");
+        }
         if (t->fab_text[0] || t->dropped || net_deadline_hit(t->n)) {
             /* the simulated failure replaces libcurl's report, up to "Closing" */
             if (strncmp(buf, "Closing connection", 18)) return 0;
