@@ -381,6 +381,13 @@ static net_conn_status first_contact(net *n, const char *ip, int port, const cha
     return NET_TIMEDOUT;
 }
 
+net_conn_status net_reachable(net *n, const char *ip, int port, const char *host)
+{
+    char why[256];
+    if (n->client && n->client->sidecar) return NET_CONNECTED;
+    return first_contact(n, ip, port, host, why, sizeof why);
+}
+
 net_conn_status net_listen(net *n, const char *ip, int port, const char *host,
                            struct sockaddr_in *lo, char *why, size_t whylen)
 {

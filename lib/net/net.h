@@ -76,11 +76,14 @@ net_conn_status net_listen(net *n, const char *ip, int port, const char *host,
 net_conn_status net_connect(net *n, const char *ip, int port, const char *host, int *fd,
                             char *why, size_t whylen);
 
+/* What a connection to ip:port would do, without opening it. */
+net_conn_status net_reachable(net *n, const char *ip, int port, const char *host);
+
 /* The simulated local port of the last connection (the pod's ephemeral port). */
 int net_last_local_port(net *n);
 
 /* Milliseconds of virtual time a dropped SYN costs before the kernel gives up
  * (Linux: tcp_syn_retries = 6). */
-#define NET_SYN_TIMEOUT_MS 130000
+#define NET_SYN_TIMEOUT_MS 130816
 
 #endif

@@ -46,6 +46,9 @@ typedef struct transfer {
     int drop_port;
     char drop_host[256];
     bool fabricated;            /* fabricated lines already printed */
+    long long drop_spent;
+    int drop_rc;
+    char drop_msg[512];
     char fab_text[1024];        /* the lines that replace libcurl's failure report */
     /* curl tool's -v state */
     bool newl, traced_data;
@@ -97,10 +100,41 @@ static void emit_text(transfer *t, const char *text)
 {
     if (!t->a->verbose) return;
     FILE *o = t->x->err;
-    if (!t->newl) line_start(t, o, CURLINFO_TEXT);
-    fputs(text, o);
-    t->newl = text[0] && text[strlen(text) - 1] != '\n';
+    while (*text) {
+        const char *nl = strchr(text, '\n');
+        size_t len = nl ? (size_t)(nl - text) + 1 : strlen(text);
+        if (!t->newl) line_start(t, o, CURLINFO_TEXT);
+        fwrite(text, 1, len, o);
+        t->newl = text[len - 1] != '\n';
+        text += len;
+    }
     t->traced_data = false;
+}
+
+/* A dropped SYN: what the kernel (or curl's own timer) reports later, on the
+ * virtual clock.  Decided when the drop happens, printed where libcurl would
+ * report the failure. */
+static void plan_drop(transfer *t)
+{
+    curl_args *a = t->a;
+    long long limit = a->connect_timeout_ms;
+    if (a->max_time_ms && (!limit || a->max_time_ms < limit)) limit = a->max_time_ms;
+    char msg[512];
+    if (limit && limit < NET_SYN_TIMEOUT_MS) {
+        t->drop_spent = limit;
+        t->drop_rc = CURLE_OPERATION_TIMEDOUT;
+        snprintf(msg, sizeof msg, "Failed to connect to %s port %d after %lld ms: Timeout was reached", t->host,
+                 t->drop_port, limit + 1);
+        snprintf(t->fab_text, sizeof t->fab_text, "ipv4 connect timeout after %lldms, move on!\n%s\n", limit, msg);
+    } else {
+        t->drop_spent = NET_SYN_TIMEOUT_MS;
+        t->drop_rc = CURLE_COULDNT_CONNECT;
+        snprintf(msg, sizeof msg, "Failed to connect to %s port %d after %lld ms: Couldn't connect to server",
+                 t->host, t->drop_port, t->drop_spent);
+        snprintf(t->fab_text, sizeof t->fab_text, "connect to %s port %d failed: Connection timed out\n%s\n",
+                 t->drop_ip, t->drop_port, msg);
+    }
+    snprintf(t->drop_msg, sizeof t->drop_msg, "%s", msg);
 }
 
 static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *ud)
@@ -183,10 +217,9 @@ static curl_socket_t open_cb(void *ud, curlsocktype purpose, struct curl_sockadd
     char ip[46];
     inet_ntop(AF_INET, &in->sin_addr, ip, sizeof ip);
     int port = ntohs(in->sin_port);
-    if (t->dropped) return CURL_SOCKET_BAD;
     char why[512];
     struct sockaddr_in lo;
-    net_conn_status s = net_listen(t->n, ip, port, t->host, &lo, why, sizeof why);
+    net_conn_status s = t->dropped ? NET_REFUSED : net_listen(t->n, ip, port, t->host, &lo, why, sizeof why);
     if (s == NET_TIMEDOUT) {
         char line[128];
         snprintf(line, sizeof line, "  Trying %s:%d...\n", ip, port);
@@ -194,7 +227,9 @@ static curl_socket_t open_cb(void *ud, curlsocktype purpose, struct curl_sockadd
         t->dropped = true;
         snprintf(t->drop_ip, sizeof t->drop_ip, "%s", ip);
         t->drop_port = port;
-        return CURL_SOCKET_BAD;
+        plan_drop(t);
+        /* libcurl gets a quick RST instead; its report is replaced */
+        s = NET_REFUSED;
     }
     if (t->nconns == MAX_CONNS) return CURL_SOCKET_BAD;
     sim_conn *c = &t->conns[t->nconns++];
@@ -218,6 +253,15 @@ static curl_socket_t open_cb(void *ud, curlsocktype purpose, struct curl_sockadd
     t->last_local_port = net_last_local_port(t->n);
     *in = lo;
     return socket(addr->family, addr->socktype, addr->protocol);
+}
+
+/* After a drop the transfer is over (the kernel timeout is simulated): stop
+ * libcurl before it tries the next address. */
+static int sockopt_cb(void *ud, curl_socket_t fd, curlsocktype purpose)
+{
+    (void)fd; (void)purpose;
+    transfer *t = ud;
+    return t->dropped ? CURL_SOCKOPT_ERROR : CURL_SOCKOPT_OK;
 }
 
 /* Names not preloaded would go to the machine's resolver: never. */
@@ -375,13 +419,6 @@ static void write_out(transfer *t, const char *fmt, int rc, const char *errmsg, 
 
 /* ---- one URL ------------------------------------------------------------- */
 
-static double now_s(void)
-{
-    struct timeval tv;
-    gettimeofday(&tv, NULL);
-    return (double)tv.tv_sec + tv.tv_usec / 1e6;
-}
-
 static struct curl_slist *resolve_entry(struct curl_slist *l, const char *host, int port, char addrs[][46], int n)
 {
     char e[1024];
@@ -427,6 +464,9 @@ static struct curl_slist *preload_dns(transfer *t, const char *host, int port, i
             curl_slist_free_all(l);
             return NULL;
         }
+        /* a dropped SYN is reported for the first address (the kernel's
+         * timeout outlasts curl's patience for the others) */
+        if (net_reachable(t->n, addrs[0], port, host) == NET_TIMEDOUT) n = 1;
         if (strcmp(addrs[0], host)) l = resolve_entry(l, host, port, addrs, n);
     }
     /* outside hosts a redirect may lead to */
@@ -495,6 +535,8 @@ static int run_url(exec_ctx *x, curl_args *a, net *n, const char *url, char *tru
     curl_easy_setopt(h, CURLOPT_RESOLVER_START_FUNCTION, resolver_start_cb);
     curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_cb);
     curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, t);
+    curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, sockopt_cb);
+    curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, t);
     curl_easy_setopt(h, CURLOPT_IPRESOLVE, (long)CURL_IPRESOLVE_V4);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
@@ -540,30 +582,14 @@ static int run_url(exec_ctx *x, curl_args *a, net *n, const char *url, char *tru
     curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L);
     if (a->max_time_ms) net_set_deadline(n, v0 + a->max_time_ms);
 
-    double t0 = now_s();
     CURLcode res = curl_easy_perform(h);
-    double real_ms = (now_s() - t0) * 1000;
     rc = (int)res;
 
     if (t->dropped) {
-        /* the SYN went unanswered: the kernel (or curl's timer) gives up */
-        long long limit = a->connect_timeout_ms;
-        if (a->max_time_ms && (!limit || a->max_time_ms < limit)) limit = a->max_time_ms;
-        if (limit && limit < 130000) {
-            net_vclock_advance(n, limit);
-            snprintf(msg, sizeof msg, "Failed to connect to %s port %d after %lld ms: Timeout was reached", host,
-                     port, limit + 1 + (long long)real_ms);
-            snprintf(t->fab_text, sizeof t->fab_text, "ipv4 connect timeout after %lldms, move on!\n%s\n", limit, msg);
-            rc = CURLE_OPERATION_TIMEDOUT;
-        } else {
-            long long spent = 130000 + (long long)(real_ms * 7) % 1000;
-            net_vclock_advance(n, spent);
-            snprintf(msg, sizeof msg, "Failed to connect to %s port %d after %lld ms: Couldn't connect to server",
-                     host, port, spent);
-            snprintf(t->fab_text, sizeof t->fab_text, "connect to %s port %d failed: Connection timed out\n%s\n",
-                     t->drop_ip, t->drop_port, msg);
-            rc = CURLE_COULDNT_CONNECT;
-        }
+        /* the SYN went unanswered: the kernel (or curl's timer) gave up */
+        net_vclock_advance(n, t->drop_spent);
+        snprintf(msg, sizeof msg, "%s", t->drop_msg);
+        rc = t->drop_rc;
         if (!t->fabricated) emit_text(t, t->fab_text);    /* libcurl printed no "Closing" line */
         t->fabricated = true;
     } else if (net_deadline_hit(n)) {
