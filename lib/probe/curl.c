@@ -442,7 +442,7 @@ static struct curl_slist *preload_dns(transfer *t, const char *host, int port, i
         if (sscanf(t->a->resolve[i], "%255[^:]:%d:", h, &p) == 2 && !strcasecmp(h, host) && p == port)
             overridden = true;
     }
-    if (!overridden) {
+    if (!overridden && !t->a->proxy) {     /* through a proxy, the proxy resolves */
         net_dns_status s = net_resolve(t->n, host, addrs, 16, &n);
         if (s != NET_DNS_OK) {
             long long limit = t->a->connect_timeout_ms;
@@ -467,7 +467,7 @@ static struct curl_slist *preload_dns(transfer *t, const char *host, int port, i
         /* a dropped SYN is reported for the first address (the kernel's
          * timeout outlasts curl's patience for the others) */
         if (net_reachable(t->n, addrs[0], port, host) == NET_TIMEDOUT) n = 1;
-        if (strcmp(addrs[0], host)) l = resolve_entry(l, host, port, addrs, n);
+        l = resolve_entry(l, host, port, addrs, n);
     }
     /* outside hosts a redirect may lead to */
     const char *common[64];
@@ -478,9 +478,9 @@ static struct curl_slist *preload_dns(transfer *t, const char *host, int port, i
         l = resolve_entry(l, common[i], 80, addrs, n);
         l = resolve_entry(l, common[i], 443, addrs, n);
     }
-    if (strcmp(host, "")) {
+    if (strcmp(host, "") && !t->a->proxy) {
         int other = port == 80 ? 443 : port == 443 ? 80 : 0;
-        if (other && !overridden && net_resolve(t->n, host, addrs, 16, &n) == NET_DNS_OK && strcmp(addrs[0], host))
+        if (other && !overridden && net_resolve(t->n, host, addrs, 16, &n) == NET_DNS_OK)
             l = resolve_entry(l, host, other, addrs, n);
     }
     return l;
@@ -523,6 +523,21 @@ static int run_url(exec_ctx *x, curl_args *a, net *n, const char *url, char *tru
         goto report;
     }
 
+    /* the proxy's name resolves through the pod's DNS too */
+    struct curl_slist *proxy_dns = NULL;
+    if (a->proxy) {
+        CURLU *pu = curl_url();
+        char *ph = NULL, *pp = NULL;
+        if (!curl_url_set(pu, CURLUPART_URL, a->proxy, CURLU_GUESS_SCHEME) &&
+            !curl_url_get(pu, CURLUPART_HOST, &ph, 0) && !curl_url_get(pu, CURLUPART_PORT, &pp, CURLU_DEFAULT_PORT)) {
+            char pa[16][46];
+            int pn = 0;
+            if (net_resolve(n, ph, pa, 16, &pn) == NET_DNS_OK) dns = resolve_entry(dns, ph, atoi(pp), pa, pn);
+        }
+        curl_free(ph);
+        curl_free(pp);
+        curl_url_cleanup(pu);
+    }
     CURL *h = curl_easy_init();
     t->h = h;
     char errbuf[CURL_ERROR_SIZE] = "";
@@ -571,6 +586,9 @@ static int run_url(exec_ctx *x, curl_args *a, net *n, const char *url, char *tru
     }
     curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
     if (a->compressed) curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    /* only -x names a proxy: the machine's http_proxy variables are not the pod's */
+    curl_easy_setopt(h, CURLOPT_PROXY, a->proxy ? a->proxy : "");
+    if (proxy_dns) curl_easy_setopt(h, CURLOPT_CONNECT_TO, proxy_dns);
     if (a->referer) curl_easy_setopt(h, CURLOPT_REFERER, a->referer);
     if (a->user) curl_easy_setopt(h, CURLOPT_USERPWD, a->user);
     if (a->no_keepalive) curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 0L);
@@ -609,6 +627,7 @@ static int run_url(exec_ctx *x, curl_args *a, net *n, const char *url, char *tru
     curl_easy_cleanup(h);
     curl_slist_free_all(hdrs);
     curl_slist_free_all(dns);
+    curl_slist_free_all(proxy_dns);
     for (int i = 0; i < t->nconns; i++)
         if (t->conns[i].closed_fd >= 0) close(t->conns[i].closed_fd);
 
