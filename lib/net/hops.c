@@ -426,6 +426,7 @@ void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const cha
         if (i > start_hop) continue;
         if (!h->l7) { total = below; continue; }
         bool forwarded = i != answered_by;
+        bool timed_out = false;          /* forwarded, but gave up waiting */
         long long upstream_time = forwarded ? below : -1;
         if (forwarded && h->d.timeout_ms > 0 && below > h->d.timeout_ms) {
             set_fail(h, 504, "UT", "upstream_response_timeout");
@@ -434,8 +435,9 @@ void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const cha
             upstream_time = -1;
             below = h->d.timeout_ms;
             forwarded = false;
+            timed_out = true;
         }
-        long long duration = (forwarded ? below : 0) + 1;
+        long long duration = (forwarded || timed_out ? below : 0) + 1;
         if (forwarded) {
             char t[32];
             snprintf(t, sizeof t, "%lld", below + (below ? 0 : 1));
@@ -461,10 +463,10 @@ void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const cha
             .bytes_sent = (long long)resp->body_len,
             .duration_ms = duration,
             .upstream_service_time_ms = upstream_time >= 0 ? (upstream_time ? upstream_time : 1) : -1,
-            .upstream_host = forwarded ? h->upstream_host : NULL,
+            .upstream_host = forwarded || timed_out ? h->upstream_host : NULL,
             .upstream_cluster = h->d.cluster,
             .stat_suffix = n->rel->stat_suffix,
-            .upstream_local = forwarded && !h->proxy->gateway ? h->upstream_local : NULL,
+            .upstream_local = (forwarded || timed_out) && !h->proxy->gateway ? h->upstream_local : NULL,
             .downstream_local = h->downstream_local,
             .downstream_remote = h->downstream_remote,
             .sni = h->req.sni,
@@ -479,7 +481,7 @@ void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const cha
         se.new_connection = first_on_conn;
         se.status = resp->status;
         se.flags = e.response_flags;
-        se.upstream_attempted = forwarded || !strcmp(h->d.flags, "UF");
+        se.upstream_attempted = forwarded || timed_out || !strcmp(h->d.flags, "UF");
         se.connect_failed = !strcmp(h->d.flags, "UF");
         se.http2_upstream = i + 1 < p->nhops && p->hops[i + 1].protocol && !strcmp(p->hops[i + 1].protocol, "HTTP/2");
         se.rx_bytes = (long long)resp->body_len + 200;

@@ -132,6 +132,7 @@ void stats_record(stats *s, const stats_event *e)
                 stats_gauge(s, e->ns, e->pod, g, 0);
             }
             if (e->connect_failed) cl(s, e, "upstream_cx_connect_fail", 1);
+            if (e->flags && strstr(e->flags, "UT")) cl(s, e, "upstream_rq_timeout", 1);
             cl(s, e, "upstream_cx_rx_bytes_total", e->rx_bytes);
             cl(s, e, "upstream_cx_tx_bytes_total", e->tx_bytes);
             if (e->http) {

@@ -33,6 +33,7 @@ static void put_yaml(store *st, const char *yaml)
         else if (!strcmp(kind, "ConfigMap")) snprintf(res, sizeof res, "configmaps");
         else if (!strcmp(kind, "Service")) snprintf(res, sizeof res, "services");
         else if (!strcmp(kind, "Namespace")) snprintf(res, sizeof res, "namespaces");
+        else if (!strcmp(kind, "VirtualService")) snprintf(res, sizeof res, "virtualservices.networking.istio.io");
         else snprintf(res, sizeof res, "pods");
         assert_int_equal(store_put(st, res, obj_namespace(o), obj_name(o), o), 0);
     }
@@ -110,6 +111,14 @@ static bool has_line_matching(const char *text, const char *re)
     bool ok = regexec(&rx, text, 0, NULL, 0) == 0;
     regfree(&rx);
     return ok;
+}
+
+static int cb(void *ctx, const char *ns, const char *pod, const char *c, long long ts, const char *line)
+{
+    (void)ns; (void)pod; (void)c; (void)ts;
+    struct { char lines[8][2048]; int n; } *l = ctx;
+    if (l->n < 8) snprintf(l->lines[l->n++], sizeof l->lines[0], "%s", line);
+    return 0;
 }
 
 static void test_redirect_then_http2(void **state)
@@ -209,7 +218,6 @@ static void test_sidecar_logs_and_counts(void **state)
     /* the sidecar wrote one HTTP line and one TCP line */
     typedef struct { char lines[8][2048]; int n; } logs;
     logs l = {0};
-    int cb(void *ctx, const char *ns, const char *pod, const char *c, long long ts, const char *line);
     assert_int_equal(store_log_each(f->st, "default", "meshed", "istio-proxy", cb, &l), 0);
     assert_int_equal(l.n, 2);
     assert_true(has_line_matching(l.lines[0], "^\\[[0-9-]+T[0-9:.]+Z\\] \"GET /headers HTTP/1\\.1\" 200 - .*\"curl/7\\.88\\.1\" "
@@ -223,12 +231,35 @@ static void test_sidecar_logs_and_counts(void **state)
     run_free(&r);
 }
 
-int cb(void *ctx, const char *ns, const char *pod, const char *c, long long ts, const char *line)
+static void test_in_mesh_service_and_route_timeout(void **state)
 {
-    (void)ns; (void)pod; (void)c; (void)ts;
-    struct { char lines[8][2048]; int n; } *l = ctx;
-    if (l->n < 8) snprintf(l->lines[l->n++], sizeof l->lines[0], "%s", line);
-    return 0;
+    fixture *f = *state;
+    put_yaml(f->st,
+             "apiVersion: v1\nkind: Service\nmetadata: {name: httpbin, namespace: default}\n"
+             "spec: {clusterIP: 10.96.0.50, selector: {app: httpbin}, ports: [{name: http, port: 8000, targetPort: 80}]}\n"
+             "---\napiVersion: v1\nkind: Pod\nmetadata: {name: httpbin-1, namespace: default, labels: {app: httpbin}}\n"
+             "spec: {containers: [{name: httpbin, image: docker.io/kennethreitz/httpbin, ports: [{containerPort: 80}]},"
+             " {name: istio-proxy, image: docker.io/istio/proxyv2:1.4.6}]}\n"
+             "status: {phase: Running, podIP: 10.244.0.40}\n");
+    run r = CURL(f, "meshed", "-sS", "-i", "http://httpbin.default.svc.cluster.local:8000/status/418");
+    assert_int_equal(r.rc, 0);
+    assert_true(has_line_matching(r.out, "^HTTP/1\\.1 418 I'm a teapot\r$"));
+    assert_true(has_line_matching(r.out, "^server: envoy\r$"));
+    assert_true(has_line_matching(r.out, "^x-envoy-upstream-service-time: [0-9]+\r$"));
+    run_free(&r);
+    /* a client without a sidecar reaches the pod through kube-proxy and its inbound sidecar */
+    r = CURL(f, "plain", "-s", "http://10.96.0.50:8000/ip");
+    assert_int_equal(r.rc, 0);
+    assert_non_null(strstr(r.out, "\"origin\": \"10.244.0.21\""));
+    run_free(&r);
+    put_yaml(f->st, "apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\n"
+                    "metadata: {name: httpbin, namespace: default}\n"
+                    "spec: {hosts: [httpbin], http: [{timeout: 0.5s, route: [{destination: {host: httpbin}}]}]}\n");
+    r = CURL(f, "meshed", "-sS", "-w", " %{http_code}", "http://httpbin:8000/delay/2");
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.out, "upstream request timeout 504");
+    assert_true(r.vclock >= 500 && r.vclock < 1000);
+    run_free(&r);
 }
 
 int main(void)
@@ -240,6 +271,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failures_and_exit_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_network_policy_drops_the_syn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sidecar_logs_and_counts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_in_mesh_service_and_route_timeout, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
