@@ -114,6 +114,39 @@ static void serve_http1(conn *c)
     free(buf);
 }
 
+/* ---- plaintext HTTP/2 (prior knowledge) --------------------------------- */
+
+typedef struct h2c_state {
+    conn *c;
+    bool first;
+    path p0;
+    bool have_p0;
+} h2c_state;
+
+static void h2c_handler(void *ctx, http_msg *req, http_msg *resp)
+{
+    h2c_state *hs = ctx;
+    conn *c = hs->c;
+    path local, *pp = &local;
+    if (!hs->have_p0) { pp = &hs->p0; hs->have_p0 = true; }
+    hops_walk(c->n, c, NULL, req, pp);
+    hops_http_exchange(c->n, c, pp, req, "HTTP/2", false, resp, hs->first);
+    hs->first = false;
+    if (pp == &local) hops_path_free(c->n, c, &local);
+}
+
+static void serve_h2c(conn *c)
+{
+    net *n = c->n;
+    long long start = net_now(n), v0 = net_vclock_ms(n);
+    h2c_state hs = {.c = c, .first = true};
+    h2_serve_plain(c->fd, h2c_handler, &hs);
+    if (hs.have_p0) {
+        hops_tcp_done(n, c, &hs.p0, NULL, start, 0, 0, net_vclock_ms(n) - v0 + 1);
+        hops_path_free(n, c, &hs.p0);
+    }
+}
+
 /* ---- TLS -------------------------------------------------------------------- */
 
 typedef struct tls_serve {
@@ -289,6 +322,7 @@ void *conn_thread(void *arg)
         usleep(2000);   /* let the rest of the first flight arrive */
     }
     if (kind == SNIFF_HTTP1) serve_http1(c);
+    else if (kind == SNIFF_H2C) serve_h2c(c);
     else if (kind == SNIFF_TLS) serve_tls_or_tcp(c, hello.sni);
     else if (k > 0) serve_tls_or_tcp(c, NULL);
     close(c->fd);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include "net/net_internal.h"
 
 typedef struct h2_stream {
@@ -14,7 +15,8 @@ typedef struct h2_stream {
 } h2_stream;
 
 typedef struct h2_conn {
-    SSL *ssl;
+    SSL *ssl;                 /* TLS, or */
+    int fd;                   /* plaintext (prior knowledge) */
     h2_handler fn;
     void *ctx;
     h2_stream *streams;
@@ -32,6 +34,10 @@ static ssize_t send_cb(nghttp2_session *s, const uint8_t *data, size_t len, int 
 {
     (void)s; (void)flags;
     h2_conn *hc = user;
+    if (!hc->ssl) {
+        ssize_t k = send(hc->fd, data, len, MSG_NOSIGNAL);
+        return k > 0 ? k : NGHTTP2_ERR_CALLBACK_FAILURE;
+    }
     int k = SSL_write(hc->ssl, data, (int)len);
     return k > 0 ? k : NGHTTP2_ERR_CALLBACK_FAILURE;
 }
@@ -147,9 +153,9 @@ static int stream_close_cb(nghttp2_session *s, int32_t id, uint32_t err, void *u
     return 0;
 }
 
-int h2_serve(SSL *ssl, h2_handler fn, void *ctx)
+static int serve(SSL *ssl, int fd, h2_handler fn, void *ctx)
 {
-    h2_conn hc = {.ssl = ssl, .fn = fn, .ctx = ctx};
+    h2_conn hc = {.ssl = ssl, .fd = fd, .fn = fn, .ctx = ctx};
     nghttp2_session_callbacks *cb;
     nghttp2_session_callbacks_new(&cb);
     nghttp2_session_callbacks_set_send_callback(cb, send_cb);
@@ -168,7 +174,7 @@ int h2_serve(SSL *ssl, h2_handler fn, void *ctx)
     while (nghttp2_session_want_read(hc.s) || nghttp2_session_want_write(hc.s)) {
         if (nghttp2_session_send(hc.s)) { rc = -1; break; }
         if (!nghttp2_session_want_read(hc.s)) break;
-        int k = SSL_read(ssl, buf, sizeof buf);
+        int k = ssl ? SSL_read(ssl, buf, sizeof buf) : (int)recv(fd, buf, sizeof buf, 0);
         if (k <= 0) break;
         if (nghttp2_session_mem_recv(hc.s, buf, (size_t)k) < 0) { rc = -1; break; }
     }
@@ -183,3 +189,6 @@ int h2_serve(SSL *ssl, h2_handler fn, void *ctx)
     }
     return rc;
 }
+
+int h2_serve(SSL *ssl, h2_handler fn, void *ctx) { return serve(ssl, -1, fn, ctx); }
+int h2_serve_plain(int fd, h2_handler fn, void *ctx) { return serve(NULL, fd, fn, ctx); }

@@ -82,6 +82,7 @@ void hops_walk(net *n, const conn *c, const char *sni, const http_msg *hr, path 
     const mesh_workload *proxy = NULL;
     bool inbound = false;
     if (n->client && n->client->sidecar) proxy = n->client;
+    const char *cur_sni = sni && *sni ? sni : NULL;   /* the server name the next hop sees */
     const char *prev_proto = hr ? (hr->version && !strcmp(hr->version, "HTTP/2") ? "HTTP/2" : "HTTP/1.1") : NULL;
 
     for (int guard = 0; guard < 32; guard++) {
@@ -105,7 +106,7 @@ void hops_walk(net *n, const conn *c, const char *sni, const http_msg *hr, path 
             h->req.dst_ip = strdup(dst_ip);
             h->req.dst_port = dst_port;
             h->req.inbound = inbound;
-            h->req.sni = sni && *sni ? sni : NULL;
+            h->req.sni = cur_sni;
             h->req.http = hr != NULL;
             if (hr) {
                 h->req.method = hr->method;
@@ -179,6 +180,8 @@ void hops_walk(net *n, const conn *c, const char *sni, const http_msg *hr, path 
                 snprintf(p->why, sizeof p->why, "%s", why);
                 return;
             }
+            /* a proxy that originates TLS names the server it wants */
+            if (h->d.tls_origination[0]) cur_sni = h->d.upstream_sni[0] ? h->d.upstream_sni : NULL;
             snprintf(src_ip, sizeof src_ip, "%s", proxy->ip);
             src_port = h->upstream_port_local;
             snprintf(dst_ip, sizeof dst_ip, "%s", ep_ip);
@@ -205,7 +208,7 @@ void hops_walk(net *n, const conn *c, const char *sni, const http_msg *hr, path 
             p->final_port = dst_port;
             return;
         }
-        const char *name = sni && *sni ? sni : hr && http_get(hr, "host") ? http_get(hr, "host") : c->host;
+        const char *name = cur_sni ? cur_sni : hr && http_get(hr, "host") ? http_get(hr, "host") : c->host;
         char hn[256];
         snprintf(hn, sizeof hn, "%s", name ? name : "");
         char *colon = strchr(hn, ':');

@@ -137,5 +137,7 @@ void *conn_thread(void *arg);
 typedef void (*h2_handler)(void *ctx, http_msg *req, http_msg *resp);
 /* Serve HTTP/2 on an established TLS connection until the client closes. */
 int h2_serve(SSL *ssl, h2_handler fn, void *ctx);
+/* The same on a plaintext connection that began with the HTTP/2 preface. */
+int h2_serve_plain(int fd, h2_handler fn, void *ctx);
 
 #endif
