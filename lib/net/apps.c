@@ -132,9 +132,25 @@ void app_httpbin(const http_msg *req, const char *scheme, const char *host, cons
         json_t *j = json_object();
         json_object_set_new(j, "args", args_json(req->target));
         if (strcasecmp(method, "GET") && strcasecmp(method, "HEAD")) {
-            json_object_set_new(j, "data", json_stringn((const char *)(req->body ? req->body : (unsigned char *)""),
-                                                        req->body_len));
-            json_object_set_new(j, "form", json_object());
+            const char *ct = http_get(req, "content-type");
+            bool form = ct && strstr(ct, "application/x-www-form-urlencoded");
+            char *body = strndup((const char *)(req->body ? req->body : (unsigned char *)""), req->body_len);
+            json_t *fields = json_object();
+            if (form) {
+                /* a form body is shown under "form", like query arguments */
+                char q[2] = "?";
+                char *t = malloc(strlen(body) + 2);
+                if (t) {
+                    strcpy(t, q);
+                    strcat(t, body);
+                    json_decref(fields);
+                    fields = args_json(t);
+                    free(t);
+                }
+            }
+            json_object_set_new(j, "data", json_string(form ? "" : body));
+            free(body);
+            json_object_set_new(j, "form", fields);
             json_object_set_new(j, "files", json_object());
             json_object_set_new(j, "json", json_null());
         }

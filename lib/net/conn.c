@@ -47,7 +47,7 @@ static void serve_http1(conn *c)
     counted cnt = {0};
     unsigned char *buf = NULL;
     size_t len = 0, cap = 0;
-    bool first = true;
+    bool first = true, sent_continue = false;
     path p0;
     bool have_p0 = false;
     long long conn_start = net_now(n), v0 = net_vclock_ms(n);
@@ -62,6 +62,17 @@ static void serve_http1(conn *c)
             break;
         }
         if (used == 0) {
+            /* curl waits for "100 Continue" before a large body */
+            if (!sent_continue && len && memmem(buf, len, "\r\n\r\n", 4)) {
+                size_t hl = (size_t)((unsigned char *)memmem(buf, len, "\r\n\r\n", 4) - buf);
+                char *head = strndup((const char *)buf, hl);
+                if (head && strcasestr(head, "\nexpect: 100-continue")) {
+                    static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+                    send_all(c->fd, cont, sizeof cont - 1, &cnt);
+                    sent_continue = true;
+                }
+                free(head);
+            }
             if (cap - len < 16384) {
                 cap = cap ? cap * 2 : 65536;
                 unsigned char *nb = realloc(buf, cap);
@@ -76,6 +87,7 @@ static void serve_http1(conn *c)
         }
         memmove(buf, buf + used, len - (size_t)used);
         len -= (size_t)used;
+        sent_continue = false;
 
         /* the first request's path is the connection's path for L4 hops */
         path local, *pp = &local;

@@ -571,8 +571,8 @@ static int run_url(exec_ctx *x, curl_args *a, net *n, const char *url, char *tru
     curl_easy_setopt(h, CURLOPT_MAXREDIRS, a->max_redirs >= 0 ? a->max_redirs : 50L);
     if (a->request) curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, a->request);
     if (a->has_data && !a->get) {
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, a->data);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(a->data));
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, a->data ? a->data : "");
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)(a->data ? strlen(a->data) : 0));
     }
     if (a->head) curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
     if (a->fail) curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L);
@@ -641,11 +641,33 @@ report:
     return rc;
 }
 
+/* Files a -d @name can read: standard input; the container has no others. */
+static char *read_data_file(void *ctx, const char *path, size_t *len)
+{
+    exec_ctx *x = ctx;
+    if (strcmp(path, "-") || !x->in) return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    size_t k;
+    while (buf && (k = fread(buf + n, 1, cap - n - 1, x->in)) > 0) {
+        n += k;
+        if (cap - n < 2) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb) { free(buf); return NULL; }
+            buf = nb;
+        }
+    }
+    if (buf) buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
 int probe_curl_main(exec_ctx *x, int argc, char **argv)
 {
     curl_args a;
     int rc = curl_args_parse(argc, argv, &a, x->err);
     if (rc) { curl_args_free(&a); return rc; }
+    curl_args_data(&a, read_data_file, x, x->err);
     char err[256];
     net *n = net_open(x->st, x->rel, x->pod, err, sizeof err);
     if (!n) {

@@ -150,7 +150,12 @@ static int apply(curl_args *a, const opt *o, const char *word, const char *val, 
         if (a->nresolve < CURL_ARGS_MAX) a->resolve[a->nresolve++] = val;
         break;
     case O_DATA: case O_DATA_BINARY: case O_DATA_RAW:
-        add_data(a, val);
+        if (a->ndata < CURL_ARGS_MAX) {
+            a->data_parts[a->ndata] = val;
+            a->data_kind[a->ndata++] = o->id == O_DATA ? 0 : o->id == O_DATA_BINARY ? 1 : 2;
+        }
+        if (o->id == O_DATA_RAW || val[0] != '@') add_data(a, val);
+        else a->has_data = true;
         break;
     case O_DATA_URLENCODE: add_urlencoded(a, val); break;
     case O_MAX_TIME: case O_CONNECT_TIMEOUT: {
@@ -281,4 +286,34 @@ void curl_args_free(curl_args *a)
 {
     free(a->data);
     a->data = NULL;
+}
+
+void curl_args_data(curl_args *a, curl_args_reader read_file, void *ctx, FILE *err)
+{
+    bool any_file = false;
+    for (int i = 0; i < a->ndata; i++)
+        if (a->data_kind[i] != 2 && a->data_parts[i][0] == '@') any_file = true;
+    if (!any_file) return;
+    free(a->data);
+    a->data = NULL;
+    for (int i = 0; i < a->ndata; i++) {
+        const char *v = a->data_parts[i];
+        if (a->data_kind[i] == 2 || v[0] != '@') { add_data(a, v); continue; }
+        size_t len = 0;
+        char *content = read_file ? read_file(ctx, v + 1, &len) : NULL;
+        if (!content) {
+            fprintf(err, "Warning: Couldn't read data from file \"%s\", this makes an empty POST.\n", v + 1);
+            add_data(a, "");
+            continue;
+        }
+        if (a->data_kind[i] == 0) {        /* -d @file drops CR and LF */
+            size_t k = 0;
+            for (size_t j = 0; j < len; j++)
+                if (content[j] != '\r' && content[j] != '\n') content[k++] = content[j];
+            content[k] = 0;
+        }
+        add_data(a, content);
+        free(content);
+    }
+    a->has_data = true;
 }

@@ -28,6 +28,10 @@ typedef struct curl_args {
     int nresolve;
     char *data;                     /* -d / --data-binary / --data-raw joined with '&' (malloc'd) */
     bool has_data;
+    /* the -d words in order; '@file' ones are read by curl_args_data() */
+    const char *data_parts[CURL_ARGS_MAX];
+    int data_kind[CURL_ARGS_MAX];   /* 0 -d (strips newlines from files), 1 --data-binary, 2 --data-raw */
+    int ndata;
     long long max_time_ms, connect_timeout_ms;   /* 0: none */
     long max_redirs;                /* -1: curl's default (50) */
     const char *urls[CURL_ARGS_MAX];
@@ -38,5 +42,10 @@ typedef struct curl_args {
  * command line (2) after printing curl's message to err. */
 int curl_args_parse(int argc, char **argv, curl_args *a, FILE *err);
 void curl_args_free(curl_args *a);
+
+/* Build a->data from the -d words, reading "@file" ("@-": standard input)
+ * with read_file (NULL content: curl warns and sends nothing for it). */
+typedef char *(*curl_args_reader)(void *ctx, const char *path, size_t *len);
+void curl_args_data(curl_args *a, curl_args_reader read_file, void *ctx, FILE *err);
 
 #endif

@@ -144,6 +144,30 @@ static void test_negations_and_double_dash(void **state)
     curl_args_free(&a);
 }
 
+static char *fake_reader(void *ctx, const char *path, size_t *len)
+{
+    (void)ctx;
+    if (strcmp(path, "-")) return NULL;
+    *len = 9;
+    return strdup("a=1\r\nb=2\n");
+}
+
+static void test_data_from_files(void **state)
+{
+    (void)state;
+    char e[512] = "";
+    curl_args a;
+    ARGS("-d", "x=0", "-d", "@-", "--data-raw", "@literal", "--data-binary", "@-", "-d", "@/no/such", "http://h");
+    assert_int_equal(parse(&a, e, sizeof e, argc, argv), 0);
+    FILE *err = fmemopen(e, sizeof e, "w");
+    curl_args_data(&a, fake_reader, NULL, err);
+    fclose(err);
+    /* -d strips CR/LF from the file, --data-binary keeps them, --data-raw takes '@' literally */
+    assert_string_equal(a.data, "x=0&a=1b=2&@literal&a=1\r\nb=2\n&");
+    assert_string_equal(e, "Warning: Couldn't read data from file \"/no/such\", this makes an empty POST.\n");
+    curl_args_free(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -151,6 +175,7 @@ int main(void)
         cmocka_unit_test(test_values_attached_and_repeated),
         cmocka_unit_test(test_errors_as_curl_prints_them),
         cmocka_unit_test(test_negations_and_double_dash),
+        cmocka_unit_test(test_data_from_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
