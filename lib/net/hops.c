@@ -81,7 +81,7 @@ void hops_walk(net *n, const conn *c, const char *sni, const http_msg *hr, path 
     snprintf(dst_ip, sizeof dst_ip, "%s", c->dst_ip);
     const mesh_workload *proxy = NULL;
     bool inbound = false;
-    if (n->client && n->client->sidecar) proxy = n->client;
+    if (net_captured(n)) proxy = n->client;
     const char *cur_sni = sni && *sni ? sni : NULL;   /* the server name the next hop sees */
     const char *prev_proto = hr ? (hr->version && !strcmp(hr->version, "HTTP/2") ? "HTTP/2" : "HTTP/1.1") : NULL;
 

@@ -82,6 +82,10 @@ int net_close(net *n)
     return rc;
 }
 
+bool net_captured(const net *n) { return n->client && n->client->sidecar && !n->bypass; }
+
+void net_bypass_sidecar(net *n) { n->bypass = true; }
+
 long long net_vclock_ms(net *n)
 {
     pthread_mutex_lock(&n->mu);
@@ -384,7 +388,7 @@ static net_conn_status first_contact(net *n, const char *ip, int port, const cha
 net_conn_status net_reachable(net *n, const char *ip, int port, const char *host)
 {
     char why[256];
-    if (n->client && n->client->sidecar) return NET_CONNECTED;
+    if (net_captured(n)) return NET_CONNECTED;
     return first_contact(n, ip, port, host, why, sizeof why);
 }
 
@@ -393,7 +397,7 @@ net_conn_status net_listen(net *n, const char *ip, int port, const char *host,
 {
     snprintf(why, whylen, "connected");
     prepare_tls(n);
-    if (!(n->client && n->client->sidecar)) {
+    if (!(net_captured(n))) {
         net_conn_status s = first_contact(n, ip, port, host, why, whylen);
         if (s != NET_CONNECTED) return s;
     }

@@ -28,6 +28,10 @@ net *net_open(store *st, const istio_release *rel, json_t *client_pod, char *err
  * -1 when the store refused a write. */
 int net_close(net *n);
 
+/* The client is the istio-proxy container itself (UID 1337): iptables does
+ * not send its connections to the sidecar. */
+void net_bypass_sidecar(net *n);
+
 /* Virtual milliseconds that passed since net_open. */
 long long net_vclock_ms(net *n);
 void net_vclock_advance(net *n, long long ms);

@@ -53,6 +53,7 @@ struct net {
     tls_host *tls;
     int ntls;
     bool tls_ready;
+    bool bypass;                    /* the client runs as the proxy's user: not captured */
 };
 
 /* One accepted connection and where it was going. */
@@ -104,6 +105,8 @@ typedef struct path {
 } path;
 
 /* ---- net.c ---- */
+/* Does the client pod's sidecar capture its outbound connections? */
+bool net_captured(const net *n);
 long long net_now(net *n);
 void net_add_log(net *n, const char *ns, const char *pod, long long ts_ms, const char *text);
 /* The pod at ip (NULL if none). */
