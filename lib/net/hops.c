@@ -444,8 +444,9 @@ void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const cha
         if (forwarded) {
             char t[32];
             snprintf(t, sizeof t, "%lld", below + (below ? 0 : 1));
-            http_set(resp, "x-envoy-upstream-service-time", t);
             http_set(resp, "server", h->inbound ? "istio-envoy" : "envoy");
+            http_set(resp, "x-envoy-upstream-service-time", NULL);   /* the upstream's value goes last */
+            http_set(resp, "x-envoy-upstream-service-time", t);
             http_set(resp, "connection", NULL);
             http_set(resp, "transfer-encoding", NULL);
             http_set(resp, "keep-alive", NULL);
