@@ -221,7 +221,7 @@ void world_respond(const world_request *wr, http_msg *resp, long long *latency_m
         if (c && !strchr(hostbuf, ']')) *c = 0;
         host = hostbuf;
     } else {
-        host = obj_str(wr->svc, "spec.hosts.0");
+        host = json_string_value(json_array_get(obj_at(wr->svc, "spec.hosts"), 0));
         if (!host) host = obj_name(wr->svc);
     }
     *latency_ms = obj_int_or(spec, "latencyMs", 0);

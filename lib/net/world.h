@@ -10,6 +10,11 @@
 /* The default world, the files of samples/world joined with "---" lines. */
 extern const char world_default_yaml[];
 
+/* Create the default world's objects in a new store (cluster bootstrap).
+ * Returns 0, or -1 with a message in err. */
+#include "store/store.h"
+int world_seed(store *st, char *err, size_t errlen);
+
 typedef struct world world;
 
 /* objects: every object of the store (borrowed); keeps the ExternalServices. */

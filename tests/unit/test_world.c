@@ -212,6 +212,37 @@ static void test_page_sizes(void **state)
     free(p);
 }
 
+static void test_seed_creates_the_objects(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/meshsim-test-world-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    bool created;
+    char err[256];
+    store *st = store_open(dir, &created, err, sizeof err);
+    assert_non_null(st);
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(world_seed(st, err, sizeof err), 0);
+    json_t *cnn = store_get(st, "externalservices.meshsim.dev", "", "edition.cnn.com");
+    assert_non_null(cnn);
+    assert_string_equal(json_string_value(json_array_get(obj_at(cnn, "spec.addresses"), 0)), "151.101.1.67");
+    assert_non_null(obj_str(cnn, "metadata.uid"));
+    json_decref(cnn);
+    json_t *all = store_list(st, "externalservices.meshsim.dev", NULL);
+    assert_int_equal(json_array_size(all), 8);
+    json_decref(all);
+    /* seeding twice changes nothing */
+    assert_int_equal(world_seed(st, err, sizeof err), 0);
+    all = store_list(st, "externalservices.meshsim.dev", NULL);
+    assert_int_equal(json_array_size(all), 8);
+    json_decref(all);
+    store_rollback(st);
+    store_close(st);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_titles_and_redirects),
         cmocka_unit_test(test_httpbin),
         cmocka_unit_test(test_page_sizes),
+        cmocka_unit_test(test_seed_creates_the_objects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
