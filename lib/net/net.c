@@ -1,6 +1,7 @@
 /* The simulated network: setup from the store, the pod's DNS, and the
  * connections a probe opens (where they land, or why they fail). */
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +57,7 @@ int net_close(net *n)
 {
     if (!n) return 0;
     int rc = 0;
-    for (int i = 0; i < n->nthreads; i++) pthread_join(n->threads[i], NULL);
+    net_wait(n);
     free(n->threads);
     if (n->st) {
         for (int i = 0; i < n->nlogs; i++) {
@@ -77,9 +78,16 @@ int net_close(net *n)
     mesh_free(n->m);
     json_decref(n->objects);
     free(n->log_format);
+    free(n->trace);
     pthread_mutex_destroy(&n->mu);
     free(n);
     return rc;
+}
+
+void net_wait(net *n)
+{
+    for (int i = 0; i < n->nthreads; i++) pthread_join(n->threads[i], NULL);
+    n->nthreads = 0;
 }
 
 bool net_captured(const net *n) { return n->client && n->client->sidecar && !n->bypass; }
@@ -139,6 +147,29 @@ long long net_now(net *n) { return net_now_ms(n); }
 const char *net_client_ip(const net *n) { return n->client_ip; }
 int net_last_local_port(net *n) { return n->last_local_port; }
 bool net_access_log_on(net *n) { return n->log_on; }
+
+void net_tracef(net *n, const char *fmt, ...)
+{
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (k < 0) return;
+    size_t l = strlen(line);
+    pthread_mutex_lock(&n->mu);
+    char *t = realloc(n->trace, n->tracelen + l + 2);
+    if (t) {
+        memcpy(t + n->tracelen, line, l);
+        t[n->tracelen + l] = '\n';
+        t[n->tracelen + l + 1] = 0;
+        n->trace = t;
+        n->tracelen += l + 1;
+    }
+    pthread_mutex_unlock(&n->mu);
+}
+
+const char *net_trace_text(net *n) { return n->trace ? n->trace : ""; }
 
 void net_add_log(net *n, const char *ns, const char *pod, long long ts_ms, const char *text)
 {

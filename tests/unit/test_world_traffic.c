@@ -34,6 +34,9 @@ static void put_yaml(store *st, const char *yaml)
         else if (!strcmp(kind, "Service")) snprintf(res, sizeof res, "services");
         else if (!strcmp(kind, "Namespace")) snprintf(res, sizeof res, "namespaces");
         else if (!strcmp(kind, "VirtualService")) snprintf(res, sizeof res, "virtualservices.networking.istio.io");
+        else if (!strcmp(kind, "Gateway")) snprintf(res, sizeof res, "gateways.networking.istio.io");
+        else if (!strcmp(kind, "DestinationRule")) snprintf(res, sizeof res, "destinationrules.networking.istio.io");
+        else if (!strcmp(kind, "ServiceEntry")) snprintf(res, sizeof res, "serviceentries.networking.istio.io");
         else snprintf(res, sizeof res, "pods");
         assert_int_equal(store_put(st, res, obj_namespace(o), obj_name(o), o), 0);
     }
@@ -262,6 +265,56 @@ static void test_in_mesh_service_and_route_timeout(void **state)
     run_free(&r);
 }
 
+static const char egress_yaml[] =
+    "apiVersion: v1\nkind: Service\nmetadata: {name: istio-egressgateway, namespace: istio-system}\n"
+    "spec: {clusterIP: 10.96.0.60, selector: {istio: egressgateway},"
+    " ports: [{name: http2, port: 80, targetPort: 80}, {name: https, port: 443, targetPort: 443}]}\n---\n"
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: istio-egressgateway-1, namespace: istio-system,"
+    " labels: {istio: egressgateway, app: istio-egressgateway}}\n"
+    "spec: {containers: [{name: istio-proxy, image: docker.io/istio/proxyv2:1.4.6}]}\n"
+    "status: {phase: Running, podIP: 10.244.0.50}\n---\n"
+    "apiVersion: networking.istio.io/v1alpha3\nkind: Gateway\nmetadata: {name: istio-egressgateway, namespace: default}\n"
+    "spec: {selector: {istio: egressgateway}, servers: [{port: {number: 80, name: http, protocol: HTTP},"
+    " hosts: [edition.cnn.com]}]}\n---\n"
+    "apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata: {name: egressgateway-for-cnn, namespace: default}\n"
+    "spec: {host: istio-egressgateway.istio-system.svc.cluster.local, subsets: [{name: cnn}]}\n---\n"
+    "apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\n"
+    "metadata: {name: direct-cnn-through-egress-gateway, namespace: default}\n"
+    "spec:\n  hosts: [edition.cnn.com]\n  gateways: [istio-egressgateway, mesh]\n  http:\n"
+    "  - match: [{gateways: [mesh], port: 80}]\n"
+    "    route: [{destination: {host: istio-egressgateway.istio-system.svc.cluster.local, subset: cnn, port: {number: 80}}}]\n"
+    "  - match: [{gateways: [istio-egressgateway], port: 80}]\n"
+    "    route: [{destination: {host: edition.cnn.com, port: {number: 80}}}]\n";
+
+static void test_egress_gateway_http_and_the_none_loop(void **state)
+{
+    fixture *f = *state;
+    put_yaml(f->st, egress_yaml);
+    put_yaml(f->st, "apiVersion: networking.istio.io/v1alpha3\nkind: ServiceEntry\nmetadata: {name: cnn, namespace: default}\n"
+                    "spec: {hosts: [edition.cnn.com], ports: [{number: 80, name: http-port, protocol: HTTP}], resolution: DNS}\n");
+    run r = CURL(f, "meshed", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "http://edition.cnn.com/politics");
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.out, "301");
+    run_free(&r);
+    struct { char lines[8][2048]; int n; } l = {0};
+    assert_int_equal(store_log_each(f->st, "istio-system", "istio-egressgateway-1", "istio-proxy", cb, &l), 0);
+    assert_int_equal(l.n, 1);
+    assert_true(has_line_matching(l.lines[0], "^\\[[^]]+\\] \"GET /politics HTTP/2\" 301 .*\"curl/7\\.88\\.1\" \"[0-9a-f-]{36}\" "
+                                              "\"edition\\.cnn\\.com\" \"151\\.101\\.[0-9]+\\.67:80\" outbound\\|80\\|\\|edition\\.cnn\\.com "
+                                              "- 10\\.244\\.0\\.50:80 10\\.244\\.0\\.22:[0-9]+ "));
+
+    /* resolution NONE: the gateway forwards to the original destination, itself */
+    put_yaml(f->st, "apiVersion: networking.istio.io/v1alpha3\nkind: ServiceEntry\nmetadata: {name: cnn, namespace: default}\n"
+                    "spec: {hosts: [edition.cnn.com], ports: [{number: 80, name: http-port, protocol: HTTP}], resolution: NONE}\n");
+    setenv("MESHSIM_TRACE", "1", 1);
+    r = CURL(f, "meshed", "-sS", "http://edition.cnn.com/politics");
+    unsetenv("MESHSIM_TRACE");
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.out, "upstream connect error or disconnect/reset before headers. reset reason: overflow");
+    assert_true(has_line_matching(r.err, "^routing loop: istio-system/istio-egressgateway-1 keeps sending the traffic to itself"));
+    run_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -272,6 +325,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_network_policy_drops_the_syn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sidecar_logs_and_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_in_mesh_service_and_route_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_egress_gateway_http_and_the_none_loop, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
