@@ -287,10 +287,19 @@ static void serve_tls_or_tcp(conn *c, const char *sni)
     switch (p.final) {
     case FINAL_WORLD: {
         const char *proto = world_port_protocol(p.world_svc, p.final_port);
-        if (sni && proto && (!strcasecmp(proto, "HTTPS") || !strcasecmp(proto, "TLS")))
+        if (sni && proto && (!strcasecmp(proto, "HTTPS") || !strcasecmp(proto, "TLS"))) {
             serve_tls_world(c, &p, &cnt);
-        else
+        } else if (proto && !strcasecmp(proto, "HTTP")) {
+            /* a TLS hello to a plain HTTP server: it answers 400 in HTTP */
+            static const char bad[] = "HTTP/1.1 400 Bad Request\r\ncontent-type: text/html\r\ncontent-length: 0\r\n"
+                                      "connection: close\r\n\r\n";
+            char sink[16384];
+            ssize_t k = recv(c->fd, sink, sizeof sink, 0);
+            if (k > 0) cnt.rx += k;
+            send_all(c->fd, bad, sizeof bad - 1, &cnt);
+        } else {
             drain(c, &cnt);
+        }
         break;
     }
     case FINAL_TIMEOUT:

@@ -416,9 +416,27 @@ void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const cha
             .tls = tls || !strcasecmp(world_port_protocol(p->world_svc, p->final_port), "HTTPS"),
             .client_ip = EGRESS_NAT_IP, .protocol = client_proto, .now_ms = start, .req = req,
         };
+        bool originated = tls;
         for (int i = 0; i < p->nhops; i++)
-            if (p->hops[i].d.tls_origination[0]) wr.tls = true;
-        world_respond(&wr, resp, &latency);
+            if (p->hops[i].d.tls_origination[0]) originated = wr.tls = true;
+        const char *proto = world_port_protocol(p->world_svc, p->final_port);
+        if (!originated && (!strcasecmp(proto, "HTTPS") || !strcasecmp(proto, "TLS"))) {
+            /* plain HTTP to a TLS port: the front end's answer */
+            static const char body[] = "<html>\r\n<head><title>400 The plain HTTP request was sent to HTTPS port</title>"
+                                       "</head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>The "
+                                       "plain HTTP request was sent to HTTPS port</center>\r\n</body>\r\n</html>\r\n";
+            resp->status = 400;
+            http_set_body(resp, body, sizeof body - 1);
+            http_set(resp, "content-type", "text/html");
+            char len[32], date[64];
+            snprintf(len, sizeof len, "%zu", resp->body_len);
+            http_set(resp, "content-length", len);
+            http_date(date, sizeof date, start);
+            http_set(resp, "date", date);
+            latency = obj_int_or(p->world_svc, "spec.latencyMs", 0);
+        } else {
+            world_respond(&wr, resp, &latency);
+        }
     } else if (p->final == FINAL_APP) {
         bool listens;
         const char *app = net_app_of(p->app, p->final_port, &listens);
