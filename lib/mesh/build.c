@@ -5,7 +5,8 @@
 #include <strings.h>
 #include "mesh/internal.h"
 #include "mesh/host.h"
-#include "mesh/selector.h"
+#include "model/obj.h"
+#include "model/selector.h"
 #include "model/loader.h"
 
 long long jint(json_t *o, const char *k, long long dflt)
@@ -224,7 +225,7 @@ static void add_k8s_service(mesh *m, json_t *o)
         s->pods = arena_alloc(m->ar, sizeof *s->pods * (n ? n : 1));
         for (size_t k = 0; k < n; k++) {
             const mesh_workload *w = pods[k];
-            if (pod_running(w) && sel_match_map(jget(jget(w->pod, "metadata"), "labels"), sel)) {
+            if (pod_running(w) && labels_match_map(jget(jget(w->pod, "metadata"), "labels"), sel)) {
                 s->pods[s->npods++] = w;
                 char key[512];
                 snprintf(key, sizeof key, "%s/%s", w->ns, w->name);
@@ -568,7 +569,7 @@ static json_t *proxy_sidecar(const mesh *m, const mesh_workload *proxy)
     for (size_t i = 0; i < n; i++) {
         json_t *sel = jpath(v[i], "spec", "workloadSelector");
         if (sel) {
-            if (sel_match_map(labels, jget(sel, "labels"))) return v[i];
+            if (labels_match_map(labels, jget(sel, "labels"))) return v[i];
         } else if (!fallback) {
             fallback = v[i];
         }

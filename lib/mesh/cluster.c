@@ -4,7 +4,8 @@
 #include <string.h>
 #include "mesh/internal.h"
 #include "mesh/host.h"
-#include "mesh/selector.h"
+#include "model/obj.h"
+#include "model/selector.h"
 
 /* Most specific DR for host among those in ns: exact host, else the longest
  * wildcard covering it.  check_export: only DRs exported to client_ns. */
@@ -176,7 +177,7 @@ void cluster_route(const mesh *m, const mesh_workload *proxy, const mesh_request
         if (s->has_selector) {
             for (int i = 0; i < s->npods && n < MAX_EPS; i++) {
                 const mesh_workload *w = s->pods[i];
-                if (!sel_match_map(jget(jget(w->pod, "metadata"), "labels"), sublabels)) continue;
+                if (!labels_match_map(jget(jget(w->pod, "metadata"), "labels"), sublabels)) continue;
                 int before = n;
                 n = add_ep(eps, n, w->ip, workload_port(w, p, port));
                 if (n > before) epw[before] = w;
@@ -205,7 +206,7 @@ void cluster_route(const mesh *m, const mesh_workload *proxy, const mesh_request
         size_t i;
         json_t *e;
         json_array_foreach(s->se_endpoints, i, e)
-            if (sel_match_map(jget(e, "labels"), sublabels))
+            if (labels_match_map(jget(e, "labels"), sublabels))
                 n = add_ep(eps, n, jstr(e, "address"), se_ep_port(e, p));
         how = "the ServiceEntry's static endpoints";
     } else if (s->res == RES_DNS || s->res == RES_DNS_RR) {
@@ -215,7 +216,7 @@ void cluster_route(const mesh *m, const mesh_workload *proxy, const mesh_request
             size_t i;
             json_t *e;
             json_array_foreach(s->se_endpoints, i, e) {
-                if (!sel_match_map(jget(e, "labels"), sublabels)) continue;
+                if (!labels_match_map(jget(e, "labels"), sublabels)) continue;
                 int k = dns_resolve(m, ns, jstr_or(e, "address", ""), addrs, 8);
                 if (k) n = add_ep(eps, n, addrs[0], se_ep_port(e, p));
                 if (s->res == RES_DNS_RR) break;

@@ -6,7 +6,8 @@
 #include <strings.h>
 #include "mesh/internal.h"
 #include "mesh/host.h"
-#include "mesh/selector.h"
+#include "model/obj.h"
+#include "model/selector.h"
 
 #define MAX_SERVERS 32
 
@@ -43,7 +44,7 @@ static int servers_on(const mesh *m, const mesh_workload *proxy, int lport, serv
     for (size_t g = 0; g < m->ngws; g++) {
         const m_gw *gw = &m->gws[g];
         json_t *sel = jget(gw->spec, "selector");
-        if (json_object_size(sel) && !sel_match_map(labels, sel)) continue;
+        if (json_object_size(sel) && !labels_match_map(labels, sel)) continue;
         size_t i;
         json_t *srv;
         json_array_foreach(jget(gw->spec, "servers"), i, srv) {

@@ -6,7 +6,8 @@
 #include <strings.h>
 #include "mesh/internal.h"
 #include "mesh/host.h"
-#include "mesh/selector.h"
+#include "model/obj.h"
+#include "model/selector.h"
 
 bool vs_visible(const m_vs *vs, const char *ns)
 {
@@ -48,7 +49,7 @@ bool vs_match_source(const vs_ctx *c, const m_vs *vs, json_t *match)
     if (port && port != c->port) return false;
     json_t *sl = jget(match, "sourceLabels");
     if (json_object_size(sl) &&
-        !(c->proxy && sel_match_map(jget(jget(c->proxy->pod, "metadata"), "labels"), sl)))
+        !(c->proxy && labels_match_map(jget(jget(c->proxy->pod, "metadata"), "labels"), sl)))
         return false;
     const char *sns = jstr(match, "sourceNamespace");
     if (sns && *sns && !(c->proxy && !strcmp(sns, c->proxy->ns))) return false;

@@ -1,0 +1,760 @@
+/* lib/mesh routing: the decisions sidecars and gateways make. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include "mesh_fixture.h"
+#include "model/release.h"
+
+static const istio_release *r146(void) { return release_lookup("1.4.6"); }
+static const istio_release *r124(void) { return release_lookup("1.24"); }
+
+static void route(const mesh *m, const char *ns, const char *pod, const mesh_request *req, mesh_decision *d)
+{
+    const mesh_workload *w = mesh_workload_by_pod(m, ns, pod);
+    assert_non_null(w);
+    assert_int_equal(mesh_route(m, w, req, d), 0);
+}
+
+/* ---- the seed page: HTTP through the egress gateway ---- */
+
+static void test_seed_http_sidecar_to_gateway(void **state)
+{
+    (void)state;
+    json_t *o = seed_cluster(80, 443);
+    add_cnn_http(o);
+    mesh *m = mesh_build(o, r146());
+    mesh_request req = http_req("10.244.0.10", "151.101.65.67", 80, "edition.cnn.com", "/politics");
+    mesh_decision d;
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.cluster, "outbound|80|cnn|istio-egressgateway.istio-system.svc.cluster.local");
+    assert_string_equal(d.listener, "0.0.0.0_80");
+    assert_string_equal(d.route_config, "80");
+    assert_string_equal(d.vhost, "edition.cnn.com:80");
+    assert_string_equal(d.virtual_service, "default/direct-cnn-through-egress-gateway");
+    assert_int_equal(d.vs_rule, 0);
+    assert_string_equal(d.destination_rule, "default/egressgateway-for-cnn");
+    assert_string_equal(d.endpoint_ip, "10.244.0.5");
+    assert_int_equal(d.endpoint_port, 80);
+    assert_non_null(d.endpoint);
+    assert_true(d.endpoint->gateway);
+    assert_string_equal(d.route_name, "");
+    assert_non_null(strstr(d.why, "VirtualService default/direct-cnn-through-egress-gateway http rule #0"));
+    mesh_free(m);
+    json_decref(o);
+}
+
+static void test_seed_http_gateway_to_world(void **state)
+{
+    (void)state;
+    json_t *o = seed_cluster(80, 443);
+    add_cnn_http(o);
+    mesh *m = mesh_build(o, r146());
+    mesh_request req = http_req("10.244.0.10", "10.244.0.5", 80, "edition.cnn.com", "/politics");
+    mesh_decision d;
+    route(m, "istio-system", "istio-egressgateway-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.cluster, "outbound|80||edition.cnn.com");
+    assert_string_equal(d.listener, "0.0.0.0_80");
+    assert_string_equal(d.route_config, "http.80");
+    assert_string_equal(d.vhost, "edition.cnn.com:80");
+    assert_int_equal(d.vs_rule, 1);
+    assert_string_equal(d.endpoint_ip, "151.101.65.67");
+    assert_int_equal(d.endpoint_port, 80);
+    assert_null(d.endpoint);
+    assert_string_equal(d.cluster_type, "STRICT_DNS");
+    mesh_free(m);
+    json_decref(o);
+}
+
+/* Istio 1.24: the gateway Service's port 80 targets 8080 on the pod. */
+static void test_seed_http_target_ports_124(void **state)
+{
+    (void)state;
+    json_t *o = seed_cluster(8080, 8443);
+    add_cnn_http(o);
+    mesh *m = mesh_build(o, r124());
+    mesh_request req = http_req("10.244.0.10", "151.101.65.67", 80, "edition.cnn.com", "/politics");
+    mesh_decision d;
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_int_equal(d.endpoint_port, 8080);
+    req = http_req("10.244.0.10", "10.244.0.5", 8080, "edition.cnn.com", "/politics");
+    route(m, "istio-system", "istio-egressgateway-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.listener, "0.0.0.0_8080");
+    assert_string_equal(d.route_config, "http.8080");
+    assert_string_equal(d.vhost, "edition.cnn.com:80");
+    assert_string_equal(d.cluster, "outbound|80||edition.cnn.com");
+    /* nothing listens on the Service port itself */
+    req.dst_port = 80;
+    route(m, "istio-system", "istio-egressgateway-1", &req, &d);
+    assert_int_equal(d.action, HOP_FAIL);
+    assert_int_equal(d.status, 0);
+    assert_string_equal(d.details, "no listener");
+    mesh_free(m);
+    json_decref(o);
+}
+
+/* ---- the seed page: TLS passthrough ---- */
+
+static void test_seed_tls_passthrough_both_hops(void **state)
+{
+    (void)state;
+    json_t *o = seed_cluster(80, 443);
+    add_cnn_tls(o);
+    mesh *m = mesh_build(o, r146());
+    mesh_request req = tls_req("10.244.0.10", "151.101.65.67", 443, "edition.cnn.com");
+    mesh_decision d;
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.cluster, "outbound|443|cnn|istio-egressgateway.istio-system.svc.cluster.local");
+    assert_string_equal(d.listener, "0.0.0.0_443");
+    assert_string_equal(d.filter_chain, "SNI: edition.cnn.com");
+    assert_string_equal(d.endpoint_ip, "10.244.0.5");
+    assert_int_equal(d.endpoint_port, 443);
+
+    req = tls_req("10.244.0.10", "10.244.0.5", 443, "edition.cnn.com");
+    route(m, "istio-system", "istio-egressgateway-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.cluster, "outbound|443||edition.cnn.com");
+    assert_string_equal(d.filter_chain, "SNI: edition.cnn.com");
+    assert_string_equal(d.endpoint_ip, "151.101.65.67");
+    assert_int_equal(d.endpoint_port, 443);
+    assert_int_equal(d.vs_rule, 1);
+
+    /* an SNI no chain knows */
+    req = tls_req("10.244.0.10", "10.244.0.5", 443, "www.google.com");
+    route(m, "istio-system", "istio-egressgateway-1", &req, &d);
+    assert_int_equal(d.action, HOP_FAIL);
+    assert_string_equal(d.flags, "NR");
+    assert_string_equal(d.details, "filter_chain_not_found");
+    mesh_free(m);
+    json_decref(o);
+}
+
+/* ---- DestinationRule lookup path ---- */
+
+static void test_dr_missing_on_lookup_path(void **state)
+{
+    (void)state;
+    json_t *o = seed_cluster(80, 443);
+    add_cnn_tls(o);
+    add_ns(o, "test-egress", NULL);
+    add_pod(o, "test-egress", "sleep-2", "10.244.0.20", "{'app':'sleep'}", 1, NULL);
+    mesh *m = mesh_build(o, r146());
+    mesh_request req = tls_req("10.244.0.20", "151.101.65.67", 443, "edition.cnn.com");
+    mesh_decision d;
+    route(m, "test-egress", "sleep-2", &req, &d);
+    assert_int_equal(d.action, HOP_FAIL);
+    assert_int_equal(d.status, 503);
+    assert_string_equal(d.flags, "NC");
+    assert_string_equal(d.details, "cluster_not_found");
+    assert_string_equal(d.cluster, "outbound|443|cnn|istio-egressgateway.istio-system.svc.cluster.local");
+    assert_non_null(strstr(d.why, "lookup path"));
+    mesh_free(m);
+
+    /* the page's fix: the same DestinationRule in test-egress */
+    add(o, "{'kind':'DestinationRule','metadata':{'name':'egressgateway-for-cnn','namespace':'test-egress'},"
+           "'spec':{'host':'istio-egressgateway.istio-system.svc.cluster.local','subsets':[{'name':'cnn'}]}}");
+    m = mesh_build(o, r146());
+    route(m, "test-egress", "sleep-2", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.destination_rule, "test-egress/egressgateway-for-cnn");
+    mesh_free(m);
+    json_decref(o);
+}
+
+/* A DR exported from the root namespace is on everyone's lookup path; one
+ * exported only to its own namespace is not. */
+static void test_dr_root_namespace_and_export(void **state)
+{
+    (void)state;
+    json_t *o = seed_cluster(80, 443);
+    add_cnn_tls(o);
+    add_ns(o, "test-egress", NULL);
+    add_pod(o, "test-egress", "sleep-2", "10.244.0.20", "{'app':'sleep'}", 1, NULL);
+    add(o, "{'kind':'DestinationRule','metadata':{'name':'gw-local','namespace':'istio-system'},"
+           "'spec':{'host':'istio-egressgateway','exportTo':['.'],'subsets':[{'name':'cnn'}]}}");
+    mesh *m = mesh_build(o, r146());
+    mesh_request req = tls_req("10.244.0.20", "151.101.65.67", 443, "edition.cnn.com");
+    mesh_decision d;
+    route(m, "test-egress", "sleep-2", &req, &d);
+    assert_string_equal(d.flags, "NC");
+    mesh_free(m);
+    json_decref(o);
+
+    o = seed_cluster(80, 443);
+    add_cnn_tls(o);
+    add_ns(o, "test-egress", NULL);
+    add_pod(o, "test-egress", "sleep-2", "10.244.0.20", "{'app':'sleep'}", 1, NULL);
+    add(o, "{'kind':'DestinationRule','metadata':{'name':'gw-all','namespace':'istio-system'},"
+           "'spec':{'host':'istio-egressgateway','subsets':[{'name':'cnn'}]}}");
+    m = mesh_build(o, r146());
+    route(m, "test-egress", "sleep-2", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.destination_rule, "istio-system/gw-all");
+    mesh_free(m);
+    json_decref(o);
+}
+
+/* ---- outbound traffic policy ---- */
+
+static void set_mode(json_t *o, const char *mode)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(o, i, x) {
+        const char *k = json_string_value(json_object_get(x, "kind"));
+        if (k && !strcmp(k, "ConfigMap")) {
+            char text[128];
+            snprintf(text, sizeof text, "outboundTrafficPolicy:\n  mode: %s\n", mode);
+            json_object_set_new(json_object_get(x, "data"), "mesh", json_string(text));
+        }
+    }
+}
+
+static void test_allow_any(void **state)
+{
+    (void)state;
+    json_t *o = seed_cluster(80, 443);
+    mesh *m = mesh_build(o, r146());
+    assert_string_equal(json_string_value(json_object_get(json_object_get(mesh_config(m), "outboundTrafficPolicy"), "mode")),
+                        "ALLOW_ANY");
+    assert_string_equal(json_string_value(json_object_get(mesh_config(m), "accessLogFile")), "/dev/stdout");
+    mesh_request req = http_req("10.244.0.10", "142.250.1.1", 80, "www.google.com", "/");
+    mesh_decision d;
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.cluster, "PassthroughCluster");
+    assert_string_equal(d.route_name, "allow_any");
+    assert_string_equal(d.endpoint_ip, "142.250.1.1");
+    assert_int_equal(d.endpoint_port, 80);
+    assert_true(d.original_dst);
+    req = tls_req("10.244.0.10", "142.250.1.1", 443, "www.google.com");
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.cluster, "PassthroughCluster");
+    mesh_free(m);
+    json_decref(o);
+}
+
+static void test_registry_only(void **state)
+{
+    (void)state;
+    json_t *o = seed_cluster(80, 443);
+    set_mode(o, "REGISTRY_ONLY");
+    add(o, "{'kind':'ServiceEntry','metadata':{'name':'cnn','namespace':'default'},"
+           "'spec':{'hosts':['edition.cnn.com'],'ports':[{'number':80,'name':'http','protocol':'HTTP'},"
+           "{'number':443,'name':'https','protocol':'HTTPS'}],'resolution':'DNS'}}");
+    mesh *m = mesh_build(o, r146());
+    mesh_request req = http_req("10.244.0.10", "142.250.1.1", 80, "www.google.com", "/");
+    mesh_decision d;
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.action, HOP_DIRECT_RESPONSE);
+    assert_int_equal(d.status, 502);
+    assert_string_equal(d.route_name, "block_all");
+    assert_string_equal(d.details, "direct_response");
+    req = tls_req("10.244.0.10", "142.250.1.1", 443, "www.google.com");
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.action, HOP_FAIL);
+    assert_string_equal(d.cluster, "BlackHoleCluster");
+    assert_string_equal(d.flags, "UH");
+    /* the registered host still works, with Istio's default route */
+    req = http_req("10.244.0.10", "151.101.65.67", 80, "edition.cnn.com", "/politics");
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.cluster, "outbound|80||edition.cnn.com");
+    assert_string_equal(d.route_name, "default");
+    assert_string_equal(d.endpoint_ip, "151.101.65.67");
+    req = tls_req("10.244.0.10", "151.101.65.67", 443, "edition.cnn.com");
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.cluster, "outbound|443||edition.cnn.com");
+    assert_string_equal(d.filter_chain, "SNI: edition.cnn.com");
+    mesh_free(m);
+    json_decref(o);
+}
+
+/* ---- gateways ---- */
+
+static void test_gateway_without_vs_is_404(void **state)
+{
+    (void)state;
+    json_t *o = seed_cluster(80, 443);
+    add(o, "{'kind':'Gateway','metadata':{'name':'istio-egressgateway','namespace':'default'},"
+           "'spec':{'selector':{'istio':'egressgateway'},'servers':[{'port':{'number':80,'name':'http','protocol':'HTTP'},"
+           "'hosts':['edition.cnn.com']}]}}");
+    mesh *m = mesh_build(o, r146());
+    mesh_request req = http_req("10.244.0.10", "10.244.0.5", 80, "edition.cnn.com", "/");
+    mesh_decision d;
+    route(m, "istio-system", "istio-egressgateway-1", &req, &d);
+    assert_int_equal(d.action, HOP_FAIL);
+    assert_int_equal(d.status, 404);
+    assert_string_equal(d.flags, "NR");
+    assert_string_equal(d.details, "route_not_found");
+    assert_string_equal(d.vhost, "blackhole:80");
+    /* port 443 has no server at all */
+    req.dst_port = 443;
+    route(m, "istio-system", "istio-egressgateway-1", &req, &d);
+    assert_int_equal(d.action, HOP_FAIL);
+    assert_string_equal(d.details, "no listener");
+    assert_string_equal(d.flags, "");
+    mesh_free(m);
+    json_decref(o);
+}
+
+/* A bound VS whose host is not the request's: 404 too; a Gateway whose
+ * selector does not match the pod gives no listener. */
+static void test_gateway_host_and_selector(void **state)
+{
+    (void)state;
+    json_t *o = seed_cluster(80, 443);
+    add_cnn_http(o);
+    add(o, "{'kind':'Gateway','metadata':{'name':'other','namespace':'default'},"
+           "'spec':{'selector':{'istio':'ingressgateway'},'servers':[{'port':{'number':81,'name':'http','protocol':'HTTP'},"
+           "'hosts':['*']}]}}");
+    mesh *m = mesh_build(o, r146());
+    mesh_request req = http_req("10.244.0.10", "10.244.0.5", 80, "www.google.com", "/");
+    mesh_decision d;
+    route(m, "istio-system", "istio-egressgateway-1", &req, &d);
+    assert_int_equal(d.status, 404);
+    assert_string_equal(d.flags, "NR");
+    req.dst_port = 81;
+    route(m, "istio-system", "istio-egressgateway-1", &req, &d);
+    assert_string_equal(d.details, "no listener");
+    mesh_free(m);
+    json_decref(o);
+}
+
+/* ---- resolution NONE ---- */
+
+static void add_cnn_none(json_t *o)
+{
+    add_cnn_http(o);
+    json_t *se = json_array_get(o, json_array_size(o) - 4);
+    json_object_set_new(json_object_get(se, "spec"), "resolution", json_string("NONE"));
+}
+
+static void test_none_resolution_through_gateway_146_loops(void **state)
+{
+    (void)state;
+    json_t *o = seed_cluster(80, 443);
+    add_cnn_none(o);
+    mesh *m = mesh_build(o, r146());
+    mesh_request req = http_req("10.244.0.10", "10.244.0.5", 80, "edition.cnn.com", "/politics");
+    mesh_decision d;
+    route(m, "istio-system", "istio-egressgateway-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.cluster, "outbound|80||edition.cnn.com");
+    assert_true(d.original_dst);
+    assert_string_equal(d.endpoint_ip, "10.244.0.5");   /* itself: the caller sees the loop */
+    assert_string_equal(d.cluster_type, "ORIGINAL_DST");
+    assert_non_null(strstr(d.why, "gateway itself"));
+    mesh_free(m);
+    json_decref(o);
+}
+
+static void test_none_resolution_through_gateway_124_uh(void **state)
+{
+    (void)state;
+    json_t *o = seed_cluster(8080, 8443);
+    add_cnn_none(o);
+    mesh *m = mesh_build(o, r124());
+    mesh_request req = http_req("10.244.0.10", "10.244.0.5", 8080, "edition.cnn.com", "/politics");
+    mesh_decision d;
+    route(m, "istio-system", "istio-egressgateway-1", &req, &d);
+    assert_int_equal(d.action, HOP_FAIL);
+    assert_int_equal(d.status, 503);
+    assert_string_equal(d.flags, "UH");
+    assert_string_equal(d.details, "no_healthy_upstream");
+    assert_non_null(strstr(d.why, "EDS"));
+    mesh_free(m);
+    json_decref(o);
+}
+
+static void test_none_resolution_on_sidecar_is_original_dst(void **state)
+{
+    (void)state;
+    json_t *o = seed_cluster(80, 443);
+    add(o, "{'kind':'ServiceEntry','metadata':{'name':'cnn','namespace':'default'},"
+           "'spec':{'hosts':['edition.cnn.com'],'ports':[{'number':80,'name':'http','protocol':'HTTP'}],'resolution':'NONE'}}");
+    mesh *m = mesh_build(o, r146());
+    mesh_request req = http_req("10.244.0.10", "151.101.1.67", 80, "edition.cnn.com", "/");
+    mesh_decision d;
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.cluster, "outbound|80||edition.cnn.com");
+    assert_string_equal(d.endpoint_ip, "151.101.1.67");
+    assert_true(d.original_dst);
+    mesh_free(m);
+    json_decref(o);
+}
+
+/* ---- VirtualService matching ---- */
+
+/* reviews with two versions; DR subsets v1, v2. */
+static json_t *reviews_cluster(void)
+{
+    json_t *o = seed_cluster(80, 443);
+    add_pod(o, "default", "reviews-v1", "10.244.1.1", "{'app':'reviews','version':'v1'}", 1,
+            "[{'name':'http','containerPort':9080}]");
+    add_pod(o, "default", "reviews-v2", "10.244.1.2", "{'app':'reviews','version':'v2'}", 1,
+            "[{'name':'http','containerPort':9080}]");
+    add_service(o, "default", "reviews", "10.96.1.1", "[{'name':'http','port':9080,'targetPort':'http'}]",
+                "{'app':'reviews'}");
+    add(o, "{'kind':'DestinationRule','metadata':{'name':'reviews','namespace':'default'},"
+           "'spec':{'host':'reviews','subsets':[{'name':'v1','labels':{'version':'v1'}},{'name':'v2','labels':{'version':'v2'}}]}}");
+    return o;
+}
+
+static void test_weights(void **state)
+{
+    (void)state;
+    json_t *o = reviews_cluster();
+    add(o, "{'kind':'VirtualService','metadata':{'name':'reviews','namespace':'default'},"
+           "'spec':{'hosts':['reviews'],'http':[{'route':[{'destination':{'host':'reviews','subset':'v1'},'weight':75},"
+           "{'destination':{'host':'reviews','subset':'v2'},'weight':25}]}]}}");
+    mesh *m = mesh_build(o, r146());
+    int v1 = 0, v2 = 0;
+    for (int i = 0; i < 400; i++) {
+        char id[64];
+        snprintf(id, sizeof id, "req-%d", i);
+        json_t *h = json_pack("{ss}", "x-request-id", id);
+        mesh_request req = http_req("10.244.0.10", "10.96.1.1", 9080, "reviews:9080", "/");
+        req.headers = h;
+        mesh_decision d, d2;
+        route(m, "default", "sleep-1", &req, &d);
+        route(m, "default", "sleep-1", &req, &d2);
+        assert_string_equal(d.cluster, d2.cluster);   /* same id, same choice */
+        assert_int_equal(d.action, HOP_FORWARD);
+        assert_int_equal(d.endpoint_port, 9080);      /* named targetPort resolved on the pod */
+        if (!strcmp(d.cluster, "outbound|9080|v1|reviews.default.svc.cluster.local")) {
+            v1++;
+            assert_string_equal(d.endpoint_ip, "10.244.1.1");
+        } else {
+            assert_string_equal(d.cluster, "outbound|9080|v2|reviews.default.svc.cluster.local");
+            assert_string_equal(d.endpoint_ip, "10.244.1.2");
+            v2++;
+        }
+        json_decref(h);
+    }
+    assert_true(v1 > 240 && v1 < 360);
+    assert_true(v2 > 40 && v2 < 160);
+    mesh_free(m);
+    json_decref(o);
+}
+
+static void test_uri_and_header_matches(void **state)
+{
+    (void)state;
+    json_t *o = reviews_cluster();
+    add(o, "{'kind':'VirtualService','metadata':{'name':'reviews','namespace':'default'},"
+           "'spec':{'hosts':['reviews.default.svc.cluster.local'],'http':["
+           "{'name':'exact','match':[{'uri':{'exact':'/exact'}}],'route':[{'destination':{'host':'reviews','subset':'v1'}}]},"
+           "{'name':'prefix','match':[{'uri':{'prefix':'/api/'}}],'rewrite':{'uri':'/v2/'},'timeout':'1.5s',"
+           "'route':[{'destination':{'host':'reviews','subset':'v2'}}]},"
+           "{'name':'regex','match':[{'uri':{'regex':'/r/[0-9]+'}}],'route':[{'destination':{'host':'reviews','subset':'v1'}}]},"
+           "{'name':'jason','match':[{'headers':{'end-user':{'exact':'jason'}}}],'route':[{'destination':{'host':'reviews','subset':'v2'}}]},"
+           "{'name':'moved','match':[{'uri':{'prefix':'/old'}}],'redirect':{'uri':'/new'}},"
+           "{'name':'teapot','match':[{'method':{'exact':'POST'}}],'fault':{'abort':{'httpStatus':418,'percentage':{'value':100}}},"
+           "'route':[{'destination':{'host':'reviews'}}]}]}}");
+    mesh *m = mesh_build(o, r146());
+    mesh_decision d;
+    mesh_request req = http_req("10.244.0.10", "10.96.1.1", 9080, "reviews", "/exact");
+    route(m, "default", "sleep-1", &req, &d);
+    assert_string_equal(d.route_name, "exact");
+    assert_string_equal(d.dest_subset, "v1");
+    assert_string_equal(d.vhost, "reviews.default.svc.cluster.local:9080");
+
+    req.path = "/exact/more";   /* exact does not match longer paths; nothing else does */
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.action, HOP_FAIL);
+    assert_int_equal(d.status, 404);
+    assert_string_equal(d.flags, "NR");
+
+    req.path = "/api/items?x=1";
+    route(m, "default", "sleep-1", &req, &d);
+    assert_string_equal(d.route_name, "prefix");
+    assert_string_equal(d.dest_subset, "v2");
+    assert_string_equal(d.rewrite_uri, "/v2/items?x=1");
+    assert_int_equal(d.timeout_ms, 1500);
+
+    req.path = "/r/123";
+    route(m, "default", "sleep-1", &req, &d);
+    assert_string_equal(d.route_name, "regex");
+    req.path = "/r/12a";
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.status, 404);
+
+    json_t *h = json_pack("{ss}", "end-user", "jason");
+    req.headers = h;
+    req.path = "/other";
+    route(m, "default", "sleep-1", &req, &d);
+    assert_string_equal(d.route_name, "jason");
+    assert_int_equal(d.vs_rule, 3);
+    json_object_set_new(h, "end-user", json_string("json"));
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.status, 404);
+    req.headers = NULL;
+    json_decref(h);
+
+    req.path = "/old/x";
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.action, HOP_DIRECT_RESPONSE);
+    assert_int_equal(d.status, 301);
+    assert_string_equal(d.location, "http://reviews/new");
+
+    req.path = "/anything";
+    req.method = "POST";
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.status, 418);
+    assert_string_equal(d.flags, "FI");
+    mesh_free(m);
+    json_decref(o);
+}
+
+static void test_subset_not_found(void **state)
+{
+    (void)state;
+    json_t *o = reviews_cluster();
+    add(o, "{'kind':'VirtualService','metadata':{'name':'reviews','namespace':'default'},"
+           "'spec':{'hosts':['reviews'],'http':[{'route':[{'destination':{'host':'reviews','subset':'v3'}}]}]}}");
+    mesh *m = mesh_build(o, r146());
+    mesh_request req = http_req("10.244.0.10", "10.96.1.1", 9080, "reviews.default:9080", "/");
+    mesh_decision d;
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.action, HOP_FAIL);
+    assert_int_equal(d.status, 503);
+    assert_string_equal(d.flags, "NC");
+    assert_string_equal(d.cluster, "outbound|9080|v3|reviews.default.svc.cluster.local");
+    assert_string_equal(d.destination_rule, "default/reviews");
+    mesh_free(m);
+    json_decref(o);
+}
+
+/* A subset whose labels select no pod: the cluster exists but is empty. */
+static void test_subset_without_pods_is_uh(void **state)
+{
+    (void)state;
+    json_t *o = seed_cluster(80, 443);
+    add_pod(o, "default", "reviews-v1", "10.244.1.1", "{'app':'reviews','version':'v1'}", 1, NULL);
+    add_service(o, "default", "reviews", "10.96.1.1", "[{'name':'http','port':9080,'targetPort':9080}]",
+                "{'app':'reviews'}");
+    add(o, "{'kind':'DestinationRule','metadata':{'name':'reviews','namespace':'default'},"
+           "'spec':{'host':'reviews','trafficPolicy':{'tls':{'mode':'ISTIO_MUTUAL'}},'subsets':[{'name':'v9','labels':{'version':'v9'}}]}}");
+    add(o, "{'kind':'VirtualService','metadata':{'name':'reviews','namespace':'default'},"
+           "'spec':{'hosts':['reviews'],'http':[{'route':[{'destination':{'host':'reviews','subset':'v9'}}]}]}}");
+    mesh *m = mesh_build(o, r146());
+    mesh_request req = http_req("10.244.0.10", "10.96.1.1", 9080, "reviews:9080", "/");
+    mesh_decision d;
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.status, 503);
+    assert_string_equal(d.flags, "UH");
+    assert_string_equal(d.tls_origination, "ISTIO_MUTUAL");
+    assert_string_equal(d.upstream_sni, "outbound_.9080_.v9_.reviews.default.svc.cluster.local");
+    mesh_free(m);
+    json_decref(o);
+}
+
+/* DestinationRule TLS origination, port-level settings win. */
+static void test_dr_tls_origination(void **state)
+{
+    (void)state;
+    json_t *o = seed_cluster(80, 443);
+    add(o, "{'kind':'ServiceEntry','metadata':{'name':'cnn','namespace':'default'},"
+           "'spec':{'hosts':['edition.cnn.com'],'ports':[{'number':80,'name':'http','protocol':'HTTP','targetPort':443}],'resolution':'DNS'}}");
+    add(o, "{'kind':'DestinationRule','metadata':{'name':'cnn','namespace':'default'},"
+           "'spec':{'host':'edition.cnn.com','trafficPolicy':{'tls':{'mode':'MUTUAL'},"
+           "'portLevelSettings':[{'port':{'number':80},'tls':{'mode':'SIMPLE','sni':'edition.cnn.com'}}]}}}");
+    mesh *m = mesh_build(o, r146());
+    mesh_request req = http_req("10.244.0.10", "151.101.65.67", 80, "edition.cnn.com", "/");
+    mesh_decision d;
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.tls_origination, "SIMPLE");
+    assert_string_equal(d.upstream_sni, "edition.cnn.com");
+    assert_int_equal(d.endpoint_port, 443);
+    assert_string_equal(d.destination_rule, "default/cnn");
+    mesh_free(m);
+    json_decref(o);
+}
+
+/* Kubernetes short names in the authority, and the default route. */
+static void test_service_default_route_and_short_names(void **state)
+{
+    (void)state;
+    json_t *o = reviews_cluster();
+    add_ns(o, "other", NULL);
+    add_pod(o, "other", "client", "10.244.2.1", "{'app':'client'}", 1, NULL);
+    mesh *m = mesh_build(o, r146());
+    const char *forms[] = {"reviews.default:9080", "reviews.default.svc", "reviews.default.svc.cluster.local:9080",
+                           "10.96.1.1:9080"};
+    for (size_t i = 0; i < 4; i++) {
+        mesh_request req = http_req("10.244.2.1", "10.96.1.1", 9080, forms[i], "/");
+        mesh_decision d;
+        route(m, "other", "client", &req, &d);
+        assert_int_equal(d.action, HOP_FORWARD);
+        assert_string_equal(d.cluster, "outbound|9080||reviews.default.svc.cluster.local");
+        assert_string_equal(d.route_name, "default");
+    }
+    /* "reviews" alone means other/reviews for this client: no such service */
+    mesh_request req = http_req("10.244.2.1", "10.96.1.1", 9080, "reviews", "/");
+    mesh_decision d;
+    route(m, "other", "client", &req, &d);
+    assert_string_equal(d.cluster, "PassthroughCluster");
+    mesh_free(m);
+    json_decref(o);
+}
+
+static void test_inbound(void **state)
+{
+    (void)state;
+    json_t *o = reviews_cluster();
+    mesh *m = mesh_build(o, r146());
+    mesh_request req = http_req("10.244.0.10", "10.244.1.1", 9080, "reviews:9080", "/");
+    req.inbound = true;
+    mesh_decision d;
+    route(m, "default", "reviews-v1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.cluster, "inbound|9080||");
+    assert_string_equal(d.endpoint_ip, "127.0.0.1");
+    assert_int_equal(d.endpoint_port, 9080);
+    assert_string_equal(d.listener, "virtualInbound");
+    mesh_free(m);
+    json_decref(o);
+}
+
+/* A VirtualService exported only to its own namespace is invisible elsewhere. */
+static void test_vs_export_to(void **state)
+{
+    (void)state;
+    json_t *o = reviews_cluster();
+    add_ns(o, "other", NULL);
+    add_pod(o, "other", "client", "10.244.2.1", "{'app':'client'}", 1, NULL);
+    add(o, "{'kind':'VirtualService','metadata':{'name':'reviews','namespace':'default'},"
+           "'spec':{'hosts':['reviews'],'exportTo':['.'],'http':[{'route':[{'destination':{'host':'reviews','subset':'v2'}}]}]}}");
+    mesh *m = mesh_build(o, r146());
+    mesh_request req = http_req("10.244.0.10", "10.96.1.1", 9080, "reviews.default:9080", "/");
+    mesh_decision d;
+    route(m, "default", "sleep-1", &req, &d);
+    assert_string_equal(d.dest_subset, "v2");
+    req.src_ip = "10.244.2.1";
+    route(m, "other", "client", &req, &d);
+    assert_string_equal(d.route_name, "default");
+    assert_string_equal(d.virtual_service, "");
+    mesh_free(m);
+    json_decref(o);
+}
+
+/* ---- DNS ---- */
+
+static void test_dns(void **state)
+{
+    (void)state;
+    json_t *o = reviews_cluster();
+    add(o, "{'kind':'ServiceEntry','metadata':{'name':'db','namespace':'default'},"
+           "'spec':{'hosts':['db.internal'],'addresses':['240.0.0.7'],'ports':[{'number':5432,'name':'tcp','protocol':'TCP'}],'resolution':'STATIC',"
+           "'endpoints':[{'address':'10.1.1.1'}]}}");
+    add_ns(o, "other", NULL);
+    add_pod(o, "other", "plain", "10.244.2.2", "{'app':'plain'}", 0, NULL);
+    mesh *m = mesh_build(o, r146());
+    const mesh_workload *c = mesh_workload_by_pod(m, "default", "sleep-1");
+    const mesh_workload *plain = mesh_workload_by_pod(m, "other", "plain");
+    char out[8][46];
+    assert_int_equal(mesh_dns_lookup(m, c, "reviews", out, 8), 1);
+    assert_string_equal(out[0], "10.96.1.1");
+    assert_int_equal(mesh_dns_lookup(m, c, "reviews.default", out, 8), 1);
+    assert_int_equal(mesh_dns_lookup(m, c, "reviews.default.svc", out, 8), 1);
+    assert_int_equal(mesh_dns_lookup(m, c, "reviews.default.svc.cluster.local.", out, 8), 1);
+    assert_int_equal(mesh_dns_lookup(m, plain, "reviews", out, 8), 0);    /* other namespace */
+    assert_int_equal(mesh_dns_lookup(m, plain, "kube-dns.kube-system", out, 8), 1);
+    assert_string_equal(out[0], "10.96.0.10");
+    assert_int_equal(mesh_dns_lookup(m, c, "Edition.CNN.com", out, 8), 2);
+    assert_string_equal(out[0], "151.101.65.67");
+    assert_string_equal(out[1], "151.101.1.67");
+    assert_int_equal(mesh_dns_lookup(m, c, "no.such.host", out, 8), 0);
+    assert_int_equal(mesh_dns_lookup(m, c, "db.internal", out, 8), 1);
+    assert_string_equal(out[0], "240.0.0.7");
+    assert_int_equal(mesh_dns_lookup(m, plain, "db.internal", out, 8), 0);  /* no proxy, no capture */
+    assert_int_equal(mesh_dns_lookup(m, c, "edition.cnn.com", out, 1), 1);  /* max honoured */
+    mesh_free(m);
+    json_decref(o);
+}
+
+/* STATIC entry endpoints and TCP by address. */
+static void test_static_tcp_by_address(void **state)
+{
+    (void)state;
+    json_t *o = seed_cluster(80, 443);
+    add(o, "{'kind':'ServiceEntry','metadata':{'name':'db','namespace':'default'},"
+           "'spec':{'hosts':['db.internal'],'addresses':['240.0.0.7'],'ports':[{'number':5432,'name':'tcp','protocol':'TCP'}],'resolution':'STATIC',"
+           "'endpoints':[{'address':'10.1.1.1','ports':{'tcp':15432}}]}}");
+    mesh *m = mesh_build(o, r146());
+    mesh_request req = tls_req("10.244.0.10", "240.0.0.7", 5432, NULL);
+    mesh_decision d;
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.listener, "240.0.0.7_5432");
+    assert_string_equal(d.cluster, "outbound|5432||db.internal");
+    assert_string_equal(d.endpoint_ip, "10.1.1.1");
+    assert_int_equal(d.endpoint_port, 15432);
+    mesh_free(m);
+    json_decref(o);
+}
+
+static void test_pod_without_proxy_goes_direct(void **state)
+{
+    (void)state;
+    json_t *o = seed_cluster(80, 443);
+    add_pod(o, "default", "plain", "10.244.0.99", "{'app':'plain'}", 0, NULL);
+    mesh *m = mesh_build(o, r146());
+    const mesh_workload *w = mesh_workload_by_ip(m, "10.244.0.99");
+    assert_non_null(w);
+    assert_false(w->sidecar);
+    assert_false(w->gateway);
+    assert_true(mesh_workload_by_pod(m, "default", "sleep-1")->sidecar);
+    assert_true(mesh_workload_by_pod(m, "istio-system", "istio-egressgateway-1")->gateway);
+    assert_false(mesh_workload_by_pod(m, "istio-system", "istio-egressgateway-1")->sidecar);
+    mesh_request req = tls_req("10.244.0.99", "151.101.65.67", 443, "edition.cnn.com");
+    mesh_decision d;
+    route(m, "default", "plain", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.endpoint_ip, "151.101.65.67");
+    assert_string_equal(d.cluster, "");
+    assert_int_equal(mesh_route(m, NULL, &req, &d), -1);
+    mesh_free(m);
+    json_decref(o);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_seed_http_sidecar_to_gateway),
+        cmocka_unit_test(test_seed_http_gateway_to_world),
+        cmocka_unit_test(test_seed_http_target_ports_124),
+        cmocka_unit_test(test_seed_tls_passthrough_both_hops),
+        cmocka_unit_test(test_dr_missing_on_lookup_path),
+        cmocka_unit_test(test_dr_root_namespace_and_export),
+        cmocka_unit_test(test_allow_any),
+        cmocka_unit_test(test_registry_only),
+        cmocka_unit_test(test_gateway_without_vs_is_404),
+        cmocka_unit_test(test_gateway_host_and_selector),
+        cmocka_unit_test(test_none_resolution_through_gateway_146_loops),
+        cmocka_unit_test(test_none_resolution_through_gateway_124_uh),
+        cmocka_unit_test(test_none_resolution_on_sidecar_is_original_dst),
+        cmocka_unit_test(test_weights),
+        cmocka_unit_test(test_uri_and_header_matches),
+        cmocka_unit_test(test_subset_not_found),
+        cmocka_unit_test(test_subset_without_pods_is_uh),
+        cmocka_unit_test(test_dr_tls_origination),
+        cmocka_unit_test(test_service_default_route_and_short_names),
+        cmocka_unit_test(test_inbound),
+        cmocka_unit_test(test_vs_export_to),
+        cmocka_unit_test(test_dns),
+        cmocka_unit_test(test_static_tcp_by_address),
+        cmocka_unit_test(test_pod_without_proxy_goes_direct),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
