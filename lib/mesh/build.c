@@ -418,8 +418,8 @@ static json_t *parse_mesh_config(json_t *objects)
     json_t *o;
     json_array_foreach(objects, i, o) {
         const char *kind = jstr(o, "kind");
-        json_t *md = jget(o, "metadata");
         if (!kind || strcmp(kind, "ConfigMap")) continue;
+        json_t *md = jget(o, "metadata");
         if (strcmp(jstr_or(md, "namespace", ""), "istio-system") || strcmp(jstr_or(md, "name", ""), "istio"))
             continue;
         const char *text = jstr(jget(o, "data"), "mesh");
@@ -459,8 +459,6 @@ static bool release_gw_original_dst(const istio_release *rel)
 
 /* ---- build ---- */
 
-static int kind_is(json_t *o, const char *kind) { const char *k = jstr(o, "kind"); return k && !strcmp(k, kind); }
-
 mesh *mesh_build(json_t *objects, const istio_release *rel)
 {
     mesh *m = calloc(1, sizeof *m);
@@ -483,12 +481,14 @@ mesh *mesh_build(json_t *objects, const istio_release *rel)
     size_t i;
     json_t *o;
     json_array_foreach(objects, i, o) {
-        if (kind_is(o, "Pod")) npods++;
-        else if (kind_is(o, "Service")) nsvc++;
-        else if (kind_is(o, "ServiceEntry")) nsvc += json_array_size(jpath(o, "spec", "hosts"));
-        else if (kind_is(o, "VirtualService")) nvs++;
-        else if (kind_is(o, "DestinationRule")) ndr++;
-        else if (kind_is(o, "Gateway")) ngw++;
+        const char *k = jstr(o, "kind");
+        if (!k) continue;
+        if (!strcmp(k, "Pod")) npods++;
+        else if (!strcmp(k, "Service")) nsvc++;
+        else if (!strcmp(k, "ServiceEntry")) nsvc += json_array_size(jpath(o, "spec", "hosts"));
+        else if (!strcmp(k, "VirtualService")) nvs++;
+        else if (!strcmp(k, "DestinationRule")) ndr++;
+        else if (!strcmp(k, "Gateway")) ngw++;
     }
     m->wls = arena_alloc(m->ar, sizeof *m->wls * (npods + 1));
     m->svcs = arena_alloc(m->ar, sizeof *m->svcs * (nsvc + 1));
@@ -499,9 +499,11 @@ mesh *mesh_build(json_t *objects, const istio_release *rel)
 
     /* pods, namespaces and Endpoints before the Services that refer to them */
     json_array_foreach(objects, i, o) {
-        if (kind_is(o, "Pod")) add_pod(m, o);
-        else if (kind_is(o, "Namespace")) add_namespace(m, o);
-        else if (kind_is(o, "Endpoints")) {
+        const char *k = jstr(o, "kind");
+        if (!k) continue;
+        if (!strcmp(k, "Pod")) add_pod(m, o);
+        else if (!strcmp(k, "Namespace")) add_namespace(m, o);
+        else if (!strcmp(k, "Endpoints")) {
             char key[512];
             json_t *md = jget(o, "metadata");
             snprintf(key, sizeof key, "%s/%s", jstr_or(md, "namespace", "default"), jstr_or(md, "name", ""));
@@ -509,15 +511,18 @@ mesh *mesh_build(json_t *objects, const istio_release *rel)
         }
     }
     json_array_foreach(objects, i, o) {
-        const char *ns = jstr_or(jget(o, "metadata"), "namespace", "default");
-        if (kind_is(o, "Service")) add_k8s_service(m, o);
-        else if (kind_is(o, "ServiceEntry")) add_service_entry(m, o);
-        else if (kind_is(o, "VirtualService")) add_vs(m, o);
-        else if (kind_is(o, "DestinationRule")) add_dr(m, o);
-        else if (kind_is(o, "Gateway")) add_gw(m, o);
-        else if (kind_is(o, "ExternalService")) add_world(m, o);
-        else if (kind_is(o, "NetworkPolicy")) mindex_add(m->netpol_ns, ns, o);
-        else if (kind_is(o, "Sidecar")) mindex_add(m->sidecar_ns, ns, o);
+        const char *k = jstr(o, "kind");
+        if (!k) continue;
+        if (!strcmp(k, "Service")) add_k8s_service(m, o);
+        else if (!strcmp(k, "ServiceEntry")) add_service_entry(m, o);
+        else if (!strcmp(k, "VirtualService")) add_vs(m, o);
+        else if (!strcmp(k, "DestinationRule")) add_dr(m, o);
+        else if (!strcmp(k, "Gateway")) add_gw(m, o);
+        else if (!strcmp(k, "ExternalService")) add_world(m, o);
+        else if (!strcmp(k, "NetworkPolicy"))
+            mindex_add(m->netpol_ns, jstr_or(jget(o, "metadata"), "namespace", "default"), o);
+        else if (!strcmp(k, "Sidecar"))
+            mindex_add(m->sidecar_ns, jstr_or(jget(o, "metadata"), "namespace", "default"), o);
     }
     m->config = parse_mesh_config(objects);
     m->root_ns = jstr_or(m->config, "rootNamespace", "istio-system");

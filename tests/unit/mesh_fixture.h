@@ -11,7 +11,7 @@
 #include "mesh/mesh.h"
 
 /* Parse JSON written with ' for "; aborts the test program on a typo. */
-static json_t *J(const char *text)
+static inline json_t *J(const char *text)
 {
     char *s = strdup(text);
     for (char *p = s; *p; p++) if (*p == '\'') *p = '"';
@@ -22,10 +22,10 @@ static json_t *J(const char *text)
     return o;
 }
 
-static void add(json_t *objs, const char *text) { json_array_append_new(objs, J(text)); }
+static inline void add(json_t *objs, const char *text) { json_array_append_new(objs, J(text)); }
 
-static void addf(json_t *objs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void addf(json_t *objs, const char *fmt, ...)
+static inline void addf(json_t *objs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static inline void addf(json_t *objs, const char *fmt, ...)
 {
     char buf[8192];
     va_list ap;
@@ -35,14 +35,14 @@ static void addf(json_t *objs, const char *fmt, ...)
     add(objs, buf);
 }
 
-static void add_ns(json_t *objs, const char *name, const char *labels)
+static inline void add_ns(json_t *objs, const char *name, const char *labels)
 {
     addf(objs, "{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'%s','labels':%s}}", name,
          labels ? labels : "{}");
 }
 
 /* A pod; sidecar adds an istio-proxy container.  ports: containers[0].ports JSON or NULL. */
-static void add_pod(json_t *objs, const char *ns, const char *name, const char *ip, const char *labels,
+static inline void add_pod(json_t *objs, const char *ns, const char *name, const char *ip, const char *labels,
                     int sidecar, const char *ports)
 {
     addf(objs,
@@ -53,7 +53,7 @@ static void add_pod(json_t *objs, const char *ns, const char *name, const char *
          sidecar ? ",{'name':'istio-proxy','image':'docker.io/istio/proxyv2:1.4.6'}" : "", ip);
 }
 
-static void add_gateway_pod(json_t *objs, const char *name, const char *ip, const char *istio_label)
+static inline void add_gateway_pod(json_t *objs, const char *name, const char *ip, const char *istio_label)
 {
     addf(objs,
          "{'apiVersion':'v1','kind':'Pod','metadata':{'name':'%s','namespace':'istio-system',"
@@ -63,7 +63,7 @@ static void add_gateway_pod(json_t *objs, const char *name, const char *ip, cons
          name, istio_label, istio_label, istio_label, ip);
 }
 
-static void add_service(json_t *objs, const char *ns, const char *name, const char *ip, const char *ports,
+static inline void add_service(json_t *objs, const char *ns, const char *name, const char *ip, const char *ports,
                         const char *selector)
 {
     addf(objs,
@@ -75,7 +75,7 @@ static void add_service(json_t *objs, const char *ns, const char *name, const ch
 /* The seed page's cluster: sleep (with sidecar) in default, the egress
  * gateway in istio-system, kube-dns, and edition.cnn.com in the world.
  * http_target/https_target: the gateway Service's target ports. */
-static json_t *seed_cluster(int http_target, int https_target)
+static inline json_t *seed_cluster(int http_target, int https_target)
 {
     json_t *o = json_array();
     add_ns(o, "default", NULL);
@@ -105,7 +105,7 @@ static json_t *seed_cluster(int http_target, int https_target)
     return o;
 }
 
-static void add_cnn_http(json_t *o)
+static inline void add_cnn_http(json_t *o)
 {
     add(o, "{'apiVersion':'networking.istio.io/v1alpha3','kind':'ServiceEntry','metadata':{'name':'cnn','namespace':'default'},"
            "'spec':{'hosts':['edition.cnn.com'],'ports':[{'number':80,'name':'http-port','protocol':'HTTP'},"
@@ -121,7 +121,7 @@ static void add_cnn_http(json_t *o)
            "{'match':[{'gateways':['istio-egressgateway'],'port':80}],'route':[{'destination':{'host':'edition.cnn.com','port':{'number':80}},'weight':100}]}]}}");
 }
 
-static void add_cnn_tls(json_t *o)
+static inline void add_cnn_tls(json_t *o)
 {
     add(o, "{'apiVersion':'networking.istio.io/v1alpha3','kind':'ServiceEntry','metadata':{'name':'cnn','namespace':'default'},"
            "'spec':{'hosts':['edition.cnn.com'],'ports':[{'number':443,'name':'tls','protocol':'TLS'}],'resolution':'DNS'}}");
@@ -136,7 +136,7 @@ static void add_cnn_tls(json_t *o)
            "{'match':[{'gateways':['istio-egressgateway'],'port':443,'sniHosts':['edition.cnn.com']}],'route':[{'destination':{'host':'edition.cnn.com','port':{'number':443}},'weight':100}]}]}}");
 }
 
-static mesh_request http_req(const char *src, const char *dst, int port, const char *authority, const char *path)
+static inline mesh_request http_req(const char *src, const char *dst, int port, const char *authority, const char *path)
 {
     mesh_request r = {0};
     r.src_ip = src;
@@ -149,7 +149,7 @@ static mesh_request http_req(const char *src, const char *dst, int port, const c
     return r;
 }
 
-static mesh_request tls_req(const char *src, const char *dst, int port, const char *sni)
+static inline mesh_request tls_req(const char *src, const char *dst, int port, const char *sni)
 {
     mesh_request r = {0};
     r.src_ip = src;
