@@ -728,6 +728,169 @@ static void test_pod_without_proxy_goes_direct(void **state)
     json_decref(o);
 }
 
+
+/* A Sidecar resource narrows what the proxy sees: hidden hosts are unknown. */
+static void test_sidecar_egress_hosts(void **state)
+{
+    (void)state;
+    json_t *o = reviews_cluster();
+    add(o, "{'kind':'ServiceEntry','metadata':{'name':'cnn','namespace':'default'},"
+           "'spec':{'hosts':['edition.cnn.com'],'ports':[{'number':80,'name':'http','protocol':'HTTP'}],'resolution':'DNS'}}");
+    add(o, "{'kind':'Sidecar','metadata':{'name':'default','namespace':'default'},"
+           "'spec':{'egress':[{'hosts':['./reviews.default.svc.cluster.local','istio-system/*']}],"
+           "'outboundTrafficPolicy':{'mode':'REGISTRY_ONLY'}}}");
+    mesh *m = mesh_build(o, r146());
+    mesh_request req = http_req("10.244.0.10", "10.96.1.1", 9080, "reviews:9080", "/");
+    mesh_decision d;
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.cluster, "outbound|9080||reviews.default.svc.cluster.local");
+    req = http_req("10.244.0.10", "151.101.65.67", 80, "edition.cnn.com", "/");
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.action, HOP_DIRECT_RESPONSE);   /* not imported, and the Sidecar says REGISTRY_ONLY */
+    assert_int_equal(d.status, 502);
+    mesh_free(m);
+    json_decref(o);
+}
+
+/* A Service without selector gets its endpoints from the Endpoints object. */
+static void test_selectorless_service(void **state)
+{
+    (void)state;
+    json_t *o = seed_cluster(80, 443);
+    add_service(o, "default", "legacy", "10.96.2.2", "[{'name':'http','port':80,'targetPort':8080}]", NULL);
+    add(o, "{'kind':'Endpoints','metadata':{'name':'legacy','namespace':'default'},"
+           "'subsets':[{'addresses':[{'ip':'192.168.9.9'}],'ports':[{'name':'http','port':8080}]}]}");
+    mesh *m = mesh_build(o, r146());
+    mesh_request req = http_req("10.244.0.10", "10.96.2.2", 80, "legacy", "/");
+    mesh_decision d;
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.endpoint_ip, "192.168.9.9");
+    assert_int_equal(d.endpoint_port, 8080);
+    mesh_free(m);
+    json_decref(o);
+}
+
+/* An ingress gateway: HTTPS SIMPLE terminates, then routes the request by
+ * authority; AUTO_PASSTHROUGH reads the cluster from the SNI; TCP servers
+ * use tcp routes. */
+static void test_gateway_termination_auto_passthrough_tcp(void **state)
+{
+    (void)state;
+    json_t *o = reviews_cluster();
+    add_gateway_pod(o, "istio-ingressgateway-1", "10.244.0.6", "ingressgateway");
+    add_service(o, "istio-system", "istio-ingressgateway", "10.96.0.21",
+                "[{'name':'https','port':443,'targetPort':8443},{'name':'tls','port':15443,'targetPort':15443},"
+                "{'name':'tcp','port':31400,'targetPort':31400}]",
+                "{'istio':'ingressgateway'}");
+    add(o, "{'kind':'Gateway','metadata':{'name':'web','namespace':'default'},"
+           "'spec':{'selector':{'istio':'ingressgateway'},'servers':["
+           "{'port':{'number':443,'name':'https','protocol':'HTTPS'},'hosts':['*.example.com'],'tls':{'mode':'SIMPLE','credentialName':'c'}},"
+           "{'port':{'number':15443,'name':'tls','protocol':'TLS'},'hosts':['*.local'],'tls':{'mode':'AUTO_PASSTHROUGH'}},"
+           "{'port':{'number':31400,'name':'tcp','protocol':'TCP'},'hosts':['*']}]}}");
+    add(o, "{'kind':'VirtualService','metadata':{'name':'web','namespace':'default'},"
+           "'spec':{'hosts':['shop.example.com'],'gateways':['web'],'http':[{'route':[{'destination':{'host':'reviews','subset':'v2'}}]}]}}");
+    add(o, "{'kind':'VirtualService','metadata':{'name':'tcp','namespace':'default'},"
+           "'spec':{'hosts':['*'],'gateways':['default/web'],'tcp':[{'match':[{'port':31400}],'route':[{'destination':{'host':'reviews','port':{'number':9080}}}]}]}}");
+    mesh *m = mesh_build(o, r124());
+    mesh_decision d;
+    mesh_request req = tls_req("1.2.3.4", "10.244.0.6", 8443, "shop.example.com");
+    route(m, "istio-system", "istio-ingressgateway-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.tls_termination, "SIMPLE");
+    assert_string_equal(d.cluster, "");
+    req.http = true;
+    req.method = "GET";
+    req.authority = "shop.example.com";
+    req.path = "/";
+    route(m, "istio-system", "istio-ingressgateway-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.route_config, "https.443.https.web.default");
+    assert_string_equal(d.cluster, "outbound|9080|v2|reviews.default.svc.cluster.local");
+    assert_string_equal(d.endpoint_ip, "10.244.1.2");
+    req.authority = "other.example.com";
+    route(m, "istio-system", "istio-ingressgateway-1", &req, &d);
+    assert_int_equal(d.status, 404);
+
+    req = tls_req("1.2.3.4", "10.244.0.6", 15443, "outbound_.9080_.v1_.reviews.default.svc.cluster.local");
+    route(m, "istio-system", "istio-ingressgateway-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.cluster, "outbound|9080|v1|reviews.default.svc.cluster.local");
+    assert_string_equal(d.endpoint_ip, "10.244.1.1");
+
+    req = tls_req("1.2.3.4", "10.244.0.6", 31400, NULL);
+    route(m, "istio-system", "istio-ingressgateway-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.cluster, "outbound|9080||reviews.default.svc.cluster.local");
+    assert_string_equal(d.virtual_service, "default/tcp");
+    mesh_free(m);
+    json_decref(o);
+}
+
+/* sourceLabels, per-match gateways, authority and header prefix/regex. */
+static void test_source_and_authority_matches(void **state)
+{
+    (void)state;
+    json_t *o = reviews_cluster();
+    add_pod(o, "default", "canary-client", "10.244.0.11", "{'app':'sleep','track':'canary'}", 1, NULL);
+    add(o, "{'kind':'VirtualService','metadata':{'name':'reviews','namespace':'default'},"
+           "'spec':{'hosts':['reviews'],'http':["
+           "{'name':'canary','match':[{'sourceLabels':{'track':'canary'}}],'route':[{'destination':{'host':'reviews','subset':'v2'}}]},"
+           "{'name':'gw-only','match':[{'gateways':['some-gateway']}],'route':[{'destination':{'host':'reviews','subset':'v2'}}]},"
+           "{'name':'auth','match':[{'authority':{'prefix':'reviews.default'}}],'route':[{'destination':{'host':'reviews','subset':'v2'}}]},"
+           "{'name':'hdr','match':[{'headers':{'x-v':{'regex':'v[0-9]+'}}},{'headers':{'x-p':{'prefix':'be'}}}],'route':[{'destination':{'host':'reviews','subset':'v2'}}]},"
+           "{'name':'rest','route':[{'destination':{'host':'reviews','subset':'v1'}}]}]}}");
+    mesh *m = mesh_build(o, r146());
+    mesh_decision d;
+    mesh_request req = http_req("10.244.0.11", "10.96.1.1", 9080, "reviews", "/");
+    route(m, "default", "canary-client", &req, &d);
+    assert_string_equal(d.route_name, "canary");
+    req.src_ip = "10.244.0.10";
+    route(m, "default", "sleep-1", &req, &d);
+    assert_string_equal(d.route_name, "rest");     /* the gateway-only rule never applies to sidecars */
+    req.authority = "reviews.default:9080";
+    route(m, "default", "sleep-1", &req, &d);
+    assert_string_equal(d.route_name, "auth");
+    req.authority = "reviews";
+    json_t *h = json_pack("{ss}", "x-v", "v12");
+    req.headers = h;
+    route(m, "default", "sleep-1", &req, &d);
+    assert_string_equal(d.route_name, "hdr");
+    json_object_set_new(h, "x-v", json_string("v12x"));
+    route(m, "default", "sleep-1", &req, &d);
+    assert_string_equal(d.route_name, "rest");
+    json_object_set_new(h, "x-p", json_string("beta"));
+    route(m, "default", "sleep-1", &req, &d);
+    assert_string_equal(d.route_name, "hdr");      /* second match block: OR */
+    json_decref(h);
+    mesh_free(m);
+    json_decref(o);
+}
+
+/* Wildcard ServiceEntry hosts and Service exportTo annotations. */
+static void test_wildcard_entry_and_service_export(void **state)
+{
+    (void)state;
+    json_t *o = seed_cluster(80, 443);
+    add(o, "{'kind':'ServiceEntry','metadata':{'name':'wiki','namespace':'default'},"
+           "'spec':{'hosts':['*.wikipedia.org'],'ports':[{'number':443,'name':'tls','protocol':'TLS'}],'resolution':'NONE'}}");
+    add(o, "{'kind':'Service','metadata':{'name':'private','namespace':'istio-system','annotations':{'networking.istio.io/exportTo':'.'}},"
+           "'spec':{'clusterIP':'10.96.3.3','ports':[{'name':'http','port':8081}],'selector':{'app':'none'}}}");
+    mesh *m = mesh_build(o, r146());
+    mesh_decision d;
+    mesh_request req = tls_req("10.244.0.10", "208.80.154.224", 443, "en.wikipedia.org");
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.cluster, "outbound|443||*.wikipedia.org");
+    assert_string_equal(d.endpoint_ip, "208.80.154.224");
+    req = http_req("10.244.0.10", "10.96.3.3", 8081, "private.istio-system:8081", "/");
+    route(m, "default", "sleep-1", &req, &d);
+    assert_string_equal(d.cluster, "PassthroughCluster");   /* not exported to default */
+    mesh_free(m);
+    json_decref(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -755,6 +918,11 @@ int main(void)
         cmocka_unit_test(test_dns),
         cmocka_unit_test(test_static_tcp_by_address),
         cmocka_unit_test(test_pod_without_proxy_goes_direct),
+        cmocka_unit_test(test_sidecar_egress_hosts),
+        cmocka_unit_test(test_selectorless_service),
+        cmocka_unit_test(test_gateway_termination_auto_passthrough_tcp),
+        cmocka_unit_test(test_source_and_authority_matches),
+        cmocka_unit_test(test_wildcard_entry_and_service_export),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
