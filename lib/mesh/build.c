@@ -347,6 +347,18 @@ static void add_vs(mesh *m, json_t *o)
                 mindex_add(m->vs_mesh, v->hosts[j][0] == '*' ? "" : v->hosts[j], v);
         } else {
             mindex_add(m->vs_gw, bound[k], v);
+            bool wild = false;
+            for (int j = 0; j < v->nhosts; j++) {
+                char key[768];
+                if (v->hosts[j][0] == '*') {
+                    if (wild) continue;
+                    wild = true;
+                    snprintf(key, sizeof key, "%s|", bound[k]);
+                } else {
+                    snprintf(key, sizeof key, "%s|%s", bound[k], v->hosts[j]);
+                }
+                mindex_add(m->vs_gw_host, key, v);
+            }
         }
     }
 }
@@ -471,7 +483,8 @@ mesh *mesh_build(json_t *objects, const istio_release *rel)
     m->wl_by_ip = mindex_new(n); m->wl_by_key = mindex_new(n); m->pods_ns = mindex_new(64);
     m->svc_by_host = mindex_new(n); m->svc_by_vip = mindex_new(n); m->svc_by_port = mindex_new(64);
     m->svc_by_pod = mindex_new(n);
-    m->vs_mesh = mindex_new(n); m->vs_gw = mindex_new(64); m->dr_host = mindex_new(n);
+    m->vs_mesh = mindex_new(n); m->vs_gw = mindex_new(64);
+    m->vs_gw_host = mindex_new(n); m->dr_host = mindex_new(n);
     m->world_host = mindex_new(n); m->world_ip = mindex_new(n); m->ns_labels = mindex_new(64);
     m->netpol_ns = mindex_new(64); m->endpoints_key = mindex_new(64); m->sidecar_ns = mindex_new(64);
     if (!m->ar || !m->owned) { mesh_free(m); return NULL; }
@@ -536,7 +549,7 @@ void mesh_free(mesh *m)
 {
     if (!m) return;
     mindex *all[] = {m->wl_by_ip, m->wl_by_key, m->pods_ns, m->svc_by_host, m->svc_by_vip,
-                     m->svc_by_port, m->svc_by_pod, m->vs_mesh, m->vs_gw, m->dr_host, m->world_host, m->world_ip,
+                     m->svc_by_port, m->svc_by_pod, m->vs_mesh, m->vs_gw, m->vs_gw_host, m->dr_host, m->world_host, m->world_ip,
                      m->ns_labels, m->netpol_ns, m->endpoints_key, m->sidecar_ns};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) mindex_free(all[i]);
     json_decref(m->config);

@@ -106,6 +106,42 @@ static bool vs_covers(const m_vs *vs, const char *h)
     return false;
 }
 
+/* The VirtualServices bound to gwkey that may serve host h (NULL: all), in
+ * creation order (exact-host and wildcard-host lists merged). */
+static size_t bound_vs(const mesh *m, const char *gwkey, const char *h, const m_vs **out, size_t max)
+{
+    size_t n = 0;
+    if (!h) {
+        size_t nv;
+        void *const *v = mindex_get(m->vs_gw, gwkey, &nv);
+        for (size_t i = 0; i < nv && n < max; i++) out[n++] = v[i];
+        return n;
+    }
+    char key[768];
+    size_t na, nb;
+    snprintf(key, sizeof key, "%s|%s", gwkey, h);
+    void *const *a = mindex_get(m->vs_gw_host, key, &na);
+    snprintf(key, sizeof key, "%s|", gwkey);
+    void *const *b = mindex_get(m->vs_gw_host, key, &nb);
+    size_t i = 0, j = 0;
+    while ((i < na || j < nb) && n < max) {
+        if (j >= nb || (i < na && (const m_vs *)a[i] < (const m_vs *)b[j])) out[n++] = a[i++];
+        else out[n++] = b[j++];
+    }
+    return n;
+}
+
+static bool any_bound_vs(const mesh *m, const mesh_workload *proxy, const char *gwkey, const char *kind)
+{
+    size_t nv;
+    void *const *v = mindex_get(m->vs_gw, gwkey, &nv);
+    for (size_t i = 0; i < nv; i++)
+        if (vs_has(v[i], kind) && vs_visible(v[i], proxy->ns)) return true;
+    return false;
+}
+
+#define MAX_BOUND 256
+
 /* Route inside the servers sv[0..n) with the VirtualServices bound to their
  * Gateways.  kind: "http", "tls" or "tcp".  h: authority host or SNI. */
 static bool route_bound(const mesh *m, const mesh_workload *proxy, const mesh_request *req, server *sv, int n,
@@ -115,12 +151,12 @@ static bool route_bound(const mesh *m, const mesh_workload *proxy, const mesh_re
     for (int i = 0; i < n; i++) {
         const char *gwkey = sv[i].gw->key;
         vs_ctx c = {m, proxy, req, &gwkey, 1, sv[i].port};
-        size_t nv;
-        void *const *v = mindex_get(m->vs_gw, gwkey, &nv);
+        if (any_bound_vs(m, proxy, gwkey, kind)) *any_bound = true;
+        const m_vs *v[MAX_BOUND];
+        size_t nv = bound_vs(m, gwkey, h, v, MAX_BOUND);
         for (size_t k = 0; k < nv; k++) {
             const m_vs *vs = v[k];
             if (!vs_has(vs, kind) || !vs_visible(vs, proxy->ns)) continue;
-            *any_bound = true;
             if (h && (!vs_covers(vs, h) || !server_admits(&sv[i], h, vs->ns))) continue;
             if (!strcmp(kind, "http")) {
                 snprintf(out->vhost, sizeof out->vhost, "%.240s:%d", h ? h : "*", sv[i].port);

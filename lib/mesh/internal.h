@@ -83,6 +83,7 @@ struct mesh {
     mindex *svc_by_port;       /* "http:P", "tls:P", "tcpnone:P" -> m_svc */
     mindex *vs_mesh;           /* host -> m_vs bound to "mesh"; "" -> wildcard hosts */
     mindex *vs_gw;             /* "ns/name" of a Gateway -> m_vs bound to it */
+    mindex *vs_gw_host;        /* "ns/name|host" -> m_vs; "ns/name|" -> those with wildcard hosts */
     mindex *dr_host;           /* host -> m_dr; "" -> wildcard hosts */
     mindex *world_host;        /* ExternalService host -> object; "" -> wildcard hosts */
     mindex *world_ip;          /* address -> ExternalService */
