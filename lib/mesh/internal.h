@@ -141,6 +141,21 @@ const m_dr *dr_lookup(const mesh *m, const char *client_ns, const char *host, co
  * this proxy, applies the DestinationRule, picks an endpoint.  Fills out. */
 void cluster_route(const mesh *m, const mesh_workload *proxy, const mesh_request *req,
                    const char *host, int port, const char *subset, mesh_decision *out);
+/* The endpoints of a cluster of service s, port p, subset labels. */
+#define MESH_MAX_EPS 64
+typedef struct ep_set {
+    char ip[MESH_MAX_EPS][46];
+    int port[MESH_MAX_EPS];
+    const mesh_workload *w[MESH_MAX_EPS];
+    int n;
+    char type[16];          /* Envoy discovery type */
+    const char *how;        /* where they come from, for the trace */
+    bool original_dst;
+} ep_set;
+/* req NULL: the configured endpoints (a config dump; ORIGINAL_DST has none,
+ * DNS lists every address); else the ones this connection can use. */
+void cluster_endpoints(const mesh *m, const mesh_workload *proxy, const mesh_request *req, const m_svc *s,
+                       const m_port *p, json_t *sublabels, ep_set *es);
 /* A service port's target on a pod (named targetPorts resolved on its
  * containers); 0 when the pod lacks the named port. */
 int workload_port(const mesh_workload *w, const m_port *p, int dflt);
