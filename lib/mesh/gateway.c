@@ -21,7 +21,7 @@ typedef struct server {
 
 /* The pod port a Gateway server port listens on: the targetPort of the
  * gateway Service port with that number, else the number itself. */
-static int listen_port(const mesh *m, const mesh_workload *gwpod, int server_port)
+int gateway_listen_port(const mesh *m, const mesh_workload *gwpod, int server_port)
 {
     char key[512];
     snprintf(key, sizeof key, "%s/%s", gwpod->ns, gwpod->name);
@@ -49,7 +49,7 @@ static int servers_on(const mesh *m, const mesh_workload *proxy, int lport, serv
         json_t *srv;
         json_array_foreach(jget(gw->spec, "servers"), i, srv) {
             int sp = (int)jint(jget(srv, "port"), "number", 0);
-            if (!sp || listen_port(m, proxy, sp) != lport || n >= MAX_SERVERS) continue;
+            if (!sp || gateway_listen_port(m, proxy, sp) != lport || n >= MAX_SERVERS) continue;
             out[n].gw = gw;
             out[n].srv = srv;
             out[n].port = sp;

@@ -187,6 +187,9 @@ bool vs_visible(const m_vs *vs, const char *ns);
 
 /* ---- the two kinds of proxies ---- */
 void route_sidecar(const mesh *m, const mesh_workload *proxy, const mesh_request *req, mesh_decision *out);
+/* The pod port a Gateway server port listens on: the gateway Service's
+ * targetPort for that port number, else the number itself. */
+int gateway_listen_port(const mesh *m, const mesh_workload *gwpod, int server_port);
 void route_gateway(const mesh *m, const mesh_workload *proxy, const mesh_request *req, mesh_decision *out);
 
 #endif

@@ -118,7 +118,24 @@ int mesh_route(const mesh *m, const mesh_workload *proxy, const mesh_request *re
 bool mesh_netpol_allows(const mesh *m, const char *src_ip, const char *dst_ip, int port,
                         const char *protocol, char *why, size_t whylen);
 
-/* The mesh config (the `istio` ConfigMap's data.mesh, parsed; defaults filled). */
+/* The mesh config (the `istio` ConfigMap's data.mesh, parsed; defaults
+ * filled: outboundTrafficPolicy.mode ALLOW_ANY, rootNamespace istio-system,
+ * accessLogFile "", accessLogEncoding TEXT, accessLogFormat "").
+ * Borrowed: lives as long as the mesh. */
 json_t *mesh_config(const mesh *m);
+
+/* The configuration one proxy holds, for `istioctl proxy-config` (a new
+ * object; the caller decrefs):
+ *   {"clusters":  [{"name","fqdn","port","subset","direction","type","destination_rule"}],
+ *    "listeners": [{"name","address","port","match","destination"}],
+ *    "routes":    [{"name","vhost","domains":[...],"match","virtual_service"}],
+ *    "endpoints": [{"endpoint","status","outlier_check","cluster"}]}
+ * Raw values: "" where istioctl prints "-"; destination_rule and
+ * virtual_service are "name.namespace" ("404" for a gateway's empty vhost);
+ * clusters sorted by FQDN (special clusters by name), port, subset,
+ * direction; endpoints by cluster then address; listeners and routes in the
+ * order Istio generates them.  Special clusters (BlackHoleCluster,
+ * PassthroughCluster, ...) have fqdn "" and port 0. */
+json_t *mesh_proxy_config(const mesh *m, const mesh_workload *proxy);
 
 #endif
