@@ -891,6 +891,65 @@ static void test_wildcard_entry_and_service_export(void **state)
     json_decref(o);
 }
 
+/* Objects with every field of the wrong type or missing: no crash, and the
+ * sane objects around them still route. */
+static void test_malformed_objects(void **state)
+{
+    (void)state;
+    json_t *o = seed_cluster(80, 443);
+    add_cnn_http(o);
+    const char *junk[] = {
+        "{'kind':'Pod'}",
+        "{'kind':'Pod','metadata':7,'spec':[],'status':{'podIP':5}}",
+        "{'kind':'Service','metadata':{'name':'x'},'spec':{'ports':'80','selector':[1],'clusterIP':3}}",
+        "{'kind':'Service','metadata':{'name':'y','namespace':'default'},'spec':{'ports':[{'port':'abc','targetPort':{}}]}}",
+        "{'kind':'ServiceEntry','metadata':{},'spec':{'hosts':[1,null,'ok.example.com'],'ports':[{'number':'x'}],'addresses':[5,'1.2.3.0/24','9.9.9.9/32'],'endpoints':'no','resolution':7}}",
+        "{'kind':'ServiceEntry','spec':{'hosts':'edition.cnn.com'}}",
+        "{'kind':'VirtualService','metadata':{'name':'v'},'spec':{'hosts':[3,'edition.cnn.com'],'gateways':'mesh',"
+        "'http':[{'match':'x','route':[{'destination':7}]},{'match':[{'uri':{'regex':'(['}}]}],'tls':[{}],'tcp':7}}",
+        "{'kind':'VirtualService','metadata':{'name':'w','namespace':'default'},'spec':{'hosts':['reviews'],'http':[{'route':[{'destination':{'host':'reviews','port':{'number':'x'}},'weight':'a'}]}]}}",
+        "{'kind':'DestinationRule','metadata':{'name':'d'},'spec':{'host':5,'subsets':[{},{'name':3}],'trafficPolicy':{'tls':'SIMPLE','portLevelSettings':'no'}}}",
+        "{'kind':'Gateway','metadata':{'name':'g'},'spec':{'selector':'all','servers':[{},{'port':{'number':'80'}},{'port':{'number':80,'protocol':'TLS'},'hosts':7}]}}",
+        "{'kind':'NetworkPolicy','metadata':{'name':'n','namespace':'default'},'spec':{'podSelector':{'matchExpressions':[{'key':'a'}]},"
+        "'ingress':[{'from':[{'ipBlock':{'cidr':'bad','except':[1]}},{}],'ports':[{'port':{}},{'protocol':5}]}],'policyTypes':'Ingress'}}",
+        "{'kind':'Sidecar','metadata':{'name':'s','namespace':'other'},'spec':{'egress':[{'hosts':['nons','x/']}],'workloadSelector':{'labels':{'a':'b'}}}}",
+        "{'kind':'ExternalService','spec':{'hosts':[1,'*.junk.example'],'addresses':'no'}}",
+        "{'kind':'Endpoints','metadata':{'name':'y','namespace':'default'},'subsets':[{'addresses':'x','ports':[{'port':'p'}]}]}",
+        "{'kind':'ConfigMap','metadata':{'name':'istio','namespace':'istio-system'},'data':{'mesh':': : ['}}",
+        "{'kind':5}",
+    };
+    for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++) add(o, junk[i]);
+    json_array_append_new(o, json_integer(7));   /* not even an object */
+    mesh *m = mesh_build(o, r146());
+    assert_non_null(m);
+    mesh_decision d;
+    mesh_request req = http_req("10.244.0.10", "151.101.65.67", 80, "edition.cnn.com", "/politics");
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.cluster, "outbound|80|cnn|istio-egressgateway.istio-system.svc.cluster.local");
+    req = http_req("10.244.0.10", "10.244.0.5", 80, "edition.cnn.com", "/politics");
+    route(m, "istio-system", "istio-egressgateway-1", &req, &d);
+    assert_string_equal(d.cluster, "outbound|80||edition.cnn.com");
+    const char *hosts[] = {"ok.example.com", "y", "reviews", "", NULL};
+    for (int i = 0; i < 5; i++) {
+        req = http_req("10.244.0.10", "9.9.9.9", 80, hosts[i], "/x");
+        route(m, "default", "sleep-1", &req, &d);
+        req = tls_req("10.244.0.10", "9.9.9.9", 443, hosts[i]);
+        route(m, "default", "sleep-1", &req, &d);
+        route(m, "istio-system", "istio-egressgateway-1", &req, &d);
+    }
+    char why[256], out[4][46];
+    mesh_netpol_allows(m, "10.244.0.10", "10.244.0.5", 80, NULL, why, sizeof why);
+    mesh_dns_lookup(m, NULL, "x.junk.example", out, 4);
+    json_t *cfg = mesh_proxy_config(m, mesh_workload_by_pod(m, "default", "sleep-1"));
+    assert_non_null(cfg);
+    json_decref(cfg);
+    cfg = mesh_proxy_config(m, mesh_workload_by_pod(m, "istio-system", "istio-egressgateway-1"));
+    json_decref(cfg);
+    mesh_free(m);
+    json_decref(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -923,6 +982,7 @@ int main(void)
         cmocka_unit_test(test_gateway_termination_auto_passthrough_tcp),
         cmocka_unit_test(test_source_and_authority_matches),
         cmocka_unit_test(test_wildcard_entry_and_service_export),
+        cmocka_unit_test(test_malformed_objects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
