@@ -30,9 +30,13 @@ typedef struct mesh_workload {
 const mesh_workload *mesh_workload_by_pod(const mesh *m, const char *ns, const char *name);
 const mesh_workload *mesh_workload_by_ip(const mesh *m, const char *ip);
 
-/* DNS as the client pod sees it: Services by their short and long names,
- * ServiceEntry hosts with addresses, and the outside world's hosts
- * (ExternalService objects).  Returns the number of addresses (0: NXDOMAIN). */
+/* DNS as the client pod sees it: Services by their short and long names
+ * (the pod's search path: <ns>.svc.cluster.local, svc.cluster.local,
+ * cluster.local; headless Services answer with pod IPs), ServiceEntry hosts
+ * with addresses (only for clients with a proxy, or client NULL: Istio's
+ * DNS capture), and the outside world's hosts (ExternalService objects).
+ * IP literals answer themselves.  Returns the number of addresses
+ * (0: NXDOMAIN). */
 int mesh_dns_lookup(const mesh *m, const mesh_workload *client, const char *name,
                     char out[][46], int max);
 
@@ -76,7 +80,7 @@ typedef struct mesh_decision {
     char rewrite_authority[256], rewrite_uri[512];
     char tls_origination[16];           /* "", "SIMPLE", "MUTUAL", "ISTIO_MUTUAL" */
     char upstream_sni[256];
-    char why[1024];                     /* one human sentence per step, for the trace */
+    char why[1024];                     /* one line ('\n'-terminated) per step, for the trace */
     /* added by lib/mesh (append-only) */
     char location[512];                 /* redirect: the Location header */
     char response_body[256];            /* directResponse body / Envoy's local reply text */
