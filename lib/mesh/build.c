@@ -203,6 +203,8 @@ static void add_k8s_service(mesh *m, json_t *o)
         json_array_append_new(m->owned, arr);
         s->export_to = arr;
     }
+    const char *type = jstr(spec, "type");
+    if (type && !strcmp(type, "ExternalName")) s->external_name = jstr(spec, "externalName");
     const char *cip = jstr(spec, "clusterIP");
     if (cip && *cip && strcmp(cip, "None")) {
         s->vips = arena_alloc(m->ar, sizeof *s->vips);
@@ -218,7 +220,7 @@ static void add_k8s_service(mesh *m, json_t *o)
     json_t *p;
     json_array_foreach(ports, i, p) parse_port(m->ar, p, &s->ports[i], false);
     json_t *sel = jget(spec, "selector");
-    s->has_selector = json_is_object(sel) && json_object_size(sel);
+    s->has_selector = !s->external_name && json_is_object(sel) && json_object_size(sel);
     if (s->has_selector) {
         size_t n;
         void *const *pods = mindex_get(m->pods_ns, s->ns, &n);

@@ -125,7 +125,14 @@ void cluster_endpoints(const mesh *m, const mesh_workload *proxy, const mesh_req
 {
     const char *ns = proxy ? proxy->ns : "default";
     memset(es, 0, sizeof *es);
-    if (!s->is_se) {
+    if (s->external_name) {
+        snprintf(es->type, sizeof es->type, "STRICT_DNS");
+        char addrs[8][46];
+        int k = dns_resolve(m, ns, s->external_name, addrs, 8);
+        for (int i = 0; i < (req ? (k ? 1 : 0) : k); i++)
+            add_ep(es, addrs[i], p->target ? p->target : p->number, NULL);
+        es->how = "DNS for the ExternalName Service's name";
+    } else if (!s->is_se) {
         snprintf(es->type, sizeof es->type, "EDS");
         if (s->has_selector) {
             for (int i = 0; i < s->npods; i++) {

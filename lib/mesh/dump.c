@@ -332,7 +332,7 @@ static void gateway_tables(const mesh *m, const mesh_workload *proxy, json_t *li
             bool any = false;
             for (size_t k = 0; k < nv; k++) {
                 const m_vs *vs = vv[k];
-                if (!vs_has(vs, "http") || !vs_visible(vs, proxy->ns)) continue;
+                if (!vs_has(vs, "http") || !vs_visible(vs, gw->ns)) continue;
                 for (int h = 0; h < vs->nhosts; h++) {
                     char vhost[300];
                     snprintf(vhost, sizeof vhost, "%s:%d", vs->hosts[h], sp);

@@ -131,12 +131,13 @@ static size_t bound_vs(const mesh *m, const char *gwkey, const char *h, const m_
     return n;
 }
 
-static bool any_bound_vs(const mesh *m, const mesh_workload *proxy, const char *gwkey, const char *kind)
+/* VirtualServices must be exported to the Gateway's namespace. */
+static bool any_bound_vs(const mesh *m, const m_gw *gw, const char *kind)
 {
     size_t nv;
-    void *const *v = mindex_get(m->vs_gw, gwkey, &nv);
+    void *const *v = mindex_get(m->vs_gw, gw->key, &nv);
     for (size_t i = 0; i < nv; i++)
-        if (vs_has(v[i], kind) && vs_visible(v[i], proxy->ns)) return true;
+        if (vs_has(v[i], kind) && vs_visible(v[i], gw->ns)) return true;
     return false;
 }
 
@@ -151,12 +152,12 @@ static bool route_bound(const mesh *m, const mesh_workload *proxy, const mesh_re
     for (int i = 0; i < n; i++) {
         const char *gwkey = sv[i].gw->key;
         vs_ctx c = {m, proxy, req, &gwkey, 1, sv[i].port};
-        if (any_bound_vs(m, proxy, gwkey, kind)) *any_bound = true;
+        if (any_bound_vs(m, sv[i].gw, kind)) *any_bound = true;
         const m_vs *v[MAX_BOUND];
         size_t nv = bound_vs(m, gwkey, h, v, MAX_BOUND);
         for (size_t k = 0; k < nv; k++) {
             const m_vs *vs = v[k];
-            if (!vs_has(vs, kind) || !vs_visible(vs, proxy->ns)) continue;
+            if (!vs_has(vs, kind) || !vs_visible(vs, sv[i].gw->ns)) continue;
             if (h && (!vs_covers(vs, h) || !server_admits(&sv[i], h, vs->ns))) continue;
             if (!strcmp(kind, "http")) {
                 snprintf(out->vhost, sizeof out->vhost, "%.240s:%d", h ? h : "*", sv[i].port);

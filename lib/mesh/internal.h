@@ -38,6 +38,7 @@ typedef struct m_svc {
     json_t *se_endpoints;      /* ServiceEntry spec.endpoints */
     json_t *k8s_endpoints;     /* Endpoints object of a selector-less Service */
     bool has_selector;
+    const char *external_name; /* Service type ExternalName: a DNS cluster to this name */
     const mesh_workload **pods; int npods;   /* pods the selector picks */
 } m_svc;
 

@@ -950,6 +950,47 @@ static void test_malformed_objects(void **state)
     json_decref(o);
 }
 
+/* ExternalName Services are DNS clusters (and CNAMEs in DNS). */
+static void test_external_name_service(void **state)
+{
+    (void)state;
+    json_t *o = seed_cluster(80, 443);
+    add(o, "{'kind':'Service','metadata':{'name':'cnn','namespace':'default'},"
+           "'spec':{'type':'ExternalName','externalName':'edition.cnn.com','ports':[{'name':'http','port':80}]}}");
+    mesh *m = mesh_build(o, r146());
+    char out[4][46];
+    assert_int_equal(mesh_dns_lookup(m, mesh_workload_by_pod(m, "default", "sleep-1"), "cnn", out, 4), 2);
+    assert_string_equal(out[0], "151.101.65.67");
+    mesh_request req = http_req("10.244.0.10", "151.101.65.67", 80, "cnn", "/");
+    mesh_decision d;
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.cluster, "outbound|80||cnn.default.svc.cluster.local");
+    assert_string_equal(d.cluster_type, "STRICT_DNS");
+    assert_string_equal(d.endpoint_ip, "151.101.65.67");
+    mesh_free(m);
+    json_decref(o);
+}
+
+/* A VirtualService exported only to its own namespace still serves a
+ * Gateway in that namespace, whatever namespace the gateway pod runs in. */
+static void test_gateway_vs_export_to_gateway_namespace(void **state)
+{
+    (void)state;
+    json_t *o = seed_cluster(80, 443);
+    add_cnn_http(o);
+    json_t *vs = json_array_get(o, json_array_size(o) - 1);
+    json_object_set_new(json_object_get(vs, "spec"), "exportTo", J("['.']"));
+    mesh *m = mesh_build(o, r146());
+    mesh_request req = http_req("10.244.0.10", "10.244.0.5", 80, "edition.cnn.com", "/politics");
+    mesh_decision d;
+    route(m, "istio-system", "istio-egressgateway-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    assert_string_equal(d.cluster, "outbound|80||edition.cnn.com");
+    mesh_free(m);
+    json_decref(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -983,6 +1024,8 @@ int main(void)
         cmocka_unit_test(test_source_and_authority_matches),
         cmocka_unit_test(test_wildcard_entry_and_service_export),
         cmocka_unit_test(test_malformed_objects),
+        cmocka_unit_test(test_external_name_service),
+        cmocka_unit_test(test_gateway_vs_export_to_gateway_namespace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
