@@ -174,8 +174,12 @@ static void index_svc(mesh *m, m_svc *s)
             snprintf(key, sizeof key, "tls:%d", p->number);
             mindex_add(m->svc_by_port, key, s);
         }
+        if (s->ncidrs) {
+            snprintf(key, sizeof key, "cidr:%d", p->number);
+            mindex_add(m->svc_by_port, key, s);
+        }
         /* a TCP port of a NONE entry without addresses captures the whole port */
-        if (s->is_se && s->res == RES_NONE && !s->nvips && (p->cls == PC_TCP || p->cls == PC_AUTO)) {
+        if (s->is_se && s->res == RES_NONE && !s->nvips && !s->ncidrs && (p->cls == PC_TCP || p->cls == PC_AUTO)) {
             snprintf(key, sizeof key, "tcpnone:%d", p->number);
             mindex_add(m->svc_by_port, key, s);
         }
@@ -260,15 +264,17 @@ static void add_service_entry(mesh *m, json_t *o)
     size_t i;
     json_t *p;
     json_array_foreach(ports, i, p) parse_port(m->ar, p, &pv[i], true);
-    int nv = 0;
+    int nv = 0, nc = 0;
     const char **vips = arena_alloc(m->ar, sizeof *vips * (json_array_size(addrs) + 1));
+    const char **cidrs = arena_alloc(m->ar, sizeof *cidrs * (json_array_size(addrs) + 1));
     json_array_foreach(addrs, i, p) {
         const char *a = json_string_value(p);
         if (!a) continue;
         const char *slash = strchr(a, '/');
-        /* a /32 is one address; wider CIDRs are matched by the listener, not indexed */
+        /* a /32 is one address (indexed); wider CIDRs are searched per port */
         if (!slash) vips[nv++] = a;
         else if (!strcmp(slash, "/32")) vips[nv++] = arena_printf(m->ar, "%.*s", (int)(slash - a), a);
+        else cidrs[nc++] = a;
     }
     const char *loc = jstr(spec, "location");
     json_t *h;
@@ -287,6 +293,8 @@ static void add_service_entry(mesh *m, json_t *o)
         s->nports = nports;
         s->vips = vips;
         s->nvips = nv;
+        s->cidrs = cidrs;
+        s->ncidrs = nc;
         s->se_endpoints = jget(spec, "endpoints");
         index_svc(m, s);
     }
@@ -666,4 +674,27 @@ const m_svc *svc_by_vip(const mesh *m, const char *ip, int port, const mesh_work
     for (size_t i = 0; i < n; i++)
         if ((!port || svc_port(v[i], port)) && svc_visible(m, v[i], proxy)) return v[i];
     return NULL;
+}
+
+const m_svc *svc_by_cidr(const mesh *m, const char *ip, int port, const mesh_workload *proxy)
+{
+    char key[32];
+    snprintf(key, sizeof key, "cidr:%d", port);
+    size_t n;
+    void *const *v = mindex_get(m->svc_by_port, key, &n);
+    const m_svc *best = NULL;
+    int best_bits = -1;
+    for (size_t i = 0; i < n; i++) {
+        const m_svc *s = v[i];
+        for (int k = 0; k < s->ncidrs; k++) {
+            const char *slash = strchr(s->cidrs[k], '/');
+            int bits = slash ? atoi(slash + 1) : 32;
+            /* the most specific range wins, as Envoy's filter chain match does */
+            if (bits > best_bits && ip_in_cidr(ip, s->cidrs[k]) && svc_visible(m, s, proxy)) {
+                best = s;
+                best_bits = bits;
+            }
+        }
+    }
+    return best;
 }

@@ -32,6 +32,7 @@ typedef struct m_svc {
     json_t *obj;
     bool is_se, mesh_external, headless;
     const char **vips; int nvips;
+    const char **cidrs; int ncidrs;   /* ServiceEntry addresses wider than one address */
     m_port *ports; int nports;
     m_res res;
     json_t *export_to;         /* array or NULL */
@@ -81,7 +82,7 @@ struct mesh {
     mindex *svc_by_host;       /* exact host -> m_svc; "" -> wildcard-host services */
     mindex *svc_by_vip;        /* address -> m_svc */
     mindex *svc_by_pod;        /* "ns/name" of a pod -> the Services selecting it */
-    mindex *svc_by_port;       /* "http:P", "tls:P", "tcpnone:P" -> m_svc */
+    mindex *svc_by_port;       /* "http:P", "tls:P", "tcpnone:P", "cidr:P" -> m_svc */
     mindex *vs_mesh;           /* host -> m_vs bound to "mesh"; "" -> wildcard hosts */
     mindex *vs_gw;             /* "ns/name" of a Gateway -> m_vs bound to it */
     mindex *vs_gw_host;        /* "ns/name|host" -> m_vs; "ns/name|" -> those with wildcard hosts */
@@ -118,6 +119,8 @@ bool svc_visible(const mesh *m, const m_svc *s, const mesh_workload *proxy);
 const m_svc *svc_by_host(const mesh *m, const char *host, const mesh_workload *proxy);
 /* First visible service with this address, optionally having port (0 = any). */
 const m_svc *svc_by_vip(const mesh *m, const char *ip, int port, const mesh_workload *proxy);
+/* First visible ServiceEntry whose CIDR addresses hold ip, with port. */
+const m_svc *svc_by_cidr(const mesh *m, const char *ip, int port, const mesh_workload *proxy);
 /* Outbound traffic policy for this proxy: true = REGISTRY_ONLY. */
 bool proxy_registry_only(const mesh *m, const mesh_workload *proxy);
 /* The namespace's labels (with kubernetes.io/metadata.name); new reference. */

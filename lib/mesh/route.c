@@ -176,8 +176,18 @@ static void sidecar_l4(const mesh *m, const mesh_workload *proxy, const mesh_req
     vs_ctx c = {m, proxy, req, MESH_GW, 1, port};
     const char *vh;
     const m_svc *vip = svc_by_vip(m, req->dst_ip, port, proxy);
+    const char *cidr = NULL;
+    if (!vip && (vip = svc_by_cidr(m, req->dst_ip, port, proxy))) {
+        for (int k = 0; k < vip->ncidrs && !cidr; k++)
+            if (ip_in_cidr(req->dst_ip, vip->cidrs[k])) cidr = vip->cidrs[k];
+    }
     if (vip) {
-        snprintf(out->listener, sizeof out->listener, "%s_%d", req->dst_ip, port);
+        if (cidr) {   /* address ranges are filter chains of the wildcard listener */
+            snprintf(out->listener, sizeof out->listener, "0.0.0.0_%d", port);
+            snprintf(out->filter_chain, sizeof out->filter_chain, "Addr: %s", cidr);
+        } else {
+            snprintf(out->listener, sizeof out->listener, "%s_%d", req->dst_ip, port);
+        }
         why_add(out, "listener %s_%d: %s port %d of %s %s/%s", req->dst_ip, port, svc_port(vip, port)->protocol,
                 port, vip->is_se ? "ServiceEntry" : "Service", vip->ns, vip->name);
         const m_vs *vs;

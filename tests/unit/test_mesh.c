@@ -991,6 +991,33 @@ static void test_gateway_vs_export_to_gateway_namespace(void **state)
     json_decref(o);
 }
 
+/* ServiceEntry address ranges: the most specific range wins. */
+static void test_cidr_service_entries(void **state)
+{
+    (void)state;
+    json_t *o = seed_cluster(80, 443);
+    add(o, "{'kind':'ServiceEntry','metadata':{'name':'wide','namespace':'default'},"
+           "'spec':{'hosts':['wide.internal'],'addresses':['10.50.0.0/16'],'ports':[{'number':9999,'name':'tcp','protocol':'TCP'}],'resolution':'NONE'}}");
+    add(o, "{'kind':'ServiceEntry','metadata':{'name':'narrow','namespace':'default'},"
+           "'spec':{'hosts':['narrow.internal'],'addresses':['10.50.1.0/24'],'ports':[{'number':9999,'name':'tcp','protocol':'TCP'}],'resolution':'NONE'}}");
+    mesh *m = mesh_build(o, r146());
+    mesh_decision d;
+    mesh_request req = tls_req("10.244.0.10", "10.50.1.7", 9999, NULL);
+    route(m, "default", "sleep-1", &req, &d);
+    assert_string_equal(d.cluster, "outbound|9999||narrow.internal");
+    assert_string_equal(d.listener, "0.0.0.0_9999");
+    assert_string_equal(d.filter_chain, "Addr: 10.50.1.0/24");
+    assert_string_equal(d.endpoint_ip, "10.50.1.7");
+    req.dst_ip = "10.50.2.7";
+    route(m, "default", "sleep-1", &req, &d);
+    assert_string_equal(d.cluster, "outbound|9999||wide.internal");
+    req.dst_ip = "10.51.0.1";
+    route(m, "default", "sleep-1", &req, &d);
+    assert_string_equal(d.cluster, "PassthroughCluster");
+    mesh_free(m);
+    json_decref(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1025,6 +1052,7 @@ int main(void)
         cmocka_unit_test(test_wildcard_entry_and_service_export),
         cmocka_unit_test(test_malformed_objects),
         cmocka_unit_test(test_external_name_service),
+        cmocka_unit_test(test_cidr_service_entries),
         cmocka_unit_test(test_gateway_vs_export_to_gateway_namespace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
