@@ -93,6 +93,9 @@ typedef struct mesh_decision {
     char dest_subset[64];
     char cluster_type[16];              /* Envoy discovery type: "EDS", "STRICT_DNS", "ORIGINAL_DST", ... */
     bool original_dst;                  /* endpoint is the connection's original destination */
+    json_t *headers;                    /* the http rule's "headers" ({request,response}:{set,add,remove}), borrowed */
+    json_t *dest_headers;               /* the chosen destination's "headers", borrowed */
+    char mirror_cluster[320];           /* "mirror": a copy of the request goes to this cluster */
 } mesh_decision;
 
 /* The decision `proxy` makes for `req`.  Returns 0; out->action says what happens

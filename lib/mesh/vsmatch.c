@@ -207,6 +207,20 @@ static void apply_http_rule(const vs_ctx *c, const m_vs *vs, json_t *rule, json_
     else out->route_name[0] = 0;
 
     out->timeout_ms = duration_ms(jstr(rule, "timeout"));
+    out->headers = jget(rule, "headers");
+    json_t *mirror = jget(rule, "mirror");
+    if (mirror) {
+        char mb[512];
+        const char *mh = host_fqdn_buf(mb, sizeof mb, jstr_or(mirror, "host", ""), vs->ns);
+        int mp = (int)jint(jget(mirror, "port"), "number", 0);
+        if (!mp) {
+            const m_svc *ms = svc_by_host(c->m, mh, c->proxy);
+            mp = ms && ms->nports == 1 ? ms->ports[0].number : c->port;
+        }
+        snprintf(out->mirror_cluster, sizeof out->mirror_cluster, "outbound|%d|%s|%.256s", mp,
+                 jstr_or(mirror, "subset", ""), mh);
+        why_add(out, "mirror a copy to %s", out->mirror_cluster);
+    }
     json_t *retries = jget(rule, "retries");
     if (retries) {
         out->retry_attempts = (int)jint(retries, "attempts", 0);
@@ -282,6 +296,7 @@ static void apply_http_rule(const vs_ctx *c, const m_vs *vs, json_t *rule, json_
         set_fail(out, HOP_FAIL, 404, "NR", "route_not_found");
         return;
     }
+    out->dest_headers = jget(dest, "headers");
     to_destination(c, vs, dest, out);
 }
 

@@ -454,7 +454,8 @@ static void test_uri_and_header_matches(void **state)
            "'spec':{'hosts':['reviews.default.svc.cluster.local'],'http':["
            "{'name':'exact','match':[{'uri':{'exact':'/exact'}}],'route':[{'destination':{'host':'reviews','subset':'v1'}}]},"
            "{'name':'prefix','match':[{'uri':{'prefix':'/api/'}}],'rewrite':{'uri':'/v2/'},'timeout':'1.5s',"
-           "'route':[{'destination':{'host':'reviews','subset':'v2'}}]},"
+           "'headers':{'request':{'set':{'x-a':'1'}}},'mirror':{'host':'sleep'},"
+           "'route':[{'destination':{'host':'reviews','subset':'v2'},'headers':{'response':{'remove':['x-b']}}}]},"
            "{'name':'regex','match':[{'uri':{'regex':'/r/[0-9]+'}}],'route':[{'destination':{'host':'reviews','subset':'v1'}}]},"
            "{'name':'jason','match':[{'headers':{'end-user':{'exact':'jason'}}}],'route':[{'destination':{'host':'reviews','subset':'v2'}}]},"
            "{'name':'moved','match':[{'uri':{'prefix':'/old'}}],'redirect':{'uri':'/new'}},"
@@ -480,6 +481,9 @@ static void test_uri_and_header_matches(void **state)
     assert_string_equal(d.dest_subset, "v2");
     assert_string_equal(d.rewrite_uri, "/v2/items?x=1");
     assert_int_equal(d.timeout_ms, 1500);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(json_object_get(d.headers, "request"), "set"), "x-a")), "1");
+    assert_non_null(json_object_get(d.dest_headers, "response"));
+    assert_string_equal(d.mirror_cluster, "outbound|80||sleep.default.svc.cluster.local");
 
     req.path = "/r/123";
     route(m, "default", "sleep-1", &req, &d);
