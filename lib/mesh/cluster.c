@@ -61,11 +61,11 @@ static json_t *policy_tls(json_t *tp, int port)
     return tls;
 }
 
-static bool release_auto_sni(const mesh *m)
+static bool release_at_least(const mesh *m, int want_min)
 {
     int maj = 0, min = 0;
     if (m->rel && m->rel->minor) sscanf(m->rel->minor, "%d.%d", &maj, &min);
-    return maj > 1 || (maj == 1 && min >= 10);
+    return maj > 1 || (maj == 1 && min >= want_min);
 }
 
 static void apply_tls(const mesh *m, const m_dr *d, json_t *subset, const char *host, int port,
@@ -82,7 +82,7 @@ static void apply_tls(const mesh *m, const m_dr *d, json_t *subset, const char *
     else if (!strcmp(mode, "ISTIO_MUTUAL"))
         snprintf(out->upstream_sni, sizeof out->upstream_sni, "outbound_.%d_.%s_.%s", port,
                  subset_name ? subset_name : "", host);
-    else if (release_auto_sni(m) && host[0] != '*')
+    else if (release_at_least(m, 10) && host[0] != '*')
         snprintf(out->upstream_sni, sizeof out->upstream_sni, "%s", host);
     why_add(out, "DestinationRule %s originates TLS (%s%s%s)", out->destination_rule, mode,
             out->upstream_sni[0] ? ", SNI " : "", out->upstream_sni);
@@ -266,6 +266,16 @@ void cluster_route(const mesh *m, const mesh_workload *proxy, const mesh_request
     out->action = HOP_FORWARD;
     why_add(out, "cluster %s (%s): endpoint %s:%d of %d, from %s", out->cluster, out->cluster_type,
             out->endpoint_ip, out->endpoint_port, n, es.how);
+    /* Istio mTLS: asked for by the DestinationRule, or automatic (1.5 and
+     * later) when nothing is configured and the endpoint runs a proxy */
+    bool auto_mtls = !out->tls_origination[0] && release_at_least(m, 5) && out->endpoint &&
+                     (out->endpoint->sidecar || out->endpoint->gateway);
+    if (!strcmp(out->tls_origination, "ISTIO_MUTUAL") || auto_mtls) {
+        out->mtls = true;
+        snprintf(out->mtls_sni, sizeof out->mtls_sni, "outbound_.%d_.%s_.%.256s", port, subset, host);
+        if (auto_mtls) why_add(out, "auto mTLS: %s/%s has a proxy, the connection is Istio mutual TLS",
+                               out->endpoint->ns, out->endpoint->name);
+    }
 }
 
 void route_unknown(const mesh *m, const mesh_workload *proxy, const mesh_request *req, mesh_decision *out)

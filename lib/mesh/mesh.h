@@ -96,6 +96,9 @@ typedef struct mesh_decision {
     json_t *headers;                    /* the http rule's "headers" ({request,response}:{set,add,remove}), borrowed */
     json_t *dest_headers;               /* the chosen destination's "headers", borrowed */
     char mirror_cluster[320];           /* "mirror": a copy of the request goes to this cluster */
+    bool mtls;                          /* the upstream connection is Istio mutual TLS (DR ISTIO_MUTUAL,
+                                           or auto mTLS from 1.5 on when the endpoint has a proxy) */
+    char mtls_sni[320];                 /* its SNI: "outbound_.80_.cnn_.istio-egressgateway..." */
 } mesh_decision;
 
 /* The decision `proxy` makes for `req`.  Returns 0; out->action says what happens

@@ -280,7 +280,8 @@ static void apply_http_rule(const vs_ctx *c, const m_vs *vs, json_t *rule, json_
         }
         json_t *abort_ = jget(fault, "abort");
         if (abort_) {
-            double pct = jget(abort_, "percentage") ? json_number_value(jpath(abort_, "percentage", "value")) : 100;
+            double pct = jget(abort_, "percentage") ? json_number_value(jpath(abort_, "percentage", "value"))
+                         : jget(abort_, "percent") ? json_number_value(jget(abort_, "percent")) : 100;
             if ((double)((h / 10000) % 10000) < pct * 100) {
                 int code = (int)jint(abort_, "httpStatus", 503);
                 why_add(out, "fault: abort with %d", code);

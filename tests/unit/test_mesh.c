@@ -41,6 +41,7 @@ static void test_seed_http_sidecar_to_gateway(void **state)
     assert_true(d.endpoint->gateway);
     assert_string_equal(d.route_name, "");
     assert_non_null(strstr(d.why, "VirtualService default/direct-cnn-through-egress-gateway http rule #0"));
+    assert_false(d.mtls);   /* 1.4: no auto mTLS */
     mesh_free(m);
     json_decref(o);
 }
@@ -80,6 +81,8 @@ static void test_seed_http_target_ports_124(void **state)
     route(m, "default", "sleep-1", &req, &d);
     assert_int_equal(d.action, HOP_FORWARD);
     assert_int_equal(d.endpoint_port, 8080);
+    assert_true(d.mtls);    /* auto mTLS to a proxy */
+    assert_string_equal(d.mtls_sni, "outbound_.80_.cnn_.istio-egressgateway.istio-system.svc.cluster.local");
     req = http_req("10.244.0.10", "10.244.0.5", 8080, "edition.cnn.com", "/politics");
     route(m, "istio-system", "istio-egressgateway-1", &req, &d);
     assert_int_equal(d.action, HOP_FORWARD);
@@ -87,6 +90,7 @@ static void test_seed_http_target_ports_124(void **state)
     assert_string_equal(d.route_config, "http.8080");
     assert_string_equal(d.vhost, "edition.cnn.com:80");
     assert_string_equal(d.cluster, "outbound|80||edition.cnn.com");
+    assert_false(d.mtls);   /* the world has no proxy */
     /* nothing listens on the Service port itself */
     req.dst_port = 80;
     route(m, "istio-system", "istio-egressgateway-1", &req, &d);
