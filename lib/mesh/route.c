@@ -286,6 +286,17 @@ int mesh_route(const mesh *m, const mesh_workload *proxy, const mesh_request *re
     memset(out, 0, sizeof *out);
     out->vs_rule = -1;
     if (req->http && !req->inbound) out->retry_attempts = 2;   /* Istio's default retry policy */
+    const char *kind = proxy->gateway ? "gateway" : proxy->sidecar ? "sidecar" : "pod";
+    const char *dir = proxy->gateway ? "receives" : req->inbound ? "inbound" : "outbound";
+    if (req->http)
+        why_add(out, "%s %s/%s, %s: %s %s%s to %s:%d", kind, proxy->ns, proxy->name, dir,
+                req->method ? req->method : "GET",
+                req->authority ? req->authority : "", req->path ? req->path : "/", req->dst_ip ? req->dst_ip : "",
+                req->dst_port);
+    else
+        why_add(out, "%s %s/%s, %s: %s connection to %s:%d%s%s", kind, proxy->ns, proxy->name, dir,
+                req->sni ? "TLS" : "TCP", req->dst_ip ? req->dst_ip : "",
+                req->dst_port, req->sni ? " SNI " : "", req->sni ? req->sni : "");
     if (proxy->gateway) {
         route_gateway(m, proxy, req, out);
     } else if (proxy->sidecar) {
