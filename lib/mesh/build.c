@@ -494,7 +494,8 @@ mesh *mesh_build(json_t *objects, const istio_release *rel)
     m->svc_by_host = mindex_new(n); m->svc_by_vip = mindex_new(n); m->svc_by_port = mindex_new(64);
     m->svc_by_pod = mindex_new(n);
     m->vs_mesh = mindex_new(n); m->vs_gw = mindex_new(64);
-    m->vs_gw_host = mindex_new(n); m->dr_host = mindex_new(n);
+    m->vs_gw_host = mindex_new(n);
+    m->gw_by_pod = mindex_new(64); m->dr_host = mindex_new(n);
     m->world_host = mindex_new(n); m->world_ip = mindex_new(n); m->ns_labels = mindex_new(64);
     m->netpol_ns = mindex_new(64); m->endpoints_key = mindex_new(64); m->sidecar_ns = mindex_new(64);
     if (!m->ar || !m->owned) { mesh_free(m); return NULL; }
@@ -547,6 +548,18 @@ mesh *mesh_build(json_t *objects, const istio_release *rel)
         else if (!strcmp(k, "Sidecar"))
             mindex_add(m->sidecar_ns, jstr_or(jget(o, "metadata"), "namespace", "default"), o);
     }
+    /* which Gateways configure which gateway pods (selector nil or {}: all) */
+    for (size_t w = 0; w < m->nwls; w++) {
+        const mesh_workload *wl = &m->wls[w];
+        if (!wl->gateway) continue;
+        char key[512];
+        snprintf(key, sizeof key, "%s/%s", wl->ns, wl->name);
+        json_t *labels = jget(jget(wl->pod, "metadata"), "labels");
+        for (size_t g = 0; g < m->ngws; g++) {
+            json_t *sel = jget(m->gws[g].spec, "selector");
+            if (!json_object_size(sel) || labels_match_map(labels, sel)) mindex_add(m->gw_by_pod, key, &m->gws[g]);
+        }
+    }
     m->config = parse_mesh_config(objects);
     m->root_ns = jstr_or(m->config, "rootNamespace", "istio-system");
     const char *mode = jstr(jget(m->config, "outboundTrafficPolicy"), "mode");
@@ -559,7 +572,7 @@ void mesh_free(mesh *m)
 {
     if (!m) return;
     mindex *all[] = {m->wl_by_ip, m->wl_by_key, m->pods_ns, m->svc_by_host, m->svc_by_vip,
-                     m->svc_by_port, m->svc_by_pod, m->vs_mesh, m->vs_gw, m->vs_gw_host, m->dr_host, m->world_host, m->world_ip,
+                     m->svc_by_port, m->svc_by_pod, m->vs_mesh, m->vs_gw, m->vs_gw_host, m->gw_by_pod, m->dr_host, m->world_host, m->world_ip,
                      m->ns_labels, m->netpol_ns, m->endpoints_key, m->sidecar_ns};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) mindex_free(all[i]);
     json_decref(m->config);
@@ -697,4 +710,11 @@ const m_svc *svc_by_cidr(const mesh *m, const char *ip, int port, const mesh_wor
         }
     }
     return best;
+}
+
+void *const *gateways_of(const mesh *m, const mesh_workload *gwpod, size_t *n)
+{
+    char key[512];
+    snprintf(key, sizeof key, "%s/%s", gwpod->ns, gwpod->name);
+    return mindex_get(m->gw_by_pod, key, n);
 }

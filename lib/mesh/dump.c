@@ -274,11 +274,10 @@ static void sidecar_tables(const mesh *m, const mesh_workload *proxy, json_t *li
  * the bound VirtualServices. */
 static void gateway_tables(const mesh *m, const mesh_workload *proxy, json_t *listeners, json_t *routes)
 {
-    json_t *labels = jget(jget(proxy->pod, "metadata"), "labels");
-    for (size_t g = 0; g < m->ngws; g++) {
-        const m_gw *gw = &m->gws[g];
-        json_t *sel = jget(gw->spec, "selector");
-        if (json_object_size(sel) && !labels_match_map(labels, sel)) continue;
+    size_t ng;
+    void *const *gws = gateways_of(m, proxy, &ng);
+    for (size_t g = 0; g < ng; g++) {
+        const m_gw *gw = gws[g];
         size_t i;
         json_t *srv;
         json_array_foreach(jget(gw->spec, "servers"), i, srv) {

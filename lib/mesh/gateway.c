@@ -39,12 +39,11 @@ int gateway_listen_port(const mesh *m, const mesh_workload *gwpod, int server_po
 
 static int servers_on(const mesh *m, const mesh_workload *proxy, int lport, server *out)
 {
-    json_t *labels = jget(jget(proxy->pod, "metadata"), "labels");
     int n = 0;
-    for (size_t g = 0; g < m->ngws; g++) {
-        const m_gw *gw = &m->gws[g];
-        json_t *sel = jget(gw->spec, "selector");
-        if (json_object_size(sel) && !labels_match_map(labels, sel)) continue;
+    size_t ng;
+    void *const *gws = gateways_of(m, proxy, &ng);
+    for (size_t g = 0; g < ng; g++) {
+        const m_gw *gw = gws[g];
         size_t i;
         json_t *srv;
         json_array_foreach(jget(gw->spec, "servers"), i, srv) {

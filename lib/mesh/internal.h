@@ -84,6 +84,7 @@ struct mesh {
     mindex *svc_by_pod;        /* "ns/name" of a pod -> the Services selecting it */
     mindex *svc_by_port;       /* "http:P", "tls:P", "tcpnone:P", "cidr:P" -> m_svc */
     mindex *vs_mesh;           /* host -> m_vs bound to "mesh"; "" -> wildcard hosts */
+    mindex *gw_by_pod;         /* "ns/name" of a gateway pod -> the Gateways selecting it */
     mindex *vs_gw;             /* "ns/name" of a Gateway -> m_vs bound to it */
     mindex *vs_gw_host;        /* "ns/name|host" -> m_vs; "ns/name|" -> those with wildcard hosts */
     mindex *dr_host;           /* host -> m_dr; "" -> wildcard hosts */
@@ -191,6 +192,8 @@ bool vs_visible(const m_vs *vs, const char *ns);
 
 /* ---- the two kinds of proxies ---- */
 void route_sidecar(const mesh *m, const mesh_workload *proxy, const mesh_request *req, mesh_decision *out);
+/* The Gateways whose selector picks this gateway pod, in creation order. */
+void *const *gateways_of(const mesh *m, const mesh_workload *gwpod, size_t *n);
 /* The pod port a Gateway server port listens on: the gateway Service's
  * targetPort for that port number, else the number itself. */
 int gateway_listen_port(const mesh *m, const mesh_workload *gwpod, int server_port);
