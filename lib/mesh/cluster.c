@@ -269,7 +269,8 @@ void cluster_route(const mesh *m, const mesh_workload *proxy, const mesh_request
     /* Istio mTLS: asked for by the DestinationRule, or automatic (1.5 and
      * later) when nothing is configured and the endpoint runs a proxy */
     bool auto_mtls = !out->tls_origination[0] && release_at_least(m, 5) && out->endpoint &&
-                     (out->endpoint->sidecar || out->endpoint->gateway);
+                     (out->endpoint->sidecar || out->endpoint->gateway) &&
+                     strcmp(mesh_peer_authn_mode(m, out->endpoint, out->endpoint_port, NULL, 0), "DISABLE");
     if (!strcmp(out->tls_origination, "ISTIO_MUTUAL") || auto_mtls) {
         out->mtls = true;
         snprintf(out->mtls_sni, sizeof out->mtls_sni, "outbound_.%d_.%s_.%.256s", port, subset, host);

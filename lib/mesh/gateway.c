@@ -224,6 +224,17 @@ static void gw_http(const mesh *m, const mesh_workload *proxy, const mesh_reques
     char h[256];
     int ap;
     host_split_authority(req->authority, h, sizeof h, &ap);
+    for (int i = 0; i < n && !req->sni; i++) {
+        /* tls.httpsRedirect: Envoy's require_tls answers every plain request with a 301 */
+        if (json_is_true(jget(jget(sv[i].srv, "tls"), "httpsRedirect")) && server_admits(&sv[i], h, NULL)) {
+            snprintf(out->vhost, sizeof out->vhost, "%.240s:%d", h, sv[i].port);
+            snprintf(out->location, sizeof out->location, "https://%.250s%.250s", h, req->path ? req->path : "/");
+            why_add(out, "Gateway %s server port %d has tls.httpsRedirect: 301 to %s", sv[i].gw->key, sv[i].port,
+                    out->location);
+            set_fail(out, HOP_DIRECT_RESPONSE, 301, "", "direct_response");
+            return;
+        }
+    }
     bool bound;
     if (route_bound(m, proxy, req, sv, n, "http", h, &bound, out)) return;
     if (!bound) {

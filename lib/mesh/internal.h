@@ -94,6 +94,7 @@ struct mesh {
     mindex *netpol_ns;         /* namespace -> NetworkPolicy */
     mindex *endpoints_key;     /* "ns/name" -> Endpoints */
     mindex *sidecar_ns;        /* namespace -> Sidecar */
+    mindex *peerauth_ns;       /* namespace -> PeerAuthentication */
 };
 
 /* ---- small json helpers ---- */

@@ -128,6 +128,15 @@ int mesh_route(const mesh *m, const mesh_workload *proxy, const mesh_request *re
 bool mesh_netpol_allows(const mesh *m, const char *src_ip, const char *dst_ip, int port,
                         const char *protocol, char *why, size_t whylen);
 
+/* The mutual-TLS mode workload w's sidecar accepts on (container) port:
+ * "STRICT", "PERMISSIVE" or "DISABLE", from PeerAuthentication objects: a
+ * policy selecting the workload (its portLevelMtls first) beats the
+ * namespace-wide one, which beats the mesh-wide one in the root namespace;
+ * UNSET inherits; the default is PERMISSIVE.  why (may be NULL) names the
+ * deciding policy.  The caller decides what a plaintext connection to a
+ * STRICT port gets (Envoy resets it). */
+const char *mesh_peer_authn_mode(const mesh *m, const mesh_workload *w, int port, char *why, size_t whylen);
+
 /* The mesh config (the `istio` ConfigMap's data.mesh, parsed; defaults
  * filled: outboundTrafficPolicy.mode ALLOW_ANY, rootNamespace istio-system,
  * accessLogFile "", accessLogEncoding TEXT, accessLogFormat "").

@@ -1026,6 +1026,63 @@ static void test_cidr_service_entries(void **state)
     json_decref(o);
 }
 
+static void test_peer_authentication(void **state)
+{
+    (void)state;
+    json_t *o = reviews_cluster();
+    add(o, "{'kind':'PeerAuthentication','metadata':{'name':'default','namespace':'istio-system'},'spec':{'mtls':{'mode':'STRICT'}}}");
+    mesh *m = mesh_build(o, r124());
+    const mesh_workload *v1 = mesh_workload_by_pod(m, "default", "reviews-v1");
+    char why[256];
+    assert_string_equal(mesh_peer_authn_mode(m, v1, 9080, why, sizeof why), "STRICT");
+    assert_non_null(strstr(why, "mesh-wide PeerAuthentication istio-system/default"));
+    mesh_free(m);
+    add(o, "{'kind':'PeerAuthentication','metadata':{'name':'ns','namespace':'default'},'spec':{'mtls':{'mode':'PERMISSIVE'}}}");
+    add(o, "{'kind':'PeerAuthentication','metadata':{'name':'v1','namespace':'default'},"
+           "'spec':{'selector':{'matchLabels':{'version':'v1'}},'mtls':{'mode':'UNSET'},'portLevelMtls':{'9080':{'mode':'DISABLE'}}}}");
+    m = mesh_build(o, r124());
+    v1 = mesh_workload_by_pod(m, "default", "reviews-v1");
+    const mesh_workload *v2 = mesh_workload_by_pod(m, "default", "reviews-v2");
+    assert_string_equal(mesh_peer_authn_mode(m, v1, 9080, why, sizeof why), "DISABLE");
+    assert_non_null(strstr(why, "port-level"));
+    assert_string_equal(mesh_peer_authn_mode(m, v1, 9090, NULL, 0), "PERMISSIVE");   /* UNSET inherits */
+    assert_string_equal(mesh_peer_authn_mode(m, v2, 9080, why, sizeof why), "PERMISSIVE");
+    assert_non_null(strstr(why, "namespace PeerAuthentication default/ns"));
+    /* auto mTLS leaves a DISABLE port in plaintext */
+    add(o, "{'kind':'VirtualService','metadata':{'name':'reviews','namespace':'default'},"
+           "'spec':{'hosts':['reviews'],'http':[{'route':[{'destination':{'host':'reviews','subset':'v1'}}]}]}}");
+    mesh_free(m);
+    m = mesh_build(o, r124());
+    mesh_request req = http_req("10.244.0.10", "10.96.1.1", 9080, "reviews", "/");
+    mesh_decision d;
+    route(m, "default", "sleep-1", &req, &d);
+    assert_string_equal(d.endpoint_ip, "10.244.1.1");
+    assert_false(d.mtls);
+    mesh_free(m);
+    json_decref(o);
+}
+
+static void test_gateway_https_redirect(void **state)
+{
+    (void)state;
+    json_t *o = seed_cluster(80, 443);
+    add(o, "{'kind':'Gateway','metadata':{'name':'gw','namespace':'default'},"
+           "'spec':{'selector':{'istio':'egressgateway'},'servers':[{'port':{'number':80,'name':'http','protocol':'HTTP'},"
+           "'hosts':['*.example.com'],'tls':{'httpsRedirect':true}}]}}");
+    mesh *m = mesh_build(o, r146());
+    mesh_request req = http_req("1.2.3.4", "10.244.0.5", 80, "shop.example.com", "/cart");
+    mesh_decision d;
+    route(m, "istio-system", "istio-egressgateway-1", &req, &d);
+    assert_int_equal(d.action, HOP_DIRECT_RESPONSE);
+    assert_int_equal(d.status, 301);
+    assert_string_equal(d.location, "https://shop.example.com/cart");
+    req.authority = "other.org";
+    route(m, "istio-system", "istio-egressgateway-1", &req, &d);
+    assert_int_equal(d.status, 404);
+    mesh_free(m);
+    json_decref(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1061,6 +1118,8 @@ int main(void)
         cmocka_unit_test(test_malformed_objects),
         cmocka_unit_test(test_external_name_service),
         cmocka_unit_test(test_cidr_service_entries),
+        cmocka_unit_test(test_peer_authentication),
+        cmocka_unit_test(test_gateway_https_redirect),
         cmocka_unit_test(test_gateway_vs_export_to_gateway_namespace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
