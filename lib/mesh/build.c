@@ -499,6 +499,7 @@ mesh *mesh_build(json_t *objects, const istio_release *rel)
     m->world_host = mindex_new(n); m->world_ip = mindex_new(n); m->ns_labels = mindex_new(64);
     m->netpol_ns = mindex_new(64); m->endpoints_key = mindex_new(64); m->sidecar_ns = mindex_new(64);
     m->peerauth_ns = mindex_new(64);
+    m->authz_ns = mindex_new(64);
     if (!m->ar || !m->owned) { mesh_free(m); return NULL; }
 
     /* count first so the record arrays never move (indexes hold pointers) */
@@ -548,6 +549,8 @@ mesh *mesh_build(json_t *objects, const istio_release *rel)
             mindex_add(m->netpol_ns, jstr_or(jget(o, "metadata"), "namespace", "default"), o);
         else if (!strcmp(k, "Sidecar"))
             mindex_add(m->sidecar_ns, jstr_or(jget(o, "metadata"), "namespace", "default"), o);
+        else if (!strcmp(k, "AuthorizationPolicy"))
+            mindex_add(m->authz_ns, jstr_or(jget(o, "metadata"), "namespace", "default"), o);
         else if (!strcmp(k, "PeerAuthentication"))
             mindex_add(m->peerauth_ns, jstr_or(jget(o, "metadata"), "namespace", "default"), o);
     }
@@ -576,7 +579,7 @@ void mesh_free(mesh *m)
     if (!m) return;
     mindex *all[] = {m->wl_by_ip, m->wl_by_key, m->pods_ns, m->svc_by_host, m->svc_by_vip,
                      m->svc_by_port, m->svc_by_pod, m->vs_mesh, m->vs_gw, m->vs_gw_host, m->gw_by_pod, m->dr_host, m->world_host, m->world_ip,
-                     m->ns_labels, m->netpol_ns, m->endpoints_key, m->sidecar_ns, m->peerauth_ns};
+                     m->ns_labels, m->netpol_ns, m->endpoints_key, m->sidecar_ns, m->peerauth_ns, m->authz_ns};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) mindex_free(all[i]);
     json_decref(m->config);
     json_decref(m->owned);

@@ -95,6 +95,7 @@ struct mesh {
     mindex *endpoints_key;     /* "ns/name" -> Endpoints */
     mindex *sidecar_ns;        /* namespace -> Sidecar */
     mindex *peerauth_ns;       /* namespace -> PeerAuthentication */
+    mindex *authz_ns;          /* namespace -> AuthorizationPolicy */
 };
 
 /* ---- small json helpers ---- */

@@ -55,6 +55,9 @@ typedef struct mesh_request {
     bool http;                          /* HTTP request (else TCP/TLS connection) */
     const char *method, *authority, *path;
     json_t *headers;                    /* lower-case name -> value; may be NULL */
+    /* added by lib/mesh (append-only) */
+    const char *src_principal;          /* peer identity when the connection is Istio mTLS
+                                           ("cluster.local/ns/default/sa/sleep"), else NULL */
 } mesh_request;
 
 typedef struct mesh_decision {
@@ -127,6 +130,14 @@ int mesh_route(const mesh *m, const mesh_workload *proxy, const mesh_request *re
  * why gets the policy that decided it (or that no policy isolates the pod). */
 bool mesh_netpol_allows(const mesh *m, const char *src_ip, const char *dst_ip, int port,
                         const char *protocol, char *why, size_t whylen);
+
+/* AuthorizationPolicy for a request arriving at workload w (a sidecar's
+ * inbound side or a gateway): DENY policies first, then, when any ALLOW
+ * policy applies to w, one of them must match.  mesh_route applies it to
+ * inbound and gateway decisions (403 "RBAC: access denied" for HTTP, a
+ * closed connection for TCP); exposed for the trace and analyzers.  why gets
+ * Envoy's details ("rbac_access_denied_matched_policy[none]" when denied). */
+bool mesh_authz_allows(const mesh *m, const mesh_workload *w, const mesh_request *req, char *why, size_t whylen);
 
 /* The mutual-TLS mode workload w's sidecar accepts on (container) port:
  * "STRICT", "PERMISSIVE" or "DISABLE", from PeerAuthentication objects: a

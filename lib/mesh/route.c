@@ -310,6 +310,23 @@ int mesh_route(const mesh *m, const mesh_workload *proxy, const mesh_request *re
         why_add(out, "%s/%s has no proxy: the connection goes straight to %s:%d", proxy->ns, proxy->name,
                 out->endpoint_ip, out->endpoint_port);
     }
+    /* Envoy's RBAC filter on the receiving side: inbound sidecars and
+     * gateways that have a listener (TLS a gateway terminates is checked on
+     * the HTTP requests inside) */
+    bool listening = !(out->action == HOP_FAIL && !strcmp(out->details, "no listener"));
+    bool terminating = out->tls_termination[0] && !req->http;
+    if ((req->inbound || proxy->gateway) && (proxy->sidecar || proxy->gateway) && listening && !terminating) {
+        char why[sizeof out->details];
+        if (!mesh_authz_allows(m, proxy, req, why, sizeof why)) {
+            why_add(out, "AuthorizationPolicy denies it: %s", why);
+            if (req->http) {
+                set_fail(out, HOP_DIRECT_RESPONSE, 403, "", why);
+                snprintf(out->response_body, sizeof out->response_body, "RBAC: access denied");
+            } else {
+                set_fail(out, HOP_FAIL, 0, "", why);
+            }
+        }
+    }
     if (out->action != HOP_FORWARD) out->retry_attempts = 0;
     return 0;
 }

@@ -1083,6 +1083,61 @@ static void test_gateway_https_redirect(void **state)
     json_decref(o);
 }
 
+static void test_authorization_policy(void **state)
+{
+    (void)state;
+    json_t *o = reviews_cluster();
+    add_ns(o, "other", NULL);
+    add_pod(o, "other", "client", "10.244.2.1", "{'app':'client'}", 1, NULL);
+    add(o, "{'kind':'AuthorizationPolicy','metadata':{'name':'reviews-viewer','namespace':'default'},"
+           "'spec':{'selector':{'matchLabels':{'app':'reviews'}},'action':'ALLOW','rules':[{"
+           "'from':[{'source':{'principals':['cluster.local/ns/default/sa/sleep']}}],"
+           "'to':[{'operation':{'methods':['GET'],'paths':['/reviews/*']}}]}]}}");
+    add(o, "{'kind':'AuthorizationPolicy','metadata':{'name':'no-admin','namespace':'istio-system'},"
+           "'spec':{'action':'DENY','rules':[{'to':[{'operation':{'paths':['/admin*']}}]}]}}");
+    mesh *m = mesh_build(o, r124());
+    mesh_decision d;
+    mesh_request req = http_req("10.244.0.10", "10.244.1.1", 9080, "reviews:9080", "/reviews/1");
+    req.inbound = true;
+    req.src_principal = "cluster.local/ns/default/sa/sleep";
+    route(m, "default", "reviews-v1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    req.method = "POST";
+    route(m, "default", "reviews-v1", &req, &d);
+    assert_int_equal(d.action, HOP_DIRECT_RESPONSE);
+    assert_int_equal(d.status, 403);
+    assert_string_equal(d.details, "rbac_access_denied_matched_policy[none]");
+    assert_string_equal(d.response_body, "RBAC: access denied");
+    req.method = "GET";
+    req.src_principal = NULL;   /* plaintext: no identity */
+    route(m, "default", "reviews-v1", &req, &d);
+    assert_int_equal(d.status, 403);
+    /* the mesh-wide DENY wins over the ALLOW */
+    req.src_principal = "cluster.local/ns/default/sa/sleep";
+    req.path = "/admin/x";
+    route(m, "default", "reviews-v1", &req, &d);
+    assert_int_equal(d.status, 403);
+    assert_string_equal(d.details, "rbac_access_denied_matched_policy[ns[istio-system]-policy[no-admin]-rule[0]]");
+    /* a TCP connection: the ALLOW rule has HTTP-only fields, so it cannot match */
+    mesh_request tcp = tls_req("10.244.0.10", "10.244.1.1", 9080, NULL);
+    tcp.inbound = true;
+    tcp.src_principal = "cluster.local/ns/default/sa/sleep";
+    route(m, "default", "reviews-v1", &tcp, &d);
+    assert_int_equal(d.action, HOP_FAIL);
+    /* no policy selects sleep: everything is allowed */
+    req.path = "/";
+    route(m, "default", "sleep-1", &req, &d);
+    assert_int_equal(d.action, HOP_FORWARD);
+    char why[256];
+    assert_true(mesh_authz_allows(m, mesh_workload_by_pod(m, "default", "reviews-v2"),
+                                  &(mesh_request){.http = true, .method = "GET", .path = "/reviews/2", .dst_port = 9080,
+                                                  .src_principal = "cluster.local/ns/default/sa/sleep"},
+                                  why, sizeof why));
+    assert_non_null(strstr(why, "default/reviews-viewer"));
+    mesh_free(m);
+    json_decref(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1120,6 +1175,7 @@ int main(void)
         cmocka_unit_test(test_cidr_service_entries),
         cmocka_unit_test(test_peer_authentication),
         cmocka_unit_test(test_gateway_https_redirect),
+        cmocka_unit_test(test_authorization_policy),
         cmocka_unit_test(test_gateway_vs_export_to_gateway_namespace),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
