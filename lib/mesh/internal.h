@@ -114,7 +114,7 @@ static inline const char *jstr_or(json_t *o, const char *k, const char *d)
 long long jint(json_t *o, const char *k, long long dflt);
 json_t *jpath(json_t *o, const char *a, const char *b);   /* o.a.b (b may be NULL) */
 
-/* ---- registry queries (build.c) ---- */
+/* ---- registry queries (registry.c) ---- */
 const m_port *svc_port(const m_svc *s, int number);
 /* Is the service visible to a proxy in ns (exportTo and Sidecar egress hosts)? */
 bool svc_visible(const mesh *m, const m_svc *s, const mesh_workload *proxy);
