@@ -4,7 +4,10 @@
  *
  * This is the one source for routing, for the trace, and for
  * `istioctl proxy-config`.  Pure computation over jansson objects: no
- * sockets, no store writes. */
+ * sockets, no store writes.
+ *
+ * Threading: after mesh_build nothing mutates the mesh; every query below
+ * may run on several threads at once. */
 #ifndef MESHSIM_MESH_H
 #define MESHSIM_MESH_H
 
@@ -57,7 +60,8 @@ typedef struct mesh_request {
     json_t *headers;                    /* lower-case name -> value; may be NULL */
     /* added by lib/mesh (append-only) */
     const char *src_principal;          /* peer identity when the connection is Istio mTLS
-                                           ("cluster.local/ns/default/sa/sleep"), else NULL */
+                                           ("cluster.local/ns/default/sa/sleep"), else NULL;
+                                           AuthorizationPolicy principals/namespaces need it */
 } mesh_request;
 
 typedef struct mesh_decision {
