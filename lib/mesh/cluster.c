@@ -267,14 +267,16 @@ void cluster_route(const mesh *m, const mesh_workload *proxy, const mesh_request
     why_add(out, "cluster %s (%s): endpoint %s:%d of %d, from %s", out->cluster, out->cluster_type,
             out->endpoint_ip, out->endpoint_port, n, es.how);
     /* Istio mTLS: asked for by the DestinationRule, or automatic (1.5 and
-     * later) when nothing is configured and the endpoint runs a proxy */
+     * later) when nothing is configured and the endpoint runs a sidecar
+     * (gateway servers without TLS take plain text: the egress-gateway
+     * page's log shows no SNI on the sidecar-to-gateway hop) */
     bool auto_mtls = !out->tls_origination[0] && release_at_least(m, 5) && out->endpoint &&
-                     (out->endpoint->sidecar || out->endpoint->gateway) &&
+                     out->endpoint->sidecar &&
                      strcmp(mesh_peer_authn_mode(m, out->endpoint, out->endpoint_port, NULL, 0), "DISABLE");
     if (!strcmp(out->tls_origination, "ISTIO_MUTUAL") || auto_mtls) {
         out->mtls = true;
         snprintf(out->mtls_sni, sizeof out->mtls_sni, "outbound_.%d_.%s_.%.256s", port, subset, host);
-        if (auto_mtls) why_add(out, "auto mTLS: %s/%s has a proxy, the connection is Istio mutual TLS",
+        if (auto_mtls) why_add(out, "auto mTLS: %s/%s has a sidecar, the connection is Istio mutual TLS",
                                out->endpoint->ns, out->endpoint->name);
     }
 }

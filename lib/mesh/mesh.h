@@ -104,7 +104,7 @@ typedef struct mesh_decision {
     json_t *dest_headers;               /* the chosen destination's "headers", borrowed */
     char mirror_cluster[320];           /* "mirror": a copy of the request goes to this cluster */
     bool mtls;                          /* the upstream connection is Istio mutual TLS (DR ISTIO_MUTUAL,
-                                           or auto mTLS from 1.5 on when the endpoint has a proxy) */
+                                           or auto mTLS from 1.5 on when the endpoint has a sidecar) */
     char mtls_sni[320];                 /* its SNI: "outbound_.80_.cnn_.istio-egressgateway..." */
 } mesh_decision;
 

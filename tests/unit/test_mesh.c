@@ -81,8 +81,7 @@ static void test_seed_http_target_ports_124(void **state)
     route(m, "default", "sleep-1", &req, &d);
     assert_int_equal(d.action, HOP_FORWARD);
     assert_int_equal(d.endpoint_port, 8080);
-    assert_true(d.mtls);    /* auto mTLS to a proxy */
-    assert_string_equal(d.mtls_sni, "outbound_.80_.cnn_.istio-egressgateway.istio-system.svc.cluster.local");
+    assert_false(d.mtls);   /* plain text to a gateway's HTTP server */
     req = http_req("10.244.0.10", "10.244.0.5", 8080, "edition.cnn.com", "/politics");
     route(m, "istio-system", "istio-egressgateway-1", &req, &d);
     assert_int_equal(d.action, HOP_FORWARD);
@@ -1058,6 +1057,14 @@ static void test_peer_authentication(void **state)
     route(m, "default", "sleep-1", &req, &d);
     assert_string_equal(d.endpoint_ip, "10.244.1.1");
     assert_false(d.mtls);
+    mesh_free(m);
+    /* without the DISABLE, auto mTLS to the sidecar */
+    json_array_remove(o, json_array_size(o) - 2);
+    m = mesh_build(o, r124());
+    route(m, "default", "sleep-1", &req, &d);
+    assert_string_equal(d.endpoint_ip, "10.244.1.1");
+    assert_true(d.mtls);
+    assert_string_equal(d.mtls_sni, "outbound_.9080_.v1_.reviews.default.svc.cluster.local");
     mesh_free(m);
     json_decref(o);
 }
