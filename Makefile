@@ -66,6 +66,7 @@ test-asan:
 	  test-unit test-cli
 
 test: deps
+	@rm -f build/test-counts build-asan/test-counts
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory test-unit test-cli
 	@$(MAKE) --no-print-directory test-asan

@@ -1,0 +1,29 @@
+/* The istioctl personality: its table of commands. */
+#include <string.h>
+#include "cmd/commands.h"
+
+static const cmd_entry istioctl_cmds[] = {
+    {0},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "Istio configuration command line utility for service operators to\n"
+                 "debug and diagnose their Istio mesh (emulated by meshsim, offline).\n\nAvailable Commands:\n");
+    for (const cmd_entry *e = istioctl_cmds; e->name; e++) fprintf(out, "  %-16s %s\n", e->name, e->summary);
+    fprintf(out, "\nUsage:\n  istioctl [command]\n");
+}
+
+int istioctl_main(cmd_ctx *ctx, int argc, char **argv)
+{
+    if (argc == 0 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h") || !strcmp(argv[0], "help")) {
+        usage(argc ? ctx->out : ctx->err);
+        return argc ? 0 : 1;
+    }
+    const cmd_entry *e = cmd_find(istioctl_cmds, argv[0]);
+    if (!e) {
+        fprintf(ctx->err, "Error: unknown command \"%s\" for \"istioctl\"\nRun 'istioctl --help' for usage.\n", argv[0]);
+        return 64;
+    }
+    return e->fn(ctx, argc - 1, argv + 1);
+}

@@ -1,0 +1,71 @@
+/* The kubectl personality: its table of verbs (as git has a table of
+ * builtins) and the global flags that may come before the verb. */
+#include <string.h>
+#include "cmd/commands.h"
+
+static const cmd_entry kubectl_verbs[] = {
+    {"apply", cmd_apply, "Apply a configuration to a resource by file name or stdin"},
+    {"annotate", cmd_annotate, "Update the annotations on a resource"},
+    {"delete", cmd_delete, "Delete resources by file names, stdin, resources and names, or by resources and label selector"},
+    {"get", cmd_get, "Display one or many resources"},
+    {"label", cmd_label, "Update the labels on a resource"},
+    {"replace", cmd_replace, "Replace a resource by file name or stdin"},
+    {"version", cmd_kubectl_version, "Print the client and server version information"},
+    {0},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "kubectl controls the Kubernetes cluster manager (emulated by meshsim, offline).\n\n"
+                 "Basic Commands:\n");
+    for (const cmd_entry *e = kubectl_verbs; e->name; e++) fprintf(out, "  %-14s %s\n", e->name, e->summary);
+    fprintf(out, "\nUsage:\n  kubectl [flags] [options]\n\n"
+                 "Use \"kubectl <command> --help\" for more information about a given command.\n");
+}
+
+/* Global flags that take a value, which kubectl accepts before the verb. */
+static bool global_flag_with_value(const char *a)
+{
+    static const char *const with_value[] = {"-n", "--namespace", "--context", "--kubeconfig", "--cluster",
+                                             "--user", "-s", "--server", "--request-timeout", NULL};
+    for (const char *const *f = with_value; *f; f++)
+        if (!strcmp(a, *f)) return true;
+    return false;
+}
+
+int kubectl_main(cmd_ctx *ctx, int argc, char **argv)
+{
+    /* Move global flags found before the verb to after it, so every verb's
+     * own parser sees them (`kubectl -n istio-system rollout status ...`). */
+    char *moved[64];
+    int nmoved = 0, i = 0;
+    while (i < argc && argv[i][0] == '-' && nmoved < 60) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(ctx->out); return 0; }
+        moved[nmoved++] = argv[i];
+        if (global_flag_with_value(argv[i]) && i + 1 < argc) moved[nmoved++] = argv[++i];
+        i++;
+    }
+    if (i >= argc) {
+        usage(ctx->err);
+        return argc ? 1 : 0;
+    }
+    const cmd_entry *e = cmd_find(kubectl_verbs, argv[i]);
+    if (!e) {
+        fprintf(ctx->err, "error: unknown command \"%s\" for \"kubectl\"\n", argv[i]);
+        return 1;
+    }
+    char *args[argc + 1];
+    int n = 0;
+    for (int j = i + 1; j < argc; j++) args[n++] = argv[j];
+    /* Global flags go before a "--" so they never reach an exec'd command. */
+    int dd = n;
+    for (int j = 0; j < n; j++)
+        if (!strcmp(args[j], "--")) { dd = j; break; }
+    char *final[argc + 1];
+    int m = 0;
+    for (int j = 0; j < dd; j++) final[m++] = args[j];
+    for (int j = 0; j < nmoved; j++) final[m++] = moved[j];
+    for (int j = dd; j < n; j++) final[m++] = args[j];
+    final[m] = NULL;
+    return e->fn(ctx, m, final);
+}

@@ -1,0 +1,47 @@
+/* meshsim's own commands: reset, version, env. */
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cmd/commands.h"
+
+int cmd_reset(cmd_ctx *ctx, int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    char path[4200];
+    const char *files[] = {"state.db", "state.db-wal", "state.db-shm", NULL};
+    for (const char **f = files; *f; f++) {
+        snprintf(path, sizeof path, "%s/%s", ctx->home, *f);
+        unlink(path);
+    }
+    if (!cmd_store(ctx)) return 1;
+    fprintf(ctx->out, "meshsim: a new cluster is ready in %s\n", ctx->home);
+    return cmd_finish(ctx, 0);
+}
+
+int cmd_meshsim_version(cmd_ctx *ctx, int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    const istio_release *rel = release_default();
+    fprintf(ctx->out, "meshsim %s\nkubectl %s (emulated)\nistio %s (emulated by default;",
+            MESHSIM_VERSION, KUBECTL_EMULATED_VERSION, rel->tag);
+    for (const istio_release *r = release_table; r->tag; r++) fprintf(ctx->out, " %s", r->tag);
+    fprintf(ctx->out, " selectable with istioctl install --set tag=...)\n");
+    return 0;
+}
+
+/* `eval "$(meshsim env)"` puts the kubectl and istioctl links first on PATH. */
+int cmd_env(cmd_ctx *ctx, int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) {
+        fprintf(ctx->err, "meshsim: cannot find my own binary\n");
+        return 1;
+    }
+    self[n] = 0;
+    fprintf(ctx->out, "export PATH=\"%s:$PATH\"\nexport MESHSIM_HOME=\"%s\"\n", dirname(self), ctx->home);
+    return 0;
+}

@@ -1,0 +1,47 @@
+/* Which objects a kubectl command is about: "KIND NAME...", "KIND/NAME...",
+ * "KIND1,KIND2", -f FILE, with -n / -A / -l / --field-selector.  Shared by
+ * get, delete, label, annotate and describe. */
+#ifndef MESHSIM_TARGETS_H
+#define MESHSIM_TARGETS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include "model/kinds.h"
+#include "store/store.h"
+
+typedef struct target {
+    const kind_info *k;
+    json_t *obj;          /* owned */
+} target;
+
+typedef struct target_group {   /* one kind's objects, in request order */
+    const kind_info *k;
+    bool by_name;
+} target_group;
+
+typedef struct targets {
+    target *v;
+    size_t n, cap;
+    int kinds_requested;  /* how many kinds were named (tables group by kind) */
+} targets;
+
+typedef struct target_query {
+    const char **args;    /* positional arguments */
+    int nargs;
+    const char **files;   /* -f sources */
+    int nfiles;
+    bool recursive;
+    const char *ns;       /* effective namespace */
+    bool all_ns;
+    const char *selector;
+    const char *field_selector;
+    FILE *in;             /* for -f - */
+} target_query;
+
+/* Resolve; prints kubectl's errors to err (unknown kind, NotFound, bad
+ * selector).  Returns the number of errors; out holds what was found. */
+int targets_resolve(store *st, const target_query *q, FILE *err, targets *out);
+void targets_free(targets *t);
+
+#endif

@@ -1,0 +1,130 @@
+/* The API server's write path.  See api.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model/api.h"
+#include "model/obj.h"
+
+static const char *ns_of(const kind_info *k, json_t *obj)
+{
+    return k->namespaced ? obj_namespace(obj) : "";
+}
+
+json_t *api_get(store *st, const kind_info *k, const char *ns, const char *name)
+{
+    return store_get(st, k->resource, k->namespaced ? ns : "", name);
+}
+
+json_t *api_list(store *st, const kind_info *k, const char *ns)
+{
+    return store_list(st, k->resource, k->namespaced ? ns : NULL);
+}
+
+bool api_namespace_exists(store *st, const char *ns)
+{
+    json_t *o = store_get(st, "namespaces", "", ns);
+    bool ok = o != NULL;
+    json_decref(o);
+    return ok;
+}
+
+void api_not_found(api_error *e, const kind_info *k, const char *name)
+{
+    e->status = API_ERR_NOTFOUND;
+    snprintf(e->msg, sizeof e->msg, "%s \"%s\" not found", k->resource, name);
+}
+
+static void stamp_rv(store *st, json_t *obj)
+{
+    char rv[32];
+    snprintf(rv, sizeof rv, "%lld", store_counter_next(st, "resourceVersion"));
+    json_object_set_new(obj_metadata(obj), "resourceVersion", json_string(rv));
+}
+
+/* Kinds whose objects carry a spec get a generation, as the API server does. */
+static bool has_generation(json_t *obj) { return json_object_get(obj, "spec") != NULL; }
+
+api_status api_create(store *st, const kind_info *k, json_t *obj, api_error *e)
+{
+    const char *ns = ns_of(k, obj);
+    json_t *old = store_get(st, k->resource, ns, obj_name(obj));
+    if (old) {
+        json_decref(old);
+        e->status = API_ERR_EXISTS;
+        snprintf(e->msg, sizeof e->msg, "%s \"%s\" already exists", k->resource, obj_name(obj));
+        return e->status;
+    }
+    json_t *md = obj_metadata(obj);
+    char uid[37], ts[32];
+    uuid_v4(uid);
+    time_rfc3339(ts, sizeof ts, time_now_ms() / 1000);
+    json_object_set_new(md, "uid", json_string(uid));
+    json_object_set_new(md, "creationTimestamp", json_string(ts));
+    if (has_generation(obj)) json_object_set_new(md, "generation", json_integer(1));
+    stamp_rv(st, obj);
+    if (store_put(st, k->resource, ns, obj_name(obj), obj)) {
+        e->status = API_ERR_STORE;
+        snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
+        return e->status;
+    }
+    return API_OK;
+}
+
+api_status api_update(store *st, const kind_info *k, json_t *obj, api_error *e)
+{
+    const char *ns = ns_of(k, obj);
+    json_t *old = store_get(st, k->resource, ns, obj_name(obj));
+    if (!old) {
+        api_not_found(e, k, obj_name(obj));
+        return e->status;
+    }
+    json_t *md = obj_metadata(obj);
+    json_t *omd = obj_metadata(old);
+    json_object_set(md, "uid", json_object_get(omd, "uid"));
+    json_object_set(md, "creationTimestamp", json_object_get(omd, "creationTimestamp"));
+    long long gen = obj_int_or(old, "metadata.generation", 0);
+    if (has_generation(obj)) {
+        if (!json_equal(json_object_get(old, "spec"), json_object_get(obj, "spec"))) gen++;
+        json_object_set_new(md, "generation", json_integer(gen ? gen : 1));
+    }
+    json_decref(old);
+    stamp_rv(st, obj);
+    if (store_put(st, k->resource, ns, obj_name(obj), obj)) {
+        e->status = API_ERR_STORE;
+        snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
+        return e->status;
+    }
+    return API_OK;
+}
+
+api_status api_delete(store *st, const kind_info *k, const char *ns, const char *name, api_error *e)
+{
+    if (!k->namespaced) ns = "";
+    int rc = store_delete(st, k->resource, ns, name);
+    if (rc == 1) {
+        api_not_found(e, k, name);
+        return e->status;
+    }
+    if (rc < 0) {
+        e->status = API_ERR_STORE;
+        snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
+        return e->status;
+    }
+    if (!strcmp(k->kind, "Namespace")) {
+        /* The namespace controller empties a deleted namespace. */
+        for (const kind_info *c = kinds_table; c->kind; c++) {
+            if (!c->namespaced) continue;
+            json_t *all = store_list(st, c->resource, name);
+            size_t i;
+            json_t *o;
+            json_array_foreach(all, i, o) {
+                store_delete(st, c->resource, name, obj_name(o));
+                if (!strcmp(c->kind, "Pod")) store_log_delete_pod(st, name, obj_name(o));
+            }
+            json_decref(all);
+        }
+    } else if (!strcmp(k->kind, "Pod")) {
+        store_log_delete_pod(st, ns, name);
+    }
+    return API_OK;
+}

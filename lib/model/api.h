@@ -1,0 +1,39 @@
+/* The API server's write path: default, validate, stamp metadata, store.
+ * Commands and controllers write objects only through here, so uid,
+ * resourceVersion, creationTimestamp and generation are set as a real API
+ * server sets them. */
+#ifndef MESHSIM_API_H
+#define MESHSIM_API_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include "store/store.h"
+#include "model/kinds.h"
+
+typedef enum { API_OK = 0, API_ERR_NOTFOUND, API_ERR_EXISTS, API_ERR_INVALID, API_ERR_STORE } api_status;
+
+typedef struct api_error {
+    api_status status;
+    char msg[2048];      /* kubectl's text without the "Error from server (...)" prefix */
+} api_error;
+
+/* The object named by (kind, ns, name), or NULL. New reference. */
+json_t *api_get(store *st, const kind_info *k, const char *ns, const char *name);
+/* Every object of a kind (ns NULL = all namespaces). New array. */
+json_t *api_list(store *st, const kind_info *k, const char *ns);
+
+/* Create: fails with API_ERR_EXISTS when present.  obj is stamped in place. */
+api_status api_create(store *st, const kind_info *k, json_t *obj, api_error *e);
+/* Replace the stored object with obj, keeping uid and creationTimestamp,
+ * bumping resourceVersion and (when spec changed) generation. */
+api_status api_update(store *st, const kind_info *k, json_t *obj, api_error *e);
+/* Delete one object; deleting a namespace deletes what it holds. */
+api_status api_delete(store *st, const kind_info *k, const char *ns, const char *name, api_error *e);
+
+/* Does the namespace exist? */
+bool api_namespace_exists(store *st, const char *ns);
+
+/* "serviceentries.networking.istio.io \"cnn\" not found" into e (NotFound). */
+void api_not_found(api_error *e, const kind_info *k, const char *name);
+
+#endif

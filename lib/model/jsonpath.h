@@ -1,0 +1,17 @@
+/* kubectl's JSONPath templates (client-go util/jsonpath dialect):
+ * text outside {} is literal; inside: .field, ['field'], [N], [*], [a:b],
+ * .. recursive descent, [?(@.x=="y")] filters, {range ...}{end}, quoted
+ * text {"\n"}; the results of one expression are joined by one space. */
+#ifndef MESHSIM_JSONPATH_H
+#define MESHSIM_JSONPATH_H
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stddef.h>
+
+/* Run template over data, printing to out.  Missing keys print nothing
+ * (kubectl's --allow-missing-template-keys=true).  Returns 0, or -1 with
+ * kubectl's message (e.g. "unclosed action") in err. */
+int jsonpath_execute(const char *tmpl, json_t *data, FILE *out, char *err, size_t errlen);
+
+#endif

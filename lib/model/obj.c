@@ -1,0 +1,157 @@
+/* Helpers over Kubernetes objects held as jansson values. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/time.h>
+#include <openssl/rand.h>
+#include "model/obj.h"
+
+json_t *obj_at(json_t *o, const char *path)
+{
+    char key[256];
+    const char *p = path;
+    while (o && *p) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        if (n >= sizeof key) return NULL;
+        memcpy(key, p, n);
+        key[n] = 0;
+        o = json_is_object(o) ? json_object_get(o, key) : NULL;
+        p = dot ? dot + 1 : p + n;
+    }
+    return o;
+}
+
+const char *obj_str(json_t *o, const char *path)
+{
+    json_t *v = obj_at(o, path);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+const char *obj_str_or(json_t *o, const char *path, const char *dflt)
+{
+    const char *s = obj_str(o, path);
+    return s ? s : dflt;
+}
+
+long long obj_int_or(json_t *o, const char *path, long long dflt)
+{
+    json_t *v = obj_at(o, path);
+    if (json_is_integer(v)) return json_integer_value(v);
+    if (json_is_string(v)) {
+        char *end;
+        long long n = strtoll(json_string_value(v), &end, 10);
+        if (*end == 0 && end != json_string_value(v)) return n;
+    }
+    return dflt;
+}
+
+const char *obj_kind(json_t *o) { return obj_str_or(o, "kind", ""); }
+const char *obj_api_version(json_t *o) { return obj_str_or(o, "apiVersion", ""); }
+const char *obj_name(json_t *o) { return obj_str_or(o, "metadata.name", ""); }
+const char *obj_namespace(json_t *o) { return obj_str_or(o, "metadata.namespace", ""); }
+
+json_t *obj_labels(json_t *o)
+{
+    json_t *l = obj_at(o, "metadata.labels");
+    return json_is_object(l) ? l : NULL;
+}
+
+json_t *obj_annotations(json_t *o)
+{
+    json_t *a = obj_at(o, "metadata.annotations");
+    return json_is_object(a) ? a : NULL;
+}
+
+const char *obj_label(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(obj_labels(o), key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+const char *obj_annotation(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(obj_annotations(o), key);
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static json_t *child_object(json_t *parent, const char *key)
+{
+    json_t *c = json_object_get(parent, key);
+    if (!json_is_object(c)) {
+        c = json_object();
+        json_object_set_new(parent, key, c);
+    }
+    return c;
+}
+
+json_t *obj_metadata(json_t *o) { return child_object(o, "metadata"); }
+json_t *obj_labels_mut(json_t *o) { return child_object(obj_metadata(o), "labels"); }
+json_t *obj_annotations_mut(json_t *o) { return child_object(obj_metadata(o), "annotations"); }
+
+void obj_set_str(json_t *o, const char *path, const char *value)
+{
+    char key[256];
+    const char *p = path;
+    for (;;) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        if (n >= sizeof key) return;
+        memcpy(key, p, n);
+        key[n] = 0;
+        if (!dot) {
+            json_object_set_new(o, key, json_string(value));
+            return;
+        }
+        o = child_object(o, key);
+        p = dot + 1;
+    }
+}
+
+bool labels_match_map(json_t *labels, json_t *sel)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(sel, k, v) {
+        json_t *have = json_object_get(labels, k);
+        if (!json_is_string(have) || !json_is_string(v) ||
+            strcmp(json_string_value(have), json_string_value(v)))
+            return false;
+    }
+    return true;
+}
+
+void time_rfc3339(char *buf, size_t len, long long epoch_s)
+{
+    time_t t = (time_t)epoch_s;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+long long time_parse_rfc3339(const char *s)
+{
+    struct tm tm = {0};
+    if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)) return -1;
+    return (long long)timegm(&tm);
+}
+
+long long time_now_ms(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+void uuid_v4(char *buf)
+{
+    unsigned char b[16];
+    if (RAND_bytes(b, sizeof b) != 1)
+        for (int i = 0; i < 16; i++) b[i] = (unsigned char)rand();
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    snprintf(buf, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+             b[14], b[15]);
+}

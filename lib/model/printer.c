@@ -1,0 +1,259 @@
+/* YAML, JSON and table output as kubectl prints them. */
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+#include "model/printer.h"
+#include "model/obj.h"
+
+/* Would a plain scalar with this text be read back as something other than
+ * a string?  Then it must be double-quoted, as Kubernetes' YAML encoder does. */
+static bool plain_reads_as_other(const char *s)
+{
+    static const char *const words[] = {"", "~", "null", "Null", "NULL", "true", "True", "TRUE",
+        "false", "False", "FALSE", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+        "on", "On", "ON", "off", "Off", "OFF", ".inf", ".Inf", ".INF", "-.inf", "+.inf", ".nan",
+        ".NaN", ".NAN", NULL};
+    for (const char *const *w = words; *w; w++)
+        if (!strcmp(s, *w)) return true;
+    const char *p = s;
+    if (*p == '+' || *p == '-') p++;
+    if (!*p) return false;
+    if (strspn(p, "0123456789_") == strlen(p)) return true;
+    if (p[0] == '0' && (p[1] == 'x' || p[1] == 'o')) return true;
+    char *end;
+    strtod(s, &end);
+    if (*end == 0 && strspn(p, "0123456789.eE+-_") == strlen(p)) return true;
+    /* base-60 numbers (1:20) are numbers in YAML 1.1 */
+    if (strspn(p, "0123456789:_") == strlen(p) && strchr(p, ':')) return true;
+    return false;
+}
+
+typedef struct ystate {
+    yaml_emitter_t em;
+    int failed;
+} ystate;
+
+static void emit(ystate *y, yaml_event_t *ev)
+{
+    if (!y->failed && !yaml_emitter_emit(&y->em, ev)) y->failed = 1;
+}
+
+static void emit_scalar(ystate *y, const char *s, yaml_scalar_style_t style)
+{
+    yaml_event_t ev;
+    yaml_scalar_event_initialize(&ev, NULL, (yaml_char_t *)YAML_STR_TAG, (yaml_char_t *)s, (int)strlen(s),
+                                 1, 1, style);
+    emit(y, &ev);
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void emit_value(ystate *y, json_t *v)
+{
+    yaml_event_t ev;
+    char buf[64];
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
+                                            json_object_size(v) ? YAML_BLOCK_MAPPING_STYLE : YAML_FLOW_MAPPING_STYLE);
+        emit(y, &ev);
+        size_t n = json_object_size(v), i = 0;
+        const char **keys = malloc((n ? n : 1) * sizeof *keys);
+        const char *k;
+        json_t *val;
+        json_object_foreach(v, k, val) keys[i++] = k;
+        qsort(keys, n, sizeof *keys, key_cmp);
+        for (i = 0; i < n; i++) {
+            emit_scalar(y, keys[i], plain_reads_as_other(keys[i]) ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+                                                                  : YAML_ANY_SCALAR_STYLE);
+            emit_value(y, json_object_get(v, keys[i]));
+        }
+        free(keys);
+        yaml_mapping_end_event_initialize(&ev);
+        emit(y, &ev);
+        break;
+    }
+    case JSON_ARRAY: {
+        yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+                                             json_array_size(v) ? YAML_BLOCK_SEQUENCE_STYLE : YAML_FLOW_SEQUENCE_STYLE);
+        emit(y, &ev);
+        size_t i;
+        json_t *it;
+        json_array_foreach(v, i, it) emit_value(y, it);
+        yaml_sequence_end_event_initialize(&ev);
+        emit(y, &ev);
+        break;
+    }
+    case JSON_STRING: {
+        const char *s = json_string_value(v);
+        yaml_scalar_style_t style = YAML_ANY_SCALAR_STYLE;
+        if (strchr(s, '\n')) style = YAML_LITERAL_SCALAR_STYLE;
+        else if (plain_reads_as_other(s)) style = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+        emit_scalar(y, s, style);
+        break;
+    }
+    case JSON_INTEGER:
+        snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        emit_scalar(y, buf, YAML_PLAIN_SCALAR_STYLE);
+        break;
+    case JSON_REAL: {
+        double d = json_real_value(v);
+        if (d == (double)(long long)d && d < 1e15 && d > -1e15) snprintf(buf, sizeof buf, "%lld", (long long)d);
+        else snprintf(buf, sizeof buf, "%g", d);
+        emit_scalar(y, buf, YAML_PLAIN_SCALAR_STYLE);
+        break;
+    }
+    case JSON_TRUE: emit_scalar(y, "true", YAML_PLAIN_SCALAR_STYLE); break;
+    case JSON_FALSE: emit_scalar(y, "false", YAML_PLAIN_SCALAR_STYLE); break;
+    case JSON_NULL: emit_scalar(y, "null", YAML_PLAIN_SCALAR_STYLE); break;
+    }
+}
+
+typedef struct sbuf { char *p; size_t n, cap; } sbuf;
+
+static int sbuf_write(void *data, unsigned char *buffer, size_t size)
+{
+    sbuf *b = data;
+    if (b->n + size + 1 > b->cap) {
+        size_t cap = (b->n + size + 1) * 2;
+        char *np = realloc(b->p, cap);
+        if (!np) return 0;
+        b->p = np;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, buffer, size);
+    b->n += size;
+    b->p[b->n] = 0;
+    return 1;
+}
+
+char *yaml_dumps(json_t *v)
+{
+    ystate y = {0};
+    sbuf b = {0};
+    yaml_event_t ev;
+    yaml_emitter_initialize(&y.em);
+    yaml_emitter_set_output(&y.em, sbuf_write, &b);
+    yaml_emitter_set_width(&y.em, -1);
+    yaml_emitter_set_unicode(&y.em, 1);
+    yaml_emitter_set_indent(&y.em, 2);
+    yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+    emit(&y, &ev);
+    yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
+    emit(&y, &ev);
+    emit_value(&y, v);
+    yaml_document_end_event_initialize(&ev, 1);
+    emit(&y, &ev);
+    yaml_stream_end_event_initialize(&ev);
+    emit(&y, &ev);
+    yaml_emitter_delete(&y.em);
+    if (y.failed) { free(b.p); return NULL; }
+    if (!b.p) b.p = strdup("");
+    return b.p;
+}
+
+int print_yaml(FILE *out, json_t *v)
+{
+    char *s = yaml_dumps(v);
+    if (!s) return -1;
+    fputs(s, out);
+    free(s);
+    return 0;
+}
+
+int print_json(FILE *out, json_t *v)
+{
+    char *s = json_dumps(v, JSON_INDENT(4) | JSON_SORT_KEYS);
+    if (!s) return -1;
+    fprintf(out, "%s\n", s);
+    free(s);
+    return 0;
+}
+
+void table_init(table *t, size_t ncols)
+{
+    memset(t, 0, sizeof *t);
+    t->ncols = ncols;
+}
+
+void table_add(table *t, const char *const *row)
+{
+    if ((t->nrows + 1) * t->ncols > t->cap) {
+        t->cap = (t->nrows + 1) * t->ncols * 2;
+        t->cells = realloc(t->cells, t->cap * sizeof *t->cells);
+    }
+    for (size_t c = 0; c < t->ncols; c++) t->cells[t->nrows * t->ncols + c] = strdup(row[c] ? row[c] : "");
+    t->nrows++;
+}
+
+/* Display width in characters (UTF-8 continuation bytes do not count). */
+static size_t text_width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xc0) != 0x80) w++;
+    return w;
+}
+
+void table_print(table *t, FILE *out, int padding)
+{
+    size_t *width = calloc(t->ncols ? t->ncols : 1, sizeof *width);
+    for (size_t r = 0; r < t->nrows; r++)
+        for (size_t c = 0; c < t->ncols; c++) {
+            size_t w = text_width(t->cells[r * t->ncols + c]);
+            if (w > width[c]) width[c] = w;
+        }
+    for (size_t r = 0; r < t->nrows; r++) {
+        for (size_t c = 0; c < t->ncols; c++) {
+            const char *cell = t->cells[r * t->ncols + c];
+            fputs(cell, out);
+            if (c + 1 < t->ncols) {
+                size_t pad = width[c] - text_width(cell) + (size_t)padding;
+                for (size_t i = 0; i < pad; i++) fputc(' ', out);
+            }
+        }
+        fputc('\n', out);
+    }
+    free(width);
+}
+
+void table_free(table *t)
+{
+    for (size_t i = 0; i < t->nrows * t->ncols; i++) free(t->cells[i]);
+    free(t->cells);
+    memset(t, 0, sizeof *t);
+}
+
+void human_duration(char *buf, size_t len, long long s)
+{
+    if (s < -1) { snprintf(buf, len, "<invalid>"); return; }
+    if (s < 0) s = 0;
+    long long m = s / 60, h = s / 3600, d = s / 86400, y = d / 365;
+    if (s < 120) snprintf(buf, len, "%llds", s);
+    else if (m < 10) {
+        if (s % 60) snprintf(buf, len, "%lldm%llds", m, s % 60);
+        else snprintf(buf, len, "%lldm", m);
+    } else if (m < 180) snprintf(buf, len, "%lldm", m);
+    else if (h < 8) {
+        if (m % 60) snprintf(buf, len, "%lldh%lldm", h, m % 60);
+        else snprintf(buf, len, "%lldh", h);
+    } else if (h < 48) snprintf(buf, len, "%lldh", h);
+    else if (h < 192) {
+        if (h % 24) snprintf(buf, len, "%lldd%lldh", d, h % 24);
+        else snprintf(buf, len, "%lldd", d);
+    } else if (y < 2) snprintf(buf, len, "%lldd", d);
+    else if (y < 8) {
+        if (d % 365) snprintf(buf, len, "%lldy%lldd", y, d % 365);
+        else snprintf(buf, len, "%lldy", y);
+    } else snprintf(buf, len, "%lldy", y);
+}
+
+void human_age(char *buf, size_t len, const char *creation_timestamp)
+{
+    long long t = time_parse_rfc3339(creation_timestamp);
+    if (t < 0) { snprintf(buf, len, "<unknown>"); return; }
+    human_duration(buf, len, time_now_ms() / 1000 - t);
+}

@@ -1,0 +1,371 @@
+/* The SQLite state store.  See store.h for the contract. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sqlite3.h>
+#include "store/store.h"
+
+#define STORE_SCHEMA_VERSION "1"
+
+struct store {
+    sqlite3 *db;
+    char dir[4096];
+    int in_tx;
+};
+
+static const char *SCHEMA =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS objects(resource TEXT NOT NULL, namespace TEXT NOT NULL,"
+    " name TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY(resource, namespace, name)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS blobs(key TEXT PRIMARY KEY, value BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS logs(id INTEGER PRIMARY KEY, namespace TEXT NOT NULL, pod TEXT NOT NULL,"
+    " container TEXT NOT NULL, ts_ms INTEGER NOT NULL, line TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS logs_by_pod ON logs(namespace, pod, container, id);"
+    "CREATE TABLE IF NOT EXISTS stats(namespace TEXT NOT NULL, pod TEXT NOT NULL, name TEXT NOT NULL,"
+    " value INTEGER NOT NULL, PRIMARY KEY(namespace, pod, name)) WITHOUT ROWID;";
+
+const char *store_default_dir(void)
+{
+    static char buf[4096];
+    const char *h = getenv("MESHSIM_HOME");
+    if (h && *h) return h;
+    const char *xdg = getenv("XDG_STATE_HOME");
+    if (xdg && *xdg) snprintf(buf, sizeof buf, "%s/meshsim", xdg);
+    else snprintf(buf, sizeof buf, "%s/.local/state/meshsim", getenv("HOME") ? getenv("HOME") : ".");
+    return buf;
+}
+
+/* mkdir -p with private permissions for the last component. */
+static int mkdirs(const char *dir)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", dir);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        if (mkdir(tmp, 0755) && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    if (mkdir(tmp, 0700) && errno != EEXIST) return -1;
+    return 0;
+}
+
+store *store_open(const char *dir, bool *created, char *err, size_t errlen)
+{
+    char path[4200];
+    struct stat sb;
+    if (mkdirs(dir)) {
+        snprintf(err, errlen, "cannot create state directory %s: %s", dir, strerror(errno));
+        return NULL;
+    }
+    snprintf(path, sizeof path, "%s/state.db", dir);
+    bool fresh = stat(path, &sb) != 0;
+    store *st = calloc(1, sizeof *st);
+    if (!st) { snprintf(err, errlen, "out of memory"); return NULL; }
+    snprintf(st->dir, sizeof st->dir, "%s", dir);
+    mode_t old = umask(077);
+    int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    umask(old);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "cannot open state store %s: %s", path, sqlite3_errmsg(st->db));
+        sqlite3_close(st->db);
+        free(st);
+        return NULL;
+    }
+    /* Parallel CI jobs share one store: wait for each other rather than fail. */
+    sqlite3_busy_timeout(st->db, 30000);
+    sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;",
+                 NULL, NULL, NULL);
+    char *msg = NULL;
+    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
+        sqlite3_exec(st->db, SCHEMA, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "cannot initialise state store %s: %s", path, msg ? msg : "?");
+        sqlite3_free(msg);
+        sqlite3_close(st->db);
+        free(st);
+        return NULL;
+    }
+    /* A store made by another schema version is refused, never misread. */
+    char *ver = store_meta_get(st, "schema_version");
+    if (!ver) {
+        store_meta_set(st, "schema_version", STORE_SCHEMA_VERSION);
+        fresh = true;
+    } else if (strcmp(ver, STORE_SCHEMA_VERSION) != 0) {
+        snprintf(err, errlen, "state store %s has schema version %s; this meshsim reads version %s"
+                 " (run `meshsim reset` to start a new cluster)", path, ver, STORE_SCHEMA_VERSION);
+        free(ver);
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_close(st->db);
+        free(st);
+        return NULL;
+    }
+    free(ver);
+    chmod(path, 0600);
+    st->in_tx = 1;    /* the schema transaction doubles as the command's transaction */
+    if (created) *created = fresh;
+    return st;
+}
+
+void store_close(store *st)
+{
+    if (!st) return;
+    if (st->in_tx) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(st->db);
+    free(st);
+}
+
+const char *store_dir(const store *st) { return st->dir; }
+const char *store_errmsg(store *st) { return sqlite3_errmsg(st->db); }
+
+int store_begin(store *st)
+{
+    if (st->in_tx) return 0;
+    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return -1;
+    st->in_tx = 1;
+    return 0;
+}
+
+int store_commit(store *st)
+{
+    if (!st->in_tx) return 0;
+    int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+    if (rc != SQLITE_OK) return -1;
+    st->in_tx = 0;
+    return 0;
+}
+
+void store_rollback(store *st)
+{
+    if (!st->in_tx) return;
+    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    st->in_tx = 0;
+}
+
+static sqlite3_stmt *prep(store *st, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) return NULL;
+    return s;
+}
+
+static void bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+    sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
+}
+
+json_t *store_get(store *st, const char *resource, const char *ns, const char *name)
+{
+    sqlite3_stmt *s = prep(st, "SELECT body FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
+    if (!s) return NULL;
+    bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
+    json_t *o = NULL;
+    if (sqlite3_step(s) == SQLITE_ROW)
+        o = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
+    sqlite3_finalize(s);
+    return o;
+}
+
+int store_put(store *st, const char *resource, const char *ns, const char *name, json_t *obj)
+{
+    char *body = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!body) return -1;
+    sqlite3_stmt *s = prep(st, "INSERT OR REPLACE INTO objects(resource,namespace,name,body) VALUES(?1,?2,?3,?4)");
+    if (!s) { free(body); return -1; }
+    bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
+    sqlite3_bind_text(s, 4, body, -1, free);
+    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int store_delete(store *st, const char *resource, const char *ns, const char *name)
+{
+    sqlite3_stmt *s = prep(st, "DELETE FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
+    if (!s) return -1;
+    bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
+    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+    int changed = sqlite3_changes(st->db);
+    sqlite3_finalize(s);
+    return rc ? rc : (changed ? 0 : 1);
+}
+
+static json_t *collect(sqlite3_stmt *s)
+{
+    json_t *arr = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        json_t *o = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
+        if (o) json_array_append_new(arr, o);
+    }
+    sqlite3_finalize(s);
+    return arr;
+}
+
+json_t *store_list(store *st, const char *resource, const char *ns)
+{
+    sqlite3_stmt *s = ns
+        ? prep(st, "SELECT body FROM objects WHERE resource=?1 AND namespace=?2 ORDER BY namespace, name")
+        : prep(st, "SELECT body FROM objects WHERE resource=?1 ORDER BY namespace, name");
+    if (!s) return json_array();
+    bind_text(s, 1, resource);
+    if (ns) bind_text(s, 2, ns);
+    return collect(s);
+}
+
+json_t *store_list_all(store *st)
+{
+    sqlite3_stmt *s = prep(st, "SELECT body FROM objects ORDER BY resource, namespace, name");
+    return s ? collect(s) : json_array();
+}
+
+char *store_meta_get(store *st, const char *key)
+{
+    sqlite3_stmt *s = prep(st, "SELECT value FROM meta WHERE key=?1");
+    if (!s) return NULL;
+    bind_text(s, 1, key);
+    char *v = NULL;
+    if (sqlite3_step(s) == SQLITE_ROW) v = strdup((const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    return v;
+}
+
+int store_meta_set(store *st, const char *key, const char *value)
+{
+    sqlite3_stmt *s = prep(st, "INSERT OR REPLACE INTO meta(key,value) VALUES(?1,?2)");
+    if (!s) return -1;
+    bind_text(s, 1, key); bind_text(s, 2, value);
+    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(s);
+    return rc;
+}
+
+long long store_counter_next(store *st, const char *name)
+{
+    char key[256], val[32];
+    snprintf(key, sizeof key, "counter:%s", name);
+    char *cur = store_meta_get(st, key);
+    long long n = cur ? atoll(cur) + 1 : 1;
+    free(cur);
+    snprintf(val, sizeof val, "%lld", n);
+    store_meta_set(st, key, val);
+    return n;
+}
+
+int store_blob_put(store *st, const char *key, const void *data, size_t len)
+{
+    sqlite3_stmt *s = prep(st, "INSERT OR REPLACE INTO blobs(key,value) VALUES(?1,?2)");
+    if (!s) return -1;
+    bind_text(s, 1, key);
+    sqlite3_bind_blob(s, 2, data, (int)len, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(s);
+    return rc;
+}
+
+void *store_blob_get(store *st, const char *key, size_t *len)
+{
+    sqlite3_stmt *s = prep(st, "SELECT value FROM blobs WHERE key=?1");
+    if (!s) return NULL;
+    bind_text(s, 1, key);
+    void *v = NULL;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        int n = sqlite3_column_bytes(s, 0);
+        v = malloc((size_t)n + 1);
+        if (v) {
+            memcpy(v, sqlite3_column_blob(s, 0), (size_t)n);
+            ((char *)v)[n] = 0;   /* PEM blobs are usable as strings */
+            if (len) *len = (size_t)n;
+        }
+    }
+    sqlite3_finalize(s);
+    return v;
+}
+
+int store_log_append(store *st, const char *ns, const char *pod, const char *container,
+                     long long ts_ms, const char *line)
+{
+    sqlite3_stmt *s = prep(st, "INSERT INTO logs(namespace,pod,container,ts_ms,line) VALUES(?1,?2,?3,?4,?5)");
+    if (!s) return -1;
+    bind_text(s, 1, ns); bind_text(s, 2, pod); bind_text(s, 3, container);
+    sqlite3_bind_int64(s, 4, ts_ms);
+    bind_text(s, 5, line);
+    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int store_log_each(store *st, const char *ns, const char *pod, const char *container,
+                   store_log_fn fn, void *ctx)
+{
+    sqlite3_stmt *s = container
+        ? prep(st, "SELECT namespace,pod,container,ts_ms,line FROM logs WHERE namespace=?1 AND pod=?2 AND container=?3 ORDER BY id")
+        : prep(st, "SELECT namespace,pod,container,ts_ms,line FROM logs WHERE namespace=?1 AND pod=?2 ORDER BY id");
+    if (!s) return -1;
+    bind_text(s, 1, ns); bind_text(s, 2, pod);
+    if (container) bind_text(s, 3, container);
+    int rc = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        rc = fn(ctx, (const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1),
+                (const char *)sqlite3_column_text(s, 2), sqlite3_column_int64(s, 3),
+                (const char *)sqlite3_column_text(s, 4));
+        if (rc) break;
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int store_log_delete_pod(store *st, const char *ns, const char *pod)
+{
+    sqlite3_stmt *s = prep(st, "DELETE FROM logs WHERE namespace=?1 AND pod=?2");
+    if (!s) return -1;
+    bind_text(s, 1, ns); bind_text(s, 2, pod);
+    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(s);
+    s = prep(st, "DELETE FROM stats WHERE namespace=?1 AND pod=?2");
+    if (s) {
+        bind_text(s, 1, ns); bind_text(s, 2, pod);
+        sqlite3_step(s);
+        sqlite3_finalize(s);
+    }
+    return rc;
+}
+
+static int stat_write(store *st, const char *sql, const char *ns, const char *pod, const char *name,
+                      long long v)
+{
+    sqlite3_stmt *s = prep(st, sql);
+    if (!s) return -1;
+    bind_text(s, 1, ns); bind_text(s, 2, pod); bind_text(s, 3, name);
+    sqlite3_bind_int64(s, 4, v);
+    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int store_stat_add(store *st, const char *ns, const char *pod, const char *name, long long delta)
+{
+    return stat_write(st, "INSERT INTO stats(namespace,pod,name,value) VALUES(?1,?2,?3,?4)"
+                          " ON CONFLICT(namespace,pod,name) DO UPDATE SET value=value+excluded.value",
+                      ns, pod, name, delta);
+}
+
+int store_stat_set(store *st, const char *ns, const char *pod, const char *name, long long value)
+{
+    return stat_write(st, "INSERT OR REPLACE INTO stats(namespace,pod,name,value) VALUES(?1,?2,?3,?4)",
+                      ns, pod, name, value);
+}
+
+int store_stat_each(store *st, const char *ns, const char *pod, store_stat_fn fn, void *ctx)
+{
+    sqlite3_stmt *s = prep(st, "SELECT name,value FROM stats WHERE namespace=?1 AND pod=?2 ORDER BY name");
+    if (!s) return -1;
+    bind_text(s, 1, ns); bind_text(s, 2, pod);
+    int rc = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        rc = fn(ctx, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1));
+        if (rc) break;
+    }
+    sqlite3_finalize(s);
+    return rc;
+}

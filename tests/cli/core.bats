@@ -1,0 +1,93 @@
+#!/usr/bin/env bats
+# The foundation: a new store is a new cluster; apply, get, label, delete.
+load helpers
+
+setup() { fresh_cluster; }
+
+@test "a new store holds the namespaces of a fresh cluster" {
+    run kubectl get namespaces -o jsonpath='{.items[*].metadata.name}'
+    [ "$status" -eq 0 ]
+    [ "$output" = "default kube-node-lease kube-public kube-system local-path-storage" ]
+}
+
+@test "namespaces carry kubernetes.io/metadata.name" {
+    run kubectl get ns kube-system -o jsonpath='{.metadata.labels.kubernetes\.io/metadata\.name}'
+    [ "$output" = "kube-system" ]
+}
+
+@test "apply creates, then reports unchanged, then configured" {
+    se='apiVersion: networking.istio.io/v1alpha3
+kind: ServiceEntry
+metadata:
+  name: cnn
+spec:
+  hosts:
+  - edition.cnn.com
+  ports:
+  - number: 80
+    name: http-port
+    protocol: HTTP
+  resolution: DNS'
+    run kubectl apply -f - <<<"$se"
+    [ "$output" = "serviceentry.networking.istio.io/cnn created" ]
+    run kubectl apply -f - <<<"$se"
+    [ "$output" = "serviceentry.networking.istio.io/cnn unchanged" ]
+    run kubectl apply -f - <<<"${se/DNS/NONE}"
+    [ "$output" = "serviceentry.networking.istio.io/cnn configured" ]
+    run kubectl get se cnn -o jsonpath='{.spec.resolution} {.spec.ports[0].number}'
+    [ "$output" = "NONE 80" ]
+}
+
+@test "get of a missing object is NotFound with exit 1" {
+    run kubectl get serviceentry cnn
+    [ "$status" -eq 1 ]
+    [ "$output" = 'Error from server (NotFound): serviceentries.networking.istio.io "cnn" not found' ]
+}
+
+@test "an empty namespace says No resources found on stderr" {
+    run kubectl get pods
+    [ "$status" -eq 0 ]
+    [ "$output" = "No resources found in default namespace." ]
+}
+
+@test "label, relabel without overwrite, unlabel" {
+    run kubectl label namespace kube-system kube-system=true
+    [ "$output" = "namespace/kube-system labeled" ]
+    run kubectl label namespace kube-system kube-system=false
+    [ "$status" -eq 1 ]
+    [ "$output" = "error: 'kube-system' already has a value (true), and --overwrite is false" ]
+    run kubectl label namespace kube-system kube-system-
+    [ "$output" = "namespace/kube-system unlabeled" ]
+}
+
+@test "delete prints kind.group and the name" {
+    printf 'apiVersion: networking.istio.io/v1alpha3\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\nspec:\n  selector:\n    istio: egressgateway\n' | kubectl apply -f -
+    run kubectl delete gateway istio-egressgateway
+    [ "$output" = 'gateway.networking.istio.io "istio-egressgateway" deleted' ]
+    run kubectl get gw
+    [ "$output" = "No resources found in default namespace." ]
+}
+
+@test "a YAML syntax error names STDIN and the line, and stores nothing" {
+    run kubectl apply -f - <<<$'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n   bad: ['
+    [ "$status" -eq 1 ]
+    [ "$output" = "error: error parsing STDIN: error converting YAML to JSON: yaml: line 5: mapping values are not allowed in this context" ]
+    run kubectl get ns x
+    [ "$status" -eq 1 ]
+}
+
+@test "an unknown kind is refused" {
+    run kubectl apply -f - <<<$'apiVersion: v1\nkind: Frobnicator\nmetadata:\n  name: x'
+    [ "$status" -eq 1 ]
+    [[ "$output" == *'no matches for kind "Frobnicator" in version "v1"'* ]]
+}
+
+@test "meshsim env prints the PATH line for eval" {
+    run meshsim env
+    [[ "${lines[0]}" == "export PATH=\"$(cd "$MESHSIM_BIN" && pwd -P):\$PATH\"" ]]
+}
+
+@test "meshsim kubectl is kubectl" {
+    run meshsim kubectl get ns default -o name
+    [ "$output" = "namespace/default" ]
+}
