@@ -475,10 +475,11 @@ static void print_brief(sc_run *r, SSL *ssl)
 /* Errors as OpenSSL's own BIO_connect would queue them. */
 static void dial_error(sc_run *r, int rc)
 {
-    if (rc == PROBE_DIAL_NXDOMAIN) {
+    if (rc == PROBE_DIAL_NXDOMAIN || rc == PROBE_DIAL_DNS_TIMEOUT) {
         ERR_new();
         ERR_set_debug("../crypto/bio/bio_addr.c", 746, "BIO_lookup_ex");
-        ERR_set_error(ERR_LIB_BIO, ERR_R_SYS_LIB, "Name or service not known");
+        ERR_set_error(ERR_LIB_BIO, ERR_R_SYS_LIB, rc == PROBE_DIAL_NXDOMAIN ? "Name or service not known"
+                                                                        : "Temporary failure in name resolution");
         ERR_print_errors(r->err);
         BIO_puts(r->err, "connect:errno=0\n");
         return;
@@ -557,8 +558,9 @@ static SSL_CTX *make_ctx(sc_run *r)
 }
 
 /* After the handshake: what stdin holds goes to the server; with -ign_eof
- * (or -quiet) the answer is printed until the server closes. */
-static void converse(sc_run *r, SSL *ssl, int fd)
+ * (or -quiet) the answer is printed until the server closes.  Returns -1
+ * when the connection failed (a TLS alert, a reset), as the exit code shows. */
+static int converse(sc_run *r, SSL *ssl, int fd)
 {
     size_t n = 0;
     char *input = NULL;
@@ -575,11 +577,11 @@ static void converse(sc_run *r, SSL *ssl, int fd)
     }
     if (n) SSL_write(ssl, input, (int)n);
     free(input);
-    if (!r->o->ign_eof) return;
+    if (!r->o->ign_eof) return 0;
     for (;;) {
         if (!SSL_pending(ssl)) {
             struct pollfd p = {.fd = fd, .events = POLLIN};
-            if (poll(&p, 1, IGN_EOF_WAIT_MS) <= 0) return;
+            if (poll(&p, 1, IGN_EOF_WAIT_MS) <= 0) return 0;
         }
         char buf[16384];
         int got = SSL_read(ssl, buf, sizeof buf);
@@ -589,12 +591,17 @@ static void converse(sc_run *r, SSL *ssl, int fd)
         }
         int e = SSL_get_error(ssl, got);
         if (e == SSL_ERROR_WANT_READ) continue;
-        if (!r->o->quiet) BIO_puts(r->out, "closed\n");
-        return;
+        if (e == SSL_ERROR_ZERO_RETURN) {
+            if (!r->o->quiet) BIO_puts(r->out, "closed\n");
+            return 0;
+        }
+        if (ERR_peek_error()) ERR_print_errors(r->err);
+        else BIO_printf(r->err, "read:errno=%d\n", errno);
+        return -1;
     }
 }
 
-int openssl_s_client(exec_ctx *x, int argc, char **argv, probe_dial_fn dial)
+int openssl_s_client(exec_ctx *x, int argc, char **argv, probe_dial_fn dial, void *dial_arg)
 {
     sc_opts o = {0};
     sc_run r = {.x = x, .o = &o, .out = BIO_new_fp(x->out, BIO_NOCLOSE), .err = BIO_new_fp(x->err, BIO_NOCLOSE)};
@@ -616,7 +623,7 @@ int openssl_s_client(exec_ctx *x, int argc, char **argv, probe_dial_fn dial)
         ERR_print_errors(r.err);
         goto done;
     }
-    fd = dial ? dial(x, o.host, o.port) : -ECONNREFUSED;
+    fd = dial ? dial(dial_arg, o.host, o.port) : -ECONNREFUSED;
     if (fd < 0) {
         dial_error(&r, fd);
         fd = -1;
@@ -642,7 +649,7 @@ int openssl_s_client(exec_ctx *x, int argc, char **argv, probe_dial_fn dial)
     if (o.brief) print_brief(&r, ssl);
     else if (!o.quiet) print_report(&r, ssl);
     (void)BIO_flush(r.out);
-    converse(&r, ssl, fd);
+    if (converse(&r, ssl, fd)) goto done;
     BIO_puts(r.err, "DONE\n");
     SSL_shutdown(ssl);
     rc = 0;

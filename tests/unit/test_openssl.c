@@ -99,9 +99,9 @@ static void server_stop(server *s)
 }
 
 static int g_port;
-static int dial_loopback(exec_ctx *x, const char *host, int port)
+static int dial_loopback(void *arg, const char *host, int port)
 {
-    (void)x, (void)host, (void)port;
+    (void)arg, (void)host, (void)port;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)g_port),
                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -113,15 +113,15 @@ static int dial_loopback(exec_ctx *x, const char *host, int port)
     return fd;
 }
 
-static int dial_refused(exec_ctx *x, const char *host, int port)
+static int dial_refused(void *arg, const char *host, int port)
 {
-    (void)x, (void)host, (void)port;
+    (void)arg, (void)host, (void)port;
     return -ECONNREFUSED;
 }
 
-static int dial_nxdomain(exec_ctx *x, const char *host, int port)
+static int dial_nxdomain(void *arg, const char *host, int port)
 {
-    (void)x, (void)host, (void)port;
+    (void)arg, (void)host, (void)port;
     return PROBE_DIAL_NXDOMAIN;
 }
 
@@ -201,7 +201,7 @@ static void result_free(result *r)
 static probe_dial_fn g_dial;
 static int s_client_fn(exec_ctx *x, int argc, char **argv)
 {
-    return openssl_s_client(x, argc, argv, g_dial);
+    return openssl_s_client(x, argc, argv, g_dial, NULL);
 }
 
 static result run_ours(fx *f, int (*fn)(exec_ctx *, int, char **), const char *input, const char *args,
@@ -523,6 +523,69 @@ static void test_s_client_cafile_from_container(void **state)
     result_free(&o);
 }
 
+static void test_s_client_rsa_leaf_matches_real(void **state)
+{
+    fx *f = *state;
+    start_world(f, "rsa", "[\"rsa.example.com\"]", "{\"keyType\":\"RSA\"}");
+    char real[512];
+    snprintf(real, sizeof real, "s_client -connect 127.0.0.1:%d -servername rsa.example.com -CAfile bundle.pem",
+             f->srv.port);
+    result o;
+    compare_s_client(f, "s_client -connect rsa.example.com:443", real, &o);
+    assert_has_line(o.out, "   a:PKEY: rsaEncryption, 2048 (bit); sigalg: ecdsa-with-SHA256");
+    assert_has_line(o.out, "Peer signature type: RSA-PSS");
+    assert_has_line(o.out, "Server public key is 2048 bit");
+    result_free(&o);
+}
+
+static void test_s_client_tls12_server(void **state)
+{
+    fx *f = *state;
+    start_world(f, "old", "[\"old.example.com\"]", "{\"maxVersion\":\"TLSv1.2\"}");
+    result o = run_ours(f, s_client_fn, "", "s_client -connect old.example.com:443", dial_loopback);
+    assert_int_equal(o.rc, 0);
+    assert_has_line(o.out, "New, TLSv1.2, Cipher is ECDHE-ECDSA-AES256-GCM-SHA384");
+    assert_has_line(o.out, "Secure Renegotiation IS supported");
+    assert_has_line(o.out, "SSL-Session:");
+    assert_has_line(o.out, "    Protocol  : TLSv1.2");
+    assert_has_line(o.out, "    Verify return code: 0 (ok)");
+    assert_null(strstr(o.out, "Early data"));
+    result_free(&o);
+}
+
+/* Debugging Istio mTLS by hand: the proxy's own certificate files against a
+ * peer proxy that requires a mesh client certificate. */
+static void test_s_client_with_workload_certificate_to_a_sidecar(void **state)
+{
+    fx *f = *state;
+    SSL_CTX *ctx = pki_mesh_ctx(f->st, "default", "httpbin", 1);
+    assert_non_null(ctx);
+    SSL_CTX_set_num_tickets(ctx, 0);
+    server_start(&f->srv, ctx);
+    g_port = f->srv.port;
+    result o = run_ours(f, s_client_fn, "",
+                        "s_client -connect 10.244.0.7:15006 -cert /etc/certs/cert-chain.pem "
+                        "-key /etc/certs/key.pem -CAfile /etc/certs/root-cert.pem -verify_return_error -brief",
+                        dial_loopback);
+    assert_int_equal(o.rc, 0);
+    assert_has_line(o.err, "Verification: OK");
+    assert_has_line(o.err, "Peer certificate: ");   /* Istio workload certificates have an empty subject */
+    result_free(&o);
+    /* without the client certificate the sidecar refuses: the TLS 1.3 alert
+     * arrives after the handshake, when the client reads */
+    o = run_ours(f, s_client_fn, "x\n", "s_client -connect 10.244.0.7:15006 -CAfile /etc/certs/root-cert.pem -quiet",
+                 dial_loopback);
+    assert_non_null(strstr(o.err, ":error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:"));
+    assert_int_equal(o.rc, 1);
+    assert_null(strstr(o.err, "DONE"));
+    result_free(&o);
+    /* a key that is not the certificate's */
+    o = run_ours(f, s_client_fn, "", "s_client -connect 10.244.0.7:15006 -cert /etc/certs/cert-chain.pem "
+                 "-key /etc/certs/root-cert.pem", dial_loopback);
+    assert_int_equal(o.rc, 1);
+    result_free(&o);
+}
+
 /* ---- x509 and verify ---- */
 
 static void write_file(fx *f, const char *name, const char *content)
@@ -637,6 +700,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_s_client_connection_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_s_client_sends_stdin_with_ign_eof, setup, teardown),
         cmocka_unit_test_setup_teardown(test_s_client_cafile_from_container, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_s_client_rsa_leaf_matches_real, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_s_client_tls12_server, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_s_client_with_workload_certificate_to_a_sidecar, setup, teardown),
         cmocka_unit_test_setup_teardown(test_x509_text_of_the_gateway_certificate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_subcommand, setup, teardown),
