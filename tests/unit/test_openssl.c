@@ -28,9 +28,11 @@
 #define REAL_OPENSSL "/usr/bin/openssl"
 
 typedef struct server {
-    SSL_CTX *ctx;
+    SSL_CTX *ctx;                  /* NULL: a plain TCP peer that hangs up */
+    bool reset;                    /* ... with a RST instead of a FIN */
     int lfd, port;
     volatile int stop;
+    bool running;
     pthread_t th;
 } server;
 
@@ -52,6 +54,17 @@ static void *serve(void *arg)
         if (poll(&p, 1, 50) <= 0) continue;
         int fd = accept(s->lfd, NULL, NULL);
         if (fd < 0) continue;
+        if (!s->ctx) {
+            /* what a proxy that refuses the connection does: read the ClientHello, hang up */
+            char hello[4096];
+            if (read(fd, hello, sizeof hello) < 0) {}
+            if (s->reset) {
+                struct linger lg = {1, 0};
+                setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+            }
+            close(fd);
+            continue;
+        }
         SSL *ssl = SSL_new(s->ctx);
         SSL_set_fd(ssl, fd);
         if (SSL_accept(ssl) == 1) {
@@ -86,16 +99,18 @@ static void server_start(server *s, SSL_CTX *ctx)
     s->port = ntohs(a.sin_port);
     assert_int_equal(listen(s->lfd, 8), 0);
     assert_int_equal(pthread_create(&s->th, NULL, serve, s), 0);
+    s->running = true;
 }
 
 static void server_stop(server *s)
 {
-    if (!s->ctx) return;
+    if (!s->running) return;
     s->stop = 1;
     pthread_join(s->th, NULL);
     close(s->lfd);
     SSL_CTX_free(s->ctx);
     s->ctx = NULL;
+    s->running = false;
 }
 
 static int g_port;
@@ -586,6 +601,30 @@ static void test_s_client_with_workload_certificate_to_a_sidecar(void **state)
     result_free(&o);
 }
 
+/* A proxy that accepts the connection and hangs up (REGISTRY_ONLY, a
+ * blocked port): the report of a handshake that never happened. */
+static void test_s_client_peer_hangs_up(void **state)
+{
+    fx *f = *state;
+    for (int reset = 0; reset <= 1; reset++) {
+        f->srv.reset = reset;
+        server_start(&f->srv, NULL);
+        g_port = f->srv.port;
+        char real[512];
+        snprintf(real, sizeof real, "s_client -connect 127.0.0.1:%d -servername edition.cnn.com -CAfile bundle.pem",
+                 f->srv.port);
+        result o;
+        compare_s_client(f, "s_client -connect edition.cnn.com:443 -servername edition.cnn.com", real, &o);
+        assert_int_equal(o.rc, 1);
+        assert_has_line(o.out, "no peer certificate available");
+        assert_has_line(o.out, "New, (NONE), Cipher is (NONE)");
+        if (reset) assert_has_line(o.err, "write:errno=104");
+        else assert_non_null(strstr(o.err, ":error:0A000126:SSL routines:ssl3_read_n:unexpected eof while reading:"));
+        result_free(&o);
+        server_stop(&f->srv);
+    }
+}
+
 /* ---- x509 and verify ---- */
 
 static void write_file(fx *f, const char *name, const char *content)
@@ -703,6 +742,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_s_client_rsa_leaf_matches_real, setup, teardown),
         cmocka_unit_test_setup_teardown(test_s_client_tls12_server, setup, teardown),
         cmocka_unit_test_setup_teardown(test_s_client_with_workload_certificate_to_a_sidecar, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_s_client_peer_hangs_up, setup, teardown),
         cmocka_unit_test_setup_teardown(test_x509_text_of_the_gateway_certificate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verify, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unknown_subcommand, setup, teardown),
