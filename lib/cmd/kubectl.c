@@ -4,9 +4,14 @@
 #include "cmd/commands.h"
 
 static const cmd_entry kubectl_verbs[] = {
+    {"api-resources", cmd_api_resources, "Print the supported API resources on the server"},
     {"apply", cmd_apply, "Apply a configuration to a resource by file name or stdin"},
     {"annotate", cmd_annotate, "Update the annotations on a resource"},
+    {"cluster-info", cmd_cluster_info, "Display cluster information"},
+    {"config", cmd_config, "Modify kubeconfig files"},
+    {"create", cmd_create, "Create a resource from a file or from stdin"},
     {"delete", cmd_delete, "Delete resources by file names, stdin, resources and names, or by resources and label selector"},
+    {"describe", cmd_describe, "Show details of a specific resource or group of resources"},
     {"get", cmd_get, "Display one or many resources"},
     {"label", cmd_label, "Update the labels on a resource"},
     {"replace", cmd_replace, "Replace a resource by file name or stdin"},
