@@ -402,3 +402,25 @@ int jsonpath_execute(const char *tmpl, json_t *data, FILE *out, char *err, size_
     if (r == 1) { snprintf(err, errlen, "not in range, nothing to end"); return -1; }
     return r < 0 ? -1 : 0;
 }
+
+int jsonpath_find(const char *expr, json_t *data, json_t ***results, size_t *n, char *err, size_t errlen)
+{
+    /* "{.a.b}" or ".a.b" or "a.b" (kubectl's relaxed form for custom columns and --sort-by) */
+    size_t len = strlen(expr);
+    const char *s = expr;
+    if (len >= 2 && s[0] == '{' && s[len - 1] == '}') { s++; len -= 2; }
+    char *copy = malloc(len + 2);
+    size_t o = 0;
+    if (len && s[0] != '.' && s[0] != '$' && s[0] != '@' && s[0] != '[') copy[o++] = '.';
+    memcpy(copy + o, s, len);
+    copy[o + len] = 0;
+    jp j = {copy, copy + o + len, err, errlen};
+    vals cur = {0};
+    vals_push(&cur, data);
+    int rc = eval_steps(&j, &cur);
+    free(copy);
+    if (rc) { free(cur.v); *results = NULL; *n = 0; return -1; }
+    *results = cur.v;
+    *n = cur.n;
+    return 0;
+}

@@ -14,4 +14,9 @@
  * kubectl's message (e.g. "unclosed action") in err. */
 int jsonpath_execute(const char *tmpl, json_t *data, FILE *out, char *err, size_t errlen);
 
+/* Evaluate one expression ("{.a[*].b}", ".a.b" or "a.b", as custom-columns
+ * and --sort-by accept) and return its results (borrowed from data) in a
+ * malloc'd array the caller frees.  -1 with a message on a parse error. */
+int jsonpath_find(const char *expr, json_t *data, json_t ***results, size_t *n, char *err, size_t errlen);
+
 #endif
