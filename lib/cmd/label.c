@@ -91,8 +91,12 @@ static int label_main(cmd_ctx *ctx, int argc, char **argv, bool annotate)
     } else if (parse_changes(chg_args, nchg, changes, &n, what, ctx->err)) {
         rc = 1;
     }
-    store *st = rc ? NULL : cmd_store(ctx);
-    if (!st) {
+    if (!rc && local && files.n == 0) {
+        fprintf(ctx->err, "error: can only use local files by -f pod.yaml or --filename=pod.json when --local=true is set\n");
+        rc = 1;
+    }
+    store *st = rc || local ? NULL : cmd_store(ctx);
+    if (!st && (rc || !local)) {
         for (int i = 0; i < n; i++) { free(changes[i].key); free(changes[i].value); }
         flags_free(&fr);
         flag_list_free(&files);
@@ -105,7 +109,7 @@ static int label_main(cmd_ctx *ctx, int argc, char **argv, bool annotate)
         rc = 1;
     }
     targets t = {0};
-    if (!rc && targets_resolve(st, &q, ctx->err, &t)) rc = 1;
+    if (!rc && (local ? targets_from_files(&q, ctx->err, &t) : targets_resolve(st, &q, ctx->err, &t))) rc = 1;
     for (size_t i = 0; i < t.n && !rc; i++) {
         json_t *o = t.v[i].obj;
         json_t *before = json_deep_copy(annotate ? obj_annotations(o) : obj_labels(o));
