@@ -345,7 +345,10 @@ int cmd_create(cmd_ctx *ctx, int argc, char **argv)
             bool has_f = false;
             for (int i = 0; i < argc; i++) has_f |= !strncmp(argv[i], "-f", 2) || !strncmp(argv[i], "--filename", 10);
             if (!has_f) {
-                fprintf(ctx->err, "error: unknown command \"%s\" for \"kubectl create\"\n", argv[first]);
+                fprintf(ctx->err, "error: Unexpected args: [");
+                for (int i = first; i < argc; i++)
+                    if (argv[i][0] != '-') fprintf(ctx->err, "%s%s", i == first ? "" : " ", argv[i]);
+                fprintf(ctx->err, "]\nSee 'kubectl create -h' for help and examples\n");
                 return 1;
             }
         }
