@@ -14,6 +14,11 @@ int cmd_delete(cmd_ctx *ctx, int argc, char **argv);
 int cmd_label(cmd_ctx *ctx, int argc, char **argv);
 int cmd_annotate(cmd_ctx *ctx, int argc, char **argv);
 int cmd_kubectl_version(cmd_ctx *ctx, int argc, char **argv);
+int cmd_create(cmd_ctx *ctx, int argc, char **argv);
+int cmd_describe(cmd_ctx *ctx, int argc, char **argv);
+int cmd_api_resources(cmd_ctx *ctx, int argc, char **argv);
+int cmd_cluster_info(cmd_ctx *ctx, int argc, char **argv);
+int cmd_config(cmd_ctx *ctx, int argc, char **argv);
 
 /* meshsim */
 int cmd_reset(cmd_ctx *ctx, int argc, char **argv);

@@ -144,20 +144,25 @@ static void push_object(loaded_docs *docs, json_t *obj, const char *source, int 
 }
 
 /* Line (0-based) where the document that contains `line` starts, the way
- * kubectl's splitter counts: lines are numbered from the line after "---". */
-static int doc_base_line(const char *buf, size_t len, int line)
+ * kubectl's splitter counts: lines are numbered from the line after "---".
+ * Documents come in order, so the scan resumes where the last one stopped
+ * (a stream of N documents is read once, not N times). */
+typedef struct line_cursor { const char *p; int cur, base; } line_cursor;
+
+static int doc_base_line(line_cursor *lc, const char *buf, size_t len, int line)
 {
-    int cur = 0, base = 0;
-    const char *p = buf, *end = buf + len;
-    while (p < end && cur < line) {
+    const char *end = buf + len;
+    if (!lc->p || line < lc->cur) { lc->p = buf; lc->cur = 0; lc->base = 0; }
+    while (lc->p < end && lc->cur < line) {
+        const char *p = lc->p;
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         if (!strncmp(p, "---", 3) && (p + 3 == end || p[3] == '\n' || p[3] == ' ' || p[3] == '\r'))
-            base = cur + 1;
-        if (!nl) break;
-        p = nl + 1;
-        cur++;
+            lc->base = lc->cur + 1;
+        if (!nl) { lc->p = end; break; }
+        lc->p = nl + 1;
+        lc->cur++;
     }
-    return base;
+    return lc->base;
 }
 
 int loader_load_buffer(loaded_docs *docs, const char *buf, size_t len, const char *source,
@@ -183,6 +188,7 @@ int loader_load_buffer(loaded_docs *docs, const char *buf, size_t len, const cha
         }
         json_decref(o);
     }
+    line_cursor lc = {0};
     yaml_parser_t parser;
     yaml_parser_initialize(&parser);
     yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
@@ -191,7 +197,7 @@ int loader_load_buffer(loaded_docs *docs, const char *buf, size_t len, const cha
         yaml_document_t doc;
         if (!yaml_parser_load(&parser, &doc)) {
             int line = (int)parser.problem_mark.line;
-            int base = doc_base_line(buf, len, line);
+            int base = doc_base_line(&lc, buf, len, line);
             snprintf(err, errlen, "error parsing %s: error converting YAML to JSON: yaml: line %d: %s",
                      source, line - base + 1, parser.problem ? parser.problem : "syntax error");
             rc = -1;
@@ -201,7 +207,7 @@ int loader_load_buffer(loaded_docs *docs, const char *buf, size_t len, const cha
         if (!root) { yaml_document_delete(&doc); break; }   /* end of stream */
         int line = (int)root->start_mark.line;
         char cerr[512] = "";
-        conv c = {&doc, 0, cerr, sizeof cerr, doc_base_line(buf, len, line)};
+        conv c = {&doc, 0, cerr, sizeof cerr, doc_base_line(&lc, buf, len, line)};
         json_t *v = convert(&c, root, 0);
         yaml_document_delete(&doc);
         if (!v) {
