@@ -11,6 +11,12 @@
 
 #define REVISION "deployment.kubernetes.io/revision"
 
+static long long revision_of(json_t *rs)
+{
+    const char *v = obj_annotation(rs, REVISION);
+    return v ? atoll(v) : 0;
+}
+
 /* Keep a condition's timestamps when nothing about it changed. */
 static json_t *condition(json_t *old_conds, const char *type, const char *status, const char *reason,
                          const char *message, const char *now)
@@ -66,7 +72,7 @@ static int sync_deployment(store *st, const kind_info *dk, const kind_info *rsk,
     json_t *rs;
     json_array_foreach(all, i, rs) {
         if (!cluster_owned_by(rs, uid)) continue;
-        long long rev = obj_int_or(rs, "metadata.annotations." REVISION, 0);
+        long long rev = revision_of(rs);
         if (rev > max_rev) max_rev = rev;
         if (!strcmp(obj_name(rs), name)) { current = rs; continue; }
         total += obj_int_or(rs, "status.replicas", 0);
@@ -95,7 +101,7 @@ static int sync_deployment(store *st, const kind_info *dk, const kind_info *rsk,
         if (rc < 0) { json_decref(all); return -1; }
         changed += rc;
     } else {
-        long long rev = obj_int_or(current, "metadata.annotations." REVISION, 0);
+        long long rev = revision_of(current);
         json_t *copy = json_deep_copy(current);
         json_object_set_new(json_object_get(copy, "spec"), "replicas", json_integer(replicas));
         if (rev < max_rev) {   /* rolled back to an older template: it becomes the newest revision */
