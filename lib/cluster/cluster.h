@@ -49,6 +49,12 @@ bool cluster_istio_installed(store *st);
 bool cluster_wants_injection(store *st, json_t *pod, const char *ns);
 int cluster_inject(const istio_release *rel, json_t *pod, const char *ns, const char *workload);
 
+/* Files Kubernetes puts into a container (podfiles.c): /etc/hostname,
+ * /etc/hosts, /etc/resolv.conf, ConfigMap and Secret volume mounts.
+ * container NULL = the first container.  0 with *content malloc'd, 1 when
+ * the path is none of these, -1 on failure. */
+int cluster_pod_file(store *st, json_t *pod, const char *container, const char *path, char **content);
+
 /* The controllers, one per file; cluster_reconcile runs them in order. */
 int controller_service_accounts(store *st);
 int controller_deployments(store *st, const istio_release *rel);
