@@ -20,6 +20,20 @@ static void admit_service(store *st, json_t *svc, json_t *old)
         if (!json_object_get(p, "targetPort")) json_object_set(p, "targetPort", json_object_get(p, "port"));
     }
     if (!strcmp(type, "ExternalName")) return;
+    /* NodePort and LoadBalancer services get a node port per port (30000-32767) */
+    if (!strcmp(type, "NodePort") || !strcmp(type, "LoadBalancer")) {
+        json_array_foreach(json_object_get(spec, "ports"), i, p) {
+            if (json_object_get(p, "nodePort")) continue;
+            size_t j;
+            json_t *op, *kept_port = NULL;
+            json_array_foreach(old ? obj_at(old, "spec.ports") : NULL, j, op)
+                if (obj_int_or(op, "port", -1) == obj_int_or(p, "port", -2) && json_object_get(op, "nodePort"))
+                    kept_port = json_object_get(op, "nodePort");
+            if (kept_port) json_object_set(p, "nodePort", kept_port);
+            else json_object_set_new(p, "nodePort", json_integer(30000 + (store_counter_next(st, "nodePort") * 7919) % 2768));
+        }
+        if (!json_object_get(spec, "externalTrafficPolicy")) json_object_set_new(spec, "externalTrafficPolicy", json_string("Cluster"));
+    }
     const char *ip = obj_str(svc, "spec.clusterIP");
     const char *kept = old ? obj_str(old, "spec.clusterIP") : NULL;
     if (ip && *ip) return;

@@ -120,7 +120,7 @@ static void add_istiod(json_t *out, const istio_release *rel, json_t *spec)
         "values", values_text ? values_text : "{}"));
     free(values_text);
     add(out, COMP_PILOT, json_pack("{s:s,s:s,s:o,s:{s:i,s:{s:{s:s,s:s}},s:{s:{s:O,s:{s:s,s:s}},"
-        "s:{s:s,s:[{s:s,s:o,s:[s,s,s,s,s,s,s,s,s],s:[{s:i,s:s},{s:i,s:s},{s:i,s:s}],s:o,"
+        "s:{s:s,s:[{s:s,s:o,s:[s,s,s,s,s,s,s,s,s,s],s:[{s:i,s:s},{s:i,s:s},{s:i,s:s}],s:o,"
         "s:{s:{s:s,s:i,s:s},s:i,s:i,s:i}}]}}}}",
         "apiVersion", "apps/v1", "kind", "Deployment",
         "metadata", meta("istiod", ns, labels_for(COMP_PILOT, json_pack("{s:s,s:s}", "app", "istiod", "istio", "pilot"))),
