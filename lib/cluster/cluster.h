@@ -61,6 +61,7 @@ int controller_deployments(store *st, const istio_release *rel);
 int controller_replicasets(store *st, const istio_release *rel);
 int controller_garbage(store *st);
 int controller_endpoints(store *st);
+int controller_kubelet(store *st);
 
 /* Controller helpers (controllers.c): is obj controlled by the owner with
  * this uid; a one-element ownerReferences array naming owner; write obj when

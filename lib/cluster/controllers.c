@@ -25,7 +25,7 @@ int cluster_reconcile(store *st, const istio_release *rel)
         changed += n;
         if ((n = controller_endpoints(st)) < 0) return -1;
         changed += n;
-        if (!changed) return 0;
+        if (!changed) return controller_kubelet(st);
     }
     return 0;
 }

@@ -98,10 +98,7 @@ static bool confirm(cmd_ctx *ctx, const char *prompt)
     fprintf(ctx->out, "%s ", prompt);
     fflush(ctx->out);
     char line[256];
-    if (!fgets(line, sizeof line, ctx->in)) {
-        fputc('\n', ctx->out);
-        return false;
-    }
+    if (!fgets(line, sizeof line, ctx->in)) return false;   /* no answer: "Proceed? (y/N) Cancelled." */
     char *s = line;
     while (isspace((unsigned char)*s)) s++;
     size_t n = strlen(s);
