@@ -61,8 +61,9 @@ static int profile_dump(cmd_ctx *ctx, int argc, char **argv)
     json_t *show = doc;
     if (config_path && *config_path) {
         char path[512];
-        snprintf(path, sizeof path, "%s", config_path);
-        show = obj_at(doc, path);
+        /* the path is relative to spec, as istioctl reads it */
+        snprintf(path, sizeof path, "%s", strncmp(config_path, "spec.", 5) ? config_path : config_path + 5);
+        show = obj_at(spec, path);
         if (!show) {
             fprintf(ctx->err, "Error: could not find path %s\n", config_path);
             rc = 1;
