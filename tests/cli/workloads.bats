@@ -216,3 +216,22 @@ deployment.apps/curl created" ]
     run kubectl get svc httpbin -o jsonpath='{.spec.ports[0].port}->{.spec.ports[0].targetPort}'
     [ "$output" = "8000->80" ]
 }
+
+@test "the egress-gateway samples apply with kubectl's lines" {
+    d="$ROOT/samples/egress-gateway"
+    run kubectl apply -f "$d/serviceentry-cnn.yaml"
+    [ "$output" = "serviceentry.networking.istio.io/cnn created" ]
+    run kubectl apply -f "$d/gateway-http.yaml"
+    [ "$output" = "gateway.networking.istio.io/istio-egressgateway created
+destinationrule.networking.istio.io/egressgateway-for-cnn created" ]
+    run kubectl apply -f "$d/virtualservice-http.yaml"
+    [ "$output" = "virtualservice.networking.istio.io/direct-cnn-through-egress-gateway created" ]
+    run kubectl apply -f "$d/serviceentry-cnn-tls.yaml"
+    [ "$output" = "serviceentry.networking.istio.io/cnn configured" ]
+    run kubectl apply -f "$d/gateway-tls.yaml"
+    [ "$output" = "gateway.networking.istio.io/istio-egressgateway configured
+destinationrule.networking.istio.io/egressgateway-for-cnn unchanged
+virtualservice.networking.istio.io/direct-cnn-through-egress-gateway configured" ]
+    run kubectl apply -n kube-system -f "$d/networkpolicy.yaml"
+    [ "$output" = "networkpolicy.networking.k8s.io/allow-egress-to-istio-system-and-kube-dns created" ]
+}
