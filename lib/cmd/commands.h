@@ -20,6 +20,22 @@ int cmd_api_resources(cmd_ctx *ctx, int argc, char **argv);
 int cmd_cluster_info(cmd_ctx *ctx, int argc, char **argv);
 int cmd_config(cmd_ctx *ctx, int argc, char **argv);
 
+/* kubectl: workloads (cluster model) */
+int cmd_rollout(cmd_ctx *ctx, int argc, char **argv);
+int cmd_wait(cmd_ctx *ctx, int argc, char **argv);
+int cmd_scale(cmd_ctx *ctx, int argc, char **argv);
+int cmd_exec(cmd_ctx *ctx, int argc, char **argv);
+int cmd_logs(cmd_ctx *ctx, int argc, char **argv);
+
+/* istioctl: installation and injection (cluster model) */
+int cmd_istioctl_install(cmd_ctx *ctx, int argc, char **argv);
+int cmd_istioctl_uninstall(cmd_ctx *ctx, int argc, char **argv);
+int cmd_istioctl_verify_install(cmd_ctx *ctx, int argc, char **argv);
+int cmd_istioctl_profile(cmd_ctx *ctx, int argc, char **argv);
+int cmd_istioctl_manifest(cmd_ctx *ctx, int argc, char **argv);
+int cmd_istioctl_version(cmd_ctx *ctx, int argc, char **argv);
+int cmd_kube_inject(cmd_ctx *ctx, int argc, char **argv);
+
 /* meshsim */
 int cmd_reset(cmd_ctx *ctx, int argc, char **argv);
 int cmd_meshsim_version(cmd_ctx *ctx, int argc, char **argv);
