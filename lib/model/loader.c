@@ -6,6 +6,7 @@
  * so a hostile document cannot exhaust memory. */
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,11 +53,12 @@ static json_t *plain_scalar(const char *s)
         else v = strtoll(s, &end, 10);
         if (*end == 0 && errno == 0) return json_integer(v);
         double d = strtod(s, &end);
-        if (*end == 0 && strspn(p, "0123456789.eE+-") == strlen(p)) return json_real(d);
+        /* out of double's range (1e400): not a float to YAML, so a string */
+        if (*end == 0 && strspn(p, "0123456789.eE+-") == strlen(p) && isfinite(d)) return json_real(d);
     } else if (*p == '.' && p[1] >= '0' && p[1] <= '9') {
         char *end;
         double d = strtod(s, &end);
-        if (*end == 0) return json_real(d);
+        if (*end == 0 && isfinite(d)) return json_real(d);
     }
     if (!strcmp(p, ".inf") || !strcmp(p, ".Inf") || !strcmp(p, ".INF") ||
         !strcmp(s, ".nan") || !strcmp(s, ".NaN") || !strcmp(s, ".NAN"))
@@ -87,6 +89,14 @@ static json_t *convert(conv *c, yaml_node_t *node, int depth)
         /* libyaml's document API tags every untagged scalar !!str, so only
          * the style tells a quoted string from a plain one. */
         if (node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) return json_string(v);
+        /* YAML's infinities and NaN have no JSON form: kubectl refuses them */
+        const char *inf = v + (*v == '+' || *v == '-');
+        if (!strcmp(inf, ".inf") || !strcmp(inf, ".Inf") || !strcmp(inf, ".INF") ||
+            !strcmp(v, ".nan") || !strcmp(v, ".NaN") || !strcmp(v, ".NAN")) {
+            snprintf(c->err, c->errlen, "json: unsupported value: %s",
+                     inf == v + 1 && *v == '-' ? "-Inf" : inf[1] == 'n' || inf[1] == 'N' ? "NaN" : "+Inf");
+            return NULL;
+        }
         return plain_scalar(v);
     }
     case YAML_SEQUENCE_NODE: {
@@ -151,13 +161,21 @@ static int doc_base_line(const char *buf, size_t len, int line)
     const char *p = buf, *end = buf + len;
     while (p < end && cur < line) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
-        if (!strncmp(p, "---", 3) && (p + 3 == end || p[3] == '\n' || p[3] == ' ' || p[3] == '\r'))
+        if (end - p >= 3 && !memcmp(p, "---", 3) && (p + 3 == end || p[3] == '\n' || p[3] == ' ' || p[3] == '\r'))
             base = cur + 1;
         if (!nl) break;
         p = nl + 1;
         cur++;
     }
     return base;
+}
+
+/* Leading white space of buf[0..len) (buf need not be NUL-terminated). */
+static size_t space_len(const char *buf, size_t len)
+{
+    size_t n = 0;
+    while (n < len && (buf[n] == ' ' || buf[n] == '\t' || buf[n] == '\r' || buf[n] == '\n')) n++;
+    return n;
 }
 
 int loader_load_buffer(loaded_docs *docs, const char *buf, size_t len, const char *source,
@@ -173,15 +191,23 @@ int loader_load_buffer(loaded_docs *docs, const char *buf, size_t len, const cha
         return -1;
     }
     /* JSON documents are YAML too, but jansson gives exact numbers and messages. */
-    size_t skip = strspn(buf, " \t\r\n");
+    size_t skip = space_len(buf, len);
     if (skip < len && buf[skip] == '{') {
         json_error_t je;
         json_t *o = json_loadb(buf, len, JSON_DISABLE_EOF_CHECK, &je);
-        if (o && strspn(buf + je.position, " \t\r\n") == len - (size_t)je.position) {
+        if (o && space_len(buf + je.position, len - (size_t)je.position) == len - (size_t)je.position) {
             push_object(docs, o, source, je.line > 0 ? 1 : 1);
             return 0;
         }
         json_decref(o);
+        /* a JSON number beyond double's range: kubectl's JSON decoder refuses it */
+        const char *near = strstr(je.text, "real number overflow near '");
+        if (!o && near) {
+            near += strlen("real number overflow near '");
+            snprintf(err, errlen, "unable to decode \"%s\": json: cannot unmarshal number %.*s into Go value of type float64",
+                     source, (int)strcspn(near, "'"), near);
+            return -1;
+        }
     }
     yaml_parser_t parser;
     yaml_parser_initialize(&parser);
