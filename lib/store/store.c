@@ -215,6 +215,20 @@ static sqlite3_stmt *prep(store *st, const char *sql)
     return s;
 }
 
+/* Statements that write.  When a write failed, SQLite may have rolled the
+ * whole transaction back by itself (SQLITE_FULL, SQLITE_IOERR); later
+ * statements would then run, and commit, one by one.  Refuse them instead:
+ * the command's writes are all or nothing. */
+static sqlite3_stmt *prep_write(store *st, const char *sql)
+{
+    if (st->in_tx && !st->failed && sqlite3_get_autocommit(st->db)) {
+        st->failed = 1;
+        snprintf(st->failure, sizeof st->failure, "the transaction was aborted: %s", sqlite3_errmsg(st->db));
+    }
+    if (st->failed) return NULL;
+    return prep(st, sql);
+}
+
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
 {
     sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
@@ -236,7 +250,7 @@ int store_put(store *st, const char *resource, const char *ns, const char *name,
 {
     char *body = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!body) return -1;
-    sqlite3_stmt *s = prep(st, "INSERT OR REPLACE INTO objects(resource,namespace,name,body) VALUES(?1,?2,?3,?4)");
+    sqlite3_stmt *s = prep_write(st, "INSERT OR REPLACE INTO objects(resource,namespace,name,body) VALUES(?1,?2,?3,?4)");
     if (!s) { free(body); return -1; }
     bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
     sqlite3_bind_text(s, 4, body, -1, free);
@@ -247,7 +261,7 @@ int store_put(store *st, const char *resource, const char *ns, const char *name,
 
 int store_delete(store *st, const char *resource, const char *ns, const char *name)
 {
-    sqlite3_stmt *s = prep(st, "DELETE FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
+    sqlite3_stmt *s = prep_write(st, "DELETE FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
     if (!s) return -1;
     bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
     int rc = step_done(st, s);
@@ -297,7 +311,7 @@ char *store_meta_get(store *st, const char *key)
 
 int store_meta_set(store *st, const char *key, const char *value)
 {
-    sqlite3_stmt *s = prep(st, "INSERT OR REPLACE INTO meta(key,value) VALUES(?1,?2)");
+    sqlite3_stmt *s = prep_write(st, "INSERT OR REPLACE INTO meta(key,value) VALUES(?1,?2)");
     if (!s) return -1;
     bind_text(s, 1, key); bind_text(s, 2, value);
     int rc = step_done(st, s);
@@ -319,7 +333,7 @@ long long store_counter_next(store *st, const char *name)
 
 int store_blob_put(store *st, const char *key, const void *data, size_t len)
 {
-    sqlite3_stmt *s = prep(st, "INSERT OR REPLACE INTO blobs(key,value) VALUES(?1,?2)");
+    sqlite3_stmt *s = prep_write(st, "INSERT OR REPLACE INTO blobs(key,value) VALUES(?1,?2)");
     if (!s) return -1;
     bind_text(s, 1, key);
     sqlite3_bind_blob(s, 2, data, (int)len, SQLITE_TRANSIENT);
@@ -350,7 +364,7 @@ void *store_blob_get(store *st, const char *key, size_t *len)
 int store_log_append(store *st, const char *ns, const char *pod, const char *container,
                      long long ts_ms, const char *line)
 {
-    sqlite3_stmt *s = prep(st, "INSERT INTO logs(namespace,pod,container,ts_ms,line) VALUES(?1,?2,?3,?4,?5)");
+    sqlite3_stmt *s = prep_write(st, "INSERT INTO logs(namespace,pod,container,ts_ms,line) VALUES(?1,?2,?3,?4,?5)");
     if (!s) return -1;
     bind_text(s, 1, ns); bind_text(s, 2, pod); bind_text(s, 3, container);
     sqlite3_bind_int64(s, 4, ts_ms);
@@ -382,12 +396,12 @@ int store_log_each(store *st, const char *ns, const char *pod, const char *conta
 
 int store_log_delete_pod(store *st, const char *ns, const char *pod)
 {
-    sqlite3_stmt *s = prep(st, "DELETE FROM logs WHERE namespace=?1 AND pod=?2");
+    sqlite3_stmt *s = prep_write(st, "DELETE FROM logs WHERE namespace=?1 AND pod=?2");
     if (!s) return -1;
     bind_text(s, 1, ns); bind_text(s, 2, pod);
     int rc = step_done(st, s);
     sqlite3_finalize(s);
-    s = prep(st, "DELETE FROM stats WHERE namespace=?1 AND pod=?2");
+    s = prep_write(st, "DELETE FROM stats WHERE namespace=?1 AND pod=?2");
     if (s) {
         bind_text(s, 1, ns); bind_text(s, 2, pod);
         if (step_done(st, s)) rc = -1;
@@ -399,7 +413,7 @@ int store_log_delete_pod(store *st, const char *ns, const char *pod)
 static int stat_write(store *st, const char *sql, const char *ns, const char *pod, const char *name,
                       long long v)
 {
-    sqlite3_stmt *s = prep(st, sql);
+    sqlite3_stmt *s = prep_write(st, sql);
     if (!s) return -1;
     bind_text(s, 1, ns); bind_text(s, 2, pod); bind_text(s, 3, name);
     sqlite3_bind_int64(s, 4, v);
