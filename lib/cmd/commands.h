@@ -40,5 +40,6 @@ int cmd_kube_inject(cmd_ctx *ctx, int argc, char **argv);
 int cmd_reset(cmd_ctx *ctx, int argc, char **argv);
 int cmd_meshsim_version(cmd_ctx *ctx, int argc, char **argv);
 int cmd_env(cmd_ctx *ctx, int argc, char **argv);
+int cmd_store_check(cmd_ctx *ctx, int argc, char **argv);   /* hidden: __store-check */
 
 #endif

@@ -12,6 +12,7 @@ static const cmd_entry meshsim_cmds[] = {
     {"reset", cmd_reset, "Turn the store back into a fresh cluster"},
     {"version", cmd_meshsim_version, "Print meshsim's version and the versions it emulates"},
     {"env", cmd_env, "Print the export lines that put kubectl and istioctl on PATH (eval \"$(meshsim env)\")"},
+    {"__store-check", cmd_store_check, "Check the state store's integrity and count its objects (for tests)"},
     {0},
 };
 
@@ -19,7 +20,9 @@ static void usage(FILE *out)
 {
     fprintf(out, "meshsim runs the kubectl and istioctl workflows of the Istio documentation offline.\n\n"
                  "Usage:\n  meshsim <command> [arguments]\n\nCommands:\n");
-    for (const cmd_entry *e = meshsim_cmds; e->name; e++) fprintf(out, "  %-10s %s\n", e->name, e->summary);
+    for (const cmd_entry *e = meshsim_cmds; e->name; e++)
+        if (strncmp(e->name, "__", 2))   /* __commands are hidden */
+            fprintf(out, "  %-10s %s\n", e->name, e->summary);
     fprintf(out, "\nThe cluster's state lives in $MESHSIM_HOME (default ~/.local/state/meshsim).\n");
 }
 
