@@ -23,7 +23,7 @@ static void usage(FILE *out)
 {
     fprintf(out, "meshsim runs the kubectl and istioctl workflows of the Istio documentation offline.\n\n"
                  "Usage:\n  meshsim <command> [arguments]\n\nCommands:\n");
-    for (const cmd_entry *e = meshsim_cmds; e->name; e++) fprintf(out, "  %-10s %s\n", e->name, e->summary);
+    for (const cmd_entry *e = meshsim_cmds; e->name; e++) fprintf(out, "  %-12s %s\n", e->name, e->summary);
     fprintf(out, "\nThe cluster's state lives in $MESHSIM_HOME (default ~/.local/state/meshsim).\n");
 }
 

@@ -179,7 +179,10 @@ static int run_sh(sh_session *s, const char *text, FILE *out, FILE *err)
     close(efd);
     size_t len = strlen(text) + 128;
     char *script = malloc(len);
-    snprintf(script, len, "trap '/usr/bin/env -0 >\"$__MESHSIM_ENV\"' EXIT\n%s\n", text);
+    /* (exit N) hands the previous line's status to this one's $? */
+    char status[32] = "";
+    if (s->last_status) snprintf(status, sizeof status, "(exit %d)\n", s->last_status & 255);
+    snprintf(script, len, "trap '/usr/bin/env -0 >\"$__MESHSIM_ENV\"' EXIT\n%s%s\n", status, text);
     strlist envp = {0};
     for (int i = 0; i < s->env.n; i++) strlist_add(&envp, s->env.v[i]);
     char ev[sizeof envfile + 16];
