@@ -458,6 +458,7 @@ int cmd_complete(cmd_ctx *ctx, const char *prog, int argc, char **argv)
     if (null) fclose(null);
     for (int i = 0; i < out.n; i++) fprintf(ctx->out, "%s\n", out.v[i]);
     fprintf(ctx->out, ":%d\n", dir);
+    fflush(ctx->out);
     fprintf(ctx->err, "Completion ended with directive: %s\n",
             dir == COMP_NOFILE ? "ShellCompDirectiveNoFileComp" : dir == COMP_DEFAULT ? "ShellCompDirectiveDefault"
             : dir == COMP_NOSPACE ? "ShellCompDirectiveNoSpace" : "ShellCompDirectiveError");
