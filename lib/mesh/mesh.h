@@ -77,9 +77,39 @@ typedef struct mesh_decision {
     char tls_origination[16];           /* "", "SIMPLE", "MUTUAL", "ISTIO_MUTUAL" */
     char upstream_sni[256];
     char why[1024];                     /* one human sentence per step, for the trace */
+    /* added by lib/mesh (append-only) */
+    char location[512];                 /* redirect: the Location header */
+    char response_body[256];            /* directResponse body / Envoy's local reply text */
+    int delay_ms;                       /* fault injection delay before forwarding */
+    int retry_attempts;                 /* retries after the first try (Istio default 2) */
+    int per_try_timeout_ms;
+    char tls_termination[16];           /* gateway server TLS mode it terminates: "SIMPLE", "MUTUAL", ... */
+    char dest_host[256];                /* the route destination (host, port, subset) */
+    int dest_port;
+    char dest_subset[64];
+    char cluster_type[16];              /* Envoy discovery type: "EDS", "STRICT_DNS", "ORIGINAL_DST", ... */
+    bool original_dst;                  /* endpoint is the connection's original destination */
 } mesh_decision;
 
-/* The decision `proxy` makes for `req`.  Returns 0; out->action says what happens. */
+/* The decision `proxy` makes for `req`.  Returns 0; out->action says what happens
+ * (-1 only for NULL arguments).
+ *
+ * Conventions:
+ * - No listener for the port on a gateway (no Gateway server maps to it):
+ *   action HOP_FAIL, status 0, flags "", details "no listener" -> the caller
+ *   refuses the connection.
+ * - TLS passthrough with no matching SNI chain: HOP_FAIL, status 0, flags "NR",
+ *   details "filter_chain_not_found" -> the caller closes the connection.
+ * - TCP/TLS to BlackHoleCluster: HOP_FAIL, status 0, flags "UH", cluster
+ *   "BlackHoleCluster".
+ * - A gateway server that terminates TLS (HTTPS/TLS with mode SIMPLE, MUTUAL,
+ *   ISTIO_MUTUAL) asked about the TLS connection (req->http false): action
+ *   HOP_FORWARD with tls_termination set and cluster "" for an HTTPS server
+ *   (terminate, then ask again with req->http true and req->sni kept), or the
+ *   tcp route's cluster for a TLS server.
+ * - original_dst true: the cluster forwards to req->dst_ip:dst_port
+ *   (PassthroughCluster, ServiceEntry resolution NONE).  On a gateway of the
+ *   1.4 model that is the gateway itself: the caller detects the loop. */
 int mesh_route(const mesh *m, const mesh_workload *proxy, const mesh_request *req,
                mesh_decision *out);
 

@@ -1,0 +1,648 @@
+/* mesh_build: index the store's objects the way istiod's registry does. */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "mesh/internal.h"
+#include "mesh/host.h"
+#include "mesh/selector.h"
+#include "model/loader.h"
+
+long long jint(json_t *o, const char *k, long long dflt)
+{
+    json_t *v = jget(o, k);
+    if (json_is_integer(v)) return json_integer_value(v);
+    if (json_is_real(v)) return (long long)json_real_value(v);
+    if (json_is_string(v)) {
+        char *end;
+        long long n = strtoll(json_string_value(v), &end, 10);
+        if (end != json_string_value(v) && !*end) return n;
+    }
+    return dflt;
+}
+
+json_t *jpath(json_t *o, const char *a, const char *b)
+{
+    json_t *v = jget(o, a);
+    return b ? jget(v, b) : v;
+}
+
+unsigned long long mesh_hash(const char *s)
+{
+    unsigned long long h = 1469598103934665603ull;
+    for (; s && *s; s++) { h ^= (unsigned char)*s; h *= 1099511628211ull; }
+    return h;
+}
+
+json_t *ns_labels(const mesh *m, const char *ns)
+{
+    json_t *l = mindex_first(m->ns_labels, ns ? ns : "");
+    if (l) return json_incref(l);
+    /* a namespace without an object still carries its name label */
+    return json_pack("{ss}", "kubernetes.io/metadata.name", ns ? ns : "");
+}
+
+/* ---- ports ---- */
+
+static port_class class_of(const char *proto)
+{
+    if (!proto || !*proto) return PC_AUTO;
+    if (!strcasecmp(proto, "HTTP") || !strcasecmp(proto, "HTTP2") || !strcasecmp(proto, "GRPC") ||
+        !strcasecmp(proto, "GRPC-WEB") || !strcasecmp(proto, "HTTP_PROXY"))
+        return PC_HTTP;
+    if (!strcasecmp(proto, "HTTPS") || !strcasecmp(proto, "TLS")) return PC_TLS;
+    if (!strcasecmp(proto, "UDP")) return PC_UDP;
+    if (!strcasecmp(proto, "TCP") || !strcasecmp(proto, "MONGO") || !strcasecmp(proto, "MYSQL") ||
+        !strcasecmp(proto, "REDIS"))
+        return PC_TCP;
+    return PC_AUTO;
+}
+
+/* Istio's protocol from a Kubernetes port name prefix ("http2-web" -> HTTP2). */
+static const char *proto_from_name(arena *a, const char *name)
+{
+    if (!name || !*name) return "";
+    const char *dash = strchr(name, '-');
+    size_t n = dash ? (size_t)(dash - name) : strlen(name);
+    char buf[32];
+    if (n >= sizeof buf) return "";
+    for (size_t i = 0; i < n; i++) buf[i] = (char)toupper((unsigned char)name[i]);
+    buf[n] = 0;
+    if (!strcmp(buf, "GRPC") && dash && !strncmp(dash, "-web", 4)) return "GRPC-WEB";
+    static const char *known[] = {"HTTP", "HTTP2", "HTTPS", "TLS", "TCP", "GRPC", "MONGO",
+                                  "MYSQL", "REDIS", "UDP", "HTTP_PROXY", NULL};
+    for (int i = 0; known[i]; i++)
+        if (!strcmp(buf, known[i])) return arena_strdup(a, buf);
+    return "";
+}
+
+static void parse_port(arena *a, json_t *p, m_port *out, bool se)
+{
+    out->number = (int)jint(p, se ? "number" : "port", 0);
+    out->name = jstr_or(p, "name", "");
+    const char *proto;
+    if (se) {
+        proto = jstr(p, "protocol");
+        if (!proto || !*proto) proto = proto_from_name(a, out->name);
+    } else {
+        const char *app = jstr(p, "appProtocol");
+        const char *l4 = jstr(p, "protocol");
+        if (l4 && !strcasecmp(l4, "UDP")) {
+            proto = "UDP";
+        } else if (app && *app) {
+            char *up = arena_strdup(a, app);
+            for (char *q = up; *q; q++) *q = (char)toupper((unsigned char)*q);
+            proto = up;
+        } else {
+            proto = proto_from_name(a, out->name);
+        }
+    }
+    out->protocol = proto ? proto : "";
+    out->cls = class_of(out->protocol);
+    json_t *t = jget(p, "targetPort");
+    if (json_is_string(t) && !host_is_ip(json_string_value(t))) {
+        char *end;
+        long n = strtol(json_string_value(t), &end, 10);
+        if (*json_string_value(t) && !*end) out->target = (int)n;
+        else out->target_name = json_string_value(t);
+    } else if (json_is_integer(t)) {
+        out->target = (int)json_integer_value(t);
+    }
+}
+
+const m_port *svc_port(const m_svc *s, int number)
+{
+    for (int i = 0; i < s->nports; i++)
+        if (s->ports[i].number == number) return &s->ports[i];
+    return NULL;
+}
+
+/* ---- workloads ---- */
+
+static bool has_container(json_t *pod, const char *name)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(jpath(pod, "spec", "containers"), i, c) {
+        const char *n = jstr(c, "name");
+        if (n && !strcmp(n, name)) return true;
+    }
+    return false;
+}
+
+static void add_pod(mesh *m, json_t *o)
+{
+    mesh_workload *w = &m->wls[m->nwls++];
+    json_t *md = jget(o, "metadata");
+    w->ns = jstr_or(md, "namespace", "default");
+    w->name = jstr_or(md, "name", "");
+    w->ip = jstr(jget(o, "status"), "podIP");
+    w->service_account = jstr_or(jget(o, "spec"), "serviceAccountName", "default");
+    w->pod = o;
+    const char *istio = jstr(jget(md, "labels"), "istio");
+    w->gateway = istio && (!strcmp(istio, "egressgateway") || !strcmp(istio, "ingressgateway"));
+    w->sidecar = !w->gateway && has_container(o, "istio-proxy");
+    if (w->ip && *w->ip) mindex_add(m->wl_by_ip, w->ip, w);
+    char key[512];
+    snprintf(key, sizeof key, "%s/%s", w->ns, w->name);
+    mindex_add(m->wl_by_key, key, w);
+    mindex_add(m->pods_ns, w->ns, w);
+}
+
+static bool pod_running(const mesh_workload *w)
+{
+    const char *phase = jstr(jget(w->pod, "status"), "phase");
+    if (jget(jget(w->pod, "metadata"), "deletionTimestamp")) return false;
+    return w->ip && *w->ip && (!phase || !strcmp(phase, "Running"));
+}
+
+/* ---- services ---- */
+
+static void index_svc(mesh *m, m_svc *s)
+{
+    mindex_add(m->svc_by_host, s->host[0] == '*' ? "" : s->host, s);
+    for (int i = 0; i < s->nvips; i++) mindex_add(m->svc_by_vip, s->vips[i], s);
+    char key[64];
+    for (int i = 0; i < s->nports; i++) {
+        const m_port *p = &s->ports[i];
+        if (p->cls == PC_HTTP || p->cls == PC_AUTO) {
+            snprintf(key, sizeof key, "http:%d", p->number);
+            mindex_add(m->svc_by_port, key, s);
+        }
+        if (p->cls == PC_TLS) {
+            snprintf(key, sizeof key, "tls:%d", p->number);
+            mindex_add(m->svc_by_port, key, s);
+        }
+        /* a TCP port of a NONE entry without addresses captures the whole port */
+        if (s->is_se && s->res == RES_NONE && !s->nvips && (p->cls == PC_TCP || p->cls == PC_AUTO)) {
+            snprintf(key, sizeof key, "tcpnone:%d", p->number);
+            mindex_add(m->svc_by_port, key, s);
+        }
+    }
+}
+
+static void add_k8s_service(mesh *m, json_t *o)
+{
+    json_t *md = jget(o, "metadata"), *spec = jget(o, "spec");
+    m_svc *s = &m->svcs[m->nsvcs++];
+    s->obj = o;
+    s->ns = jstr_or(md, "namespace", "default");
+    s->name = jstr_or(md, "name", "");
+    s->host = arena_printf(m->ar, "%s.%s." MESH_DOMAIN, s->name, s->ns);
+    s->res = RES_K8S;
+    const char *exp = jstr(jget(md, "annotations"), "networking.istio.io/exportTo");
+    if (exp) {
+        json_t *arr = json_array();
+        char *copy = strdup(exp), *save = NULL;
+        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+            while (*t == ' ') t++;
+            json_array_append_new(arr, json_string(t));
+        }
+        free(copy);
+        json_array_append_new(m->owned, arr);
+        s->export_to = arr;
+    }
+    const char *cip = jstr(spec, "clusterIP");
+    if (cip && *cip && strcmp(cip, "None")) {
+        s->vips = arena_alloc(m->ar, sizeof *s->vips);
+        s->vips[0] = cip;
+        s->nvips = 1;
+    } else {
+        s->headless = true;
+    }
+    json_t *ports = jget(spec, "ports");
+    s->nports = (int)json_array_size(ports);
+    s->ports = arena_alloc(m->ar, sizeof *s->ports * (s->nports ? s->nports : 1));
+    size_t i;
+    json_t *p;
+    json_array_foreach(ports, i, p) parse_port(m->ar, p, &s->ports[i], false);
+    json_t *sel = jget(spec, "selector");
+    s->has_selector = json_is_object(sel) && json_object_size(sel);
+    if (s->has_selector) {
+        size_t n;
+        void *const *pods = mindex_get(m->pods_ns, s->ns, &n);
+        s->pods = arena_alloc(m->ar, sizeof *s->pods * (n ? n : 1));
+        for (size_t k = 0; k < n; k++) {
+            const mesh_workload *w = pods[k];
+            if (pod_running(w) && sel_match_map(jget(jget(w->pod, "metadata"), "labels"), sel)) {
+                s->pods[s->npods++] = w;
+                char key[512];
+                snprintf(key, sizeof key, "%s/%s", w->ns, w->name);
+                mindex_add(m->svc_by_pod, key, s);
+            }
+        }
+    } else {
+        char key[512];
+        snprintf(key, sizeof key, "%s/%s", s->ns, s->name);
+        s->k8s_endpoints = mindex_first(m->endpoints_key, key);
+    }
+    index_svc(m, s);
+}
+
+static m_res parse_resolution(const char *r)
+{
+    if (!r || !strcmp(r, "NONE")) return RES_NONE;
+    if (!strcmp(r, "STATIC")) return RES_STATIC;
+    if (!strcmp(r, "DNS")) return RES_DNS;
+    if (!strcmp(r, "DNS_ROUND_ROBIN")) return RES_DNS_RR;
+    return RES_NONE;
+}
+
+static void add_service_entry(mesh *m, json_t *o)
+{
+    json_t *md = jget(o, "metadata"), *spec = jget(o, "spec");
+    json_t *hosts = jget(spec, "hosts"), *ports = jget(spec, "ports"), *addrs = jget(spec, "addresses");
+    int nports = (int)json_array_size(ports);
+    m_port *pv = arena_alloc(m->ar, sizeof *pv * (nports ? nports : 1));
+    size_t i;
+    json_t *p;
+    json_array_foreach(ports, i, p) parse_port(m->ar, p, &pv[i], true);
+    int nv = 0;
+    const char **vips = arena_alloc(m->ar, sizeof *vips * (json_array_size(addrs) + 1));
+    json_array_foreach(addrs, i, p) {
+        const char *a = json_string_value(p);
+        if (!a) continue;
+        const char *slash = strchr(a, '/');
+        /* a /32 is one address; wider CIDRs are matched by the listener, not indexed */
+        if (!slash) vips[nv++] = a;
+        else if (!strcmp(slash, "/32")) vips[nv++] = arena_printf(m->ar, "%.*s", (int)(slash - a), a);
+    }
+    const char *loc = jstr(spec, "location");
+    json_t *h;
+    json_array_foreach(hosts, i, h) {
+        if (!json_is_string(h)) continue;
+        m_svc *s = &m->svcs[m->nsvcs++];
+        s->obj = o;
+        s->is_se = true;
+        s->ns = jstr_or(md, "namespace", "default");
+        s->name = jstr_or(md, "name", "");
+        s->host = host_fqdn(m->ar, json_string_value(h), NULL);
+        s->mesh_external = !loc || strcmp(loc, "MESH_INTERNAL");
+        s->res = parse_resolution(jstr(spec, "resolution"));
+        s->export_to = jget(spec, "exportTo");
+        s->ports = pv;
+        s->nports = nports;
+        s->vips = vips;
+        s->nvips = nv;
+        s->se_endpoints = jget(spec, "endpoints");
+        index_svc(m, s);
+    }
+}
+
+/* ---- Istio config ---- */
+
+static void add_vs(mesh *m, json_t *o)
+{
+    json_t *md = jget(o, "metadata"), *spec = jget(o, "spec");
+    m_vs *v = &m->vss[m->nvss++];
+    v->obj = o;
+    v->spec = spec;
+    v->ns = jstr_or(md, "namespace", "default");
+    v->name = jstr_or(md, "name", "");
+    v->key = arena_printf(m->ar, "%s/%s", v->ns, v->name);
+    v->export_to = jget(spec, "exportTo");
+    json_t *hosts = jget(spec, "hosts");
+    v->hosts = arena_alloc(m->ar, sizeof *v->hosts * (json_array_size(hosts) + 1));
+    size_t i;
+    json_t *h;
+    json_array_foreach(hosts, i, h)
+        if (json_is_string(h)) v->hosts[v->nhosts++] = host_fqdn(m->ar, json_string_value(h), v->ns);
+    json_t *gws = jget(spec, "gateways");
+    size_t ng = json_array_size(gws);
+    v->gws = arena_alloc(m->ar, sizeof *v->gws * (ng + 1));
+    json_array_foreach(gws, i, h)
+        if (json_is_string(h)) v->gws[v->ngws++] = gateway_ref(m->ar, json_string_value(h), v->ns);
+    if (!v->ngws) v->gws[v->ngws++] = "mesh";
+
+    /* Bind to every gateway named at the top or in a match (a match's list
+     * overrides the top-level one for that rule). */
+    const char *bound[64];
+    int nb = 0;
+    for (int k = 0; k < v->ngws && nb < 64; k++) bound[nb++] = v->gws[k];
+    static const char *sections[] = {"http", "tls", "tcp"};
+    for (int sct = 0; sct < 3; sct++) {
+        json_t *rules = jget(spec, sections[sct]);
+        size_t r;
+        json_t *rule;
+        json_array_foreach(rules, r, rule) {
+            size_t mi;
+            json_t *match;
+            json_array_foreach(jget(rule, "match"), mi, match) {
+                size_t gi;
+                json_t *g;
+                json_array_foreach(jget(match, "gateways"), gi, g) {
+                    if (!json_is_string(g) || nb >= 64) continue;
+                    const char *ref = gateway_ref(m->ar, json_string_value(g), v->ns);
+                    bool dup = false;
+                    for (int k = 0; k < nb; k++) if (!strcmp(bound[k], ref)) dup = true;
+                    if (!dup) bound[nb++] = ref;
+                }
+            }
+        }
+    }
+    for (int k = 0; k < nb; k++) {
+        if (!strcmp(bound[k], "mesh")) {
+            for (int j = 0; j < v->nhosts; j++)
+                mindex_add(m->vs_mesh, v->hosts[j][0] == '*' ? "" : v->hosts[j], v);
+        } else {
+            mindex_add(m->vs_gw, bound[k], v);
+        }
+    }
+}
+
+static void add_dr(mesh *m, json_t *o)
+{
+    json_t *md = jget(o, "metadata"), *spec = jget(o, "spec");
+    m_dr *d = &m->drs[m->ndrs++];
+    d->obj = o;
+    d->spec = spec;
+    d->ns = jstr_or(md, "namespace", "default");
+    d->name = jstr_or(md, "name", "");
+    d->host = host_fqdn(m->ar, jstr_or(spec, "host", ""), d->ns);
+    d->export_to = jget(spec, "exportTo");
+    mindex_add(m->dr_host, d->host[0] == '*' ? "" : d->host, d);
+}
+
+static void add_gw(mesh *m, json_t *o)
+{
+    json_t *md = jget(o, "metadata");
+    m_gw *g = &m->gws[m->ngws++];
+    g->obj = o;
+    g->spec = jget(o, "spec");
+    g->ns = jstr_or(md, "namespace", "default");
+    g->name = jstr_or(md, "name", "");
+    g->key = arena_printf(m->ar, "%s/%s", g->ns, g->name);
+}
+
+static void add_world(mesh *m, json_t *o)
+{
+    json_t *spec = jget(o, "spec");
+    size_t i;
+    json_t *h;
+    json_array_foreach(jget(spec, "hosts"), i, h) {
+        const char *s = json_string_value(h);
+        if (!s) continue;
+        char low[256];
+        snprintf(low, sizeof low, "%s", s);
+        for (char *p = low; *p; p++) *p = (char)tolower((unsigned char)*p);
+        mindex_add(m->world_host, low[0] == '*' ? "" : low, o);
+    }
+    json_array_foreach(jget(spec, "addresses"), i, h)
+        if (json_is_string(h)) mindex_add(m->world_ip, json_string_value(h), o);
+}
+
+static void add_namespace(mesh *m, json_t *o)
+{
+    json_t *md = jget(o, "metadata");
+    const char *name = jstr_or(md, "name", "");
+    json_t *labels = json_is_object(jget(md, "labels")) ? json_deep_copy(jget(md, "labels")) : json_object();
+    if (!jget(labels, "kubernetes.io/metadata.name"))
+        json_object_set_new(labels, "kubernetes.io/metadata.name", json_string(name));
+    json_array_append_new(m->owned, labels);
+    mindex_add(m->ns_labels, name, labels);
+}
+
+/* ---- mesh config ---- */
+
+static void set_default(json_t *o, const char *k, json_t *v)
+{
+    if (!jget(o, k)) json_object_set(o, k, v);
+    json_decref(v);
+}
+
+static json_t *parse_mesh_config(json_t *objects)
+{
+    json_t *cfg = NULL;
+    size_t i;
+    json_t *o;
+    json_array_foreach(objects, i, o) {
+        const char *kind = jstr(o, "kind");
+        json_t *md = jget(o, "metadata");
+        if (!kind || strcmp(kind, "ConfigMap")) continue;
+        if (strcmp(jstr_or(md, "namespace", ""), "istio-system") || strcmp(jstr_or(md, "name", ""), "istio"))
+            continue;
+        const char *text = jstr(jget(o, "data"), "mesh");
+        if (!text) break;
+        loaded_docs docs = {0};
+        char err[256];
+        if (loader_load_buffer(&docs, text, strlen(text), "mesh config", err, sizeof err) == 0 &&
+            docs.n && json_is_object(docs.docs[0].obj))
+            cfg = json_incref(docs.docs[0].obj);
+        loaded_docs_free(&docs);
+        break;
+    }
+    if (!cfg) cfg = json_object();
+    json_t *otp = jget(cfg, "outboundTrafficPolicy");
+    if (!json_is_object(otp)) {
+        otp = json_object();
+        json_object_set_new(cfg, "outboundTrafficPolicy", otp);
+    }
+    set_default(otp, "mode", json_string("ALLOW_ANY"));
+    set_default(cfg, "rootNamespace", json_string("istio-system"));
+    set_default(cfg, "accessLogFile", json_string(""));
+    set_default(cfg, "accessLogEncoding", json_string("TEXT"));
+    set_default(cfg, "accessLogFormat", json_string(""));
+    return cfg;
+}
+
+/* Did this release route ServiceEntry NONE on gateways as ORIGINAL_DST
+ * (the seed page's era: the gateway forwards to itself)?  Later releases fall
+ * back to EDS, which has no endpoints. */
+static bool release_gw_original_dst(const istio_release *rel)
+{
+    if (!rel || !rel->minor) return true;
+    int maj = 0, min = 0;
+    sscanf(rel->minor, "%d.%d", &maj, &min);
+    return maj < 1 || (maj == 1 && min < 5);
+}
+
+/* ---- build ---- */
+
+static int kind_is(json_t *o, const char *kind) { const char *k = jstr(o, "kind"); return k && !strcmp(k, kind); }
+
+mesh *mesh_build(json_t *objects, const istio_release *rel)
+{
+    mesh *m = calloc(1, sizeof *m);
+    if (!m) return NULL;
+    m->objects = objects;
+    m->rel = rel ? rel : release_default();
+    m->ar = arena_new();
+    m->owned = json_array();
+    size_t n = json_array_size(objects);
+    m->wl_by_ip = mindex_new(n); m->wl_by_key = mindex_new(n); m->pods_ns = mindex_new(64);
+    m->svc_by_host = mindex_new(n); m->svc_by_vip = mindex_new(n); m->svc_by_port = mindex_new(64);
+    m->svc_by_pod = mindex_new(n);
+    m->vs_mesh = mindex_new(n); m->vs_gw = mindex_new(64); m->dr_host = mindex_new(n);
+    m->world_host = mindex_new(n); m->world_ip = mindex_new(n); m->ns_labels = mindex_new(64);
+    m->netpol_ns = mindex_new(64); m->endpoints_key = mindex_new(64); m->sidecar_ns = mindex_new(64);
+    if (!m->ar || !m->owned) { mesh_free(m); return NULL; }
+
+    /* count first so the record arrays never move (indexes hold pointers) */
+    size_t npods = 0, nsvc = 0, nvs = 0, ndr = 0, ngw = 0;
+    size_t i;
+    json_t *o;
+    json_array_foreach(objects, i, o) {
+        if (kind_is(o, "Pod")) npods++;
+        else if (kind_is(o, "Service")) nsvc++;
+        else if (kind_is(o, "ServiceEntry")) nsvc += json_array_size(jpath(o, "spec", "hosts"));
+        else if (kind_is(o, "VirtualService")) nvs++;
+        else if (kind_is(o, "DestinationRule")) ndr++;
+        else if (kind_is(o, "Gateway")) ngw++;
+    }
+    m->wls = arena_alloc(m->ar, sizeof *m->wls * (npods + 1));
+    m->svcs = arena_alloc(m->ar, sizeof *m->svcs * (nsvc + 1));
+    m->vss = arena_alloc(m->ar, sizeof *m->vss * (nvs + 1));
+    m->drs = arena_alloc(m->ar, sizeof *m->drs * (ndr + 1));
+    m->gws = arena_alloc(m->ar, sizeof *m->gws * (ngw + 1));
+    if (!m->wls || !m->svcs || !m->vss || !m->drs || !m->gws) { mesh_free(m); return NULL; }
+
+    /* pods, namespaces and Endpoints before the Services that refer to them */
+    json_array_foreach(objects, i, o) {
+        if (kind_is(o, "Pod")) add_pod(m, o);
+        else if (kind_is(o, "Namespace")) add_namespace(m, o);
+        else if (kind_is(o, "Endpoints")) {
+            char key[512];
+            json_t *md = jget(o, "metadata");
+            snprintf(key, sizeof key, "%s/%s", jstr_or(md, "namespace", "default"), jstr_or(md, "name", ""));
+            mindex_add(m->endpoints_key, key, o);
+        }
+    }
+    json_array_foreach(objects, i, o) {
+        const char *ns = jstr_or(jget(o, "metadata"), "namespace", "default");
+        if (kind_is(o, "Service")) add_k8s_service(m, o);
+        else if (kind_is(o, "ServiceEntry")) add_service_entry(m, o);
+        else if (kind_is(o, "VirtualService")) add_vs(m, o);
+        else if (kind_is(o, "DestinationRule")) add_dr(m, o);
+        else if (kind_is(o, "Gateway")) add_gw(m, o);
+        else if (kind_is(o, "ExternalService")) add_world(m, o);
+        else if (kind_is(o, "NetworkPolicy")) mindex_add(m->netpol_ns, ns, o);
+        else if (kind_is(o, "Sidecar")) mindex_add(m->sidecar_ns, ns, o);
+    }
+    m->config = parse_mesh_config(objects);
+    m->root_ns = jstr_or(m->config, "rootNamespace", "istio-system");
+    const char *mode = jstr(jget(m->config, "outboundTrafficPolicy"), "mode");
+    m->registry_only = mode && !strcmp(mode, "REGISTRY_ONLY");
+    m->gw_none_original_dst = release_gw_original_dst(m->rel);
+    return m;
+}
+
+void mesh_free(mesh *m)
+{
+    if (!m) return;
+    mindex *all[] = {m->wl_by_ip, m->wl_by_key, m->pods_ns, m->svc_by_host, m->svc_by_vip,
+                     m->svc_by_port, m->svc_by_pod, m->vs_mesh, m->vs_gw, m->dr_host, m->world_host, m->world_ip,
+                     m->ns_labels, m->netpol_ns, m->endpoints_key, m->sidecar_ns};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) mindex_free(all[i]);
+    json_decref(m->config);
+    json_decref(m->owned);
+    arena_free(m->ar);
+    free(m);
+}
+
+json_t *mesh_config(const mesh *m) { return m ? m->config : NULL; }
+
+const mesh_workload *mesh_workload_by_pod(const mesh *m, const char *ns, const char *name)
+{
+    if (!m || !name) return NULL;
+    char key[512];
+    snprintf(key, sizeof key, "%s/%s", ns && *ns ? ns : "default", name);
+    return mindex_first(m->wl_by_key, key);
+}
+
+const mesh_workload *mesh_workload_by_ip(const mesh *m, const char *ip)
+{
+    return m && ip ? mindex_first(m->wl_by_ip, ip) : NULL;
+}
+
+/* ---- visibility ---- */
+
+/* The Sidecar resource that configures this proxy: one in its namespace
+ * selecting it (or without selector), else the root namespace's default. */
+static json_t *proxy_sidecar(const mesh *m, const mesh_workload *proxy)
+{
+    if (!proxy || proxy->gateway) return NULL;
+    size_t n;
+    void *const *v = mindex_get(m->sidecar_ns, proxy->ns, &n);
+    json_t *fallback = NULL;
+    json_t *labels = jget(jget(proxy->pod, "metadata"), "labels");
+    for (size_t i = 0; i < n; i++) {
+        json_t *sel = jpath(v[i], "spec", "workloadSelector");
+        if (sel) {
+            if (sel_match_map(labels, jget(sel, "labels"))) return v[i];
+        } else if (!fallback) {
+            fallback = v[i];
+        }
+    }
+    if (fallback) return fallback;
+    v = mindex_get(m->sidecar_ns, m->root_ns, &n);
+    for (size_t i = 0; i < n; i++)
+        if (!jpath(v[i], "spec", "workloadSelector")) return v[i];
+    return NULL;
+}
+
+bool proxy_registry_only(const mesh *m, const mesh_workload *proxy)
+{
+    json_t *sc = proxy_sidecar(m, proxy);
+    const char *mode = jstr(jpath(sc, "spec", "outboundTrafficPolicy"), "mode");
+    if (mode) return !strcmp(mode, "REGISTRY_ONLY");
+    return m->registry_only;
+}
+
+static bool egress_host_allows(const char *entry, const m_svc *s, const char *proxy_ns)
+{
+    const char *slash = strchr(entry, '/');
+    if (!slash) return false;
+    size_t nl = (size_t)(slash - entry);
+    const char *host = slash + 1;
+    if (nl == 1 && entry[0] == '~') return false;
+    bool ns_ok = (nl == 1 && entry[0] == '*') ||
+                 (nl == 1 && entry[0] == '.' && !strcmp(s->ns, proxy_ns)) ||
+                 (strlen(s->ns) == nl && !strncmp(entry, s->ns, nl));
+    return ns_ok && (host_subset_of(s->host, host) || !strcmp(host, "*"));
+}
+
+bool svc_visible(const mesh *m, const m_svc *s, const mesh_workload *proxy)
+{
+    const char *ns = proxy ? proxy->ns : NULL;
+    if (ns && !export_visible(s->export_to, s->ns, ns)) return false;
+    json_t *sc = proxy_sidecar(m, proxy);
+    if (!sc) return true;
+    size_t i;
+    json_t *eg;
+    json_t *egress = jpath(sc, "spec", "egress");
+    if (!json_array_size(egress)) return true;
+    json_array_foreach(egress, i, eg) {
+        size_t k;
+        json_t *h;
+        json_array_foreach(jget(eg, "hosts"), k, h)
+            if (json_is_string(h) && egress_host_allows(json_string_value(h), s, ns)) return true;
+    }
+    return false;
+}
+
+const m_svc *svc_by_host(const mesh *m, const char *host, const mesh_workload *proxy)
+{
+    size_t n;
+    void *const *v = mindex_get(m->svc_by_host, host, &n);
+    for (size_t i = 0; i < n; i++)
+        if (svc_visible(m, v[i], proxy)) return v[i];
+    /* wildcard ServiceEntry hosts: the most specific one covering host */
+    v = mindex_get(m->svc_by_host, "", &n);
+    const m_svc *best = NULL;
+    for (size_t i = 0; i < n; i++) {
+        const m_svc *s = v[i];
+        if (host_subset_of(host, s->host) && svc_visible(m, s, proxy) &&
+            (!best || strlen(s->host) > strlen(best->host)))
+            best = s;
+    }
+    return best;
+}
+
+const m_svc *svc_by_vip(const mesh *m, const char *ip, int port, const mesh_workload *proxy)
+{
+    size_t n;
+    void *const *v = mindex_get(m->svc_by_vip, ip, &n);
+    for (size_t i = 0; i < n; i++)
+        if ((!port || svc_port(v[i], port)) && svc_visible(m, v[i], proxy)) return v[i];
+    return NULL;
+}

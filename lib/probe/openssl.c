@@ -1,0 +1,84 @@
+/* `openssl` inside a container: picks the sub-command, as the real program. */
+#include "probe/openssl.h"
+#include "pki/pki.h"
+
+#include <openssl/crypto.h>
+#include <openssl/opensslv.h>
+#include <stdlib.h>
+#include <string.h>
+
+probe_dial_fn probe_openssl_dial = NULL;
+
+void openssl_print_name(BIO *b, X509_NAME *name)
+{
+    X509_NAME_print_ex(b, name, 0, OPENSSL_NAME_FLAGS);
+}
+
+static char *read_stream(FILE *in, size_t *len)
+{
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    if (!buf) return NULL;
+    size_t got;
+    while (in && (got = fread(buf + n, 1, cap - n - 1, in)) > 0) {
+        n += got;
+        if (cap - n < 2) {
+            char *nb = realloc(buf, cap *= 2);
+            if (!nb) {
+                free(buf);
+                return NULL;
+            }
+            buf = nb;
+        }
+    }
+    buf[n] = 0;
+    *len = n;
+    return buf;
+}
+
+char *openssl_read_file(exec_ctx *x, const char *path, size_t *len)
+{
+    *len = 0;
+    if (!path || !strcmp(path, "-") || !strcmp(path, "/dev/stdin")) return read_stream(x->in, len);
+    char *content = NULL;
+    if (pki_pod_file(x->st, x->pod, x->container, x->rel, path, &content) != 0) return NULL;
+    *len = strlen(content);
+    return content;
+}
+
+static int openssl_version(exec_ctx *x, int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    fprintf(x->out, "%s (Library: %s)\n", OPENSSL_VERSION_TEXT, OpenSSL_version(OPENSSL_VERSION));
+    return 0;
+}
+
+typedef struct openssl_cmd {
+    const char *name;
+    int (*fn)(exec_ctx *x, int argc, char **argv);
+} openssl_cmd;
+
+static int s_client(exec_ctx *x, int argc, char **argv)
+{
+    return openssl_s_client(x, argc, argv, probe_openssl_dial);
+}
+
+static const openssl_cmd commands[] = {
+    {"s_client", s_client},
+    {"x509", openssl_x509},
+    {"verify", openssl_verify},
+    {"version", openssl_version},
+};
+
+int probe_openssl_main(exec_ctx *x, int argc, char **argv)
+{
+    if (argc < 2) {
+        /* the real one starts an interactive prompt; with no terminal it
+         * reads commands from stdin and ends at EOF */
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].fn(x, argc - 1, argv + 1);
+    fprintf(x->err, "Invalid command '%s'; type \"help\" for a list.\n", argv[1]);
+    return 1;
+}
