@@ -41,5 +41,8 @@ int cmd_reset(cmd_ctx *ctx, int argc, char **argv);
 int cmd_meshsim_version(cmd_ctx *ctx, int argc, char **argv);
 int cmd_env(cmd_ctx *ctx, int argc, char **argv);
 int cmd_store_check(cmd_ctx *ctx, int argc, char **argv);   /* hidden: __store-check */
+int cmd_shell(cmd_ctx *ctx, int argc, char **argv);
+int cmd_doctest(cmd_ctx *ctx, int argc, char **argv);
+int cmd_completion(cmd_ctx *ctx, int argc, char **argv);
 
 #endif
