@@ -15,6 +15,14 @@ int cmd_label(cmd_ctx *ctx, int argc, char **argv);
 int cmd_annotate(cmd_ctx *ctx, int argc, char **argv);
 int cmd_kubectl_version(cmd_ctx *ctx, int argc, char **argv);
 
+/* istioctl */
+int cmd_analyze(cmd_ctx *ctx, int argc, char **argv);
+int cmd_istio_validate(cmd_ctx *ctx, int argc, char **argv);
+int cmd_proxy_config(cmd_ctx *ctx, int argc, char **argv);
+int cmd_proxy_status(cmd_ctx *ctx, int argc, char **argv);
+int cmd_describe_istio(cmd_ctx *ctx, int argc, char **argv);
+int cmd_istio_experimental(cmd_ctx *ctx, int argc, char **argv);
+
 /* meshsim */
 int cmd_reset(cmd_ctx *ctx, int argc, char **argv);
 int cmd_meshsim_version(cmd_ctx *ctx, int argc, char **argv);

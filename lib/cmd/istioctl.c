@@ -3,6 +3,11 @@
 #include "cmd/commands.h"
 
 static const cmd_entry istioctl_cmds[] = {
+    {"analyze", cmd_analyze, "Analyze Istio configuration and print validation messages"},
+    {"experimental", cmd_istio_experimental, "Experimental commands that may be modified or deprecated"},
+    {"validate", cmd_istio_validate, "Validate Istio policy and rules files"},
+    {"v", cmd_istio_validate, "Validate Istio policy and rules files (alias of validate)"},
+    {"x", cmd_istio_experimental, "Experimental commands (alias of experimental)"},
     {0},
 };
 
