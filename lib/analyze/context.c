@@ -377,6 +377,14 @@ static bool selected(const az_options *opt, const char *name)
     return false;
 }
 
+/* Analyzers iterate each kind in namespace/name order, whatever the input order. */
+static int cmp_res(const void *a, const void *b)
+{
+    const az_res *x = *(const az_res *const *)a, *y = *(const az_res *const *)b;
+    int c = strcmp(x->ns, y->ns);
+    return c ? c : strcmp(x->name, y->name);
+}
+
 void az_run(az_input *in, const az_options *opt, az_msgs *out)
 {
     az_ctx c = {0};
@@ -392,6 +400,8 @@ void az_run(az_input *in, const az_options *opt, az_msgs *out)
         snprintf(key, sizeof key, "%s/%s/%s", r->kind, r->ns, r->name);
         azm_add(c.by_key, key, r);
     }
+    for (int k = 0; k < AZK_COUNT; k++)
+        if (c.k[k].n > 1) qsort(c.k[k].v, c.k[k].n, sizeof *c.k[k].v, cmp_res);
     json_t *mc = in->mesh_config;
     c.root_ns = json_string_value(json_object_get(mc, "rootNamespace"));
     if (!c.root_ns) c.root_ns = "istio-system";

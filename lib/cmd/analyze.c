@@ -323,6 +323,7 @@ int cmd_analyze(cmd_ctx *ctx, int argc, char **argv)
     else if (!strcmp(o.output, "yaml")) az_print_yaml(ctx->out, &shown, rel->minor);
     else if (!strcmp(o.output, "sarif")) az_print_sarif(ctx->out, &shown, rel->minor, rel->tag);
     else az_print_log(ctx->out, &shown, color);
+    fflush(ctx->out);   /* istioctl writes the messages before the verdict */
 
     if (!shown.n) {
         if (!parse_errors) {
