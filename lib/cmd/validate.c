@@ -122,11 +122,11 @@ static void validate_doc(cmd_ctx *ctx, json_t *obj, const char *def_ns, strs *er
             const char *pn = json_string_value(json_object_get(p, "name"));
             if (ap) {
                 if (!protocol_prefix_known(ap) || strchr(ap, '-'))
-                    addf(errs, "service \"%s\" doesn't follow Istio protocol selection. This is not recommended, See https://istio.io/v%s/docs/ops/configuration/traffic-management/protocol-selection/", who, minor);
+                    addf(errs, "%s service \"%s\" doesn't follow Istio protocol selection. This is not recommended, See https://istio.io/v%s/docs/ops/configuration/traffic-management/protocol-selection/", prefix, who, minor);
             } else if (!pn) {
-                addf(errs, "service \"%s\" has an unnamed port. This is not recommended, See https://istio.io/v%s/docs/ops/deployment/application-requirements/", who, minor);
+                addf(errs, "%s service \"%s\" has an unnamed port. This is not recommended, See https://istio.io/v%s/docs/ops/deployment/application-requirements/", prefix, who, minor);
             } else if (!protocol_prefix_known(pn)) {
-                addf(errs, "service \"%s\" port \"%s\" does not follow the Istio naming convention. See https://istio.io/v%s/docs/ops/deployment/application-requirements/", who, pn, minor);
+                addf(errs, "%s service \"%s\" port \"%s\" does not follow the Istio naming convention. See https://istio.io/v%s/docs/ops/deployment/application-requirements/", prefix, who, pn, minor);
             }
         }
         return;
