@@ -36,6 +36,14 @@ int cmd_istioctl_manifest(cmd_ctx *ctx, int argc, char **argv);
 int cmd_istioctl_version(cmd_ctx *ctx, int argc, char **argv);
 int cmd_kube_inject(cmd_ctx *ctx, int argc, char **argv);
 
+/* istioctl */
+int cmd_analyze(cmd_ctx *ctx, int argc, char **argv);
+int cmd_istio_validate(cmd_ctx *ctx, int argc, char **argv);
+int cmd_proxy_config(cmd_ctx *ctx, int argc, char **argv);
+int cmd_proxy_status(cmd_ctx *ctx, int argc, char **argv);
+int cmd_describe_istio(cmd_ctx *ctx, int argc, char **argv);
+int cmd_istio_experimental(cmd_ctx *ctx, int argc, char **argv);
+
 /* meshsim */
 int cmd_reset(cmd_ctx *ctx, int argc, char **argv);
 int cmd_meshsim_version(cmd_ctx *ctx, int argc, char **argv);
