@@ -18,17 +18,9 @@
 #include "net/net.h"
 #include "pki/pki.h"
 #include "probe/curl_args.h"
-#include "probe/dial.h"
 #include "probe/probe.h"
 
 #define MAX_CONNS 64
-
-/* openssl s_client dials through the simulated network too; the dialer is
- * installed at start-up (this file is in every binary that runs probes). */
-__attribute__((constructor)) static void install_dialer(void)
-{
-    probe_net_dial_install();
-}
 
 typedef struct sim_conn {
     int lport;                  /* loopback port libcurl really connects to */
