@@ -97,7 +97,6 @@ static void walk(net *n, const conn *c, const char *sni, const http_msg *hr, pat
                          "resolution NONE forwards to the original destination, which is the gateway's own "
                          "address); Envoy gives up when its connection pool overflows",
                          proxy->ns, proxy->name);
-                net_tracef(n, "%s", p->why);
                 return;
             }
             hop *h = &p->hops[p->nhops++];
@@ -119,20 +118,6 @@ static void walk(net *n, const conn *c, const char *sni, const http_msg *hr, pat
             addr(h->downstream_local, sizeof h->downstream_local, dst_ip, dst_port);
             addr(h->downstream_remote, sizeof h->downstream_remote, src_ip, src_port);
             mesh_route(n->m, proxy, &h->req, &h->d);
-            char said[1400];
-            size_t wk = 0;
-            for (const char *q = h->d.why[0] ? h->d.why : "no reason given"; *q && wk + 6 < sizeof said; q++) {
-                said[wk++] = *q;
-                if (*q == '\n' && q[1]) { memcpy(said + wk, "    ", 4); wk += 4; }
-            }
-            while (wk && said[wk - 1] == '\n') wk--;
-            said[wk] = 0;
-            net_tracef(n, "%s %s/%s %s:%d -> %s%s%s%s\n    %s", inbound ? "inbound" : proxy->gateway ? "gateway" : "outbound",
-                       proxy->ns, proxy->name, dst_ip, dst_port,
-                       h->d.action == HOP_FORWARD ? "cluster " : h->d.action == HOP_DIRECT_RESPONSE ? "direct response" : "fail ",
-                       h->d.action == HOP_FORWARD ? h->d.cluster : h->d.flags,
-                       h->d.action == HOP_FORWARD && h->d.endpoint_ip[0] ? " endpoint " : "",
-                       h->d.action == HOP_FORWARD ? h->d.endpoint_ip : "", said);
             h->l7 = hr && (h->d.route_config[0] || h->d.vhost[0] || h->d.status > 0 ||
                            h->d.action == HOP_DIRECT_RESPONSE);
             if (h->l7) {
@@ -232,14 +217,12 @@ static void walk(net *n, const conn *c, const char *sni, const http_msg *hr, pat
         if (svc && world_port_protocol(svc, dst_port)) {
             p->final = FINAL_WORLD;
             p->world_svc = svc;
-            net_tracef(n, "outside host %s answers at %s:%d", obj_name(svc), dst_ip, dst_port);
             snprintf(p->final_ip, sizeof p->final_ip, "%s", dst_ip);
             p->final_port = dst_port;
             return;
         }
         p->final = FINAL_TIMEOUT;
         snprintf(p->why, sizeof p->why, "no host answers at %s:%d", dst_ip, dst_port);
-        net_tracef(n, "%s", p->why);
         return;
     }
     p->final = FINAL_TIMEOUT;

@@ -1,7 +1,6 @@
 /* The simulated network: setup from the store, the pod's DNS, and the
  * connections a probe opens (where they land, or why they fail). */
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,7 +78,6 @@ int net_close(net *n)
     mesh_free(n->m);
     json_decref(n->objects);
     free(n->log_format);
-    free(n->trace);
     pthread_mutex_destroy(&n->mu);
     free(n);
     return rc;
@@ -148,29 +146,6 @@ long long net_now(net *n) { return net_now_ms(n); }
 const char *net_client_ip(const net *n) { return n->client_ip; }
 int net_last_local_port(net *n) { return n->last_local_port; }
 bool net_access_log_on(net *n) { return n->log_on; }
-
-void net_tracef(net *n, const char *fmt, ...)
-{
-    char line[2048];
-    va_list ap;
-    va_start(ap, fmt);
-    int k = vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    if (k < 0) return;
-    size_t l = strlen(line);
-    pthread_mutex_lock(&n->mu);
-    char *t = realloc(n->trace, n->tracelen + l + 2);
-    if (t) {
-        memcpy(t + n->tracelen, line, l);
-        t[n->tracelen + l] = '\n';
-        t[n->tracelen + l + 1] = 0;
-        n->trace = t;
-        n->tracelen += l + 1;
-    }
-    pthread_mutex_unlock(&n->mu);
-}
-
-const char *net_trace_text(net *n) { return n->trace ? n->trace : ""; }
 
 void net_add_log(net *n, const char *ns, const char *pod, long long ts_ms, const char *text)
 {

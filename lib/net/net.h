@@ -89,10 +89,6 @@ net_conn_status net_connect(net *n, const char *ip, int port, const char *host, 
 /* What a connection to ip:port would do, without opening it. */
 net_conn_status net_reachable(net *n, const char *ip, int port, const char *host);
 
-/* What the hops decided for the connections so far, one line per hop with
- * the reason (for MESHSIM_TRACE and tests); "" when nothing happened. */
-const char *net_trace_text(net *n);
-
 /* The simulated local port of the last connection (the pod's ephemeral port). */
 int net_last_local_port(net *n);
 

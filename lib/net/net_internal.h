@@ -54,8 +54,6 @@ struct net {
     int ntls;
     bool tls_ready;
     bool bypass;                    /* the client runs as the proxy's user: not captured */
-    char *trace;                    /* hop-by-hop account (guarded by mu) */
-    size_t tracelen;
 };
 
 /* One accepted connection and where it was going. */
@@ -110,7 +108,6 @@ typedef struct path {
 /* Does the client pod's sidecar capture its outbound connections? */
 bool net_captured(const net *n);
 long long net_now(net *n);
-void net_tracef(net *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void net_add_log(net *n, const char *ns, const char *pod, long long ts_ms, const char *text);
 /* The pod at ip (NULL if none). */
 const mesh_workload *net_pod_by_ip(net *n, const char *ip);

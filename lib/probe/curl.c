@@ -698,12 +698,6 @@ int probe_curl_main(exec_ctx *x, int argc, char **argv)
         if (r) rc = r;
     }
     x->vclock_ms += net_vclock_ms(n);
-    /* MESHSIM_TRACE=1: how each connection was routed, hop by hop (not curl's output) */
-    const char *tr = getenv("MESHSIM_TRACE");
-    if (tr && *tr && strcmp(tr, "0")) {
-        net_wait(n);
-        fputs(net_trace_text(n), x->err);
-    }
     if (net_close(n)) fprintf(x->err, "curl: cannot record telemetry: %s\n", store_errmsg(x->st));
     free(trust);
     curl_args_free(&a);
