@@ -267,7 +267,9 @@ void world_respond(const world_request *wr, http_msg *resp, long long *latency_m
             http_set_body(resp, body, strlen(body));
         } else if (obj_str(r, "title") || obj_at(r, "bodyBytes")) {
             size_t n;
-            char *page = world_page(obj_str(r, "title"), obj_int_or(r, "bodyBytes", 0), &n);
+            long long want = obj_int_or(r, "bodyBytes", 0);
+            if (want > WORLD_MAX_BODY) want = WORLD_MAX_BODY;
+            char *page = world_page(obj_str(r, "title"), want, &n);
             resp->body = (unsigned char *)page;
             resp->body_len = page ? n : 0;
         }
