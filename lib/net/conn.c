@@ -14,8 +14,6 @@
 #include "net/net_internal.h"
 #include "net/sni.h"
 
-void hops_path_free(net *n, const conn *c, path *p);
-
 /* How long (real time) a thread waits for the probe to connect or speak. */
 #define ACCEPT_WAIT_MS 20000
 #define FIRST_BYTES_WAIT_MS 3000

@@ -237,7 +237,6 @@ static void free_hop_req(net *n, const conn *c, hop *h)
     memset(&h->req, 0, sizeof h->req);
 }
 
-void hops_path_free(net *n, const conn *c, path *p);
 void hops_path_free(net *n, const conn *c, path *p)
 {
     for (int i = 0; i < p->nhops; i++) free_hop_req(n, c, &p->hops[i]);

@@ -129,6 +129,8 @@ void hops_walk(net *n, const conn *c, const char *sni, const http_msg *httpreq, 
  * access-log lines and stats of every L7 hop are recorded. */
 void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const char *client_proto,
                         bool tls, http_msg *resp, bool first_on_conn);
+/* Free what hops_walk allocated in p. */
+void hops_path_free(net *n, const conn *c, path *p);
 /* Record the L4 hops of a finished connection (bytes as the client saw them). */
 void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long start_ms,
                    long long rx, long long tx, long long duration_ms);
