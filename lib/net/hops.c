@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <openssl/sha.h>
 #include "model/obj.h"
 #include "net/net_internal.h"
 #include "telemetry/accesslog.h"
@@ -83,6 +84,7 @@ static void walk(net *n, const conn *c, const char *sni, const http_msg *hr, pat
     bool inbound = false;
     if (net_captured(n)) proxy = n->client;
     const char *cur_sni = sni && *sni ? sni : NULL;   /* the server name the next hop sees */
+    const hop *mtls_from = NULL;                      /* the hop that opened an Istio mTLS connection */
     const char *prev_proto = hr ? (hr->version && !strcmp(hr->version, "HTTP/2") ? "HTTP/2" : "HTTP/1.1") : NULL;
 
     for (int guard = 0; guard < 32; guard++) {
@@ -102,6 +104,12 @@ static void walk(net *n, const conn *c, const char *sni, const http_msg *hr, pat
             hop *h = &p->hops[p->nhops++];
             h->proxy = proxy;
             h->inbound = inbound;
+            if (inbound && mtls_from) {
+                h->mtls_in = true;
+                snprintf(h->mtls_sni, sizeof h->mtls_sni, "%s", mtls_from->d.mtls_sni);
+                h->peer = mtls_from->proxy;
+            }
+            mtls_from = NULL;
             h->req.src_ip = h->proxy == n->client && !inbound ? c->src_ip : strdup(src_ip);
             h->req.dst_ip = strdup(dst_ip);
             h->req.dst_port = dst_port;
@@ -182,6 +190,7 @@ static void walk(net *n, const conn *c, const char *sni, const http_msg *hr, pat
             }
             /* a proxy that originates TLS names the server it wants */
             if (h->d.tls_origination[0]) cur_sni = h->d.upstream_sni[0] ? h->d.upstream_sni : NULL;
+            if (h->d.mtls) mtls_from = h;
             snprintf(src_ip, sizeof src_ip, "%s", proxy->ip);
             src_port = h->upstream_port_local;
             snprintf(dst_ip, sizeof dst_ip, "%s", ep_ip);
@@ -285,7 +294,7 @@ static void fill_stats_labels(net *n, const conn *c, const hop *h, const path *p
     const char *host = strrchr(h->d.cluster, '|');
     se->destination_service = host && host[1] ? host + 1 : NULL;
     se->destination_service_name = se->destination_service;
-    se->security_policy = h->inbound ? "none" : "unknown";
+    se->security_policy = !h->inbound ? "unknown" : h->mtls_in ? "mutual_tls" : "none";
 }
 
 /* ---- HTTP ------------------------------------------------------------------ */
@@ -320,8 +329,49 @@ static void proxy_local_reply(net *n, const hop *h, http_msg *resp)
     http_set(resp, "server", h->inbound ? "istio-envoy" : "envoy");
 }
 
+/* VirtualService header manipulation: {set: {k: v}, add: {k: v}, remove: [k]}. */
+static void apply_header_ops(http_msg *m, json_t *ops)
+{
+    if (!json_is_object(ops)) return;
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(ops, "set"), k, v)
+        if (json_is_string(v)) http_set(m, k, json_string_value(v));
+    json_object_foreach(json_object_get(ops, "add"), k, v)
+        if (json_is_string(v)) http_add(m, k, json_string_value(v));
+    size_t i;
+    json_array_foreach(json_object_get(ops, "remove"), i, v)
+        if (json_is_string(v)) http_set(m, json_string_value(v), NULL);
+}
+
+static const char *service_account(const mesh_workload *w)
+{
+    return w && w->service_account && *w->service_account ? w->service_account : "default";
+}
+
+/* What an inbound sidecar tells the app about an mTLS peer (Envoy's
+ * forward_client_cert_details SANITIZE_SET).  The peer certificate is not at
+ * hand in the engine thread: Hash is the SHA-256 of the peer's URI SAN. */
+static void set_xfcc(hop *h, http_msg *req)
+{
+    char by[300], uri[300], v[1024];
+    snprintf(by, sizeof by, "spiffe://cluster.local/ns/%s/sa/%s", h->proxy->ns, service_account(h->proxy));
+    snprintf(uri, sizeof uri, "spiffe://cluster.local/ns/%s/sa/%s", h->peer ? h->peer->ns : "default",
+             service_account(h->peer));
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)uri, strlen(uri), md);
+    char hex[2 * SHA256_DIGEST_LENGTH + 1];
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    snprintf(v, sizeof v, "By=%s;Hash=%s;Subject=\"\";URI=%s", by, hex, uri);
+    http_set(req, "x-forwarded-client-cert", v);
+}
+
 static void add_request_headers(net *n, hop *h, http_msg *req, const char *src_ip)
 {
+    if (h->inbound) {
+        if (h->mtls_in) set_xfcc(h, req);
+        else http_set(req, "x-forwarded-client-cert", NULL);
+    }
     if (!http_get(req, "x-request-id")) {
         char id[40];
         uuid_v4(id);
@@ -353,6 +403,8 @@ static void add_request_headers(net *n, hop *h, http_msg *req, const char *src_i
         free(req->target);
         req->target = strdup(h->d.rewrite_uri);
     }
+    apply_header_ops(req, json_object_get(h->d.headers, "request"));
+    apply_header_ops(req, json_object_get(h->d.dest_headers, "request"));
     if (h->d.timeout_ms > 0 && !h->inbound) {
         char t[32];
         snprintf(t, sizeof t, "%d", h->d.timeout_ms);
@@ -464,6 +516,8 @@ void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const cha
             http_set(resp, "server", h->inbound ? "istio-envoy" : "envoy");
             http_set(resp, "x-envoy-upstream-service-time", NULL);   /* the upstream's value goes last */
             http_set(resp, "x-envoy-upstream-service-time", t);
+            apply_header_ops(resp, json_object_get(h->d.headers, "response"));
+            apply_header_ops(resp, json_object_get(h->d.dest_headers, "response"));
             http_set(resp, "connection", NULL);
             http_set(resp, "transfer-encoding", NULL);
             http_set(resp, "keep-alive", NULL);
@@ -490,7 +544,7 @@ void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const cha
             .upstream_local = (forwarded || timed_out) && !h->proxy->gateway ? h->upstream_local : NULL,
             .downstream_local = h->downstream_local,
             .downstream_remote = h->downstream_remote,
-            .sni = h->req.sni,
+            .sni = h->mtls_in ? h->mtls_sni : h->req.sni,
             .route_name = h->d.route_name,
         };
         /* the gateway's own view: the request reached it over HTTP/2 from a
@@ -547,7 +601,7 @@ void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long st
             .upstream_local = failed ? NULL : h->upstream_local,
             .downstream_local = h->downstream_local,
             .downstream_remote = h->downstream_remote,
-            .sni = sni && *sni ? sni : NULL,
+            .sni = h->mtls_in ? h->mtls_sni : sni && *sni ? sni : NULL,
             .route_name = h->d.route_name,
         };
         stats_event se = {0};

@@ -90,6 +90,9 @@ typedef struct hop {
     char downstream_local[64], downstream_remote[64];
     char upstream_local[64], upstream_host[64];
     int upstream_port_local;
+    bool mtls_in;                   /* inbound hop reached over Istio mutual TLS */
+    char mtls_sni[320];             /* the SNI of that connection (logged by the inbound proxy) */
+    const mesh_workload *peer;      /* the proxy on the other end of the mTLS connection */
 } hop;
 
 typedef struct path {

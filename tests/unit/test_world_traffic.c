@@ -256,6 +256,26 @@ static void test_in_mesh_service_and_route_timeout(void **state)
     assert_int_equal(r.rc, 0);
     assert_non_null(strstr(r.out, "\"origin\": \"10.244.0.21\""));
     run_free(&r);
+    /* Istio mutual TLS to the sidecar: the app sees the peer's identity; header rules apply */
+    put_yaml(f->st, "apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\n"
+                    "metadata: {name: httpbin, namespace: default}\n"
+                    "spec: {host: httpbin.default.svc.cluster.local, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}\n---\n"
+                    "apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\n"
+                    "metadata: {name: httpbin, namespace: default}\n"
+                    "spec: {hosts: [httpbin], http: [{headers: {request: {set: {x-test: 'yes'}}, response: {add: {x-via: vs}}},"
+                    " route: [{destination: {host: httpbin}}]}]}\n");
+    r = CURL(f, "meshed", "-sS", "-i", "http://httpbin:8000/headers");
+    assert_int_equal(r.rc, 0);
+    assert_true(has_line_matching(r.out, "^x-via: vs\r$"));
+    assert_true(has_line_matching(r.out, "^    \"X-Test\": \"yes\",?$"));
+    assert_true(has_line_matching(r.out, "^    \"X-Forwarded-Client-Cert\": \"By=spiffe://cluster\\.local/ns/default/sa/default;"
+                                         "Hash=[0-9a-f]{64};Subject=\\\\\"\\\\\";URI=spiffe://cluster\\.local/ns/default/sa/default\",$"));
+    run_free(&r);
+    struct { char lines[8][2048]; int n; } l = {0};
+    assert_int_equal(store_log_each(f->st, "default", "httpbin-1", "istio-proxy", cb, &l), 0);
+    assert_true(l.n >= 1);
+    assert_true(has_line_matching(l.lines[l.n - 1], " outbound_\\.8000_\\._\\.httpbin\\.default\\.svc\\.cluster\\.local default$"));
+
     put_yaml(f->st, "apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\n"
                     "metadata: {name: httpbin, namespace: default}\n"
                     "spec: {hosts: [httpbin], http: [{timeout: 0.5s, route: [{destination: {host: httpbin}}]}]}\n");
