@@ -85,9 +85,23 @@ static int parse_args(sc_run *r, int argc, char **argv)
         const char *a = argv[i];
         const char *name = a[0] == '-' ? a + 1 + (a[1] == '-') : NULL;
         if (!name) {
-            /* s_client takes no operands: the first one is taken as host:port */
-            BIO_printf(r->err, "s_client: Extra option: \"%s\"\ns_client: Use -help for summary.\n", a);
-            return 1;
+            /* options end at the first operand: one operand is the target host:port */
+            bool has_connect = false;
+            for (int k = 1; k < i; k++) has_connect |= !strcmp(argv[k], "-connect");
+            if (i + 1 != argc) {
+                BIO_printf(r->err, "s_client: Use -help for summary.\n");
+                return 1;
+            }
+            if (has_connect) {
+                BIO_printf(r->err, "s_client: cannot provide both -connect option and target parameter\n"
+                                   "s_client: Use -help for summary.\n");
+                return 1;
+            }
+            if (parse_connect(o, a)) {
+                BIO_printf(r->err, "s_client: -connect argument or target parameter malformed or ambiguous\n");
+                return 1;
+            }
+            break;
         }
         static const char *const with_value[] = {"connect", "servername", "alpn", "CAfile", "cert", "key",
                                                  "verify", "verify_hostname", "host", "port", NULL};

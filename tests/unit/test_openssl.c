@@ -496,15 +496,27 @@ static void test_s_client_connection_errors(void **state)
     assert_has_line(o.err, "connect:errno=0");
     assert_non_null(strstr(o.err, ":BIO_lookup_ex:system lib:"));
     result_free(&o);
-    /* the real one's messages for a bad option */
-    o = run_ours(f, s_client_fn, "", "s_client -connect a:1 -bogus", dial_refused);
-    assert_int_equal(o.rc, 1);
-    if (have_real_openssl()) {
-        result r = run_real(f, "s_client -connect a:1 -bogus", NULL);
-        assert_string_equal(o.err, r.err);
-        assert_int_equal(o.rc, r.rc);
-        result_free(&r);
+    /* the real one's messages for bad command lines */
+    static const char *const bad[] = {"s_client -connect a:1 -bogus", "s_client -connect a:1 b:2",
+                                      "s_client a:1 b:2", "s_client a:1 -connect b:2", "s_client -servername",
+                                      "s_client -connect a:1 -alpn ,", "x509 -in", "x509 foo", "verify -bogus"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char args[128];
+        snprintf(args, sizeof args, "openssl %s", bad[i]);
+        o = run_ours(f, probe_openssl_main, "", args, NULL);
+        assert_int_equal(o.rc, 1);
+        assert_string_equal(o.out, "");
+        if (have_real_openssl()) {
+            result r = run_real(f, bad[i], NULL);
+            assert_string_equal(o.err, r.err);
+            assert_int_equal(o.rc, r.rc);
+            result_free(&r);
+        }
+        result_free(&o);
     }
+    /* an operand is the target, as -connect */
+    o = run_ours(f, s_client_fn, "", "s_client nowhere.invalid:443", dial_nxdomain);
+    assert_has_line(o.err, "connect:errno=0");
     result_free(&o);
 }
 
