@@ -123,7 +123,10 @@ static int parse_args(sc_run *r, int argc, char **argv)
         else if (!strcmp(name, "CAfile")) o->cafile = val;
         else if (!strcmp(name, "cert")) o->cert = val;
         else if (!strcmp(name, "key")) o->key = val;
-        else if (!strcmp(name, "verify")) o->verify_depth = atoi(val);
+        else if (!strcmp(name, "verify")) {
+            o->verify_depth = atoi(val);
+            BIO_printf(r->err, "verify depth is %d\n", o->verify_depth);
+        }
         else if (!strcmp(name, "verify_hostname")) o->verify_hostname = val;
         else if (!strcmp(name, "noservername")) o->noservername = true;
         else if (!strcmp(name, "showcerts")) o->showcerts = true;

@@ -466,6 +466,13 @@ static void test_s_client_untrusted_and_ip_without_sni(void **state)
     assert_has_line(o.err, "verify error:num=18:self-signed certificate");
     assert_has_line(o.err, "Can't use SSL_get_servername");
     result_free(&o);
+    /* -verify N: the depth is announced, and errors still do not stop the handshake */
+    snprintf(real, sizeof real, "s_client -connect 127.0.0.1:%d -servername self.example.com -CAfile bundle.pem "
+             "-verify 2 -verify_hostname other.example.com", f->srv.port);
+    compare_s_client(f, "s_client -connect self.example.com:443 -verify 2 -verify_hostname other.example.com", real, &o);
+    assert_has_line(o.err, "verify depth is 2");
+    assert_has_line(o.err, "verify error:num=62:hostname mismatch");
+    result_free(&o);
 }
 
 static void test_s_client_client_certificate_request(void **state)
