@@ -128,6 +128,12 @@ static int dial_loopback(void *arg, const char *host, int port)
     return fd;
 }
 
+/* the loopback server, reachable only as port 443 */
+static int dial_port_443_only(void *arg, const char *host, int port)
+{
+    return port == 443 ? dial_loopback(arg, host, port) : -ECONNREFUSED;
+}
+
 static int dial_refused(void *arg, const char *host, int port)
 {
     (void)arg, (void)host, (void)port;
@@ -521,6 +527,22 @@ static void test_s_client_connection_errors(void **state)
         }
         result_free(&o);
     }
+    /* ports by service name, as getaddrinfo resolves them */
+    o = run_ours(f, s_client_fn, "", "s_client -connect edition.cnn.com:nosuchsvc", dial_refused);
+    assert_int_equal(o.rc, 1);
+    assert_non_null(strstr(o.err, ":BIO_lookup_ex:system lib:../crypto/bio/bio_addr.c:746:Servname not supported "
+                                  "for ai_socktype\nconnect:errno=0\n"));
+    if (have_real_openssl()) {
+        result r = run_real(f, "s_client -connect 127.0.0.1:nosuchsvc", NULL);
+        assert_same_text(o.err, r.err);
+        result_free(&r);
+    }
+    result_free(&o);
+    start_world(f, "cnn", "[\"edition.cnn.com\"]", NULL);
+    o = run_ours(f, s_client_fn, "", "s_client -connect edition.cnn.com:https -brief", dial_port_443_only);
+    assert_int_equal(o.rc, 0);
+    assert_has_line(o.err, "CONNECTION ESTABLISHED");
+    result_free(&o);
     /* an operand is the target, as -connect */
     o = run_ours(f, s_client_fn, "", "s_client nowhere.invalid:443", dial_nxdomain);
     assert_has_line(o.err, "connect:errno=0");
