@@ -232,6 +232,14 @@ static void test_sidecar_logs_and_counts(void **state)
     assert_int_equal(r.rc, 0);
     assert_true(has_line_matching(r.out, "^cluster\\.PassthroughCluster\\.upstream_cx_total: 2$"));
     assert_true(has_line_matching(r.out, "^cluster\\.PassthroughCluster\\.upstream_rq_200: 1$"));
+    /* every cluster of the proxy's configuration has its counters, used or not */
+    assert_true(has_line_matching(r.out, "^cluster\\.BlackHoleCluster\\.upstream_cx_total: 0$"));
+    assert_true(has_line_matching(r.out, "^cluster_manager\\.active_clusters: [1-9][0-9]*$"));
+    run_free(&r);
+    char *argv2[] = {"pilot-agent", "request", "GET", "clusters"};
+    r = exec_in(f, "meshed", 4, argv2, false);
+    assert_int_equal(r.rc, 0);
+    assert_true(has_line_matching(r.out, "^PassthroughCluster::observability_name::PassthroughCluster$"));
     run_free(&r);
 }
 
