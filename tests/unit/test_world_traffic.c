@@ -148,6 +148,17 @@ static void test_write_out_shows_simulated_addresses(void **state)
     run_free(&r);
 }
 
+static void test_urls_share_connections(void **state)
+{
+    fixture *f = *state;
+    run r = CURL(f, "plain", "-v", "-s", "-o", "/dev/null", "-o", "/dev/null", "-w", "%{remote_ip} ",
+                 "http://httpbin.org/get", "http://httpbin.org/ip");
+    assert_int_equal(r.rc, 0);
+    assert_true(has_line_matching(r.err, "^\\* Re-using existing connection #0 with host httpbin\\.org$"));
+    assert_true(has_line_matching(r.out, "^44\\.207\\.168\\.240 44\\.207\\.168\\.240 $"));
+    run_free(&r);
+}
+
 static void test_verbose_never_shows_loopback(void **state)
 {
     fixture *f = *state;
@@ -360,6 +371,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_redirect_then_http2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_out_shows_simulated_addresses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verbose_never_shows_loopback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_urls_share_connections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failures_and_exit_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_network_policy_drops_the_syn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sidecar_logs_and_counts, setup, teardown),
