@@ -297,6 +297,15 @@ static void fill_stats_labels(net *n, const conn *c, const hop *h, const path *p
     se->security_policy = !h->inbound ? "unknown" : h->mtls_in ? "mutual_tls" : "none";
 }
 
+/* Envoy before Istio 1.9 left %UPSTREAM_LOCAL_ADDRESS% unset on a gateway's
+ * HTTP lines (the egress page's 2019 line shows "-"); later ones fill it. */
+static bool old_envoy(const net *n)
+{
+    int major = 0, minor = 0;
+    if (sscanf(n->rel->minor ? n->rel->minor : "", "%d.%d", &major, &minor) != 2) return false;
+    return major == 1 && minor < 9;
+}
+
 /* ---- HTTP ------------------------------------------------------------------ */
 
 static const char *local_reply_body(const hop *h)
@@ -541,7 +550,7 @@ void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const cha
             .upstream_host = forwarded || timed_out ? h->upstream_host : NULL,
             .upstream_cluster = h->d.cluster,
             .stat_suffix = n->rel->stat_suffix,
-            .upstream_local = (forwarded || timed_out) && !h->proxy->gateway ? h->upstream_local : NULL,
+            .upstream_local = (forwarded || timed_out) && (!h->proxy->gateway || !old_envoy(n)) ? h->upstream_local : NULL,
             .downstream_local = h->downstream_local,
             .downstream_remote = h->downstream_remote,
             .sni = h->mtls_in ? h->mtls_sni : h->req.sni,
