@@ -568,8 +568,8 @@ void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const cha
         se.upstream_attempted = forwarded || timed_out || !strcmp(h->d.flags, "UF");
         se.connect_failed = !strcmp(h->d.flags, "UF");
         se.http2_upstream = i + 1 < p->nhops && p->hops[i + 1].protocol && !strcmp(p->hops[i + 1].protocol, "HTTP/2");
-        se.rx_bytes = (long long)resp->body_len + 200;
-        se.tx_bytes = (long long)req->body_len + 100;
+        se.rx_bytes = forwarded || timed_out ? (long long)http1_response_size(resp) : 0;
+        se.tx_bytes = forwarded || timed_out ? (long long)http1_request_size(lr) : 0;
         se.request_protocol = "http";
         se.duration_ms = duration;
         emit(n, h, &e, &se);
