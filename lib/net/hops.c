@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
 #include <openssl/sha.h>
 #include "model/obj.h"
@@ -486,6 +487,22 @@ void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const cha
         const char *ip = p->nhops ? p->hops[p->nhops - 1].req.src_ip : c->src_ip;
         if (!strcmp(app, "httpbin")) app_httpbin(req, "http", http_get(req, "host"), ip, start, resp, &latency);
         else app_nginx(req, start, resp);
+        /* the application's own access log (gunicorn / nginx); behind a
+         * sidecar the connection comes from 127.0.0.1 */
+        const hop *last = p->nhops ? &p->hops[p->nhops - 1] : NULL;
+        const char *peer = last && last->inbound ? "127.0.0.1" : ip;
+        char when[64], line[2048];
+        time_t secs = (time_t)((start + latency) / 1000);
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+        const char *ref = http_get(req, "referer"), *ua = http_get(req, "user-agent");
+        snprintf(line, sizeof line, "%s - - [%s] \"%s %s %s\" %d %zu \"%s\" \"%s\"%s", peer, when,
+                 req->method ? req->method : "GET", req->target ? req->target : "/",
+                 req->version && !strcmp(req->version, "HTTP/2") ? "HTTP/1.1" : req->version ? req->version : "HTTP/1.1",
+                 resp->status, resp->body_len, ref ? ref : "-", ua ? ua : "-", !strcmp(app, "nginx") ? " \"-\"" : "");
+        net_add_container_log(n, p->app->ns, p->app->name, net_app_container(p->app, p->final_port), start + latency,
+                              line);
     } else {
         /* L4 failure behind an L7 hop: the last L7 hop reports it */
         int last = -1;

@@ -65,11 +65,16 @@ int net_close(net *n)
             /* one store line per text line */
             char *save = NULL;
             for (char *t = strtok_r(l->text, "\n", &save); t; t = strtok_r(NULL, "\n", &save))
-                if (store_log_append(n->st, l->ns, l->pod, "istio-proxy", l->ts_ms, t)) rc = -1;
+                if (store_log_append(n->st, l->ns, l->pod, l->container, l->ts_ms, t)) rc = -1;
         }
         if (n->stats && stats_flush(n->stats, n->st)) rc = -1;
     }
-    for (int i = 0; i < n->nlogs; i++) { free(n->logs[i].ns); free(n->logs[i].pod); free(n->logs[i].text); }
+    for (int i = 0; i < n->nlogs; i++) {
+        free(n->logs[i].ns);
+        free(n->logs[i].pod);
+        free(n->logs[i].container);
+        free(n->logs[i].text);
+    }
     free(n->logs);
     for (int i = 0; i < n->ntls; i++) SSL_CTX_free(n->tls[i].ctx);
     free(n->tls);
@@ -147,7 +152,8 @@ const char *net_client_ip(const net *n) { return n->client_ip; }
 int net_last_local_port(net *n) { return n->last_local_port; }
 bool net_access_log_on(net *n) { return n->log_on; }
 
-void net_add_log(net *n, const char *ns, const char *pod, long long ts_ms, const char *text)
+void net_add_container_log(net *n, const char *ns, const char *pod, const char *container, long long ts_ms,
+                           const char *text)
 {
     pthread_mutex_lock(&n->mu);
     if (n->nlogs == n->caplogs) {
@@ -157,8 +163,13 @@ void net_add_log(net *n, const char *ns, const char *pod, long long ts_ms, const
         n->logs = nl;
         n->caplogs = cap;
     }
-    n->logs[n->nlogs++] = (log_line){strdup(ns), strdup(pod), ts_ms, strdup(text)};
+    n->logs[n->nlogs++] = (log_line){strdup(ns), strdup(pod), strdup(container), ts_ms, strdup(text)};
     pthread_mutex_unlock(&n->mu);
+}
+
+void net_add_log(net *n, const char *ns, const char *pod, long long ts_ms, const char *text)
+{
+    net_add_container_log(n, ns, pod, "istio-proxy", ts_ms, text);
 }
 
 const mesh_workload *net_pod_by_ip(net *n, const char *ip)
@@ -219,6 +230,22 @@ int net_kube_proxy(net *n, const char *ip, int port, char out_ip[46], int *out_p
 }
 
 /* ---- applications in pods ----------------------------------------------- */
+
+const char *net_app_container(const mesh_workload *w, int port)
+{
+    size_t i, j;
+    json_t *c, *p;
+    const char *fallback = NULL;
+    json_array_foreach(obj_at(w->pod, "spec.containers"), i, c) {
+        const char *name = obj_str_or(c, "name", "");
+        const char *image = obj_str_or(c, "image", "");
+        if (!strcmp(name, "istio-proxy") || (!strstr(image, "httpbin") && !strstr(image, "nginx"))) continue;
+        json_array_foreach(obj_at(c, "ports"), j, p)
+            if (obj_int_or(p, "containerPort", -1) == port) return name;
+        if (!fallback) fallback = name;
+    }
+    return fallback ? fallback : "";
+}
 
 const char *net_app_of(const mesh_workload *w, int port, bool *listens)
 {

@@ -13,7 +13,7 @@
 #include "telemetry/stats.h"
 
 typedef struct log_line {
-    char *ns, *pod;
+    char *ns, *pod, *container;
     long long ts_ms;
     char *text;
 } log_line;
@@ -112,6 +112,11 @@ typedef struct path {
 bool net_captured(const net *n);
 long long net_now(net *n);
 void net_add_log(net *n, const char *ns, const char *pod, long long ts_ms, const char *text);
+/* A line in another container's log (an application's access log). */
+void net_add_container_log(net *n, const char *ns, const char *pod, const char *container, long long ts_ms,
+                           const char *text);
+/* The name of the container of pod w that runs the app answering on port. */
+const char *net_app_container(const mesh_workload *w, int port);
 /* The pod at ip (NULL if none). */
 const mesh_workload *net_pod_by_ip(net *n, const char *ip);
 /* kube-proxy: a Service clusterIP:port to one endpoint pod ip:port.  0 when

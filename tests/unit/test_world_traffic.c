@@ -270,6 +270,12 @@ static void test_in_mesh_service_and_route_timeout(void **state)
     assert_true(has_line_matching(r.out, "^server: envoy\r$"));
     assert_true(has_line_matching(r.out, "^x-envoy-upstream-service-time: [0-9]+\r$"));
     run_free(&r);
+    /* httpbin's own access log (gunicorn), the sidecar being its peer */
+    struct { char lines[8][2048]; int n; } al = {0};
+    assert_int_equal(store_log_each(f->st, "default", "httpbin-1", "httpbin", cb, &al), 0);
+    assert_int_equal(al.n, 1);
+    assert_true(has_line_matching(al.lines[0], "^127\\.0\\.0\\.1 - - \\[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8} \\+0000\\] "
+                                               "\"GET /status/418 HTTP/1\\.1\" 418 135 \"-\" \"curl/7\\.88\\.1\"$"));
     /* a client without a sidecar reaches the pod through kube-proxy and its inbound sidecar */
     r = CURL(f, "plain", "-s", "http://10.96.0.50:8000/ip");
     assert_int_equal(r.rc, 0);
