@@ -73,7 +73,10 @@ static bool cluster_is_http2(net *n, const char *cluster)
     return false;
 }
 
-static void walk(net *n, const conn *c, const char *sni, const http_msg *hr, path *p)
+/* The path from `start` (a proxy, or NULL: plain delivery to c's
+ * destination) onwards. */
+static void walk_from(net *n, const conn *c, const char *sni, const http_msg *hr, path *p,
+                      const mesh_workload *start)
 {
     memset(p, 0, sizeof *p);
     p->fail_hop = -1;
@@ -83,7 +86,7 @@ static void walk(net *n, const conn *c, const char *sni, const http_msg *hr, pat
     snprintf(dst_ip, sizeof dst_ip, "%s", c->dst_ip);
     const mesh_workload *proxy = NULL;
     bool inbound = false;
-    if (net_captured(n)) proxy = n->client;
+    proxy = start;
     const char *cur_sni = sni && *sni ? sni : NULL;   /* the server name the next hop sees */
     const hop *mtls_from = NULL;                      /* the hop that opened an Istio mTLS connection */
     const char *prev_proto = hr ? (hr->version && !strcmp(hr->version, "HTTP/2") ? "HTTP/2" : "HTTP/1.1") : NULL;
@@ -423,8 +426,59 @@ static void add_request_headers(net *n, hop *h, http_msg *req, const char *src_i
     (void)n;
 }
 
+static void exchange(net *n, const conn *c, path *p, http_msg *req, const char *client_proto, bool tls,
+                     http_msg *resp, bool first_on_conn, bool shadow);
+
+/* VirtualService mirror: a copy of the request goes to the mirror cluster;
+ * its answer is dropped and costs the client nothing.  Envoy marks the copy's
+ * authority with "-shadow". */
+static void mirror(net *n, const conn *c, const hop *h, const http_msg *req)
+{
+    json_t *cfg = mesh_proxy_config(n->m, h->proxy);
+    const char *ep = NULL;
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(cfg, "endpoints"), i, e) {
+        const char *cl = json_string_value(json_object_get(e, "cluster"));
+        if (cl && !strcmp(cl, h->d.mirror_cluster)) { ep = json_string_value(json_object_get(e, "endpoint")); break; }
+    }
+    char ip[46];
+    int port;
+    if (!ep || sscanf(ep, "%45[0-9.]:%d", ip, &port) != 2) { json_decref(cfg); return; }
+    conn c2 = *c;
+    snprintf(c2.dst_ip, sizeof c2.dst_ip, "%s", ip);
+    c2.dst_port = port;
+    snprintf(c2.src_ip, sizeof c2.src_ip, "%s", h->proxy->ip);
+    c2.src_port = __atomic_fetch_add(&n->next_port, 1, __ATOMIC_RELAXED);
+    json_decref(cfg);
+    http_msg copy;
+    http_msg_copy_head(&copy, req);
+    http_set_body(&copy, req->body, req->body_len);
+    const char *host = http_get(req, "host");
+    if (host) {
+        char shadow[300];
+        const char *colon = strrchr(host, ':');
+        if (colon) snprintf(shadow, sizeof shadow, "%.*s-shadow%s", (int)(colon - host), host, colon);
+        else snprintf(shadow, sizeof shadow, "%s-shadow", host);
+        http_set(&copy, "host", shadow);
+    }
+    path p2;
+    walk_from(n, &c2, NULL, &copy, &p2, NULL);
+    http_msg r2;
+    exchange(n, &c2, &p2, &copy, "HTTP/1.1", false, &r2, true, true);
+    http_msg_free(&r2);
+    http_msg_free(&copy);
+    hops_path_free(n, &c2, &p2);
+}
+
 void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const char *client_proto,
                         bool tls, http_msg *resp, bool first_on_conn)
+{
+    exchange(n, c, p, req, client_proto, tls, resp, first_on_conn, false);
+}
+
+static void exchange(net *n, const conn *c, path *p, http_msg *req, const char *client_proto, bool tls,
+                     http_msg *resp, bool first_on_conn, bool shadow)
 {
     long long start = net_now(n);
     /* the request as each L7 proxy logs it: after its own changes */
@@ -436,7 +490,8 @@ void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const cha
         if (!h->protocol) h->protocol = client_proto;
         if (i != p->fail_hop) {
             add_request_headers(n, h, req, h->req.src_ip);
-            if (h->d.delay_ms > 0) net_vclock_advance(n, h->d.delay_ms);
+            if (h->d.mirror_cluster[0] && !shadow) mirror(n, c, h, req);
+            if (h->d.delay_ms > 0 && !shadow) net_vclock_advance(n, h->d.delay_ms);
         } else if (!http_get(req, "x-request-id") && !h->inbound) {
             char id[40];
             uuid_v4(id);
@@ -596,6 +651,7 @@ void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const cha
     for (int i = 0; i < p->nhops; i++)
         if (have_seen[i]) http_msg_free(&seen[i]);
     if (p->nhops == 0) total = latency;
+    if (shadow) return;
     if (!net_spend(n, total)) {
         /* past the client's deadline: the client gave up before the answer */
         http_msg_free(resp);
@@ -643,6 +699,11 @@ void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long st
         se.duration_ms = duration_ms;
         emit(n, h, &e, &se);
     }
+}
+
+static void walk(net *n, const conn *c, const char *sni, const http_msg *hr, path *p)
+{
+    walk_from(n, c, sni, hr, p, net_captured(n) ? n->client : NULL);
 }
 
 void hops_walk(net *n, const conn *c, const char *sni, const http_msg *hr, path *p)

@@ -301,6 +301,22 @@ static void test_in_mesh_service_and_route_timeout(void **state)
     assert_true(l.n >= 1);
     assert_true(has_line_matching(l.lines[l.n - 1], " outbound_\\.8000_\\._\\.httpbin\\.default\\.svc\\.cluster\\.local default$"));
 
+    /* mirroring: a copy goes to nginx, the client sees httpbin's answer */
+    put_yaml(f->st, "apiVersion: v1\nkind: Service\nmetadata: {name: nginx, namespace: default}\n"
+                    "spec: {clusterIP: 10.96.0.51, selector: {app: nginx}, ports: [{name: http, port: 80}]}\n---\n"
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: nginx-1, namespace: default, labels: {app: nginx}}\n"
+                    "spec: {containers: [{name: nginx, image: nginx}]}\nstatus: {phase: Running, podIP: 10.244.0.41}\n---\n"
+                    "apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\n"
+                    "metadata: {name: httpbin, namespace: default}\n"
+                    "spec: {hosts: [httpbin], http: [{route: [{destination: {host: httpbin}}], mirror: {host: nginx}}]}\n");
+    r = CURL(f, "meshed", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://httpbin:8000/ip");
+    assert_string_equal(r.out, "200");
+    run_free(&r);
+    struct { char lines[8][2048]; int n; } ml = {0};
+    assert_int_equal(store_log_each(f->st, "default", "nginx-1", "nginx", cb, &ml), 0);
+    assert_int_equal(ml.n, 1);
+    assert_true(has_line_matching(ml.lines[0], "^10\\.244\\.0\\.22 - - \\[[^]]+\\] \"GET /ip HTTP/1\\.1\" 404 "));
+
     put_yaml(f->st, "apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\n"
                     "metadata: {name: httpbin, namespace: default}\n"
                     "spec: {hosts: [httpbin], http: [{timeout: 0.5s, route: [{destination: {host: httpbin}}]}]}\n");
