@@ -79,12 +79,14 @@ static int usage_hint(FILE *err)
     return 2;
 }
 
+/* 0, -1 (not a number) or -2 (negative), as curl tells them apart */
 static int parse_seconds(const char *s, long long *ms)
 {
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (end == s || *end || errno || v < 0) return -1;
+    if (end == s || *end || errno) return -1;
+    if (v < 0) return -2;
     *ms = (long long)(v * 1000 + 0.5);
     return 0;
 }
@@ -160,8 +162,9 @@ static int apply(curl_args *a, const opt *o, const char *word, const char *val, 
     case O_DATA_URLENCODE: add_urlencoded(a, val); break;
     case O_MAX_TIME: case O_CONNECT_TIMEOUT: {
         long long ms;
-        if (parse_seconds(val, &ms)) {
-            fprintf(err, "curl: option %s: expected a proper numerical parameter\n", word);
+        int pr = parse_seconds(val, &ms);
+        if (pr) {
+            fprintf(err, "curl: option %s: expected a %s numerical parameter\n", word, pr == -2 ? "positive" : "proper");
             return usage_hint(err);
         }
         if (o->id == O_MAX_TIME) a->max_time_ms = ms; else a->connect_timeout_ms = ms;
