@@ -275,7 +275,7 @@ static void drain(conn *c, counted *cnt)
     }
 }
 
-static void serve_tls_or_tcp(conn *c, const char *sni)
+static void serve_tls_or_tcp(conn *c, const char *sni, bool tls)
 {
     net *n = c->n;
     counted cnt = {0};
@@ -285,9 +285,9 @@ static void serve_tls_or_tcp(conn *c, const char *sni)
     switch (p.final) {
     case FINAL_WORLD: {
         const char *proto = world_port_protocol(p.world_svc, p.final_port);
-        if (sni && proto && (!strcasecmp(proto, "HTTPS") || !strcasecmp(proto, "TLS"))) {
+        if (tls && proto && (!strcasecmp(proto, "HTTPS") || !strcasecmp(proto, "TLS"))) {
             serve_tls_world(c, &p, &cnt);
-        } else if (proto && !strcasecmp(proto, "HTTP")) {
+        } else if (tls && proto && !strcasecmp(proto, "HTTP")) {
             /* a TLS hello to a plain HTTP server: it answers 400 in HTTP */
             static const char bad[] = "HTTP/1.1 400 Bad Request\r\ncontent-type: text/html\r\ncontent-length: 0\r\n"
                                       "connection: close\r\n\r\n";
@@ -342,8 +342,8 @@ void *conn_thread(void *arg)
     }
     if (kind == SNIFF_HTTP1) serve_http1(c);
     else if (kind == SNIFF_H2C) serve_h2c(c);
-    else if (kind == SNIFF_TLS) serve_tls_or_tcp(c, hello.sni);
-    else if (k > 0) serve_tls_or_tcp(c, NULL);
+    else if (kind == SNIFF_TLS) serve_tls_or_tcp(c, hello.sni[0] ? hello.sni : NULL, true);
+    else if (k > 0) serve_tls_or_tcp(c, NULL, false);
     close(c->fd);
     free(c);
     return NULL;
