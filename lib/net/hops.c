@@ -87,6 +87,17 @@ static void walk_from(net *n, const conn *c, const char *sni, const http_msg *hr
     const mesh_workload *proxy = NULL;
     bool inbound = false;
     proxy = start;
+    /* the loopback never leaves the pod, and iptables leaves it alone */
+    if (!strncmp(dst_ip, "127.", 4) && n->client) {
+        proxy = NULL;
+        bool listens;
+        net_app_of(n->client, dst_port, &listens);
+        p->final = listens ? FINAL_APP : FINAL_REFUSED;
+        p->app = n->client;
+        snprintf(p->final_ip, sizeof p->final_ip, "%s", dst_ip);
+        p->final_port = dst_port;
+        return;
+    }
     const char *cur_sni = sni && *sni ? sni : NULL;   /* the server name the next hop sees */
     const hop *mtls_from = NULL;                      /* the hop that opened an Istio mTLS connection */
     const char *prev_proto = hr ? (hr->version && !strcmp(hr->version, "HTTP/2") ? "HTTP/2" : "HTTP/1.1") : NULL;

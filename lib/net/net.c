@@ -422,7 +422,7 @@ static net_conn_status first_contact(net *n, const char *ip, int port, const cha
 net_conn_status net_reachable(net *n, const char *ip, int port, const char *host)
 {
     char why[256];
-    if (net_captured(n)) return NET_CONNECTED;
+    if (net_captured(n) && strncmp(ip, "127.", 4)) return NET_CONNECTED;
     return first_contact(n, ip, port, host, why, sizeof why);
 }
 
@@ -430,11 +430,12 @@ static net_conn_status listen_for(net *n, const char *ip, int port, const char *
                                   struct sockaddr_in *lo, char *why, size_t whylen)
 {
     snprintf(why, whylen, "connected");
-    prepare_tls(n);
-    if (!(net_captured(n))) {
+    /* iptables sends the pod's outbound TCP to its sidecar, but not loopback traffic */
+    if (!net_captured(n) || !strncmp(ip, "127.", 4)) {
         net_conn_status s = first_contact(n, ip, port, host, why, whylen);
         if (s != NET_CONNECTED) return s;
     }
+    prepare_tls(n);          /* the world's servers, before any thread needs them */
     conn *c = calloc(1, sizeof *c);
     if (!c) return NET_REFUSED;
     c->n = n;
@@ -442,7 +443,8 @@ static net_conn_status listen_for(net *n, const char *ip, int port, const char *
     snprintf(c->dst_ip, sizeof c->dst_ip, "%s", ip);
     c->dst_port = port;
     snprintf(c->host, sizeof c->host, "%s", host ? host : "");
-    snprintf(c->src_ip, sizeof c->src_ip, "%s", *n->client_ip ? n->client_ip : "10.244.0.1");
+    snprintf(c->src_ip, sizeof c->src_ip, "%s", !strncmp(ip, "127.", 4) ? "127.0.0.1"
+                                                : *n->client_ip ? n->client_ip : "10.244.0.1");
     c->src_port = __atomic_fetch_add(&n->next_port, 1, __ATOMIC_RELAXED);
     n->last_local_port = c->src_port;
 

@@ -301,6 +301,17 @@ static void test_in_mesh_service_and_route_timeout(void **state)
     assert_true(l.n >= 1);
     assert_true(has_line_matching(l.lines[l.n - 1], " outbound_\\.8000_\\._\\.httpbin\\.default\\.svc\\.cluster\\.local default$"));
 
+    /* the loopback stays inside the pod: no sidecar on the way */
+    r = CURL(f, "httpbin-1", "-sS", "http://localhost:80/ip");
+    assert_int_equal(r.rc, 0);
+    assert_non_null(strstr(r.out, "\"origin\": \"127.0.0.1\""));
+    run_free(&r);
+    r = CURL(f, "meshed", "-sS", "http://localhost/");
+    assert_int_equal(r.rc, 7);
+    assert_true(has_line_matching(r.err, "^curl: \\(7\\) Failed to connect to localhost port 80 after [0-9]+ ms: "
+                                         "Couldn't connect to server$"));
+    run_free(&r);
+
     /* mirroring: a copy goes to nginx, the client sees httpbin's answer */
     put_yaml(f->st, "apiVersion: v1\nkind: Service\nmetadata: {name: nginx, namespace: default}\n"
                     "spec: {clusterIP: 10.96.0.51, selector: {app: nginx}, ports: [{name: http, port: 80}]}\n---\n"
