@@ -95,7 +95,7 @@ static void serve_http1(conn *c)
         for (int i = 0; i < pp->nhops; i++) l7 |= pp->hops[i].l7;
         if (!l7 && (pp->final == FINAL_CLOSED || pp->final == FINAL_REFUSED || pp->final == FINAL_TIMEOUT)) {
             /* a TCP proxy on the way could not connect: it closes on the client */
-            if (pp->final == FINAL_TIMEOUT) net_vclock_advance(n, 10000);
+            if (pp->final == FINAL_TIMEOUT) net_vclock_advance(n, CONNECT_TIMEOUT_MS);
             http_msg_free(&req);
             if (pp == &local) hops_path_free(n, c, &local);
             break;
@@ -163,7 +163,6 @@ typedef struct tls_serve {
     conn *c;
     path *p;
     const char *proto;
-    long long handled;
 } tls_serve;
 
 static void world_handler(void *ctx, http_msg *req, http_msg *resp)
@@ -181,7 +180,6 @@ static void world_handler(void *ctx, http_msg *req, http_msg *resp)
         http_msg_free(resp);
         resp->status = 0;
     }
-    ts->handled++;
 }
 
 /* count the raw bytes of the TLS connection as the proxies on the way see them */
@@ -217,7 +215,7 @@ static void serve_tls_world(conn *c, path *p, counted *cnt)
     const unsigned char *alpn = NULL;
     unsigned alen = 0;
     SSL_get0_alpn_selected(ssl, &alpn, &alen);
-    tls_serve ts = {c, p, "HTTP/1.1", 0};
+    tls_serve ts = {c, p, "HTTP/1.1"};
     if (alen == 2 && !memcmp(alpn, "h2", 2)) {
         ts.proto = "HTTP/2";
         h2_serve(ssl, world_handler, &ts);
@@ -301,7 +299,7 @@ static void serve_tls_or_tcp(conn *c, const char *sni, bool tls)
         break;
     }
     case FINAL_TIMEOUT:
-        net_vclock_advance(n, 10000);
+        net_vclock_advance(n, CONNECT_TIMEOUT_MS);
         break;
     default:
         /* closed by a proxy, refused upstream, or an app that does not speak TLS */

@@ -15,8 +15,6 @@
 /* The address the outside world sees for traffic leaving the cluster (the
  * node's NAT). */
 #define EGRESS_NAT_IP "203.0.113.10"
-/* Envoy's upstream connect timeout as Istio configures it (connectTimeout). */
-#define CONNECT_TIMEOUT_MS 10000
 
 static void addr(char *buf, size_t len, const char *ip, int port)
 {
@@ -252,9 +250,8 @@ static void walk_from(net *n, const conn *c, const char *sni, const http_msg *hr
     p->final = FINAL_TIMEOUT;
 }
 
-static void free_hop_req(net *n, const conn *c, hop *h)
+static void free_hop_req(const conn *c, hop *h)
 {
-    (void)n;
     if (h->req.src_ip != c->src_ip) free((char *)h->req.src_ip);
     free((char *)h->req.dst_ip);
     json_decref(h->req.headers);
@@ -263,7 +260,8 @@ static void free_hop_req(net *n, const conn *c, hop *h)
 
 void hops_path_free(net *n, const conn *c, path *p)
 {
-    for (int i = 0; i < p->nhops; i++) free_hop_req(n, c, &p->hops[i]);
+    (void)n;
+    for (int i = 0; i < p->nhops; i++) free_hop_req(c, &p->hops[i]);
 }
 
 /* ---- telemetry per hop --------------------------------------------------- */
@@ -286,7 +284,7 @@ static void emit(net *n, const hop *h, const access_entry *e, const stats_event 
     stats_record(n->stats, se);
 }
 
-static void fill_stats_labels(net *n, const conn *c, const hop *h, const path *p, stats_event *se)
+static void fill_stats_labels(net *n, const hop *h, stats_event *se, char *svc_name, char *svc_ns, size_t len)
 {
     se->ns = h->proxy->ns;
     se->pod = h->proxy->name;
@@ -294,7 +292,8 @@ static void fill_stats_labels(net *n, const conn *c, const hop *h, const path *p
     se->suffix = n->rel->stat_suffix;
     se->listener = h->d.listener;
     se->reporter = h->inbound ? "destination" : "source";
-    if (n->client_pod && !h->inbound) {
+    /* both reporters know the client (peer metadata travels with the request) */
+    if (n->client_pod) {
         se->source_workload = label(n->client_pod, "app");
         se->source_namespace = obj_namespace(n->client_pod);
         se->source_app = label(n->client_pod, "app");
@@ -304,11 +303,23 @@ static void fill_stats_labels(net *n, const conn *c, const hop *h, const path *p
         se->destination_namespace = h->proxy->ns;
         se->destination_app = label(h->proxy->pod, "app");
     }
-    (void)c;
-    (void)p;
+    /* destination_service is the host of the cluster; its name and namespace
+     * come from a Kubernetes service name (name.namespace.svc...) */
     const char *host = strrchr(h->d.cluster, '|');
     se->destination_service = host && host[1] ? host + 1 : NULL;
-    se->destination_service_name = se->destination_service;
+    svc_name[0] = svc_ns[0] = 0;
+    if (se->destination_service) {
+        const char *svc = strstr(se->destination_service, ".svc.");
+        const char *dot = strchr(se->destination_service, '.');
+        if (svc && dot && dot < svc) {
+            snprintf(svc_name, len, "%.*s", (int)(dot - se->destination_service), se->destination_service);
+            snprintf(svc_ns, len, "%.*s", (int)(svc - dot - 1), dot + 1);
+        } else {
+            snprintf(svc_name, len, "%s", se->destination_service);
+        }
+    }
+    se->destination_service_name = svc_name[0] ? svc_name : NULL;
+    se->destination_service_namespace = svc_ns[0] ? svc_ns : NULL;
     se->security_policy = !h->inbound ? "unknown" : h->mtls_in ? "mutual_tls" : "none";
 }
 
@@ -390,7 +401,7 @@ static void set_xfcc(hop *h, http_msg *req)
     http_set(req, "x-forwarded-client-cert", v);
 }
 
-static void add_request_headers(net *n, hop *h, http_msg *req, const char *src_ip)
+static void add_request_headers(hop *h, http_msg *req, const char *src_ip)
 {
     if (h->inbound) {
         if (h->mtls_in) set_xfcc(h, req);
@@ -434,7 +445,6 @@ static void add_request_headers(net *n, hop *h, http_msg *req, const char *src_i
         snprintf(t, sizeof t, "%d", h->d.timeout_ms);
         http_set(req, "x-envoy-expected-rq-timeout-ms", t);
     }
-    (void)n;
 }
 
 static void exchange(net *n, const conn *c, path *p, http_msg *req, const char *client_proto, bool tls,
@@ -500,7 +510,7 @@ static void exchange(net *n, const conn *c, path *p, http_msg *req, const char *
         if (!h->l7) continue;
         if (!h->protocol) h->protocol = client_proto;
         if (i != p->fail_hop) {
-            add_request_headers(n, h, req, h->req.src_ip);
+            add_request_headers(h, req, h->req.src_ip);
             if (h->d.mirror_cluster[0] && !shadow) mirror(n, c, h, req);
             if (h->d.delay_ms > 0 && !shadow) net_vclock_advance(n, h->d.delay_ms);
         } else if (!http_get(req, "x-request-id") && !h->inbound) {
@@ -642,7 +652,8 @@ static void exchange(net *n, const conn *c, path *p, http_msg *req, const char *
         /* the gateway's own view: the request reached it over HTTP/2 from a
          * sidecar, so it logs no XFF of its own making for the sidecar hop */
         stats_event se = {0};
-        fill_stats_labels(n, c, h, p, &se);
+        char svc_name[256], svc_ns[256];
+        fill_stats_labels(n, h, &se, svc_name, svc_ns, sizeof svc_name);
         se.http = true;
         se.http_prefix = h->inbound ? "inbound_0.0.0.0" : h->d.listener;
         se.new_connection = first_on_conn;
@@ -673,6 +684,7 @@ static void exchange(net *n, const conn *c, path *p, http_msg *req, const char *
 void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long start_ms,
                    long long rx, long long tx, long long duration_ms)
 {
+    (void)c;
     for (int i = 0; i < p->nhops; i++) {
         hop *h = &p->hops[i];
         if (h->l7) continue;
@@ -698,7 +710,8 @@ void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long st
             .route_name = h->d.route_name,
         };
         stats_event se = {0};
-        fill_stats_labels(n, c, h, p, &se);
+        char svc_name[256], svc_ns[256];
+        fill_stats_labels(n, h, &se, svc_name, svc_ns, sizeof svc_name);
         se.http = false;
         se.new_connection = true;
         se.flags = e.response_flags;

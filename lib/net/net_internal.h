@@ -80,6 +80,9 @@ typedef enum {
 
 #define MAX_HOPS 8
 
+/* Envoy's upstream connect timeout as Istio configures it (connectTimeout). */
+#define CONNECT_TIMEOUT_MS 10000
+
 typedef struct hop {
     const mesh_workload *proxy;
     bool inbound;
