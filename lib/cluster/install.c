@@ -45,6 +45,7 @@ static json_t *labels_for(install_component c, json_t *extra)
     json_t *l = json_pack("{s:s,s:s,s:s}", OWNER_LABEL, "unknown", COMPONENT_LABEL, component_names[c],
                           "istio.io/rev", "default");
     if (extra) iop_merge(l, extra);
+    json_decref(extra);
     return l;
 }
 

@@ -67,6 +67,9 @@ int cmd_exec(cmd_ctx *ctx, int argc, char **argv)
                 .container = obj_str_or(c, "name", ""), .image = obj_str_or(c, "image", ""),
                 .in = ctx->in, .out = ctx->out, .err = ctx->err,
             };
+            /* kubectl only allocates a terminal when it has one to give */
+            if (tty && !ctx->in_is_tty)
+                fprintf(ctx->err, "Unable to use a TTY - input is not a terminal or the right kind of file\n");
             FILE *none = NULL;
             if (!in) x.in = none = fopen("/dev/null", "r");
             char *args[fr.nrest + 1];

@@ -162,3 +162,18 @@ Y
     run kubectl exec
     [ "$status" -eq 1 ]
 }
+
+@test "-t without a terminal: kubectl's note, and the command still runs" {
+    run bash -c "kubectl exec -it $POD -c sleep -- hostname </dev/null"
+    [ "$output" = "Unable to use a TTY - input is not a terminal or the right kind of file
+$POD" ]
+}
+
+@test "-i passes standard input to the program" {
+    run bash -c "echo 'echo from-stdin | wc -l' | kubectl exec -i $POD -c sleep -- sh"
+    [ "$output" = "1" ]
+    run bash -c "printf 'a\nb\n' | kubectl exec -i $POD -c sleep -- wc -l"
+    [ "$output" = "2" ]
+    run bash -c "printf 'a\nb\n' | kubectl exec $POD -c sleep -- wc -l"
+    [ "$output" = "0" ]
+}
