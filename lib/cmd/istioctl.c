@@ -11,6 +11,11 @@ static const cmd_entry istioctl_cmds[] = {
     {"manifest", cmd_istioctl_manifest, "Commands related to Istio manifests"},
     {"version", cmd_istioctl_version, "Prints out build version information"},
     {"kube-inject", cmd_kube_inject, "Inject Istio sidecar into Kubernetes pod resources"},
+    {"analyze", cmd_analyze, "Analyze Istio configuration and print validation messages"},
+    {"experimental", cmd_istio_experimental, "Experimental commands that may be modified or deprecated"},
+    {"validate", cmd_istio_validate, "Validate Istio policy and rules files"},
+    {"v", cmd_istio_validate, "Validate Istio policy and rules files (alias of validate)"},
+    {"x", cmd_istio_experimental, "Experimental commands (alias of experimental)"},
     {0},
 };
 
