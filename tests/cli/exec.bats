@@ -177,3 +177,12 @@ $POD" ]
     run bash -c "printf 'a\nb\n' | kubectl exec $POD -c sleep -- wc -l"
     [ "$output" = "0" ]
 }
+
+@test "sh expands \$?, \$NAME and \${NAME}, not inside single quotes" {
+    run kubectl exec "$POD" -c sleep -- sh -c 'nothere 2>/dev/null; echo "status $?"; echo $HOSTNAME; echo '"'"'$HOME'"'"''
+    [ "$output" = "status 127
+$POD
+\$HOME" ]
+    run kubectl exec "$POD" -c istio-proxy -- sh -c 'echo ${POD_NAMESPACE}/$POD_NAME'
+    [ "$output" = "default/$POD" ]
+}
