@@ -186,3 +186,10 @@ $POD
     run kubectl exec "$POD" -c istio-proxy -- sh -c 'echo ${POD_NAMESPACE}/$POD_NAME'
     [ "$output" = "default/$POD" ]
 }
+
+@test "the service account token names the pod's namespace and service account" {
+    run bash -c "kubectl exec $POD -c sleep -- cat /var/run/secrets/kubernetes.io/serviceaccount/token | cut -d. -f2 | tr '_-' '/+' | base64 -d 2>/dev/null"
+    [[ "$output" == *'"sub":"system:serviceaccount:default:sleep"'* ]]
+    run kubectl exec "$POD" -c sleep -- cat /var/run/secrets/kubernetes.io/serviceaccount/namespace
+    [ "$output" = "default" ]
+}
