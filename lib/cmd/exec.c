@@ -9,6 +9,16 @@
 #include "cmd/pod_target.h"
 #include "model/obj.h"
 
+/* Init containers have finished by the time a pod runs: nothing to exec into. */
+static bool is_running_container(json_t *pod, json_t *c)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(obj_at(pod, "spec.containers"), i, x)
+        if (x == c) return true;
+    return false;
+}
+
 int cmd_exec(cmd_ctx *ctx, int argc, char **argv)
 {
     const char *ns = NULL, *container = NULL, *timeout = NULL;
@@ -58,7 +68,7 @@ int cmd_exec(cmd_ctx *ctx, int argc, char **argv)
         json_t *c = pod_target_container(pod, container, ctx->err, quiet, "exec");
         if (!c) {
             rc = 1;
-        } else if (strcmp(obj_str_or(pod, "status.phase", ""), "Running")) {
+        } else if (strcmp(obj_str_or(pod, "status.phase", ""), "Running") || !is_running_container(pod, c)) {
             fprintf(ctx->err, "error: unable to upgrade connection: container not found (\"%s\")\n", obj_str_or(c, "name", ""));
             rc = 1;
         } else {

@@ -193,3 +193,9 @@ $POD
     run kubectl exec "$POD" -c sleep -- cat /var/run/secrets/kubernetes.io/serviceaccount/namespace
     [ "$output" = "default" ]
 }
+
+@test "an init container has finished: nothing to exec into" {
+    run kubectl exec "$POD" -c istio-init -- hostname
+    [ "$status" -eq 1 ]
+    [ "$output" = 'error: unable to upgrade connection: container not found ("istio-init")' ]
+}
