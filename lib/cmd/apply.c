@@ -245,24 +245,37 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
         flag_list_free(&files);
         return 1;
     }
+    /* Read every source before opening the store: a source may be another
+     * meshsim command writing into a pipe (`kubectl apply -f <(istioctl
+     * kube-inject ...)`), which needs the store while we would hold it. */
+    loaded_docs *sources = calloc((size_t)files.n + 1, sizeof *sources);
+    int *lrcs = calloc((size_t)files.n + 1, sizeof *lrcs);
+    char (*errs)[2048] = calloc((size_t)files.n + 1, sizeof *errs);
+    for (int i = 0; i < files.n; i++)
+        lrcs[i] = loader_load_path(&sources[i], files.v[i], o.recursive, ctx->in, errs[i], sizeof errs[i]);
     store *st = cmd_store(ctx);
-    if (!st) { flags_free(&fr); flag_list_free(&files); return 1; }
+    if (!st) {
+        for (int i = 0; i < files.n; i++) loaded_docs_free(&sources[i]);
+        free(sources); free(lrcs); free(errs);
+        flags_free(&fr); flag_list_free(&files);
+        return 1;
+    }
     int rc = 0;
     size_t applied = 0;
     for (int i = 0; i < files.n; i++) {
-        loaded_docs docs = {0};
-        char err[2048];
-        int lrc = loader_load_path(&docs, files.v[i], o.recursive, ctx->in, err, sizeof err);
-        for (size_t j = 0; j < docs.n; j++) {
-            rc |= apply_one(ctx, st, &o, &docs.docs[j]);
+        for (size_t j = 0; j < sources[i].n; j++) {
+            rc |= apply_one(ctx, st, &o, &sources[i].docs[j]);
             applied++;
         }
-        if (lrc) {
-            fprintf(ctx->err, "error: %s\n", err);
+        if (lrcs[i]) {
+            fprintf(ctx->err, "error: %s\n", errs[i]);
             rc = 1;
         }
-        loaded_docs_free(&docs);
+        loaded_docs_free(&sources[i]);
     }
+    free(sources);
+    free(lrcs);
+    free(errs);
     if (applied == 0 && rc == 0) {
         fprintf(ctx->err, "error: no objects passed to %s\n", mode == MODE_APPLY ? "apply" : mode == MODE_CREATE ? "create" : "replace");
         rc = 1;
