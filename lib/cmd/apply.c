@@ -70,6 +70,26 @@ static const char *dry_suffix(const apply_opts *o)
 
 static const char *verb_ing(apply_mode m) { return m == MODE_REPLACE ? "replacing" : "creating"; }
 
+/* Namespaces seen to exist during this command: a 10 000-document stream
+ * names a few of them thousands of times. */
+static char *known_ns[64];
+static int nknown_ns;
+
+static bool namespace_known(store *st, const char *ns)
+{
+    for (int i = 0; i < nknown_ns; i++)
+        if (!strcmp(known_ns[i], ns)) return true;
+    if (!api_namespace_exists(st, ns)) return false;
+    if (nknown_ns < 64) known_ns[nknown_ns++] = strdup(ns);
+    return true;
+}
+
+static void forget_namespaces(void)
+{
+    for (int i = 0; i < nknown_ns; i++) free(known_ns[i]);
+    nknown_ns = 0;
+}
+
 /* Apply one document.  Returns 0 on success, 1 on a reported error. */
 static int apply_one(cmd_ctx *ctx, store *st, const apply_opts *o, loaded_doc *d)
 {
@@ -131,7 +151,7 @@ static int apply_one(cmd_ctx *ctx, store *st, const apply_opts *o, loaded_doc *d
         fprintf(ctx->err, "Error from server: error when %s \"%s\": %s\n", verb_ing(o->mode), d->source, msg);
         return 1;
     }
-    if (k->namespaced && !api_namespace_exists(st, ns)) {
+    if (k->namespaced && !namespace_known(st, ns)) {
         fprintf(ctx->err, "Error from server (NotFound): error when %s \"%s\": namespaces \"%s\" not found\n",
                 verb_ing(o->mode), d->source, ns);
         return 1;
@@ -250,6 +270,8 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
         int lrc = loader_load_path(&docs, files.v[i], o.recursive, ctx->in, err, sizeof err);
         for (size_t j = 0; j < docs.n; j++) {
             rc |= apply_one(ctx, st, &o, &docs.docs[j]);
+            /* a Namespace applied or deleted earlier in the stream changes what exists */
+            if (!strcmp(obj_kind(docs.docs[j].obj) ? obj_kind(docs.docs[j].obj) : "", "Namespace")) forget_namespaces();
             applied++;
         }
         if (lrc) {
@@ -262,6 +284,7 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
         fprintf(ctx->err, "error: no objects passed to %s\n", mode == MODE_APPLY ? "apply" : mode == MODE_CREATE ? "create" : "replace");
         rc = 1;
     }
+    forget_namespaces();
     if (cluster_reconcile(st, ctx->rel)) rc = 1;
     flags_free(&fr);
     flag_list_free(&files);
