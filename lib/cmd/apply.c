@@ -175,7 +175,12 @@ static int apply_one(cmd_ctx *ctx, store *st, const apply_opts *o, loaded_doc *d
             result = json_deep_copy(live);
             merge3(result, obj, last);
             json_object_set_new(obj_annotations_mut(result), LAST_APPLIED, json_string(text));
-            verb = json_equal(result, live) ? "unchanged" : "configured";
+            /* compare with what the API server would store: lists the manifest
+             * replaces get their server-side defaults back (ports' protocol, ...) */
+            json_t *admitted = json_deep_copy(result);
+            cluster_admit(st, ctx->rel, k, admitted, live);
+            verb = json_equal(admitted, live) ? "unchanged" : "configured";
+            json_decref(admitted);
             json_decref(last);
         }
         free(text);

@@ -1,7 +1,9 @@
 /* The kubectl personality: its table of verbs (as git has a table of
  * builtins) and the global flags that may come before the verb. */
 #include <string.h>
+#include <stdlib.h>
 #include "cmd/commands.h"
+#include "net/trace.h"
 
 static const cmd_entry kubectl_verbs[] = {
     {"api-resources", cmd_api_resources, "Print the supported API resources on the server"},
@@ -14,6 +16,11 @@ static const cmd_entry kubectl_verbs[] = {
     {"describe", cmd_describe, "Show details of a specific resource or group of resources"},
     {"get", cmd_get, "Display one or many resources"},
     {"label", cmd_label, "Update the labels on a resource"},
+    {"exec", cmd_exec, "Execute a command in a container"},
+    {"logs", cmd_logs, "Print the logs for a container in a pod"},
+    {"rollout", cmd_rollout, "Manage the rollout of a resource"},
+    {"scale", cmd_scale, "Set a new size for a deployment, replica set, or replication controller"},
+    {"wait", cmd_wait, "Experimental: Wait for a specific condition on one or many resources"},
     {"replace", cmd_replace, "Replace a resource by file name or stdin"},
     {"version", cmd_kubectl_version, "Print the client and server version information"},
     {0},
@@ -99,5 +106,16 @@ int kubectl_main(cmd_ctx *ctx, int argc, char **argv)
     for (int j = 0; j < nmoved; j++) final[m++] = moved[j];
     for (int j = dd; j < n; j++) final[m++] = args[j];
     final[m] = NULL;
-    return e->fn(ctx, m, final);
+    /* MESHSIM_TRACE=1 kubectl exec ...: the trace follows on standard error */
+    bool tracing = e->fn == cmd_exec && getenv("MESHSIM_TRACE") && *getenv("MESHSIM_TRACE") &&
+                   strcmp(getenv("MESHSIM_TRACE"), "0");
+    if (tracing) trace_begin();
+    int rc = e->fn(ctx, m, final);
+    if (tracing) {
+        json_t *recs = trace_end();
+        fflush(ctx->out);
+        trace_print(ctx->err, recs);
+        json_decref(recs);
+    }
+    return rc;
 }

@@ -5,6 +5,7 @@
 #include "cmd/flags.h"
 #include "cmd/output.h"
 #include "cmd/targets.h"
+#include "cluster/cluster.h"
 #include "model/api.h"
 #include "model/obj.h"
 
@@ -176,6 +177,8 @@ static int label_main(cmd_ctx *ctx, int argc, char **argv, bool annotate)
         }
     }
     for (int i = 0; i < n; i++) { free(changes[i].key); free(changes[i].value); }
+    /* new labels can change what selectors select (Endpoints) */
+    if (st && cluster_reconcile(st, ctx->rel)) rc = 1;   /* --local has no store */
     targets_free(&t);
     flags_free(&fr);
     flag_list_free(&files);
