@@ -14,6 +14,7 @@
 #include "model/loader.h"
 #include "model/obj.h"
 #include "model/validate.h"
+#include "analyze/istio_validate.h"
 
 #define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
 
@@ -146,6 +147,23 @@ static int apply_one(cmd_ctx *ctx, store *st, const apply_opts *o, loaded_doc *d
     if (vs == VALID_INVALID) {
         fprintf(ctx->err, "%s\n", msg);
         return 1;
+    }
+    if (vs == VALID_OK && !strcmp(k->group, "networking.istio.io")) {
+        /* istiod's validating webhook: Istio's own checks beyond the schema */
+        iv_result r = {0};
+        if (istio_validate(obj, ns, &r) && r.nerrors) {
+            int n = snprintf(msg, sizeof msg, "admission webhook \"validation.istio.io\" denied the request: configuration is invalid: ");
+            if (r.nerrors == 1) {
+                snprintf(msg + n, sizeof msg - (size_t)n, "%s", r.errors[0]);
+            } else {
+                n += snprintf(msg + n, sizeof msg - (size_t)n, "%zu errors occurred:", r.nerrors);
+                for (size_t i = 0; i < r.nerrors && (size_t)n < sizeof msg; i++)
+                    n += snprintf(msg + n, sizeof msg - (size_t)n, "\n\t* %s", r.errors[i]);
+                if ((size_t)n < sizeof msg) snprintf(msg + n, sizeof msg - (size_t)n, "\n\n");
+            }
+            vs = VALID_DENIED;
+        }
+        iv_result_free(&r);
     }
     if (vs == VALID_DENIED) {
         fprintf(ctx->err, "Error from server: error when %s \"%s\": %s\n", verb_ing(o->mode), d->source, msg);
@@ -356,8 +374,6 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
         flag_list_free(&files);
         return 1;
     }
-    store *st = cmd_store(ctx);
-    if (!st) { flags_free(&fr); flag_list_free(&files); return 1; }
     int rc = 0;
     errlist el = {0};
     /* kubectl reads and maps every document first (decode and mapping errors
@@ -384,6 +400,18 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
             if (asprintf(&text, "error: %s\n", err) < 0) text = NULL;
             errlist_add(&el, text, NULL);
         }
+    }
+    /* The store is opened only once every input is read: an input may be a
+     * pipe from another meshsim command that needs the store itself
+     * (`kubectl apply -f <(istioctl kube-inject ...)`). */
+    store *st = cmd_store(ctx);
+    if (!st) {
+        errlist_print(&el, ctx->err, mode);
+        free(ok);
+        loaded_docs_free(&all);
+        flags_free(&fr);
+        flag_list_free(&files);
+        return 1;
     }
     size_t applied = 0;
     for (size_t j = 0; j < all.n; j++) {

@@ -280,7 +280,7 @@ static const stype VIRTUAL_SERVICE = {S_OBJ, NULL, FIELDS(CR_HEAD,
             {"mirrorPercent", &C_INT, 0}, {"mirror_percent", &C_INT, 0}, {"corsPolicy", &C_LOOSE, 0},
             {"headers", &C_LOOSE, 0})), 0},
         {"tls", CARR(COBJ(
-            {"match", CARR(COBJ({"sniHosts", CSTRS, REQ}, {"destinationSubnets", CSTRS, 0}, {"port", &C_INT, 0},
+            {"match", CARR(COBJ({"sniHosts", CSTRS, 0}, {"destinationSubnets", CSTRS, 0}, {"port", &C_INT, 0},
                                 {"sourceLabels", CLABELS, 0}, {"gateways", CSTRS, 0},
                                 {"sourceNamespace", &C_STR, 0})), REQ},
             {"route", CARR(&ROUTE_DESTINATION), 0})), 0},

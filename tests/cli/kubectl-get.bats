@@ -33,6 +33,9 @@ metadata:
 spec:
   hosts: [edition.cnn.com]
   gateways: [mesh]
+  http:
+  - route:
+    - destination: {host: edition.cnn.com}
 ---
 apiVersion: networking.istio.io/v1alpha3
 kind: DestinationRule

@@ -196,3 +196,11 @@ EOF2
     [ "$status" -eq 0 ]
     [ "${#lines[@]}" -eq 4 ]
 }
+
+@test "istiod's webhook checks what the schema leaves open" {
+    run kubectl apply -f - <<<$'apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\nmetadata:\n  name: v\nspec:\n  hosts: [a.com]\n  tls:\n  - match:\n    - port: 443\n    route:\n    - destination: {host: a.com}'
+    [ "$status" -eq 1 ]
+    [ "$output" = 'Error from server: error when creating "STDIN": admission webhook "validation.istio.io" denied the request: configuration is invalid: TLS match must have at least one SNI host' ]
+    run kubectl get vs
+    [ "$output" = "No resources found in default namespace." ]
+}
