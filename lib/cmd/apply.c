@@ -8,6 +8,7 @@
 #include <string.h>
 #include "cmd/cmd.h"
 #include "cmd/flags.h"
+#include "cmd/kubectl_help.h"
 #include "cmd/output.h"
 #include "cluster/cluster.h"
 #include "model/api.h"
@@ -357,7 +358,7 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
     flag_result fr;
     int prc = flags_parse(specs, argc, argv, &fr, cmdpath, ctx->err);
     if (prc) {
-        if (prc > 0) fprintf(ctx->out, "Usage:\n  %s (-f FILENAME | -k DIRECTORY) [options]\n", cmdpath);
+        if (prc > 0) kubectl_help(ctx->out, cmdpath + 8);
         flags_free(&fr);
         flag_list_free(&files);
         return prc > 0 ? 0 : 1;

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "cmd/cmd.h"
 #include "cmd/flags.h"
+#include "cmd/kubectl_help.h"
 #include "cmd/targets.h"
 #include "cluster/cluster.h"
 #include "model/api.h"
@@ -37,7 +38,7 @@ int cmd_delete(cmd_ctx *ctx, int argc, char **argv)
     flag_result fr;
     int prc = flags_parse(specs, argc, argv, &fr, "kubectl delete", ctx->err);
     if (prc) {
-        if (prc > 0) fprintf(ctx->out, "Delete resources by file names, stdin, resources and names, or by resources and label selector.\n\nUsage:\n  kubectl delete ([-f FILENAME] | [-k DIRECTORY] | TYPE [(NAME | -l label | --all)]) [options]\n");
+        if (prc > 0) kubectl_help(ctx->out, "delete");
         flags_free(&fr);
         flag_list_free(&files);
         return prc > 0 ? 0 : 1;

@@ -5,6 +5,7 @@
 #include "cmd/cmd.h"
 #include "cmd/columns.h"
 #include "cmd/flags.h"
+#include "cmd/kubectl_help.h"
 #include "cmd/output.h"
 #include "cmd/targets.h"
 #include "model/jsonpath.h"
@@ -292,7 +293,7 @@ int cmd_get(cmd_ctx *ctx, int argc, char **argv)
     flag_result fr;
     int prc = flags_parse(specs, argc, argv, &fr, "kubectl get", ctx->err);
     if (prc) {
-        if (prc > 0) fprintf(ctx->out, "Display one or many resources.\n\nUsage:\n  kubectl get [(-o|--output=)json|yaml|name|go-template|go-template-file|template|templatefile|jsonpath|jsonpath-as-json|jsonpath-file|custom-columns|custom-columns-file|wide] (TYPE[.VERSION][.GROUP] [NAME | -l label] | TYPE[.VERSION][.GROUP]/NAME ...) [flags] [options]\n");
+        if (prc > 0) kubectl_help(ctx->out, "get");
         flags_free(&fr);
         flag_list_free(&files); flag_list_free(&o.label_cols);
         return prc > 0 ? 0 : 1;

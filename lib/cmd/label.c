@@ -3,6 +3,7 @@
 #include <string.h>
 #include "cmd/cmd.h"
 #include "cmd/flags.h"
+#include "cmd/kubectl_help.h"
 #include "cmd/output.h"
 #include "cmd/targets.h"
 #include "cluster/cluster.h"
@@ -70,7 +71,7 @@ static int label_main(cmd_ctx *ctx, int argc, char **argv, bool annotate)
     flag_result fr;
     int prc = flags_parse(specs, argc, argv, &fr, cmdpath, ctx->err);
     if (prc) {
-        if (prc > 0) fprintf(ctx->out, "Usage:\n  %s [--overwrite] (-f FILENAME | TYPE NAME) KEY_1=VAL_1 ... KEY_N=VAL_N [--resource-version=version] [options]\n", cmdpath);
+        if (prc > 0) kubectl_help(ctx->out, cmdpath + 8);
         flags_free(&fr);
         flag_list_free(&files);
         return prc > 0 ? 0 : 1;

@@ -121,7 +121,8 @@ EOF2
     [ "$output" = $'error: Unexpected args: [bogus x]\nSee \'kubectl create -h\' for help and examples' ]
     run kubectl get --help
     [ "$status" -eq 0 ]
-    [ "${lines[0]}" = "Display one or many resources." ]
+    [[ "${lines[0]}" == "Display one or many resources"* ]]
+    [[ "$output" == *$'\nUsage:\n  kubectl get [(-o|--output=)json|yaml|name|'* ]]
 }
 
 @test "delete: by name, -f, -l, --all, --ignore-not-found, namespaces cascade" {
