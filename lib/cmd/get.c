@@ -97,6 +97,11 @@ static void print_tables(cmd_ctx *ctx, const get_opts *o, targets *t)
             for (int x = 0; x < o->label_cols.n && x < COLUMNS_MAX; x++)
                 cells[c++] = strdup(obj_label(t->v[r].obj, o->label_cols.v[x]) ? obj_label(t->v[r].obj, o->label_cols.v[x]) : "");
             if (o->show_labels) cells[c++] = labels_text(t->v[r].obj);
+            /* a server-side table shows a string cell up to its first newline, then "..." */
+            for (int x = 0; x < c; x++) {
+                char *nl = cells[x] ? strchr(cells[x], '\n') : NULL;
+                if (nl) { *nl = 0; char *t = NULL; if (asprintf(&t, "%s...", cells[x]) >= 0) { free(cells[x]); cells[x] = t; } }
+            }
             table_add(&tb, (const char *const *)cells);
             for (int x = 0; x < c; x++) free(cells[x]);
         }
