@@ -323,7 +323,11 @@ int cmd_get(cmd_ctx *ctx, int argc, char **argv)
                       selector, field_selector, ctx->in};
     targets t = {0};
     FILE *quiet = o.ignore_not_found ? fopen("/dev/null", "w") : NULL;
-    int errors = targets_resolve(st, &q, quiet ? quiet : ctx->err, &t);
+    /* kubectl prints what it found first and the errors after it */
+    char *ebuf = NULL;
+    size_t elen = 0;
+    FILE *emem = open_memstream(&ebuf, &elen);
+    int errors = targets_resolve(st, &q, quiet ? quiet : emem, &t);
     int rc = errors ? 1 : 0;
     if (o.ignore_not_found) rc = 0;
     if (sort_by && t.n > 1) sort_targets(&t, sort_by);
@@ -357,6 +361,10 @@ int cmd_get(cmd_ctx *ctx, int argc, char **argv)
         else fprintf(ctx->err, "No resources found in %s namespace.\n", q.ns);
     }
     if (quiet) fclose(quiet);
+    fclose(emem);
+    fflush(ctx->out);
+    fwrite(ebuf, 1, elen, ctx->err);
+    free(ebuf);
     targets_free(&t);
     flags_free(&fr);
     flag_list_free(&files); flag_list_free(&o.label_cols);

@@ -114,6 +114,9 @@ EOF2
     run kubectl lable ns default a=b
     [ "$status" -eq 1 ]
     [ "$output" = $'error: unknown command "lable" for "kubectl"\n\nDid you mean this?\n\tlabel' ]
+    run kubectl get ns default nothing -o custom-columns=N:.metadata.name
+    [ "$status" -eq 1 ]
+    [ "$output" = $'N\ndefault\nError from server (NotFound): namespaces "nothing" not found' ]
     run kubectl get pods nothing
     [ "$status" -eq 1 ]
     [ "$output" = 'Error from server (NotFound): pods "nothing" not found' ]
