@@ -347,8 +347,38 @@ static void print_value(FILE *out, json_t *v)
 }
 
 /* Quoted text inside an action: "\n", '\t' ... */
+/* -o jsonpath-as-json: every node's results print as one indented JSON array. */
+static bool json_mode;
+
+static void print_json_array(FILE *out, json_t *arr)
+{
+    char *text = json_dumps(arr, JSON_INDENT(4) | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    if (text) fprintf(out, "%s\n", text);
+    free(text);
+}
+
+static void print_text(FILE *out, const char *s, size_t n)
+{
+    if (!json_mode) { fwrite(s, 1, n, out); return; }
+    json_t *arr = json_pack("[s%]", s, n);
+    print_json_array(out, arr);
+    json_decref(arr);
+}
+
 static void print_quoted(FILE *out, const char *s, size_t n)
 {
+    if (json_mode) {
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&buf, &len);
+        json_mode = false;
+        print_quoted(m, s, n);
+        json_mode = true;
+        fclose(m);
+        print_text(out, buf, len);
+        free(buf);
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '\\' && i + 1 < n) {
             char c = s[++i];
@@ -387,7 +417,12 @@ static int run(const char *t, const char *limit, json_t *root, json_t *dot, FILE
 {
     (void)limit;
     while (*t) {
-        if (*t != '{') { fputc(*t++, out); continue; }
+        if (*t != '{') {
+            size_t n = strcspn(t, "{");
+            print_text(out, t, n);
+            t += n;
+            continue;
+        }
         bool quote_open = false;
         const char *e = action_end(t + 1, &quote_open);
         if (!e) { snprintf(err, errlen, quote_open ? "unterminated quoted string" : "unclosed action"); return -1; }
@@ -442,6 +477,13 @@ static int run(const char *t, const char *limit, json_t *root, json_t *dot, FILE
             t = after ? after : body + strlen(body);
             continue;
         }
+        if (json_mode) {
+            json_t *arr = json_array();
+            for (size_t i = 0; i < cur.n; i++) json_array_append(arr, cur.v[i]);
+            print_json_array(out, arr);
+            json_decref(arr);
+            cur.n = 0;
+        }
         for (size_t i = 0; i < cur.n; i++) {
             if (i) fputc(' ', out);
             print_value(out, cur.v[i]);
@@ -450,6 +492,14 @@ static int run(const char *t, const char *limit, json_t *root, json_t *dot, FILE
         t = e + 1;
     }
     return 0;
+}
+
+int jsonpath_execute_json(const char *tmpl, json_t *data, FILE *out, char *err, size_t errlen)
+{
+    json_mode = true;
+    int rc = jsonpath_execute(tmpl, data, out, err, errlen);
+    json_mode = false;
+    return rc;
 }
 
 int jsonpath_execute(const char *tmpl, json_t *data, FILE *out, char *err, size_t errlen)
