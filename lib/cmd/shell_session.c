@@ -263,7 +263,7 @@ int sh_session_run(sh_session *s, const sh_cmd *cmd, FILE *out, FILE *err)
     return rc;
 }
 
-int sh_run_stream(sh_session *s, FILE *in, bool stop_on_error)
+int sh_run_stream(sh_session *s, FILE *in, bool stop_on_error, bool echo)
 {
     sh_reader r = {0};
     char *line = NULL;
@@ -273,7 +273,18 @@ int sh_run_stream(sh_session *s, FILE *in, bool stop_on_error)
     while ((n = getline(&line, &cap, in)) >= 0) {
         if (n > 0 && line[n - 1] == '\n') line[n - 1] = 0;
         sh_cmd c = {0};
-        if (sh_reader_feed(&r, line, &c) != SH_DONE) continue;
+        sh_feed_rc fr = sh_reader_feed(&r, line, &c);
+        if (echo && fr == SH_EMPTY) {
+            const char *p = line + strspn(line, " \t");
+            if (*p == '#') printf("%s\n", line);
+            else if (!*p) putchar('\n');
+            fflush(stdout);
+        }
+        if (fr != SH_DONE) continue;
+        if (echo) {
+            printf("$ %s\n", c.text);
+            fflush(stdout);
+        }
         rc = sh_session_run(s, &c, stdout, stderr);
         sh_cmd_free(&c);
         fflush(stdout);
