@@ -5,11 +5,12 @@
 # walkthrough goes on: the demo shows what works in this build.
 set -u
 cd "$(dirname "$0")/.." || exit 2
-if [ ! -x build/bin/meshsim ]; then
-    echo "demo: build/bin/meshsim is missing: run make first" >&2
+BIN=${MESHSIM_BIN:-$PWD/build/bin}    # the tests point it at the ASan build
+if [ ! -x "$BIN/meshsim" ]; then
+    echo "demo: $BIN/meshsim is missing: run make first" >&2
     exit 2
 fi
-export PATH="$PWD/build/bin:$PATH"
+export PATH="$BIN:$PATH"
 MESHSIM_HOME=$(mktemp -d "${TMPDIR:-/tmp}/meshsim-demo.XXXXXX") || exit 2
 export MESHSIM_HOME
 trap 'rm -rf "$MESHSIM_HOME"' EXIT INT TERM

@@ -142,6 +142,42 @@ command -v kubectl'
     [ "${lines[1]}" = "$(cd "$MESHSIM_BIN" && pwd -P)/kubectl" ]
 }
 
+@test "-x prints a transcript: comments, then each command before its output" {
+    run meshsim shell -x <<'SCRIPT'
+# a section
+kubectl label ns kube-public demo=yes
+kubectl apply -f - <<EOF
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shown
+EOF
+SCRIPT
+    [ "$status" -eq 0 ]
+    [ "$output" = '# a section
+$ kubectl label ns kube-public demo=yes
+namespace/kube-public labeled
+$ kubectl apply -f - <<EOF
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shown
+EOF
+namespace/shown created' ]
+}
+
+@test "the script of make demo plays the walkthrough to its end in a cluster of its own" {
+    run sh "$ROOT/scripts/demo.sh"
+    [ "$status" -eq 0 ]
+    [[ ${lines[0]} == "# ---- Egress Gateways"* ]]
+    [[ $output == *$'$ kubectl apply -f - <<EOF\napiVersion: networking.istio.io/v1alpha3\nkind: ServiceEntry'* ]]
+    [[ $output == *"serviceentry.networking.istio.io/cnn created"* ]]
+    [[ $output == *'$ kubectl delete -f samples/sleep/sleep.yaml'* ]]
+    [[ ${lines[-1]} == "demo: done"* ]]
+    # it never touched the cluster of the caller
+    [ ! -e "$MESHSIM_HOME" ]
+}
+
 # ---- on a terminal (tmux) -----------------------------------------------------------
 
 start_shell() {
