@@ -106,6 +106,11 @@ static void on_line(char *line)
             fflush(stdout);
             got_sigint = 0;
             sh_cmd_free(&c);
+            if (ui.s->exited) {
+                ui.eof = true;
+                free(line);
+                return;
+            }
         }
         if (!nl) break;
         l = nl + 1;

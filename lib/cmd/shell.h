@@ -71,6 +71,7 @@ typedef struct sh_session {
     char bindir[4096];    /* directory of the meshsim binary (first on PATH) */
     int last_status;
     bool child_stdin_null;/* give sh children /dev/null as stdin (scripts read from stdin) */
+    bool exited;          /* an `exit [N]` line was run: the session is over */
 } sh_session;
 
 int sh_session_init(sh_session *s, const char *home);

@@ -236,6 +236,18 @@ int sh_session_run(sh_session *s, const sh_cmd *cmd, FILE *out, FILE *err)
     bool inproc = false;
     const char *body = NULL;
     size_t body_len = 0;
+    if (sh_split_simple(cmd->text, lookup, s, &words, &hd, &hq, &rest) == 0 && words.n > 0 && !hd
+        && (!rest || !*rest) && !strcmp(words.v[0], "exit") && words.n <= 2) {
+        /* `exit` ends the session itself, not just the sh that would run it */
+        int rc = words.n == 2 ? atoi(words.v[1]) & 255 : s->last_status;
+        strlist_free(&words);
+        s->exited = true;
+        s->last_status = rc;
+        return rc;
+    }
+    strlist_free(&words);
+    free(hd);
+    hd = NULL;
     if (sh_split_simple(cmd->text, lookup, s, &words, &hd, &hq, &rest) == 0 && words.n > 0) {
         for (const char *const *n = inproc_names; *n; n++)
             if (!strcmp(words.v[0], *n)) inproc = true;
@@ -288,9 +300,9 @@ int sh_run_stream(sh_session *s, FILE *in, bool stop_on_error, bool echo)
         rc = sh_session_run(s, &c, stdout, stderr);
         sh_cmd_free(&c);
         fflush(stdout);
-        if (rc && stop_on_error) break;
+        if ((rc && stop_on_error) || s->exited) break;
     }
-    if (sh_reader_pending(&r) && !(rc && stop_on_error)) {
+    if (sh_reader_pending(&r) && !(rc && stop_on_error) && !s->exited) {
         fprintf(stderr, "meshsim shell: line %d: unexpected end of file (an unfinished command: "
                         "open quote, here-document or `\\`)\n", r.first_line);
         rc = 2;

@@ -126,6 +126,16 @@ echo not reached'
     [[ $output != *"not reached"* ]]
 }
 
+@test "exit ends the session with its status, and cd carries over to the next line" {
+    mkdir -p "$BATS_TEST_TMPDIR/elsewhere"
+    run meshsim shell -c "cd '$BATS_TEST_TMPDIR/elsewhere'
+pwd
+exit 3
+echo not reached"
+    [ "$status" -eq 3 ]
+    [ "$output" = "$BATS_TEST_TMPDIR/elsewhere" ]
+}
+
 @test "an unfinished here-document is an error naming its line" {
     run meshsim shell -c 'echo one
 kubectl apply -f - <<EOF
@@ -284,9 +294,11 @@ keys() { tmux -S "$SOCK" send-keys "$@"; }
     wait_for 'SHELL-EXITED=1'   # the status of the last command, as sh does
 }
 
-@test "export in one line is seen by the next, interactively" {
+@test "export in one line is seen by the next, interactively, and exit leaves" {
     start_shell
     keys 'export GREETING=hello-mesh' Enter
     keys 'echo "got $GREETING"' Enter
     wait_for 'got hello-mesh'
+    keys 'exit 4' Enter
+    wait_for 'SHELL-EXITED=4'
 }
