@@ -310,6 +310,11 @@ static int complete_kubectl(cmd_ctx *ctx, int n, char **args, const char *cur, s
         static const char *const global[] = {"--namespace", "-n", "--all-namespaces", "-A", "--context",
                                              "--kubeconfig", "--help", NULL};
         if (verb) help_flags("kubectl", 1, (char **)&verb, &flags);
+        if (verb && flags.n <= 2) {
+            /* a verb whose help names no flags: the ones most verbs take */
+            static const char *const common[] = {"--output", "-o", "--selector", "-l", "--filename", "-f", NULL};
+            for (const char *const *c = common; *c; c++) add_if(out, *c, cur);
+        }
         for (const char *const *g = global; *g; g++) add_if(out, *g, cur);
         for (int i = 0; i < flags.n; i++) add_if(out, flags.v[i], cur);
         strlist_free(&flags);
