@@ -10,9 +10,11 @@ static int run_istioctl(cmd_ctx *ctx, int argc, char **argv) { return istioctl_m
 static const cmd_entry meshsim_cmds[] = {
     {"kubectl", run_kubectl, "Run kubectl against the local cluster"},
     {"istioctl", run_istioctl, "Run istioctl against the local cluster"},
+    {"trace", cmd_trace, "Run a probe in a pod and show hop by hop why its traffic went where it went"},
     {"reset", cmd_reset, "Turn the store back into a fresh cluster"},
     {"version", cmd_meshsim_version, "Print meshsim's version and the versions it emulates"},
     {"env", cmd_env, "Print the export lines that put kubectl and istioctl on PATH (eval \"$(meshsim env)\")"},
+    {"__store-check", cmd_store_check, "Check the state store's integrity and count its objects (for tests)"},
     {"shell", cmd_shell, "Interactive prompt (history, Tab completion); -c CMD or a script on stdin for CI"},
     {"doctest", cmd_doctest, "Run the $ commands of a Markdown page and compare their output"},
     {"completion", cmd_completion, "Print the bash, zsh or fish completion script"},
@@ -23,7 +25,9 @@ static void usage(FILE *out)
 {
     fprintf(out, "meshsim runs the kubectl and istioctl workflows of the Istio documentation offline.\n\n"
                  "Usage:\n  meshsim <command> [arguments]\n\nCommands:\n");
-    for (const cmd_entry *e = meshsim_cmds; e->name; e++) fprintf(out, "  %-12s %s\n", e->name, e->summary);
+    for (const cmd_entry *e = meshsim_cmds; e->name; e++)
+        if (strncmp(e->name, "__", 2))   /* __commands are hidden */
+            fprintf(out, "  %-12s %s\n", e->name, e->summary);
     fprintf(out, "\nThe cluster's state lives in $MESHSIM_HOME (default ~/.local/state/meshsim).\n");
 }
 
