@@ -297,7 +297,25 @@ int sh_run_stream(sh_session *s, FILE *in, bool stop_on_error, bool echo)
             printf("$ %s\n", c.text);
             fflush(stdout);
         }
-        rc = sh_session_run(s, &c, stdout, stderr);
+        FILE *cap = echo ? tmpfile() : NULL;
+        if (cap) {
+            /* a transcript: the output, merged as on a terminal, and ending
+             * in a newline so the next `$ ` starts a line of its own */
+            rc = sh_session_run(s, &c, cap, cap);
+            fflush(cap);
+            rewind(cap);
+            char buf[8192];
+            size_t k;
+            int last = '\n';
+            while ((k = fread(buf, 1, sizeof buf, cap)) > 0) {
+                fwrite(buf, 1, k, stdout);
+                last = (unsigned char)buf[k - 1];
+            }
+            if (last != '\n') putchar('\n');
+            fclose(cap);
+        } else {
+            rc = sh_session_run(s, &c, stdout, stderr);
+        }
         sh_cmd_free(&c);
         fflush(stdout);
         if ((rc && stop_on_error) || s->exited) break;

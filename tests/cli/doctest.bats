@@ -103,3 +103,9 @@ PAGE
     [ "$status" -eq 2 ]
     [[ $output == *"name a Markdown page"* ]]
 }
+
+@test "the Egress Gateways walkthrough, as a runnable page, passes end to end" {
+    run meshsim doctest --dir "$ROOT" "$ROOT/tests/docs/egress-gateways.md"
+    [ "$status" -eq 0 ] || { echo "$output" | grep -v '^passed'; return 1; }
+    [ "${lines[-1]}" = "44 passed, 0 failed" ]
+}
