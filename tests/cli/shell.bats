@@ -183,7 +183,7 @@ namespace/shown created' ]
     [[ $output == *$'$ kubectl apply -f - <<EOF\napiVersion: networking.istio.io/v1alpha3\nkind: ServiceEntry'* ]]
     [[ $output == *"serviceentry.networking.istio.io/cnn created"* ]]
     # the walkthrough's answers: the redirect and the page through the egress gateway, its log, the policy
-    [[ $output == *$'HTTP/1.1 301 Moved Permanently\n'* ]]
+    [[ $output == *'HTTP/1.1 301 Moved Permanently'* ]]
     [[ $output == *"outbound|80||edition.cnn.com"* ]]
     [[ $output == *"outbound|443||edition.cnn.com"* ]]
     [[ $output == *"networkpolicy.networking.k8s.io/allow-egress-to-istio-system-and-kube-dns created"* ]]
