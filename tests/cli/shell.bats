@@ -193,6 +193,30 @@ namespace/shown created' ]
     [ ! -e "$MESHSIM_HOME" ]
 }
 
+@test "the CI example of the README runs as documented: probes pass, the analyzer finding fails the job" {
+    mkdir -p "$BATS_TEST_TMPDIR/repo/deploy" "$BATS_TEST_TMPDIR/repo/mesh"
+    cp "$ROOT/samples/sleep/sleep.yaml" "$BATS_TEST_TMPDIR/repo/deploy/"
+    for f in serviceentry-cnn gateway-http virtualservice-http; do
+        cp "$ROOT/samples/egress-gateway/$f.yaml" "$BATS_TEST_TMPDIR/repo/mesh/"
+    done
+    # the script exactly as the README shows it (the YAML block's indentation removed)
+    sed -n "/meshsim shell -e <<'SCRIPT'/,/^        SCRIPT\$/p" "$ROOT/README.md" | sed 's/^        //' >"$BATS_TEST_TMPDIR/ci.sh"
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/ci.sh")" -ge 8 ]
+    cd "$BATS_TEST_TMPDIR/repo"
+    run bash "$BATS_TEST_TMPDIR/ci.sh"
+    [ "$status" -eq 79 ]
+    [[ $output == *"virtualservice.networking.istio.io/direct-cnn-through-egress-gateway created"* ]]
+    [[ $output == *"Warning [MSH0004] (Namespace default)"* ]]
+    # with the namespace held in by a NetworkPolicy (and the namespace labels it selects) the same job passes
+    cp "$ROOT/samples/egress-gateway/networkpolicy.yaml" "$BATS_TEST_TMPDIR/repo/mesh/"
+    printf '%s\n' 'apiVersion: v1' 'kind: Namespace' 'metadata:' '  name: kube-system' '  labels:' '    kube-system: "true"' \
+        '---' 'apiVersion: v1' 'kind: Namespace' 'metadata:' '  name: istio-system' '  labels:' '    istio: system' \
+        >"$BATS_TEST_TMPDIR/repo/mesh/namespaces.yaml"
+    export MESHSIM_HOME="$BATS_TEST_TMPDIR/home2"
+    run bash "$BATS_TEST_TMPDIR/ci.sh"
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
+}
+
 # ---- on a terminal (tmux) -----------------------------------------------------------
 
 start_shell() {
