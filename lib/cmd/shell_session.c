@@ -117,8 +117,10 @@ static int run_inproc(sh_session *s, strlist *words, const char *body, size_t bo
 {
     sync_process_env(s);
     FILE *in = stdin;
-    if (body) {
-        in = body_len ? fmemopen((void *)body, body_len, "r") : fopen("/dev/null", "r");
+    /* scripts and pages are read from stdin: commands must not eat them */
+    bool own_in = body || s->child_stdin_null;
+    if (own_in) {
+        in = body && body_len ? fmemopen((void *)body, body_len, "r") : fopen("/dev/null", "r");
         if (!in) {
             fprintf(err, "meshsim shell: cannot read the here-document: %s\n", strerror(errno));
             return 1;
@@ -129,7 +131,7 @@ static int run_inproc(sh_session *s, strlist *words, const char *body, size_t bo
         .in = in, .out = out, .err = err,
         .home = home && *home ? home : store_default_dir(),
         .rel = release_default(),
-        .in_is_tty = body ? 0 : isatty(0),
+        .in_is_tty = own_in ? 0 : isatty(0),
     };
     fflush(out);
     fflush(err);
@@ -139,7 +141,7 @@ static int run_inproc(sh_session *s, strlist *words, const char *body, size_t bo
     fflush(err);
     restore_fd(s1, 1);
     restore_fd(s2, 2);
-    if (body) fclose(in);
+    if (own_in) fclose(in);
     return rc;
 }
 
