@@ -57,7 +57,7 @@ static int gather_dir(cmd_ctx *ctx, const char *dir, bool recursive, file_list *
     while ((e = readdir(d)))
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) files_add(&names, e->d_name);
     closedir(d);
-    qsort(names.v, names.n, sizeof *names.v, cmp_str);
+    if (names.n > 1) qsort(names.v, names.n, sizeof *names.v, cmp_str);
     int rc = 0;
     for (size_t i = 0; i < names.n && !rc; i++) {
         char *path = NULL;

@@ -161,7 +161,7 @@ static void walk(const char *dir, strs *out)
     while ((e = readdir(d)))
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) strs_add(&names, strdup(e->d_name));
     closedir(d);
-    qsort(names.v, names.n, sizeof *names.v, cmp_str);
+    if (names.n > 1) qsort(names.v, names.n, sizeof *names.v, cmp_str);
     for (size_t i = 0; i < names.n; i++) {
         char *p = NULL;
         if (asprintf(&p, "%s/%s", dir, names.v[i]) < 0) continue;
