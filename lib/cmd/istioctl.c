@@ -5,6 +5,10 @@
 static const cmd_entry istioctl_cmds[] = {
     {"analyze", cmd_analyze, "Analyze Istio configuration and print validation messages"},
     {"experimental", cmd_istio_experimental, "Experimental commands that may be modified or deprecated"},
+    {"pc", cmd_proxy_config, "Retrieve information about proxy configuration from Envoy (alias of proxy-config)"},
+    {"proxy-config", cmd_proxy_config, "Retrieve information about proxy configuration from Envoy [kube only]"},
+    {"proxy-status", cmd_proxy_status, "Retrieves the synchronization status of each Envoy in the mesh [kube only]"},
+    {"ps", cmd_proxy_status, "Retrieves the synchronization status of each Envoy in the mesh (alias of proxy-status)"},
     {"validate", cmd_istio_validate, "Validate Istio policy and rules files"},
     {"v", cmd_istio_validate, "Validate Istio policy and rules files (alias of validate)"},
     {"x", cmd_istio_experimental, "Experimental commands (alias of experimental)"},
