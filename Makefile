@@ -45,9 +45,9 @@ $(BUILD)/bin/kubectl $(BUILD)/bin/istioctl: $(BIN)
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIBA)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) -MMD -MP $(LDFLAGS) -o $@ $< $(LIBA) $(LDLIBS) -lcmocka
 
--include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(TOOL_OBJ:.o=.d) $(UNIT_BIN:=.d)
 
 # deps: install missing Debian packages (both README commands start here).
 deps:
@@ -76,6 +76,11 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh
 
+# Fuzz each tests/fuzz/fuzz_*.c target for FUZZ_SECONDS (clang + libFuzzer; see tests/fuzz/README.md).
+FUZZ_SECONDS ?= 10
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
+
 bench: all
 	@sh bench/run.sh
 
@@ -96,4 +101,4 @@ install: all
 	[ -e completions/meshsim.fish ] && install -m 0644 completions/meshsim.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/meshsim.fish || true
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz build-fuzz.log

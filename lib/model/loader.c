@@ -6,6 +6,7 @@
  * so a hostile document cannot exhaust memory. */
 #include <dirent.h>
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,8 @@
 
 typedef struct conv {
     yaml_document_t *doc;
-    size_t nodes;
+    size_t nodes;        /* values converted so far in this stream */
+    size_t start;        /* ... when this document began */
     char *err;
     size_t errlen;
     int base_line;
@@ -52,11 +54,12 @@ static json_t *plain_scalar(const char *s)
         else v = strtoll(s, &end, 10);
         if (*end == 0 && errno == 0) return json_integer(v);
         double d = strtod(s, &end);
-        if (*end == 0 && strspn(p, "0123456789.eE+-") == strlen(p)) return json_real(d);
+        /* out of double's range (1e400): not a float to YAML, so a string */
+        if (*end == 0 && strspn(p, "0123456789.eE+-") == strlen(p) && isfinite(d)) return json_real(d);
     } else if (*p == '.' && p[1] >= '0' && p[1] <= '9') {
         char *end;
         double d = strtod(s, &end);
-        if (*end == 0) return json_real(d);
+        if (*end == 0 && isfinite(d)) return json_real(d);
     }
     if (!strcmp(p, ".inf") || !strcmp(p, ".Inf") || !strcmp(p, ".INF") ||
         !strcmp(s, ".nan") || !strcmp(s, ".NaN") || !strcmp(s, ".NAN"))
@@ -73,12 +76,23 @@ static json_t *convert(conv *c, yaml_node_t *node, int depth)
         return NULL;
     }
     if (++c->nodes > LOADER_MAX_NODES) {
-        snprintf(c->err, c->errlen, "yaml: document contains excessive aliasing");
+        /* more values than the document has nodes: aliases did it (go-yaml's words) */
+        size_t distinct = (size_t)(c->doc->nodes.top - c->doc->nodes.start);
+        if (c->nodes - c->start > distinct)
+            snprintf(c->err, c->errlen, "yaml: document contains excessive aliasing");
+        else
+            snprintf(c->err, c->errlen, "yaml: line %d: more than %u values in one stream",
+                     (int)node->start_mark.line + 1 - c->base_line, LOADER_MAX_NODES);
         return NULL;
     }
     switch (node->type) {
     case YAML_SCALAR_NODE: {
         const char *v = (const char *)node->data.scalar.value;
+        if (node->data.scalar.length > LOADER_MAX_SCALAR) {
+            snprintf(c->err, c->errlen, "yaml: line %d: a value of %zu bytes is larger than the limit of %u bytes",
+                     (int)node->start_mark.line + 1 - c->base_line, node->data.scalar.length, LOADER_MAX_SCALAR);
+            return NULL;
+        }
         if (strlen(v) != node->data.scalar.length) {
             snprintf(c->err, c->errlen, "yaml: line %d: control characters are not allowed",
                      (int)node->start_mark.line + 1 - c->base_line);
@@ -87,6 +101,14 @@ static json_t *convert(conv *c, yaml_node_t *node, int depth)
         /* libyaml's document API tags every untagged scalar !!str, so only
          * the style tells a quoted string from a plain one. */
         if (node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) return json_string(v);
+        /* YAML's infinities and NaN have no JSON form: kubectl refuses them */
+        const char *inf = v + (*v == '+' || *v == '-');
+        if (!strcmp(inf, ".inf") || !strcmp(inf, ".Inf") || !strcmp(inf, ".INF") ||
+            !strcmp(v, ".nan") || !strcmp(v, ".NaN") || !strcmp(v, ".NAN")) {
+            snprintf(c->err, c->errlen, "json: unsupported value: %s",
+                     inf == v + 1 && *v == '-' ? "-Inf" : inf[1] == 'n' || inf[1] == 'N' ? "NaN" : "+Inf");
+            return NULL;
+        }
         return plain_scalar(v);
     }
     case YAML_SEQUENCE_NODE: {
@@ -128,36 +150,94 @@ static void push_doc(loaded_docs *docs, json_t *obj, const char *source, int lin
     docs->docs[docs->n++] = (loaded_doc){obj, strdup(source), line};
 }
 
-/* `kind: List` (and *List) contributes its items. */
-static void push_object(loaded_docs *docs, json_t *obj, const char *source, int line)
+/* `kind: List` (and *List) contributes its items, which must be objects
+ * (a null item is an empty object, as kubectl's decoder makes it). */
+static int push_object(loaded_docs *docs, json_t *obj, const char *source, int line, char *err, size_t errlen)
 {
     const char *kind = json_string_value(json_object_get(obj, "kind"));
     json_t *items = json_object_get(obj, "items");
     if (kind && strlen(kind) >= 4 && !strcmp(kind + strlen(kind) - 4, "List") && json_is_array(items)) {
         size_t i;
         json_t *it;
-        json_array_foreach(items, i, it) push_doc(docs, json_incref(it), source, line);
+        json_array_foreach(items, i, it) {
+            if (json_is_object(it) || json_is_null(it)) continue;
+            snprintf(err, errlen, "unable to decode \"%s\": json: cannot unmarshal %s into Go value of type map[string]interface {}",
+                     source, json_is_string(it) ? "string" : json_is_array(it) ? "array" : json_is_boolean(it) ? "bool" : "number");
+            json_decref(obj);
+            return -1;
+        }
+        json_array_foreach(items, i, it)
+            push_doc(docs, json_is_null(it) ? json_object() : json_incref(it), source, line);
         json_decref(obj);
-        return;
+        return 0;
     }
     push_doc(docs, obj, source, line);
+    return 0;
 }
 
 /* Line (0-based) where the document that contains `line` starts, the way
- * kubectl's splitter counts: lines are numbered from the line after "---". */
-static int doc_base_line(const char *buf, size_t len, int line)
+ * kubectl's splitter counts: lines are numbered from the line after "---".
+ * Documents come in order, so the scan resumes where the last one stopped
+ * (a stream of many documents stays linear). */
+typedef struct line_scan {
+    const char *p;   /* start of line `cur` */
+    int cur, base;
+} line_scan;
+
+static int doc_base_line(line_scan *ls, const char *buf, size_t len, int line)
 {
-    int cur = 0, base = 0;
-    const char *p = buf, *end = buf + len;
-    while (p < end && cur < line) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        if (!strncmp(p, "---", 3) && (p + 3 == end || p[3] == '\n' || p[3] == ' ' || p[3] == '\r'))
-            base = cur + 1;
+    const char *end = buf + len;
+    if (!ls->p || line < ls->cur) *ls = (line_scan){buf, 0, 0};
+    while (ls->p < end && ls->cur < line) {
+        const char *p = ls->p, *nl = memchr(p, '\n', (size_t)(end - p));
+        if (end - p >= 3 && !memcmp(p, "---", 3) && (p + 3 == end || p[3] == '\n' || p[3] == ' ' || p[3] == '\r'))
+            ls->base = ls->cur + 1;
         if (!nl) break;
-        p = nl + 1;
-        cur++;
+        ls->p = nl + 1;
+        ls->cur++;
     }
-    return base;
+    return ls->base;
+}
+
+/* libyaml's parser slows down quadratically with the nesting of flow
+ * collections ([[[[...), so refuse absurd nesting before it starts.  The
+ * scan skips quoted scalars and comments; brackets inside plain or block
+ * scalars may be counted too, which is why the bound is far above
+ * LOADER_MAX_DEPTH (which the conversion enforces exactly). */
+static int flow_depth_ok(const char *buf, size_t len, char *err, size_t errlen, const char *source)
+{
+    int depth = 0, line = 1;
+    char quote = 0, prev = '\n';
+    for (size_t i = 0; i < len; i++) {
+        char c = buf[i];
+        if (c == '\n') line++;
+        if (quote) {
+            if (quote == '"' && c == '\\') i++;
+            else if (c == quote) quote = 0;
+        } else if (c == '#' && (prev == ' ' || prev == '\t' || prev == '\n')) {
+            while (i + 1 < len && buf[i + 1] != '\n') i++;
+        } else if ((c == '"' || c == '\'') && strchr(" \t\n[{,:", prev)) {
+            quote = c;
+        } else if (c == '[' || c == '{') {
+            if (++depth > LOADER_MAX_FLOW_DEPTH) {
+                snprintf(err, errlen, "error parsing %s: error converting YAML to JSON: yaml: line %d: exceeded max depth of %d",
+                         source, line, LOADER_MAX_DEPTH);
+                return 0;
+            }
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            depth--;
+        }
+        prev = c;
+    }
+    return 1;
+}
+
+/* Leading white space of buf[0..len) (buf need not be NUL-terminated). */
+static size_t space_len(const char *buf, size_t len)
+{
+    size_t n = 0;
+    while (n < len && (buf[n] == ' ' || buf[n] == '\t' || buf[n] == '\r' || buf[n] == '\n')) n++;
+    return n;
 }
 
 int loader_load_buffer(loaded_docs *docs, const char *buf, size_t len, const char *source,
@@ -167,31 +247,46 @@ int loader_load_buffer(loaded_docs *docs, const char *buf, size_t len, const cha
         snprintf(err, errlen, "error parsing %s: input is larger than %u bytes", source, LOADER_MAX_BYTES);
         return -1;
     }
+    if (!flow_depth_ok(buf, len, err, errlen, source)) return -1;
     if (memchr(buf, 0, len)) {
         snprintf(err, errlen, "error parsing %s: error converting YAML to JSON: yaml: control characters are not allowed",
                  source);
         return -1;
     }
     /* JSON documents are YAML too, but jansson gives exact numbers and messages. */
-    size_t skip = strspn(buf, " \t\r\n");
+    size_t skip = space_len(buf, len);
     if (skip < len && buf[skip] == '{') {
         json_error_t je;
         json_t *o = json_loadb(buf, len, JSON_DISABLE_EOF_CHECK, &je);
-        if (o && strspn(buf + je.position, " \t\r\n") == len - (size_t)je.position) {
-            push_object(docs, o, source, je.line > 0 ? 1 : 1);
-            return 0;
+        if (o && space_len(buf + je.position, len - (size_t)je.position) == len - (size_t)je.position) {
+            return push_object(docs, o, source, 1, err, errlen);
         }
         json_decref(o);
+        /* a JSON number beyond double's range: kubectl's JSON decoder refuses it */
+        const char *near = strstr(je.text, "real number overflow near '");
+        if (!o && near) {
+            near += strlen("real number overflow near '");
+            snprintf(err, errlen, "unable to decode \"%s\": json: cannot unmarshal number %.*s into Go value of type float64",
+                     source, (int)strcspn(near, "'"), near);
+            return -1;
+        }
     }
     yaml_parser_t parser;
     yaml_parser_initialize(&parser);
     yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
     int rc = 0;
+    size_t ndocs = 0, nodes = 0;
+    line_scan ls = {0};
     for (;;) {
         yaml_document_t doc;
         if (!yaml_parser_load(&parser, &doc)) {
             int line = (int)parser.problem_mark.line;
-            int base = doc_base_line(buf, len, line);
+            if (parser.error == YAML_READER_ERROR) {
+                /* reader errors (bad UTF-8, control bytes) carry a byte offset, not a mark */
+                line = 0;
+                for (size_t i = 0; i < parser.problem_offset && i < len; i++) line += buf[i] == '\n';
+            }
+            int base = doc_base_line(&ls, buf, len, line);
             snprintf(err, errlen, "error parsing %s: error converting YAML to JSON: yaml: line %d: %s",
                      source, line - base + 1, parser.problem ? parser.problem : "syntax error");
             rc = -1;
@@ -200,9 +295,17 @@ int loader_load_buffer(loaded_docs *docs, const char *buf, size_t len, const cha
         yaml_node_t *root = yaml_document_get_root_node(&doc);
         if (!root) { yaml_document_delete(&doc); break; }   /* end of stream */
         int line = (int)root->start_mark.line;
+        if (++ndocs > LOADER_MAX_DOCS) {
+            snprintf(err, errlen, "error parsing %s: more than %u documents in one stream", source, LOADER_MAX_DOCS);
+            yaml_document_delete(&doc);
+            rc = -1;
+            break;
+        }
         char cerr[512] = "";
-        conv c = {&doc, 0, cerr, sizeof cerr, doc_base_line(buf, len, line)};
+        /* the node budget is shared by every document of the stream */
+        conv c = {&doc, nodes, nodes, cerr, sizeof cerr, doc_base_line(&ls, buf, len, line)};
         json_t *v = convert(&c, root, 0);
+        nodes = c.nodes;
         yaml_document_delete(&doc);
         if (!v) {
             snprintf(err, errlen, "error parsing %s: error converting YAML to JSON: %s", source, cerr);
@@ -221,7 +324,10 @@ int loader_load_buffer(loaded_docs *docs, const char *buf, size_t len, const cha
             rc = -1;
             break;
         }
-        push_object(docs, v, source, line + 1);
+        if (push_object(docs, v, source, line + 1, err, errlen)) {
+            rc = -1;
+            break;
+        }
     }
     yaml_parser_delete(&parser);
     return rc;

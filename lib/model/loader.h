@@ -23,10 +23,26 @@ typedef struct loaded_docs {
     size_t n, cap;
 } loaded_docs;
 
-/* Limits that keep hostile input bounded. */
-#define LOADER_MAX_BYTES     (64u * 1024u * 1024u)
-#define LOADER_MAX_DEPTH     128
-#define LOADER_MAX_NODES     (4u * 1024u * 1024u)   /* after alias expansion */
+/* Limits that keep hostile input bounded in time and memory (about 1 GB
+ * and a few seconds at worst); each refusal names the source and, where
+ * there is one, the line.  Kept in step with tests/fuzz/README.md.
+ *  - LOADER_MAX_BYTES: one source (file or stdin); libyaml's document tree
+ *    takes ~25 bytes of memory per input byte.
+ *  - LOADER_MAX_DEPTH: nesting of maps and lists (as Go's YAML decoder).
+ *  - LOADER_MAX_FLOW_DEPTH: [ and { nesting in the raw text, checked before
+ *    libyaml sees it (its parser is quadratic in that nesting).
+ *  - LOADER_MAX_NODES: values in one source after alias expansion (alias
+ *    "billion laughs" bombs stop here).
+ *  - LOADER_MAX_SCALAR: one string; the API server refuses bigger requests.
+ *  - LOADER_MAX_DOCS: documents in one stream, empty ones included.
+ * Input with NUL bytes or invalid UTF-8 is refused by the parsers, and
+ * numbers JSON cannot hold (YAML .inf/.nan, JSON 1e400) as kubectl does. */
+#define LOADER_MAX_BYTES      (16u * 1024u * 1024u)
+#define LOADER_MAX_DEPTH      128
+#define LOADER_MAX_FLOW_DEPTH 1000
+#define LOADER_MAX_NODES      (1024u * 1024u)
+#define LOADER_MAX_SCALAR     (3u * 1024u * 1024u)
+#define LOADER_MAX_DOCS       20000u
 
 /* Load one source (path, directory or "-").  Appends to docs.  On error
  * writes kubectl's message into err (without the "error: " prefix) and

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include "store/store.h"
 
@@ -13,7 +14,44 @@ struct store {
     sqlite3 *db;
     char dir[4096];
     int in_tx;
+    /* The first write that failed in this transaction (disk full, read-only,
+     * I/O error): the transaction must not be committed half done. */
+    int failed;
+    char failure[512];
 };
+
+/* Remember why a statement failed; the command's commit will refuse. */
+static void note_failure(store *st)
+{
+    if (st->failed) return;
+    st->failed = 1;
+    snprintf(st->failure, sizeof st->failure, "%s", sqlite3_errmsg(st->db));
+}
+
+/* Step a statement that returns no rows: 0, or -1 with the failure noted. */
+static int step_done(store *st, sqlite3_stmt *s)
+{
+    if (sqlite3_step(s) == SQLITE_DONE) return 0;
+    note_failure(st);
+    return -1;
+}
+
+/* Why the store in dir cannot be written, in words a user can act on. */
+static void open_failure(sqlite3 *db, const char *dir, const char *path, const char *what,
+                         char *err, size_t errlen)
+{
+    int code = db ? sqlite3_extended_errcode(db) & 0xff : SQLITE_CANTOPEN;
+    const char *msg = db ? sqlite3_errmsg(db) : "out of memory";
+    if (code == SQLITE_NOTADB)
+        snprintf(err, errlen, "%s is not a meshsim state store (%s); move it away or run `meshsim reset`",
+                 path, msg);
+    else if (access(dir, W_OK) != 0)
+        snprintf(err, errlen, "cannot write to state directory %s: %s", dir, strerror(errno));
+    else if (code == SQLITE_READONLY || (db && sqlite3_db_readonly(db, "main") == 1))
+        snprintf(err, errlen, "state store %s is read-only: %s", path, msg);
+    else
+        snprintf(err, errlen, "cannot %s state store %s: %s", what, path, msg);
+}
 
 static const char *SCHEMA =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -62,6 +100,10 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
     }
     snprintf(path, sizeof path, "%s/state.db", dir);
     bool fresh = stat(path, &sb) != 0;
+    if (!fresh && !S_ISREG(sb.st_mode)) {
+        snprintf(err, errlen, "state store %s is not a regular file", path);
+        return NULL;
+    }
     store *st = calloc(1, sizeof *st);
     if (!st) { snprintf(err, errlen, "out of memory"); return NULL; }
     snprintf(st->dir, sizeof st->dir, "%s", dir);
@@ -69,20 +111,21 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
     int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
     umask(old);
     if (rc != SQLITE_OK) {
-        snprintf(err, errlen, "cannot open state store %s: %s", path, sqlite3_errmsg(st->db));
+        open_failure(st->db, dir, path, "open", err, errlen);
         sqlite3_close(st->db);
         free(st);
         return NULL;
     }
     /* Parallel CI jobs share one store: wait for each other rather than fail. */
     sqlite3_busy_timeout(st->db, 30000);
-    sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;",
-                 NULL, NULL, NULL);
-    char *msg = NULL;
-    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK ||
-        sqlite3_exec(st->db, SCHEMA, NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(err, errlen, "cannot initialise state store %s: %s", path, msg ? msg : "?");
-        sqlite3_free(msg);
+    /* WAL: a killed writer leaves the last committed state intact, and
+     * readers never see half a command.  NORMAL sync is enough for that
+     * (only a power cut could lose the very last commits). */
+    if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF;",
+                     NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
+        open_failure(st->db, dir, path, "initialise", err, errlen);
         sqlite3_close(st->db);
         free(st);
         return NULL;
@@ -90,7 +133,13 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
     /* A store made by another schema version is refused, never misread. */
     char *ver = store_meta_get(st, "schema_version");
     if (!ver) {
-        store_meta_set(st, "schema_version", STORE_SCHEMA_VERSION);
+        if (store_meta_set(st, "schema_version", STORE_SCHEMA_VERSION)) {
+            open_failure(st->db, dir, path, "initialise", err, errlen);
+            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+            sqlite3_close(st->db);
+            free(st);
+            return NULL;
+        }
         fresh = true;
     } else if (strcmp(ver, STORE_SCHEMA_VERSION) != 0) {
         snprintf(err, errlen, "state store %s has schema version %s; this meshsim reads version %s"
@@ -117,21 +166,32 @@ void store_close(store *st)
 }
 
 const char *store_dir(const store *st) { return st->dir; }
-const char *store_errmsg(store *st) { return sqlite3_errmsg(st->db); }
+const char *store_errmsg(store *st) { return st->failed ? st->failure : sqlite3_errmsg(st->db); }
 
 int store_begin(store *st)
 {
     if (st->in_tx) return 0;
     if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return -1;
     st->in_tx = 1;
+    st->failed = 0;
     return 0;
 }
 
 int store_commit(store *st)
 {
     if (!st->in_tx) return 0;
-    int rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
-    if (rc != SQLITE_OK) return -1;
+    if (st->failed) {
+        /* a write of this transaction was lost: keep the store as it was */
+        store_rollback(st);
+        st->failed = 1;
+        return -1;
+    }
+    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        note_failure(st);
+        store_rollback(st);
+        st->failed = 1;
+        return -1;
+    }
     st->in_tx = 0;
     return 0;
 }
@@ -139,15 +199,34 @@ int store_commit(store *st)
 void store_rollback(store *st)
 {
     if (!st->in_tx) return;
-    sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    /* SQLite may already have rolled back by itself (SQLITE_FULL, IOERR) */
+    if (sqlite3_get_autocommit(st->db) == 0) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     st->in_tx = 0;
+    st->failed = 0;
 }
 
 static sqlite3_stmt *prep(store *st, const char *sql)
 {
     sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) return NULL;
+    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+        note_failure(st);
+        return NULL;
+    }
     return s;
+}
+
+/* Statements that write.  When a write failed, SQLite may have rolled the
+ * whole transaction back by itself (SQLITE_FULL, SQLITE_IOERR); later
+ * statements would then run, and commit, one by one.  Refuse them instead:
+ * the command's writes are all or nothing. */
+static sqlite3_stmt *prep_write(store *st, const char *sql)
+{
+    if (st->in_tx && !st->failed && sqlite3_get_autocommit(st->db)) {
+        st->failed = 1;
+        snprintf(st->failure, sizeof st->failure, "the transaction was aborted: %s", sqlite3_errmsg(st->db));
+    }
+    if (st->failed) return NULL;
+    return prep(st, sql);
 }
 
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
@@ -171,21 +250,21 @@ int store_put(store *st, const char *resource, const char *ns, const char *name,
 {
     char *body = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!body) return -1;
-    sqlite3_stmt *s = prep(st, "INSERT OR REPLACE INTO objects(resource,namespace,name,body) VALUES(?1,?2,?3,?4)");
+    sqlite3_stmt *s = prep_write(st, "INSERT OR REPLACE INTO objects(resource,namespace,name,body) VALUES(?1,?2,?3,?4)");
     if (!s) { free(body); return -1; }
     bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
     sqlite3_bind_text(s, 4, body, -1, free);
-    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+    int rc = step_done(st, s);
     sqlite3_finalize(s);
     return rc;
 }
 
 int store_delete(store *st, const char *resource, const char *ns, const char *name)
 {
-    sqlite3_stmt *s = prep(st, "DELETE FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
+    sqlite3_stmt *s = prep_write(st, "DELETE FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
     if (!s) return -1;
     bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
-    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+    int rc = step_done(st, s);
     int changed = sqlite3_changes(st->db);
     sqlite3_finalize(s);
     return rc ? rc : (changed ? 0 : 1);
@@ -232,10 +311,10 @@ char *store_meta_get(store *st, const char *key)
 
 int store_meta_set(store *st, const char *key, const char *value)
 {
-    sqlite3_stmt *s = prep(st, "INSERT OR REPLACE INTO meta(key,value) VALUES(?1,?2)");
+    sqlite3_stmt *s = prep_write(st, "INSERT OR REPLACE INTO meta(key,value) VALUES(?1,?2)");
     if (!s) return -1;
     bind_text(s, 1, key); bind_text(s, 2, value);
-    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+    int rc = step_done(st, s);
     sqlite3_finalize(s);
     return rc;
 }
@@ -248,17 +327,17 @@ long long store_counter_next(store *st, const char *name)
     long long n = cur ? atoll(cur) + 1 : 1;
     free(cur);
     snprintf(val, sizeof val, "%lld", n);
-    store_meta_set(st, key, val);
-    return n;
+    /* on failure the transaction is doomed (store_commit refuses it) */
+    return store_meta_set(st, key, val) ? -1 : n;
 }
 
 int store_blob_put(store *st, const char *key, const void *data, size_t len)
 {
-    sqlite3_stmt *s = prep(st, "INSERT OR REPLACE INTO blobs(key,value) VALUES(?1,?2)");
+    sqlite3_stmt *s = prep_write(st, "INSERT OR REPLACE INTO blobs(key,value) VALUES(?1,?2)");
     if (!s) return -1;
     bind_text(s, 1, key);
     sqlite3_bind_blob(s, 2, data, (int)len, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+    int rc = step_done(st, s);
     sqlite3_finalize(s);
     return rc;
 }
@@ -285,12 +364,12 @@ void *store_blob_get(store *st, const char *key, size_t *len)
 int store_log_append(store *st, const char *ns, const char *pod, const char *container,
                      long long ts_ms, const char *line)
 {
-    sqlite3_stmt *s = prep(st, "INSERT INTO logs(namespace,pod,container,ts_ms,line) VALUES(?1,?2,?3,?4,?5)");
+    sqlite3_stmt *s = prep_write(st, "INSERT INTO logs(namespace,pod,container,ts_ms,line) VALUES(?1,?2,?3,?4,?5)");
     if (!s) return -1;
     bind_text(s, 1, ns); bind_text(s, 2, pod); bind_text(s, 3, container);
     sqlite3_bind_int64(s, 4, ts_ms);
     bind_text(s, 5, line);
-    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+    int rc = step_done(st, s);
     sqlite3_finalize(s);
     return rc;
 }
@@ -317,15 +396,15 @@ int store_log_each(store *st, const char *ns, const char *pod, const char *conta
 
 int store_log_delete_pod(store *st, const char *ns, const char *pod)
 {
-    sqlite3_stmt *s = prep(st, "DELETE FROM logs WHERE namespace=?1 AND pod=?2");
+    sqlite3_stmt *s = prep_write(st, "DELETE FROM logs WHERE namespace=?1 AND pod=?2");
     if (!s) return -1;
     bind_text(s, 1, ns); bind_text(s, 2, pod);
-    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+    int rc = step_done(st, s);
     sqlite3_finalize(s);
-    s = prep(st, "DELETE FROM stats WHERE namespace=?1 AND pod=?2");
+    s = prep_write(st, "DELETE FROM stats WHERE namespace=?1 AND pod=?2");
     if (s) {
         bind_text(s, 1, ns); bind_text(s, 2, pod);
-        sqlite3_step(s);
+        if (step_done(st, s)) rc = -1;
         sqlite3_finalize(s);
     }
     return rc;
@@ -334,11 +413,11 @@ int store_log_delete_pod(store *st, const char *ns, const char *pod)
 static int stat_write(store *st, const char *sql, const char *ns, const char *pod, const char *name,
                       long long v)
 {
-    sqlite3_stmt *s = prep(st, sql);
+    sqlite3_stmt *s = prep_write(st, sql);
     if (!s) return -1;
     bind_text(s, 1, ns); bind_text(s, 2, pod); bind_text(s, 3, name);
     sqlite3_bind_int64(s, 4, v);
-    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+    int rc = step_done(st, s);
     sqlite3_finalize(s);
     return rc;
 }
@@ -364,6 +443,52 @@ int store_stat_each(store *st, const char *ns, const char *pod, store_stat_fn fn
     int rc = 0;
     while (sqlite3_step(s) == SQLITE_ROW) {
         rc = fn(ctx, (const char *)sqlite3_column_text(s, 0), sqlite3_column_int64(s, 1));
+        if (rc) break;
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int store_integrity_check(store *st, char *msg, size_t len)
+{
+    sqlite3_stmt *s = prep(st, "PRAGMA integrity_check");
+    if (!s) { snprintf(msg, len, "%s", store_errmsg(st)); return -1; }
+    int rc = -1;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        const char *r = (const char *)sqlite3_column_text(s, 0);
+        snprintf(msg, len, "%s", r ? r : "?");
+        rc = r && !strcmp(r, "ok") ? 0 : -1;
+    } else {
+        snprintf(msg, len, "%s", sqlite3_errmsg(st->db));
+    }
+    sqlite3_finalize(s);
+    if (rc) return rc;
+    /* every object must still be a JSON object */
+    s = prep(st, "SELECT resource, namespace, name, body FROM objects");
+    if (!s) { snprintf(msg, len, "%s", store_errmsg(st)); return -1; }
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        json_t *o = json_loads((const char *)sqlite3_column_text(s, 3), 0, NULL);
+        int ok = json_is_object(o);
+        json_decref(o);
+        if (!ok) {
+            snprintf(msg, len, "object %s %s/%s is not valid JSON", sqlite3_column_text(s, 0),
+                     sqlite3_column_text(s, 1), sqlite3_column_text(s, 2));
+            rc = -1;
+            break;
+        }
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int store_count_each(store *st, store_count_fn fn, void *ctx)
+{
+    sqlite3_stmt *s = prep(st, "SELECT resource, namespace, count(*) FROM objects GROUP BY 1, 2 ORDER BY 1, 2");
+    if (!s) return -1;
+    int rc = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        rc = fn(ctx, (const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1),
+                sqlite3_column_int64(s, 2));
         if (rc) break;
     }
     sqlite3_finalize(s);

@@ -68,7 +68,16 @@ int store_stat_set(store *st, const char *ns, const char *pod, const char *name,
 typedef int (*store_stat_fn)(void *ctx, const char *name, long long value);
 int store_stat_each(store *st, const char *ns, const char *pod, store_stat_fn fn, void *ctx);
 
-/* Last SQLite error text, for messages. */
+/* Health check (meshsim __store-check, tests): SQLite's integrity_check
+ * ("ok" or the first problem into msg; returns 0 when sound), then fn once
+ * per (resource, namespace) with its number of objects. */
+int store_integrity_check(store *st, char *msg, size_t len);
+typedef int (*store_count_fn)(void *ctx, const char *resource, const char *ns, long long n);
+int store_count_each(store *st, store_count_fn fn, void *ctx);
+
+/* Last SQLite error text, for messages.  After a write failed (disk full,
+ * read-only, I/O error) it stays that failure's text, and store_commit
+ * refuses to commit the half-done transaction. */
 const char *store_errmsg(store *st);
 
 #endif

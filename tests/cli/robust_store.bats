@@ -1,0 +1,161 @@
+#!/usr/bin/env bats
+# The store keeps its promises: killed writers, parallel writers, read-only
+# and full disks, permissions, foreign schema versions.  The kill and
+# concurrency scripts live in tests/robust/ (ROUNDS=100 for the long run).
+load helpers
+
+setup() { fresh_cluster; }
+
+teardown() {
+    if [ -n "${MNT:-}" ]; then umount "$MNT" 2>/dev/null || true; fi
+}
+
+# a cheap fingerprint of everything the cluster holds
+snapshot() { meshsim __store-check; }
+
+# one ConfigMap per line of input, N of them, in namespace default
+many_configmaps() {
+    awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++)
+        printf "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: many-%d\ndata:\n  key: \"%0200d\"\n", i, i }'
+}
+
+# a private tmpfs of the given size, or skip (needs root and mount)
+small_tmpfs() {
+    [ "$(id -u)" -eq 0 ] || skip "needs root to mount a tmpfs"
+    MNT=$BATS_TEST_TMPDIR/mnt
+    mkdir -p "$MNT"
+    mount -t tmpfs -o "size=$1" tmpfs "$MNT" 2>/dev/null || { MNT=""; skip "cannot mount a tmpfs here"; }
+}
+
+@test "__store-check reports integrity and object counts, and is not in the help" {
+    run meshsim __store-check
+    [ "$status" -eq 1 ]
+    [[ "$output" == "error: no state store in $MESHSIM_HOME"* ]]
+    kubectl get namespaces >/dev/null
+    run meshsim __store-check
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "integrity: ok" ]
+    [[ "${lines[1]}" =~ ^objects:\ [0-9]+$ ]]
+    [[ "$output" == *$'\nnamespaces - 5'* ]]
+    run meshsim --help
+    [[ "$output" != *store-check* ]]
+}
+
+@test "SIGKILL at random points of a big apply leaves all or nothing (10 rounds)" {
+    run env WORKDIR="$BATS_TEST_TMPDIR/kill" ROUNDS="${ROUNDS:-10}" OBJECTS=2000 MESHSIM_BIN="$MESHSIM_BIN" \
+        bash "$ROOT/tests/robust/kill_apply.sh"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"0 partial"* ]]
+}
+
+@test "8 concurrent apply/label/delete writers lose nothing, resourceVersions unique and increasing" {
+    run env WORKDIR="$BATS_TEST_TMPDIR/conc" WRITERS=8 OPS="${ROUNDS:-6}" MESHSIM_BIN="$MESHSIM_BIN" \
+        bash "$ROOT/tests/robust/concurrent.sh"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"no lost write"* ]]
+}
+
+@test "a new store is private: directory 0700, database 0600, whatever the umask" {
+    run bash -c 'umask 000; kubectl get namespaces'
+    [ "$status" -eq 0 ]
+    [ "$(stat -c %a "$MESHSIM_HOME")" = 700 ]
+    [ "$(stat -c %a "$MESHSIM_HOME/state.db")" = 600 ]
+    # the write-ahead log and shared memory of a writer are just as private
+    # (a writer killed mid-way leaves them behind)
+    many_configmaps 3000 > "$BATS_TEST_TMPDIR/m.yaml"
+    run bash -c 'umask 000; kubectl apply -f "$1" >/dev/null & pid=$!; sleep 0.1; kill -KILL $pid; { wait $pid; } 2>/dev/null
+                 for f in "$2"/state.db-*; do stat -c "%n %a" "$f"; done' _ "$BATS_TEST_TMPDIR/m.yaml" "$MESHSIM_HOME"
+    echo "$output"
+    [[ "$output" == *"state.db-wal 600"* ]]
+    [[ "$output" == *"state.db-shm 600"* ]]
+    [ -z "$(printf '%s\n' "$output" | grep -v ' 600$')" ]
+    run meshsim __store-check
+    [ "${lines[0]}" = "integrity: ok" ]
+}
+
+@test "a store written by another schema version is refused with a clear message" {
+    kubectl get namespaces >/dev/null
+    if command -v sqlite3 >/dev/null; then
+        sqlite3 "$MESHSIM_HOME/state.db" "UPDATE meta SET value='99' WHERE key='schema_version'"
+    elif command -v python3 >/dev/null; then
+        python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("UPDATE meta SET value=\"99\" WHERE key=\"schema_version\""); c.commit()' \
+            "$MESHSIM_HOME/state.db"
+    else
+        skip "neither sqlite3 nor python3 to edit the store (tests/unit/test_store.c covers it)"
+    fi
+    before=$(cksum < "$MESHSIM_HOME/state.db")
+    run kubectl get namespaces
+    [ "$status" -eq 1 ]
+    [ "$output" = "error: state store $MESHSIM_HOME/state.db has schema version 99; this meshsim reads version 1 (run \`meshsim reset\` to start a new cluster)" ]
+    [ "$(cksum < "$MESHSIM_HOME/state.db")" = "$before" ]
+    run meshsim reset
+    [ "$status" -eq 0 ]
+    run kubectl get namespace default -o name
+    [ "$output" = "namespace/default" ]
+}
+
+@test "a file that is not a store is refused, not overwritten" {
+    mkdir -p "$MESHSIM_HOME"
+    head -c 8192 /dev/urandom > "$MESHSIM_HOME/state.db"
+    before=$(cksum < "$MESHSIM_HOME/state.db")
+    run kubectl get namespaces
+    [ "$status" -eq 1 ]
+    [ "$output" = "error: $MESHSIM_HOME/state.db is not a meshsim state store (file is not a database); move it away or run \`meshsim reset\`" ]
+    [ "$(cksum < "$MESHSIM_HOME/state.db")" = "$before" ]
+}
+
+@test "a read-only store directory gives a clear error and leaves the store as it was" {
+    if [ "$(id -u)" -eq 0 ]; then
+        small_tmpfs 4m
+        export MESHSIM_HOME=$MNT/home
+    fi
+    kubectl get namespaces >/dev/null
+    before=$(snapshot)
+    if [ -n "${MNT:-}" ]; then mount -o remount,ro "$MNT"; else chmod 0500 "$MESHSIM_HOME"; fi
+    printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ro\n' > "$BATS_TEST_TMPDIR/ro.yaml"
+    run kubectl apply -f "$BATS_TEST_TMPDIR/ro.yaml"
+    [ "$status" -eq 1 ]
+    if [ -n "${MNT:-}" ]; then
+        [ "$output" = "error: cannot write to state directory $MESHSIM_HOME: Read-only file system" ]
+        mount -o remount,rw "$MNT"
+    else
+        [ "$output" = "error: cannot write to state directory $MESHSIM_HOME: Permission denied" ]
+        chmod 0700 "$MESHSIM_HOME"
+    fi
+    [ "$(snapshot)" = "$before" ]
+    run kubectl get configmap ro
+    [ "$status" -eq 1 ]
+}
+
+@test "a full disk fails the apply with a clear error and keeps the store as it was" {
+    small_tmpfs 1m
+    export MESHSIM_HOME=$MNT/home
+    kubectl get namespaces >/dev/null
+    before=$(snapshot)
+    many_configmaps 3000 > "$BATS_TEST_TMPDIR/m.yaml"
+    run kubectl apply -f "$BATS_TEST_TMPDIR/m.yaml"
+    echo "$output" | tail -3
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"error: cannot save the cluster state: database or disk is full"* ]]
+    [ "$(snapshot)" = "$before" ]
+    # once there is room again, the same store works
+    umount "$MNT"; MNT=""
+    export MESHSIM_HOME=$BATS_TEST_TMPDIR/home2
+    run kubectl apply -f "$BATS_TEST_TMPDIR/m.yaml"
+    [ "$status" -eq 0 ]
+}
+
+@test "a file size limit (full disk without root) fails cleanly too" {
+    kubectl get namespaces >/dev/null
+    before=$(snapshot)
+    many_configmaps 3000 > "$BATS_TEST_TMPDIR/m.yaml"
+    # ignore SIGXFSZ so writes fail with EFBIG, as on a full disk
+    run bash -c 'trap "" XFSZ; ulimit -f 200; kubectl apply -f "$1" >/dev/null' _ "$BATS_TEST_TMPDIR/m.yaml"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"error: cannot save the cluster state: "* ]]
+    [ "$(snapshot)" = "$before" ]
+    run kubectl get configmap many-0
+    [ "$status" -eq 1 ]
+}
