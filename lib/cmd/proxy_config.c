@@ -1,12 +1,12 @@
 /* istioctl proxy-config (pc): a proxy's clusters, listeners, routes,
- * endpoints and bootstrap, read from the config dump the mesh model builds
- * for it (lib/mesh/config_dump.h), printed with istioctl's tables or as JSON. */
+ * endpoints and bootstrap, from the configuration the mesh model gives it
+ * (mesh_proxy_config, the same model mesh_route decides with), printed with
+ * istioctl's tables or, with -o json|yaml, in the shape of Envoy's config dump. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "cmd/commands.h"
 #include "cmd/flags.h"
-#include "mesh/config_dump.h"
 #include "mesh/mesh.h"
 #include "model/printer.h"
 
@@ -23,125 +23,53 @@ static int release_minor(const istio_release *rel)
     return maj > 1 ? 99 : min;
 }
 
-static json_t *dump_section(json_t *dump, const char *type_suffix)
+/* ---- clusters ---- */
+static const char *str_or(json_t *o, const char *k, const char *dflt)
 {
+    const char *s = json_string_value(json_object_get(o, k));
+    return s && *s ? s : dflt;
+}
+
+/* istioctl's order (writer/envoy/clusters): FQDN (name for special
+ * clusters), subset, port, direction. */
+static int cmp_cluster(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    const char *fx = str_or(x, "fqdn", str_or(x, "name", "")), *fy = str_or(y, "fqdn", str_or(y, "name", ""));
+    int c = strcmp(fx, fy);
+    if (c) return c;
+    if ((c = strcmp(str_or(x, "subset", ""), str_or(y, "subset", "")))) return c;
+    json_int_t px = json_integer_value(json_object_get(x, "port")), py = json_integer_value(json_object_get(y, "port"));
+    if (px != py) return px < py ? -1 : 1;
+    return strcmp(str_or(x, "direction", ""), str_or(y, "direction", ""));
+}
+
+/* The filtered clusters of the proxy's configuration, in istioctl's order. */
+static json_t *select_clusters(json_t *pcfg, const pc_filter *f)
+{
+    json_t *all = json_object_get(pcfg, "clusters");
+    size_t n = json_array_size(all), nr = 0;
+    json_t **v = calloc(n + 1, sizeof *v);
     size_t i;
     json_t *c;
-    json_array_foreach(json_object_get(dump, "configs"), i, c) {
-        const char *t = json_string_value(json_object_get(c, "@type"));
-        if (t && strstr(t, type_suffix)) return c;
+    json_array_foreach(all, i, c) {
+        const char *fqdn = str_or(c, "fqdn", "");
+        if (f->fqdn && !strstr(*fqdn ? fqdn : str_or(c, "name", ""), f->fqdn)) continue;
+        if (f->port_seen && json_integer_value(json_object_get(c, "port")) != f->port) continue;
+        if (f->subset && strcmp(str_or(c, "subset", ""), f->subset)) continue;
+        if (f->direction && strcmp(str_or(c, "direction", ""), f->direction)) continue;
+        v[nr++] = c;
     }
-    return NULL;
-}
-
-/* ---- clusters ---- */
-typedef struct crow {
-    json_t *obj;
-    const char *name;
-    char fqdn[300], subset[100], direction[16], port[16];
-    int portn;
-    const char *type;
-    char dr[400];
-} crow;
-
-static void parse_cluster(json_t *c, crow *r)
-{
-    memset(r, 0, sizeof *r);
-    r->name = json_string_value(json_object_get(c, "name"));
-    r->type = json_string_value(json_object_get(c, "type"));
-    if (!r->type) r->type = "STATIC";
-    const char *n = r->name ? r->name : "";
-    char dir[16], port[16], subset[100], host[300];
-    if (sscanf(n, "%15[^|]|%15[^|]|%99[^|]|%299s", dir, port, subset, host) == 4 ||
-        (sscanf(n, "%15[^|]|%15[^|]||%299s", dir, port, host) == 3 && (subset[0] = 0, 1))) {
-        snprintf(r->direction, sizeof r->direction, "%s", dir);
-        snprintf(r->port, sizeof r->port, "%s", port);
-        snprintf(r->subset, sizeof r->subset, "%s", subset[0] ? subset : "-");
-        snprintf(r->fqdn, sizeof r->fqdn, "%s", host);
-        r->portn = atoi(port);
-    } else if (strchr(n, '|')) {
-        /* inbound|port||: no host */
-        sscanf(n, "%15[^|]|%15[^|]", dir, port);
-        snprintf(r->direction, sizeof r->direction, "%s", dir);
-        snprintf(r->port, sizeof r->port, "%s", port);
-        snprintf(r->subset, sizeof r->subset, "-");
-        r->portn = atoi(port);
-    } else {
-        snprintf(r->fqdn, sizeof r->fqdn, "%s", n);
-        snprintf(r->port, sizeof r->port, "-");
-        snprintf(r->subset, sizeof r->subset, "-");
-        snprintf(r->direction, sizeof r->direction, "-");
-    }
-    const char *cfg = json_string_value(
-        json_object_get(json_object_get(json_object_get(json_object_get(c, "metadata"), "filter_metadata"), "istio"), "config"));
-    snprintf(r->dr, sizeof r->dr, "-");
-    if (cfg) {
-        char ns[128], name[200];
-        if (sscanf(cfg, "/apis/networking.istio.io/v1alpha3/namespaces/%127[^/]/destination-rule/%199s", ns, name) == 2)
-            snprintf(r->dr, sizeof r->dr, "%s.%s", name, ns);
-    }
-}
-
-static int cmp_crow(const void *a, const void *b)
-{
-    const crow *x = a, *y = b;
-    int c = strcmp(x->fqdn, y->fqdn);
-    if (c) return c;
-    if ((c = strcmp(x->subset, y->subset))) return c;
-    if (x->portn != y->portn) return x->portn < y->portn ? -1 : 1;
-    return strcmp(x->direction, y->direction);
-}
-
-static json_t *all_clusters(json_t *dump)
-{
-    json_t *sec = dump_section(dump, "ClustersConfigDump"), *out = json_array();
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(sec, "static_clusters"), i, e) json_array_append(out, json_object_get(e, "cluster"));
-    json_array_foreach(json_object_get(sec, "dynamic_active_clusters"), i, e)
-        json_array_append(out, json_object_get(e, "cluster"));
+    if (nr > 1) qsort(v, nr, sizeof *v, cmp_cluster);
+    json_t *out = json_array();
+    for (size_t k = 0; k < nr; k++) json_array_append(out, v[k]);
+    free(v);
     return out;
 }
 
-static bool cluster_passes(const crow *r, const pc_filter *f)
+static void print_clusters(cmd_ctx *ctx, json_t *pcfg, const pc_filter *f, bool with_name)
 {
-    if (f->fqdn && !strstr(r->fqdn, f->fqdn)) return false;
-    if (f->port_seen && r->portn != f->port) return false;
-    if (f->subset && strcmp(r->subset, f->subset)) return false;
-    if (f->direction && strcmp(r->direction, f->direction)) return false;
-    return true;
-}
-
-/* The filtered clusters in istioctl's order, as Envoy's JSON. */
-static json_t *sorted_clusters(json_t *dump, const pc_filter *f)
-{
-    json_t *cl = all_clusters(dump), *out = json_array();
-    size_t n = json_array_size(cl), nr = 0;
-    crow *rows = calloc(n + 1, sizeof *rows);
-    for (size_t i = 0; i < n; i++) {
-        parse_cluster(json_array_get(cl, i), &rows[nr]);
-        rows[nr].obj = json_array_get(cl, i);
-        if (cluster_passes(&rows[nr], f)) nr++;
-    }
-    if (nr > 1) qsort(rows, nr, sizeof *rows, cmp_crow);
-    for (size_t i = 0; i < nr; i++) json_array_append(out, rows[i].obj);
-    free(rows);
-    json_decref(cl);
-    return out;
-}
-
-static void print_clusters(cmd_ctx *ctx, json_t *dump, const pc_filter *f, bool with_name)
-{
-    json_t *cl = all_clusters(dump);
-    size_t n = json_array_size(cl);
-    crow *rows = calloc(n + 1, sizeof *rows);
-    size_t nr = 0;
-    for (size_t i = 0; i < n; i++) {
-        parse_cluster(json_array_get(cl, i), &rows[nr]);
-        rows[nr].obj = json_array_get(cl, i);
-        if (cluster_passes(&rows[nr], f)) nr++;
-    }
-    if (nr > 1) qsort(rows, nr, sizeof *rows, cmp_crow);
+    json_t *cl = select_clusters(pcfg, f);
     bool dr_col = release_minor(ctx->rel) >= 10;
     size_t ncol = (dr_col ? 6 : 5) + (with_name ? 1 : 0);
     table t;
@@ -152,89 +80,69 @@ static void print_clusters(cmd_ctx *ctx, json_t *dump, const pc_filter *f, bool 
     hdr[h++] = "SERVICE FQDN"; hdr[h++] = "PORT"; hdr[h++] = "SUBSET"; hdr[h++] = "DIRECTION"; hdr[h++] = "TYPE";
     if (dr_col) hdr[h++] = "DESTINATION RULE";
     table_add(&t, hdr);
-    for (size_t i = 0; i < nr; i++) {
-        char nm[400];
-        snprintf(nm, sizeof nm, "cluster/%s", rows[i].name ? rows[i].name : "");
+    size_t i;
+    json_t *c;
+    json_array_foreach(cl, i, c) {
+        char nm[600], port[16];
+        const char *name = str_or(c, "name", "");
+        snprintf(nm, sizeof nm, "cluster/%s", name);
+        json_int_t pn = json_integer_value(json_object_get(c, "port"));
+        bool special = !*str_or(c, "fqdn", "") && !*str_or(c, "direction", "");
+        if (special) snprintf(port, sizeof port, "-");
+        else snprintf(port, sizeof port, "%lld", (long long)pn);
         const char *row[7];
-        size_t c = 0;
-        if (with_name) row[c++] = nm;
-        row[c++] = rows[i].fqdn; row[c++] = rows[i].port; row[c++] = rows[i].subset;
-        row[c++] = rows[i].direction; row[c++] = rows[i].type;
-        if (dr_col) row[c++] = rows[i].dr;
+        size_t k = 0;
+        if (with_name) row[k++] = nm;
+        row[k++] = special ? name : str_or(c, "fqdn", "");
+        row[k++] = port;
+        row[k++] = str_or(c, "subset", "-");
+        row[k++] = str_or(c, "direction", "-");
+        row[k++] = str_or(c, "type", "-");
+        if (dr_col) row[k++] = str_or(c, "destination_rule", "-");
         table_add(&t, row);
     }
     table_print(&t, ctx->out, 5);
     table_free(&t);
-    free(rows);
     json_decref(cl);
 }
 
-/* ---- listeners ---- */
-static void chain_match(json_t *m, char *buf, size_t len)
+/* "name.namespace" -> Istio's config path in the cluster/route metadata. */
+static json_t *istio_metadata(const char *kind, const char *name_ns)
 {
-    buf[0] = 0;
-    json_t *sni = json_object_get(m, "server_names");
-    const char *tp = json_string_value(json_object_get(m, "transport_protocol"));
-    json_t *ap = json_object_get(m, "application_protocols");
-    size_t i;
-    json_t *v;
-    if (json_array_size(sni)) {
-        strncat(buf, "SNI: ", len - strlen(buf) - 1);
-        json_array_foreach(sni, i, v) {
-            if (i) strncat(buf, ",", len - strlen(buf) - 1);
-            strncat(buf, json_string_value(v) ? json_string_value(v) : "", len - strlen(buf) - 1);
-        }
-    }
-    if (tp) {
-        if (*buf) strncat(buf, "; ", len - strlen(buf) - 1);
-        strncat(buf, "Trans: ", len - strlen(buf) - 1);
-        strncat(buf, tp, len - strlen(buf) - 1);
-    }
-    if (json_array_size(ap)) {
-        if (*buf) strncat(buf, "; ", len - strlen(buf) - 1);
-        bool http = false;
-        json_array_foreach(ap, i, v) http |= json_string_value(v) && !strcmp(json_string_value(v), "http/1.1");
-        strncat(buf, http ? "App: HTTP" : "App: ", len - strlen(buf) - 1);
-        if (!http)
-            json_array_foreach(ap, i, v) {
-                if (i) strncat(buf, ",", len - strlen(buf) - 1);
-                strncat(buf, json_string_value(v) ? json_string_value(v) : "", len - strlen(buf) - 1);
-            }
-    }
-    if (!*buf) snprintf(buf, len, "ALL");
+    const char *dot = strrchr(name_ns, '.');
+    if (!dot) return NULL;
+    char path[700];
+    snprintf(path, sizeof path, "/apis/networking.istio.io/v1alpha3/namespaces/%s/%s/%.*s", dot + 1, kind,
+             (int)(dot - name_ns), name_ns);
+    return json_pack("{s:{s:{s:s}}}", "filterMetadata", "istio", "config", path);
 }
 
-static void chain_destination(json_t *ch, char *buf, size_t len)
-{
-    json_t *tc = json_object_get(json_array_get(json_object_get(ch, "filters"), 0), "typed_config");
-    const char *rds = json_string_value(json_object_get(json_object_get(tc, "rds"), "route_config_name"));
-    const char *cl = json_string_value(json_object_get(tc, "cluster"));
-    if (rds) snprintf(buf, len, "Route: %s", rds);
-    else if (cl && strstr(cl, "Cluster")) snprintf(buf, len, "%s", cl);
-    else if (cl) snprintf(buf, len, "Cluster: %s", cl);
-    else snprintf(buf, len, "Non-HTTP/Non-TCP");
-}
-
-typedef struct lrow {
-    char addr[64], port[16], match[512], dest[600];
-    int portn;
-} lrow;
-
-static int cmp_lrow(const void *a, const void *b)
-{
-    const lrow *x = a, *y = b;
-    if (x->portn != y->portn) return x->portn < y->portn ? -1 : 1;
-    return strcmp(x->addr, y->addr);
-}
-
-static json_t *all_listeners(json_t *dump)
+/* The clusters as Envoy's config dump writes them. */
+static json_t *envoy_clusters(json_t *cl)
 {
     json_t *out = json_array();
     size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(dump_section(dump, "ListenersConfigDump"), "dynamic_listeners"), i, e)
-        json_array_append(out, json_object_get(json_object_get(e, "active_state"), "listener"));
+    json_t *c;
+    json_array_foreach(cl, i, c) {
+        const char *name = str_or(c, "name", ""), *type = str_or(c, "type", "STATIC");
+        json_t *e = json_pack("{s:s,s:s,s:s}", "name", name, "type", type, "connectTimeout", "10s");
+        if (!strcmp(type, "EDS"))
+            json_object_set_new(e, "edsClusterConfig", json_pack("{s:{s:{},s:s},s:s}", "edsConfig", "ads",
+                                                                  "resourceApiVersion", "V3", "serviceName", name));
+        const char *dr = str_or(c, "destination_rule", "");
+        json_t *md = *dr ? istio_metadata("destination-rule", dr) : NULL;
+        if (md) json_object_set_new(e, "metadata", md);
+        json_array_append_new(out, e);
+    }
     return out;
+}
+
+/* ---- listeners ---- */
+static bool listener_passes(json_t *l, const pc_filter *f)
+{
+    if (f->address && strcmp(str_or(l, "address", ""), f->address)) return false;
+    if (f->port_seen && json_integer_value(json_object_get(l, "port")) != f->port) return false;
+    return true;
 }
 
 /* Before 1.8 istioctl printed one row per listener: ADDRESS PORT TYPE. */
@@ -242,247 +150,277 @@ static void print_listeners_summary(cmd_ctx *ctx, json_t *ls, const pc_filter *f
 {
     table t;
     table_init(&t, with_name ? 4 : 3);
-    if (with_name) {
-        const char *hdr[] = {"NAME", "ADDRESS", "PORT", "TYPE"};
-        table_add(&t, hdr);
-    } else {
-        const char *hdr[] = {"ADDRESS", "PORT", "TYPE"};
-        table_add(&t, hdr);
-    }
+    const char *hdr[] = {"NAME", "ADDRESS", "PORT", "TYPE"};
+    table_add(&t, with_name ? hdr : hdr + 1);
+    json_t *seen = json_object();
     size_t i;
     json_t *l;
     json_array_foreach(ls, i, l) {
-        json_t *sa = json_object_get(json_object_get(l, "address"), "socket_address");
-        const char *addr = json_string_value(json_object_get(sa, "address"));
-        int port = (int)json_integer_value(json_object_get(sa, "port_value"));
-        if (f->address && (!addr || strcmp(addr, f->address))) continue;
-        if (f->port_seen && port != f->port) continue;
+        if (!listener_passes(l, f)) continue;
+        const char *addr = str_or(l, "address", "");
+        long long port = json_integer_value(json_object_get(l, "port"));
+        char key[128];
+        snprintf(key, sizeof key, "%s_%lld", addr, port);
+        if (json_object_get(seen, key)) continue;
+        json_object_set_new(seen, key, json_true());
         bool http = false;
-        size_t c;
-        json_t *ch;
-        json_array_foreach(json_object_get(l, "filter_chains"), c, ch) {
-            json_t *tc = json_object_get(json_array_get(json_object_get(ch, "filters"), 0), "typed_config");
-            if (json_object_get(tc, "rds")) http = true;
-        }
+        size_t j;
+        json_t *o;
+        json_array_foreach(ls, j, o)
+            if (!strcmp(str_or(o, "address", ""), addr) && json_integer_value(json_object_get(o, "port")) == port &&
+                !strncmp(str_or(o, "destination", ""), "Route:", 6))
+                http = true;
         if (f->type && strcasecmp(f->type, http ? "HTTP" : "TCP")) continue;
-        char ps[16], nm[128];
-        snprintf(ps, sizeof ps, "%d", port);
-        snprintf(nm, sizeof nm, "listener/%s_%d", addr ? addr : "", port);
-        const char *row4[] = {nm, addr ? addr : "", ps, http ? "HTTP" : "TCP"};
-        table_add(&t, with_name ? row4 : row4 + 1);
+        char ps[16], nm[160];
+        snprintf(ps, sizeof ps, "%lld", port);
+        snprintf(nm, sizeof nm, "listener/%s", key);
+        const char *row[] = {nm, addr, ps, http ? "HTTP" : "TCP"};
+        table_add(&t, with_name ? row : row + 1);
     }
+    json_decref(seen);
     table_print(&t, ctx->out, 1);
     table_free(&t);
 }
 
-static void print_listeners(cmd_ctx *ctx, json_t *dump, const pc_filter *f, bool with_name)
+static void print_listeners(cmd_ctx *ctx, json_t *pcfg, const pc_filter *f, bool with_name)
 {
-    json_t *ls = all_listeners(dump);
+    json_t *ls = json_object_get(pcfg, "listeners");
     if (release_minor(ctx->rel) < 8) {
         print_listeners_summary(ctx, ls, f, with_name);
-        json_decref(ls);
         return;
     }
-    size_t cap = 16, n = 0;
-    lrow *rows = calloc(cap, sizeof *rows);
-    size_t i;
-    json_t *l;
-    json_array_foreach(ls, i, l) {
-        json_t *sa = json_object_get(json_object_get(l, "address"), "socket_address");
-        const char *addr = json_string_value(json_object_get(sa, "address"));
-        int port = (int)json_integer_value(json_object_get(sa, "port_value"));
-        if (f->address && (!addr || strcmp(addr, f->address))) continue;
-        if (f->port_seen && port != f->port) continue;
-        size_t c;
-        json_t *ch;
-        json_array_foreach(json_object_get(l, "filter_chains"), c, ch) {
-            if (n == cap) {
-                cap *= 2;
-                rows = realloc(rows, cap * sizeof *rows);
-            }
-            lrow *r = &rows[n++];
-            snprintf(r->addr, sizeof r->addr, "%s", addr ? addr : "");
-            snprintf(r->port, sizeof r->port, "%d", port);
-            r->portn = port;
-            chain_match(json_object_get(ch, "filter_chain_match"), r->match, sizeof r->match);
-            chain_destination(ch, r->dest, sizeof r->dest);
-        }
-    }
-    /* stable order: chains of one listener keep theirs */
-    for (size_t a = 1; a < n; a++)
-        for (size_t b = a; b > 0 && cmp_lrow(&rows[b - 1], &rows[b]) > 0; b--) {
-            lrow t = rows[b]; rows[b] = rows[b - 1]; rows[b - 1] = t;
-        }
     table t;
     table_init(&t, with_name ? 5 : 4);
     const char *addr_hdr = release_minor(ctx->rel) >= 20 ? "ADDRESSES" : "ADDRESS";
-    if (with_name) {
-        const char *hdr[] = {"NAME", addr_hdr, "PORT", "MATCH", "DESTINATION"};
-        table_add(&t, hdr);
-    } else {
-        const char *hdr[] = {addr_hdr, "PORT", "MATCH", "DESTINATION"};
-        table_add(&t, hdr);
-    }
-    for (size_t r = 0; r < n; r++) {
-        char nm[128];
-        snprintf(nm, sizeof nm, "listener/%s_%s", rows[r].addr, rows[r].port);
-        if (with_name) {
-            const char *row[] = {nm, rows[r].addr, rows[r].port, rows[r].match, rows[r].dest};
-            table_add(&t, row);
-        } else {
-            const char *row[] = {rows[r].addr, rows[r].port, rows[r].match, rows[r].dest};
-            table_add(&t, row);
-        }
+    const char *hdr[] = {"NAME", addr_hdr, "PORT", "MATCH", "DESTINATION"};
+    table_add(&t, with_name ? hdr : hdr + 1);
+    size_t i;
+    json_t *l;
+    json_array_foreach(ls, i, l) {
+        if (!listener_passes(l, f)) continue;
+        char ps[16], nm[160];
+        snprintf(ps, sizeof ps, "%lld", (long long)json_integer_value(json_object_get(l, "port")));
+        snprintf(nm, sizeof nm, "listener/%s_%s", str_or(l, "address", ""), ps);
+        const char *row[] = {nm, str_or(l, "address", ""), ps, str_or(l, "match", "ALL"), str_or(l, "destination", "")};
+        table_add(&t, with_name ? row : row + 1);
     }
     table_print(&t, ctx->out, 1);
     table_free(&t);
-    free(rows);
-    json_decref(ls);
 }
 
-/* ---- routes ---- */
-static json_t *all_routes(json_t *dump)
+/* One Envoy filter chain from istioctl's MATCH / DESTINATION texts. */
+static json_t *envoy_chain(json_t *l)
 {
-    json_t *out = json_array();
+    json_t *ch = json_object();
+    const char *match = str_or(l, "match", "ALL"), *dest = str_or(l, "destination", "");
+    if (!strncmp(match, "SNI: ", 5)) {
+        json_t *names = json_array();
+        char *copy = strdup(match + 5), *save = NULL;
+        for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+            json_array_append_new(names, json_string(t));
+        free(copy);
+        json_object_set_new(ch, "filterChainMatch", json_pack("{s:o}", "serverNames", names));
+    }
+    if (!strncmp(dest, "Route: ", 7))
+        json_object_set_new(ch, "filters",
+                            json_pack("[{s:s,s:{s:s,s:{s:s}}}]", "name", "envoy.filters.network.http_connection_manager",
+                                      "typedConfig", "@type",
+                                      "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+                                      "rds", "routeConfigName", dest + 7));
+    else
+        json_object_set_new(ch, "filters",
+                            json_pack("[{s:s,s:{s:s,s:s}}]", "name", "envoy.filters.network.tcp_proxy", "typedConfig",
+                                      "@type", "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy",
+                                      "cluster", !strncmp(dest, "Cluster: ", 9) ? dest + 9 : dest));
+    return ch;
+}
+
+static json_t *envoy_listeners(json_t *pcfg, const pc_filter *f)
+{
+    json_t *out = json_array(), *byname = json_object();
     size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(dump_section(dump, "RoutesConfigDump"), "dynamic_route_configs"), i, e)
-        json_array_append(out, json_object_get(e, "route_config"));
+    json_t *l;
+    json_array_foreach(json_object_get(pcfg, "listeners"), i, l) {
+        if (!listener_passes(l, f)) continue;
+        char key[160];
+        snprintf(key, sizeof key, "%s_%lld", str_or(l, "address", ""), (long long)json_integer_value(json_object_get(l, "port")));
+        json_t *e = json_object_get(byname, key);
+        if (!e) {
+            const char *name = str_or(l, "name", key);
+            e = json_pack("{s:s,s:{s:{s:s,s:I}},s:[]}", "name", name, "address", "socketAddress", "address",
+                          str_or(l, "address", ""), "portValue", json_integer_value(json_object_get(l, "port")),
+                          "filterChains");
+            json_object_set_new(byname, key, e);
+            json_array_append(out, e);
+        }
+        json_array_append_new(json_object_get(e, "filterChains"), envoy_chain(l));
+    }
+    json_decref(byname);
     return out;
 }
 
-static void route_match_text(json_t *m, char *buf, size_t len)
+/* ---- routes ---- */
+static void print_routes(cmd_ctx *ctx, json_t *pcfg, const pc_filter *f, bool with_name, bool sidecar)
 {
-    const char *p;
-    if ((p = json_string_value(json_object_get(m, "prefix")))) snprintf(buf, len, "%s*", p);
-    else if ((p = json_string_value(json_object_get(m, "path")))) snprintf(buf, len, "%s", p);
-    else if ((p = json_string_value(json_object_get(json_object_get(m, "safe_regex"), "regex")))) snprintf(buf, len, "regex %s", p);
-    else snprintf(buf, len, "/*");
-}
-
-static void route_vs_text(json_t *r, char *buf, size_t len)
-{
-    const char *cfg = json_string_value(
-        json_object_get(json_object_get(json_object_get(json_object_get(r, "metadata"), "filter_metadata"), "istio"), "config"));
-    char ns[128], name[200];
-    if (cfg && sscanf(cfg, "/apis/networking.istio.io/v1alpha3/namespaces/%127[^/]/virtual-service/%199s", ns, name) == 2)
-        snprintf(buf, len, "%s.%s", name, ns);
-    else
-        buf[0] = 0;
-}
-
-static void print_routes(cmd_ctx *ctx, json_t *dump, const pc_filter *f, bool with_name)
-{
-    json_t *rs = all_routes(dump);
+    json_t *rs = json_object_get(pcfg, "routes");
     table t;
     size_t i;
-    json_t *rc;
+    json_t *r;
     if (release_minor(ctx->rel) < 8) {
-        /* the 1.4-era summary: route configurations and their virtual host counts */
+        /* the 1.4-era summary: route configurations and their virtual host counts
+         * (sidecar route configurations also hold the catch-all virtual host) */
         if (!with_name) fprintf(ctx->out, "NOTE: This output only contains routes loaded via RDS.\n");
         table_init(&t, 2);
         const char *hdr[] = {"NAME", "VIRTUAL HOSTS"};
         table_add(&t, hdr);
-        json_array_foreach(rs, i, rc) {
-            const char *name = json_string_value(json_object_get(rc, "name"));
-            if (f->name && (!name || strcmp(name, f->name))) continue;
+        json_t *order = json_array(), *vhosts = json_object();
+        json_array_foreach(rs, i, r) {
+            const char *name = str_or(r, "name", "");
+            if (f->name && strcmp(name, f->name)) continue;
+            json_t *set = json_object_get(vhosts, name);
+            if (!set) {
+                set = json_object();
+                json_object_set_new(vhosts, name, set);
+                json_array_append_new(order, json_string(name));
+            }
+            json_object_set_new(set, str_or(r, "vhost", ""), json_true());
+        }
+        json_array_foreach(order, i, r) {
+            const char *name = json_string_value(r);
             char cnt[32], nm[300];
-            snprintf(cnt, sizeof cnt, "%zu", json_array_size(json_object_get(rc, "virtual_hosts")));
-            snprintf(nm, sizeof nm, "%s%s", with_name ? "route/" : "", name ? name : "");
+            snprintf(cnt, sizeof cnt, "%zu", json_object_size(json_object_get(vhosts, name)) + (sidecar ? 1 : 0));
+            snprintf(nm, sizeof nm, "%s%s", with_name ? "route/" : "", name);
             const char *row[] = {nm, cnt};
             table_add(&t, row);
         }
+        json_decref(order);
+        json_decref(vhosts);
         table_print(&t, ctx->out, 5);
         table_free(&t);
-        json_decref(rs);
         return;
     }
     table_init(&t, with_name ? 6 : 5);
-    if (with_name) {
-        const char *hdr[] = {"NAME", "ROUTE NAME", "VHOST NAME", "DOMAINS", "MATCH", "VIRTUAL SERVICE"};
-        table_add(&t, hdr);
-    } else {
-        const char *hdr[] = {"NAME", "VHOST NAME", "DOMAINS", "MATCH", "VIRTUAL SERVICE"};
-        table_add(&t, hdr);
-    }
-    json_array_foreach(rs, i, rc) {
-        const char *name = json_string_value(json_object_get(rc, "name"));
-        if (f->name && (!name || strcmp(name, f->name))) continue;
-        size_t v;
-        json_t *vh;
-        json_array_foreach(json_object_get(rc, "virtual_hosts"), v, vh) {
-            const char *vname = json_string_value(json_object_get(vh, "name"));
-            const char *dom = json_string_value(json_array_get(json_object_get(vh, "domains"), 0));
-            json_t *routes = json_object_get(vh, "routes");
-            char nm[300];
-            snprintf(nm, sizeof nm, "route/%s", name ? name : "");
-            if (!json_array_size(routes)) {
-                const char *row5[] = {name ? name : "", vname ? vname : "", dom ? dom : "", "/*", "404"};
-                const char *row6[] = {nm, name ? name : "", vname ? vname : "", dom ? dom : "", "/*", "404"};
-                table_add(&t, with_name ? row6 : row5);
-                continue;
-            }
-            size_t r;
-            json_t *rt;
-            json_array_foreach(routes, r, rt) {
-                const char *cl = json_string_value(json_object_get(json_object_get(rt, "route"), "cluster"));
-                if (cl && !strcmp(cl, "PassthroughCluster")) continue;   /* istioctl hides passthrough routes */
-                char match[512], vs[400];
-                route_match_text(json_object_get(rt, "match"), match, sizeof match);
-                route_vs_text(rt, vs, sizeof vs);
-                const char *row5[] = {name ? name : "", vname ? vname : "", dom ? dom : "", match, vs};
-                const char *row6[] = {nm, name ? name : "", vname ? vname : "", dom ? dom : "", match, vs};
-                table_add(&t, with_name ? row6 : row5);
-            }
-        }
+    const char *hdr[] = {"NAME", "ROUTE NAME", "VHOST NAME", "DOMAINS", "MATCH", "VIRTUAL SERVICE"};
+    const char *hdr5[] = {"NAME", "VHOST NAME", "DOMAINS", "MATCH", "VIRTUAL SERVICE"};
+    table_add(&t, with_name ? hdr : hdr5);
+    json_array_foreach(rs, i, r) {
+        const char *name = str_or(r, "name", "");
+        if (f->name && strcmp(name, f->name)) continue;
+        char nm[300];
+        snprintf(nm, sizeof nm, "route/%s", name);
+        const char *dom = json_string_value(json_array_get(json_object_get(r, "domains"), 0));
+        const char *row[] = {nm, name, str_or(r, "vhost", ""), dom ? dom : "", str_or(r, "match", "/*"),
+                             str_or(r, "virtual_service", "")};
+        table_add(&t, with_name ? row : row + 1);
     }
     table_print(&t, ctx->out, 5);
     table_free(&t);
-    json_decref(rs);
+}
+
+static json_t *route_match_obj(const char *m)
+{
+    size_t n = strlen(m);
+    if (!strncmp(m, "regex ", 6)) return json_pack("{s:{s:s}}", "safeRegex", "regex", m + 6);
+    if (n && m[n - 1] == '*') {
+        char p[600];
+        snprintf(p, sizeof p, "%.*s", (int)(n - 1), m);
+        return json_pack("{s:s}", "prefix", p);
+    }
+    return json_pack("{s:s}", "path", m);
+}
+
+static json_t *envoy_routes(json_t *pcfg, const pc_filter *f)
+{
+    json_t *out = json_array(), *cfgs = json_object();
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(pcfg, "routes"), i, r) {
+        const char *name = str_or(r, "name", "");
+        if (f->name && strcmp(name, f->name)) continue;
+        json_t *cfg = json_object_get(cfgs, name);
+        if (!cfg) {
+            cfg = json_pack("{s:s,s:[]}", "name", name, "virtualHosts");
+            json_object_set_new(cfgs, name, cfg);
+            json_array_append(out, cfg);
+        }
+        json_t *vhs = json_object_get(cfg, "virtualHosts"), *vh = NULL;
+        size_t k;
+        json_t *v;
+        json_array_foreach(vhs, k, v)
+            if (!strcmp(str_or(v, "name", ""), str_or(r, "vhost", ""))) vh = v;
+        if (!vh) {
+            vh = json_pack("{s:s,s:O,s:[]}", "name", str_or(r, "vhost", ""), "domains",
+                           json_object_get(r, "domains") ? json_object_get(r, "domains") : json_array(), "routes");
+            json_array_append_new(vhs, vh);
+        }
+        const char *vs = str_or(r, "virtual_service", "");
+        if (!strcmp(vs, "404")) continue;   /* an empty virtual host: Envoy answers 404 */
+        json_t *route = json_pack("{s:o}", "match", route_match_obj(str_or(r, "match", "/*")));
+        json_t *md = *vs ? istio_metadata("virtual-service", vs) : NULL;
+        if (md) json_object_set_new(route, "metadata", md);
+        json_array_append_new(json_object_get(vh, "routes"), route);
+    }
+    json_decref(cfgs);
+    return out;
 }
 
 /* ---- endpoints ---- */
-typedef struct erow {
-    char ep[80], cluster[400];
-} erow;
-
-static int cmp_erow(const void *a, const void *b)
+static bool endpoint_passes(json_t *e, const pc_filter *f)
 {
-    const erow *x = a, *y = b;
-    int c = strcmp(x->ep, y->ep);
-    return c ? c : strcmp(x->cluster, y->cluster);
+    const char *ep = str_or(e, "endpoint", "");
+    const char *colon = strrchr(ep, ':');
+    if (f->address && (!colon || strncmp(ep, f->address, (size_t)(colon - ep)) || strlen(f->address) != (size_t)(colon - ep)))
+        return false;
+    if (f->port_seen && (!colon || atol(colon + 1) != f->port)) return false;
+    if (f->cluster && strcmp(str_or(e, "cluster", ""), f->cluster)) return false;
+    if (f->status && strcasecmp(str_or(e, "status", ""), f->status)) return false;
+    return true;
 }
 
-static void print_endpoints(cmd_ctx *ctx, json_t *eps, const pc_filter *f)
+static void print_endpoints(cmd_ctx *ctx, json_t *pcfg, const pc_filter *f)
 {
-    size_t n = json_array_size(eps), nr = 0;
-    erow *rows = calloc(n + 1, sizeof *rows);
-    size_t i;
-    json_t *e;
-    json_array_foreach(eps, i, e) {
-        const char *addr = json_string_value(json_object_get(e, "address"));
-        const char *cl = json_string_value(json_object_get(e, "cluster"));
-        int port = (int)json_integer_value(json_object_get(e, "port"));
-        if (f->address && (!addr || strcmp(addr, f->address))) continue;
-        if (f->port_seen && port != f->port) continue;
-        if (f->cluster && (!cl || strcmp(cl, f->cluster))) continue;
-        if (f->status && strcasecmp(f->status, "healthy")) continue;
-        snprintf(rows[nr].ep, sizeof rows[nr].ep, "%s:%d", addr ? addr : "", port);
-        snprintf(rows[nr].cluster, sizeof rows[nr].cluster, "%s", cl ? cl : "");
-        nr++;
-    }
-    if (nr > 1) qsort(rows, nr, sizeof *rows, cmp_erow);
     table t;
     table_init(&t, 4);
     const char *hdr[] = {"ENDPOINT", "STATUS", "OUTLIER CHECK", "CLUSTER"};
     table_add(&t, hdr);
-    for (size_t r = 0; r < nr; r++) {
-        const char *row[] = {rows[r].ep, "HEALTHY", "OK", rows[r].cluster};
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(pcfg, "endpoints"), i, e) {
+        if (!endpoint_passes(e, f)) continue;
+        const char *row[] = {str_or(e, "endpoint", ""), str_or(e, "status", "HEALTHY"), str_or(e, "outlier_check", "OK"),
+                             str_or(e, "cluster", "")};
         table_add(&t, row);
     }
     table_print(&t, ctx->out, 5);
     table_free(&t);
-    free(rows);
+}
+
+/* Envoy's /clusters?format=json shape. */
+static json_t *envoy_endpoints(json_t *pcfg, const pc_filter *f)
+{
+    json_t *out = json_array(), *by = json_object();
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(pcfg, "endpoints"), i, e) {
+        if (!endpoint_passes(e, f)) continue;
+        const char *cl = str_or(e, "cluster", "");
+        json_t *cs = json_object_get(by, cl);
+        if (!cs) {
+            cs = json_pack("{s:s,s:[]}", "name", cl, "hostStatuses");
+            json_object_set_new(by, cl, cs);
+            json_array_append(out, cs);
+        }
+        char ip[64];
+        const char *ep = str_or(e, "endpoint", "");
+        const char *colon = strrchr(ep, ':');
+        snprintf(ip, sizeof ip, "%.*s", colon ? (int)(colon - ep) : (int)strlen(ep), ep);
+        json_array_append_new(json_object_get(cs, "hostStatuses"),
+                              json_pack("{s:{s:{s:s,s:i}},s:{s:s}}", "address", "socketAddress", "address", ip, "portValue",
+                                        colon ? atoi(colon + 1) : 0, "healthStatus", "edsHealthStatus",
+                                        str_or(e, "status", "HEALTHY")));
+    }
+    json_decref(by);
+    return json_pack("{s:o}", "clusterStatuses", out);
 }
 
 /* ---- the command ---- */
@@ -658,39 +596,52 @@ int cmd_proxy_config(cmd_ctx *ctx, int argc, char **argv)
         rc = 1;
         goto done;
     }
-    json_t *dump = mesh_config_dump(m, w);
+    json_t *pcfg = mesh_proxy_config(m, w);
     bool structured = strcmp(output, "short") != 0;
+    json_t *sel = NULL;
     if (!strcmp(what, "bootstrap")) {
-        json_t *b = json_object_get(dump_section(dump, "BootstrapConfigDump"), "bootstrap");
-        if (!strcmp(output, "yaml")) print_yaml(ctx->out, b);
-        else print_json_array(ctx, b);
-    } else if (!strcmp(what, "endpoint")) {
-        json_t *eps = mesh_proxy_endpoints(m, w);
-        if (structured) print_json_array(ctx, eps);
-        else print_endpoints(ctx, eps, &f);
-        json_decref(eps);
+        char node[700];
+        snprintf(node, sizeof node, "%s~%s~%s.%s~%s.svc.cluster.local", w->gateway ? "router" : "sidecar",
+                 w->ip ? w->ip : "", w->name, w->ns, w->ns);
+        sel = json_pack("{s:{s:{s:s,s:s,s:{s:s,s:s,s:s}}}}", "bootstrap", "node", "id", node, "cluster",
+                        w->name, "metadata", "NAMESPACE", w->ns, "ISTIO_VERSION", ctx->rel && ctx->rel->tag ? ctx->rel->tag : "",
+                        "POD_NAME", w->name);
+        structured = true;
     } else if (structured) {
-        json_t *sel = !strcmp(what, "cluster") ? sorted_clusters(dump, &f)
-                      : !strcmp(what, "listener") ? all_listeners(dump)
-                      : !strcmp(what, "route") ? all_routes(dump)
-                      : json_incref(dump);
+        if (!strcmp(what, "cluster")) {
+            json_t *cl = select_clusters(pcfg, &f);
+            sel = envoy_clusters(cl);
+            json_decref(cl);
+        } else if (!strcmp(what, "listener")) sel = envoy_listeners(pcfg, &f);
+        else if (!strcmp(what, "route")) sel = envoy_routes(pcfg, &f);
+        else if (!strcmp(what, "endpoint")) sel = envoy_endpoints(pcfg, &f);
+        else {
+            json_t *cl = select_clusters(pcfg, &f);
+            sel = json_pack("{s:o,s:o,s:o}", "clusters", envoy_clusters(cl), "listeners", envoy_listeners(pcfg, &f),
+                            "routes", envoy_routes(pcfg, &f));
+            json_decref(cl);
+        }
+    }
+    if (sel) {
         if (!strcmp(output, "yaml")) print_yaml(ctx->out, sel);
         else print_json_array(ctx, sel);
         json_decref(sel);
     } else if (!strcmp(what, "cluster")) {
-        print_clusters(ctx, dump, &f, false);
+        print_clusters(ctx, pcfg, &f, false);
     } else if (!strcmp(what, "listener")) {
-        print_listeners(ctx, dump, &f, false);
+        print_listeners(ctx, pcfg, &f, false);
     } else if (!strcmp(what, "route")) {
-        print_routes(ctx, dump, &f, false);
+        print_routes(ctx, pcfg, &f, false, w->sidecar);
+    } else if (!strcmp(what, "endpoint")) {
+        print_endpoints(ctx, pcfg, &f);
     } else {   /* all */
-        print_clusters(ctx, dump, &f, true);
+        print_clusters(ctx, pcfg, &f, true);
         fputc('\n', ctx->out);
-        print_listeners(ctx, dump, &f, true);
+        print_listeners(ctx, pcfg, &f, true);
         fputc('\n', ctx->out);
-        print_routes(ctx, dump, &f, true);
+        print_routes(ctx, pcfg, &f, true, w->sidecar);
     }
-    json_decref(dump);
+    json_decref(pcfg);
 done:
     mesh_free(m);
     json_decref(objects);

@@ -6,7 +6,6 @@
 #include <string.h>
 #include "cmd/commands.h"
 #include "cmd/flags.h"
-#include "mesh/config_dump.h"
 #include "mesh/mesh.h"
 #include "model/printer.h"
 
@@ -107,15 +106,8 @@ int cmd_proxy_status(cmd_ctx *ctx, int argc, char **argv)
         }
     const char *version = ctx->rel && ctx->rel->tag ? ctx->rel->tag : "";
     for (size_t p = 0; p < np; p++) {
-        json_t *dump = mesh_config_dump(m, wls[p]);
-        size_t nroutes = 0;
-        size_t k;
-        json_t *c;
-        json_array_foreach(json_object_get(dump, "configs"), k, c) {
-            const char *type = json_string_value(json_object_get(c, "@type"));
-            if (type && strstr(type, "RoutesConfigDump")) nroutes = json_array_size(json_object_get(c, "dynamic_route_configs"));
-        }
-        const char *rds = nroutes ? "SYNCED" : "NOT SENT";
+        json_t *pcfg = mesh_proxy_config(m, wls[p]);
+        const char *rds = json_array_size(json_object_get(pcfg, "routes")) ? "SYNCED" : "NOT SENT";
         if (modern) {
             const char *row[] = {names[p], "Kubernetes", "SYNCED", "SYNCED", "SYNCED", rds, "NOT SENT", cp, version};
             table_add(&t, row);
@@ -123,7 +115,7 @@ int cmd_proxy_status(cmd_ctx *ctx, int argc, char **argv)
             const char *row[] = {names[p], "SYNCED", "SYNCED", "SYNCED", rds, cp, version};
             table_add(&t, row);
         }
-        json_decref(dump);
+        json_decref(pcfg);
         free(names[p]);
     }
     table_print(&t, ctx->out, 5);

@@ -95,19 +95,20 @@ static void validate_doc(cmd_ctx *ctx, json_t *obj, const char *def_ns, strs *er
             if (strcmp(k, "apiVersion") && strcmp(k, "kind") && strcmp(k, "metadata") && strcmp(k, "spec") && strcmp(k, "status"))
                 addf(errs, "%s unknown field \"%s\"", prefix, k);
         if (errs->n != before) return;
-        bool ok;
-        const kind_info *ki = kind_for_object(api, kind, &ok);
-        char msg[2048];
-        if (ki && ok && validate_object(ki, obj, msg, sizeof msg) != VALID_OK) {
-            addf(errs, "%s %s", prefix, msg);
-            return;
-        }
+        /* Istio's own checks first (their messages are istioctl's); what they
+         * accept still has to pass the API server's schema, shared with apply */
         iv_result r;
         if (istio_validate(obj, ns ? ns : def_ns, &r)) {
             for (size_t i = 0; i < r.nerrors; i++) addf(errs, "%s %s", prefix, r.errors[i]);
             for (size_t i = 0; i < r.nwarnings; i++) addf(warns, "%s %s", prefix, r.warnings[i].text);
+            bool istio_errors = r.nerrors > 0;
             iv_result_free(&r);
+            if (istio_errors) return;
         }
+        bool ok;
+        const kind_info *ki = kind_for_object(api, kind, &ok);
+        char msg[2048];
+        if (ki && ok && validate_object(ki, obj, msg, sizeof msg) != VALID_OK) addf(errs, "%s %s", prefix, msg);
         return;
     }
     if (!strcmp(kind, "Service") && !(ns && !strcmp(ns, "istio-system"))) {
