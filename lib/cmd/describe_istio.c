@@ -353,6 +353,12 @@ int cmd_describe_istio(cmd_ctx *ctx, int argc, char **argv)
     };
     flag_result fr;
     int prc = flags_parse(specs, argc, argv, &fr, "istioctl experimental describe", ctx->err);
+    if (prc > 0)
+        fprintf(ctx->out, "Describe resource and related Istio configuration\n\n"
+                          "Usage:\n  istioctl experimental describe [command]\n\n"
+                          "Aliases:\n  describe, des\n\n"
+                          "Available Commands:\n  pod         Describe pods and their Istio configuration [kube-only]\n"
+                          "  service     Describe services and their Istio configuration [kube-only]\n");
     if (prc) {
         flags_free(&fr);
         return prc < 0 ? 64 : 0;

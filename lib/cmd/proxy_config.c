@@ -557,6 +557,12 @@ int cmd_proxy_config(cmd_ctx *ctx, int argc, char **argv)
     char cmdpath[64];
     snprintf(cmdpath, sizeof cmdpath, "istioctl proxy-config %s", what);
     int prc = flags_parse(specs, argc - 1, argv + 1, &fr, cmdpath, ctx->err);
+    if (prc > 0)
+        fprintf(ctx->out, "Retrieve information about %s configuration for the Envoy instance in the specified pod.\n\n"
+                          "Usage:\n  istioctl proxy-config %s [<type>/]<name>[.<namespace>] [flags]\n\n"
+                          "Flags:\n  -n, --namespace string   Config namespace\n"
+                          "  -o, --output string      Output format: one of json|yaml|short (default \"short\")\n",
+                what, what);
     if (prc) {
         flags_free(&fr);
         return prc < 0 ? 64 : 0;

@@ -50,6 +50,12 @@ int cmd_proxy_status(cmd_ctx *ctx, int argc, char **argv)
     };
     flag_result fr;
     int prc = flags_parse(specs, argc, argv, &fr, "istioctl proxy-status", ctx->err);
+    if (prc > 0)
+        fprintf(ctx->out, "Retrieves last sent and last acknowledged xDS sync from Istiod to each Envoy in the mesh\n\n"
+                          "Usage:\n  istioctl proxy-status [<type>/]<name>[.<namespace>] [flags]\n\n"
+                          "Aliases:\n  proxy-status, ps\n\n"
+                          "Flags:\n  -h, --help               help for proxy-status\n"
+                          "  -n, --namespace string   Config namespace\n");
     if (prc) {
         flags_free(&fr);
         return prc < 0 ? 64 : 0;

@@ -192,6 +192,14 @@ int cmd_istio_validate(cmd_ctx *ctx, int argc, char **argv)
     };
     flag_result fr;
     int prc = flags_parse(specs, argc, argv, &fr, "istioctl validate", ctx->err);
+    if (prc > 0)
+        fprintf(ctx->out, "Validate Istio policy and rules files\n\n"
+                          "Usage:\n  istioctl validate -f FILENAME [options] [flags]\n\n"
+                          "Aliases:\n  validate, v\n\n"
+                          "Examples:\n  # Validate bookinfo-gateway.yaml\n"
+                          "  istioctl validate -f samples/bookinfo/networking/bookinfo-gateway.yaml\n\n"
+                          "Flags:\n  -f, --filename strings   Inputs of files to validate\n"
+                          "  -h, --help               help for validate\n");
     if (prc) {
         flags_free(&fr);
         flag_list_free(&files);
