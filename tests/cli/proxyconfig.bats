@@ -162,3 +162,14 @@ assert "outbound|80||istio-egressgateway.istio-system.svc.cluster.local" in name
     [ "$status" -eq 1 ]
     [ "$output" = "Error: unable to find any Istiod instances" ]
 }
+
+@test "secret: the workload certificate chain and the mesh root, as tables and as Envoy's secrets" {
+    run istioctl pc secret "$SLEEP"
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" =~ ^"RESOURCE NAME"\ +"TYPE"\ +"STATUS"\ +"VALID CERT"\ +"SERIAL NUMBER"\ +"NOT AFTER"\ +"NOT BEFORE"$ ]]
+    [[ "${lines[1]}" =~ ^"default"\ +"Cert Chain"\ +"ACTIVE"\ +"true"\ +[0-9]+\ +[0-9T:-]+Z\ +[0-9T:-]+Z$ ]]
+    [[ "${lines[2]}" =~ ^"ROOTCA"\ +"CA"\ +"ACTIVE"\ +"true"\ +[0-9]+ ]]
+    run bash -c "istioctl pc secret $SLEEP -o json | python3 -c 'import json,sys,base64; d=json.load(sys.stdin); sys.stdout.write(base64.b64decode(d[\"dynamicActiveSecrets\"][0][\"secret\"][\"tlsCertificate\"][\"certificateChain\"][\"inlineBytes\"]).decode())' | openssl x509 -noout -ext subjectAltName"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"URI:spiffe://cluster.local/ns/default/sa/sleep"* ]]
+}
