@@ -310,6 +310,17 @@ int cmd_analyze(cmd_ctx *ctx, int argc, char **argv)
     char target[300];
     if (o.all_ns) snprintf(target, sizeof target, "all namespaces");
     else snprintf(target, sizeof target, "namespace: %s", ns);
+    if (o.verbose) {
+        fprintf(ctx->err, "Analyzed resources in %s\nExecuted analyzers:\n", target);
+        size_t na;
+        const az_analyzer_info *ai = az_analyzers(&na);
+        for (size_t a = 0; a < na; a++) {
+            bool ran = !o.analyzers.n;
+            for (int k = 0; k < o.analyzers.n && !ran; k++) ran = !strcmp(o.analyzers.v[k], ai[a].name);
+            if (ran) fprintf(ctx->err, "\t %s\n", ai[a].name);
+        }
+        fprintf(ctx->err, "\n");
+    }
 
     /* output threshold filters what is printed, not the exit code */
     az_msgs shown = {calloc(msgs.n + 1, sizeof(az_msg)), 0, msgs.n};

@@ -396,3 +396,12 @@ assert ids[res["ruleIndex"]]=="IST0174"
     run istioctl x analyze --use-kube=false base.yaml ist0103.yaml
     has 'IST0103'
 }
+
+@test "-v names the analyzers that ran; --analyzer runs only those" {
+    run istioctl analyze --use-kube=false -v --analyzer injection.Analyzer base.yaml ist0102.yaml ist0174.yaml -A
+    [ "${lines[0]}" = "Analyzed resources in all namespaces" ]
+    [ "${lines[1]}" = "Executed analyzers:" ]
+    [ "${lines[2]}" = $'\t injection.Analyzer' ]
+    [[ "$output" == *"IST0102"* ]]
+    [[ "$output" != *"IST0174"* ]]
+}
