@@ -706,9 +706,23 @@ int cmd_proxy_config(cmd_ctx *ctx, int argc, char **argv)
         else if (!strcmp(what, "route")) sel = envoy_routes(pcfg, &f);
         else if (!strcmp(what, "endpoint")) sel = envoy_endpoints(pcfg, &f);
         else {
-            json_t *cl = select_clusters(pcfg, &f);
-            sel = json_pack("{s:o,s:o,s:o}", "clusters", envoy_clusters(cl), "listeners", envoy_listeners(pcfg, &f),
-                            "routes", envoy_routes(pcfg, &f));
+            /* all: Envoy's /config_dump, each section typed as Envoy types it */
+            json_t *cl = select_clusters(pcfg, &f), *dc = json_array(), *dl = json_array(), *dr = json_array();
+            json_t *ec = envoy_clusters(cl), *el = envoy_listeners(pcfg, &f), *er = envoy_routes(pcfg, &f);
+            size_t k;
+            json_t *x;
+            json_array_foreach(ec, k, x) json_array_append_new(dc, json_pack("{s:O}", "cluster", x));
+            json_array_foreach(el, k, x)
+                json_array_append_new(dl, json_pack("{s:O,s:{s:O}}", "name", json_object_get(x, "name"), "activeState",
+                                                    "listener", x));
+            json_array_foreach(er, k, x) json_array_append_new(dr, json_pack("{s:O}", "routeConfig", x));
+            sel = json_pack("{s:[{s:s,s:o},{s:s,s:o},{s:s,s:o}]}", "configs",
+                            "@type", "type.googleapis.com/envoy.admin.v3.ClustersConfigDump", "dynamicActiveClusters", dc,
+                            "@type", "type.googleapis.com/envoy.admin.v3.ListenersConfigDump", "dynamicListeners", dl,
+                            "@type", "type.googleapis.com/envoy.admin.v3.RoutesConfigDump", "dynamicRouteConfigs", dr);
+            json_decref(ec);
+            json_decref(el);
+            json_decref(er);
             json_decref(cl);
         }
     }

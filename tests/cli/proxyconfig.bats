@@ -174,3 +174,17 @@ assert "outbound|80||istio-egressgateway.istio-system.svc.cluster.local" in name
     [ "$status" -eq 0 ]
     [[ "$output" == *"URI:spiffe://cluster.local/ns/default/sa/sleep"* ]]
 }
+
+@test "all -o json is Envoy's config dump" {
+    run bash -c "istioctl pc all $SLEEP -o json"
+    [ "$status" -eq 0 ]
+    echo "$output" | python3 -c '
+import json,sys
+d=json.load(sys.stdin)
+types=[c["@type"].rsplit(".",1)[1] for c in d["configs"]]
+assert types==["ClustersConfigDump","ListenersConfigDump","RoutesConfigDump"], types
+names=[c["cluster"]["name"] for c in d["configs"][0]["dynamicActiveClusters"]]
+assert "outbound|80|cnn|istio-egressgateway.istio-system.svc.cluster.local" in names
+assert any(l["activeState"]["listener"]["name"]=="0.0.0.0_80" for l in d["configs"][1]["dynamicListeners"])
+assert any(r["routeConfig"]["name"]=="80" for r in d["configs"][2]["dynamicRouteConfigs"])'
+}
