@@ -270,6 +270,8 @@ int cmd_analyze(cmd_ctx *ctx, int argc, char **argv)
 
     /* the files, collectively one source on top of the store */
     int parse_errors = 0;
+    char **file_errors = calloc(files.n + 1, sizeof *file_errors);
+    size_t nfile_errors = 0;
     for (size_t f = 0; f < files.n; f++) {
         loaded_docs docs = {0};
         char err[2048];
@@ -283,12 +285,21 @@ int cmd_analyze(cmd_ctx *ctx, int argc, char **argv)
                 json_object_set_new(md, "namespace", json_string(ns));
             az_input_add(&in, obj, strcmp(files.v[f], "-") ? files.v[f] : "-", docs.docs[d].line, false);
         }
-        if (lrc) {
-            fprintf(ctx->err, "Error(s) adding files: %s\n", err);
-            parse_errors++;
-        }
+        if (lrc) file_errors[nfile_errors++] = strdup(err);
         loaded_docs_free(&docs);
     }
+    /* istioctl adds the files as one source: one multi-error, one parse failure */
+    if (nfile_errors) {
+        if (nfile_errors == 1) fprintf(ctx->err, "Error(s) adding files: 1 error occurred:\n");
+        else fprintf(ctx->err, "Error(s) adding files: %zu errors occurred:\n", nfile_errors);
+        for (size_t e = 0; e < nfile_errors; e++) {
+            fprintf(ctx->err, "\t* %s\n", file_errors[e]);
+            free(file_errors[e]);
+        }
+        fprintf(ctx->err, "\n");
+        parse_errors = 1;
+    }
+    free(file_errors);
 
     sup = calloc((size_t)o.suppress.n + 1, sizeof *sup);
     size_t nsup = 0;
