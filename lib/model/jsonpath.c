@@ -249,7 +249,9 @@ static int eval_steps(jp *j, vals *cur)
                         if (a < 0) a = 0;
                         if (b > n) b = n;
                         if (step < 1) step = 1;
-                        for (long k = a; k < b; k += step) vals_push(&next, json_array_get(arr, (size_t)k));
+                        /* k + step must not overflow for huge steps */
+                        for (long k = a; k < b; k = step > b - k ? b : k + step)
+                            vals_push(&next, json_array_get(arr, (size_t)k));
                     } else {
                         long k = strtol(sub, NULL, 10);
                         if (k < 0) k += n;
@@ -324,6 +326,24 @@ static const char *action_end(const char *s)
 static int run(const char *tmpl, const char *stop_at, json_t *root, json_t *dot, FILE *out,
                char *err, size_t errlen, const char **resume);
 
+/* Nested {range} blocks recurse; a template nesting thousands of them must
+ * get an error, not overflow the stack. */
+#define JSONPATH_MAX_RANGE_DEPTH 1000
+static _Thread_local int range_depth;
+
+static int run_nested(const char *t, json_t *root, json_t *dot, FILE *out, char *err, size_t errlen,
+                      const char **resume)
+{
+    if (range_depth >= JSONPATH_MAX_RANGE_DEPTH) {
+        snprintf(err, errlen, "more than %d nested range blocks", JSONPATH_MAX_RANGE_DEPTH);
+        return -1;
+    }
+    range_depth++;
+    int r = run(t, NULL, root, dot, out, err, errlen, resume);
+    range_depth--;
+    return r;
+}
+
 /* Execute from tmpl until the matching {end} (or string end); *resume gets
  * the position after it. */
 static int run(const char *t, const char *limit, json_t *root, json_t *dot, FILE *out,
@@ -371,12 +391,12 @@ static int run(const char *t, const char *limit, json_t *root, json_t *dot, FILE
             if (items.n == 0) {
                 /* skip the body: run it into a null sink to find its end */
                 FILE *null = fopen("/dev/null", "w");
-                int r = run(body, NULL, root, json_null(), null ? null : out, err, errlen, &after);
+                int r = run_nested(body, root, json_null(), null ? null : out, err, errlen, &after);
                 if (null) fclose(null);
                 if (r < 0) { free(items.v); free(cur.v); return -1; }
             }
             for (size_t i = 0; i < items.n; i++) {
-                int r = run(body, NULL, root, items.v[i], out, err, errlen, &after);
+                int r = run_nested(body, root, items.v[i], out, err, errlen, &after);
                 if (r < 0) { free(items.v); free(cur.v); return -1; }
             }
             free(items.v);
