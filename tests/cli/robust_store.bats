@@ -159,3 +159,12 @@ small_tmpfs() {
     run kubectl get configmap many-0
     [ "$status" -eq 1 ]
 }
+
+@test "labeling an object without labels (a leak that make test-asan and test-valgrind catch)" {
+    printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bare\n' | kubectl apply -f - >/dev/null
+    run kubectl label configmap bare team=mesh
+    [ "$status" -eq 0 ]
+    [ "$output" = "configmap/bare labeled" ]
+    run kubectl get configmap bare -o jsonpath='{.metadata.labels.team}'
+    [ "$output" = "mesh" ]
+}
