@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "cmd/cmd.h"
+#include "cmd/shell.h"
 
 int main(int argc, char **argv)
 {
@@ -17,10 +18,9 @@ int main(int argc, char **argv)
         .rel = release_default(),
         .in_is_tty = isatty(0),
     };
-    int rc;
-    if (!strcmp(name, "kubectl")) rc = kubectl_main(&ctx, argc - 1, argv + 1);
-    else if (!strcmp(name, "istioctl")) rc = istioctl_main(&ctx, argc - 1, argv + 1);
-    else rc = meshsim_main(&ctx, argc - 1, argv + 1);
+    /* personality_main also answers the hidden `__complete` of the completion scripts */
+    int rc = personality_main(&ctx, !strcmp(name, "kubectl") || !strcmp(name, "istioctl") ? name : "meshsim",
+                              argc - 1, argv + 1);
     fflush(stdout);
     return rc;
 }

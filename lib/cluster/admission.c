@@ -1,5 +1,6 @@
 /* Mutating admission: what the API server and its webhooks fill in before an
  * object is stored. */
+#include <stdlib.h>
 #include <string.h>
 #include "cluster/cluster.h"
 #include "model/obj.h"
@@ -11,7 +12,28 @@ static void admit_service(store *st, json_t *svc, json_t *old)
     if (!json_is_object(spec)) return;
     const char *type = obj_str_or(svc, "spec.type", "ClusterIP");
     if (!json_object_get(spec, "type")) json_object_set_new(spec, "type", json_string(type));
+    if (!json_object_get(spec, "sessionAffinity")) json_object_set_new(spec, "sessionAffinity", json_string("None"));
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(spec, "ports"), i, p) {
+        if (!json_object_get(p, "protocol")) json_object_set_new(p, "protocol", json_string("TCP"));
+        if (!json_object_get(p, "targetPort")) json_object_set(p, "targetPort", json_object_get(p, "port"));
+    }
     if (!strcmp(type, "ExternalName")) return;
+    /* NodePort and LoadBalancer services get a node port per port (30000-32767) */
+    if (!strcmp(type, "NodePort") || !strcmp(type, "LoadBalancer")) {
+        json_array_foreach(json_object_get(spec, "ports"), i, p) {
+            if (json_object_get(p, "nodePort")) continue;
+            size_t j;
+            json_t *op, *kept_port = NULL;
+            json_array_foreach(old ? obj_at(old, "spec.ports") : NULL, j, op)
+                if (obj_int_or(op, "port", -1) == obj_int_or(p, "port", -2) && json_object_get(op, "nodePort"))
+                    kept_port = json_object_get(op, "nodePort");
+            if (kept_port) json_object_set(p, "nodePort", kept_port);
+            else json_object_set_new(p, "nodePort", json_integer(30000 + (store_counter_next(st, "nodePort") * 7919) % 2768));
+        }
+        if (!json_object_get(spec, "externalTrafficPolicy")) json_object_set_new(spec, "externalTrafficPolicy", json_string("Cluster"));
+    }
     const char *ip = obj_str(svc, "spec.clusterIP");
     const char *kept = old ? obj_str(old, "spec.clusterIP") : NULL;
     if (ip && *ip) return;
@@ -20,12 +42,6 @@ static void admit_service(store *st, json_t *svc, json_t *old)
     else ipam_service_ip(st, buf, sizeof buf);
     json_object_set_new(spec, "clusterIP", json_string(buf));
     json_object_set_new(spec, "clusterIPs", json_pack("[s]", buf));
-    size_t i;
-    json_t *p;
-    json_array_foreach(json_object_get(spec, "ports"), i, p) {
-        if (!json_object_get(p, "protocol")) json_object_set_new(p, "protocol", json_string("TCP"));
-        if (!json_object_get(p, "targetPort")) json_object_set(p, "targetPort", json_object_get(p, "port"));
-    }
 }
 
 static void admit_namespace(json_t *ns)
@@ -35,10 +51,64 @@ static void admit_namespace(json_t *ns)
     if (!json_object_get(ns, "status")) json_object_set_new(ns, "status", json_pack("{s:s}", "phase", "Active"));
 }
 
+/* The workload a pod belongs to: a ReplicaSet's pods are named
+ * <deployment>-<pod-template-hash>-<suffix>. */
+static char *workload_name(json_t *pod)
+{
+    const char *name = obj_name(pod), *hash = obj_label(pod, "pod-template-hash");
+    char *w = strdup(name);
+    if (hash) {
+        char *dash = strrchr(w, '-');
+        if (dash) *dash = 0;
+        size_t n = strlen(w), hl = strlen(hash);
+        if (n > hl + 1 && !strcmp(w + n - hl, hash) && w[n - hl - 1] == '-') w[n - hl - 1] = 0;
+    }
+    return w;
+}
+
+static void admit_pod(store *st, const istio_release *rel, json_t *pod, json_t *old)
+{
+    const char *ns = obj_namespace(pod);
+    if (!old && cluster_wants_injection(st, pod, ns)) {
+        char *w = workload_name(pod);
+        cluster_inject(rel, pod, ns, w);
+        free(w);
+    }
+    cluster_pod_defaults(st, pod, old);
+}
+
+static void set_default(json_t *o, const char *key, json_t *v)
+{
+    if (json_is_object(o) && !json_object_get(o, key)) json_object_set(o, key, v);
+    json_decref(v);
+}
+
+/* Deployments and ReplicaSets: the apps/v1 defaults. */
+static void admit_workload(json_t *obj, bool deployment)
+{
+    json_t *spec = json_object_get(obj, "spec");
+    if (!json_is_object(spec)) return;
+    set_default(spec, "replicas", json_integer(1));
+    if (deployment) {
+        set_default(spec, "revisionHistoryLimit", json_integer(10));
+        set_default(spec, "progressDeadlineSeconds", json_integer(600));
+        set_default(spec, "strategy", json_pack("{s:s,s:{s:s,s:s}}", "type", "RollingUpdate", "rollingUpdate",
+                                                "maxSurge", "25%", "maxUnavailable", "25%"));
+    }
+    json_t *tspec = obj_at(spec, "template.spec");
+    if (json_is_object(tspec)) {
+        cluster_podspec_defaults(tspec);
+        json_t *tmd = obj_at(spec, "template.metadata");
+        if (json_is_object(tmd)) set_default(tmd, "creationTimestamp", json_null());
+    }
+}
+
 int cluster_admit(store *st, const istio_release *rel, const kind_info *k, json_t *obj, json_t *old)
 {
-    (void)rel;
     if (!strcmp(k->kind, "Service")) admit_service(st, obj, old);
     else if (!strcmp(k->kind, "Namespace")) admit_namespace(obj);
+    else if (!strcmp(k->kind, "Pod")) admit_pod(st, rel, obj, old);
+    else if (!strcmp(k->kind, "Deployment")) admit_workload(obj, true);
+    else if (!strcmp(k->kind, "ReplicaSet")) admit_workload(obj, false);
     return 0;
 }

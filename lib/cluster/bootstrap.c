@@ -106,5 +106,7 @@ int cluster_bootstrap(store *st)
     json_object_set_new(obj_metadata(proxy), "name", json_string("kube-proxy-7x9vq"));
     json_object_set_new(obj_metadata(proxy), "labels", json_pack("{s:s}", "k8s-app", "kube-proxy"));
     rc |= create(st, "Pod", proxy);
+    /* the controllers' share of a fresh cluster: default service accounts, kube-dns endpoints */
+    if (!rc && cluster_reconcile(st, release_default()) < 0) rc = -1;
     return rc;
 }

@@ -29,4 +29,45 @@ int cluster_admit(store *st, const istio_release *rel, const kind_info *k, json_
 void ipam_pod_ip(store *st, char *buf, size_t len);
 void ipam_service_ip(store *st, char *buf, size_t len);
 
+/* Generated names (names.c): the ReplicaSet's pod-template-hash (stable for
+ * equal templates) and n random characters of Kubernetes' safe alphabet. */
+#define CLUSTER_HASH_MAX 16
+void cluster_template_hash(json_t *tmpl, char out[CLUSTER_HASH_MAX]);
+void cluster_random_suffix(char *out, size_t n);
+
+/* Pods (pods.c): what the API server and kubelet fill into a new pod
+ * (defaults, IP, node, Running status); kept from old on update. */
+void cluster_pod_defaults(store *st, json_t *pod, json_t *old);
+void cluster_podspec_defaults(json_t *spec);
+
+/* Sidecar injection (inject.c).  Is Istio's control plane installed (an
+ * istiod Deployment in istio-system)?  Would the injector inject this pod of
+ * namespace ns?  Inject the sidecar into a pod or a pod template (an object
+ * with metadata and spec); returns 0, or 1 when it was already injected. */
+#include <stdbool.h>
+bool cluster_istio_installed(store *st);
+bool cluster_wants_injection(store *st, json_t *pod, const char *ns);
+int cluster_inject(const istio_release *rel, json_t *pod, const char *ns, const char *workload);
+
+/* Files Kubernetes puts into a container (podfiles.c): /etc/hostname,
+ * /etc/hosts, /etc/resolv.conf, ConfigMap and Secret volume mounts.
+ * container NULL = the first container.  0 with *content malloc'd, 1 when
+ * the path is none of these, -1 on failure. */
+int cluster_pod_file(store *st, json_t *pod, const char *container, const char *path, char **content);
+
+/* The controllers, one per file; cluster_reconcile runs them in order. */
+int controller_service_accounts(store *st);
+int controller_deployments(store *st, const istio_release *rel);
+int controller_replicasets(store *st, const istio_release *rel);
+int controller_garbage(store *st);
+int controller_endpoints(store *st);
+int controller_kubelet(store *st);
+
+/* Controller helpers (controllers.c): is obj controlled by the owner with
+ * this uid; a one-element ownerReferences array naming owner; write obj when
+ * it differs from stored (1 written, 0 same, -1 error). */
+bool cluster_owned_by(json_t *obj, const char *uid);
+json_t *cluster_owner_ref(json_t *owner, const char *api_version, const char *kind);
+int cluster_write_if_changed(store *st, const kind_info *k, json_t *obj, json_t *stored);
+
 #endif

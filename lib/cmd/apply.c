@@ -108,16 +108,27 @@ static int apply_one(cmd_ctx *ctx, store *st, const apply_opts *o, loaded_doc *d
         json_object_del(obj_metadata(obj), "namespace");
     }
     const char *ns = k->namespaced ? obj_namespace(obj) : "";
+    if (o->mode == MODE_APPLY && (!obj_name(obj) || !*obj_name(obj))) {
+        char gvk[256];
+        snprintf(gvk, sizeof gvk, "%s", apiv);
+        char *slash = strrchr(gvk, '/');
+        const char *grp = slash ? (*slash = 0, gvk) : "", *ver = slash ? slash + 1 : gvk;
+        fprintf(ctx->err, "error: error when retrieving current configuration of:\nResource: \"%s/%s, Resource=%s\", "
+                "GroupVersionKind: \"%s/%s, Kind=%s\"\nName: \"\", Namespace: \"%s\"\nfrom server for: \"%s\": "
+                "resource name may not be empty\n", grp, ver, k->plural, grp, ver, k->kind, ns, d->source);
+        return 1;
+    }
     valid_status vs = validate_object(k, obj, msg, sizeof msg);
     if (vs == VALID_BAD_REQUEST) {
         fprintf(ctx->err, "Error from server (BadRequest): error when %s \"%s\": %s\n", verb_ing(o->mode), d->source, msg);
         return 1;
     }
     if (vs == VALID_INVALID) {
-        if (!strncmp(msg, "The ", 4))
-            fprintf(ctx->err, "The request is invalid: error when %s \"%s\": %s\n", verb_ing(o->mode), d->source, msg);
-        else
-            fprintf(ctx->err, "error: error when %s \"%s\": %s\n", verb_ing(o->mode), d->source, msg);
+        fprintf(ctx->err, "%s\n", msg);
+        return 1;
+    }
+    if (vs == VALID_DENIED) {
+        fprintf(ctx->err, "Error from server: error when %s \"%s\": %s\n", verb_ing(o->mode), d->source, msg);
         return 1;
     }
     if (k->namespaced && !api_namespace_exists(st, ns)) {
@@ -144,7 +155,12 @@ static int apply_one(cmd_ctx *ctx, store *st, const apply_opts *o, loaded_doc *d
             result = json_deep_copy(live);
             merge3(result, obj, last);
             json_object_set_new(obj_annotations_mut(result), LAST_APPLIED, json_string(text));
-            verb = json_equal(result, live) ? "unchanged" : "configured";
+            /* compare with what the API server would store: lists the manifest
+             * replaces get their server-side defaults back (ports' protocol, ...) */
+            json_t *admitted = json_deep_copy(result);
+            cluster_admit(st, ctx->rel, k, admitted, live);
+            verb = json_equal(admitted, live) ? "unchanged" : "configured";
+            json_decref(admitted);
             json_decref(last);
         }
         free(text);

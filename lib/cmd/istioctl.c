@@ -3,6 +3,19 @@
 #include "cmd/commands.h"
 
 static const cmd_entry istioctl_cmds[] = {
+    {"install", cmd_istioctl_install, "Applies an Istio manifest, installing or reconfiguring Istio on a cluster."},
+    {"apply", cmd_istioctl_install, "Applies an Istio manifest (alias of install)."},
+    {"uninstall", cmd_istioctl_uninstall, "Uninstall Istio from a cluster"},
+    {"verify-install", cmd_istioctl_verify_install, "Verifies Istio Installation Status"},
+    {"profile", cmd_istioctl_profile, "Commands related to Istio configuration profiles"},
+    {"manifest", cmd_istioctl_manifest, "Commands related to Istio manifests"},
+    {"version", cmd_istioctl_version, "Prints out build version information"},
+    {"kube-inject", cmd_kube_inject, "Inject Istio sidecar into Kubernetes pod resources"},
+    {"analyze", cmd_analyze, "Analyze Istio configuration and print validation messages"},
+    {"experimental", cmd_istio_experimental, "Experimental commands that may be modified or deprecated"},
+    {"validate", cmd_istio_validate, "Validate Istio policy and rules files"},
+    {"v", cmd_istio_validate, "Validate Istio policy and rules files (alias of validate)"},
+    {"x", cmd_istio_experimental, "Experimental commands (alias of experimental)"},
     {0},
 };
 

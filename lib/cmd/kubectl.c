@@ -4,11 +4,21 @@
 #include "cmd/commands.h"
 
 static const cmd_entry kubectl_verbs[] = {
+    {"api-resources", cmd_api_resources, "Print the supported API resources on the server"},
     {"apply", cmd_apply, "Apply a configuration to a resource by file name or stdin"},
     {"annotate", cmd_annotate, "Update the annotations on a resource"},
+    {"cluster-info", cmd_cluster_info, "Display cluster information"},
+    {"config", cmd_config, "Modify kubeconfig files"},
+    {"create", cmd_create, "Create a resource from a file or from stdin"},
     {"delete", cmd_delete, "Delete resources by file names, stdin, resources and names, or by resources and label selector"},
+    {"describe", cmd_describe, "Show details of a specific resource or group of resources"},
     {"get", cmd_get, "Display one or many resources"},
     {"label", cmd_label, "Update the labels on a resource"},
+    {"exec", cmd_exec, "Execute a command in a container"},
+    {"logs", cmd_logs, "Print the logs for a container in a pod"},
+    {"rollout", cmd_rollout, "Manage the rollout of a resource"},
+    {"scale", cmd_scale, "Set a new size for a deployment, replica set, or replication controller"},
+    {"wait", cmd_wait, "Experimental: Wait for a specific condition on one or many resources"},
     {"replace", cmd_replace, "Replace a resource by file name or stdin"},
     {"version", cmd_kubectl_version, "Print the client and server version information"},
     {0},
@@ -33,6 +43,32 @@ static bool global_flag_with_value(const char *a)
     return false;
 }
 
+/* Levenshtein distance, for cobra's "Did you mean this?" (distance <= 2 or a prefix). */
+static size_t distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64) return 99;
+    size_t d[65][65];
+    for (size_t i = 0; i <= la; i++) d[i][0] = i;
+    for (size_t j = 0; j <= lb; j++) d[0][j] = j;
+    for (size_t i = 1; i <= la; i++)
+        for (size_t j = 1; j <= lb; j++) {
+            size_t c = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+            if (d[i - 1][j] + 1 < c) c = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < c) c = d[i][j - 1] + 1;
+            d[i][j] = c;
+        }
+    return d[la][lb];
+}
+
+static void suggest(FILE *err, const char *typed)
+{
+    int n = 0;
+    for (const cmd_entry *e = kubectl_verbs; e->name; e++)
+        if (distance(typed, e->name) <= 2 || !strncmp(e->name, typed, strlen(typed)))
+            fprintf(err, "%s\t%s\n", n++ ? "" : "\nDid you mean this?\n", e->name);
+}
+
 int kubectl_main(cmd_ctx *ctx, int argc, char **argv)
 {
     /* Move global flags found before the verb to after it, so every verb's
@@ -52,6 +88,7 @@ int kubectl_main(cmd_ctx *ctx, int argc, char **argv)
     const cmd_entry *e = cmd_find(kubectl_verbs, argv[i]);
     if (!e) {
         fprintf(ctx->err, "error: unknown command \"%s\" for \"kubectl\"\n", argv[i]);
+        suggest(ctx->err, argv[i]);
         return 1;
     }
     char *args[argc + 1];

@@ -5,6 +5,7 @@
 #include "cmd/flags.h"
 #include "cmd/output.h"
 #include "cmd/targets.h"
+#include "cluster/cluster.h"
 #include "model/api.h"
 #include "model/obj.h"
 
@@ -91,8 +92,12 @@ static int label_main(cmd_ctx *ctx, int argc, char **argv, bool annotate)
     } else if (parse_changes(chg_args, nchg, changes, &n, what, ctx->err)) {
         rc = 1;
     }
-    store *st = rc ? NULL : cmd_store(ctx);
-    if (!st) {
+    if (!rc && local && files.n == 0) {
+        fprintf(ctx->err, "error: can only use local files by -f pod.yaml or --filename=pod.json when --local=true is set\n");
+        rc = 1;
+    }
+    store *st = rc || local ? NULL : cmd_store(ctx);
+    if (!st && (rc || !local)) {
         for (int i = 0; i < n; i++) { free(changes[i].key); free(changes[i].value); }
         flags_free(&fr);
         flag_list_free(&files);
@@ -105,8 +110,25 @@ static int label_main(cmd_ctx *ctx, int argc, char **argv, bool annotate)
         rc = 1;
     }
     targets t = {0};
-    if (!rc && targets_resolve(st, &q, ctx->err, &t)) rc = 1;
-    for (size_t i = 0; i < t.n && !rc; i++) {
+    if (!rc && (local ? targets_from_files(&q, ctx->err, &t) : targets_resolve(st, &q, ctx->err, &t))) rc = 1;
+    for (size_t i = 0; list && i < t.n && !rc; i++) {
+        /* --list: the object's labels, "key=value" one per line (sorted) */
+        json_t *m = annotate ? obj_annotations(t.v[i].obj) : obj_labels(t.v[i].obj);
+        const char *keys[512];
+        size_t nk = 0;
+        const char *key;
+        json_t *v;
+        json_object_foreach(m, key, v) if (nk < 512) keys[nk++] = key;
+        for (size_t a = 1; a < nk; a++)
+            for (size_t b = a; b > 0 && strcmp(keys[b - 1], keys[b]) > 0; b--) { const char *x = keys[b]; keys[b] = keys[b - 1]; keys[b - 1] = x; }
+        if (t.n > 1) {
+            const kind_info *k = t.v[i].k;
+            fprintf(ctx->out, "Listing %ss for %s.%s/%s:\n", what, k->kind, k->group, obj_name(t.v[i].obj));
+        }
+        for (size_t a = 0; a < nk; a++)
+            fprintf(ctx->out, "%s%s=%s\n", t.n > 1 ? " " : "", keys[a], json_string_value(json_object_get(m, keys[a])));
+    }
+    for (size_t i = 0; i < t.n && !rc && !list; i++) {
         json_t *o = t.v[i].obj;
         json_t *before = json_deep_copy(annotate ? obj_annotations(o) : obj_labels(o));
         json_t *map = annotate ? obj_annotations_mut(o) : obj_labels_mut(o);
@@ -153,6 +175,8 @@ static int label_main(cmd_ctx *ctx, int argc, char **argv, bool annotate)
         }
     }
     for (int i = 0; i < n; i++) { free(changes[i].key); free(changes[i].value); }
+    /* new labels can change what selectors select (Endpoints) */
+    if (st && cluster_reconcile(st, ctx->rel)) rc = 1;   /* --local has no store */
     targets_free(&t);
     flags_free(&fr);
     flag_list_free(&files);

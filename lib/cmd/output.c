@@ -19,6 +19,61 @@ json_t *output_list(json_t *items)
                      "metadata", "resourceVersion", "");
 }
 
+/* Go's strconv.Quote, for %q and %#v of strings. */
+static void go_quote(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\t': fputs("\\t", f); break;
+        case '\r': fputs("\\r", f); break;
+        default:
+            if (*p < 0x20 || *p == 0x7f) fprintf(f, "\\x%02x", *p);
+            else fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
+
+/* Go's %#v of a decoded JSON value (what kubectl shows when a template fails). */
+static void go_sharp_v(FILE *f, json_t *v)
+{
+    if (json_is_object(v)) {
+        const char **keys = malloc((json_object_size(v) + 1) * sizeof *keys);
+        size_t n = 0;
+        const char *k;
+        json_t *c;
+        json_object_foreach(v, k, c) keys[n++] = k;
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0; j--) { const char *t = keys[j]; keys[j] = keys[j - 1]; keys[j - 1] = t; }
+        fputs("map[string]interface {}{", f);
+        for (size_t i = 0; i < n; i++) {
+            if (i) fputs(", ", f);
+            go_quote(f, keys[i]);
+            fputc(':', f);
+            go_sharp_v(f, json_object_get(v, keys[i]));
+        }
+        fputc('}', f);
+        free(keys);
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *c;
+        fputs("[]interface {}{", f);
+        json_array_foreach(v, i, c) {
+            if (i) fputs(", ", f);
+            go_sharp_v(f, c);
+        }
+        fputc('}', f);
+    } else if (json_is_string(v)) go_quote(f, json_string_value(v));
+    else if (json_is_integer(v)) fprintf(f, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    else if (json_is_real(v)) fprintf(f, "%g", json_real_value(v));
+    else if (json_is_boolean(v)) fputs(json_is_true(v) ? "true" : "false", f);
+    else fputs("interface {}(nil)", f);
+}
+
 static int run_jsonpath(FILE *out, FILE *errf, const char *tmpl, json_t *obj)
 {
     char err[512];
@@ -26,8 +81,25 @@ static int run_jsonpath(FILE *out, FILE *errf, const char *tmpl, json_t *obj)
         fprintf(errf, "error: template format specified but no template given\n");
         return 1;
     }
-    if (jsonpath_execute(tmpl, obj, out, err, sizeof err)) {
+    /* kubectl finds every result before printing any, so a failing template prints nothing */
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    int rc = jsonpath_execute(tmpl, obj, mem, err, sizeof err);
+    fclose(mem);
+    if (rc == 0) fwrite(buf, 1, len, out);
+    free(buf);
+    if (rc == -1) {
         fprintf(errf, "error: error parsing jsonpath %s, %s\n", tmpl, err);
+        return 1;
+    }
+    if (rc == -2) {
+        fputs("error: error executing jsonpath ", errf);
+        go_quote(errf, tmpl);
+        fprintf(errf, ": Error executing template: %s. Printing more information for debugging the template:\n"
+                "\ttemplate was:\n\t\t%s\n\tobject given to jsonpath engine was:\n\t\t", err, tmpl);
+        go_sharp_v(errf, obj);
+        fputs("\n", errf);
         return 1;
     }
     return 0;

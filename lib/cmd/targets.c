@@ -166,6 +166,33 @@ int targets_resolve(store *st, const target_query *q, FILE *err, targets *out)
     return errors;
 }
 
+int targets_from_files(const target_query *q, FILE *err, targets *out)
+{
+    int errors = 0;
+    for (int f = 0; f < q->nfiles; f++) {
+        loaded_docs docs = {0};
+        char msg[2048];
+        int lrc = loader_load_path(&docs, q->files[f], q->recursive, q->in, msg, sizeof msg);
+        for (size_t i = 0; i < docs.n; i++) {
+            json_t *d = docs.docs[i].obj;
+            bool ok;
+            const kind_info *k = kind_for_object(obj_api_version(d), obj_kind(d), &ok);
+            if (!k) {
+                fprintf(err, "error: resource mapping not found for name: \"%s\" namespace: \"%s\" from \"%s\": "
+                        "no matches for kind \"%s\" in version \"%s\"\nensure CRDs are installed first\n",
+                        obj_name(d), obj_namespace(d), docs.docs[i].source, obj_kind(d), obj_api_version(d));
+                errors++;
+                continue;
+            }
+            add(out, k, json_incref(d));
+            out->kinds_requested++;
+        }
+        if (lrc) { fprintf(err, "error: %s\n", msg); errors++; }
+        loaded_docs_free(&docs);
+    }
+    return errors;
+}
+
 void targets_free(targets *t)
 {
     for (size_t i = 0; i < t->n; i++) json_decref(t->v[i].obj);

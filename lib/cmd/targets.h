@@ -42,6 +42,8 @@ typedef struct target_query {
 /* Resolve; prints kubectl's errors to err (unknown kind, NotFound, bad
  * selector).  Returns the number of errors; out holds what was found. */
 int targets_resolve(store *st, const target_query *q, FILE *err, targets *out);
+/* The objects of the -f sources themselves, without the store (--local). */
+int targets_from_files(const target_query *q, FILE *err, targets *out);
 void targets_free(targets *t);
 
 #endif

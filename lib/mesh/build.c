@@ -5,42 +5,9 @@
 #include <strings.h>
 #include "mesh/internal.h"
 #include "mesh/host.h"
-#include "mesh/selector.h"
+#include "model/obj.h"
+#include "model/selector.h"
 #include "model/loader.h"
-
-long long jint(json_t *o, const char *k, long long dflt)
-{
-    json_t *v = jget(o, k);
-    if (json_is_integer(v)) return json_integer_value(v);
-    if (json_is_real(v)) return (long long)json_real_value(v);
-    if (json_is_string(v)) {
-        char *end;
-        long long n = strtoll(json_string_value(v), &end, 10);
-        if (end != json_string_value(v) && !*end) return n;
-    }
-    return dflt;
-}
-
-json_t *jpath(json_t *o, const char *a, const char *b)
-{
-    json_t *v = jget(o, a);
-    return b ? jget(v, b) : v;
-}
-
-unsigned long long mesh_hash(const char *s)
-{
-    unsigned long long h = 1469598103934665603ull;
-    for (; s && *s; s++) { h ^= (unsigned char)*s; h *= 1099511628211ull; }
-    return h;
-}
-
-json_t *ns_labels(const mesh *m, const char *ns)
-{
-    json_t *l = mindex_first(m->ns_labels, ns ? ns : "");
-    if (l) return json_incref(l);
-    /* a namespace without an object still carries its name label */
-    return json_pack("{ss}", "kubernetes.io/metadata.name", ns ? ns : "");
-}
 
 /* ---- ports ---- */
 
@@ -110,13 +77,6 @@ static void parse_port(arena *a, json_t *p, m_port *out, bool se)
     }
 }
 
-const m_port *svc_port(const m_svc *s, int number)
-{
-    for (int i = 0; i < s->nports; i++)
-        if (s->ports[i].number == number) return &s->ports[i];
-    return NULL;
-}
-
 /* ---- workloads ---- */
 
 static bool has_container(json_t *pod, const char *name)
@@ -173,8 +133,12 @@ static void index_svc(mesh *m, m_svc *s)
             snprintf(key, sizeof key, "tls:%d", p->number);
             mindex_add(m->svc_by_port, key, s);
         }
+        if (s->ncidrs) {
+            snprintf(key, sizeof key, "cidr:%d", p->number);
+            mindex_add(m->svc_by_port, key, s);
+        }
         /* a TCP port of a NONE entry without addresses captures the whole port */
-        if (s->is_se && s->res == RES_NONE && !s->nvips && (p->cls == PC_TCP || p->cls == PC_AUTO)) {
+        if (s->is_se && s->res == RES_NONE && !s->nvips && !s->ncidrs && (p->cls == PC_TCP || p->cls == PC_AUTO)) {
             snprintf(key, sizeof key, "tcpnone:%d", p->number);
             mindex_add(m->svc_by_port, key, s);
         }
@@ -202,6 +166,8 @@ static void add_k8s_service(mesh *m, json_t *o)
         json_array_append_new(m->owned, arr);
         s->export_to = arr;
     }
+    const char *type = jstr(spec, "type");
+    if (type && !strcmp(type, "ExternalName")) s->external_name = jstr(spec, "externalName");
     const char *cip = jstr(spec, "clusterIP");
     if (cip && *cip && strcmp(cip, "None")) {
         s->vips = arena_alloc(m->ar, sizeof *s->vips);
@@ -217,14 +183,14 @@ static void add_k8s_service(mesh *m, json_t *o)
     json_t *p;
     json_array_foreach(ports, i, p) parse_port(m->ar, p, &s->ports[i], false);
     json_t *sel = jget(spec, "selector");
-    s->has_selector = json_is_object(sel) && json_object_size(sel);
+    s->has_selector = !s->external_name && json_is_object(sel) && json_object_size(sel);
     if (s->has_selector) {
         size_t n;
         void *const *pods = mindex_get(m->pods_ns, s->ns, &n);
         s->pods = arena_alloc(m->ar, sizeof *s->pods * (n ? n : 1));
         for (size_t k = 0; k < n; k++) {
             const mesh_workload *w = pods[k];
-            if (pod_running(w) && sel_match_map(jget(jget(w->pod, "metadata"), "labels"), sel)) {
+            if (pod_running(w) && labels_match_map(jget(jget(w->pod, "metadata"), "labels"), sel)) {
                 s->pods[s->npods++] = w;
                 char key[512];
                 snprintf(key, sizeof key, "%s/%s", w->ns, w->name);
@@ -257,15 +223,17 @@ static void add_service_entry(mesh *m, json_t *o)
     size_t i;
     json_t *p;
     json_array_foreach(ports, i, p) parse_port(m->ar, p, &pv[i], true);
-    int nv = 0;
+    int nv = 0, nc = 0;
     const char **vips = arena_alloc(m->ar, sizeof *vips * (json_array_size(addrs) + 1));
+    const char **cidrs = arena_alloc(m->ar, sizeof *cidrs * (json_array_size(addrs) + 1));
     json_array_foreach(addrs, i, p) {
         const char *a = json_string_value(p);
         if (!a) continue;
         const char *slash = strchr(a, '/');
-        /* a /32 is one address; wider CIDRs are matched by the listener, not indexed */
+        /* a /32 is one address (indexed); wider CIDRs are searched per port */
         if (!slash) vips[nv++] = a;
         else if (!strcmp(slash, "/32")) vips[nv++] = arena_printf(m->ar, "%.*s", (int)(slash - a), a);
+        else cidrs[nc++] = a;
     }
     const char *loc = jstr(spec, "location");
     json_t *h;
@@ -284,6 +252,8 @@ static void add_service_entry(mesh *m, json_t *o)
         s->nports = nports;
         s->vips = vips;
         s->nvips = nv;
+        s->cidrs = cidrs;
+        s->ncidrs = nc;
         s->se_endpoints = jget(spec, "endpoints");
         index_svc(m, s);
     }
@@ -346,6 +316,18 @@ static void add_vs(mesh *m, json_t *o)
                 mindex_add(m->vs_mesh, v->hosts[j][0] == '*' ? "" : v->hosts[j], v);
         } else {
             mindex_add(m->vs_gw, bound[k], v);
+            bool wild = false;
+            for (int j = 0; j < v->nhosts; j++) {
+                char key[768];
+                if (v->hosts[j][0] == '*') {
+                    if (wild) continue;
+                    wild = true;
+                    snprintf(key, sizeof key, "%s|", bound[k]);
+                } else {
+                    snprintf(key, sizeof key, "%s|%s", bound[k], v->hosts[j]);
+                }
+                mindex_add(m->vs_gw_host, key, v);
+            }
         }
     }
 }
@@ -417,8 +399,8 @@ static json_t *parse_mesh_config(json_t *objects)
     json_t *o;
     json_array_foreach(objects, i, o) {
         const char *kind = jstr(o, "kind");
-        json_t *md = jget(o, "metadata");
         if (!kind || strcmp(kind, "ConfigMap")) continue;
+        json_t *md = jget(o, "metadata");
         if (strcmp(jstr_or(md, "namespace", ""), "istio-system") || strcmp(jstr_or(md, "name", ""), "istio"))
             continue;
         const char *text = jstr(jget(o, "data"), "mesh");
@@ -458,8 +440,6 @@ static bool release_gw_original_dst(const istio_release *rel)
 
 /* ---- build ---- */
 
-static int kind_is(json_t *o, const char *kind) { const char *k = jstr(o, "kind"); return k && !strcmp(k, kind); }
-
 mesh *mesh_build(json_t *objects, const istio_release *rel)
 {
     mesh *m = calloc(1, sizeof *m);
@@ -469,25 +449,31 @@ mesh *mesh_build(json_t *objects, const istio_release *rel)
     m->ar = arena_new();
     m->owned = json_array();
     size_t n = json_array_size(objects);
-    m->wl_by_ip = mindex_new(n); m->wl_by_key = mindex_new(n); m->pods_ns = mindex_new(64);
-    m->svc_by_host = mindex_new(n); m->svc_by_vip = mindex_new(n); m->svc_by_port = mindex_new(64);
-    m->svc_by_pod = mindex_new(n);
-    m->vs_mesh = mindex_new(n); m->vs_gw = mindex_new(64); m->dr_host = mindex_new(n);
-    m->world_host = mindex_new(n); m->world_ip = mindex_new(n); m->ns_labels = mindex_new(64);
-    m->netpol_ns = mindex_new(64); m->endpoints_key = mindex_new(64); m->sidecar_ns = mindex_new(64);
-    if (!m->ar || !m->owned) { mesh_free(m); return NULL; }
+    /* tables grow as needed; only the host table is sized up front */
+    mindex **all[] = {&m->wl_by_ip, &m->wl_by_key, &m->pods_ns, &m->svc_by_host, &m->svc_by_vip,
+                      &m->svc_by_port, &m->svc_by_pod, &m->vs_mesh, &m->vs_gw, &m->vs_gw_host,
+                      &m->gw_by_pod, &m->dr_host, &m->world_host, &m->world_ip, &m->ns_labels,
+                      &m->netpol_ns, &m->endpoints_key, &m->sidecar_ns, &m->peerauth_ns, &m->authz_ns};
+    bool ok = true;
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        *all[i] = mindex_new(all[i] == &m->svc_by_host ? n : 64);
+        ok = ok && *all[i];
+    }
+    if (!ok || !m->ar || !m->owned) { mesh_free(m); return NULL; }
 
     /* count first so the record arrays never move (indexes hold pointers) */
     size_t npods = 0, nsvc = 0, nvs = 0, ndr = 0, ngw = 0;
     size_t i;
     json_t *o;
     json_array_foreach(objects, i, o) {
-        if (kind_is(o, "Pod")) npods++;
-        else if (kind_is(o, "Service")) nsvc++;
-        else if (kind_is(o, "ServiceEntry")) nsvc += json_array_size(jpath(o, "spec", "hosts"));
-        else if (kind_is(o, "VirtualService")) nvs++;
-        else if (kind_is(o, "DestinationRule")) ndr++;
-        else if (kind_is(o, "Gateway")) ngw++;
+        const char *k = jstr(o, "kind");
+        if (!k) continue;
+        if (!strcmp(k, "Pod")) npods++;
+        else if (!strcmp(k, "Service")) nsvc++;
+        else if (!strcmp(k, "ServiceEntry")) nsvc += json_array_size(jpath(o, "spec", "hosts"));
+        else if (!strcmp(k, "VirtualService")) nvs++;
+        else if (!strcmp(k, "DestinationRule")) ndr++;
+        else if (!strcmp(k, "Gateway")) ngw++;
     }
     m->wls = arena_alloc(m->ar, sizeof *m->wls * (npods + 1));
     m->svcs = arena_alloc(m->ar, sizeof *m->svcs * (nsvc + 1));
@@ -498,9 +484,11 @@ mesh *mesh_build(json_t *objects, const istio_release *rel)
 
     /* pods, namespaces and Endpoints before the Services that refer to them */
     json_array_foreach(objects, i, o) {
-        if (kind_is(o, "Pod")) add_pod(m, o);
-        else if (kind_is(o, "Namespace")) add_namespace(m, o);
-        else if (kind_is(o, "Endpoints")) {
+        const char *k = jstr(o, "kind");
+        if (!k) continue;
+        if (!strcmp(k, "Pod")) add_pod(m, o);
+        else if (!strcmp(k, "Namespace")) add_namespace(m, o);
+        else if (!strcmp(k, "Endpoints")) {
             char key[512];
             json_t *md = jget(o, "metadata");
             snprintf(key, sizeof key, "%s/%s", jstr_or(md, "namespace", "default"), jstr_or(md, "name", ""));
@@ -508,15 +496,34 @@ mesh *mesh_build(json_t *objects, const istio_release *rel)
         }
     }
     json_array_foreach(objects, i, o) {
-        const char *ns = jstr_or(jget(o, "metadata"), "namespace", "default");
-        if (kind_is(o, "Service")) add_k8s_service(m, o);
-        else if (kind_is(o, "ServiceEntry")) add_service_entry(m, o);
-        else if (kind_is(o, "VirtualService")) add_vs(m, o);
-        else if (kind_is(o, "DestinationRule")) add_dr(m, o);
-        else if (kind_is(o, "Gateway")) add_gw(m, o);
-        else if (kind_is(o, "ExternalService")) add_world(m, o);
-        else if (kind_is(o, "NetworkPolicy")) mindex_add(m->netpol_ns, ns, o);
-        else if (kind_is(o, "Sidecar")) mindex_add(m->sidecar_ns, ns, o);
+        const char *k = jstr(o, "kind");
+        if (!k) continue;
+        if (!strcmp(k, "Service")) add_k8s_service(m, o);
+        else if (!strcmp(k, "ServiceEntry")) add_service_entry(m, o);
+        else if (!strcmp(k, "VirtualService")) add_vs(m, o);
+        else if (!strcmp(k, "DestinationRule")) add_dr(m, o);
+        else if (!strcmp(k, "Gateway")) add_gw(m, o);
+        else if (!strcmp(k, "ExternalService")) add_world(m, o);
+        else if (!strcmp(k, "NetworkPolicy"))
+            mindex_add(m->netpol_ns, jstr_or(jget(o, "metadata"), "namespace", "default"), o);
+        else if (!strcmp(k, "Sidecar"))
+            mindex_add(m->sidecar_ns, jstr_or(jget(o, "metadata"), "namespace", "default"), o);
+        else if (!strcmp(k, "AuthorizationPolicy"))
+            mindex_add(m->authz_ns, jstr_or(jget(o, "metadata"), "namespace", "default"), o);
+        else if (!strcmp(k, "PeerAuthentication"))
+            mindex_add(m->peerauth_ns, jstr_or(jget(o, "metadata"), "namespace", "default"), o);
+    }
+    /* which Gateways configure which gateway pods (selector nil or {}: all) */
+    for (size_t w = 0; w < m->nwls; w++) {
+        const mesh_workload *wl = &m->wls[w];
+        if (!wl->gateway) continue;
+        char key[512];
+        snprintf(key, sizeof key, "%s/%s", wl->ns, wl->name);
+        json_t *labels = jget(jget(wl->pod, "metadata"), "labels");
+        for (size_t g = 0; g < m->ngws; g++) {
+            json_t *sel = jget(m->gws[g].spec, "selector");
+            if (!json_object_size(sel) || labels_match_map(labels, sel)) mindex_add(m->gw_by_pod, key, &m->gws[g]);
+        }
     }
     m->config = parse_mesh_config(objects);
     m->root_ns = jstr_or(m->config, "rootNamespace", "istio-system");
@@ -529,120 +536,13 @@ mesh *mesh_build(json_t *objects, const istio_release *rel)
 void mesh_free(mesh *m)
 {
     if (!m) return;
-    mindex *all[] = {m->wl_by_ip, m->wl_by_key, m->pods_ns, m->svc_by_host, m->svc_by_vip,
-                     m->svc_by_port, m->svc_by_pod, m->vs_mesh, m->vs_gw, m->dr_host, m->world_host, m->world_ip,
-                     m->ns_labels, m->netpol_ns, m->endpoints_key, m->sidecar_ns};
+    mindex *all[] = {m->wl_by_ip, m->wl_by_key, m->pods_ns, m->svc_by_host, m->svc_by_vip, m->svc_by_port,
+                     m->svc_by_pod, m->vs_mesh, m->vs_gw, m->vs_gw_host, m->gw_by_pod, m->dr_host,
+                     m->world_host, m->world_ip, m->ns_labels, m->netpol_ns, m->endpoints_key,
+                     m->sidecar_ns, m->peerauth_ns, m->authz_ns};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) mindex_free(all[i]);
     json_decref(m->config);
     json_decref(m->owned);
     arena_free(m->ar);
     free(m);
-}
-
-json_t *mesh_config(const mesh *m) { return m ? m->config : NULL; }
-
-const mesh_workload *mesh_workload_by_pod(const mesh *m, const char *ns, const char *name)
-{
-    if (!m || !name) return NULL;
-    char key[512];
-    snprintf(key, sizeof key, "%s/%s", ns && *ns ? ns : "default", name);
-    return mindex_first(m->wl_by_key, key);
-}
-
-const mesh_workload *mesh_workload_by_ip(const mesh *m, const char *ip)
-{
-    return m && ip ? mindex_first(m->wl_by_ip, ip) : NULL;
-}
-
-/* ---- visibility ---- */
-
-/* The Sidecar resource that configures this proxy: one in its namespace
- * selecting it (or without selector), else the root namespace's default. */
-static json_t *proxy_sidecar(const mesh *m, const mesh_workload *proxy)
-{
-    if (!proxy || proxy->gateway) return NULL;
-    size_t n;
-    void *const *v = mindex_get(m->sidecar_ns, proxy->ns, &n);
-    json_t *fallback = NULL;
-    json_t *labels = jget(jget(proxy->pod, "metadata"), "labels");
-    for (size_t i = 0; i < n; i++) {
-        json_t *sel = jpath(v[i], "spec", "workloadSelector");
-        if (sel) {
-            if (sel_match_map(labels, jget(sel, "labels"))) return v[i];
-        } else if (!fallback) {
-            fallback = v[i];
-        }
-    }
-    if (fallback) return fallback;
-    v = mindex_get(m->sidecar_ns, m->root_ns, &n);
-    for (size_t i = 0; i < n; i++)
-        if (!jpath(v[i], "spec", "workloadSelector")) return v[i];
-    return NULL;
-}
-
-bool proxy_registry_only(const mesh *m, const mesh_workload *proxy)
-{
-    json_t *sc = proxy_sidecar(m, proxy);
-    const char *mode = jstr(jpath(sc, "spec", "outboundTrafficPolicy"), "mode");
-    if (mode) return !strcmp(mode, "REGISTRY_ONLY");
-    return m->registry_only;
-}
-
-static bool egress_host_allows(const char *entry, const m_svc *s, const char *proxy_ns)
-{
-    const char *slash = strchr(entry, '/');
-    if (!slash) return false;
-    size_t nl = (size_t)(slash - entry);
-    const char *host = slash + 1;
-    if (nl == 1 && entry[0] == '~') return false;
-    bool ns_ok = (nl == 1 && entry[0] == '*') ||
-                 (nl == 1 && entry[0] == '.' && !strcmp(s->ns, proxy_ns)) ||
-                 (strlen(s->ns) == nl && !strncmp(entry, s->ns, nl));
-    return ns_ok && (host_subset_of(s->host, host) || !strcmp(host, "*"));
-}
-
-bool svc_visible(const mesh *m, const m_svc *s, const mesh_workload *proxy)
-{
-    const char *ns = proxy ? proxy->ns : NULL;
-    if (ns && !export_visible(s->export_to, s->ns, ns)) return false;
-    json_t *sc = proxy_sidecar(m, proxy);
-    if (!sc) return true;
-    size_t i;
-    json_t *eg;
-    json_t *egress = jpath(sc, "spec", "egress");
-    if (!json_array_size(egress)) return true;
-    json_array_foreach(egress, i, eg) {
-        size_t k;
-        json_t *h;
-        json_array_foreach(jget(eg, "hosts"), k, h)
-            if (json_is_string(h) && egress_host_allows(json_string_value(h), s, ns)) return true;
-    }
-    return false;
-}
-
-const m_svc *svc_by_host(const mesh *m, const char *host, const mesh_workload *proxy)
-{
-    size_t n;
-    void *const *v = mindex_get(m->svc_by_host, host, &n);
-    for (size_t i = 0; i < n; i++)
-        if (svc_visible(m, v[i], proxy)) return v[i];
-    /* wildcard ServiceEntry hosts: the most specific one covering host */
-    v = mindex_get(m->svc_by_host, "", &n);
-    const m_svc *best = NULL;
-    for (size_t i = 0; i < n; i++) {
-        const m_svc *s = v[i];
-        if (host_subset_of(host, s->host) && svc_visible(m, s, proxy) &&
-            (!best || strlen(s->host) > strlen(best->host)))
-            best = s;
-    }
-    return best;
-}
-
-const m_svc *svc_by_vip(const mesh *m, const char *ip, int port, const mesh_workload *proxy)
-{
-    size_t n;
-    void *const *v = mindex_get(m->svc_by_vip, ip, &n);
-    for (size_t i = 0; i < n; i++)
-        if ((!port || svc_port(v[i], port)) && svc_visible(m, v[i], proxy)) return v[i];
-    return NULL;
 }

@@ -4,7 +4,8 @@
 #include <string.h>
 #include "mesh/internal.h"
 #include "mesh/host.h"
-#include "mesh/selector.h"
+#include "model/obj.h"
+#include "model/selector.h"
 
 /* Most specific DR for host among those in ns: exact host, else the longest
  * wildcard covering it.  check_export: only DRs exported to client_ns. */
@@ -60,11 +61,11 @@ static json_t *policy_tls(json_t *tp, int port)
     return tls;
 }
 
-static bool release_auto_sni(const mesh *m)
+static bool release_at_least(const mesh *m, int want_min)
 {
     int maj = 0, min = 0;
     if (m->rel && m->rel->minor) sscanf(m->rel->minor, "%d.%d", &maj, &min);
-    return maj > 1 || (maj == 1 && min >= 10);
+    return maj > 1 || (maj == 1 && min >= want_min);
 }
 
 static void apply_tls(const mesh *m, const m_dr *d, json_t *subset, const char *host, int port,
@@ -81,7 +82,7 @@ static void apply_tls(const mesh *m, const m_dr *d, json_t *subset, const char *
     else if (!strcmp(mode, "ISTIO_MUTUAL"))
         snprintf(out->upstream_sni, sizeof out->upstream_sni, "outbound_.%d_.%s_.%s", port,
                  subset_name ? subset_name : "", host);
-    else if (release_auto_sni(m) && host[0] != '*')
+    else if (release_at_least(m, 10) && host[0] != '*')
         snprintf(out->upstream_sni, sizeof out->upstream_sni, "%s", host);
     why_add(out, "DestinationRule %s originates TLS (%s%s%s)", out->destination_rule, mode,
             out->upstream_sni[0] ? ", SNI " : "", out->upstream_sni);
@@ -102,15 +103,13 @@ int workload_port(const mesh_workload *w, const m_port *p, int dflt)
     return 0;   /* a named port the pod does not have: no endpoint */
 }
 
-typedef struct ep { char ip[46]; int port; } ep;
-#define MAX_EPS 64
-
-static int add_ep(ep *v, int n, const char *ip, int port)
+static void add_ep(ep_set *es, const char *ip, int port, const mesh_workload *w)
 {
-    if (n >= MAX_EPS || !ip || port <= 0 || strlen(ip) > 45) return n;
-    strcpy(v[n].ip, ip);
-    v[n].port = port;
-    return n + 1;
+    if (es->n >= MESH_MAX_EPS || !ip || port <= 0 || strlen(ip) > 45) return;
+    strcpy(es->ip[es->n], ip);
+    es->port[es->n] = port;
+    es->w[es->n] = w;
+    es->n++;
 }
 
 /* The port of a ServiceEntry endpoint: its ports map by port name, else the targetPort. */
@@ -119,6 +118,88 @@ static int se_ep_port(json_t *e, const m_port *p)
     long long n = jint(jget(e, "ports"), p->name, 0);
     if (n > 0) return (int)n;
     return p->target ? p->target : p->number;
+}
+
+void cluster_endpoints(const mesh *m, const mesh_workload *proxy, const mesh_request *req, const m_svc *s,
+                       const m_port *p, json_t *sublabels, ep_set *es)
+{
+    const char *ns = proxy ? proxy->ns : "default";
+    memset(es, 0, sizeof *es);
+    if (s->external_name) {
+        snprintf(es->type, sizeof es->type, "STRICT_DNS");
+        char addrs[8][46];
+        int k = dns_resolve(m, ns, s->external_name, addrs, 8);
+        for (int i = 0; i < (req ? (k ? 1 : 0) : k); i++)
+            add_ep(es, addrs[i], p->target ? p->target : p->number, NULL);
+        es->how = "DNS for the ExternalName Service's name";
+    } else if (!s->is_se) {
+        snprintf(es->type, sizeof es->type, "EDS");
+        if (s->has_selector) {
+            for (int i = 0; i < s->npods; i++) {
+                const mesh_workload *w = s->pods[i];
+                if (labels_match_map(jget(jget(w->pod, "metadata"), "labels"), sublabels))
+                    add_ep(es, w->ip, workload_port(w, p, p->number), w);
+            }
+            es->how = "pods selected by the Service";
+        } else {
+            size_t si;
+            json_t *ss;
+            json_array_foreach(jget(s->k8s_endpoints, "subsets"), si, ss) {
+                int eport = 0;
+                size_t pi;
+                json_t *pp;
+                json_array_foreach(jget(ss, "ports"), pi, pp) {
+                    const char *pn = jstr_or(pp, "name", "");
+                    if (!strcmp(pn, p->name) || json_array_size(jget(ss, "ports")) == 1)
+                        eport = (int)jint(pp, "port", 0);
+                }
+                size_t ai;
+                json_t *a;
+                json_array_foreach(jget(ss, "addresses"), ai, a) add_ep(es, jstr(a, "ip"), eport, NULL);
+            }
+            es->how = "the Endpoints object";
+        }
+    } else if (s->res == RES_STATIC) {
+        snprintf(es->type, sizeof es->type, "EDS");
+        size_t i;
+        json_t *e;
+        json_array_foreach(s->se_endpoints, i, e)
+            if (labels_match_map(jget(e, "labels"), sublabels))
+                add_ep(es, jstr(e, "address"), se_ep_port(e, p), NULL);
+        es->how = "the ServiceEntry's static endpoints";
+    } else if (s->res == RES_DNS || s->res == RES_DNS_RR) {
+        snprintf(es->type, sizeof es->type, "%s", s->res == RES_DNS ? "STRICT_DNS" : "LOGICAL_DNS");
+        char addrs[8][46];
+        if (json_array_size(s->se_endpoints)) {
+            size_t i;
+            json_t *e;
+            json_array_foreach(s->se_endpoints, i, e) {
+                if (!labels_match_map(jget(e, "labels"), sublabels)) continue;
+                int k = dns_resolve(m, ns, jstr_or(e, "address", ""), addrs, 8);
+                if (k) add_ep(es, addrs[0], se_ep_port(e, p), NULL);
+                if (s->res == RES_DNS_RR) break;
+            }
+            es->how = "DNS for the ServiceEntry's endpoints";
+        } else {
+            /* the first address the resolver answers (all of them when listing) */
+            int k = dns_resolve(m, ns, s->host, addrs, 8);
+            for (int i = 0; i < (req ? (k ? 1 : 0) : k); i++) add_ep(es, addrs[i], p->target ? p->target : p->number, NULL);
+            es->how = "DNS for the host";
+        }
+    } else {  /* NONE */
+        bool gw = proxy && proxy->gateway;
+        if (!gw || m->gw_none_original_dst) {
+            snprintf(es->type, sizeof es->type, "ORIGINAL_DST");
+            es->original_dst = true;
+            if (req) add_ep(es, req->dst_ip, req->dst_port, mesh_workload_by_ip(m, req->dst_ip));
+            es->how = gw ? "resolution NONE: the original destination, which on a gateway is the gateway itself "
+                       "(the sidecar sent the connection here)"
+                     : "resolution NONE: the connection's original destination";
+        } else {
+            snprintf(es->type, sizeof es->type, "EDS");
+            es->how = "resolution NONE on a gateway falls back to EDS, which has no endpoints";
+        }
+    }
 }
 
 void cluster_route(const mesh *m, const mesh_workload *proxy, const mesh_request *req,
@@ -167,92 +248,37 @@ void cluster_route(const mesh *m, const mesh_workload *proxy, const mesh_request
     apply_tls(m, d, sub, host, port, subset, out);
     json_t *sublabels = jget(sub, "labels");
 
-    ep eps[MAX_EPS];
-    int n = 0;
-    const mesh_workload *epw[MAX_EPS] = {0};
-    const char *how = "";
-    if (!s->is_se) {
-        snprintf(out->cluster_type, sizeof out->cluster_type, "EDS");
-        if (s->has_selector) {
-            for (int i = 0; i < s->npods && n < MAX_EPS; i++) {
-                const mesh_workload *w = s->pods[i];
-                if (!sel_match_map(jget(jget(w->pod, "metadata"), "labels"), sublabels)) continue;
-                int before = n;
-                n = add_ep(eps, n, w->ip, workload_port(w, p, port));
-                if (n > before) epw[before] = w;
-            }
-            how = "pods selected by the Service";
-        } else {
-            size_t si;
-            json_t *ss;
-            json_array_foreach(jget(s->k8s_endpoints, "subsets"), si, ss) {
-                int eport = 0;
-                size_t pi;
-                json_t *pp;
-                json_array_foreach(jget(ss, "ports"), pi, pp) {
-                    const char *pn = jstr_or(pp, "name", "");
-                    if (!strcmp(pn, p->name) || json_array_size(jget(ss, "ports")) == 1)
-                        eport = (int)jint(pp, "port", 0);
-                }
-                size_t ai;
-                json_t *a;
-                json_array_foreach(jget(ss, "addresses"), ai, a) n = add_ep(eps, n, jstr(a, "ip"), eport);
-            }
-            how = "the Endpoints object";
-        }
-    } else if (s->res == RES_STATIC) {
-        snprintf(out->cluster_type, sizeof out->cluster_type, "EDS");
-        size_t i;
-        json_t *e;
-        json_array_foreach(s->se_endpoints, i, e)
-            if (sel_match_map(jget(e, "labels"), sublabels))
-                n = add_ep(eps, n, jstr(e, "address"), se_ep_port(e, p));
-        how = "the ServiceEntry's static endpoints";
-    } else if (s->res == RES_DNS || s->res == RES_DNS_RR) {
-        snprintf(out->cluster_type, sizeof out->cluster_type, "%s", s->res == RES_DNS ? "STRICT_DNS" : "LOGICAL_DNS");
-        char addrs[8][46];
-        if (json_array_size(s->se_endpoints)) {
-            size_t i;
-            json_t *e;
-            json_array_foreach(s->se_endpoints, i, e) {
-                if (!sel_match_map(jget(e, "labels"), sublabels)) continue;
-                int k = dns_resolve(m, ns, jstr_or(e, "address", ""), addrs, 8);
-                if (k) n = add_ep(eps, n, addrs[0], se_ep_port(e, p));
-                if (s->res == RES_DNS_RR) break;
-            }
-            how = "DNS for the ServiceEntry's endpoints";
-        } else {
-            int k = dns_resolve(m, ns, host, addrs, 8);
-            if (k) n = add_ep(eps, n, addrs[0], p->target ? p->target : port);
-            how = "DNS for the host";
-        }
-    } else {  /* NONE */
-        bool gw = proxy && proxy->gateway;
-        if (!gw || m->gw_none_original_dst) {
-            snprintf(out->cluster_type, sizeof out->cluster_type, "ORIGINAL_DST");
-            out->original_dst = true;
-            n = add_ep(eps, n, req->dst_ip, req->dst_port);
-            how = gw ? "resolution NONE: the original destination, which on a gateway is the gateway itself "
-                       "(the sidecar sent the connection here)"
-                     : "resolution NONE: the connection's original destination";
-        } else {
-            snprintf(out->cluster_type, sizeof out->cluster_type, "EDS");
-            how = "resolution NONE on a gateway falls back to EDS, which has no endpoints";
-        }
-    }
+    ep_set es;
+    cluster_endpoints(m, proxy, req, s, p, sublabels, &es);
+    snprintf(out->cluster_type, sizeof out->cluster_type, "%s", es.type);
+    out->original_dst = es.original_dst;
+    int n = es.n;
     if (!n) {
-        why_add(out, "cluster %s (%s) has no endpoints from %s", out->cluster, out->cluster_type, how);
+        why_add(out, "cluster %s (%s) has no endpoints from %s", out->cluster, out->cluster_type, es.how);
         set_fail(out, HOP_FAIL, 503, "UH", "no_healthy_upstream");
         snprintf(out->response_body, sizeof out->response_body, "no healthy upstream");
         return;
     }
     int pick = (int)(request_hash(req) % (unsigned long long)n);
-    snprintf(out->endpoint_ip, sizeof out->endpoint_ip, "%s", eps[pick].ip);
-    out->endpoint_port = eps[pick].port;
-    out->endpoint = epw[pick] ? epw[pick] : mesh_workload_by_ip(m, eps[pick].ip);
+    snprintf(out->endpoint_ip, sizeof out->endpoint_ip, "%s", es.ip[pick]);
+    out->endpoint_port = es.port[pick];
+    out->endpoint = es.w[pick] ? es.w[pick] : mesh_workload_by_ip(m, es.ip[pick]);
     out->action = HOP_FORWARD;
     why_add(out, "cluster %s (%s): endpoint %s:%d of %d, from %s", out->cluster, out->cluster_type,
-            out->endpoint_ip, out->endpoint_port, n, how);
+            out->endpoint_ip, out->endpoint_port, n, es.how);
+    /* Istio mTLS: asked for by the DestinationRule, or automatic (1.5 and
+     * later) when nothing is configured and the endpoint runs a sidecar
+     * (gateway servers without TLS take plain text: the egress-gateway
+     * page's log shows no SNI on the sidecar-to-gateway hop) */
+    bool auto_mtls = !out->tls_origination[0] && release_at_least(m, 5) && out->endpoint &&
+                     out->endpoint->sidecar &&
+                     strcmp(mesh_peer_authn_mode(m, out->endpoint, out->endpoint_port, NULL, 0), "DISABLE");
+    if (!strcmp(out->tls_origination, "ISTIO_MUTUAL") || auto_mtls) {
+        out->mtls = true;
+        snprintf(out->mtls_sni, sizeof out->mtls_sni, "outbound_.%d_.%s_.%.256s", port, subset, host);
+        if (auto_mtls) why_add(out, "auto mTLS: %s/%s has a sidecar, the connection is Istio mutual TLS",
+                               out->endpoint->ns, out->endpoint->name);
+    }
 }
 
 void route_unknown(const mesh *m, const mesh_workload *proxy, const mesh_request *req, mesh_decision *out)

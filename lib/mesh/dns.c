@@ -15,6 +15,8 @@ static int put(char out[][46], int n, int max, const char *ip)
     return n + 1;
 }
 
+static int world_answer(const mesh *m, const char *name, char out[][46], int max);
+
 /* A Kubernetes Service by FQDN: its clusterIP, or the pod IPs when headless. */
 static int k8s_answer(const mesh *m, const char *fqdn, char out[][46], int max)
 {
@@ -24,6 +26,11 @@ static int k8s_answer(const mesh *m, const char *fqdn, char out[][46], int max)
         const m_svc *s = v[i];
         if (s->is_se) continue;
         int k = 0;
+        if (s->external_name) {   /* a CNAME: what the external name resolves to */
+            char q[256];
+            snprintf(q, sizeof q, "%s", s->external_name);
+            return host_is_ip(q) ? put(out, 0, max, q) : world_answer(m, q, out, max);
+        }
         if (!s->headless) {
             for (int j = 0; j < s->nvips; j++) k = put(out, k, max, s->vips[j]);
         } else {

@@ -6,7 +6,8 @@
 #include <strings.h>
 #include "mesh/internal.h"
 #include "mesh/host.h"
-#include "mesh/selector.h"
+#include "model/obj.h"
+#include "model/selector.h"
 
 #define MAX_SERVERS 32
 
@@ -20,7 +21,7 @@ typedef struct server {
 
 /* The pod port a Gateway server port listens on: the targetPort of the
  * gateway Service port with that number, else the number itself. */
-static int listen_port(const mesh *m, const mesh_workload *gwpod, int server_port)
+int gateway_listen_port(const mesh *m, const mesh_workload *gwpod, int server_port)
 {
     char key[512];
     snprintf(key, sizeof key, "%s/%s", gwpod->ns, gwpod->name);
@@ -38,17 +39,16 @@ static int listen_port(const mesh *m, const mesh_workload *gwpod, int server_por
 
 static int servers_on(const mesh *m, const mesh_workload *proxy, int lport, server *out)
 {
-    json_t *labels = jget(jget(proxy->pod, "metadata"), "labels");
     int n = 0;
-    for (size_t g = 0; g < m->ngws; g++) {
-        const m_gw *gw = &m->gws[g];
-        json_t *sel = jget(gw->spec, "selector");
-        if (json_object_size(sel) && !sel_match_map(labels, sel)) continue;
+    size_t ng;
+    void *const *gws = gateways_of(m, proxy, &ng);
+    for (size_t g = 0; g < ng; g++) {
+        const m_gw *gw = gws[g];
         size_t i;
         json_t *srv;
         json_array_foreach(jget(gw->spec, "servers"), i, srv) {
             int sp = (int)jint(jget(srv, "port"), "number", 0);
-            if (!sp || listen_port(m, proxy, sp) != lport || n >= MAX_SERVERS) continue;
+            if (!sp || gateway_listen_port(m, proxy, sp) != lport || n >= MAX_SERVERS) continue;
             out[n].gw = gw;
             out[n].srv = srv;
             out[n].port = sp;
@@ -105,6 +105,43 @@ static bool vs_covers(const m_vs *vs, const char *h)
     return false;
 }
 
+/* The VirtualServices bound to gwkey that may serve host h (NULL: all), in
+ * creation order (exact-host and wildcard-host lists merged). */
+static size_t bound_vs(const mesh *m, const char *gwkey, const char *h, const m_vs **out, size_t max)
+{
+    size_t n = 0;
+    if (!h) {
+        size_t nv;
+        void *const *v = mindex_get(m->vs_gw, gwkey, &nv);
+        for (size_t i = 0; i < nv && n < max; i++) out[n++] = v[i];
+        return n;
+    }
+    char key[768];
+    size_t na, nb;
+    snprintf(key, sizeof key, "%s|%s", gwkey, h);
+    void *const *a = mindex_get(m->vs_gw_host, key, &na);
+    snprintf(key, sizeof key, "%s|", gwkey);
+    void *const *b = mindex_get(m->vs_gw_host, key, &nb);
+    size_t i = 0, j = 0;
+    while ((i < na || j < nb) && n < max) {
+        if (j >= nb || (i < na && (const m_vs *)a[i] < (const m_vs *)b[j])) out[n++] = a[i++];
+        else out[n++] = b[j++];
+    }
+    return n;
+}
+
+/* VirtualServices must be exported to the Gateway's namespace. */
+static bool any_bound_vs(const mesh *m, const m_gw *gw, const char *kind)
+{
+    size_t nv;
+    void *const *v = mindex_get(m->vs_gw, gw->key, &nv);
+    for (size_t i = 0; i < nv; i++)
+        if (vs_has(v[i], kind) && vs_visible(v[i], gw->ns)) return true;
+    return false;
+}
+
+#define MAX_BOUND 256
+
 /* Route inside the servers sv[0..n) with the VirtualServices bound to their
  * Gateways.  kind: "http", "tls" or "tcp".  h: authority host or SNI. */
 static bool route_bound(const mesh *m, const mesh_workload *proxy, const mesh_request *req, server *sv, int n,
@@ -114,12 +151,12 @@ static bool route_bound(const mesh *m, const mesh_workload *proxy, const mesh_re
     for (int i = 0; i < n; i++) {
         const char *gwkey = sv[i].gw->key;
         vs_ctx c = {m, proxy, req, &gwkey, 1, sv[i].port};
-        size_t nv;
-        void *const *v = mindex_get(m->vs_gw, gwkey, &nv);
+        if (any_bound_vs(m, sv[i].gw, kind)) *any_bound = true;
+        const m_vs *v[MAX_BOUND];
+        size_t nv = bound_vs(m, gwkey, h, v, MAX_BOUND);
         for (size_t k = 0; k < nv; k++) {
             const m_vs *vs = v[k];
-            if (!vs_has(vs, kind) || !vs_visible(vs, proxy->ns)) continue;
-            *any_bound = true;
+            if (!vs_has(vs, kind) || !vs_visible(vs, sv[i].gw->ns)) continue;
             if (h && (!vs_covers(vs, h) || !server_admits(&sv[i], h, vs->ns))) continue;
             if (!strcmp(kind, "http")) {
                 snprintf(out->vhost, sizeof out->vhost, "%.240s:%d", h ? h : "*", sv[i].port);
@@ -187,6 +224,17 @@ static void gw_http(const mesh *m, const mesh_workload *proxy, const mesh_reques
     char h[256];
     int ap;
     host_split_authority(req->authority, h, sizeof h, &ap);
+    for (int i = 0; i < n && !req->sni; i++) {
+        /* tls.httpsRedirect: Envoy's require_tls answers every plain request with a 301 */
+        if (json_is_true(jget(jget(sv[i].srv, "tls"), "httpsRedirect")) && server_admits(&sv[i], h, NULL)) {
+            snprintf(out->vhost, sizeof out->vhost, "%.240s:%d", h, sv[i].port);
+            snprintf(out->location, sizeof out->location, "https://%.250s%.250s", h, req->path ? req->path : "/");
+            why_add(out, "Gateway %s server port %d has tls.httpsRedirect: 301 to %s", sv[i].gw->key, sv[i].port,
+                    out->location);
+            set_fail(out, HOP_DIRECT_RESPONSE, 301, "", "direct_response");
+            return;
+        }
+    }
     bool bound;
     if (route_bound(m, proxy, req, sv, n, "http", h, &bound, out)) return;
     if (!bound) {

@@ -32,12 +32,14 @@ typedef struct m_svc {
     json_t *obj;
     bool is_se, mesh_external, headless;
     const char **vips; int nvips;
+    const char **cidrs; int ncidrs;   /* ServiceEntry addresses wider than one address */
     m_port *ports; int nports;
     m_res res;
     json_t *export_to;         /* array or NULL */
     json_t *se_endpoints;      /* ServiceEntry spec.endpoints */
     json_t *k8s_endpoints;     /* Endpoints object of a selector-less Service */
     bool has_selector;
+    const char *external_name; /* Service type ExternalName: a DNS cluster to this name */
     const mesh_workload **pods; int npods;   /* pods the selector picks */
 } m_svc;
 
@@ -80,9 +82,11 @@ struct mesh {
     mindex *svc_by_host;       /* exact host -> m_svc; "" -> wildcard-host services */
     mindex *svc_by_vip;        /* address -> m_svc */
     mindex *svc_by_pod;        /* "ns/name" of a pod -> the Services selecting it */
-    mindex *svc_by_port;       /* "http:P", "tls:P", "tcpnone:P" -> m_svc */
+    mindex *svc_by_port;       /* "http:P", "tls:P", "tcpnone:P", "cidr:P" -> m_svc */
     mindex *vs_mesh;           /* host -> m_vs bound to "mesh"; "" -> wildcard hosts */
+    mindex *gw_by_pod;         /* "ns/name" of a gateway pod -> the Gateways selecting it */
     mindex *vs_gw;             /* "ns/name" of a Gateway -> m_vs bound to it */
+    mindex *vs_gw_host;        /* "ns/name|host" -> m_vs; "ns/name|" -> those with wildcard hosts */
     mindex *dr_host;           /* host -> m_dr; "" -> wildcard hosts */
     mindex *world_host;        /* ExternalService host -> object; "" -> wildcard hosts */
     mindex *world_ip;          /* address -> ExternalService */
@@ -90,6 +94,8 @@ struct mesh {
     mindex *netpol_ns;         /* namespace -> NetworkPolicy */
     mindex *endpoints_key;     /* "ns/name" -> Endpoints */
     mindex *sidecar_ns;        /* namespace -> Sidecar */
+    mindex *peerauth_ns;       /* namespace -> PeerAuthentication */
+    mindex *authz_ns;          /* namespace -> AuthorizationPolicy */
 };
 
 /* ---- small json helpers ---- */
@@ -108,7 +114,7 @@ static inline const char *jstr_or(json_t *o, const char *k, const char *d)
 long long jint(json_t *o, const char *k, long long dflt);
 json_t *jpath(json_t *o, const char *a, const char *b);   /* o.a.b (b may be NULL) */
 
-/* ---- registry queries (build.c) ---- */
+/* ---- registry queries (registry.c) ---- */
 const m_port *svc_port(const m_svc *s, int number);
 /* Is the service visible to a proxy in ns (exportTo and Sidecar egress hosts)? */
 bool svc_visible(const mesh *m, const m_svc *s, const mesh_workload *proxy);
@@ -116,6 +122,8 @@ bool svc_visible(const mesh *m, const m_svc *s, const mesh_workload *proxy);
 const m_svc *svc_by_host(const mesh *m, const char *host, const mesh_workload *proxy);
 /* First visible service with this address, optionally having port (0 = any). */
 const m_svc *svc_by_vip(const mesh *m, const char *ip, int port, const mesh_workload *proxy);
+/* First visible ServiceEntry whose CIDR addresses hold ip, with port. */
+const m_svc *svc_by_cidr(const mesh *m, const char *ip, int port, const mesh_workload *proxy);
 /* Outbound traffic policy for this proxy: true = REGISTRY_ONLY. */
 bool proxy_registry_only(const mesh *m, const mesh_workload *proxy);
 /* The namespace's labels (with kubernetes.io/metadata.name); new reference. */
@@ -140,6 +148,21 @@ const m_dr *dr_lookup(const mesh *m, const char *client_ns, const char *host, co
  * this proxy, applies the DestinationRule, picks an endpoint.  Fills out. */
 void cluster_route(const mesh *m, const mesh_workload *proxy, const mesh_request *req,
                    const char *host, int port, const char *subset, mesh_decision *out);
+/* The endpoints of a cluster of service s, port p, subset labels. */
+#define MESH_MAX_EPS 64
+typedef struct ep_set {
+    char ip[MESH_MAX_EPS][46];
+    int port[MESH_MAX_EPS];
+    const mesh_workload *w[MESH_MAX_EPS];
+    int n;
+    char type[16];          /* Envoy discovery type */
+    const char *how;        /* where they come from, for the trace */
+    bool original_dst;
+} ep_set;
+/* req NULL: the configured endpoints (a config dump; ORIGINAL_DST has none,
+ * DNS lists every address); else the ones this connection can use. */
+void cluster_endpoints(const mesh *m, const mesh_workload *proxy, const mesh_request *req, const m_svc *s,
+                       const m_port *p, json_t *sublabels, ep_set *es);
 /* A service port's target on a pod (named targetPorts resolved on its
  * containers); 0 when the pod lacks the named port. */
 int workload_port(const mesh_workload *w, const m_port *p, int dflt);
@@ -171,6 +194,11 @@ bool vs_visible(const m_vs *vs, const char *ns);
 
 /* ---- the two kinds of proxies ---- */
 void route_sidecar(const mesh *m, const mesh_workload *proxy, const mesh_request *req, mesh_decision *out);
+/* The Gateways whose selector picks this gateway pod, in creation order. */
+void *const *gateways_of(const mesh *m, const mesh_workload *gwpod, size_t *n);
+/* The pod port a Gateway server port listens on: the gateway Service's
+ * targetPort for that port number, else the number itself. */
+int gateway_listen_port(const mesh *m, const mesh_workload *gwpod, int server_port);
 void route_gateway(const mesh *m, const mesh_workload *proxy, const mesh_request *req, mesh_decision *out);
 
 #endif

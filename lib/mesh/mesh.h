@@ -4,7 +4,10 @@
  *
  * This is the one source for routing, for the trace, and for
  * `istioctl proxy-config`.  Pure computation over jansson objects: no
- * sockets, no store writes. */
+ * sockets, no store writes.
+ *
+ * Threading: after mesh_build nothing mutates the mesh; every query below
+ * may run on several threads at once. */
 #ifndef MESHSIM_MESH_H
 #define MESHSIM_MESH_H
 
@@ -30,9 +33,13 @@ typedef struct mesh_workload {
 const mesh_workload *mesh_workload_by_pod(const mesh *m, const char *ns, const char *name);
 const mesh_workload *mesh_workload_by_ip(const mesh *m, const char *ip);
 
-/* DNS as the client pod sees it: Services by their short and long names,
- * ServiceEntry hosts with addresses, and the outside world's hosts
- * (ExternalService objects).  Returns the number of addresses (0: NXDOMAIN). */
+/* DNS as the client pod sees it: Services by their short and long names
+ * (the pod's search path: <ns>.svc.cluster.local, svc.cluster.local,
+ * cluster.local; headless Services answer with pod IPs), ServiceEntry hosts
+ * with addresses (only for clients with a proxy, or client NULL: Istio's
+ * DNS capture), and the outside world's hosts (ExternalService objects).
+ * IP literals answer themselves.  Returns the number of addresses
+ * (0: NXDOMAIN). */
 int mesh_dns_lookup(const mesh *m, const mesh_workload *client, const char *name,
                     char out[][46], int max);
 
@@ -51,6 +58,10 @@ typedef struct mesh_request {
     bool http;                          /* HTTP request (else TCP/TLS connection) */
     const char *method, *authority, *path;
     json_t *headers;                    /* lower-case name -> value; may be NULL */
+    /* added by lib/mesh (append-only) */
+    const char *src_principal;          /* peer identity when the connection is Istio mTLS
+                                           ("cluster.local/ns/default/sa/sleep"), else NULL;
+                                           AuthorizationPolicy principals/namespaces need it */
 } mesh_request;
 
 typedef struct mesh_decision {
@@ -76,7 +87,7 @@ typedef struct mesh_decision {
     char rewrite_authority[256], rewrite_uri[512];
     char tls_origination[16];           /* "", "SIMPLE", "MUTUAL", "ISTIO_MUTUAL" */
     char upstream_sni[256];
-    char why[1024];                     /* one human sentence per step, for the trace */
+    char why[1024];                     /* one line ('\n'-terminated) per step, for the trace */
     /* added by lib/mesh (append-only) */
     char location[512];                 /* redirect: the Location header */
     char response_body[256];            /* directResponse body / Envoy's local reply text */
@@ -89,6 +100,12 @@ typedef struct mesh_decision {
     char dest_subset[64];
     char cluster_type[16];              /* Envoy discovery type: "EDS", "STRICT_DNS", "ORIGINAL_DST", ... */
     bool original_dst;                  /* endpoint is the connection's original destination */
+    json_t *headers;                    /* the http rule's "headers" ({request,response}:{set,add,remove}), borrowed */
+    json_t *dest_headers;               /* the chosen destination's "headers", borrowed */
+    char mirror_cluster[320];           /* "mirror": a copy of the request goes to this cluster */
+    bool mtls;                          /* the upstream connection is Istio mutual TLS (DR ISTIO_MUTUAL,
+                                           or auto mTLS from 1.5 on when the endpoint has a sidecar) */
+    char mtls_sni[320];                 /* its SNI: "outbound_.80_.cnn_.istio-egressgateway..." */
 } mesh_decision;
 
 /* The decision `proxy` makes for `req`.  Returns 0; out->action says what happens
@@ -118,7 +135,41 @@ int mesh_route(const mesh *m, const mesh_workload *proxy, const mesh_request *re
 bool mesh_netpol_allows(const mesh *m, const char *src_ip, const char *dst_ip, int port,
                         const char *protocol, char *why, size_t whylen);
 
-/* The mesh config (the `istio` ConfigMap's data.mesh, parsed; defaults filled). */
+/* AuthorizationPolicy for a request arriving at workload w (a sidecar's
+ * inbound side or a gateway): DENY policies first, then, when any ALLOW
+ * policy applies to w, one of them must match.  mesh_route applies it to
+ * inbound and gateway decisions (403 "RBAC: access denied" for HTTP, a
+ * closed connection for TCP); exposed for the trace and analyzers.  why gets
+ * Envoy's details ("rbac_access_denied_matched_policy[none]" when denied). */
+bool mesh_authz_allows(const mesh *m, const mesh_workload *w, const mesh_request *req, char *why, size_t whylen);
+
+/* The mutual-TLS mode workload w's sidecar accepts on (container) port:
+ * "STRICT", "PERMISSIVE" or "DISABLE", from PeerAuthentication objects: a
+ * policy selecting the workload (its portLevelMtls first) beats the
+ * namespace-wide one, which beats the mesh-wide one in the root namespace;
+ * UNSET inherits; the default is PERMISSIVE.  why (may be NULL) names the
+ * deciding policy.  The caller decides what a plaintext connection to a
+ * STRICT port gets (Envoy resets it). */
+const char *mesh_peer_authn_mode(const mesh *m, const mesh_workload *w, int port, char *why, size_t whylen);
+
+/* The mesh config (the `istio` ConfigMap's data.mesh, parsed; defaults
+ * filled: outboundTrafficPolicy.mode ALLOW_ANY, rootNamespace istio-system,
+ * accessLogFile "", accessLogEncoding TEXT, accessLogFormat "").
+ * Borrowed: lives as long as the mesh. */
 json_t *mesh_config(const mesh *m);
+
+/* The configuration one proxy holds, for `istioctl proxy-config` (a new
+ * object; the caller decrefs):
+ *   {"clusters":  [{"name","fqdn","port","subset","direction","type","destination_rule"}],
+ *    "listeners": [{"name","address","port","match","destination"}],
+ *    "routes":    [{"name","vhost","domains":[...],"match","virtual_service"}],
+ *    "endpoints": [{"endpoint","status","outlier_check","cluster"}]}
+ * Raw values: "" where istioctl prints "-"; destination_rule and
+ * virtual_service are "name.namespace" ("404" for a gateway's empty vhost);
+ * clusters sorted by FQDN (special clusters by name), port, subset,
+ * direction; endpoints by cluster then address; listeners and routes in the
+ * order Istio generates them.  Special clusters (BlackHoleCluster,
+ * PassthroughCluster, ...) have fqdn "" and port 0. */
+json_t *mesh_proxy_config(const mesh *m, const mesh_workload *proxy);
 
 #endif

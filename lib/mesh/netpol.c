@@ -9,7 +9,8 @@
 #include <strings.h>
 #include "mesh/internal.h"
 #include "mesh/host.h"
-#include "mesh/selector.h"
+#include "model/obj.h"
+#include "model/selector.h"
 
 static json_t *pod_labels(const mesh_workload *w) { return jget(jget(w->pod, "metadata"), "labels"); }
 
@@ -18,7 +19,7 @@ static bool selects(json_t *pol, const mesh_workload *w)
     const char *ns = jstr_or(jget(pol, "metadata"), "namespace", "default");
     if (strcmp(ns, w->ns)) return false;
     json_t *ps = jpath(pol, "spec", "podSelector");
-    return !ps || sel_match(pod_labels(w), ps);
+    return !ps || label_selector_matches(ps, pod_labels(w));
 }
 
 static bool has_type(json_t *pol, const char *type)
@@ -65,13 +66,13 @@ static bool peers_match(const mesh *m, json_t *peers, const char *policy_ns, con
         if (!nss && !ps) continue;
         if (nss) {
             json_t *labels = ns_labels(m, other->ns);
-            bool ok = sel_match(labels, nss);
+            bool ok = label_selector_matches(nss, labels);
             json_decref(labels);
             if (!ok) continue;
         } else if (strcmp(other->ns, policy_ns)) {
             continue;
         }
-        if (ps && !sel_match(pod_labels(other), ps)) continue;
+        if (ps && !label_selector_matches(ps, pod_labels(other))) continue;
         return true;
     }
     return false;

@@ -176,8 +176,18 @@ static void sidecar_l4(const mesh *m, const mesh_workload *proxy, const mesh_req
     vs_ctx c = {m, proxy, req, MESH_GW, 1, port};
     const char *vh;
     const m_svc *vip = svc_by_vip(m, req->dst_ip, port, proxy);
+    const char *cidr = NULL;
+    if (!vip && (vip = svc_by_cidr(m, req->dst_ip, port, proxy))) {
+        for (int k = 0; k < vip->ncidrs && !cidr; k++)
+            if (ip_in_cidr(req->dst_ip, vip->cidrs[k])) cidr = vip->cidrs[k];
+    }
     if (vip) {
-        snprintf(out->listener, sizeof out->listener, "%s_%d", req->dst_ip, port);
+        if (cidr) {   /* address ranges are filter chains of the wildcard listener */
+            snprintf(out->listener, sizeof out->listener, "0.0.0.0_%d", port);
+            snprintf(out->filter_chain, sizeof out->filter_chain, "Addr: %s", cidr);
+        } else {
+            snprintf(out->listener, sizeof out->listener, "%s_%d", req->dst_ip, port);
+        }
         why_add(out, "listener %s_%d: %s port %d of %s %s/%s", req->dst_ip, port, svc_port(vip, port)->protocol,
                 port, vip->is_se ? "ServiceEntry" : "Service", vip->ns, vip->name);
         const m_vs *vs;
@@ -276,6 +286,17 @@ int mesh_route(const mesh *m, const mesh_workload *proxy, const mesh_request *re
     memset(out, 0, sizeof *out);
     out->vs_rule = -1;
     if (req->http && !req->inbound) out->retry_attempts = 2;   /* Istio's default retry policy */
+    const char *kind = proxy->gateway ? "gateway" : proxy->sidecar ? "sidecar" : "pod";
+    const char *dir = proxy->gateway ? "receives" : req->inbound ? "inbound" : "outbound";
+    if (req->http)
+        why_add(out, "%s %s/%s, %s: %s %s%s to %s:%d", kind, proxy->ns, proxy->name, dir,
+                req->method ? req->method : "GET",
+                req->authority ? req->authority : "", req->path ? req->path : "/", req->dst_ip ? req->dst_ip : "",
+                req->dst_port);
+    else
+        why_add(out, "%s %s/%s, %s: %s connection to %s:%d%s%s", kind, proxy->ns, proxy->name, dir,
+                req->sni ? "TLS" : "TCP", req->dst_ip ? req->dst_ip : "",
+                req->dst_port, req->sni ? " SNI " : "", req->sni ? req->sni : "");
     if (proxy->gateway) {
         route_gateway(m, proxy, req, out);
     } else if (proxy->sidecar) {
@@ -288,6 +309,23 @@ int mesh_route(const mesh *m, const mesh_workload *proxy, const mesh_request *re
         out->action = HOP_FORWARD;
         why_add(out, "%s/%s has no proxy: the connection goes straight to %s:%d", proxy->ns, proxy->name,
                 out->endpoint_ip, out->endpoint_port);
+    }
+    /* Envoy's RBAC filter on the receiving side: inbound sidecars and
+     * gateways that have a listener (TLS a gateway terminates is checked on
+     * the HTTP requests inside) */
+    bool listening = !(out->action == HOP_FAIL && !strcmp(out->details, "no listener"));
+    bool terminating = out->tls_termination[0] && !req->http;
+    if ((req->inbound || proxy->gateway) && (proxy->sidecar || proxy->gateway) && listening && !terminating) {
+        char why[sizeof out->details];
+        if (!mesh_authz_allows(m, proxy, req, why, sizeof why)) {
+            why_add(out, "AuthorizationPolicy denies it: %s", why);
+            if (req->http) {
+                set_fail(out, HOP_DIRECT_RESPONSE, 403, "", why);
+                snprintf(out->response_body, sizeof out->response_body, "RBAC: access denied");
+            } else {
+                set_fail(out, HOP_FAIL, 0, "", why);
+            }
+        }
     }
     if (out->action != HOP_FORWARD) out->retry_attempts = 0;
     return 0;

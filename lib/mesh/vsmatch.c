@@ -6,7 +6,8 @@
 #include <strings.h>
 #include "mesh/internal.h"
 #include "mesh/host.h"
-#include "mesh/selector.h"
+#include "model/obj.h"
+#include "model/selector.h"
 
 bool vs_visible(const m_vs *vs, const char *ns)
 {
@@ -48,7 +49,7 @@ bool vs_match_source(const vs_ctx *c, const m_vs *vs, json_t *match)
     if (port && port != c->port) return false;
     json_t *sl = jget(match, "sourceLabels");
     if (json_object_size(sl) &&
-        !(c->proxy && sel_match_map(jget(jget(c->proxy->pod, "metadata"), "labels"), sl)))
+        !(c->proxy && labels_match_map(jget(jget(c->proxy->pod, "metadata"), "labels"), sl)))
         return false;
     const char *sns = jstr(match, "sourceNamespace");
     if (sns && *sns && !(c->proxy && !strcmp(sns, c->proxy->ns))) return false;
@@ -206,6 +207,20 @@ static void apply_http_rule(const vs_ctx *c, const m_vs *vs, json_t *rule, json_
     else out->route_name[0] = 0;
 
     out->timeout_ms = duration_ms(jstr(rule, "timeout"));
+    out->headers = jget(rule, "headers");
+    json_t *mirror = jget(rule, "mirror");
+    if (mirror) {
+        char mb[512];
+        const char *mh = host_fqdn_buf(mb, sizeof mb, jstr_or(mirror, "host", ""), vs->ns);
+        int mp = (int)jint(jget(mirror, "port"), "number", 0);
+        if (!mp) {
+            const m_svc *ms = svc_by_host(c->m, mh, c->proxy);
+            mp = ms && ms->nports == 1 ? ms->ports[0].number : c->port;
+        }
+        snprintf(out->mirror_cluster, sizeof out->mirror_cluster, "outbound|%d|%s|%.256s", mp,
+                 jstr_or(mirror, "subset", ""), mh);
+        why_add(out, "mirror a copy to %s", out->mirror_cluster);
+    }
     json_t *retries = jget(rule, "retries");
     if (retries) {
         out->retry_attempts = (int)jint(retries, "attempts", 0);
@@ -265,7 +280,8 @@ static void apply_http_rule(const vs_ctx *c, const m_vs *vs, json_t *rule, json_
         }
         json_t *abort_ = jget(fault, "abort");
         if (abort_) {
-            double pct = jget(abort_, "percentage") ? json_number_value(jpath(abort_, "percentage", "value")) : 100;
+            double pct = jget(abort_, "percentage") ? json_number_value(jpath(abort_, "percentage", "value"))
+                         : jget(abort_, "percent") ? json_number_value(jget(abort_, "percent")) : 100;
             if ((double)((h / 10000) % 10000) < pct * 100) {
                 int code = (int)jint(abort_, "httpStatus", 503);
                 why_add(out, "fault: abort with %d", code);
@@ -281,6 +297,7 @@ static void apply_http_rule(const vs_ctx *c, const m_vs *vs, json_t *rule, json_
         set_fail(out, HOP_FAIL, 404, "NR", "route_not_found");
         return;
     }
+    out->dest_headers = jget(dest, "headers");
     to_destination(c, vs, dest, out);
 }
 

@@ -2,6 +2,7 @@
  * (text, expression, range, end); an expression is a list of steps applied
  * to a set of current values, as client-go's evaluator does. */
 #include <ctype.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,23 +74,22 @@ static int compare_scalar(json_t *a, const char *op, const char *lit, bool lit_i
     return 0;
 }
 
-static json_t *follow_fields(json_t *v, const char *path)
+
+static int eval_steps(jp *j, vals *cur);
+
+/* The value a filter's left side names inside one element ("@.ports[0].x");
+ * NULL when absent or when walking it fails. */
+static json_t *filter_value(jp *outer, json_t *el, const char *lhs)
 {
-    /* "@.a.b" relative path inside a filter */
-    char key[256];
-    const char *p = path;
-    if (*p == '@') p++;
-    while (v && *p == '.') {
-        p++;
-        size_t n = 0;
-        while (*p && *p != '.' && n + 1 < sizeof key) {
-            if (*p == '\\' && p[1]) p++;
-            key[n++] = *p++;
-        }
-        key[n] = 0;
-        v = json_is_object(v) ? json_object_get(v, key) : NULL;
-    }
-    return v;
+    char err[128];
+    jp j = {lhs, lhs + strlen(lhs), err, sizeof err};
+    vals cur = {0};
+    vals_push(&cur, el);
+    json_t *r = NULL;
+    if (!eval_steps(&j, &cur) && cur.n) r = cur.v[0];
+    free(cur.v);
+    (void)outer;
+    return r;
 }
 
 /* [?(@.a.b == "x")] or [?(@.a)]: keep elements for which the test holds. */
@@ -137,9 +137,100 @@ static int apply_filter(jp *j, vals *cur, vals *next)
         json_t *el;
         if (!json_is_array(v)) continue;
         json_array_foreach(v, k, el) {
-            json_t *f = follow_fields(el, l);
+            json_t *f = filter_value(j, el, l);
             if (o ? compare_scalar(f, op, r, num) : f != NULL) vals_push(next, el);
         }
+    }
+    return 0;
+}
+
+
+/* Go's name for a decoded JSON value's type, for "... is not array or slice". */
+static const char *go_kind(json_t *v)
+{
+    if (json_is_object(v)) return "map[string]interface {}";
+    if (json_is_string(v)) return "string";
+    if (json_is_integer(v)) return "int64";
+    if (json_is_real(v)) return "float64";
+    if (json_is_boolean(v)) return "bool";
+    return "interface {}";
+}
+
+typedef struct slice_param { long v; bool known, derived; } slice_param;
+
+static int parse_long(const char *s, long *out)
+{
+    while (*s == ' ') s++;
+    char *end;
+    *out = strtol(s, &end, 10);
+    while (*end == ' ') end++;
+    return end != s && *end == 0 ? 0 : -1;
+}
+
+/* One [..] step: an index, a slice a:b:c, '*', or a union "0,2" (client-go's
+ * evalArray semantics: negative indices count from the end; indices out of
+ * range are errors unless the slice asks for nothing). */
+static int eval_index(jp *j, char *sub, vals *cur, vals *next)
+{
+    if (strchr(sub, ',')) {
+        char *save = NULL;
+        for (char *t = strtok_r(sub, ",", &save); t; t = strtok_r(NULL, ",", &save))
+            if (eval_index(j, t, cur, next)) return -1;
+        return 0;
+    }
+    slice_param p[3] = {{0, false, false}, {0, false, false}, {0, false, false}};
+    if (strcmp(sub, "*")) {
+        char *parts[3] = {sub, NULL, NULL};
+        int np = 1;
+        for (char *c = sub; *c && np < 3; c++)
+            if (*c == ':') { *c = 0; parts[np++] = c + 1; }
+        for (int i = 0; i < np; i++) {
+            char *t = parts[i];
+            while (*t == ' ') t++;
+            if (!*t) continue;
+            if (parse_long(t, &p[i].v)) {
+                snprintf(j->err, j->errlen, "invalid array index %s", t);
+                return -1;
+            }
+            p[i].known = true;
+        }
+        if (np == 1) {
+            if (!p[0].known) { snprintf(j->err, j->errlen, "invalid array index %s", sub); return -1; }
+            p[1].v = p[0].v == LONG_MAX ? LONG_MAX : p[0].v + 1;   /* no overflow */
+            p[1].known = p[1].derived = true;
+        }
+    }
+    for (size_t i = 0; i < cur->n; i++) {
+        json_t *arr = cur->v[i];
+        if (json_is_null(arr)) continue;
+        if (!json_is_array(arr)) {
+            snprintf(j->err, j->errlen, "%s is not array or slice", go_kind(arr));
+            return -1;
+        }
+        long len = (long)json_array_size(arr);
+        long a = p[0].known ? p[0].v : 0, b = p[1].known ? p[1].v : len;
+        if (a < 0) a += len;
+        if (p[1].known && (b < 0 || (b == 0 && p[1].derived))) b += len;
+        if (a == b) continue;
+        if (a >= len || a < 0) {
+            snprintf(j->err, j->errlen, "array index out of bounds: index %ld, length %ld", a, len);
+            return -1;
+        }
+        if (b > len || b < 0) {
+            snprintf(j->err, j->errlen, "array index out of bounds: index %ld, length %ld", b == LONG_MIN ? b : b - 1, len);
+            return -1;
+        }
+        if (a > b) {
+            snprintf(j->err, j->errlen, "starting index %ld is greater than ending index %ld", a, b);
+            return -1;
+        }
+        long step = 1;
+        if (p[2].known) {
+            if (p[2].v <= 0) { snprintf(j->err, j->errlen, "step must be > 0"); return -1; }
+            step = p[2].v;
+        }
+        /* k + step must not overflow for huge steps */
+        for (long k = a; k < b; k = step > b - k ? b : k + step) vals_push(next, json_array_get(arr, (size_t)k));
     }
     return 0;
 }
@@ -152,7 +243,7 @@ static int eval_steps(jp *j, vals *cur)
         const char *p = j->p;
         if (*p == '@' || *p == '$') { j->p++; continue; }
         if (p[0] == '.' && p[1] == '.') {
-            if (p[2] == '.') { snprintf(j->err, j->errlen, "invalid multiple recursive descent"); free(next.v); return -1; }
+            if (p[2] == '.' && p[3] == '.') { snprintf(j->err, j->errlen, "invalid multiple recursive descent"); free(next.v); return -1; }
             j->p += 2;
             for (size_t i = 0; i < cur->n; i++) recurse_all(cur->v[i], &next);
             /* ..name means "name" at any depth: the descent is followed by a field step */
@@ -208,7 +299,7 @@ static int eval_steps(jp *j, vals *cur)
                 j->p++;
                 if (j->p < j->end && *j->p == '(') j->p++;
                 if (apply_filter(j, cur, &next)) { free(next.v); return -1; }
-            } else if (*j->p == '\'' || *j->p == '"') {
+            } else if (*j->p == '\'') {
                 char q = *j->p++;
                 const char *e = memchr(j->p, q, (size_t)(j->end - j->p));
                 if (!e) { snprintf(j->err, j->errlen, "unterminated quoted string"); free(next.v); return -1; }
@@ -226,43 +317,7 @@ static int eval_steps(jp *j, vals *cur)
                 char sub[128];
                 snprintf(sub, sizeof sub, "%.*s", (int)(e - j->p), j->p);
                 j->p = e + 1;
-                for (size_t i = 0; i < cur->n; i++) {
-                    json_t *arr = cur->v[i];
-                    if (!json_is_array(arr)) continue;
-                    long n = (long)json_array_size(arr);
-                    if (!strcmp(sub, "*")) {
-                        for (long k = 0; k < n; k++) vals_push(&next, json_array_get(arr, (size_t)k));
-                    } else if (strchr(sub, ',')) {
-                        for (char *t = strtok(sub, ","); t; t = strtok(NULL, ",")) {
-                            long k = strtol(t, NULL, 10);
-                            if (k < 0) k += n;
-                            if (k >= 0 && k < n) vals_push(&next, json_array_get(arr, (size_t)k));
-                        }
-                    } else if (strchr(sub, ':')) {
-                        char *colon = strchr(sub, ':');
-                        long a = colon == sub ? 0 : strtol(sub, NULL, 10);
-                        long b = colon[1] && colon[1] != ':' ? strtol(colon + 1, NULL, 10) : n;
-                        char *c2 = strchr(colon + 1, ':');
-                        long step = c2 && c2[1] ? strtol(c2 + 1, NULL, 10) : 1;
-                        if (a < 0) a += n;
-                        if (b < 0) b += n;
-                        if (a < 0) a = 0;
-                        if (b > n) b = n;
-                        if (step < 1) step = 1;
-                        /* k + step must not overflow for huge steps */
-                        for (long k = a; k < b; k = step > b - k ? b : k + step)
-                            vals_push(&next, json_array_get(arr, (size_t)k));
-                    } else {
-                        long k = strtol(sub, NULL, 10);
-                        if (k < 0) k += n;
-                        if (k >= 0 && k < n) vals_push(&next, json_array_get(arr, (size_t)k));
-                        else if (cur->n == 1) {
-                            snprintf(j->err, j->errlen, "array index out of bounds: index %s, length %ld", sub, n);
-                            free(next.v);
-                            return -1;
-                        }
-                    }
-                }
+                if (eval_index(j, sub, cur, &next)) { free(next.v); return -1; }
             }
         } else if (isspace((unsigned char)*p)) {
             j->p++;
@@ -307,7 +362,7 @@ static void print_quoted(FILE *out, const char *s, size_t n)
 }
 
 /* Find the '}' closing the action that starts at s (quotes may hold '}'). */
-static const char *action_end(const char *s)
+static const char *action_end(const char *s, bool *quote_open)
 {
     char q = 0;
     for (; *s; s++) {
@@ -320,6 +375,7 @@ static const char *action_end(const char *s)
             return s;
         }
     }
+    *quote_open = q != 0;
     return NULL;
 }
 
@@ -352,8 +408,9 @@ static int run(const char *t, const char *limit, json_t *root, json_t *dot, FILE
     (void)limit;
     while (*t) {
         if (*t != '{') { fputc(*t++, out); continue; }
-        const char *e = action_end(t + 1);
-        if (!e) { snprintf(err, errlen, "unclosed action"); return -1; }
+        bool quote_open = false;
+        const char *e = action_end(t + 1, &quote_open);
+        if (!e) { snprintf(err, errlen, quote_open ? "unterminated quoted string" : "unclosed action"); return -1; }
         const char *a = t + 1;
         while (a < e && isspace((unsigned char)*a)) a++;
         size_t alen = (size_t)(e - a);
@@ -401,8 +458,8 @@ static int run(const char *t, const char *limit, json_t *root, json_t *dot, FILE
             }
             free(items.v);
             free(cur.v);
-            if (!after) { snprintf(err, errlen, "not in range, nothing to end"); return -1; }
-            t = after;
+            /* a range left open runs to the end of the template */
+            t = after ? after : body + strlen(body);
             continue;
         }
         for (size_t i = 0; i < cur.n; i++) {
@@ -419,6 +476,36 @@ int jsonpath_execute(const char *tmpl, json_t *data, FILE *out, char *err, size_
 {
     const char *resume = NULL;
     int r = run(tmpl, NULL, data, data, out, err, errlen, &resume);
-    if (r == 1) { snprintf(err, errlen, "not in range, nothing to end"); return -1; }
-    return r < 0 ? -1 : 0;
+    if (r == 1) { snprintf(err, errlen, "not in range, nothing to end"); return -2; }
+    if (r < 0) {
+        /* errors found while walking the data, not while parsing the template */
+        static const char *const runtime[] = {"array index out of bounds", "step must be", "starting index",
+                                              "not in range", "can only compare", NULL};
+        for (const char *const *m = runtime; *m; m++)
+            if (!strncmp(err, *m, strlen(*m)) || strstr(err, "is not array or slice")) return -2;
+        return -1;
+    }
+    return 0;
+}
+
+int jsonpath_find(const char *expr, json_t *data, json_t ***results, size_t *n, char *err, size_t errlen)
+{
+    /* "{.a.b}" or ".a.b" or "a.b" (kubectl's relaxed form for custom columns and --sort-by) */
+    size_t len = strlen(expr);
+    const char *s = expr;
+    if (len >= 2 && s[0] == '{' && s[len - 1] == '}') { s++; len -= 2; }
+    char *copy = malloc(len + 2);
+    size_t o = 0;
+    if (len && s[0] != '.' && s[0] != '$' && s[0] != '@' && s[0] != '[') copy[o++] = '.';
+    memcpy(copy + o, s, len);
+    copy[o + len] = 0;
+    jp j = {copy, copy + o + len, err, errlen};
+    vals cur = {0};
+    vals_push(&cur, data);
+    int rc = eval_steps(&j, &cur);
+    free(copy);
+    if (rc) { free(cur.v); *results = NULL; *n = 0; return -1; }
+    *results = cur.v;
+    *n = cur.n;
+    return 0;
 }

@@ -10,8 +10,14 @@
 #include <stddef.h>
 
 /* Run template over data, printing to out.  Missing keys print nothing
- * (kubectl's --allow-missing-template-keys=true).  Returns 0, or -1 with
- * kubectl's message (e.g. "unclosed action") in err. */
+ * (kubectl's --allow-missing-template-keys=true).  Returns 0, -1 for a
+ * template that does not parse, -2 for an error met while walking the data
+ * (index out of bounds ...), with kubectl's message in err. */
 int jsonpath_execute(const char *tmpl, json_t *data, FILE *out, char *err, size_t errlen);
+
+/* Evaluate one expression ("{.a[*].b}", ".a.b" or "a.b", as custom-columns
+ * and --sort-by accept) and return its results (borrowed from data) in a
+ * malloc'd array the caller frees.  -1 with a message on a parse error. */
+int jsonpath_find(const char *expr, json_t *data, json_t ***results, size_t *n, char *err, size_t errlen);
 
 #endif

@@ -257,3 +257,60 @@ void human_age(char *buf, size_t len, const char *creation_timestamp)
     if (t < 0) { snprintf(buf, len, "<unknown>"); return; }
     human_duration(buf, len, time_now_ms() / 1000 - t);
 }
+
+/* Go's text/tabwriter (flags 0, pad char ' '): a cell is text ended by a
+ * tab; a column block is a run of consecutive lines that have a cell in that
+ * column, and every cell of a block is padded to the block's widest cell. */
+typedef struct tw_line { char **cells; size_t n; } tw_line;
+
+static void tw_format(tw_line *lines, size_t l0, size_t l1, size_t column, size_t *widths, int minwidth, int padding)
+{
+    for (size_t i = l0; i < l1; i++) {
+        if (column + 1 >= lines[i].n) continue;
+        /* a block starts here */
+        size_t width = (size_t)minwidth, j = i;
+        for (; j < l1 && column + 1 < lines[j].n; j++) {
+            size_t w = text_width(lines[j].cells[column]) + (size_t)padding;
+            if (w > width) width = w;
+        }
+        for (size_t x = i; x < j; x++) widths[x * 64 + column] = width;
+        tw_format(lines, i, j, column + 1, widths, minwidth, padding);
+        i = j - 1;
+    }
+}
+
+void tabwriter_print(FILE *out, const char *text, int minwidth, int padding)
+{
+    size_t nl = 0, cap = 16;
+    tw_line *lines = malloc(cap * sizeof *lines);
+    for (const char *p = text; *p;) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (nl == cap) lines = realloc(lines, (cap *= 2) * sizeof *lines);
+        tw_line *l = &lines[nl++];
+        l->n = 0;
+        l->cells = malloc(64 * sizeof *l->cells);
+        const char *c = p;
+        for (;;) {
+            const char *tab = memchr(c, '\t', (size_t)(p + len - c));
+            if (!tab || l->n == 63) { l->cells[l->n++] = strndup(c, (size_t)(p + len - c)); break; }
+            l->cells[l->n++] = strndup(c, (size_t)(tab - c));
+            c = tab + 1;
+        }
+        p += len + (e ? 1 : 0);
+    }
+    size_t *widths = calloc(nl * 64 + 1, sizeof *widths);
+    tw_format(lines, 0, nl, 0, widths, minwidth, padding);
+    for (size_t i = 0; i < nl; i++) {
+        for (size_t c = 0; c < lines[i].n; c++) {
+            fputs(lines[i].cells[c], out);
+            if (c + 1 < lines[i].n)
+                for (size_t k = text_width(lines[i].cells[c]); k < widths[i * 64 + c]; k++) fputc(' ', out);
+            free(lines[i].cells[c]);
+        }
+        fputc('\n', out);
+        free(lines[i].cells);
+    }
+    free(widths);
+    free(lines);
+}

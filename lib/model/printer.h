@@ -26,6 +26,10 @@ void table_add(table *t, const char *const *row);
 void table_print(table *t, FILE *out, int padding);
 void table_free(table *t);
 
+/* Print text through Go's text/tabwriter rules (what kubectl describe uses:
+ * minwidth 0, padding 2): tab-ended cells of consecutive lines align. */
+void tabwriter_print(FILE *out, const char *text, int minwidth, int padding);
+
 /* kubectl's AGE column (apimachinery HumanDuration) for a creationTimestamp. */
 void human_age(char *buf, size_t len, const char *creation_timestamp);
 void human_duration(char *buf, size_t len, long long seconds);

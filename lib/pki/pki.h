@@ -48,6 +48,17 @@ SSL_CTX *pki_mesh_ctx(store *st, const char *ns, const char *sa, int server);
  * ("spiffe://cluster.local/ns/x/sa/y"), malloc'd, or NULL when none. */
 char *pki_peer_uri_san(SSL *ssl);
 
+/* The Secrets Citadel keeps (Istio before 1.5, certificates mounted from
+ * Secrets rather than served over SDS), as new Secret objects for the
+ * cluster model to store:
+ *   istio.SA in ns (type istio.io/key-and-cert; cert-chain.pem, key.pem,
+ *   root-cert.pem; annotation istio.io/service-account.name), and
+ *   istio-ca-secret in istio-system (type istio.io/ca-root; ca-cert.pem,
+ *   ca-key.pem, cert-chain.pem, key.pem, root-cert.pem) for a self-signed CA.
+ * NULL on failure. */
+json_t *pki_istio_secret(store *st, const char *ns, const char *sa);
+json_t *pki_ca_secret(store *st);
+
 /* ---- the simulated outside world ---------------------------------------- */
 
 /* A server context for the outside host an ExternalService object describes

@@ -9,18 +9,14 @@
 #include <stddef.h>
 #include "probe/probe.h"
 
-/* Open a connection from the exec's pod to host:port through the simulated
- * network and return a connected socket (the caller closes it), or a negative
- * errno (-ECONNREFUSED, -ETIMEDOUT, ...), or PROBE_DIAL_NXDOMAIN when the
- * name does not resolve.  The network engine provides it. */
-typedef int (*probe_dial_fn)(exec_ctx *x, const char *host, int port);
-#define PROBE_DIAL_NXDOMAIN (-100000)
+/* Open a connection to host:port through the simulated network and return a
+ * connected socket (the caller closes it), or one of the negative results
+ * below / a negative errno (-ECONNREFUSED, -ETIMEDOUT, ...). */
+typedef int (*probe_dial_fn)(void *arg, const char *host, int port);
+#define PROBE_DIAL_NXDOMAIN (-100000)     /* the name does not resolve */
+#define PROBE_DIAL_DNS_TIMEOUT (-100001)  /* the resolver does not answer */
 
-/* The dialer probe_openssl_main uses; the network engine sets it at start-up
- * (NULL: every connection is refused). */
-extern probe_dial_fn probe_openssl_dial;
-
-int openssl_s_client(exec_ctx *x, int argc, char **argv, probe_dial_fn dial);
+int openssl_s_client(exec_ctx *x, int argc, char **argv, probe_dial_fn dial, void *dial_arg);
 int openssl_x509(exec_ctx *x, int argc, char **argv);
 int openssl_verify(exec_ctx *x, int argc, char **argv);
 

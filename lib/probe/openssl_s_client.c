@@ -12,6 +12,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,7 +205,7 @@ static int verify_cb(int ok, X509_STORE_CTX *ctx)
     default:
         break;
     }
-    if (!quiet) BIO_printf(b, "verify return:%d\n", ok);
+    if (!quiet && ok) BIO_printf(b, "verify return:%d\n", ok);
     return ok;
 }
 
@@ -255,11 +256,80 @@ static void print_sigalgs(BIO *b, SSL *ssl)
         BIO_printf(b, "Peer signature type: %s\n", sig_type_name(nid));
 }
 
+/* One TLS signature scheme as "ECDSA+SHA256", or its TLS 1.3 name when
+ * key type and hash do not tell it apart (ed25519, rsa_pss_pss_*). */
+static void print_sigalg(BIO *b, int sign_nid, int hash_nid, unsigned char rsig, unsigned char rhash)
+{
+    unsigned code = (unsigned)rhash << 8 | rsig;
+    static const struct { unsigned code; const char *name; } named[] = {
+        {0x0807, "ed25519"}, {0x0808, "ed448"}, {0x0809, "rsa_pss_pss_sha256"},
+        {0x080a, "rsa_pss_pss_sha384"}, {0x080b, "rsa_pss_pss_sha512"},
+    };
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++)
+        if (named[i].code == code) {
+            BIO_puts(b, named[i].name);
+            return;
+        }
+    const char *sign = sign_nid == EVP_PKEY_RSA ? "RSA" : sign_nid == EVP_PKEY_RSA_PSS ? "RSA-PSS"
+                       : sign_nid == EVP_PKEY_DSA ? "DSA" : sign_nid == EVP_PKEY_EC ? "ECDSA" : NULL;
+    if (sign) BIO_puts(b, sign);
+    else BIO_printf(b, "0x%02X", rsig);
+    if (hash_nid != NID_undef) BIO_printf(b, "+%s", OBJ_nid2sn(hash_nid));
+    else if (!sign) BIO_printf(b, "+0x%02X", rhash);
+}
+
+/* What the server's CertificateRequest asked for (nothing when none came). */
+static void print_requested_sigalgs(BIO *b, SSL *ssl)
+{
+    int n = SSL_get_sigalgs(ssl, -1, NULL, NULL, NULL, NULL, NULL);
+    if (n <= 0) return;
+    BIO_puts(b, "Requested Signature Algorithms: ");
+    for (int i = 0; i < n; i++) {
+        int sn, hn;
+        unsigned char rs, rh;
+        SSL_get_sigalgs(ssl, i, &sn, &hn, NULL, &rs, &rh);
+        if (i) BIO_puts(b, ":");
+        print_sigalg(b, sn, hn, rs, rh);
+    }
+    BIO_puts(b, "\n");
+    /* unlike SSL_get_sigalgs, a negative index does not ask for the count */
+    n = SSL_get_shared_sigalgs(ssl, 0, NULL, NULL, NULL, NULL, NULL);
+    if (n <= 0) return;
+    BIO_puts(b, "Shared Requested Signature Algorithms: ");
+    for (int i = 0; i < n; i++) {
+        int sn, hn;
+        unsigned char rs, rh;
+        SSL_get_shared_sigalgs(ssl, i, &sn, &hn, NULL, &rs, &rh);
+        if (i) BIO_puts(b, ":");
+        print_sigalg(b, sn, hn, rs, rh);
+    }
+    BIO_puts(b, "\n");
+}
+
+/* TLS 1.2 CertificateRequest certificate types. */
+static void print_cert_types(BIO *b, SSL *ssl)
+{
+    const unsigned char *types;
+    int n = (int)SSL_get0_certificate_types(ssl, &types);
+    if (n <= 0) return;
+    BIO_puts(b, "Client Certificate Types: ");
+    for (int i = 0; i < n; i++) {
+        const char *name = types[i] == 1 ? "RSA sign" : types[i] == 2 ? "DSA sign"
+                           : types[i] == 3 ? "RSA fixed DH" : types[i] == 4 ? "DSS fixed DH"
+                           : types[i] == 64 ? "ECDSA sign" : types[i] == 65 ? "RSA fixed ECDH"
+                           : types[i] == 66 ? "ECDSA fixed ECDH" : NULL;
+        if (i) BIO_puts(b, ", ");
+        if (name) BIO_puts(b, name);
+        else BIO_printf(b, "UNKNOWN (%d),", types[i]);
+    }
+    BIO_puts(b, "\n");
+}
+
 static void print_client_ca_names(BIO *b, SSL *ssl)
 {
     STACK_OF(X509_NAME) *names = SSL_get_client_CA_list(ssl);
     if (names && sk_X509_NAME_num(names) > 0) {
-        BIO_puts(b, "---\nAcceptable client certificate CA names\n");
+        BIO_puts(b, "Acceptable client certificate CA names\n");
         for (int i = 0; i < sk_X509_NAME_num(names); i++) {
             openssl_print_name(b, sk_X509_NAME_value(names, i));
             BIO_puts(b, "\n");
@@ -303,10 +373,8 @@ static void print_report(sc_run *r, SSL *ssl)
     print_chain(b, ssl, r->o->showcerts);
     X509 *peer = SSL_get0_peer_certificate(ssl);
     if (peer) {
-        if (!r->o->showcerts) {
-            BIO_puts(b, "Server certificate\n");
-            PEM_write_bio_X509(b, peer);
-        }
+        BIO_puts(b, "Server certificate\n");
+        if (!r->o->showcerts) PEM_write_bio_X509(b, peer);   /* already shown with the chain */
         BIO_puts(b, "subject=");
         openssl_print_name(b, X509_get_subject_name(peer));
         BIO_puts(b, "\nissuer=");
@@ -317,6 +385,8 @@ static void print_report(sc_run *r, SSL *ssl)
     }
     BIO_puts(b, "---\n");
     print_client_ca_names(b, ssl);
+    print_cert_types(b, ssl);
+    print_requested_sigalgs(b, ssl);
     print_sigalgs(b, ssl);
     print_tmp_key(b, ssl, "Server Temp Key");
     const char *peername = SSL_get0_peername(ssl);
@@ -405,10 +475,11 @@ static void print_brief(sc_run *r, SSL *ssl)
 /* Errors as OpenSSL's own BIO_connect would queue them. */
 static void dial_error(sc_run *r, int rc)
 {
-    if (rc == PROBE_DIAL_NXDOMAIN) {
+    if (rc == PROBE_DIAL_NXDOMAIN || rc == PROBE_DIAL_DNS_TIMEOUT) {
         ERR_new();
         ERR_set_debug("../crypto/bio/bio_addr.c", 746, "BIO_lookup_ex");
-        ERR_set_error(ERR_LIB_BIO, ERR_R_SYS_LIB, "Name or service not known");
+        ERR_set_error(ERR_LIB_BIO, ERR_R_SYS_LIB, rc == PROBE_DIAL_NXDOMAIN ? "Name or service not known"
+                                                                        : "Temporary failure in name resolution");
         ERR_print_errors(r->err);
         BIO_puts(r->err, "connect:errno=0\n");
         return;
@@ -487,8 +558,9 @@ static SSL_CTX *make_ctx(sc_run *r)
 }
 
 /* After the handshake: what stdin holds goes to the server; with -ign_eof
- * (or -quiet) the answer is printed until the server closes. */
-static void converse(sc_run *r, SSL *ssl, int fd)
+ * (or -quiet) the answer is printed until the server closes.  Returns -1
+ * when the connection failed (a TLS alert, a reset), as the exit code shows. */
+static int converse(sc_run *r, SSL *ssl, int fd)
 {
     size_t n = 0;
     char *input = NULL;
@@ -505,11 +577,11 @@ static void converse(sc_run *r, SSL *ssl, int fd)
     }
     if (n) SSL_write(ssl, input, (int)n);
     free(input);
-    if (!r->o->ign_eof) return;
+    if (!r->o->ign_eof) return 0;
     for (;;) {
         if (!SSL_pending(ssl)) {
             struct pollfd p = {.fd = fd, .events = POLLIN};
-            if (poll(&p, 1, IGN_EOF_WAIT_MS) <= 0) return;
+            if (poll(&p, 1, IGN_EOF_WAIT_MS) <= 0) return 0;
         }
         char buf[16384];
         int got = SSL_read(ssl, buf, sizeof buf);
@@ -519,12 +591,17 @@ static void converse(sc_run *r, SSL *ssl, int fd)
         }
         int e = SSL_get_error(ssl, got);
         if (e == SSL_ERROR_WANT_READ) continue;
-        if (!r->o->quiet) BIO_puts(r->out, "closed\n");
-        return;
+        if (e == SSL_ERROR_ZERO_RETURN) {
+            if (!r->o->quiet) BIO_puts(r->out, "closed\n");
+            return 0;
+        }
+        if (ERR_peek_error()) ERR_print_errors(r->err);
+        else BIO_printf(r->err, "read:errno=%d\n", errno);
+        return -1;
     }
 }
 
-int openssl_s_client(exec_ctx *x, int argc, char **argv, probe_dial_fn dial)
+int openssl_s_client(exec_ctx *x, int argc, char **argv, probe_dial_fn dial, void *dial_arg)
 {
     sc_opts o = {0};
     sc_run r = {.x = x, .o = &o, .out = BIO_new_fp(x->out, BIO_NOCLOSE), .err = BIO_new_fp(x->err, BIO_NOCLOSE)};
@@ -534,6 +611,8 @@ int openssl_s_client(exec_ctx *x, int argc, char **argv, probe_dial_fn dial)
     unsigned char *alpn = NULL;
     unsigned alpn_len = 0;
     if (!r.out || !r.err) goto done;
+    /* a server that hangs up must not kill the whole process on our next write */
+    signal(SIGPIPE, SIG_IGN);
     if (parse_args(&r, argc, argv)) goto done;
     if (o.alpn && !(alpn = alpn_wire(o.alpn, &alpn_len))) {
         BIO_printf(r.err, "Error parsing -alpn argument\n");
@@ -544,13 +623,13 @@ int openssl_s_client(exec_ctx *x, int argc, char **argv, probe_dial_fn dial)
         ERR_print_errors(r.err);
         goto done;
     }
-    fd = dial ? dial(x, o.host, o.port) : -ECONNREFUSED;
+    fd = dial ? dial(dial_arg, o.host, o.port) : -ECONNREFUSED;
     if (fd < 0) {
         dial_error(&r, fd);
         fd = -1;
         goto done;
     }
-    BIO_printf(r.out, "CONNECTED(%08X)\n", SOCKET_FD_SHOWN);
+    if (!o.brief) BIO_printf(r.out, "CONNECTED(%08X)\n", SOCKET_FD_SHOWN);
     ssl = SSL_new(ctx);
     if (!ssl || !SSL_set_fd(ssl, fd) || !SSL_set_ex_data(ssl, verify_index, &r)) goto done;
     const char *sni = o.servername ? o.servername : (!o.noservername && !is_ip_literal(o.host) ? o.host : NULL);
@@ -570,7 +649,7 @@ int openssl_s_client(exec_ctx *x, int argc, char **argv, probe_dial_fn dial)
     if (o.brief) print_brief(&r, ssl);
     else if (!o.quiet) print_report(&r, ssl);
     (void)BIO_flush(r.out);
-    converse(&r, ssl, fd);
+    if (converse(&r, ssl, fd)) goto done;
     BIO_puts(r.err, "DONE\n");
     SSL_shutdown(ssl);
     rc = 0;

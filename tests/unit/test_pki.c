@@ -530,6 +530,56 @@ static void test_pod_files(void **state)
     json_decref(sleep);
 }
 
+static char *unb64(json_t *v)
+{
+    const char *s = json_string_value(v);
+    assert_non_null(s);
+    size_t n = strlen(s);
+    unsigned char *out = malloc(n + 1);
+    int got = EVP_DecodeBlock(out, (const unsigned char *)s, (int)n);
+    assert_true(got >= 0);
+    while (n > 0 && s[n - 1] == '=') got--, n--;
+    out[got] = 0;
+    return (char *)out;
+}
+
+static void test_citadel_secrets(void **state)
+{
+    fx *f = *state;
+    json_t *s = pki_istio_secret(f->st, "istio-system", "istio-egressgateway-service-account");
+    assert_non_null(s);
+    assert_string_equal(json_string_value(json_object_get(s, "type")), "istio.io/key-and-cert");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(s, "metadata"), "name")),
+                        "istio.istio-egressgateway-service-account");
+    json_t *data = json_object_get(s, "data");
+    assert_int_equal(json_object_size(data), 3);
+    char *chain = unb64(json_object_get(data, "cert-chain.pem")), *want = NULL;
+    assert_int_equal(pki_workload_pem(f->st, "istio-system", "istio-egressgateway-service-account", &want, NULL,
+                                      NULL), 0);
+    assert_string_equal(chain, want);   /* the same certificate the proxy's files show */
+    free(chain);
+    free(want);
+    json_decref(s);
+
+    s = pki_ca_secret(f->st);
+    assert_non_null(s);
+    data = json_object_get(s, "data");
+    assert_int_equal(json_object_size(data), 5);
+    char *ca = unb64(json_object_get(data, "ca-cert.pem")), *root = NULL;
+    assert_int_equal(pki_workload_pem(f->st, "default", "sleep", NULL, NULL, &root), 0);
+    assert_string_equal(ca, root);
+    char *key = unb64(json_object_get(data, "ca-key.pem"));
+    EVP_PKEY *k = cert_key_from_pem(key);
+    X509 *x = cert_from_pem(ca);
+    assert_int_equal(X509_check_private_key(x, k), 1);
+    EVP_PKEY_free(k);
+    X509_free(x);
+    free(key);
+    free(ca);
+    free(root);
+    json_decref(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -545,6 +595,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_world_server_alpn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_world_server_requires_client_certificate, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pod_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_citadel_secrets, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

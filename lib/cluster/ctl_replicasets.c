@@ -1,0 +1,110 @@
+/* The replicaset controller: as many pods as spec.replicas, each a copy of
+ * the template named <replicaset>-<5 random characters>, owned by the
+ * ReplicaSet; pods go through admission (injection, IP) like any other. */
+#include <stdio.h>
+#include <string.h>
+#include "cluster/cluster.h"
+#include "model/api.h"
+#include "model/obj.h"
+
+static int create_pod(store *st, const istio_release *rel, const kind_info *pk, json_t *rs)
+{
+    const char *ns = obj_namespace(rs);
+    char name[600], suffix[8], gen[520];
+    for (int tries = 0;; tries++) {
+        cluster_random_suffix(suffix, 5);
+        snprintf(name, sizeof name, "%s-%s", obj_name(rs), suffix);
+        json_t *clash = store_get(st, "pods", ns, name);
+        if (!clash) break;
+        json_decref(clash);
+        if (tries > 50) return -1;
+    }
+    snprintf(gen, sizeof gen, "%s-", obj_name(rs));
+    json_t *tmpl = obj_at(rs, "spec.template");
+    json_t *md = json_pack("{s:s,s:s,s:s,s:o}", "name", name, "generateName", gen, "namespace", ns,
+                           "ownerReferences", cluster_owner_ref(rs, "apps/v1", "ReplicaSet"));
+    json_t *labels = obj_at(tmpl, "metadata.labels"), *ann = obj_at(tmpl, "metadata.annotations");
+    if (json_is_object(labels)) json_object_set_new(md, "labels", json_deep_copy(labels));
+    if (json_is_object(ann) && json_object_size(ann)) json_object_set_new(md, "annotations", json_deep_copy(ann));
+    json_t *spec = json_deep_copy(json_object_get(tmpl, "spec"));
+    json_t *pod = json_pack("{s:s,s:s,s:o,s:o}", "apiVersion", "v1", "kind", "Pod", "metadata", md,
+                            "spec", spec ? spec : json_object());
+    int rc = -1;
+    api_error e;
+    if (!cluster_admit(st, rel, pk, pod, NULL) && api_create(st, pk, pod, &e) == API_OK) rc = 1;
+    json_decref(pod);
+    return rc;
+}
+
+static int sync_replicaset(store *st, const istio_release *rel, const kind_info *rsk, const kind_info *pk, json_t *rs)
+{
+    const char *ns = obj_namespace(rs), *uid = obj_str_or(rs, "metadata.uid", "");
+    long long want = obj_int_or(rs, "spec.replicas", 1);
+    json_t *pods = api_list(st, pk, ns), *mine = json_array();
+    size_t i;
+    json_t *p;
+    json_array_foreach(pods, i, p)
+        if (cluster_owned_by(p, uid)) json_array_append(mine, p);
+    json_decref(pods);
+    int changed = 0;
+    long long have = (long long)json_array_size(mine);
+    for (; have < want; have++) {
+        if (create_pod(st, rel, pk, rs) < 0) { json_decref(mine); return -1; }
+        changed++;
+    }
+    /* scale down: the controller deletes the newest pods first */
+    while (have > want) {
+        json_t *victim = NULL;
+        json_array_foreach(mine, i, p) {
+            if (json_is_true(json_object_get(p, "_gone"))) continue;
+            if (!victim || strcmp(obj_str_or(p, "metadata.creationTimestamp", ""),
+                                  obj_str_or(victim, "metadata.creationTimestamp", "")) >= 0)
+                victim = p;
+        }
+        if (!victim) break;
+        api_error e;
+        if (api_delete(st, pk, ns, obj_name(victim), &e) != API_OK) { json_decref(mine); return -1; }
+        json_object_set_new(victim, "_gone", json_true());
+        have--;
+        changed++;
+    }
+    json_decref(mine);
+
+    /* status from the pods as they are now */
+    pods = api_list(st, pk, ns);
+    long long total = 0, ready = 0;
+    json_array_foreach(pods, i, p) {
+        if (!cluster_owned_by(p, uid)) continue;
+        total++;
+        if (!strcmp(obj_str_or(p, "status.phase", ""), "Running")) ready++;
+    }
+    json_decref(pods);
+    json_t *copy = json_deep_copy(rs);
+    json_t *status = json_pack("{s:I,s:I,s:I}", "replicas", (json_int_t)total, "fullyLabeledReplicas", (json_int_t)total,
+                               "observedGeneration", (json_int_t)obj_int_or(rs, "metadata.generation", 1));
+    if (ready) {
+        json_object_set_new(status, "readyReplicas", json_integer(ready));
+        json_object_set_new(status, "availableReplicas", json_integer(ready));
+    }
+    if (!total) json_object_del(status, "fullyLabeledReplicas");
+    json_object_set_new(copy, "status", status);
+    int rc = cluster_write_if_changed(st, rsk, copy, rs);
+    json_decref(copy);
+    return rc < 0 ? -1 : changed + rc;
+}
+
+int controller_replicasets(store *st, const istio_release *rel)
+{
+    const kind_info *rsk = kind_lookup("replicasets.apps"), *pk = kind_lookup("pods");
+    json_t *all = api_list(st, rsk, NULL);
+    int changed = 0;
+    size_t i;
+    json_t *rs;
+    json_array_foreach(all, i, rs) {
+        int n = sync_replicaset(st, rel, rsk, pk, rs);
+        if (n < 0) { changed = -1; break; }
+        changed += n;
+    }
+    json_decref(all);
+    return changed;
+}

@@ -1,0 +1,247 @@
+/* Sidecar injection, as Istio's mutating webhook does it when a pod is
+ * created: an istio-init container that sets up the traffic capture and an
+ * istio-proxy container (Envoy and its agent) appended after the app's. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cluster/cluster.h"
+#include "model/obj.h"
+
+bool cluster_istio_installed(store *st)
+{
+    json_t *d = store_get(st, "deployments.apps", "istio-system", "istiod");
+    bool ok = d != NULL;
+    json_decref(d);
+    return ok;
+}
+
+/* "false"/"true" from a label or annotation of the pod, NULL when unset. */
+static const char *inject_flag(json_t *pod)
+{
+    const char *v = obj_label(pod, "sidecar.istio.io/inject");
+    return v ? v : obj_annotation(pod, "sidecar.istio.io/inject");
+}
+
+bool cluster_wants_injection(store *st, json_t *pod, const char *ns)
+{
+    if (!cluster_istio_installed(st)) return false;
+    if (obj_annotation(pod, "sidecar.istio.io/status")) return false;    /* injected already */
+    if (json_is_true(obj_at(pod, "spec.hostNetwork"))) return false;
+    /* the webhook never sees the control plane's own namespaces */
+    if (!strcmp(ns, "kube-system") || !strcmp(ns, "kube-public") || !strcmp(ns, "istio-system")) return false;
+    const char *flag = inject_flag(pod);
+    if (flag && !strcmp(flag, "false")) return false;
+    json_t *nso = store_get(st, "namespaces", "", ns);
+    const char *label = nso ? obj_label(nso, "istio-injection") : NULL;
+    const char *rev = nso ? obj_label(nso, "istio.io/rev") : NULL;
+    bool yes;
+    if (label) yes = !strcmp(label, "enabled");
+    else if (rev) yes = !strcmp(rev, "default");
+    else yes = flag && !strcmp(flag, "true");
+    json_decref(nso);
+    return yes;
+}
+
+/* The injector's templates.  Istio before 1.5 mounted the workload
+ * certificates from a Secret at /etc/certs; later releases fetch them over
+ * SDS from the agent. */
+static const char *const proxy_args_old =
+    "[\"proxy\",\"sidecar\",\"--domain\",\"$(POD_NAMESPACE).svc.cluster.local\",\"--configPath\",\"/etc/istio/proxy\","
+    "\"--binaryPath\",\"/usr/local/bin/envoy\",\"--serviceCluster\",\"@APP@.$(POD_NAMESPACE)\",\"--drainDuration\",\"45s\","
+    "\"--parentShutdownDuration\",\"1m0s\",\"--discoveryAddress\",\"istio-pilot.istio-system:15010\","
+    "\"--proxyLogLevel=warning\",\"--proxyComponentLogLevel=misc:error\",\"--connectTimeout\",\"10s\","
+    "\"--proxyAdminPort\",\"15000\",\"--concurrency\",\"2\",\"--controlPlaneAuthPolicy\",\"NONE\","
+    "\"--dnsRefreshRate\",\"300s\",\"--statusPort\",\"15020\",\"--trust-domain=cluster.local\"]";
+static const char *const proxy_args_new =
+    "[\"proxy\",\"sidecar\",\"--domain\",\"$(POD_NAMESPACE).svc.cluster.local\",\"--proxyLogLevel=warning\","
+    "\"--proxyComponentLogLevel=misc:error\",\"--log_output_level=default:info\"]";
+
+static const char *const env_common =
+    "[{\"name\":\"PILOT_CERT_PROVIDER\",\"value\":\"istiod\"},"
+    "{\"name\":\"CA_ADDR\",\"value\":\"istiod.istio-system.svc:15012\"},"
+    "{\"name\":\"POD_NAME\",\"valueFrom\":{\"fieldRef\":{\"apiVersion\":\"v1\",\"fieldPath\":\"metadata.name\"}}},"
+    "{\"name\":\"POD_NAMESPACE\",\"valueFrom\":{\"fieldRef\":{\"apiVersion\":\"v1\",\"fieldPath\":\"metadata.namespace\"}}},"
+    "{\"name\":\"INSTANCE_IP\",\"valueFrom\":{\"fieldRef\":{\"apiVersion\":\"v1\",\"fieldPath\":\"status.podIP\"}}},"
+    "{\"name\":\"SERVICE_ACCOUNT\",\"valueFrom\":{\"fieldRef\":{\"apiVersion\":\"v1\",\"fieldPath\":\"spec.serviceAccountName\"}}},"
+    "{\"name\":\"HOST_IP\",\"valueFrom\":{\"fieldRef\":{\"apiVersion\":\"v1\",\"fieldPath\":\"status.hostIP\"}}},"
+    "{\"name\":\"ISTIO_META_CLUSTER_ID\",\"value\":\"Kubernetes\"},"
+    "{\"name\":\"ISTIO_META_INTERCEPTION_MODE\",\"value\":\"REDIRECT\"},"
+    "{\"name\":\"ISTIO_META_MESH_ID\",\"value\":\"cluster.local\"},"
+    "{\"name\":\"TRUST_DOMAIN\",\"value\":\"cluster.local\"}]";
+
+static const char *const mounts_old =
+    "[{\"name\":\"istio-envoy\",\"mountPath\":\"/etc/istio/proxy\"},"
+    "{\"name\":\"istio-certs\",\"mountPath\":\"/etc/certs/\",\"readOnly\":true}]";
+static const char *const mounts_new =
+    "[{\"name\":\"workload-socket\",\"mountPath\":\"/var/run/secrets/workload-spiffe-uds\"},"
+    "{\"name\":\"credential-socket\",\"mountPath\":\"/var/run/secrets/credential-uds\"},"
+    "{\"name\":\"workload-certs\",\"mountPath\":\"/var/run/secrets/workload-spiffe-credentials\"},"
+    "{\"name\":\"istiod-ca-cert\",\"mountPath\":\"/var/run/secrets/istio\"},"
+    "{\"name\":\"istio-data\",\"mountPath\":\"/var/lib/istio/data\"},"
+    "{\"name\":\"istio-envoy\",\"mountPath\":\"/etc/istio/proxy\"},"
+    "{\"name\":\"istio-token\",\"mountPath\":\"/var/run/secrets/tokens\"},"
+    "{\"name\":\"istio-podinfo\",\"mountPath\":\"/etc/istio/pod\"}]";
+
+static const char *const volumes_new =
+    "[{\"name\":\"workload-socket\",\"emptyDir\":{}},{\"name\":\"credential-socket\",\"emptyDir\":{}},"
+    "{\"name\":\"workload-certs\",\"emptyDir\":{}},{\"name\":\"istio-envoy\",\"emptyDir\":{\"medium\":\"Memory\"}},"
+    "{\"name\":\"istio-data\",\"emptyDir\":{}},"
+    "{\"name\":\"istio-podinfo\",\"downwardAPI\":{\"items\":[{\"path\":\"labels\",\"fieldRef\":{\"fieldPath\":\"metadata.labels\"}},"
+    "{\"path\":\"annotations\",\"fieldRef\":{\"fieldPath\":\"metadata.annotations\"}}]}},"
+    "{\"name\":\"istio-token\",\"projected\":{\"sources\":[{\"serviceAccountToken\":{\"audience\":\"istio-ca\","
+    "\"expirationSeconds\":43200,\"path\":\"istio-token\"}}]}},"
+    "{\"name\":\"istiod-ca-cert\",\"configMap\":{\"name\":\"istio-ca-root-cert\"}}]";
+
+static json_t *load(const char *text)
+{
+    json_t *v = json_loads(text, 0, NULL);
+    return v ? v : json_array();
+}
+
+static char *replace_all(const char *s, const char *what, const char *with)
+{
+    size_t n = 0, wl = strlen(what), rl = strlen(with);
+    for (const char *p = strstr(s, what); p; p = strstr(p + wl, what)) n++;
+    char *out = malloc(strlen(s) + n * (rl + 1) + 1), *o = out;
+    for (const char *p = s;;) {
+        const char *q = strstr(p, what);
+        if (!q) { strcpy(o, p); break; }
+        memcpy(o, p, (size_t)(q - p));
+        o += q - p;
+        memcpy(o, with, rl);
+        o += rl;
+        p = q + wl;
+    }
+    return out;
+}
+
+/* The canonical service name Istio derives for telemetry. */
+static const char *canonical_name(json_t *pod, const char *workload)
+{
+    const char *v = obj_label(pod, "service.istio.io/canonical-name");
+    if (!v) v = obj_label(pod, "app.kubernetes.io/name");
+    if (!v) v = obj_label(pod, "app");
+    return v ? v : workload;
+}
+
+static const char *canonical_revision(json_t *pod)
+{
+    const char *v = obj_label(pod, "service.istio.io/canonical-revision");
+    if (!v) v = obj_label(pod, "app.kubernetes.io/version");
+    if (!v) v = obj_label(pod, "version");
+    return v ? v : "latest";
+}
+
+int cluster_inject(const istio_release *rel, json_t *pod, const char *ns, const char *workload)
+{
+    (void)ns;
+    if (obj_annotation(pod, "sidecar.istio.io/status")) return 1;
+    bool old = rel->cert_dir && *rel->cert_dir;
+    json_t *spec = json_object_get(pod, "spec");
+    if (!json_is_object(spec)) {
+        spec = json_object();
+        json_object_set_new(pod, "spec", spec);
+    }
+    json_t *containers = json_object_get(spec, "containers");
+    if (!json_is_array(containers)) {
+        containers = json_array();
+        json_object_set_new(spec, "containers", containers);
+    }
+    const char *app = json_array_size(containers) ? obj_str_or(json_array_get(containers, 0), "name", "") : "";
+    const char *cname = canonical_name(pod, workload);
+    const char *sa = obj_str_or(spec, "serviceAccountName", obj_str_or(spec, "serviceAccount", "default"));
+
+    /* what the app container listens on, for the agent */
+    json_t *ports = json_array();
+    size_t i;
+    json_t *c;
+    json_array_foreach(containers, i, c) {
+        size_t j;
+        json_t *p;
+        json_array_foreach(json_object_get(c, "ports"), j, p) json_array_append(ports, p);
+    }
+
+    json_t *init = json_pack("{s:s,s:s,s:s,s:o,s:{s:{s:[s,s],s:[s]},s:b,s:b,s:i,s:i}}",
+        "name", "istio-init", "image", rel->proxy_image, "imagePullPolicy", "IfNotPresent",
+        "args", json_pack("[s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s]", "istio-iptables", "-p", "15001", "-z", "15006",
+                          "-u", "1337", "-m", "REDIRECT", "-i", "*", "-x", "", "-b", "*", "-d",
+                          old ? "15020" : "15090,15021,15020", old ? "--run-validation=false" : "--log_output_level=default:info"),
+        "securityContext", "capabilities", "add", "NET_ADMIN", "NET_RAW", "drop", "ALL",
+        "privileged", 0, "runAsNonRoot", 0, "runAsUser", 0, "runAsGroup", 0);
+
+    char *args_text = replace_all(old ? proxy_args_old : proxy_args_new, "@APP@", cname);
+    json_t *env = load(env_common);
+    char *ports_text = json_dumps(ports, JSON_COMPACT);
+    json_array_append_new(env, json_pack("{s:s,s:s}", "name", "ISTIO_META_POD_PORTS", "value", ports_text));
+    json_array_append_new(env, json_pack("{s:s,s:s}", "name", "ISTIO_META_APP_CONTAINERS", "value", app));
+    json_array_append_new(env, json_pack("{s:s,s:s}", "name", "ISTIO_META_WORKLOAD_NAME", "value", workload));
+    free(ports_text);
+    json_t *proxy = json_pack("{s:s,s:s,s:s,s:o,s:o,s:[{s:i,s:s,s:s}],s:o,s:{s:{s:s,s:i},s:i,s:i,s:i},"
+                              "s:{s:{s:[s]},s:b,s:b,s:b,s:i,s:i},s:{s:{s:s,s:s},s:{s:s,s:s}}}",
+        "name", "istio-proxy", "image", rel->proxy_image, "imagePullPolicy", "IfNotPresent",
+        "args", load(args_text), "env", env,
+        "ports", "containerPort", 15090, "name", "http-envoy-prom", "protocol", "TCP",
+        "volumeMounts", load(old ? mounts_old : mounts_new),
+        "readinessProbe", "httpGet", "path", "/healthz/ready", "port", old ? 15020 : 15021,
+        "periodSeconds", old ? 2 : 15, "failureThreshold", old ? 30 : 4, "timeoutSeconds", 3,
+        "securityContext", "capabilities", "drop", "ALL", "allowPrivilegeEscalation", 0,
+        "privileged", 0, "readOnlyRootFilesystem", 1, "runAsUser", 1337, "runAsGroup", 1337,
+        "resources", "limits", "cpu", "2", "memory", "1Gi", "requests", "cpu", "10m", "memory", "40Mi");
+    free(args_text);
+    json_decref(ports);
+    json_array_append_new(containers, proxy);
+
+    json_t *inits = json_object_get(spec, "initContainers");
+    if (!json_is_array(inits)) {
+        inits = json_array();
+        json_object_set_new(spec, "initContainers", inits);
+    }
+    json_array_append_new(inits, init);
+
+    json_t *vols = json_object_get(spec, "volumes");
+    if (!json_is_array(vols)) {
+        vols = json_array();
+        json_object_set_new(spec, "volumes", vols);
+    }
+    if (old) {
+        char secret[300];
+        snprintf(secret, sizeof secret, "istio.%s", sa);
+        json_array_append_new(vols, json_pack("{s:s,s:{s:s}}", "name", "istio-envoy", "emptyDir", "medium", "Memory"));
+        json_array_append_new(vols, json_pack("{s:s,s:{s:b,s:s}}", "name", "istio-certs", "secret", "optional", 1,
+                                              "secretName", secret));
+    } else {
+        json_t *nv = load(volumes_new);
+        json_array_extend(vols, nv);
+        json_decref(nv);
+    }
+
+    json_t *ann = obj_annotations_mut(pod);
+    json_t *labels = obj_labels_mut(pod);
+    if (old) {
+        json_object_set_new(ann, "sidecar.istio.io/status",
+            json_string("{\"version\":\"e2cb9d4837cda9584fd272bfa1f348525bcaacfadb7e9b9efbd21a3bb44ad7a1\","
+                        "\"initContainers\":[\"istio-init\"],\"containers\":[\"istio-proxy\"],"
+                        "\"volumes\":[\"istio-envoy\",\"istio-certs\"],\"imagePullSecrets\":null}"));
+    } else {
+        json_object_set_new(ann, "istio.io/rev", json_string("default"));
+        if (*app && !obj_annotation(pod, "kubectl.kubernetes.io/default-container"))
+            json_object_set_new(ann, "kubectl.kubernetes.io/default-container", json_string(app));
+        if (*app && !obj_annotation(pod, "kubectl.kubernetes.io/default-logs-container"))
+            json_object_set_new(ann, "kubectl.kubernetes.io/default-logs-container", json_string(app));
+        json_object_set_new(ann, "prometheus.io/path", json_string("/stats/prometheus"));
+        json_object_set_new(ann, "prometheus.io/port", json_string("15020"));
+        json_object_set_new(ann, "prometheus.io/scrape", json_string("true"));
+        json_object_set_new(ann, "sidecar.istio.io/status",
+            json_string("{\"initContainers\":[\"istio-init\"],\"containers\":[\"istio-proxy\"],"
+                        "\"volumes\":[\"workload-socket\",\"credential-socket\",\"workload-certs\",\"istio-envoy\","
+                        "\"istio-data\",\"istio-podinfo\",\"istio-token\",\"istiod-ca-cert\"],"
+                        "\"imagePullSecrets\":null,\"revision\":\"default\"}"));
+    }
+    json_object_set_new(labels, "security.istio.io/tlsMode", json_string("istio"));
+    char *cn = strdup(cname), *cr = strdup(canonical_revision(pod));
+    json_object_set_new(labels, "service.istio.io/canonical-name", json_string(cn));
+    json_object_set_new(labels, "service.istio.io/canonical-revision", json_string(cr));
+    free(cn);
+    free(cr);
+    return 0;
+}

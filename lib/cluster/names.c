@@ -1,0 +1,41 @@
+/* Generated names, as the Kubernetes controllers make them: the
+ * pod-template-hash of a ReplicaSet and the random suffix of a pod. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <openssl/rand.h>
+#include "cluster/cluster.h"
+
+/* Kubernetes' alphabet for generated names: no vowels (no words) and no
+ * look-alikes (0/o, 1/l). */
+static const char safe_alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+
+/* The ReplicaSet controller hashes the pod template with 32-bit FNV-1a,
+ * prints the sum in decimal and maps every digit through the safe alphabet
+ * (apimachinery rand.SafeEncodeString), so equal templates give equal names. */
+void cluster_template_hash(json_t *tmpl, char out[CLUSTER_HASH_MAX])
+{
+    char *text = json_dumps(tmpl ? tmpl : json_null(), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)(text ? text : ""); *p; p++) {
+        h ^= *p;
+        h *= 16777619u;
+    }
+    free(text);
+    char dec[16];
+    snprintf(dec, sizeof dec, "%u", h);
+    size_t n = strlen(dec);
+    for (size_t i = 0; i < n; i++) out[i] = safe_alphabet[(unsigned char)dec[i] % (sizeof safe_alphabet - 1)];
+    out[n] = 0;
+}
+
+void cluster_random_suffix(char *out, size_t n)
+{
+    unsigned char r[32];
+    if (n > sizeof r) n = sizeof r;
+    if (RAND_bytes(r, (int)n) != 1)
+        for (size_t i = 0; i < n; i++) r[i] = (unsigned char)(i * 7 + 3);
+    for (size_t i = 0; i < n; i++) out[i] = safe_alphabet[r[i] % (sizeof safe_alphabet - 1)];
+    out[n] = 0;
+}

@@ -1,0 +1,116 @@
+/* A pod as the API server defaults it and the kubelet runs it: one node,
+ * an IP from the pod range, every container started and ready. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cluster/cluster.h"
+#include "model/obj.h"
+
+static void set_default(json_t *o, const char *key, json_t *v)
+{
+    if (!json_object_get(o, key)) json_object_set(o, key, v);
+    json_decref(v);
+}
+
+/* Image pull policy default: Always for :latest or untagged images. */
+static const char *pull_policy(const char *image)
+{
+    const char *slash = strrchr(image, '/');
+    const char *tail = slash ? slash + 1 : image;
+    const char *colon = strchr(tail, ':');
+    if (strchr(tail, '@')) return "IfNotPresent";
+    if (!colon || !strcmp(colon, ":latest")) return "Always";
+    return "IfNotPresent";
+}
+
+static void container_defaults(json_t *c)
+{
+    set_default(c, "imagePullPolicy", json_string(pull_policy(obj_str_or(c, "image", ""))));
+    set_default(c, "resources", json_object());
+    set_default(c, "terminationMessagePath", json_string("/dev/termination-log"));
+    set_default(c, "terminationMessagePolicy", json_string("File"));
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(c, "ports"), i, p)
+        set_default(p, "protocol", json_string("TCP"));
+}
+
+/* Defaults of a pod spec; also used for the templates of workloads. */
+void cluster_podspec_defaults(json_t *spec)
+{
+    set_default(spec, "dnsPolicy", json_string("ClusterFirst"));
+    set_default(spec, "restartPolicy", json_string("Always"));
+    set_default(spec, "schedulerName", json_string("default-scheduler"));
+    set_default(spec, "securityContext", json_object());
+    set_default(spec, "terminationGracePeriodSeconds", json_integer(30));
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(spec, "containers"), i, c) container_defaults(c);
+    json_array_foreach(json_object_get(spec, "initContainers"), i, c) container_defaults(c);
+}
+
+static json_t *container_status(json_t *c, const char *started, bool init)
+{
+    char id[80];
+    char rnd[33];
+    cluster_random_suffix(rnd, 32);
+    snprintf(id, sizeof id, "containerd://%s", rnd);
+    json_t *state = init
+        ? json_pack("{s:{s:s,s:s,s:i,s:s,s:s}}", "terminated", "containerID", id, "reason", "Completed",
+                    "exitCode", 0, "startedAt", started, "finishedAt", started)
+        : json_pack("{s:{s:s}}", "running", "startedAt", started);
+    return json_pack("{s:s,s:s,s:s,s:s,s:b,s:i,s:b,s:o,s:{}}",
+                     "name", obj_str_or(c, "name", ""), "image", obj_str_or(c, "image", ""),
+                     "imageID", obj_str_or(c, "image", ""), "containerID", id,
+                     "ready", !init, "restartCount", 0, "started", !init, "state", state,
+                     "lastState");
+}
+
+void cluster_pod_defaults(store *st, json_t *pod, json_t *old)
+{
+    json_t *spec = json_object_get(pod, "spec");
+    if (!json_is_object(spec)) {
+        spec = json_object();
+        json_object_set_new(pod, "spec", spec);
+    }
+    cluster_podspec_defaults(spec);
+    /* the ServiceAccount admission plugin */
+    const char *sa = obj_str(spec, "serviceAccountName");
+    if (!sa) sa = obj_str(spec, "serviceAccount");
+    char *sa_copy = strdup(sa ? sa : "default");
+    json_object_set_new(spec, "serviceAccountName", json_string(sa_copy));
+    json_object_set_new(spec, "serviceAccount", json_string(sa_copy));
+    free(sa_copy);
+    if (old) {
+        /* the kubelet's view of a running pod does not change on update */
+        json_t *keep = obj_at(old, "spec.nodeName");
+        if (keep) json_object_set(spec, "nodeName", keep);
+        if (json_object_get(old, "status")) json_object_set(pod, "status", json_object_get(old, "status"));
+        return;
+    }
+    if (!obj_str(spec, "nodeName")) json_object_set_new(spec, "nodeName", json_string(CLUSTER_NODE_NAME));
+    json_t *status = json_object_get(pod, "status");
+    if (json_is_object(status) && obj_str(status, "podIP")) return; /* written by whoever knows better */
+    char ip[32], ts[32];
+    bool host_network = json_is_true(json_object_get(spec, "hostNetwork"));
+    if (host_network) snprintf(ip, sizeof ip, "172.18.0.2");
+    else ipam_pod_ip(st, ip, sizeof ip);
+    time_rfc3339(ts, sizeof ts, time_now_ms() / 1000);
+    json_t *cs = json_array(), *ics = json_array();
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(spec, "containers"), i, c) json_array_append_new(cs, container_status(c, ts, false));
+    json_array_foreach(json_object_get(spec, "initContainers"), i, c) json_array_append_new(ics, container_status(c, ts, true));
+    json_t *conds = json_array();
+    const char *types[] = {"PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"};
+    for (int t = 0; t < 5; t++)
+        json_array_append_new(conds, json_pack("{s:s,s:s,s:n,s:s}", "type", types[t], "status", "True",
+                                               "lastProbeTime", "lastTransitionTime", ts));
+    status = json_pack("{s:s,s:o,s:s,s:[{s:s}],s:s,s:[{s:s}],s:s,s:s,s:o}",
+                       "phase", "Running", "conditions", conds, "hostIP", "172.18.0.2",
+                       "hostIPs", "ip", "172.18.0.2", "podIP", ip, "podIPs", "ip", ip,
+                       "qosClass", "BestEffort", "startTime", ts, "containerStatuses", cs);
+    if (json_array_size(ics)) json_object_set(status, "initContainerStatuses", ics);
+    json_decref(ics);
+    json_object_set_new(pod, "status", status);
+}

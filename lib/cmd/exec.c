@@ -1,0 +1,97 @@
+/* kubectl exec: run a program inside a container.  The pod, container and
+ * program are found as kubectl and the container runtime find them; the
+ * program is one of the image's builtins (exec_programs.c). */
+#include <stdlib.h>
+#include <string.h>
+#include "cmd/commands.h"
+#include "cmd/exec_programs.h"
+#include "cmd/flags.h"
+#include "cmd/pod_target.h"
+#include "model/obj.h"
+
+int cmd_exec(cmd_ctx *ctx, int argc, char **argv)
+{
+    const char *ns = NULL, *container = NULL, *timeout = NULL;
+    bool in = false, tty = false, quiet = false;
+    flag_list files = {0};
+    const flag_spec specs[] = {
+        {"namespace", 'n', FLAG_STR, &ns, NULL},
+        {"container", 'c', FLAG_STR, &container, NULL},
+        {"stdin", 'i', FLAG_BOOL, &in, NULL},
+        {"tty", 't', FLAG_BOOL, &tty, NULL},
+        {"quiet", 'q', FLAG_BOOL, &quiet, NULL},
+        {"pod-running-timeout", 0, FLAG_STR, &timeout, NULL},
+        {"filename", 'f', FLAG_LIST, &files, NULL},
+        {0},
+    };
+    flag_result fr;
+    int prc = flags_parse(specs, argc, argv, &fr, "kubectl exec", ctx->err), rc = 0;
+    if (prc) {
+        if (prc > 0) fprintf(ctx->out, "Execute a command in a container.\n\nUsage:\n  kubectl exec (POD | TYPE/NAME) [-c CONTAINER] [flags] -- COMMAND [args...] [options]\n");
+        rc = prc > 0 ? 0 : 1;
+        goto done;
+    }
+    if (fr.npos == 0) {
+        fprintf(ctx->err, "error: expected 'exec (POD | TYPE/NAME) COMMAND [ARG1] [ARG2] ... [ARGN]'.\n"
+                          "POD or TYPE/NAME is a required argument for the exec command\n"
+                          "See 'kubectl exec -h' for help and examples\n");
+        rc = 1;
+        goto done;
+    }
+    if (fr.npos > 1) {
+        fprintf(ctx->err, "error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead\n"
+                          "See 'kubectl exec -h' for help and examples\n");
+        rc = 1;
+        goto done;
+    }
+    if (fr.nrest == 0) {
+        fprintf(ctx->err, "error: you must specify at least one command for the container\n");
+        rc = 1;
+        goto done;
+    }
+    store *st = cmd_store(ctx);
+    if (!st) { rc = 1; goto done; }
+    json_t *pod = pod_target_resolve(st, fr.pos[0], ns ? ns : "default", ctx->err);
+    if (!pod) {
+        rc = 1;
+    } else {
+        json_t *c = pod_target_container(pod, container, ctx->err, quiet, "exec");
+        if (!c) {
+            rc = 1;
+        } else if (strcmp(obj_str_or(pod, "status.phase", ""), "Running")) {
+            fprintf(ctx->err, "error: unable to upgrade connection: container not found (\"%s\")\n", obj_str_or(c, "name", ""));
+            rc = 1;
+        } else {
+            exec_ctx x = {
+                .st = st, .rel = ctx->rel, .pod = pod, .ns = obj_namespace(pod), .pod_name = obj_name(pod),
+                .container = obj_str_or(c, "name", ""), .image = obj_str_or(c, "image", ""),
+                .in = ctx->in, .out = ctx->out, .err = ctx->err,
+            };
+            FILE *none = NULL;
+            if (!in) x.in = none = fopen("/dev/null", "r");
+            char *args[fr.nrest + 1];
+            for (int i = 0; i < fr.nrest; i++) args[i] = (char *)fr.rest[i];
+            args[fr.nrest] = NULL;
+            probe_main_fn fn = exec_program(x.image, args[0]);
+            if (!fn) {
+                /* what containerd reports for a missing executable */
+                fprintf(ctx->err, "OCI runtime exec failed: exec failed: unable to start container process: exec: \"%s\": "
+                                  "executable file not found in $PATH: unknown\n", args[0]);
+                rc = 127;
+            } else {
+                rc = fn(&x, fr.nrest, args);
+            }
+            fflush(ctx->out);
+            if (none) fclose(none);
+            if (rc) fprintf(ctx->err, "command terminated with exit code %d\n", rc);
+        }
+        json_decref(pod);
+    }
+    flags_free(&fr);
+    flag_list_free(&files);
+    return cmd_finish(ctx, rc);
+done:
+    flags_free(&fr);
+    flag_list_free(&files);
+    return rc;
+}

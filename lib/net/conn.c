@@ -1,0 +1,343 @@
+/* One connection's server thread: accept the probe's loopback connection,
+ * look at the first bytes (TLS ClientHello, HTTP/1.x request), walk the hops
+ * and serve what the destination answers. */
+#include <errno.h>
+#include <openssl/err.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "model/obj.h"
+#include "net/net_internal.h"
+#include "net/sni.h"
+
+void hops_path_free(net *n, const conn *c, path *p);
+
+/* How long (real time) a thread waits for the probe to connect or speak. */
+#define ACCEPT_WAIT_MS 20000
+#define FIRST_BYTES_WAIT_MS 3000
+
+typedef struct counted {
+    long long rx, tx;      /* bytes from the client / to the client */
+} counted;
+
+static ssize_t send_all(int fd, const void *buf, size_t len, counted *cnt)
+{
+    size_t off = 0;
+    while (off < len) {
+        ssize_t k = send(fd, (const char *)buf + off, len - off, MSG_NOSIGNAL);
+        if (k < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        off += (size_t)k;
+    }
+    cnt->tx += (long long)len;
+    return (ssize_t)len;
+}
+
+/* ---- plaintext HTTP/1.1 ------------------------------------------------------ */
+
+static void serve_http1(conn *c)
+{
+    net *n = c->n;
+    counted cnt = {0};
+    unsigned char *buf = NULL;
+    size_t len = 0, cap = 0;
+    bool first = true, sent_continue = false;
+    path p0;
+    bool have_p0 = false;
+    long long conn_start = net_now(n), v0 = net_vclock_ms(n);
+    for (;;) {
+        http_msg req;
+        char err[128];
+        long used = len ? http1_parse_request(buf, len, &req, err, sizeof err) : 0;
+        if (used < 0) {
+            static const char bad[] = "HTTP/1.1 400 Bad Request\r\ncontent-length: 11\r\ncontent-type: text/plain\r\n"
+                                      "connection: close\r\n\r\nBad Request";
+            send_all(c->fd, bad, sizeof bad - 1, &cnt);
+            break;
+        }
+        if (used == 0) {
+            /* curl waits for "100 Continue" before a large body */
+            if (!sent_continue && len && memmem(buf, len, "\r\n\r\n", 4)) {
+                size_t hl = (size_t)((unsigned char *)memmem(buf, len, "\r\n\r\n", 4) - buf);
+                char *head = strndup((const char *)buf, hl);
+                if (head && strcasestr(head, "\nexpect: 100-continue")) {
+                    static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+                    send_all(c->fd, cont, sizeof cont - 1, &cnt);
+                    sent_continue = true;
+                }
+                free(head);
+            }
+            if (cap - len < 16384) {
+                cap = cap ? cap * 2 : 65536;
+                unsigned char *nb = realloc(buf, cap);
+                if (!nb) break;
+                buf = nb;
+            }
+            ssize_t k = recv(c->fd, buf + len, cap - len, 0);
+            if (k <= 0) break;
+            len += (size_t)k;
+            cnt.rx += k;
+            continue;
+        }
+        memmove(buf, buf + used, len - (size_t)used);
+        len -= (size_t)used;
+        sent_continue = false;
+
+        /* the first request's path is the connection's path for L4 hops */
+        path local, *pp = &local;
+        if (!have_p0) { pp = &p0; have_p0 = true; }
+        hops_walk(n, c, NULL, &req, pp);
+        bool l7 = false;
+        for (int i = 0; i < pp->nhops; i++) l7 |= pp->hops[i].l7;
+        if (!l7 && (pp->final == FINAL_CLOSED || pp->final == FINAL_REFUSED || pp->final == FINAL_TIMEOUT)) {
+            /* a TCP proxy on the way could not connect: it closes on the client */
+            if (pp->final == FINAL_TIMEOUT) net_vclock_advance(n, 10000);
+            http_msg_free(&req);
+            if (pp == &local) hops_path_free(n, c, &local);
+            break;
+        }
+        http_msg resp;
+        bool head = req.method && !strcasecmp(req.method, "HEAD");
+        hops_http_exchange(n, c, pp, &req, "HTTP/1.1", false, &resp, first);
+        first = false;
+        bool close_after = resp.status == 0 ||
+                           (http_get(&req, "connection") && !strcasecmp(http_get(&req, "connection"), "close"));
+        if (resp.status) {
+            size_t outlen;
+            unsigned char *out = http1_write_response(&resp, head, &outlen);
+            if (!out || send_all(c->fd, out, outlen, &cnt) < 0) close_after = true;
+            free(out);
+        }
+        http_msg_free(&resp);
+        http_msg_free(&req);
+        if (pp == &local) hops_path_free(n, c, &local);
+        if (close_after) break;
+    }
+    if (have_p0) {
+        hops_tcp_done(n, c, &p0, NULL, conn_start, cnt.rx, cnt.tx, net_vclock_ms(n) - v0 + 1);
+        hops_path_free(n, c, &p0);
+    }
+    free(buf);
+}
+
+/* ---- plaintext HTTP/2 (prior knowledge) --------------------------------- */
+
+typedef struct h2c_state {
+    conn *c;
+    bool first;
+    path p0;
+    bool have_p0;
+} h2c_state;
+
+static void h2c_handler(void *ctx, http_msg *req, http_msg *resp)
+{
+    h2c_state *hs = ctx;
+    conn *c = hs->c;
+    path local, *pp = &local;
+    if (!hs->have_p0) { pp = &hs->p0; hs->have_p0 = true; }
+    hops_walk(c->n, c, NULL, req, pp);
+    hops_http_exchange(c->n, c, pp, req, "HTTP/2", false, resp, hs->first);
+    hs->first = false;
+    if (pp == &local) hops_path_free(c->n, c, &local);
+}
+
+static void serve_h2c(conn *c)
+{
+    net *n = c->n;
+    long long start = net_now(n), v0 = net_vclock_ms(n);
+    h2c_state hs = {.c = c, .first = true};
+    h2_serve_plain(c->fd, h2c_handler, &hs);
+    if (hs.have_p0) {
+        hops_tcp_done(n, c, &hs.p0, NULL, start, 0, 0, net_vclock_ms(n) - v0 + 1);
+        hops_path_free(n, c, &hs.p0);
+    }
+}
+
+/* ---- TLS -------------------------------------------------------------------- */
+
+typedef struct tls_serve {
+    conn *c;
+    path *p;
+    const char *proto;
+    long long handled;
+} tls_serve;
+
+static void world_handler(void *ctx, http_msg *req, http_msg *resp)
+{
+    tls_serve *ts = ctx;
+    net *n = ts->c->n;
+    long long latency = 0;
+    if (!http_get(req, "host") && http_get(req, ":authority")) http_set(req, "host", http_get(req, ":authority"));
+    world_request wr = {
+        .svc = ts->p->world_svc, .port = ts->p->final_port, .tls = true,
+        .client_ip = "203.0.113.10", .protocol = ts->proto, .now_ms = net_now(n), .req = req,
+    };
+    world_respond(&wr, resp, &latency);
+    if (!net_spend(n, latency)) {
+        http_msg_free(resp);
+        resp->status = 0;
+    }
+    ts->handled++;
+}
+
+/* count the raw bytes of the TLS connection as the proxies on the way see them */
+static long bio_count_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret,
+                         size_t *processed)
+{
+    (void)argp; (void)len; (void)argi; (void)argl;
+    counted *cnt = (counted *)BIO_get_callback_arg(b);
+    if (ret > 0 && processed) {
+        if (oper == (BIO_CB_READ | BIO_CB_RETURN)) cnt->rx += (long long)*processed;
+        if (oper == (BIO_CB_WRITE | BIO_CB_RETURN)) cnt->tx += (long long)*processed;
+    }
+    return ret;
+}
+
+static void serve_tls_world(conn *c, path *p, counted *cnt)
+{
+    net *n = c->n;
+    SSL_CTX *ctx = net_world_ctx(n, p->world_svc);
+    if (!ctx) return;                 /* no certificate: the handshake fails */
+    SSL *ssl = SSL_new(ctx);
+    BIO *bio = BIO_new_socket(c->fd, BIO_NOCLOSE);
+    BIO_set_callback_ex(bio, bio_count_cb);
+    BIO_set_callback_arg(bio, (char *)cnt);
+    SSL_set_bio(ssl, bio, bio);
+    /* a TLS handshake costs the host one round trip */
+    net_vclock_advance(n, obj_int_or(p->world_svc, "spec.latencyMs", 0));
+    if (SSL_accept(ssl) != 1) {
+        SSL_free(ssl);
+        ERR_clear_error();
+        return;
+    }
+    const unsigned char *alpn = NULL;
+    unsigned alen = 0;
+    SSL_get0_alpn_selected(ssl, &alpn, &alen);
+    tls_serve ts = {c, p, "HTTP/1.1", 0};
+    if (alen == 2 && !memcmp(alpn, "h2", 2)) {
+        ts.proto = "HTTP/2";
+        h2_serve(ssl, world_handler, &ts);
+    } else {
+        unsigned char *buf = NULL;
+        size_t len = 0, cap = 0;
+        for (;;) {
+            http_msg req;
+            char err[128];
+            long used = len ? http1_parse_request(buf, len, &req, err, sizeof err) : 0;
+            if (used < 0) break;
+            if (used == 0) {
+                if (cap - len < 16384) {
+                    cap = cap ? cap * 2 : 65536;
+                    unsigned char *nb = realloc(buf, cap);
+                    if (!nb) break;
+                    buf = nb;
+                }
+                int k = SSL_read(ssl, buf + len, (int)(cap - len));
+                if (k <= 0) break;
+                len += (size_t)k;
+                continue;
+            }
+            memmove(buf, buf + used, len - (size_t)used);
+            len -= (size_t)used;
+            http_msg resp;
+            http_msg_init(&resp);
+            world_handler(&ts, &req, &resp);
+            if (resp.status == 0) { http_msg_free(&resp); http_msg_free(&req); break; }
+            size_t outlen;
+            unsigned char *out = http1_write_response(&resp, req.method && !strcasecmp(req.method, "HEAD"), &outlen);
+            int ok = out && SSL_write(ssl, out, (int)outlen) == (int)outlen;
+            free(out);
+            bool close_req = http_get(&req, "connection") && !strcasecmp(http_get(&req, "connection"), "close");
+            http_msg_free(&resp);
+            http_msg_free(&req);
+            if (!ok || close_req) break;
+        }
+        free(buf);
+    }
+    SSL_shutdown(ssl);
+    SSL_free(ssl);
+    ERR_clear_error();
+}
+
+static void drain(conn *c, counted *cnt)
+{
+    char buf[16384];
+    for (;;) {
+        struct pollfd pf = {c->fd, POLLIN, 0};
+        if (poll(&pf, 1, FIRST_BYTES_WAIT_MS) <= 0) break;
+        ssize_t k = recv(c->fd, buf, sizeof buf, 0);
+        if (k <= 0) break;
+        cnt->rx += k;
+    }
+}
+
+static void serve_tls_or_tcp(conn *c, const char *sni)
+{
+    net *n = c->n;
+    counted cnt = {0};
+    long long start = net_now(n), v0 = net_vclock_ms(n);
+    path p;
+    hops_walk(n, c, sni, NULL, &p);
+    switch (p.final) {
+    case FINAL_WORLD: {
+        const char *proto = world_port_protocol(p.world_svc, p.final_port);
+        if (sni && proto && (!strcasecmp(proto, "HTTPS") || !strcasecmp(proto, "TLS")))
+            serve_tls_world(c, &p, &cnt);
+        else
+            drain(c, &cnt);
+        break;
+    }
+    case FINAL_TIMEOUT:
+        net_vclock_advance(n, 10000);
+        break;
+    default:
+        /* closed by a proxy, refused upstream, or an app that does not speak TLS */
+        break;
+    }
+    shutdown(c->fd, SHUT_RDWR);
+    hops_tcp_done(n, c, &p, sni, start, cnt.rx, cnt.tx, net_vclock_ms(n) - v0 + 1);
+    hops_path_free(n, c, &p);
+}
+
+void *conn_thread(void *arg)
+{
+    conn *c = arg;
+    struct pollfd pf = {c->lfd, POLLIN, 0};
+    if (poll(&pf, 1, ACCEPT_WAIT_MS) > 0) c->fd = accept(c->lfd, NULL, NULL);
+    close(c->lfd);
+    if (c->fd < 0) { free(c); return NULL; }
+
+    unsigned char peek[16384 + 512];
+    ssize_t k = 0;
+    sniff_kind kind = SNIFF_MORE;
+    client_hello hello;
+    memset(&hello, 0, sizeof hello);
+    for (int tries = 0; tries < 50; tries++) {
+        struct pollfd cf = {c->fd, POLLIN, 0};
+        if (poll(&cf, 1, FIRST_BYTES_WAIT_MS) <= 0) break;
+        k = recv(c->fd, peek, sizeof peek, MSG_PEEK);
+        if (k <= 0) break;
+        kind = sniff_protocol(peek, (size_t)k);
+        if (kind == SNIFF_TLS) {
+            int r = tls_client_hello_parse(peek, (size_t)k, &hello);
+            if (r != 0) break;
+        } else if (kind != SNIFF_MORE) {
+            break;
+        }
+        if ((size_t)k == sizeof peek) break;
+        usleep(2000);   /* let the rest of the first flight arrive */
+    }
+    if (kind == SNIFF_HTTP1) serve_http1(c);
+    else if (kind == SNIFF_H2C) serve_h2c(c);
+    else if (kind == SNIFF_TLS) serve_tls_or_tcp(c, hello.sni);
+    else if (k > 0) serve_tls_or_tcp(c, NULL);
+    close(c->fd);
+    free(c);
+    return NULL;
+}

@@ -1,0 +1,549 @@
+/* Walking a connection or an HTTP request through the proxies on its way:
+ * the client's sidecar (outbound), gateways, the destination's sidecar
+ * (inbound), each deciding with mesh_route(); then the destination itself.
+ * Every proxy leaves an access-log line and counters behind. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "model/obj.h"
+#include "net/net_internal.h"
+#include "telemetry/accesslog.h"
+
+/* The address the outside world sees for traffic leaving the cluster (the
+ * node's NAT). */
+#define EGRESS_NAT_IP "203.0.113.10"
+/* Envoy's upstream connect timeout as Istio configures it (connectTimeout). */
+#define CONNECT_TIMEOUT_MS 10000
+
+static void addr(char *buf, size_t len, const char *ip, int port)
+{
+    snprintf(buf, len, "%s:%d", ip, port);
+}
+
+static json_t *headers_json(const http_msg *m)
+{
+    json_t *h = json_object();
+    for (int i = 0; m && i < m->nh; i++) {
+        char name[128];
+        size_t k = 0;
+        for (; m->h[i].name[k] && k + 1 < sizeof name; k++)
+            name[k] = (char)((m->h[i].name[k] >= 'A' && m->h[i].name[k] <= 'Z') ? m->h[i].name[k] + 32 : m->h[i].name[k]);
+        name[k] = 0;
+        json_object_set_new(h, name, json_string(m->h[i].value));
+    }
+    return h;
+}
+
+static void set_fail(hop *h, int status, const char *flags, const char *details)
+{
+    h->d.action = HOP_FAIL;
+    h->d.status = status;
+    snprintf(h->d.flags, sizeof h->d.flags, "%s", flags);
+    snprintf(h->d.details, sizeof h->d.details, "%s", details);
+}
+
+/* The service port name behind an outbound cluster "outbound|80|sub|host". */
+static bool cluster_is_http2(net *n, const char *cluster)
+{
+    char c[320];
+    snprintf(c, sizeof c, "%s", cluster);
+    char *p1 = strchr(c, '|');
+    if (!p1) return false;
+    char *p2 = strchr(p1 + 1, '|');
+    char *p3 = p2 ? strchr(p2 + 1, '|') : NULL;
+    if (!p3) return false;
+    int port = atoi(p1 + 1);
+    const char *host = p3 + 1;
+    char name[128], ns[128];
+    if (sscanf(host, "%127[^.].%127[^.].svc", name, ns) != 2) return false;
+    size_t i, j;
+    json_t *o, *sp;
+    json_array_foreach(n->objects, i, o) {
+        const char *kind = obj_kind(o);
+        if (!kind || strcmp(kind, "Service") || strcmp(obj_name(o), name) || strcmp(obj_namespace(o), ns)) continue;
+        json_array_foreach(obj_at(o, "spec.ports"), j, sp) {
+            if (obj_int_or(sp, "port", -1) != port) continue;
+            const char *pn = obj_str_or(sp, "name", "");
+            return !strncmp(pn, "http2", 5) || !strncmp(pn, "grpc", 4);
+        }
+    }
+    return false;
+}
+
+void hops_walk(net *n, const conn *c, const char *sni, const http_msg *hr, path *p)
+{
+    memset(p, 0, sizeof *p);
+    p->fail_hop = -1;
+    char src_ip[46], dst_ip[46];
+    int src_port = c->src_port, dst_port = c->dst_port;
+    snprintf(src_ip, sizeof src_ip, "%s", c->src_ip);
+    snprintf(dst_ip, sizeof dst_ip, "%s", c->dst_ip);
+    const mesh_workload *proxy = NULL;
+    bool inbound = false;
+    if (net_captured(n)) proxy = n->client;
+    const char *cur_sni = sni && *sni ? sni : NULL;   /* the server name the next hop sees */
+    const char *prev_proto = hr ? (hr->version && !strcmp(hr->version, "HTTP/2") ? "HTTP/2" : "HTTP/1.1") : NULL;
+
+    for (int guard = 0; guard < 32; guard++) {
+        if (proxy) {
+            if (p->nhops == MAX_HOPS) {
+                hop *last = &p->hops[p->nhops - 1];
+                set_fail(last, 503, "UO", "upstream_reset_before_response_started{overflow}");
+                p->final = last->l7 ? FINAL_PROXY : FINAL_CLOSED;
+                p->fail_hop = p->nhops - 1;
+                snprintf(p->why, sizeof p->why,
+                         "routing loop: %s/%s keeps sending the traffic to itself (a ServiceEntry with "
+                         "resolution NONE forwards to the original destination, which is the gateway's own "
+                         "address); Envoy gives up when its connection pool overflows",
+                         proxy->ns, proxy->name);
+                return;
+            }
+            hop *h = &p->hops[p->nhops++];
+            h->proxy = proxy;
+            h->inbound = inbound;
+            h->req.src_ip = h->proxy == n->client && !inbound ? c->src_ip : strdup(src_ip);
+            h->req.dst_ip = strdup(dst_ip);
+            h->req.dst_port = dst_port;
+            h->req.inbound = inbound;
+            h->req.sni = cur_sni;
+            h->req.http = hr != NULL;
+            if (hr) {
+                h->req.method = hr->method;
+                h->req.path = hr->target;
+                h->req.authority = http_get(hr, "host");
+                if (!h->req.authority) h->req.authority = http_get(hr, ":authority");
+                h->req.headers = headers_json(hr);
+            }
+            addr(h->downstream_local, sizeof h->downstream_local, dst_ip, dst_port);
+            addr(h->downstream_remote, sizeof h->downstream_remote, src_ip, src_port);
+            mesh_route(n->m, proxy, &h->req, &h->d);
+            h->l7 = hr && (h->d.route_config[0] || h->d.vhost[0] || h->d.status > 0 ||
+                           h->d.action == HOP_DIRECT_RESPONSE);
+            if (h->l7) {
+                h->protocol = prev_proto;
+                /* sidecars talk HTTP/2 to a service port named http2 / grpc */
+                if (h->d.action == HOP_FORWARD && cluster_is_http2(n, h->d.cluster)) prev_proto = "HTTP/2";
+            }
+            if (h->d.action != HOP_FORWARD) {
+                if (h->d.status == 0 && !strcmp(h->d.details, "no listener")) p->final = FINAL_REFUSED;
+                else p->final = h->l7 ? FINAL_PROXY : FINAL_CLOSED;
+                p->fail_hop = p->nhops - 1;
+                snprintf(p->why, sizeof p->why, "%.500s", h->d.why);
+                return;
+            }
+            char ep_ip[46];
+            int ep_port;
+            if (h->d.original_dst || !h->d.endpoint_ip[0]) {
+                if (!h->d.original_dst && !inbound) {
+                    set_fail(h, h->l7 ? 503 : 0, "UH", "no_healthy_upstream");
+                    p->final = h->l7 ? FINAL_PROXY : FINAL_CLOSED;
+                    p->fail_hop = p->nhops - 1;
+                    snprintf(p->why, sizeof p->why, "cluster %s has no endpoints", h->d.cluster);
+                    return;
+                }
+                snprintf(ep_ip, sizeof ep_ip, "%s", dst_ip);
+                ep_port = h->d.endpoint_port ? h->d.endpoint_port : dst_port;
+            } else {
+                snprintf(ep_ip, sizeof ep_ip, "%s", h->d.endpoint_ip);
+                ep_port = h->d.endpoint_port ? h->d.endpoint_port : dst_port;
+            }
+            addr(h->upstream_host, sizeof h->upstream_host, inbound ? "127.0.0.1" : ep_ip, ep_port);
+            h->upstream_port_local = __atomic_fetch_add(&n->next_port, 1, __ATOMIC_RELAXED);
+            addr(h->upstream_local, sizeof h->upstream_local, inbound ? "127.0.0.1" : proxy->ip,
+                 h->upstream_port_local);
+            if (inbound) {
+                bool listens;
+                net_app_of(proxy, ep_port, &listens);
+                if (!listens) {
+                    set_fail(h, h->l7 ? 503 : 0, "UF", "upstream_reset_before_response_started{connection_failure}");
+                    p->final = h->l7 ? FINAL_PROXY : FINAL_CLOSED;
+                    p->fail_hop = p->nhops - 1;
+                    snprintf(p->why, sizeof p->why, "nothing listens on port %d of %s/%s", ep_port, proxy->ns,
+                             proxy->name);
+                    return;
+                }
+                p->final = FINAL_APP;
+                p->app = proxy;
+                snprintf(p->final_ip, sizeof p->final_ip, "%s", proxy->ip);
+                p->final_port = ep_port;
+                return;
+            }
+            /* the proxy opens its own connection: NetworkPolicy applies to it */
+            char why[256];
+            if (strcmp(ep_ip, proxy->ip) &&
+                !mesh_netpol_allows(n->m, proxy->ip, ep_ip, ep_port, "TCP", why, sizeof why)) {
+                set_fail(h, h->l7 ? 503 : 0, "UF", "upstream_reset_before_response_started{connection_failure}");
+                net_vclock_advance(n, CONNECT_TIMEOUT_MS);
+                p->final = h->l7 ? FINAL_PROXY : FINAL_CLOSED;
+                p->fail_hop = p->nhops - 1;
+                snprintf(p->why, sizeof p->why, "%s", why);
+                return;
+            }
+            /* a proxy that originates TLS names the server it wants */
+            if (h->d.tls_origination[0]) cur_sni = h->d.upstream_sni[0] ? h->d.upstream_sni : NULL;
+            snprintf(src_ip, sizeof src_ip, "%s", proxy->ip);
+            src_port = h->upstream_port_local;
+            snprintf(dst_ip, sizeof dst_ip, "%s", ep_ip);
+            dst_port = ep_port;
+            proxy = NULL;
+            continue;
+        }
+        /* plain delivery to dst_ip:dst_port */
+        char kip[46];
+        int kport;
+        int kp = net_kube_proxy(n, dst_ip, dst_port, kip, &kport);
+        if (kp < 0) { p->final = FINAL_REFUSED; return; }
+        if (kp == 0) { snprintf(dst_ip, sizeof dst_ip, "%s", kip); dst_port = kport; }
+        const mesh_workload *w = net_pod_by_ip(n, dst_ip);
+        if (w) {
+            if (w->gateway) { proxy = w; inbound = false; continue; }
+            if (w->sidecar) { proxy = w; inbound = true; continue; }
+            bool listens;
+            net_app_of(w, dst_port, &listens);
+            if (!listens) { p->final = FINAL_REFUSED; return; }
+            p->final = FINAL_APP;
+            p->app = w;
+            snprintf(p->final_ip, sizeof p->final_ip, "%s", dst_ip);
+            p->final_port = dst_port;
+            return;
+        }
+        const char *name = cur_sni ? cur_sni : hr && http_get(hr, "host") ? http_get(hr, "host") : c->host;
+        char hn[256];
+        snprintf(hn, sizeof hn, "%s", name ? name : "");
+        char *colon = strchr(hn, ':');
+        if (colon) *colon = 0;
+        json_t *svc = world_endpoint(n->w, dst_ip, dst_port, hn);
+        if (svc && world_port_protocol(svc, dst_port)) {
+            p->final = FINAL_WORLD;
+            p->world_svc = svc;
+            snprintf(p->final_ip, sizeof p->final_ip, "%s", dst_ip);
+            p->final_port = dst_port;
+            return;
+        }
+        p->final = FINAL_TIMEOUT;
+        snprintf(p->why, sizeof p->why, "no host answers at %s:%d", dst_ip, dst_port);
+        return;
+    }
+    p->final = FINAL_TIMEOUT;
+}
+
+static void free_hop_req(net *n, const conn *c, hop *h)
+{
+    (void)n;
+    if (h->req.src_ip != c->src_ip) free((char *)h->req.src_ip);
+    free((char *)h->req.dst_ip);
+    json_decref(h->req.headers);
+    memset(&h->req, 0, sizeof h->req);
+}
+
+void hops_path_free(net *n, const conn *c, path *p);
+void hops_path_free(net *n, const conn *c, path *p)
+{
+    for (int i = 0; i < p->nhops; i++) free_hop_req(n, c, &p->hops[i]);
+}
+
+/* ---- telemetry per hop --------------------------------------------------- */
+
+static const char *label(json_t *pod, const char *key)
+{
+    return obj_label(pod, key);
+}
+
+static void emit(net *n, const hop *h, const access_entry *e, const stats_event *se)
+{
+    if (n->log_on) {
+        char *line = n->log_json ? accesslog_format_json(n->log_format, e)
+                                 : accesslog_format_text(n->log_format ? n->log_format : n->rel->access_log_format, e);
+        if (line) {
+            net_add_log(n, h->proxy->ns, h->proxy->name, e->start_ms, line);
+            free(line);
+        }
+    }
+    stats_record(n->stats, se);
+}
+
+static void fill_stats_labels(net *n, const conn *c, const hop *h, const path *p, stats_event *se)
+{
+    se->ns = h->proxy->ns;
+    se->pod = h->proxy->name;
+    se->cluster = h->d.cluster;
+    se->suffix = n->rel->stat_suffix;
+    se->listener = h->d.listener;
+    se->reporter = h->inbound ? "destination" : "source";
+    if (n->client_pod && !h->inbound) {
+        se->source_workload = label(n->client_pod, "app");
+        se->source_namespace = obj_namespace(n->client_pod);
+        se->source_app = label(n->client_pod, "app");
+    }
+    if (h->inbound) {
+        se->destination_workload = label(h->proxy->pod, "app");
+        se->destination_namespace = h->proxy->ns;
+        se->destination_app = label(h->proxy->pod, "app");
+    }
+    (void)c;
+    (void)p;
+    const char *host = strrchr(h->d.cluster, '|');
+    se->destination_service = host && host[1] ? host + 1 : NULL;
+    se->destination_service_name = se->destination_service;
+    se->security_policy = h->inbound ? "none" : "unknown";
+}
+
+/* ---- HTTP ------------------------------------------------------------------ */
+
+static const char *local_reply_body(const hop *h)
+{
+    if (h->d.response_body[0]) return h->d.response_body;
+    if (!strcmp(h->d.flags, "UH")) return "no healthy upstream";
+    if (!strcmp(h->d.flags, "UF"))
+        return "upstream connect error or disconnect/reset before headers. reset reason: connection failure";
+    if (!strcmp(h->d.flags, "UO"))
+        return "upstream connect error or disconnect/reset before headers. reset reason: overflow";
+    if (!strcmp(h->d.flags, "UT")) return "upstream request timeout";
+    return "";
+}
+
+static void proxy_local_reply(net *n, const hop *h, http_msg *resp)
+{
+    http_msg_init(resp);
+    resp->status = h->d.status ? h->d.status : 503;
+    const char *body = local_reply_body(h);
+    if (h->d.location[0]) http_set(resp, "location", h->d.location);
+    if (*body) {
+        http_set_body(resp, body, strlen(body));
+        http_set(resp, "content-type", "text/plain");
+    }
+    char len[32], date[64];
+    snprintf(len, sizeof len, "%zu", resp->body_len);
+    http_set(resp, "content-length", len);
+    http_date(date, sizeof date, net_now(n));
+    http_set(resp, "date", date);
+    http_set(resp, "server", h->inbound ? "istio-envoy" : "envoy");
+}
+
+static void add_request_headers(net *n, hop *h, http_msg *req, const char *src_ip)
+{
+    if (!http_get(req, "x-request-id")) {
+        char id[40];
+        uuid_v4(id);
+        http_set(req, "x-request-id", id);
+    }
+    if (!h->inbound && !http_get(req, "x-forwarded-proto")) http_set(req, "x-forwarded-proto", "http");
+    if (h->proxy->gateway) {
+        /* gateways use the remote address: append it to X-Forwarded-For */
+        const char *xff = http_get(req, "x-forwarded-for");
+        char v[512];
+        if (xff) snprintf(v, sizeof v, "%s,%s", xff, src_ip);
+        else snprintf(v, sizeof v, "%s", src_ip);
+        http_set(req, "x-forwarded-for", v);
+    }
+    if (!http_get(req, "x-b3-traceid")) {
+        char id[40], t[33];
+        uuid_v4(id);
+        size_t k = 0;
+        for (const char *q = id; *q && k < 32; q++) if (*q != '-') t[k++] = *q;
+        t[k] = 0;
+        http_set(req, "x-b3-traceid", t);
+        t[16] = 0;
+        http_set(req, "x-b3-spanid", t);
+        http_set(req, "x-b3-sampled", "1");
+    }
+    if (h->d.rewrite_authority[0]) http_set(req, "host", h->d.rewrite_authority);
+    if (h->d.rewrite_uri[0]) {
+        http_set(req, "x-envoy-original-path", req->target);
+        free(req->target);
+        req->target = strdup(h->d.rewrite_uri);
+    }
+    if (h->d.timeout_ms > 0 && !h->inbound) {
+        char t[32];
+        snprintf(t, sizeof t, "%d", h->d.timeout_ms);
+        http_set(req, "x-envoy-expected-rq-timeout-ms", t);
+    }
+    (void)n;
+}
+
+void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const char *client_proto,
+                        bool tls, http_msg *resp, bool first_on_conn)
+{
+    long long start = net_now(n);
+    /* the request as each L7 proxy logs it: after its own changes */
+    http_msg seen[MAX_HOPS];
+    bool have_seen[MAX_HOPS] = {false};
+    for (int i = 0; i < p->nhops; i++) {
+        hop *h = &p->hops[i];
+        if (!h->l7) continue;
+        if (!h->protocol) h->protocol = client_proto;
+        if (i != p->fail_hop) {
+            add_request_headers(n, h, req, h->req.src_ip);
+            if (h->d.delay_ms > 0) net_vclock_advance(n, h->d.delay_ms);
+        } else if (!http_get(req, "x-request-id") && !h->inbound) {
+            char id[40];
+            uuid_v4(id);
+            http_set(req, "x-request-id", id);
+        }
+        http_msg_copy_head(&seen[i], req);
+        have_seen[i] = true;
+        if (i == p->fail_hop) break;
+    }
+
+    /* the final answer */
+    long long latency = 0;
+    http_msg_init(resp);
+    int answered_by = -1;      /* hop index when a proxy answered */
+    if (p->final == FINAL_PROXY && p->fail_hop >= 0) {
+        proxy_local_reply(n, &p->hops[p->fail_hop], resp);
+        answered_by = p->fail_hop;
+    } else if (p->final == FINAL_WORLD) {
+        world_request wr = {
+            .svc = p->world_svc, .port = p->final_port,
+            .tls = tls || !strcasecmp(world_port_protocol(p->world_svc, p->final_port), "HTTPS"),
+            .client_ip = EGRESS_NAT_IP, .protocol = client_proto, .now_ms = start, .req = req,
+        };
+        for (int i = 0; i < p->nhops; i++)
+            if (p->hops[i].d.tls_origination[0]) wr.tls = true;
+        world_respond(&wr, resp, &latency);
+    } else if (p->final == FINAL_APP) {
+        bool listens;
+        const char *app = net_app_of(p->app, p->final_port, &listens);
+        const char *ip = p->nhops ? p->hops[p->nhops - 1].req.src_ip : c->src_ip;
+        if (!strcmp(app, "httpbin")) app_httpbin(req, "http", http_get(req, "host"), ip, start, resp, &latency);
+        else app_nginx(req, start, resp);
+    } else {
+        /* L4 failure behind an L7 hop: the last L7 hop reports it */
+        int last = -1;
+        for (int i = 0; i < p->nhops; i++) if (p->hops[i].l7) last = i;
+        if (last < 0) { resp->status = 0; return; }
+        hop *h = &p->hops[last];
+        set_fail(h, 503, "UF", "upstream_reset_before_response_started{connection_failure}");
+        if (p->final == FINAL_TIMEOUT) net_vclock_advance(n, CONNECT_TIMEOUT_MS);
+        proxy_local_reply(n, h, resp);
+        answered_by = last;
+    }
+
+    /* back up the chain: timeouts, response headers, log lines, counters */
+    long long below = latency;      /* time from a hop's upstream request to its response */
+    int start_hop = answered_by >= 0 ? answered_by : p->nhops - 1;
+    long long total = 0;
+    for (int i = p->nhops - 1; i >= 0; i--) {
+        hop *h = &p->hops[i];
+        if (i > start_hop) continue;
+        if (!h->l7) { total = below; continue; }
+        bool forwarded = i != answered_by;
+        bool timed_out = false;          /* forwarded, but gave up waiting */
+        long long upstream_time = forwarded ? below : -1;
+        if (forwarded && h->d.timeout_ms > 0 && below > h->d.timeout_ms) {
+            set_fail(h, 504, "UT", "upstream_response_timeout");
+            http_msg_free(resp);
+            proxy_local_reply(n, h, resp);
+            upstream_time = -1;
+            below = h->d.timeout_ms;
+            forwarded = false;
+            timed_out = true;
+        }
+        long long duration = (forwarded || timed_out ? below : 0) + 1;
+        if (forwarded) {
+            char t[32];
+            snprintf(t, sizeof t, "%lld", below + (below ? 0 : 1));
+            http_set(resp, "server", h->inbound ? "istio-envoy" : "envoy");
+            http_set(resp, "x-envoy-upstream-service-time", NULL);   /* the upstream's value goes last */
+            http_set(resp, "x-envoy-upstream-service-time", t);
+            http_set(resp, "connection", NULL);
+            http_set(resp, "transfer-encoding", NULL);
+            http_set(resp, "keep-alive", NULL);
+        }
+        const http_msg *lr = have_seen[i] ? &seen[i] : req;
+        access_entry e = {
+            .start_ms = start,
+            .protocol = h->protocol ? h->protocol : client_proto,
+            .method = lr->method,
+            .path = http_get(lr, "x-envoy-original-path") ? http_get(lr, "x-envoy-original-path") : lr->target,
+            .authority = http_get(lr, "host"),
+            .scheme = tls ? "https" : "http",
+            .req = lr, .resp = resp,
+            .response_code = resp->status,
+            .response_flags = forwarded ? "" : h->d.flags,
+            .response_code_details = forwarded ? "via_upstream" : h->d.details,
+            .bytes_received = (long long)req->body_len,
+            .bytes_sent = (long long)resp->body_len,
+            .duration_ms = duration,
+            .upstream_service_time_ms = upstream_time >= 0 ? (upstream_time ? upstream_time : 1) : -1,
+            .upstream_host = forwarded || timed_out ? h->upstream_host : NULL,
+            .upstream_cluster = h->d.cluster,
+            .stat_suffix = n->rel->stat_suffix,
+            .upstream_local = (forwarded || timed_out) && !h->proxy->gateway ? h->upstream_local : NULL,
+            .downstream_local = h->downstream_local,
+            .downstream_remote = h->downstream_remote,
+            .sni = h->req.sni,
+            .route_name = h->d.route_name,
+        };
+        /* the gateway's own view: the request reached it over HTTP/2 from a
+         * sidecar, so it logs no XFF of its own making for the sidecar hop */
+        stats_event se = {0};
+        fill_stats_labels(n, c, h, p, &se);
+        se.http = true;
+        se.http_prefix = h->inbound ? "inbound_0.0.0.0" : h->d.listener;
+        se.new_connection = first_on_conn;
+        se.status = resp->status;
+        se.flags = e.response_flags;
+        se.upstream_attempted = forwarded || timed_out || !strcmp(h->d.flags, "UF");
+        se.connect_failed = !strcmp(h->d.flags, "UF");
+        se.http2_upstream = i + 1 < p->nhops && p->hops[i + 1].protocol && !strcmp(p->hops[i + 1].protocol, "HTTP/2");
+        se.rx_bytes = (long long)resp->body_len + 200;
+        se.tx_bytes = (long long)req->body_len + 100;
+        se.request_protocol = "http";
+        se.duration_ms = duration;
+        emit(n, h, &e, &se);
+        below = duration;
+        total = below;
+    }
+    for (int i = 0; i < p->nhops; i++)
+        if (have_seen[i]) http_msg_free(&seen[i]);
+    if (p->nhops == 0) total = latency;
+    if (!net_spend(n, total)) {
+        /* past the client's deadline: the client gave up before the answer */
+        http_msg_free(resp);
+        resp->status = 0;
+    }
+}
+
+void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long start_ms,
+                   long long rx, long long tx, long long duration_ms)
+{
+    for (int i = 0; i < p->nhops; i++) {
+        hop *h = &p->hops[i];
+        if (h->l7) continue;
+        bool failed = p->fail_hop == i || (p->fail_hop >= 0 && i > p->fail_hop);
+        if (p->fail_hop >= 0 && i > p->fail_hop) break;
+        access_entry e = {
+            .start_ms = start_ms,
+            .protocol = NULL,
+            .response_code = 0,
+            .response_flags = failed ? h->d.flags : "",
+            .connection_termination_details = NULL,
+            .bytes_received = failed ? 0 : rx,
+            .bytes_sent = failed ? 0 : tx,
+            .duration_ms = duration_ms,
+            .upstream_service_time_ms = -1,
+            .upstream_host = failed ? NULL : h->upstream_host,
+            .upstream_cluster = h->d.cluster,
+            .stat_suffix = n->rel->stat_suffix,
+            .upstream_local = failed ? NULL : h->upstream_local,
+            .downstream_local = h->downstream_local,
+            .downstream_remote = h->downstream_remote,
+            .sni = sni && *sni ? sni : NULL,
+            .route_name = h->d.route_name,
+        };
+        stats_event se = {0};
+        fill_stats_labels(n, c, h, p, &se);
+        se.http = false;
+        se.new_connection = true;
+        se.flags = e.response_flags;
+        se.upstream_attempted = !failed || !strcmp(h->d.flags, "UF");
+        se.connect_failed = failed && !strcmp(h->d.flags, "UF");
+        se.rx_bytes = failed ? 0 : tx;
+        se.tx_bytes = failed ? 0 : rx;
+        se.request_protocol = "tcp";
+        se.duration_ms = duration_ms;
+        emit(n, h, &e, &se);
+    }
+}

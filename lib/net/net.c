@@ -1,0 +1,456 @@
+/* The simulated network: setup from the store, the pod's DNS, and the
+ * connections a probe opens (where they land, or why they fail). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "model/obj.h"
+#include "net/net_internal.h"
+#include "pki/pki.h"
+
+static bool is_ipv4(const char *s)
+{
+    struct in_addr a;
+    return s && inet_pton(AF_INET, s, &a) == 1;
+}
+
+net *net_open(store *st, const istio_release *rel, json_t *client_pod, char *err, size_t errlen)
+{
+    net *n = calloc(1, sizeof *n);
+    if (!n) { snprintf(err, errlen, "out of memory"); return NULL; }
+    n->st = st;
+    n->rel = rel ? rel : release_default();
+    n->client_pod = client_pod;
+    pthread_mutex_init(&n->mu, NULL);
+    n->stats = stats_new();
+    n->objects = store_list_all(st);
+    if (!n->objects) n->objects = json_array();
+    n->m = mesh_build(n->objects, n->rel);
+    n->w = world_build(n->objects);
+    if (!n->m || !n->w || !n->stats) {
+        snprintf(err, errlen, "cannot build the network model");
+        net_close(n);
+        return NULL;
+    }
+    if (client_pod) {
+        n->client = mesh_workload_by_pod(n->m, obj_namespace(client_pod), obj_name(client_pod));
+        snprintf(n->client_ip, sizeof n->client_ip, "%s", obj_str_or(client_pod, "status.podIP", ""));
+    }
+    json_t *mc = mesh_config(n->m);
+    const char *file = obj_str(mc, "accessLogFile");
+    n->log_on = file && *file;
+    const char *enc = obj_str(mc, "accessLogEncoding");
+    n->log_json = enc && !strcasecmp(enc, "JSON");
+    const char *fmt = obj_str(mc, "accessLogFormat");
+    if (fmt && *fmt) n->log_format = strdup(fmt);
+    n->base_ms = time_now_ms();
+    n->next_port = 32768 + (int)(n->base_ms % 20000);
+    return n;
+}
+
+int net_close(net *n)
+{
+    if (!n) return 0;
+    int rc = 0;
+    for (int i = 0; i < n->nthreads; i++) pthread_join(n->threads[i], NULL);
+    free(n->threads);
+    if (n->st) {
+        for (int i = 0; i < n->nlogs; i++) {
+            log_line *l = &n->logs[i];
+            /* one store line per text line */
+            char *save = NULL;
+            for (char *t = strtok_r(l->text, "\n", &save); t; t = strtok_r(NULL, "\n", &save))
+                if (store_log_append(n->st, l->ns, l->pod, "istio-proxy", l->ts_ms, t)) rc = -1;
+        }
+        if (n->stats && stats_flush(n->stats, n->st)) rc = -1;
+    }
+    for (int i = 0; i < n->nlogs; i++) { free(n->logs[i].ns); free(n->logs[i].pod); free(n->logs[i].text); }
+    free(n->logs);
+    for (int i = 0; i < n->ntls; i++) SSL_CTX_free(n->tls[i].ctx);
+    free(n->tls);
+    stats_free(n->stats);
+    world_free(n->w);
+    mesh_free(n->m);
+    json_decref(n->objects);
+    free(n->log_format);
+    pthread_mutex_destroy(&n->mu);
+    free(n);
+    return rc;
+}
+
+bool net_captured(const net *n) { return n->client && n->client->sidecar && !n->bypass; }
+
+void net_bypass_sidecar(net *n) { n->bypass = true; }
+
+long long net_vclock_ms(net *n)
+{
+    pthread_mutex_lock(&n->mu);
+    long long v = n->vclock_ms;
+    pthread_mutex_unlock(&n->mu);
+    return v;
+}
+
+void net_vclock_advance(net *n, long long ms)
+{
+    if (ms <= 0) return;
+    pthread_mutex_lock(&n->mu);
+    n->vclock_ms += ms;
+    pthread_mutex_unlock(&n->mu);
+}
+
+void net_set_deadline(net *n, long long at_ms)
+{
+    pthread_mutex_lock(&n->mu);
+    n->deadline_ms = at_ms;
+    n->deadline_hit = false;
+    pthread_mutex_unlock(&n->mu);
+}
+
+bool net_deadline_hit(net *n)
+{
+    pthread_mutex_lock(&n->mu);
+    bool hit = n->deadline_hit;
+    pthread_mutex_unlock(&n->mu);
+    return hit;
+}
+
+bool net_spend(net *n, long long ms)
+{
+    bool ok = true;
+    pthread_mutex_lock(&n->mu);
+    if (ms < 0) ms = 0;
+    if (n->deadline_ms && n->vclock_ms + ms > n->deadline_ms) {
+        if (n->vclock_ms < n->deadline_ms) n->vclock_ms = n->deadline_ms;
+        n->deadline_hit = true;
+        ok = false;
+    } else {
+        n->vclock_ms += ms;
+    }
+    pthread_mutex_unlock(&n->mu);
+    return ok;
+}
+
+long long net_now_ms(net *n) { return n->base_ms + net_vclock_ms(n); }
+long long net_now(net *n) { return net_now_ms(n); }
+const char *net_client_ip(const net *n) { return n->client_ip; }
+int net_last_local_port(net *n) { return n->last_local_port; }
+bool net_access_log_on(net *n) { return n->log_on; }
+
+void net_add_log(net *n, const char *ns, const char *pod, long long ts_ms, const char *text)
+{
+    pthread_mutex_lock(&n->mu);
+    if (n->nlogs == n->caplogs) {
+        int cap = n->caplogs ? n->caplogs * 2 : 16;
+        log_line *nl = realloc(n->logs, (size_t)cap * sizeof *nl);
+        if (!nl) { pthread_mutex_unlock(&n->mu); return; }
+        n->logs = nl;
+        n->caplogs = cap;
+    }
+    n->logs[n->nlogs++] = (log_line){strdup(ns), strdup(pod), ts_ms, strdup(text)};
+    pthread_mutex_unlock(&n->mu);
+}
+
+const mesh_workload *net_pod_by_ip(net *n, const char *ip)
+{
+    return ip && *ip ? mesh_workload_by_ip(n->m, ip) : NULL;
+}
+
+/* ---- kube-proxy ---------------------------------------------------------- */
+
+static int container_port_by_name(json_t *pod, const char *name)
+{
+    size_t i, j;
+    json_t *c, *p;
+    json_array_foreach(obj_at(pod, "spec.containers"), i, c)
+        json_array_foreach(obj_at(c, "ports"), j, p) {
+            const char *pn = obj_str(p, "name");
+            if (pn && !strcmp(pn, name)) return (int)obj_int_or(p, "containerPort", 0);
+        }
+    return 0;
+}
+
+int net_kube_proxy(net *n, const char *ip, int port, char out_ip[46], int *out_port)
+{
+    size_t i, j, k;
+    json_t *o;
+    json_array_foreach(n->objects, i, o) {
+        const char *kind = obj_kind(o);
+        if (!kind || strcmp(kind, "Service")) continue;
+        const char *cip = obj_str(o, "spec.clusterIP");
+        if (!cip || strcmp(cip, ip)) continue;
+        json_t *sp, *match = NULL;
+        json_array_foreach(obj_at(o, "spec.ports"), j, sp)
+            if (obj_int_or(sp, "port", -1) == port) { match = sp; break; }
+        if (!match) return -1;
+        json_t *sel = obj_at(o, "spec.selector");
+        if (!json_is_object(sel) || json_object_size(sel) == 0) return -1;
+        json_t *pod;
+        json_array_foreach(n->objects, k, pod) {
+            const char *pk = obj_kind(pod);
+            if (!pk || strcmp(pk, "Pod") || strcmp(obj_namespace(pod), obj_namespace(o))) continue;
+            if (!labels_match_map(obj_labels(pod), sel)) continue;
+            const char *pip = obj_str(pod, "status.podIP");
+            if (!pip || !*pip) continue;
+            json_t *tp = obj_at(match, "targetPort");
+            int target = port;
+            if (json_is_integer(tp)) target = (int)json_integer_value(tp);
+            else if (json_is_string(tp)) {
+                target = container_port_by_name(pod, json_string_value(tp));
+                if (!target) target = atoi(json_string_value(tp));
+            }
+            snprintf(out_ip, 46, "%s", pip);
+            *out_port = target;
+            return 0;
+        }
+        return -1;
+    }
+    return 1;
+}
+
+/* ---- applications in pods ----------------------------------------------- */
+
+const char *net_app_of(const mesh_workload *w, int port, bool *listens)
+{
+    *listens = false;
+    size_t i, j;
+    json_t *c, *p;
+    json_array_foreach(obj_at(w->pod, "spec.containers"), i, c) {
+        const char *name = obj_str_or(c, "name", "");
+        const char *image = obj_str_or(c, "image", "");
+        if (!strcmp(name, "istio-proxy")) continue;
+        const char *app = strstr(image, "httpbin") ? "httpbin" : strstr(image, "nginx") ? "nginx" : "";
+        if (!*app) continue;
+        int dflt = 80;
+        bool declared = false;
+        json_array_foreach(obj_at(c, "ports"), j, p) {
+            declared = true;
+            if (obj_int_or(p, "containerPort", -1) == port) { *listens = true; return app; }
+        }
+        /* images listen where they listen, declared or not */
+        if (port == dflt || (!declared && port == dflt)) { *listens = true; return app; }
+    }
+    return "";
+}
+
+/* ---- TLS contexts of the world ------------------------------------------ */
+
+static void prepare_tls(net *n)
+{
+    if (n->tls_ready) return;
+    n->tls_ready = true;
+    size_t i;
+    json_t *o;
+    int cap = 0;
+    json_array_foreach(n->objects, i, o) {
+        const char *kind = obj_kind(o);
+        if (!kind || strcmp(kind, "ExternalService")) continue;
+        bool tls = false;
+        size_t j;
+        json_t *p;
+        json_array_foreach(obj_at(o, "spec.ports"), j, p) {
+            const char *proto = obj_str_or(p, "protocol", "");
+            if (!strcasecmp(proto, "HTTPS") || !strcasecmp(proto, "TLS")) tls = true;
+        }
+        if (!tls) continue;
+        SSL_CTX *ctx = pki_world_server_ctx(n->st, o);
+        if (!ctx) continue;
+        if (n->ntls == cap) {
+            cap = cap ? cap * 2 : 8;
+            tls_host *nt = realloc(n->tls, (size_t)cap * sizeof *nt);
+            if (!nt) { SSL_CTX_free(ctx); return; }
+            n->tls = nt;
+        }
+        n->tls[n->ntls++] = (tls_host){o, ctx};
+    }
+}
+
+SSL_CTX *net_world_ctx(net *n, json_t *svc)
+{
+    for (int i = 0; i < n->ntls; i++)
+        if (n->tls[i].svc == svc) return n->tls[i].ctx;
+    return NULL;
+}
+
+int net_world_hosts(net *n, const char **names, int max)
+{
+    int k = 0;
+    size_t i, j;
+    json_t *o, *h;
+    json_array_foreach(n->objects, i, o) {
+        const char *kind = obj_kind(o);
+        if (!kind || strcmp(kind, "ExternalService")) continue;
+        json_array_foreach(obj_at(o, "spec.hosts"), j, h) {
+            const char *s = json_string_value(h);
+            if (s && !strchr(s, '*') && k < max) names[k++] = s;
+        }
+    }
+    return k;
+}
+
+/* ---- DNS ------------------------------------------------------------------ */
+
+net_dns_status net_resolve(net *n, const char *name, char addrs[][46], int max, int *count)
+{
+    *count = 0;
+    if (max <= 0) return NET_DNS_NXDOMAIN;
+    if (is_ipv4(name)) {
+        snprintf(addrs[0], 46, "%s", name);
+        *count = 1;
+        return NET_DNS_OK;
+    }
+    if (!strcasecmp(name, "localhost")) {
+        snprintf(addrs[0], 46, "127.0.0.1");
+        *count = 1;
+        return NET_DNS_OK;
+    }
+    /* The resolver asks kube-dns (UDP 53); NetworkPolicy may stop that. */
+    char dns_ip[46];
+    int dns_port = 53;
+    json_t *svc = NULL;
+    size_t i;
+    json_t *o;
+    json_array_foreach(n->objects, i, o) {
+        const char *kind = obj_kind(o);
+        if (kind && !strcmp(kind, "Service") && !strcmp(obj_namespace(o), "kube-system") &&
+            !strcmp(obj_name(o), "kube-dns")) { svc = o; break; }
+    }
+    if (svc && *n->client_ip && obj_str(svc, "spec.clusterIP") &&
+        net_kube_proxy(n, obj_str(svc, "spec.clusterIP"), 53, dns_ip, &dns_port) == 0) {
+        char why[256];
+        if (!mesh_netpol_allows(n->m, n->client_ip, dns_ip, dns_port, "UDP", why, sizeof why))
+            return NET_DNS_TIMEOUT;
+    }
+    int k = mesh_dns_lookup(n->m, n->client, name, addrs, max);
+    if (k <= 0) k = world_resolve(n->w, name, addrs, max);
+    *count = k > 0 ? k : 0;
+    return k > 0 ? NET_DNS_OK : NET_DNS_NXDOMAIN;
+}
+
+/* ---- connections ---------------------------------------------------------- */
+
+/* Where a packet from a pod without a sidecar to ip:port lands. */
+static net_conn_status first_contact(net *n, const char *ip, int port, const char *host, char *why, size_t wl)
+{
+    char dip[46];
+    int dport = port;
+    snprintf(dip, sizeof dip, "%s", ip);
+    int kp = net_kube_proxy(n, ip, port, dip, &dport);
+    if (kp < 0) {
+        snprintf(why, wl, "service %s:%d has no ready endpoint", ip, port);
+        return NET_REFUSED;
+    }
+    if (*n->client_ip && strcmp(dip, n->client_ip) &&
+        !mesh_netpol_allows(n->m, n->client_ip, dip, dport, "TCP", why, wl))
+        return NET_TIMEDOUT;
+    if (!strncmp(dip, "127.", 4) || (*n->client_ip && !strcmp(dip, n->client_ip))) {
+        if (n->client) {
+            bool listens;
+            net_app_of(n->client, dport, &listens);
+            if (listens) return NET_CONNECTED;
+        }
+        snprintf(why, wl, "nothing listens on port %d of the pod", dport);
+        return NET_REFUSED;
+    }
+    const mesh_workload *w = net_pod_by_ip(n, dip);
+    if (w) {
+        if (w->gateway) {
+            mesh_request rq = {.src_ip = n->client_ip, .dst_ip = dip, .dst_port = dport};
+            mesh_decision d;
+            memset(&d, 0, sizeof d);
+            mesh_route(n->m, w, &rq, &d);
+            if (d.action == HOP_FAIL && d.status == 0 && !strcmp(d.details, "no listener")) {
+                snprintf(why, wl, "gateway %s/%s has no listener on port %d", w->ns, w->name, dport);
+                return NET_REFUSED;
+            }
+            return NET_CONNECTED;
+        }
+        if (w->sidecar) return NET_CONNECTED;     /* the inbound sidecar accepts */
+        bool listens;
+        net_app_of(w, dport, &listens);
+        if (listens) return NET_CONNECTED;
+        snprintf(why, wl, "nothing listens on port %d of pod %s/%s", dport, w->ns, w->name);
+        return NET_REFUSED;
+    }
+    json_t *svc = world_endpoint(n->w, dip, dport, host);
+    if (svc) {
+        if (world_port_protocol(svc, dport)) return NET_CONNECTED;
+        snprintf(why, wl, "%s does not answer on port %d", obj_name(svc), dport);
+        return NET_TIMEDOUT;
+    }
+    snprintf(why, wl, "no host has address %s", dip);
+    return NET_TIMEDOUT;
+}
+
+net_conn_status net_reachable(net *n, const char *ip, int port, const char *host)
+{
+    char why[256];
+    if (net_captured(n)) return NET_CONNECTED;
+    return first_contact(n, ip, port, host, why, sizeof why);
+}
+
+net_conn_status net_listen(net *n, const char *ip, int port, const char *host,
+                           struct sockaddr_in *lo, char *why, size_t whylen)
+{
+    snprintf(why, whylen, "connected");
+    prepare_tls(n);
+    if (!(net_captured(n))) {
+        net_conn_status s = first_contact(n, ip, port, host, why, whylen);
+        if (s != NET_CONNECTED) return s;
+    }
+    conn *c = calloc(1, sizeof *c);
+    if (!c) return NET_REFUSED;
+    c->n = n;
+    c->fd = -1;
+    snprintf(c->dst_ip, sizeof c->dst_ip, "%s", ip);
+    c->dst_port = port;
+    snprintf(c->host, sizeof c->host, "%s", host ? host : "");
+    snprintf(c->src_ip, sizeof c->src_ip, "%s", *n->client_ip ? n->client_ip : "10.244.0.1");
+    c->src_port = __atomic_fetch_add(&n->next_port, 1, __ATOMIC_RELAXED);
+    n->last_local_port = c->src_port;
+
+    c->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t al = sizeof a;
+    if (c->lfd < 0 || bind(c->lfd, (struct sockaddr *)&a, sizeof a) || listen(c->lfd, 1) ||
+        getsockname(c->lfd, (struct sockaddr *)&a, &al)) {
+        snprintf(why, whylen, "loopback listener: %s", strerror(errno));
+        if (c->lfd >= 0) close(c->lfd);
+        free(c);
+        return NET_REFUSED;
+    }
+    if (n->nthreads == n->capthreads) {
+        int cap = n->capthreads ? n->capthreads * 2 : 8;
+        pthread_t *nt = realloc(n->threads, (size_t)cap * sizeof *nt);
+        if (!nt) { close(c->lfd); free(c); return NET_REFUSED; }
+        n->threads = nt;
+        n->capthreads = cap;
+    }
+    if (pthread_create(&n->threads[n->nthreads], NULL, conn_thread, c)) {
+        close(c->lfd);
+        free(c);
+        return NET_REFUSED;
+    }
+    n->nthreads++;
+    *lo = a;
+    return NET_CONNECTED;
+}
+
+net_conn_status net_connect(net *n, const char *ip, int port, const char *host, int *fd,
+                            char *why, size_t whylen)
+{
+    struct sockaddr_in lo;
+    net_conn_status s = net_listen(n, ip, port, host, &lo, why, whylen);
+    if (s != NET_CONNECTED) return s;
+    int f = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (f < 0 || connect(f, (struct sockaddr *)&lo, sizeof lo)) {
+        snprintf(why, whylen, "loopback connect: %s", strerror(errno));
+        if (f >= 0) close(f);
+        return NET_REFUSED;
+    }
+    *fd = f;
+    return NET_CONNECTED;
+}

@@ -1,0 +1,146 @@
+/* Internals shared by the parts of the data plane (net.c: setup, DNS and
+ * connections; hops.c: walking a connection or request through the proxies;
+ * conn.c: the per-connection server thread; h2server.c: HTTP/2). */
+#ifndef MESHSIM_NET_INTERNAL_H
+#define MESHSIM_NET_INTERNAL_H
+
+#include <openssl/ssl.h>
+#include <pthread.h>
+#include "mesh/mesh.h"
+#include "net/http1.h"
+#include "net/net.h"
+#include "net/world.h"
+#include "telemetry/stats.h"
+
+typedef struct log_line {
+    char *ns, *pod;
+    long long ts_ms;
+    char *text;
+} log_line;
+
+typedef struct tls_host {
+    json_t *svc;          /* ExternalService (borrowed from objects) */
+    SSL_CTX *ctx;
+} tls_host;
+
+struct net {
+    store *st;
+    const istio_release *rel;
+    json_t *objects;                /* store_list_all() */
+    mesh *m;
+    world *w;
+    json_t *client_pod;
+    const mesh_workload *client;    /* NULL when the pod is unknown to the mesh */
+    char client_ip[46];
+    /* access logging from the mesh config */
+    bool log_on, log_json;
+    char *log_format;
+    /* collected output of the engine threads */
+    pthread_mutex_t mu;
+    log_line *logs;
+    int nlogs, caplogs;
+    stats *stats;
+    long long vclock_ms;            /* guarded by mu */
+    long long deadline_ms;          /* 0: none (guarded by mu) */
+    bool deadline_hit;
+    long long base_ms;              /* wall clock at open */
+    int next_port;                  /* simulated ephemeral ports */
+    int last_local_port;
+    /* connection threads */
+    pthread_t *threads;
+    int nthreads, capthreads;
+    /* TLS server contexts of the world hosts, made on the main thread */
+    tls_host *tls;
+    int ntls;
+    bool tls_ready;
+    bool bypass;                    /* the client runs as the proxy's user: not captured */
+};
+
+/* One accepted connection and where it was going. */
+typedef struct conn {
+    net *n;
+    int lfd, fd;
+    char dst_ip[46];
+    int dst_port;
+    char host[256];                 /* the name the client used */
+    char src_ip[46];
+    int src_port;
+} conn;
+
+/* Where the bytes end up after the proxies. */
+typedef enum {
+    FINAL_NONE,
+    FINAL_WORLD,                    /* an ExternalService host */
+    FINAL_APP,                      /* a pod's application container */
+    FINAL_PROXY,                    /* a proxy answered itself (direct response, failure) */
+    FINAL_CLOSED,                   /* a proxy closed the connection (TCP failures) */
+    FINAL_REFUSED,                  /* nothing listens at the destination */
+    FINAL_TIMEOUT,                  /* the destination never answered the SYN */
+} final_kind;
+
+#define MAX_HOPS 8
+
+typedef struct hop {
+    const mesh_workload *proxy;
+    bool inbound;
+    mesh_request req;
+    mesh_decision d;
+    bool l7;                        /* handled as HTTP by this proxy */
+    const char *protocol;           /* "HTTP/1.1", "HTTP/2" or NULL (TCP) */
+    char downstream_local[64], downstream_remote[64];
+    char upstream_local[64], upstream_host[64];
+    int upstream_port_local;
+} hop;
+
+typedef struct path {
+    hop hops[MAX_HOPS];
+    int nhops;
+    final_kind final;
+    json_t *world_svc;              /* FINAL_WORLD */
+    const mesh_workload *app;       /* FINAL_APP */
+    char final_ip[46];
+    int final_port;
+    int fail_hop;                   /* FINAL_PROXY / CLOSED: which hop */
+    char why[512];
+} path;
+
+/* ---- net.c ---- */
+/* Does the client pod's sidecar capture its outbound connections? */
+bool net_captured(const net *n);
+long long net_now(net *n);
+void net_add_log(net *n, const char *ns, const char *pod, long long ts_ms, const char *text);
+/* The pod at ip (NULL if none). */
+const mesh_workload *net_pod_by_ip(net *n, const char *ip);
+/* kube-proxy: a Service clusterIP:port to one endpoint pod ip:port.  0 when
+ * ip is a clusterIP (out filled), 1 when it is not, -1 when the Service has no
+ * ready endpoint (connection refused). */
+int net_kube_proxy(net *n, const char *ip, int port, char out_ip[46], int *out_port);
+/* The app running in pod w: "httpbin", "nginx", "" (none) and whether it
+ * listens on port. */
+const char *net_app_of(const mesh_workload *w, int port, bool *listens);
+SSL_CTX *net_world_ctx(net *n, json_t *svc);
+bool net_access_log_on(net *n);
+
+/* ---- hops.c ---- */
+/* Walk a connection (req.http false) or one HTTP request through the
+ * proxies from the client pod to its final destination. */
+void hops_walk(net *n, const conn *c, const char *sni, const http_msg *httpreq, path *p);
+/* Serve one HTTP request along path p: the response comes back in resp, the
+ * access-log lines and stats of every L7 hop are recorded. */
+void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const char *client_proto,
+                        bool tls, http_msg *resp, bool first_on_conn);
+/* Record the L4 hops of a finished connection (bytes as the client saw them). */
+void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long start_ms,
+                   long long rx, long long tx, long long duration_ms);
+
+/* ---- conn.c ---- */
+void *conn_thread(void *arg);
+
+/* ---- h2server.c ---- */
+typedef void (*h2_handler)(void *ctx, http_msg *req, http_msg *resp);
+/* Serve HTTP/2 on an established TLS connection until the client closes. */
+int h2_serve(SSL *ssl, h2_handler fn, void *ctx);
+/* The same on a plaintext connection that began with the HTTP/2 preface. */
+int h2_serve_plain(int fd, h2_handler fn, void *ctx);
+
+#endif

@@ -1,0 +1,237 @@
+#!/usr/bin/env bats
+# The controllers: Deployment -> ReplicaSet -> Pods, Endpoints, default
+# ServiceAccounts, garbage collection; rollout, scale, wait; the samples.
+load helpers
+
+setup() { fresh_cluster; }
+
+SLEEP_CREATED='serviceaccount/sleep created
+service/sleep created
+deployment.apps/sleep created'
+
+@test "kubectl apply of the sleep sample prints kubectl's three lines" {
+    run kubectl apply -f "$ROOT/samples/sleep/sleep.yaml"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$SLEEP_CREATED" ]
+    run kubectl apply -f "$ROOT/samples/sleep/sleep.yaml"
+    [ "$output" = "serviceaccount/sleep unchanged
+service/sleep unchanged
+deployment.apps/sleep unchanged" ]
+}
+
+@test "kubectl delete of the sleep sample deletes in file order, pods too" {
+    kubectl apply -f "$ROOT/samples/sleep/sleep.yaml"
+    run kubectl delete -f "$ROOT/samples/sleep/sleep.yaml"
+    [ "$output" = 'serviceaccount "sleep" deleted
+service "sleep" deleted
+deployment.apps "sleep" deleted' ]
+    run kubectl get pods,rs,endpoints
+    [ "$output" = "No resources found in default namespace." ]
+}
+
+@test "a Deployment owns a ReplicaSet named by its template hash, which owns running pods" {
+    kubectl apply -f "$ROOT/samples/sleep/sleep.yaml"
+    rs=$(kubectl get rs -o jsonpath='{.items[0].metadata.name}')
+    hash=$(kubectl get rs "$rs" -o jsonpath='{.metadata.labels.pod-template-hash}')
+    [ "$rs" = "sleep-$hash" ]
+    [[ "$hash" =~ ^[bcdfghjklmnpqrstvwxz2456789]{8,10}$ ]]
+    run kubectl get rs "$rs" -o jsonpath='{.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}'
+    [ "$output" = "Deployment/sleep" ]
+    pod=$(kubectl get pod -l app=sleep -o jsonpath='{.items..metadata.name}')
+    [[ "$pod" =~ ^sleep-$hash-[bcdfghjklmnpqrstvwxz2456789]{5}$ ]]
+    run kubectl get pod "$pod" -o jsonpath='{.metadata.ownerReferences[0].name} {.status.phase} {.spec.nodeName} {.spec.serviceAccountName} {.status.containerStatuses[0].ready}'
+    [ "$output" = "$rs Running meshsim-control-plane sleep true" ]
+    run kubectl get pod "$pod" -o jsonpath='{.status.podIP}'
+    [[ "$output" =~ ^10\.244\.[0-9]+\.[0-9]+$ ]]
+}
+
+@test "Deployment and ReplicaSet report their status" {
+    kubectl apply -f "$ROOT/samples/sleep/sleep.yaml"
+    run kubectl get deploy sleep -o jsonpath='{.status.replicas} {.status.readyReplicas} {.status.updatedReplicas} {.status.availableReplicas}'
+    [ "$output" = "1 1 1 1" ]
+    run kubectl get deploy sleep -o jsonpath='{.status.conditions[*].type} {.status.conditions[*].reason}'
+    [ "$output" = "Available Progressing MinimumReplicasAvailable NewReplicaSetAvailable" ]
+    run kubectl get deploy sleep
+    [[ "${lines[1]}" =~ ^sleep\ +1/1\ +1\ +1\ + ]]
+}
+
+@test "the same template gives the same hash in another namespace" {
+    kubectl apply -f "$ROOT/samples/sleep/sleep.yaml"
+    printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: other\n' | kubectl apply -f -
+    kubectl apply -n other -f "$ROOT/samples/sleep/sleep.yaml"
+    a=$(kubectl get rs -o jsonpath='{.items[0].metadata.name}')
+    b=$(kubectl get rs -n other -o jsonpath='{.items[0].metadata.name}')
+    [ "$a" = "$b" ]
+}
+
+@test "replicas are honoured, and kubectl scale changes them" {
+    sed 's/replicas: 1/replicas: 3/' "$ROOT/samples/sleep/sleep.yaml" | kubectl apply -f -
+    run kubectl get pods -l app=sleep -o name
+    [ "${#lines[@]}" -eq 3 ]
+    run kubectl scale deployment sleep --replicas=1
+    [ "$output" = "deployment.apps/sleep scaled" ]
+    run kubectl get pods -l app=sleep -o name
+    [ "${#lines[@]}" -eq 1 ]
+    kubectl scale deploy/sleep --replicas=0
+    run kubectl get pods -l app=sleep
+    [ "$output" = "No resources found in default namespace." ]
+    run kubectl scale deploy/sleep
+    [ "$status" -eq 1 ]
+}
+
+@test "a template change replaces the pods through a new ReplicaSet" {
+    kubectl apply -f "$ROOT/samples/sleep/sleep.yaml"
+    old=$(kubectl get pod -l app=sleep -o jsonpath='{.items..metadata.name}')
+    sed 's|image: curlimages/curl|image: curlimages/curl:8.1.2|' "$ROOT/samples/sleep/sleep.yaml" | kubectl apply -f -
+    new=$(kubectl get pod -l app=sleep -o jsonpath='{.items..metadata.name}')
+    [ -n "$new" ] && [ "$new" != "$old" ]
+    [[ "$new" != *" "* ]]
+    run kubectl get rs -o jsonpath='{range .items[*]}{.spec.replicas}{" "}{end}'
+    [[ "$output" == *"0 "* && "$output" == *"1 "* ]]
+    run kubectl get deploy sleep -o jsonpath='{.metadata.annotations.deployment\.kubernetes\.io/revision}'
+    [ "$output" = "2" ]
+}
+
+@test "rollout restart makes new pods; rollout status reports success" {
+    kubectl apply -f "$ROOT/samples/sleep/sleep.yaml"
+    old=$(kubectl get pod -l app=sleep -o jsonpath='{.items..metadata.name}')
+    run kubectl rollout restart deployment/sleep
+    [ "$output" = "deployment.apps/sleep restarted" ]
+    new=$(kubectl get pod -l app=sleep -o jsonpath='{.items..metadata.name}')
+    [ "$new" != "$old" ]
+    run kubectl -n default rollout status deployment sleep --timeout 5m
+    [ "$output" = 'deployment "sleep" successfully rolled out' ]
+    run kubectl rollout status deploy/sleep
+    [ "$output" = 'deployment "sleep" successfully rolled out' ]
+}
+
+@test "rollout status of a missing deployment is NotFound" {
+    run kubectl rollout status deployment nosuch
+    [ "$status" -eq 1 ]
+    [ "$output" = 'Error from server (NotFound): deployments.apps "nosuch" not found' ]
+}
+
+@test "rollout status of a deployment scaled to zero pods it cannot have" {
+    kubectl apply -f "$ROOT/samples/sleep/sleep.yaml"
+    kubectl scale deploy sleep --replicas=0
+    run kubectl rollout status deploy/sleep
+    [ "$output" = 'deployment "sleep" successfully rolled out' ]
+}
+
+@test "kubectl wait answers from the store" {
+    kubectl apply -f "$ROOT/samples/sleep/sleep.yaml"
+    run kubectl wait --for=condition=available deployment/sleep --timeout=60s
+    [ "$status" -eq 0 ]
+    [ "$output" = "deployment.apps/sleep condition met" ]
+    pod=$(kubectl get pod -l app=sleep -o jsonpath='{.items..metadata.name}')
+    run kubectl wait --for=condition=Ready pod -l app=sleep
+    [ "$output" = "pod/$pod condition met" ]
+    run kubectl wait --for=jsonpath='{.status.phase}'=Running pod/"$pod"
+    [ "$output" = "pod/$pod condition met" ]
+    run kubectl wait --for=create deployment/sleep
+    [ "$output" = "deployment.apps/sleep condition met" ]
+    run kubectl wait --for=condition=Ready=False pod/"$pod" --timeout=1s
+    [ "$status" -eq 1 ]
+    [ "$output" = "error: timed out waiting for the condition on pods/$pod" ]
+    run kubectl wait --for=delete pod/nosuch
+    [ "$status" -eq 0 ]
+    run kubectl wait deployment/sleep
+    [ "$output" = "error: --for must be specified" ]
+}
+
+@test "Endpoints list the running pods, named targetPorts resolved" {
+    kubectl apply -f "$ROOT/samples/httpbin/httpbin.yaml"
+    ip=$(kubectl get pod -l app=httpbin -o jsonpath='{.items..status.podIP}')
+    run kubectl get endpoints httpbin -o jsonpath='{.subsets[0].addresses[0].ip}:{.subsets[0].ports[0].port}'
+    [ "$output" = "$ip:80" ]
+    cat <<'Y' | kubectl apply -f -
+apiVersion: v1
+kind: Service
+metadata:
+  name: named
+spec:
+  selector:
+    app: httpbin
+  ports:
+  - name: http
+    port: 8000
+    targetPort: web
+Y
+    run kubectl get endpoints named -o jsonpath='{.subsets}'
+    [ "$output" = "" ]
+    sed 's/- containerPort: 80/- containerPort: 80\n          name: web/' "$ROOT/samples/httpbin/httpbin.yaml" | kubectl apply -f -
+    ip=$(kubectl get pod -l app=httpbin -o jsonpath='{.items..status.podIP}')
+    run kubectl get endpoints named -o jsonpath='{.subsets[0].addresses[0].ip}:{.subsets[0].ports[0].port}'
+    [ "$output" = "$ip:80" ]
+    kubectl delete svc named
+    run kubectl get endpoints named
+    [ "$status" -eq 1 ]
+}
+
+@test "every namespace gets a default ServiceAccount" {
+    run kubectl get sa default -n kube-system -o name
+    [ "$output" = "serviceaccount/default" ]
+    printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: fresh\n' | kubectl apply -f -
+    run kubectl get sa -n fresh -o name
+    [ "$output" = "serviceaccount/default" ]
+}
+
+@test "a pod applied directly gets an IP, a node and Running status" {
+    cat <<'Y' | kubectl apply -f -
+apiVersion: v1
+kind: Pod
+metadata:
+  name: solo
+  labels:
+    app: solo
+spec:
+  containers:
+  - name: main
+    image: nginx
+Y
+    run kubectl get pod solo -o jsonpath='{.status.phase} {.spec.nodeName} {.spec.serviceAccountName} {.spec.containers[0].imagePullPolicy}'
+    [ "$output" = "Running meshsim-control-plane default Always" ]
+    run kubectl get pod solo
+    [[ "${lines[1]}" =~ ^solo\ +1/1\ +Running\ +0\ + ]]
+    kubectl delete pod solo
+    run kubectl get pod solo
+    [ "$status" -eq 1 ]
+}
+
+@test "pod IPs are unique" {
+    sed 's/replicas: 1/replicas: 4/' "$ROOT/samples/sleep/sleep.yaml" | kubectl apply -f -
+    run bash -c "kubectl get pods -A -o jsonpath='{range .items[*]}{.status.podIP}{\"\\n\"}{end}' | grep -v 172.18 | sort | uniq -d"
+    [ "$output" = "" ]
+}
+
+@test "the curl and httpbin samples apply" {
+    run kubectl apply -f "$ROOT/samples/curl/curl.yaml"
+    [ "$output" = "serviceaccount/curl created
+service/curl created
+deployment.apps/curl created" ]
+    run kubectl get pod -l app=curl -o jsonpath='{.items[0].spec.containers[0].image}'
+    [ "$output" = "curlimages/curl" ]
+    run kubectl apply -f "$ROOT/samples/httpbin/httpbin.yaml"
+    [ "$status" -eq 0 ]
+    run kubectl get svc httpbin -o jsonpath='{.spec.ports[0].port}->{.spec.ports[0].targetPort}'
+    [ "$output" = "8000->80" ]
+}
+
+@test "the egress-gateway samples apply with kubectl's lines" {
+    d="$ROOT/samples/egress-gateway"
+    run kubectl apply -f "$d/serviceentry-cnn.yaml"
+    [ "$output" = "serviceentry.networking.istio.io/cnn created" ]
+    run kubectl apply -f "$d/gateway-http.yaml"
+    [ "$output" = "gateway.networking.istio.io/istio-egressgateway created
+destinationrule.networking.istio.io/egressgateway-for-cnn created" ]
+    run kubectl apply -f "$d/virtualservice-http.yaml"
+    [ "$output" = "virtualservice.networking.istio.io/direct-cnn-through-egress-gateway created" ]
+    run kubectl apply -f "$d/serviceentry-cnn-tls.yaml"
+    [ "$output" = "serviceentry.networking.istio.io/cnn configured" ]
+    run kubectl apply -f "$d/gateway-tls.yaml"
+    [ "$output" = "gateway.networking.istio.io/istio-egressgateway configured
+destinationrule.networking.istio.io/egressgateway-for-cnn unchanged
+virtualservice.networking.istio.io/direct-cnn-through-egress-gateway configured" ]
+    run kubectl apply -n kube-system -f "$d/networkpolicy.yaml"
+    [ "$output" = "networkpolicy.networking.k8s.io/allow-egress-to-istio-system-and-kube-dns created" ]
+}

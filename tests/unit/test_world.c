@@ -1,0 +1,225 @@
+/* The simulated outside world: the default world embedded in the binary
+ * matches samples/world, hosts answer as documented, and a real libcurl
+ * transfer from a pod reaches them through the engine. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "model/loader.h"
+#include "model/obj.h"
+#include "net/world.h"
+#include "probe/probe.h"
+
+static int by_name(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    if (fread(s, 1, (size_t)n, f) != (size_t)n) n = 0;
+    s[n] = 0;
+    fclose(f);
+    return s;
+}
+
+static void test_embedded_world_equals_samples(void **state)
+{
+    (void)state;
+    DIR *d = opendir("samples/world");
+    assert_non_null(d);
+    char *names[64];
+    int n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)) && n < 64) {
+        size_t l = strlen(de->d_name);
+        if (l > 5 && !strcmp(de->d_name + l - 5, ".yaml")) names[n++] = strdup(de->d_name);
+    }
+    closedir(d);
+    assert_true(n >= 5);
+    qsort(names, (size_t)n, sizeof *names, by_name);
+    size_t cap = 1 << 20, len = 0;
+    char *joined = calloc(1, cap);
+    for (int i = 0; i < n; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "samples/world/%s", names[i]);
+        char *text = read_all(path);
+        assert_non_null(text);
+        if (i) len += (size_t)snprintf(joined + len, cap - len, "---\n");
+        len += (size_t)snprintf(joined + len, cap - len, "%s", text);
+        free(text);
+        free(names[i]);
+    }
+    assert_string_equal(world_default_yaml, joined);
+    free(joined);
+}
+
+static json_t *default_world(void)
+{
+    loaded_docs docs = {0};
+    char err[256];
+    assert_int_equal(loader_load_buffer(&docs, world_default_yaml, strlen(world_default_yaml), "world", err,
+                                        sizeof err), 0);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < docs.n; i++) json_array_append(arr, docs.docs[i].obj);
+    loaded_docs_free(&docs);
+    return arr;
+}
+
+static void ask(world *w, const char *host, int port, bool tls, const char *method, const char *target,
+                http_msg *resp, long long *lat)
+{
+    json_t *svc = world_by_host(w, host);
+    assert_non_null(svc);
+    http_msg req;
+    http_msg_init(&req);
+    req.method = strdup(method);
+    req.target = strdup(target);
+    req.version = strdup("HTTP/1.1");
+    http_set(&req, "host", host);
+    http_set(&req, "user-agent", "curl/7.88.1");
+    world_request wr = {.svc = svc, .port = port, .tls = tls, .client_ip = "203.0.113.10",
+                        .protocol = "HTTP/1.1", .now_ms = 1700000000000LL, .req = &req};
+    world_respond(&wr, resp, lat);
+    http_msg_free(&req);
+}
+
+static void test_cnn(void **state)
+{
+    (void)state;
+    json_t *objs = default_world();
+    world *w = world_build(objs);
+    char addrs[8][46];
+    assert_int_equal(world_resolve(w, "edition.cnn.com", addrs, 8), 4);
+    assert_string_equal(addrs[1], "151.101.65.67");
+    assert_int_equal(world_resolve(w, "no.such.host", addrs, 8), 0);
+    assert_ptr_equal(world_endpoint(w, "151.101.129.67", 443, NULL), world_by_host(w, "edition.cnn.com"));
+    assert_string_equal(world_port_protocol(world_by_host(w, "edition.cnn.com"), 443), "HTTPS");
+    assert_null(world_port_protocol(world_by_host(w, "edition.cnn.com"), 8080));
+
+    http_msg r;
+    long long lat;
+    ask(w, "edition.cnn.com", 80, false, "GET", "/politics", &r, &lat);
+    assert_int_equal(r.status, 301);
+    assert_string_equal(http_get(&r, "location"), "https://edition.cnn.com/politics");
+    assert_string_equal(http_get(&r, "content-length"), "0");
+    assert_true(lat > 0);
+    http_msg_free(&r);
+    ask(w, "edition.cnn.com", 443, true, "GET", "/politics", &r, &lat);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(http_get(&r, "content-type"), "text/html; charset=utf-8");
+    assert_true(r.body_len > 1000000);
+    assert_non_null(memmem(r.body, r.body_len, "<title>CNN Politics", 19));
+    http_msg_free(&r);
+    world_free(w);
+    json_decref(objs);
+}
+
+static void test_titles_and_redirects(void **state)
+{
+    (void)state;
+    json_t *objs = default_world();
+    world *w = world_build(objs);
+    static const struct { const char *host, *path, *title; } pages[] = {
+        {"en.wikipedia.org", "/wiki/Main_Page", "<title>Wikipedia, the free encyclopedia</title>"},
+        {"de.wikipedia.org", "/wiki/Wikipedia:Hauptseite", "<title>Wikipedia – Die freie Enzyklopädie</title>"},
+        {"fr.wikipedia.org", "/wiki/x", "<title>Wikipédia, l'encyclopédie libre</title>"},
+        {"wikipedia.org", "/", "<title>Wikipedia</title>"},
+        {"www.google.com", "/", "<title>Google</title>"},
+    };
+    for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++) {
+        http_msg r;
+        long long lat;
+        ask(w, pages[i].host, 443, true, "GET", pages[i].path, &r, &lat);
+        assert_int_equal(r.status, 200);
+        assert_non_null(memmem(r.body, r.body_len, pages[i].title, strlen(pages[i].title)));
+        http_msg_free(&r);
+    }
+    /* the same address serves several sites: the name picks one */
+    assert_ptr_equal(world_endpoint(w, "185.15.59.224", 443, "de.wikipedia.org"), world_by_host(w, "de.wikipedia.org"));
+    http_msg r;
+    long long lat;
+    ask(w, "en.wikipedia.org", 443, true, "GET", "/", &r, &lat);
+    assert_int_equal(r.status, 301);
+    assert_string_equal(http_get(&r, "location"), "https://en.wikipedia.org/wiki/Main_Page");
+    http_msg_free(&r);
+    ask(w, "istio.io", 80, false, "GET", "/latest/", &r, &lat);
+    assert_int_equal(r.status, 301);
+    assert_string_equal(http_get(&r, "location"), "https://istio.io/latest/");
+    http_msg_free(&r);
+    world_free(w);
+    json_decref(objs);
+}
+
+static void test_httpbin(void **state)
+{
+    (void)state;
+    json_t *objs = default_world();
+    world *w = world_build(objs);
+    http_msg r;
+    long long lat, base;
+    ask(w, "httpbin.org", 80, false, "GET", "/status/418", &r, &base);
+    assert_int_equal(r.status, 418);
+    assert_non_null(memmem(r.body, r.body_len, "teapot", 6));
+    http_msg_free(&r);
+    ask(w, "httpbin.org", 80, false, "GET", "/delay/5", &r, &lat);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(lat - base, 5000);
+    http_msg_free(&r);
+    ask(w, "httpbin.org", 443, true, "GET", "/headers", &r, &lat);
+    json_error_t e;
+    json_t *j = json_loadb((const char *)r.body, r.body_len, 0, &e);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "headers"), "User-Agent")), "curl/7.88.1");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "headers"), "Host")), "httpbin.org");
+    json_decref(j);
+    http_msg_free(&r);
+    ask(w, "httpbin.org", 80, false, "GET", "/ip", &r, &lat);
+    assert_non_null(memmem(r.body, r.body_len, "\"origin\": \"203.0.113.10\"", 24));
+    http_msg_free(&r);
+    ask(w, "httpbin.org", 443, true, "GET", "/get?a=1", &r, &lat);
+    assert_non_null(memmem(r.body, r.body_len, "\"url\": \"https://httpbin.org/get?a=1\"", 36));
+    http_msg_free(&r);
+    ask(w, "httpbin.org", 80, false, "GET", "/user-agent", &r, &lat);
+    assert_non_null(memmem(r.body, r.body_len, "\"user-agent\": \"curl/7.88.1\"", 27));
+    http_msg_free(&r);
+    ask(w, "httpbin.org", 80, false, "GET", "/nope", &r, &lat);
+    assert_int_equal(r.status, 404);
+    http_msg_free(&r);
+    world_free(w);
+    json_decref(objs);
+}
+
+static void test_page_sizes(void **state)
+{
+    (void)state;
+    size_t n;
+    char *p = world_page("T", 5000, &n);
+    assert_int_equal(n, 5000);
+    assert_int_equal(strlen(p), 5000);
+    assert_non_null(strstr(p, "<title>T</title>"));
+    assert_string_equal(p + n - 8, "</html>\n");
+    free(p);
+    p = world_page("tiny", 1, &n);        /* never smaller than the skeleton */
+    assert_true(n > 50);
+    free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_embedded_world_equals_samples),
+        cmocka_unit_test(test_cnn),
+        cmocka_unit_test(test_titles_and_redirects),
+        cmocka_unit_test(test_httpbin),
+        cmocka_unit_test(test_page_sizes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
