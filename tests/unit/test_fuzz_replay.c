@@ -17,6 +17,11 @@
 #include "../fuzz/fuzz_selector.c"
 #include "../fuzz/fuzz_jsonpath.c"
 #include "../fuzz/fuzz_flags.c"
+#include "../fuzz/fuzz_curl_args.c"
+#include "../fuzz/fuzz_http1.c"
+#include "../fuzz/fuzz_tls_hello.c"
+#include "../fuzz/fuzz_accesslog.c"
+#include "../fuzz/fuzz_doctest.c"
 
 typedef int (*fuzz_fn)(const uint8_t *, size_t);
 
@@ -74,6 +79,11 @@ static void test_loader_json_inputs(void **s) { (void)s; replay_target(fuzz_load
 static void test_selector_inputs(void **s) { (void)s; replay_target(fuzz_selector_one, "selector"); }
 static void test_jsonpath_inputs(void **s) { (void)s; replay_target(fuzz_jsonpath_one, "jsonpath"); }
 static void test_flags_inputs(void **s) { (void)s; replay_target(fuzz_flags_one, "flags"); }
+static void test_curl_args_inputs(void **s) { (void)s; replay_target(fuzz_curl_args_one, "curl_args"); }
+static void test_http1_inputs(void **s) { (void)s; replay_target(fuzz_http1_one, "http1"); }
+static void test_tls_hello_inputs(void **s) { (void)s; replay_target(fuzz_tls_hello_one, "tls_hello"); }
+static void test_accesslog_inputs(void **s) { (void)s; replay_target(fuzz_accesslog_one, "accesslog"); }
+static void test_doctest_inputs(void **s) { (void)s; replay_target(fuzz_doctest_one, "doctest"); }
 
 int main(void)
 {
@@ -83,6 +93,11 @@ int main(void)
         cmocka_unit_test(test_selector_inputs),
         cmocka_unit_test(test_jsonpath_inputs),
         cmocka_unit_test(test_flags_inputs),
+        cmocka_unit_test(test_curl_args_inputs),
+        cmocka_unit_test(test_http1_inputs),
+        cmocka_unit_test(test_tls_hello_inputs),
+        cmocka_unit_test(test_accesslog_inputs),
+        cmocka_unit_test(test_doctest_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
