@@ -48,6 +48,7 @@ int cmd_istio_experimental(cmd_ctx *ctx, int argc, char **argv);
 int cmd_reset(cmd_ctx *ctx, int argc, char **argv);
 int cmd_meshsim_version(cmd_ctx *ctx, int argc, char **argv);
 int cmd_env(cmd_ctx *ctx, int argc, char **argv);
+int cmd_trace(cmd_ctx *ctx, int argc, char **argv);
 int cmd_store_check(cmd_ctx *ctx, int argc, char **argv);   /* hidden: __store-check */
 int cmd_shell(cmd_ctx *ctx, int argc, char **argv);
 int cmd_doctest(cmd_ctx *ctx, int argc, char **argv);

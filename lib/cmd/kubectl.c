@@ -1,7 +1,9 @@
 /* The kubectl personality: its table of verbs (as git has a table of
  * builtins) and the global flags that may come before the verb. */
 #include <string.h>
+#include <stdlib.h>
 #include "cmd/commands.h"
+#include "net/trace.h"
 
 static const cmd_entry kubectl_verbs[] = {
     {"api-resources", cmd_api_resources, "Print the supported API resources on the server"},
@@ -104,5 +106,16 @@ int kubectl_main(cmd_ctx *ctx, int argc, char **argv)
     for (int j = 0; j < nmoved; j++) final[m++] = moved[j];
     for (int j = dd; j < n; j++) final[m++] = args[j];
     final[m] = NULL;
-    return e->fn(ctx, m, final);
+    /* MESHSIM_TRACE=1 kubectl exec ...: the trace follows on standard error */
+    bool tracing = e->fn == cmd_exec && getenv("MESHSIM_TRACE") && *getenv("MESHSIM_TRACE") &&
+                   strcmp(getenv("MESHSIM_TRACE"), "0");
+    if (tracing) trace_begin();
+    int rc = e->fn(ctx, m, final);
+    if (tracing) {
+        json_t *recs = trace_end();
+        fflush(ctx->out);
+        trace_print(ctx->err, recs);
+        json_decref(recs);
+    }
+    return rc;
 }

@@ -10,6 +10,7 @@ static int run_istioctl(cmd_ctx *ctx, int argc, char **argv) { return istioctl_m
 static const cmd_entry meshsim_cmds[] = {
     {"kubectl", run_kubectl, "Run kubectl against the local cluster"},
     {"istioctl", run_istioctl, "Run istioctl against the local cluster"},
+    {"trace", cmd_trace, "Run a probe in a pod and show hop by hop why its traffic went where it went"},
     {"reset", cmd_reset, "Turn the store back into a fresh cluster"},
     {"version", cmd_meshsim_version, "Print meshsim's version and the versions it emulates"},
     {"env", cmd_env, "Print the export lines that put kubectl and istioctl on PATH (eval \"$(meshsim env)\")"},

@@ -71,7 +71,7 @@ static bool cluster_is_http2(net *n, const char *cluster)
     return false;
 }
 
-void hops_walk(net *n, const conn *c, const char *sni, const http_msg *hr, path *p)
+static void walk(net *n, const conn *c, const char *sni, const http_msg *hr, path *p)
 {
     memset(p, 0, sizeof *p);
     p->fail_hop = -1;
@@ -546,4 +546,10 @@ void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long st
         se.duration_ms = duration_ms;
         emit(n, h, &e, &se);
     }
+}
+
+void hops_walk(net *n, const conn *c, const char *sni, const http_msg *hr, path *p)
+{
+    walk(n, c, sni, hr, p);
+    trace_path(n, c, sni, hr, p);
 }

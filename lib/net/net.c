@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "model/obj.h"
 #include "net/net_internal.h"
+#include "net/trace.h"
 #include "pki/pki.h"
 
 static bool is_ipv4(const char *s)
@@ -293,7 +294,7 @@ int net_world_hosts(net *n, const char **names, int max)
 
 /* ---- DNS ------------------------------------------------------------------ */
 
-net_dns_status net_resolve(net *n, const char *name, char addrs[][46], int max, int *count)
+static net_dns_status resolve(net *n, const char *name, char addrs[][46], int max, int *count)
 {
     *count = 0;
     if (max <= 0) return NET_DNS_NXDOMAIN;
@@ -392,8 +393,8 @@ net_conn_status net_reachable(net *n, const char *ip, int port, const char *host
     return first_contact(n, ip, port, host, why, sizeof why);
 }
 
-net_conn_status net_listen(net *n, const char *ip, int port, const char *host,
-                           struct sockaddr_in *lo, char *why, size_t whylen)
+static net_conn_status listen_for(net *n, const char *ip, int port, const char *host,
+                                  struct sockaddr_in *lo, char *why, size_t whylen)
 {
     snprintf(why, whylen, "connected");
     prepare_tls(n);
@@ -437,6 +438,26 @@ net_conn_status net_listen(net *n, const char *ip, int port, const char *host,
     n->nthreads++;
     *lo = a;
     return NET_CONNECTED;
+}
+
+net_dns_status net_resolve(net *n, const char *name, char addrs[][46], int max, int *count)
+{
+    net_dns_status s = resolve(n, name, addrs, max, count);
+    trace_dns(n, name, s, addrs, *count);
+    return s;
+}
+
+net_dns_status net_resolve_ahead(net *n, const char *name, char addrs[][46], int max, int *count)
+{
+    return resolve(n, name, addrs, max, count);
+}
+
+net_conn_status net_listen(net *n, const char *ip, int port, const char *host,
+                           struct sockaddr_in *lo, char *why, size_t whylen)
+{
+    net_conn_status s = listen_for(n, ip, port, host, lo, why, whylen);
+    trace_connect(n, ip, port, host, s, why);
+    return s;
 }
 
 net_conn_status net_connect(net *n, const char *ip, int port, const char *host, int *fd,

@@ -63,6 +63,9 @@ typedef enum {
 /* Resolve name as the pod's resolver would (IPv4 literal names resolve to
  * themselves).  *count gets the number of addresses. */
 net_dns_status net_resolve(net *n, const char *name, char addrs[][46], int max, int *count);
+/* The same for a lookup made ahead of need (hosts a redirect may lead to):
+ * not shown in traces, since the real client would not have made it yet. */
+net_dns_status net_resolve_ahead(net *n, const char *name, char addrs[][46], int max, int *count);
 
 typedef enum {
     NET_CONNECTED = 0,

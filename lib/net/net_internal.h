@@ -133,6 +133,10 @@ void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const cha
 void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long start_ms,
                    long long rx, long long tx, long long duration_ms);
 
+/* ---- trace.c ---- */
+/* Record the path of a connection or request when a trace is being taken. */
+void trace_path(const net *n, const conn *c, const char *sni, const http_msg *req, const path *p);
+
 /* ---- conn.c ---- */
 void *conn_thread(void *arg);
 

@@ -474,13 +474,13 @@ static struct curl_slist *preload_dns(transfer *t, const char *host, int port, i
     int ncommon = net_world_hosts(t->n, common, 64);
     for (int i = 0; i < ncommon; i++) {
         if (!strcasecmp(common[i], host)) continue;
-        if (net_resolve(t->n, common[i], addrs, 16, &n) != NET_DNS_OK || n == 0) continue;
+        if (net_resolve_ahead(t->n, common[i], addrs, 16, &n) != NET_DNS_OK || n == 0) continue;
         l = resolve_entry(l, common[i], 80, addrs, n);
         l = resolve_entry(l, common[i], 443, addrs, n);
     }
     if (strcmp(host, "") && !t->a->proxy) {
         int other = port == 80 ? 443 : port == 443 ? 80 : 0;
-        if (other && !overridden && net_resolve(t->n, host, addrs, 16, &n) == NET_DNS_OK)
+        if (other && !overridden && net_resolve_ahead(t->n, host, addrs, 16, &n) == NET_DNS_OK)
             l = resolve_entry(l, host, other, addrs, n);
     }
     return l;

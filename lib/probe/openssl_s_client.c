@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
@@ -57,8 +58,14 @@ static int parse_connect(sc_opts *o, const char *arg)
     if (colon) {
         char *end;
         long p = strtol(colon + 1, &end, 10);
-        if (*end || p <= 0 || p > 65535) return -1;
-        o->port = (int)p;
+        if (!colon[1]) return -1;
+        if (*end) {
+            /* a service name, as getaddrinfo takes it; unknown ones fail at connect time */
+            struct servent *se = getservbyname(colon + 1, "tcp");
+            o->port = se ? ntohs((uint16_t)se->s_port) : -1;
+        } else {
+            o->port = (int)(p & 0xffff);   /* getaddrinfo keeps the low 16 bits */
+        }
     }
     return 0;
 }
@@ -85,9 +92,23 @@ static int parse_args(sc_run *r, int argc, char **argv)
         const char *a = argv[i];
         const char *name = a[0] == '-' ? a + 1 + (a[1] == '-') : NULL;
         if (!name) {
-            /* s_client takes no operands: the first one is taken as host:port */
-            BIO_printf(r->err, "s_client: Extra option: \"%s\"\ns_client: Use -help for summary.\n", a);
-            return 1;
+            /* options end at the first operand: one operand is the target host:port */
+            bool has_connect = false;
+            for (int k = 1; k < i; k++) has_connect |= !strcmp(argv[k], "-connect");
+            if (i + 1 != argc) {
+                BIO_printf(r->err, "s_client: Use -help for summary.\n");
+                return 1;
+            }
+            if (has_connect) {
+                BIO_printf(r->err, "s_client: cannot provide both -connect option and target parameter\n"
+                                   "s_client: Use -help for summary.\n");
+                return 1;
+            }
+            if (parse_connect(o, a)) {
+                BIO_printf(r->err, "s_client: -connect argument or target parameter malformed or ambiguous\n");
+                return 1;
+            }
+            break;
         }
         static const char *const with_value[] = {"connect", "servername", "alpn", "CAfile", "cert", "key",
                                                  "verify", "verify_hostname", "host", "port", NULL};
@@ -109,7 +130,10 @@ static int parse_args(sc_run *r, int argc, char **argv)
         else if (!strcmp(name, "CAfile")) o->cafile = val;
         else if (!strcmp(name, "cert")) o->cert = val;
         else if (!strcmp(name, "key")) o->key = val;
-        else if (!strcmp(name, "verify")) o->verify_depth = atoi(val);
+        else if (!strcmp(name, "verify")) {
+            o->verify_depth = atoi(val);
+            BIO_printf(r->err, "verify depth is %d\n", o->verify_depth);
+        }
         else if (!strcmp(name, "verify_hostname")) o->verify_hostname = val;
         else if (!strcmp(name, "noservername")) o->noservername = true;
         else if (!strcmp(name, "showcerts")) o->showcerts = true;
@@ -473,13 +497,17 @@ static void print_brief(sc_run *r, SSL *ssl)
 /* ---- set-up -------------------------------------------------------------- */
 
 /* Errors as OpenSSL's own BIO_connect would queue them. */
+#define DIAL_BAD_SERVICE (-100002)
+
 static void dial_error(sc_run *r, int rc)
 {
-    if (rc == PROBE_DIAL_NXDOMAIN || rc == PROBE_DIAL_DNS_TIMEOUT) {
+    if (rc == PROBE_DIAL_NXDOMAIN || rc == PROBE_DIAL_DNS_TIMEOUT || rc == DIAL_BAD_SERVICE) {
         ERR_new();
         ERR_set_debug("../crypto/bio/bio_addr.c", 746, "BIO_lookup_ex");
-        ERR_set_error(ERR_LIB_BIO, ERR_R_SYS_LIB, rc == PROBE_DIAL_NXDOMAIN ? "Name or service not known"
-                                                                        : "Temporary failure in name resolution");
+        ERR_set_error(ERR_LIB_BIO, ERR_R_SYS_LIB, "%s",
+                      rc == PROBE_DIAL_NXDOMAIN ? "Name or service not known"
+                      : rc == DIAL_BAD_SERVICE  ? "Servname not supported for ai_socktype"
+                                                : "Temporary failure in name resolution");
         ERR_print_errors(r->err);
         BIO_puts(r->err, "connect:errno=0\n");
         return;
@@ -623,7 +651,7 @@ int openssl_s_client(exec_ctx *x, int argc, char **argv, probe_dial_fn dial, voi
         ERR_print_errors(r.err);
         goto done;
     }
-    fd = dial ? dial(dial_arg, o.host, o.port) : -ECONNREFUSED;
+    fd = o.port < 0 ? DIAL_BAD_SERVICE : dial ? dial(dial_arg, o.host, o.port) : -ECONNREFUSED;
     if (fd < 0) {
         dial_error(&r, fd);
         fd = -1;

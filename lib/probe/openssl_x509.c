@@ -69,8 +69,8 @@ int openssl_x509(exec_ctx *x, int argc, char **argv)
     char *pem = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i][0] == '-' ? argv[i] + 1 : NULL;
-        if (!a) {
-            BIO_printf(err, "x509: Extra option: \"%s\"\nx509: Use -help for summary.\n", argv[i]);
+        if (!a) {   /* x509 takes no operands */
+            BIO_printf(err, "x509: Use -help for summary.\n");
             goto done;
         }
         if (!strcmp(a, "in") || !strcmp(a, "ext") || !strcmp(a, "inform") || !strcmp(a, "nameopt")) {

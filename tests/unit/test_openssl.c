@@ -128,6 +128,12 @@ static int dial_loopback(void *arg, const char *host, int port)
     return fd;
 }
 
+/* the loopback server, reachable only as port 443 */
+static int dial_port_443_only(void *arg, const char *host, int port)
+{
+    return port == 443 ? dial_loopback(arg, host, port) : -ECONNREFUSED;
+}
+
 static int dial_refused(void *arg, const char *host, int port)
 {
     (void)arg, (void)host, (void)port;
@@ -466,6 +472,13 @@ static void test_s_client_untrusted_and_ip_without_sni(void **state)
     assert_has_line(o.err, "verify error:num=18:self-signed certificate");
     assert_has_line(o.err, "Can't use SSL_get_servername");
     result_free(&o);
+    /* -verify N: the depth is announced, and errors still do not stop the handshake */
+    snprintf(real, sizeof real, "s_client -connect 127.0.0.1:%d -servername self.example.com -CAfile bundle.pem "
+             "-verify 2 -verify_hostname other.example.com", f->srv.port);
+    compare_s_client(f, "s_client -connect self.example.com:443 -verify 2 -verify_hostname other.example.com", real, &o);
+    assert_has_line(o.err, "verify depth is 2");
+    assert_has_line(o.err, "verify error:num=62:hostname mismatch");
+    result_free(&o);
 }
 
 static void test_s_client_client_certificate_request(void **state)
@@ -496,15 +509,43 @@ static void test_s_client_connection_errors(void **state)
     assert_has_line(o.err, "connect:errno=0");
     assert_non_null(strstr(o.err, ":BIO_lookup_ex:system lib:"));
     result_free(&o);
-    /* the real one's messages for a bad option */
-    o = run_ours(f, s_client_fn, "", "s_client -connect a:1 -bogus", dial_refused);
+    /* the real one's messages for bad command lines */
+    static const char *const bad[] = {"s_client -connect a:1 -bogus", "s_client -connect a:1 b:2",
+                                      "s_client a:1 b:2", "s_client a:1 -connect b:2", "s_client -servername",
+                                      "s_client -connect a:1 -alpn ,", "x509 -in", "x509 foo", "verify -bogus"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char args[128];
+        snprintf(args, sizeof args, "openssl %s", bad[i]);
+        o = run_ours(f, probe_openssl_main, "", args, NULL);
+        assert_int_equal(o.rc, 1);
+        assert_string_equal(o.out, "");
+        if (have_real_openssl()) {
+            result r = run_real(f, bad[i], NULL);
+            assert_string_equal(o.err, r.err);
+            assert_int_equal(o.rc, r.rc);
+            result_free(&r);
+        }
+        result_free(&o);
+    }
+    /* ports by service name, as getaddrinfo resolves them */
+    o = run_ours(f, s_client_fn, "", "s_client -connect edition.cnn.com:nosuchsvc", dial_refused);
     assert_int_equal(o.rc, 1);
+    assert_non_null(strstr(o.err, ":BIO_lookup_ex:system lib:../crypto/bio/bio_addr.c:746:Servname not supported "
+                                  "for ai_socktype\nconnect:errno=0\n"));
     if (have_real_openssl()) {
-        result r = run_real(f, "s_client -connect a:1 -bogus", NULL);
-        assert_string_equal(o.err, r.err);
-        assert_int_equal(o.rc, r.rc);
+        result r = run_real(f, "s_client -connect 127.0.0.1:nosuchsvc", NULL);
+        assert_same_text(o.err, r.err);
         result_free(&r);
     }
+    result_free(&o);
+    start_world(f, "cnn", "[\"edition.cnn.com\"]", NULL);
+    o = run_ours(f, s_client_fn, "", "s_client -connect edition.cnn.com:https -brief", dial_port_443_only);
+    assert_int_equal(o.rc, 0);
+    assert_has_line(o.err, "CONNECTION ESTABLISHED");
+    result_free(&o);
+    /* an operand is the target, as -connect */
+    o = run_ours(f, s_client_fn, "", "s_client nowhere.invalid:443", dial_nxdomain);
+    assert_has_line(o.err, "connect:errno=0");
     result_free(&o);
 }
 
