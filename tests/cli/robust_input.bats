@@ -168,3 +168,14 @@ cm_header() { printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n' 
     done
     unchanged
 }
+
+@test "endless input (/dev/zero, a pipe that never ends) stops at the byte limit" {
+    F=/dev/zero
+    apply_bounded
+    [ "$status" -eq 1 ]
+    [ "$output" = "error: error parsing /dev/zero: input is larger than 16777216 bytes" ]
+    run bash -c 'yes "a: b" | timeout 20 kubectl apply -f -'
+    [ "$status" -eq 1 ]
+    [ "$output" = "error: error parsing STDIN: input is larger than 16777216 bytes" ]
+    unchanged
+}
