@@ -156,6 +156,8 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
         sqlite3_close(st->db);
         free(st);
         return NULL;
+    } else {
+        fresh = false;   /* another process created it while we waited for the lock */
     }
     free(ver);
     chmod(path, 0600);
