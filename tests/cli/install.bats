@@ -250,3 +250,29 @@ client version: 1.4.6' ]
     run istioctl install -f "$BATS_TEST_TMPDIR/none.yaml" -y
     [ "$status" -eq 1 ]
 }
+
+@test "every profile of Istio 1.24 installs, and shows the components it enables" {
+    for p in ambient default demo empty minimal openshift preview remote stable; do
+        rm -rf "$MESHSIM_HOME"
+        run istioctl install --set tag=1.24 --set profile=$p -y
+        [ "$status" -eq 0 ] || { echo "$p: $output"; return 1; }
+        [ "${lines[-2]}" = "✔ Installation complete" ] || { echo "$p: $output"; return 1; }
+        case $p in
+            empty) [ "${#lines[@]}" -eq 2 ] ;;
+            demo) [[ "$output" == *"Egress gateways installed"* ]] ;;
+            default|openshift|preview|stable) [[ "$output" == *"Ingress gateways installed"* && "$output" != *Egress* ]] ;;
+            minimal|ambient|remote) [[ "$output" == *"Istiod installed"* && "$output" != *gateways* ]] ;;
+        esac || { echo "$p: $output"; return 1; }
+    done
+    run istioctl profile list
+    [ "$output" = "Istio configuration profiles:
+    ambient
+    default
+    demo
+    empty
+    minimal
+    openshift
+    preview
+    remote
+    stable" ]
+}
