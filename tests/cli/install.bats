@@ -276,3 +276,15 @@ client version: 1.4.6' ]
     remote
     stable" ]
 }
+
+@test "the ingress gateway is a LoadBalancer with an address and node ports" {
+    istioctl install -y
+    run kubectl -n istio-system get service istio-ingressgateway -o jsonpath='{.status.loadBalancer.ingress[0].ip}'
+    [[ "$output" =~ ^172\.18\.255\.[0-9]+$ ]]
+    ip=$output
+    run kubectl -n istio-system get service istio-ingressgateway
+    [[ "${lines[1]}" =~ ^istio-ingressgateway\ +LoadBalancer\ +10\.96\.[0-9.]+\ +$ip\ +15021:3[0-9]+/TCP,80:3[0-9]+/TCP,443:3[0-9]+/TCP\  ]]
+    istioctl install -y
+    run kubectl -n istio-system get service istio-ingressgateway -o jsonpath='{.status.loadBalancer.ingress[0].ip}'
+    [ "$output" = "$ip" ]
+}
