@@ -4,6 +4,7 @@
 #include "cmd/cmd.h"
 #include "cmd/commands.h"
 #include "cmd/flags.h"
+#include "cmd/kubectl_help.h"
 #include "model/kinds.h"
 #include "model/printer.h"
 
@@ -44,7 +45,7 @@ int cmd_api_resources(cmd_ctx *ctx, int argc, char **argv)
     int prc = flags_parse(specs, argc, argv, &fr, "kubectl api-resources", ctx->err);
     flag_list_free(&verbs);
     if (prc) {
-        if (prc > 0) fprintf(ctx->out, "Print the supported API resources on the server.\n\nUsage:\n  kubectl api-resources [flags] [options]\n");
+        if (prc > 0) kubectl_help(ctx->out, "api-resources");
         flags_free(&fr);
         flag_list_free(&categories);
         return prc > 0 ? 0 : 1;

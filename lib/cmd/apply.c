@@ -8,12 +8,14 @@
 #include <string.h>
 #include "cmd/cmd.h"
 #include "cmd/flags.h"
+#include "cmd/kubectl_help.h"
 #include "cmd/output.h"
 #include "cluster/cluster.h"
 #include "model/api.h"
 #include "model/loader.h"
 #include "model/obj.h"
 #include "model/validate.h"
+#include "analyze/istio_validate.h"
 
 #define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
 
@@ -69,6 +71,26 @@ static const char *dry_suffix(const apply_opts *o)
 }
 
 static const char *verb_ing(apply_mode m) { return m == MODE_REPLACE ? "replacing" : "creating"; }
+
+/* Namespaces seen to exist during this command: a 10 000-document stream
+ * names a few of them thousands of times. */
+static char *known_ns[64];
+static int nknown_ns;
+
+static bool namespace_known(store *st, const char *ns)
+{
+    for (int i = 0; i < nknown_ns; i++)
+        if (!strcmp(known_ns[i], ns)) return true;
+    if (!api_namespace_exists(st, ns)) return false;
+    if (nknown_ns < 64) known_ns[nknown_ns++] = strdup(ns);
+    return true;
+}
+
+static void forget_namespaces(void)
+{
+    for (int i = 0; i < nknown_ns; i++) free(known_ns[i]);
+    nknown_ns = 0;
+}
 
 /* Apply one document.  Returns 0 on success, 1 on a reported error. */
 static int apply_one(cmd_ctx *ctx, store *st, const apply_opts *o, loaded_doc *d)
@@ -127,11 +149,28 @@ static int apply_one(cmd_ctx *ctx, store *st, const apply_opts *o, loaded_doc *d
         fprintf(ctx->err, "%s\n", msg);
         return 1;
     }
+    if (vs == VALID_OK && !strcmp(k->group, "networking.istio.io")) {
+        /* istiod's validating webhook: Istio's own checks beyond the schema */
+        iv_result r = {0};
+        if (istio_validate(obj, ns, &r) && r.nerrors) {
+            int n = snprintf(msg, sizeof msg, "admission webhook \"validation.istio.io\" denied the request: configuration is invalid: ");
+            if (r.nerrors == 1) {
+                snprintf(msg + n, sizeof msg - (size_t)n, "%s", r.errors[0]);
+            } else {
+                n += snprintf(msg + n, sizeof msg - (size_t)n, "%zu errors occurred:", r.nerrors);
+                for (size_t i = 0; i < r.nerrors && (size_t)n < sizeof msg; i++)
+                    n += snprintf(msg + n, sizeof msg - (size_t)n, "\n\t* %s", r.errors[i]);
+                if ((size_t)n < sizeof msg) snprintf(msg + n, sizeof msg - (size_t)n, "\n\n");
+            }
+            vs = VALID_DENIED;
+        }
+        iv_result_free(&r);
+    }
     if (vs == VALID_DENIED) {
         fprintf(ctx->err, "Error from server: error when %s \"%s\": %s\n", verb_ing(o->mode), d->source, msg);
         return 1;
     }
-    if (k->namespaced && !api_namespace_exists(st, ns)) {
+    if (k->namespaced && !namespace_known(st, ns)) {
         fprintf(ctx->err, "Error from server (NotFound): error when %s \"%s\": namespaces \"%s\" not found\n",
                 verb_ing(o->mode), d->source, ns);
         return 1;
@@ -206,6 +245,97 @@ static int apply_one(cmd_ctx *ctx, store *st, const apply_opts *o, loaded_doc *d
     return rc;
 }
 
+/* Errors of one command, printed after everything else as kubectl does. */
+typedef struct errlist {
+    struct { char *text; const kind_info *k; char *source; char *name; } *v;
+    size_t n;
+} errlist;
+
+/* Take text (malloc'd; empty or NULL means no error). */
+static void errlist_add(errlist *el, char *text, loaded_doc *d)
+{
+    if (!text || !*text) { free(text); return; }
+    el->v = realloc(el->v, (el->n + 1) * sizeof *el->v);
+    bool vok;
+    const kind_info *k = d ? kind_for_object(obj_api_version(d->obj), obj_kind(d->obj), &vok) : NULL;
+    el->v[el->n].text = text;
+    el->v[el->n].k = k;
+    el->v[el->n].source = d ? strdup(d->source) : NULL;
+    el->v[el->n].name = d && obj_name(d->obj) ? strdup(obj_name(d->obj)) : NULL;
+    el->n++;
+}
+
+/* One error among several: kubectl prints each as its status message
+ * (helpers.go MultipleErrors), so "error: " prefixes go and an invalid
+ * object reads "Error from server (Invalid): ... is invalid: [a, b]". */
+static void print_one_of_many(FILE *err, const char *text, const kind_info *k, const char *source,
+                              const char *name, apply_mode mode)
+{
+    if (!strncmp(text, "error: ", 7)) { fputs(text + 7, err); return; }
+    const char *inv = strstr(text, " is invalid: ");
+    if (!strncmp(text, "The ", 4) && inv && k) {
+        const char *causes = inv + 13;
+        fprintf(err, "Error from server (Invalid): error when %s \"%s\": %s%s%s \"%s\" is invalid: ",
+                mode == MODE_REPLACE ? "replacing" : "creating", source, k->kind, *k->group ? "." : "", k->group,
+                name ? name : "");
+        if (causes[0] == '\n') {
+            fputc('[', err);
+            bool first = true;
+            for (const char *p = causes + 1; *p;) {
+                const char *nl = strchr(p, '\n');
+                size_t len = nl ? (size_t)(nl - p) : strlen(p);
+                if (len > 2 && !strncmp(p, "* ", 2)) {
+                    fprintf(err, "%s%.*s", first ? "" : ", ", (int)(len - 2), p + 2);
+                    first = false;
+                }
+                p += len + (nl ? 1 : 0);
+            }
+            fputs("]\n", err);
+        } else {
+            fputs(causes, err);
+        }
+        return;
+    }
+    fputs(text, err);
+}
+
+static void errlist_print(errlist *el, FILE *err, apply_mode mode)
+{
+    for (size_t i = 0; i < el->n; i++) {
+        if (el->n == 1) fputs(el->v[i].text, err);
+        else print_one_of_many(err, el->v[i].text, el->v[i].k, el->v[i].source, el->v[i].name, mode);
+        free(el->v[i].text);
+        free(el->v[i].source);
+        free(el->v[i].name);
+    }
+    free(el->v);
+    el->v = NULL;
+    el->n = 0;
+}
+
+/* The builder's part: a kind and apiVersion the server maps. */
+static bool doc_mappable(FILE *err, loaded_doc *d)
+{
+    json_t *obj = d->obj;
+    const char *kind = obj_str(obj, "kind"), *apiv = obj_str(obj, "apiVersion");
+    if (!kind || !*kind || !apiv || !*apiv) {
+        char *text = json_dumps(obj, JSON_COMPACT);
+        fprintf(err, "error: unable to decode \"%s\": Object '%s' is missing in '%s'\n", d->source,
+                !kind || !*kind ? "Kind" : "apiVersion", text);
+        free(text);
+        return false;
+    }
+    bool version_ok = false;
+    const kind_info *k = kind_for_object(apiv, kind, &version_ok);
+    if (!k || !version_ok) {
+        fprintf(err, "error: resource mapping not found for name: \"%s\" namespace: \"%s\" from \"%s\": "
+                "no matches for kind \"%s\" in version \"%s\"\nensure CRDs are installed first\n",
+                obj_name(obj) ? obj_name(obj) : "", obj_namespace(obj), d->source, kind, apiv);
+        return false;
+    }
+    return true;
+}
+
 static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, const char *cmdpath)
 {
     apply_opts o = {.mode = mode};
@@ -228,7 +358,7 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
     flag_result fr;
     int prc = flags_parse(specs, argc, argv, &fr, cmdpath, ctx->err);
     if (prc) {
-        if (prc > 0) fprintf(ctx->out, "Usage:\n  %s (-f FILENAME | -k DIRECTORY) [options]\n", cmdpath);
+        if (prc > 0) kubectl_help(ctx->out, cmdpath + 8);
         flags_free(&fr);
         flag_list_free(&files);
         return prc > 0 ? 0 : 1;
@@ -245,41 +375,69 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
         flag_list_free(&files);
         return 1;
     }
-    /* Read every source before opening the store: a source may be another
-     * meshsim command writing into a pipe (`kubectl apply -f <(istioctl
-     * kube-inject ...)`), which needs the store while we would hold it. */
-    loaded_docs *sources = calloc((size_t)files.n + 1, sizeof *sources);
-    int *lrcs = calloc((size_t)files.n + 1, sizeof *lrcs);
-    char (*errs)[2048] = calloc((size_t)files.n + 1, sizeof *errs);
-    for (int i = 0; i < files.n; i++)
-        lrcs[i] = loader_load_path(&sources[i], files.v[i], o.recursive, ctx->in, errs[i], sizeof errs[i]);
+    int rc = 0;
+    errlist el = {0};
+    /* kubectl reads and maps every document first (decode and mapping errors
+     * come first), applies the mappable ones, and prints every error after
+     * the successes: one alone as it is, several one per line. */
+    loaded_docs all = {0};
+    size_t mapped_from = 0;
+    bool *ok = NULL;
+    for (int i = 0; i < files.n; i++) {
+        char err[2048];
+        int lrc = loader_load_path(&all, files.v[i], o.recursive, ctx->in, err, sizeof err);
+        ok = realloc(ok, (all.n + 1) * sizeof *ok);
+        for (size_t j = mapped_from; j < all.n; j++) {
+            char *text = NULL;
+            size_t tlen = 0;
+            FILE *e = open_memstream(&text, &tlen);
+            ok[j] = doc_mappable(e, &all.docs[j]);
+            fclose(e);
+            errlist_add(&el, text, NULL);
+        }
+        mapped_from = all.n;
+        if (lrc) {
+            char *text = NULL;
+            if (asprintf(&text, "error: %s\n", err) < 0) text = NULL;
+            errlist_add(&el, text, NULL);
+        }
+    }
+    /* The store is opened only once every input is read: an input may be a
+     * pipe from another meshsim command that needs the store itself
+     * (`kubectl apply -f <(istioctl kube-inject ...)`). */
     store *st = cmd_store(ctx);
     if (!st) {
-        for (int i = 0; i < files.n; i++) loaded_docs_free(&sources[i]);
-        free(sources); free(lrcs); free(errs);
-        flags_free(&fr); flag_list_free(&files);
+        errlist_print(&el, ctx->err, mode);
+        free(ok);
+        loaded_docs_free(&all);
+        flags_free(&fr);
+        flag_list_free(&files);
         return 1;
     }
-    int rc = 0;
     size_t applied = 0;
-    for (int i = 0; i < files.n; i++) {
-        for (size_t j = 0; j < sources[i].n; j++) {
-            rc |= apply_one(ctx, st, &o, &sources[i].docs[j]);
-            applied++;
-        }
-        if (lrcs[i]) {
-            fprintf(ctx->err, "error: %s\n", errs[i]);
-            rc = 1;
-        }
-        loaded_docs_free(&sources[i]);
+    for (size_t j = 0; j < all.n; j++) {
+        applied++;
+        if (!ok[j]) continue;
+        char *text = NULL;
+        size_t tlen = 0;
+        cmd_ctx one = *ctx;
+        one.err = open_memstream(&text, &tlen);
+        apply_one(&one, st, &o, &all.docs[j]);
+        fclose(one.err);
+        errlist_add(&el, text, &all.docs[j]);
+        /* a Namespace applied or deleted earlier in the stream changes what exists */
+        if (!strcmp(obj_kind(all.docs[j].obj) ? obj_kind(all.docs[j].obj) : "", "Namespace")) forget_namespaces();
     }
-    free(sources);
-    free(lrcs);
-    free(errs);
+    if (el.n) rc = 1;
+    fflush(ctx->out);   /* successes print before the errors, as with unbuffered Go writers */
+    errlist_print(&el, ctx->err, mode);
+    free(ok);
+    loaded_docs_free(&all);
     if (applied == 0 && rc == 0) {
         fprintf(ctx->err, "error: no objects passed to %s\n", mode == MODE_APPLY ? "apply" : mode == MODE_CREATE ? "create" : "replace");
         rc = 1;
     }
+    forget_namespaces();
     if (cluster_reconcile(st, ctx->rel)) rc = 1;
     flags_free(&fr);
     flag_list_free(&files);

@@ -3,6 +3,7 @@
 #include "cmd/cmd.h"
 #include "cmd/commands.h"
 #include "cmd/flags.h"
+#include "cmd/kubectl_help.h"
 
 #define API_SERVER "https://127.0.0.1:6443"
 
@@ -13,8 +14,7 @@ int cmd_cluster_info(cmd_ctx *ctx, int argc, char **argv)
     flag_result fr;
     int prc = flags_parse(specs, argc, argv, &fr, "kubectl cluster-info", ctx->err);
     if (prc) {
-        if (prc > 0) fprintf(ctx->out, "Display addresses of the control plane and services with label kubernetes.io/cluster-service=true.\n\n"
-                             "Usage:\n  kubectl cluster-info [flags] [options]\n");
+        if (prc > 0) kubectl_help(ctx->out, "cluster-info");
         flags_free(&fr);
         return prc > 0 ? 0 : 1;
     }

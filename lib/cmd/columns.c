@@ -52,6 +52,10 @@ void columns_for(const kind_info *k, bool wide, columns *c)
     static const char *ep[] = {"NAME", "ENDPOINTS", "AGE"};
     static const char *netpol[] = {"NAME", "POD-SELECTOR", "AGE"};
     static const char *node[] = {"NAME", "STATUS", "ROLES", "AGE", "VERSION"};
+    static const char *role[] = {"NAME", "CREATED AT"};
+    static const char *binding[] = {"NAME", "ROLE", "AGE", "USERS", "GROUPS", "SERVICEACCOUNTS"};
+    static const char *pa[] = {"NAME", "MODE", "AGE"};
+    static const char *iop[] = {"NAME", "REVISION", "STATUS", "AGE"};
     static const char *plain[] = {"NAME", "AGE"};
     const char **h = plain;
     int n = 2, nwide = 2;
@@ -69,6 +73,10 @@ void columns_for(const kind_info *k, bool wide, columns *c)
     else if (is(k, "Endpoints")) { h = ep; n = nwide = 3; }
     else if (is(k, "NetworkPolicy")) { h = netpol; n = nwide = 3; }
     else if (is(k, "Node")) { h = node; n = nwide = 5; }
+    else if (is(k, "Role") || is(k, "ClusterRole")) { h = role; n = nwide = 2; }
+    else if (is(k, "RoleBinding") || is(k, "ClusterRoleBinding")) { h = binding; n = 3; nwide = 6; }
+    else if (is(k, "PeerAuthentication")) { h = pa; n = nwide = 3; }
+    else if (is(k, "IstioOperator")) { h = iop; n = nwide = 4; }
     c->n = wide ? nwide : n;
     for (int i = 0; i < c->n; i++) c->header[i] = h[i];
 }
@@ -232,6 +240,34 @@ void columns_row(const kind_info *k, bool wide, json_t *o, char **c)
         c[2] = strdup("control-plane");
         c[3] = age(o);
         c[4] = strdup("v1.32.2");
+    } else if (is(k, "Role") || is(k, "ClusterRole")) {
+        c[1] = strdup(obj_str_or(o, "metadata.creationTimestamp", ""));
+    } else if (is(k, "RoleBinding") || is(k, "ClusterRoleBinding")) {
+        c[1] = fmt("%s/%s", obj_str_or(o, "roleRef.kind", ""), obj_str_or(o, "roleRef.name", ""));
+        c[2] = age(o);
+        if (wide) {
+            const char *kinds[3] = {"User", "Group", "ServiceAccount"};
+            for (int x = 0; x < 3; x++) {
+                char *s = strdup("");
+                size_t i;
+                json_t *sub;
+                json_array_foreach(obj_at(o, "subjects"), i, sub) {
+                    if (strcmp(obj_str_or(sub, "kind", ""), kinds[x])) continue;
+                    char *next = x == 2 ? fmt("%s%s%s/%s", s, *s ? ", " : "", obj_str_or(sub, "namespace", ""), obj_str_or(sub, "name", ""))
+                                        : fmt("%s%s%s", s, *s ? ", " : "", obj_str_or(sub, "name", ""));
+                    free(s);
+                    s = next;
+                }
+                c[3 + x] = s;
+            }
+        }
+    } else if (is(k, "PeerAuthentication")) {
+        c[1] = json_cell(obj_at(o, "spec.mtls.mode"));
+        c[2] = age(o);
+    } else if (is(k, "IstioOperator")) {
+        c[1] = json_cell(obj_at(o, "spec.revision"));
+        c[2] = json_cell(obj_at(o, "status.status"));
+        c[3] = age(o);
     } else {
         c[1] = age(o);
     }

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "cmd/cmd.h"
 #include "cmd/flags.h"
+#include "cmd/kubectl_help.h"
 #include "cmd/targets.h"
 #include "cluster/cluster.h"
 #include "model/api.h"
@@ -37,7 +38,7 @@ int cmd_delete(cmd_ctx *ctx, int argc, char **argv)
     flag_result fr;
     int prc = flags_parse(specs, argc, argv, &fr, "kubectl delete", ctx->err);
     if (prc) {
-        if (prc > 0) fprintf(ctx->out, "Delete resources by file names, stdin, resources and names, or by resources and label selector.\n\nUsage:\n  kubectl delete ([-f FILENAME] | [-k DIRECTORY] | TYPE [(NAME | -l label | --all)]) [options]\n");
+        if (prc > 0) kubectl_help(ctx->out, "delete");
         flags_free(&fr);
         flag_list_free(&files);
         return prc > 0 ? 0 : 1;
@@ -59,8 +60,13 @@ int cmd_delete(cmd_ctx *ctx, int argc, char **argv)
                       selector, field_selector, ctx->in};
     targets t = {0};
     FILE *quiet = ignore_not_found ? fopen("/dev/null", "w") : NULL;
-    int errors = targets_resolve(st, &q, quiet ? quiet : ctx->err, &t);
+    /* kubectl deletes what it found and prints the errors after */
+    char *ebuf = NULL;
+    size_t elen = 0;
+    FILE *emem = open_memstream(&ebuf, &elen);
+    int errors = targets_resolve(st, &q, quiet ? quiet : emem, &t);
     if (quiet) fclose(quiet);
+    fclose(emem);
     rc = errors && !ignore_not_found ? 1 : 0;
     bool dry = dry_run && strcmp(dry_run, "none");
     for (size_t i = 0; i < t.n; i++) {
@@ -82,6 +88,9 @@ int cmd_delete(cmd_ctx *ctx, int argc, char **argv)
     if (t.n == 0 && !errors && (all || selector || field_selector)) {
         fprintf(ctx->err, "No resources found\n");
     }
+    fflush(ctx->out);
+    fwrite(ebuf, 1, elen, ctx->err);
+    free(ebuf);
     if (cluster_reconcile(st, ctx->rel)) rc = 1;
     targets_free(&t);
     flags_free(&fr);

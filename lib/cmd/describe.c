@@ -9,6 +9,7 @@
 #include "cmd/cmd.h"
 #include "cmd/commands.h"
 #include "cmd/flags.h"
+#include "cmd/kubectl_help.h"
 #include "cmd/targets.h"
 #include "model/obj.h"
 #include "model/printer.h"
@@ -568,7 +569,7 @@ int cmd_describe(cmd_ctx *ctx, int argc, char **argv)
     flag_result fr;
     int prc = flags_parse(specs, argc, argv, &fr, "kubectl describe", ctx->err);
     if (prc) {
-        if (prc > 0) fprintf(ctx->out, "Show details of a specific resource or group of resources.\n\nUsage:\n  kubectl describe (-f FILENAME | TYPE [NAME_PREFIX | -l label] | TYPE/NAME) [options]\n");
+        if (prc > 0) kubectl_help(ctx->out, "describe");
         flags_free(&fr);
         flag_list_free(&files);
         return prc > 0 ? 0 : 1;

@@ -5,6 +5,7 @@
 #include "cmd/cmd.h"
 #include "cmd/columns.h"
 #include "cmd/flags.h"
+#include "cmd/kubectl_help.h"
 #include "cmd/output.h"
 #include "cmd/targets.h"
 #include "model/jsonpath.h"
@@ -96,6 +97,11 @@ static void print_tables(cmd_ctx *ctx, const get_opts *o, targets *t)
             for (int x = 0; x < o->label_cols.n && x < COLUMNS_MAX; x++)
                 cells[c++] = strdup(obj_label(t->v[r].obj, o->label_cols.v[x]) ? obj_label(t->v[r].obj, o->label_cols.v[x]) : "");
             if (o->show_labels) cells[c++] = labels_text(t->v[r].obj);
+            /* a server-side table shows a string cell up to its first newline, then "..." */
+            for (int x = 0; x < c; x++) {
+                char *nl = cells[x] ? strchr(cells[x], '\n') : NULL;
+                if (nl) { *nl = 0; char *t = NULL; if (asprintf(&t, "%s...", cells[x]) >= 0) { free(cells[x]); cells[x] = t; } }
+            }
             table_add(&tb, (const char *const *)cells);
             for (int x = 0; x < c; x++) free(cells[x]);
         }
@@ -292,7 +298,7 @@ int cmd_get(cmd_ctx *ctx, int argc, char **argv)
     flag_result fr;
     int prc = flags_parse(specs, argc, argv, &fr, "kubectl get", ctx->err);
     if (prc) {
-        if (prc > 0) fprintf(ctx->out, "Display one or many resources.\n\nUsage:\n  kubectl get [(-o|--output=)json|yaml|name|go-template|go-template-file|template|templatefile|jsonpath|jsonpath-as-json|jsonpath-file|custom-columns|custom-columns-file|wide] (TYPE[.VERSION][.GROUP] [NAME | -l label] | TYPE[.VERSION][.GROUP]/NAME ...) [flags] [options]\n");
+        if (prc > 0) kubectl_help(ctx->out, "get");
         flags_free(&fr);
         flag_list_free(&files); flag_list_free(&o.label_cols);
         return prc > 0 ? 0 : 1;
@@ -317,7 +323,11 @@ int cmd_get(cmd_ctx *ctx, int argc, char **argv)
                       selector, field_selector, ctx->in};
     targets t = {0};
     FILE *quiet = o.ignore_not_found ? fopen("/dev/null", "w") : NULL;
-    int errors = targets_resolve(st, &q, quiet ? quiet : ctx->err, &t);
+    /* kubectl prints what it found first and the errors after it */
+    char *ebuf = NULL;
+    size_t elen = 0;
+    FILE *emem = open_memstream(&ebuf, &elen);
+    int errors = targets_resolve(st, &q, quiet ? quiet : emem, &t);
     int rc = errors ? 1 : 0;
     if (o.ignore_not_found) rc = 0;
     if (sort_by && t.n > 1) sort_targets(&t, sort_by);
@@ -351,6 +361,10 @@ int cmd_get(cmd_ctx *ctx, int argc, char **argv)
         else fprintf(ctx->err, "No resources found in %s namespace.\n", q.ns);
     }
     if (quiet) fclose(quiet);
+    fclose(emem);
+    fflush(ctx->out);
+    fwrite(ebuf, 1, elen, ctx->err);
+    free(ebuf);
     targets_free(&t);
     flags_free(&fr);
     flag_list_free(&files); flag_list_free(&o.label_cols);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include "cmd/cmd.h"
 #include "cmd/flags.h"
+#include "cmd/kubectl_help.h"
 #include "cmd/output.h"
 #include "cmd/targets.h"
 #include "cluster/cluster.h"
@@ -70,7 +71,7 @@ static int label_main(cmd_ctx *ctx, int argc, char **argv, bool annotate)
     flag_result fr;
     int prc = flags_parse(specs, argc, argv, &fr, cmdpath, ctx->err);
     if (prc) {
-        if (prc > 0) fprintf(ctx->out, "Usage:\n  %s [--overwrite] (-f FILENAME | TYPE NAME) KEY_1=VAL_1 ... KEY_N=VAL_N [--resource-version=version] [options]\n", cmdpath);
+        if (prc > 0) kubectl_help(ctx->out, cmdpath + 8);
         flags_free(&fr);
         flag_list_free(&files);
         return prc > 0 ? 0 : 1;
@@ -151,7 +152,9 @@ static int label_main(cmd_ctx *ctx, int argc, char **argv, bool annotate)
         if (failed) { json_decref(before); rc = 1; break; }
         if (json_object_size(map) == 0) json_object_del(obj_metadata(o), annotate ? "annotations" : "labels");
         json_t *after = annotate ? obj_annotations(o) : obj_labels(o);
-        bool changed = !json_equal(before ? before : json_object(), after ? after : json_object());
+        json_t *none = json_object();   /* stands in for absent labels; freed below */
+        bool changed = !json_equal(before ? before : none, after ? after : none);
+        json_decref(none);
         bool removed = json_object_size(after) < json_object_size(before);
         json_decref(before);
         api_error e;
@@ -163,7 +166,9 @@ static int label_main(cmd_ctx *ctx, int argc, char **argv, bool annotate)
         }
         char disp[256];
         kind_display(t.v[i].k, disp, sizeof disp);
-        if (output && *output) {
+        if (output && !strcmp(output, "name")) {
+            fprintf(ctx->out, "%s/%s\n", disp, obj_name(o));
+        } else if (output && *output) {
             rc |= output_object(ctx->out, ctx->err, output, o);
         } else {
             const char *verb = !changed ? (annotate ? "not annotated" : "not labeled")

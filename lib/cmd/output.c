@@ -1,4 +1,5 @@
 /* -o yaml|json|name|jsonpath=...|jsonpath-file=... for one object or a List. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cmd/output.h"
@@ -74,7 +75,7 @@ static void go_sharp_v(FILE *f, json_t *v)
     else fputs("interface {}(nil)", f);
 }
 
-static int run_jsonpath(FILE *out, FILE *errf, const char *tmpl, json_t *obj)
+static int run_jsonpath(FILE *out, FILE *errf, const char *tmpl, json_t *obj, bool as_json)
 {
     char err[512];
     if (!*tmpl) {
@@ -85,7 +86,7 @@ static int run_jsonpath(FILE *out, FILE *errf, const char *tmpl, json_t *obj)
     char *buf = NULL;
     size_t len = 0;
     FILE *mem = open_memstream(&buf, &len);
-    int rc = jsonpath_execute(tmpl, obj, mem, err, sizeof err);
+    int rc = as_json ? jsonpath_execute_json(tmpl, obj, mem, err, sizeof err) : jsonpath_execute(tmpl, obj, mem, err, sizeof err);
     fclose(mem);
     if (rc == 0) fwrite(buf, 1, len, out);
     free(buf);
@@ -109,8 +110,9 @@ int output_object(FILE *out, FILE *errf, const char *f, json_t *obj)
 {
     if (!strcmp(f, "yaml")) return print_yaml(out, obj) ? 1 : 0;
     if (!strcmp(f, "json")) return print_json(out, obj) ? 1 : 0;
-    if (!strncmp(f, "jsonpath=", 9)) return run_jsonpath(out, errf, f + 9, obj);
-    if (!strcmp(f, "jsonpath")) return run_jsonpath(out, errf, "", obj);
+    if (!strncmp(f, "jsonpath=", 9)) return run_jsonpath(out, errf, f + 9, obj, false);
+    if (!strcmp(f, "jsonpath") || !strcmp(f, "jsonpath-as-json")) return run_jsonpath(out, errf, "", obj, false);
+    if (!strncmp(f, "jsonpath-as-json=", 17)) return run_jsonpath(out, errf, f + 17, obj, true);
     if (!strncmp(f, "jsonpath-file=", 14)) {
         char *tmpl = read_file(f + 14, NULL, 1 << 20);
         if (!tmpl) {
@@ -119,7 +121,7 @@ int output_object(FILE *out, FILE *errf, const char *f, json_t *obj)
         }
         size_t n = strlen(tmpl);
         while (n && (tmpl[n - 1] == '\n')) tmpl[--n] = 0;
-        int rc = run_jsonpath(out, errf, tmpl, obj);
+        int rc = run_jsonpath(out, errf, tmpl, obj, false);
         free(tmpl);
         return rc;
     }

@@ -15,6 +15,10 @@
  * (index out of bounds ...), with kubectl's message in err. */
 int jsonpath_execute(const char *tmpl, json_t *data, FILE *out, char *err, size_t errlen);
 
+/* The same, printing each node's results as an indented JSON array
+ * (kubectl's -o jsonpath-as-json). */
+int jsonpath_execute_json(const char *tmpl, json_t *data, FILE *out, char *err, size_t errlen);
+
 /* Evaluate one expression ("{.a[*].b}", ".a.b" or "a.b", as custom-columns
  * and --sort-by accept) and return its results (borrowed from data) in a
  * malloc'd array the caller frees.  -1 with a message on a parse error. */

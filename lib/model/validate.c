@@ -280,7 +280,7 @@ static const stype VIRTUAL_SERVICE = {S_OBJ, NULL, FIELDS(CR_HEAD,
             {"mirrorPercent", &C_INT, 0}, {"mirror_percent", &C_INT, 0}, {"corsPolicy", &C_LOOSE, 0},
             {"headers", &C_LOOSE, 0})), 0},
         {"tls", CARR(COBJ(
-            {"match", CARR(COBJ({"sniHosts", CSTRS, REQ}, {"destinationSubnets", CSTRS, 0}, {"port", &C_INT, 0},
+            {"match", CARR(COBJ({"sniHosts", CSTRS, 0}, {"destinationSubnets", CSTRS, 0}, {"port", &C_INT, 0},
                                 {"sourceLabels", CLABELS, 0}, {"gateways", CSTRS, 0},
                                 {"sourceNamespace", &C_STR, 0})), REQ},
             {"route", CARR(&ROUTE_DESTINATION), 0})), 0},
@@ -513,6 +513,14 @@ static void walk(vctx *c, const stype *t, json_t *v, const char *ip, const char 
         }
     } else if (t->k == S_OBJ) {
         const char *short_go = go ? (strchr(t->go, '.') ? strchr(t->go, '.') + 1 : t->go) : gs;
+        /* required fields are checked before the fields themselves, as the schema validator does */
+        for (const sfield *f = t->fields; f->name; f++) {
+            json_t *have = json_object_get(v, f->name);
+            bool empty = !have || json_is_null(have) || (json_is_string(have) && !*json_string_value(have) && !go) ||
+                         (go && json_is_array(have) && json_array_size(have) == 0) ||
+                         (go && json_is_string(have) && !*json_string_value(have));
+            if (f->required && empty) add_cause(c, "%s%s%s: Required value", ip, *ip ? "." : "", f->name);
+        }
         const char *key;
         json_t *e;
         json_object_foreach(v, key, e) {
@@ -526,13 +534,6 @@ static void walk(vctx *c, const stype *t, json_t *v, const char *ip, const char 
             }
             snprintf(gp2, sizeof gp2, "%s%s%s", gp, *gp ? "." : "", key);
             walk(c, f->t, e, ip2, gp2, short_go);
-        }
-        for (const sfield *f = t->fields; f->name; f++) {
-            json_t *have = json_object_get(v, f->name);
-            bool empty = !have || json_is_null(have) || (json_is_string(have) && !*json_string_value(have) && !go) ||
-                         (go && json_is_array(have) && json_array_size(have) == 0) ||
-                         (go && json_is_string(have) && !*json_string_value(have));
-            if (f->required && empty) add_cause(c, "%s%s%s: Required value", ip, *ip ? "." : "", f->name);
         }
     }
 }

@@ -14,8 +14,6 @@
 #include "net/net_internal.h"
 #include "net/sni.h"
 
-void hops_path_free(net *n, const conn *c, path *p);
-
 /* How long (real time) a thread waits for the probe to connect or speak. */
 #define ACCEPT_WAIT_MS 20000
 #define FIRST_BYTES_WAIT_MS 3000
@@ -97,7 +95,7 @@ static void serve_http1(conn *c)
         for (int i = 0; i < pp->nhops; i++) l7 |= pp->hops[i].l7;
         if (!l7 && (pp->final == FINAL_CLOSED || pp->final == FINAL_REFUSED || pp->final == FINAL_TIMEOUT)) {
             /* a TCP proxy on the way could not connect: it closes on the client */
-            if (pp->final == FINAL_TIMEOUT) net_vclock_advance(n, 10000);
+            if (pp->final == FINAL_TIMEOUT) net_vclock_advance(n, CONNECT_TIMEOUT_MS);
             http_msg_free(&req);
             if (pp == &local) hops_path_free(n, c, &local);
             break;
@@ -165,7 +163,6 @@ typedef struct tls_serve {
     conn *c;
     path *p;
     const char *proto;
-    long long handled;
 } tls_serve;
 
 static void world_handler(void *ctx, http_msg *req, http_msg *resp)
@@ -183,7 +180,6 @@ static void world_handler(void *ctx, http_msg *req, http_msg *resp)
         http_msg_free(resp);
         resp->status = 0;
     }
-    ts->handled++;
 }
 
 /* count the raw bytes of the TLS connection as the proxies on the way see them */
@@ -219,7 +215,7 @@ static void serve_tls_world(conn *c, path *p, counted *cnt)
     const unsigned char *alpn = NULL;
     unsigned alen = 0;
     SSL_get0_alpn_selected(ssl, &alpn, &alen);
-    tls_serve ts = {c, p, "HTTP/1.1", 0};
+    tls_serve ts = {c, p, "HTTP/1.1"};
     if (alen == 2 && !memcmp(alpn, "h2", 2)) {
         ts.proto = "HTTP/2";
         h2_serve(ssl, world_handler, &ts);
@@ -277,7 +273,7 @@ static void drain(conn *c, counted *cnt)
     }
 }
 
-static void serve_tls_or_tcp(conn *c, const char *sni)
+static void serve_tls_or_tcp(conn *c, const char *sni, bool tls)
 {
     net *n = c->n;
     counted cnt = {0};
@@ -287,14 +283,23 @@ static void serve_tls_or_tcp(conn *c, const char *sni)
     switch (p.final) {
     case FINAL_WORLD: {
         const char *proto = world_port_protocol(p.world_svc, p.final_port);
-        if (sni && proto && (!strcasecmp(proto, "HTTPS") || !strcasecmp(proto, "TLS")))
+        if (tls && proto && (!strcasecmp(proto, "HTTPS") || !strcasecmp(proto, "TLS"))) {
             serve_tls_world(c, &p, &cnt);
-        else
+        } else if (tls && proto && !strcasecmp(proto, "HTTP")) {
+            /* a TLS hello to a plain HTTP server: it answers 400 in HTTP */
+            static const char bad[] = "HTTP/1.1 400 Bad Request\r\ncontent-type: text/html\r\ncontent-length: 0\r\n"
+                                      "connection: close\r\n\r\n";
+            char sink[16384];
+            ssize_t k = recv(c->fd, sink, sizeof sink, 0);
+            if (k > 0) cnt.rx += k;
+            send_all(c->fd, bad, sizeof bad - 1, &cnt);
+        } else {
             drain(c, &cnt);
+        }
         break;
     }
     case FINAL_TIMEOUT:
-        net_vclock_advance(n, 10000);
+        net_vclock_advance(n, CONNECT_TIMEOUT_MS);
         break;
     default:
         /* closed by a proxy, refused upstream, or an app that does not speak TLS */
@@ -335,8 +340,8 @@ void *conn_thread(void *arg)
     }
     if (kind == SNIFF_HTTP1) serve_http1(c);
     else if (kind == SNIFF_H2C) serve_h2c(c);
-    else if (kind == SNIFF_TLS) serve_tls_or_tcp(c, hello.sni);
-    else if (k > 0) serve_tls_or_tcp(c, NULL);
+    else if (kind == SNIFF_TLS) serve_tls_or_tcp(c, hello.sni[0] ? hello.sni : NULL, true);
+    else if (k > 0) serve_tls_or_tcp(c, NULL, false);
     close(c->fd);
     free(c);
     return NULL;

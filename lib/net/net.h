@@ -32,6 +32,9 @@ int net_close(net *n);
  * not send its connections to the sidecar. */
 void net_bypass_sidecar(net *n);
 
+/* Wait until every connection opened so far has been served. */
+void net_wait(net *n);
+
 /* Virtual milliseconds that passed since net_open. */
 long long net_vclock_ms(net *n);
 void net_vclock_advance(net *n, long long ms);

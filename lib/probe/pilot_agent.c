@@ -28,6 +28,73 @@ static int collect(void *ctx, const char *name, long long value)
     return 0;
 }
 
+static stat_kv *find_stat(stat_list *l, const char *name)
+{
+    for (int i = 0; i < l->n; i++)
+        if (!strcmp(l->s[i].name, name)) return &l->s[i];
+    return NULL;
+}
+
+static long long stat_value(stat_list *l, const char *name)
+{
+    stat_kv *k = find_stat(l, name);
+    return k ? k->v : 0;
+}
+
+/* Envoy keeps every counter of every cluster it has, used or not: the
+ * clusters come from the proxy's configuration (lib/mesh), zeros included. */
+static void add_config_stats(exec_ctx *x, stat_list *l, json_t *config)
+{
+    static const char *const per_cluster[] = {
+        "upstream_cx_active", "upstream_cx_connect_fail", "upstream_cx_none_healthy", "upstream_cx_rx_bytes_total",
+        "upstream_cx_total", "upstream_cx_tx_bytes_total", "upstream_rq_active", "upstream_rq_pending_total",
+        "upstream_rq_retry", "upstream_rq_timeout", "upstream_rq_total", NULL};
+    size_t i, j;
+    json_t *c, *e;
+    int nclusters = 0;
+    json_array_foreach(json_object_get(config, "clusters"), i, c) {
+        const char *name = json_string_value(json_object_get(c, "name"));
+        if (!name || !*name) continue;
+        nclusters++;
+        for (int k = 0; per_cluster[k]; k++) {
+            char full[640];
+            snprintf(full, sizeof full, "cluster.%s%s.%s", name, x->rel->stat_suffix, per_cluster[k]);
+            if (!find_stat(l, full)) collect(l, full, 0);
+        }
+        int members = 0;
+        json_array_foreach(json_object_get(config, "endpoints"), j, e) {
+            const char *cl = json_string_value(json_object_get(e, "cluster"));
+            if (cl && !strcmp(cl, name)) members++;
+        }
+        char full[640];
+        snprintf(full, sizeof full, "cluster.%s%s.membership_total", name, x->rel->stat_suffix);
+        if (!find_stat(l, full)) collect(l, full, members);
+        snprintf(full, sizeof full, "cluster.%s%s.membership_healthy", name, x->rel->stat_suffix);
+        if (!find_stat(l, full)) collect(l, full, members);
+    }
+    if (!find_stat(l, "cluster_manager.active_clusters")) collect(l, "cluster_manager.active_clusters", nclusters);
+    if (!find_stat(l, "listener_manager.total_listeners_active"))
+        collect(l, "listener_manager.total_listeners_active", (long long)json_array_size(json_object_get(config, "listeners")));
+    if (!find_stat(l, "server.live")) collect(l, "server.live", 1);
+    if (!find_stat(l, "server.state")) collect(l, "server.state", 0);
+}
+
+/* The proxy's configuration as lib/mesh computes it (NULL if not a proxy). */
+static json_t *proxy_config(exec_ctx *x)
+{
+    json_t *objs = store_list_all(x->st);
+    if (!objs) return NULL;
+    mesh *m = mesh_build(objs, x->rel);
+    json_t *cfg = NULL;
+    if (m) {
+        const mesh_workload *w = mesh_workload_by_pod(m, x->ns, x->pod_name);
+        if (w && (w->sidecar || w->gateway)) cfg = mesh_proxy_config(m, w);
+        mesh_free(m);
+    }
+    json_decref(objs);
+    return cfg;
+}
+
 static int by_name(const void *a, const void *b)
 {
     return strcmp(((const stat_kv *)a)->name, ((const stat_kv *)b)->name);
@@ -110,17 +177,49 @@ static void print_stats(exec_ctx *x, stat_list *l, const char *query)
     }
 }
 
-/* /clusters: per cluster with counters, Envoy's "name::host::stat::value" form. */
-static void print_clusters(exec_ctx *x, stat_list *l)
+/* /clusters: Envoy's admin text, "cluster::host::stat::value" per host. The
+ * counters are kept per cluster; its first endpoint carries them. */
+static void print_clusters(exec_ctx *x, stat_list *l, json_t *config)
 {
-    for (int i = 0; i < l->n; i++) {
-        const char *n = l->s[i].name;
-        if (strncmp(n, "cluster.", 8)) continue;
-        const char *last = strrchr(n, '.');
-        if (!last || last <= n + 8) continue;
-        if (strcmp(last + 1, "upstream_cx_total") && strcmp(last + 1, "upstream_rq_total")) continue;
-        fprintf(x->out, "%.*s::default_priority::%s::%lld\n", (int)(last - n - 8), n + 8,
-                !strcmp(last + 1, "upstream_cx_total") ? "cx_total" : "rq_total", l->s[i].v);
+    size_t i, j;
+    json_t *c, *e;
+    json_array_foreach(json_object_get(config, "clusters"), i, c) {
+        const char *name = json_string_value(json_object_get(c, "name"));
+        if (!name || !*name) continue;
+        char base[600];
+        snprintf(base, sizeof base, "cluster.%s%s.", name, x->rel->stat_suffix);
+        fprintf(x->out, "%s::observability_name::%s%s\n", name, name, x->rel->stat_suffix);
+        fprintf(x->out, "%s::default_priority::max_connections::4294967295\n", name);
+        fprintf(x->out, "%s::default_priority::max_pending_requests::4294967295\n", name);
+        fprintf(x->out, "%s::default_priority::max_requests::4294967295\n", name);
+        fprintf(x->out, "%s::default_priority::max_retries::4294967295\n", name);
+        fprintf(x->out, "%s::added_via_api::true\n", name);
+        bool first = true;
+        json_array_foreach(json_object_get(config, "endpoints"), j, e) {
+            const char *cl = json_string_value(json_object_get(e, "cluster"));
+            const char *ep = json_string_value(json_object_get(e, "endpoint"));
+            if (!cl || !ep || strcmp(cl, name)) continue;
+            char k[700];
+            long long cx = 0, rq = 0, fail = 0, ok = 0, to = 0;
+            if (first) {
+                snprintf(k, sizeof k, "%supstream_cx_total", base); cx = stat_value(l, k);
+                snprintf(k, sizeof k, "%supstream_rq_total", base); rq = stat_value(l, k);
+                snprintf(k, sizeof k, "%supstream_cx_connect_fail", base); fail = stat_value(l, k);
+                snprintf(k, sizeof k, "%supstream_rq_timeout", base); to = stat_value(l, k);
+                snprintf(k, sizeof k, "%supstream_rq_2xx", base); ok = stat_value(l, k);
+                snprintf(k, sizeof k, "%supstream_rq_3xx", base); ok += stat_value(l, k);
+            }
+            first = false;
+            fprintf(x->out, "%s::%s::cx_active::0\n%s::%s::cx_connect_fail::%lld\n%s::%s::cx_total::%lld\n"
+                            "%s::%s::rq_active::0\n%s::%s::rq_error::%lld\n%s::%s::rq_success::%lld\n"
+                            "%s::%s::rq_timeout::%lld\n%s::%s::rq_total::%lld\n%s::%s::hostname::\n"
+                            "%s::%s::health_flags::healthy\n%s::%s::weight::1\n%s::%s::region::\n%s::%s::zone::\n"
+                            "%s::%s::sub_zone::\n%s::%s::canary::false\n%s::%s::priority::0\n"
+                            "%s::%s::success_rate::-1.0\n%s::%s::local_origin_success_rate::-1.0\n",
+                    name, ep, name, ep, fail, name, ep, cx, name, ep, name, ep, rq - ok > 0 ? rq - ok : 0,
+                    name, ep, ok, name, ep, to, name, ep, rq, name, ep, name, ep, name, ep, name, ep, name, ep,
+                    name, ep, name, ep, name, ep, name, ep, name, ep);
+        }
     }
 }
 
@@ -157,12 +256,14 @@ int probe_pilot_agent_main(exec_ctx *x, int argc, char **argv)
 
     stat_list l = {0};
     store_stat_each(x->st, x->ns, x->pod_name, collect, &l);
+    json_t *config = proxy_config(x);
+    if (config) add_config_stats(x, &l, config);
     qsort(l.s, (size_t)l.n, sizeof *l.s, by_name);
     int rc = 0;
     if (!strcmp(p, "/stats") || !strcmp(p, "/stats/prometheus")) {
         print_stats(x, &l, !strcmp(p, "/stats/prometheus") ? "format=prometheus" : query);
     } else if (!strcmp(p, "/clusters")) {
-        print_clusters(x, &l);
+        print_clusters(x, &l, config);
     } else if (!strcmp(p, "/ready")) {
         fprintf(x->out, "LIVE\n");
     } else if (!strcmp(p, "/server_info")) {
@@ -189,5 +290,6 @@ int probe_pilot_agent_main(exec_ctx *x, int argc, char **argv)
     }
     for (int i = 0; i < l.n; i++) free(l.s[i].name);
     free(l.s);
+    json_decref(config);
     return rc;
 }

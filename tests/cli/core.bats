@@ -61,7 +61,7 @@ spec:
 }
 
 @test "delete prints kind.group and the name" {
-    printf 'apiVersion: networking.istio.io/v1alpha3\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\nspec:\n  selector:\n    istio: egressgateway\n' | kubectl apply -f -
+    printf 'apiVersion: networking.istio.io/v1alpha3\nkind: Gateway\nmetadata:\n  name: istio-egressgateway\nspec:\n  selector:\n    istio: egressgateway\n  servers:\n  - port: {number: 80, name: http, protocol: HTTP}\n    hosts: [edition.cnn.com]\n' | kubectl apply -f -
     run kubectl delete gateway istio-egressgateway
     [ "$output" = 'gateway.networking.istio.io "istio-egressgateway" deleted' ]
     run kubectl get gw

@@ -33,6 +33,9 @@ metadata:
 spec:
   hosts: [edition.cnn.com]
   gateways: [mesh]
+  http:
+  - route:
+    - destination: {host: edition.cnn.com}
 ---
 apiVersion: networking.istio.io/v1alpha3
 kind: DestinationRule
@@ -111,6 +114,9 @@ EOF2
     run kubectl lable ns default a=b
     [ "$status" -eq 1 ]
     [ "$output" = $'error: unknown command "lable" for "kubectl"\n\nDid you mean this?\n\tlabel' ]
+    run kubectl get ns default nothing -o custom-columns=N:.metadata.name
+    [ "$status" -eq 1 ]
+    [ "$output" = $'N\ndefault\nError from server (NotFound): namespaces "nothing" not found' ]
     run kubectl get pods nothing
     [ "$status" -eq 1 ]
     [ "$output" = 'Error from server (NotFound): pods "nothing" not found' ]
@@ -118,7 +124,8 @@ EOF2
     [ "$output" = $'error: Unexpected args: [bogus x]\nSee \'kubectl create -h\' for help and examples' ]
     run kubectl get --help
     [ "$status" -eq 0 ]
-    [ "${lines[0]}" = "Display one or many resources." ]
+    [[ "${lines[0]}" == "Display one or many resources"* ]]
+    [[ "$output" == *$'\nUsage:\n  kubectl get [(-o|--output=)json|yaml|name|'* ]]
 }
 
 @test "delete: by name, -f, -l, --all, --ignore-not-found, namespaces cascade" {

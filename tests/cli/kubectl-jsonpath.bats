@@ -131,3 +131,16 @@ jp() {
     run kubectl get ns -l kubernetes.io/metadata.name=nothing -o jsonpath='{.kind} {.items}'
     [ "$output" = "List []" ]
 }
+
+@test "-o jsonpath-as-json prints each node's results as an indented JSON array" {
+    run kubectl label --local -f "$POD" x=y -o jsonpath-as-json='{.spec.containers[*].name}'
+    [ "$output" = $'[\n    "sleep",\n    "istio-proxy"\n]' ]
+    run kubectl label --local -f "$POD" x=y -o jsonpath-as-json='a{.spec.containers[0].ports[0]}{.nothing}'
+    [ "$output" = $'[\n    "a"\n]\n[\n    {\n        "containerPort": 80,\n        "name": "http"\n    }\n]\n[]' ]
+    local real
+    if real=$(real_kubectl); then
+        for t in '{range .spec.containers[*]}{.name}{end}' '{.kind}{"\n"}' '{.metadata.labels}'; do
+            [ "$("$real" label --local -f "$POD" x=y -o jsonpath-as-json="$t")" = "$(kubectl label --local -f "$POD" x=y -o jsonpath-as-json="$t")" ]
+        done
+    fi
+}

@@ -44,8 +44,8 @@ se() { # se PORTS-LINE RESOLUTION
     [ "${lines[2]}" = '* spec.resolution: Unsupported value: "FOO": supported values: "NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN", "DYNAMIC_DNS"' ]
     run kubectl apply -f - <<<$'apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata:\n  name: dr\nspec:\n  trafficPolicy:\n    tls:\n      mode: STRICT'
     [ "${lines[0]}" = 'The DestinationRule "dr" is invalid: ' ]
-    [ "${lines[1]}" = '* spec.trafficPolicy.tls.mode: Unsupported value: "STRICT": supported values: "DISABLE", "SIMPLE", "MUTUAL", "ISTIO_MUTUAL"' ]
-    [ "${lines[2]}" = '* spec.host: Required value' ]
+    [ "${lines[1]}" = '* spec.host: Required value' ]
+    [ "${lines[2]}" = '* spec.trafficPolicy.tls.mode: Unsupported value: "STRICT": supported values: "DISABLE", "SIMPLE", "MUTUAL", "ISTIO_MUTUAL"' ]
     run kubectl apply -f - <<<$'apiVersion: networking.istio.io/v1alpha3\nkind: Gateway\nmetadata:\n  name: gw\nspec:\n  servers:\n  - port: {number: 443, name: tls, protocol: TLS}\n    hosts: [a.com]\n    tls: {mode: PASS}'
     [ "$output" = 'The Gateway "gw" is invalid: spec.servers[0].tls.mode: Unsupported value: "PASS": supported values: "PASSTHROUGH", "SIMPLE", "MUTUAL", "AUTO_PASSTHROUGH", "ISTIO_MUTUAL", "OPTIONAL_MUTUAL"' ]
 }
@@ -86,6 +86,16 @@ se() { # se PORTS-LINE RESOLUTION
     [[ "$output" == *'unknown field "bogus"'* ]]
     run kubectl get cm -o name
     [ "$output" = $'configmap/good1\nconfigmap/good2' ]
+}
+
+@test "several errors: successes first, then one status line per error" {
+    run kubectl apply -f - <<<$'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: good\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\nbogus: 1\n---\napiVersion: v9\nkind: Widget\nmetadata:\n  name: w\n---\napiVersion: networking.istio.io/v1alpha3\nkind: ServiceEntry\nmetadata:\n  name: cnn\nspec:\n  resolution: FOO'
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "configmap/good created" ]
+    [ "${lines[1]}" = 'resource mapping not found for name: "w" namespace: "" from "STDIN": no matches for kind "Widget" in version "v9"' ]
+    [ "${lines[2]}" = "ensure CRDs are installed first" ]
+    [ "${lines[3]}" = 'Error from server (BadRequest): error when creating "STDIN": ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "bogus"' ]
+    [ "${lines[4]}" = 'Error from server (Invalid): error when creating "STDIN": ServiceEntry.networking.istio.io "cnn" is invalid: [spec.hosts: Required value, spec.resolution: Unsupported value: "FOO": supported values: "NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN", "DYNAMIC_DNS"]' ]
 }
 
 @test "apply --dry-run=server validates and stores nothing" {
@@ -185,4 +195,12 @@ spec:
 EOF2
     [ "$status" -eq 0 ]
     [ "${#lines[@]}" -eq 4 ]
+}
+
+@test "istiod's webhook checks what the schema leaves open" {
+    run kubectl apply -f - <<<$'apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\nmetadata:\n  name: v\nspec:\n  hosts: [a.com]\n  tls:\n  - match:\n    - port: 443\n    route:\n    - destination: {host: a.com}'
+    [ "$status" -eq 1 ]
+    [ "$output" = 'Error from server: error when creating "STDIN": admission webhook "validation.istio.io" denied the request: configuration is invalid: TLS match must have at least one SNI host' ]
+    run kubectl get vs
+    [ "$output" = "No resources found in default namespace." ]
 }
