@@ -199,3 +199,12 @@ $POD
     [ "$status" -eq 1 ]
     [ "$output" = 'error: unable to upgrade connection: container not found ("istio-init")' ]
 }
+
+@test "absurd sleep durations neither hang nor overflow the clock" {
+    run kubectl exec "$POD" -c sleep -- time sleep 1e300
+    [ "$status" -eq 0 ]
+    run kubectl exec "$POD" -c sleep -- sleep abc
+    [ "$status" -eq 1 ]
+    [ "$output" = "sleep: invalid number 'abc'
+command terminated with exit code 1" ]
+}
