@@ -171,8 +171,10 @@ static void test_failed_write_dooms_the_transaction(void **state)
         int rc = store_commit(c);
         int has_msg = strlen(store_errmsg(c)) > 0;
         store_close(c);
-        /* 0: writes failed, the commit was refused, with a message */
-        _exit(failures > 0 && rc == -1 && has_msg ? 0 : 11);
+        /* 0: the commit was refused, with a message.  Whether a put fails
+         * first depends on when SQLite's page cache spills to disk. */
+        (void)failures;
+        _exit(rc == -1 && has_msg ? 0 : 11);
     }
     int status = 0;
     waitpid(pid, &status, 0);
