@@ -124,6 +124,52 @@ static void serve_http1(conn *c)
     free(buf);
 }
 
+/* ---- a local server (the proxy's admin API) ------------------------------ */
+
+static void serve_local(conn *c)
+{
+    counted cnt = {0};
+    unsigned char buf[65536];
+    size_t len = 0;
+    for (;;) {
+        http_msg req;
+        char err[128];
+        long used = len ? http1_parse_request(buf, len, &req, err, sizeof err) : 0;
+        if (used < 0) break;
+        if (used == 0) {
+            if (len == sizeof buf) break;
+            ssize_t k = recv(c->fd, buf + len, sizeof buf - len, 0);
+            if (k <= 0) break;
+            len += (size_t)k;
+            continue;
+        }
+        memmove(buf, buf + used, len - (size_t)used);
+        len -= (size_t)used;
+        const local_answer *a = NULL;
+        for (int i = 0; i < c->nanswers && !a; i++)
+            if (!strcmp(c->answers[i].path, req.target ? req.target : "/")) a = &c->answers[i];
+        http_msg resp;
+        http_msg_init(&resp);
+        const char *body = a && a->body ? a->body : c->nanswers && c->answers[0].body ? c->answers[0].body : "";
+        resp.status = a ? a->status : 404;
+        http_set(&resp, "content-type", "text/plain; charset=UTF-8");
+        http_set_body(&resp, body, strlen(body));
+        char n[32], date[64];
+        snprintf(n, sizeof n, "%zu", resp.body_len);
+        http_set(&resp, "content-length", n);
+        http_date(date, sizeof date, net_now(c->n));
+        http_set(&resp, "date", date);
+        http_set(&resp, "server", "envoy");
+        size_t outlen;
+        unsigned char *out = http1_write_response(&resp, req.method && !strcasecmp(req.method, "HEAD"), &outlen);
+        bool ok = out && send_all(c->fd, out, outlen, &cnt) >= 0;
+        free(out);
+        http_msg_free(&resp);
+        http_msg_free(&req);
+        if (!ok) break;
+    }
+}
+
 /* ---- plaintext HTTP/2 (prior knowledge) --------------------------------- */
 
 typedef struct h2c_state {
@@ -316,8 +362,12 @@ void *conn_thread(void *arg)
     struct pollfd pf = {c->lfd, POLLIN, 0};
     if (poll(&pf, 1, ACCEPT_WAIT_MS) > 0) c->fd = accept(c->lfd, NULL, NULL);
     close(c->lfd);
-    if (c->fd < 0) { free(c); return NULL; }
+    if (c->fd < 0) goto done;
 
+    if (c->nanswers) {
+        serve_local(c);
+        goto done;
+    }
     unsigned char peek[16384 + 512];
     ssize_t k = 0;
     sniff_kind kind = SNIFF_MORE;
@@ -342,7 +392,10 @@ void *conn_thread(void *arg)
     else if (kind == SNIFF_H2C) serve_h2c(c);
     else if (kind == SNIFF_TLS) serve_tls_or_tcp(c, hello.sni[0] ? hello.sni : NULL, true);
     else if (k > 0) serve_tls_or_tcp(c, NULL, false);
+done:
     close(c->fd);
+    for (int i = 0; i < c->nanswers; i++) { free(c->answers[i].path); free(c->answers[i].body); }
+    free(c->answers);
     free(c);
     return NULL;
 }

@@ -88,6 +88,24 @@ int net_close(net *n)
     return rc;
 }
 
+void net_set_local(net *n, int port, const char *const *paths, net_local_fn fn, void *ctx)
+{
+    if (n->nlocal == (int)(sizeof n->local / sizeof n->local[0])) return;
+    n->local[n->nlocal].port = port;
+    n->local[n->nlocal].paths = paths;
+    n->local[n->nlocal].fn = fn;
+    n->local[n->nlocal].ctx = ctx;
+    n->nlocal++;
+}
+
+static int local_server(const net *n, const char *ip, int port)
+{
+    if (strncmp(ip, "127.", 4)) return -1;
+    for (int i = 0; i < n->nlocal; i++)
+        if (n->local[i].port == port) return i;
+    return -1;
+}
+
 void net_wait(net *n)
 {
     for (int i = 0; i < n->nthreads; i++) pthread_join(n->threads[i], NULL);
@@ -380,6 +398,7 @@ static net_conn_status first_contact(net *n, const char *ip, int port, const cha
     if (*n->client_ip && strcmp(dip, n->client_ip) &&
         !mesh_netpol_allows(n->m, n->client_ip, dip, dport, "TCP", why, wl))
         return NET_TIMEDOUT;
+    if (local_server(n, dip, dport) >= 0) return NET_CONNECTED;
     if (!strncmp(dip, "127.", 4) || (*n->client_ip && !strcmp(dip, n->client_ip))) {
         if (n->client) {
             bool listens;
@@ -446,6 +465,19 @@ static net_conn_status listen_for(net *n, const char *ip, int port, const char *
     snprintf(c->src_ip, sizeof c->src_ip, "%s", !strncmp(ip, "127.", 4) ? "127.0.0.1"
                                                 : *n->client_ip ? n->client_ip : "10.244.0.1");
     c->src_port = __atomic_fetch_add(&n->next_port, 1, __ATOMIC_RELAXED);
+    int ls = local_server(n, ip, port);
+    if (ls >= 0) {
+        /* answered from here, on the main thread: the engine thread only serves them */
+        int k = 0;
+        while (n->local[ls].paths[k]) k++;
+        c->answers = calloc((size_t)k, sizeof *c->answers);
+        for (int i = 0; c->answers && i < k; i++) {
+            c->answers[i].path = strdup(n->local[ls].paths[i]);
+            c->answers[i].status = 200;
+            c->answers[i].body = n->local[ls].fn(n->local[ls].ctx, n->local[ls].paths[i], &c->answers[i].status);
+            c->nanswers++;
+        }
+    }
     n->last_local_port = c->src_port;
 
     c->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

@@ -54,11 +54,25 @@ struct net {
     int ntls;
     bool tls_ready;
     bool bypass;                    /* the client runs as the proxy's user: not captured */
+    struct {
+        int port;
+        const char *const *paths;
+        net_local_fn fn;
+        void *ctx;
+    } local[8];
+    int nlocal;
 };
 
 /* One accepted connection and where it was going. */
+typedef struct local_answer {
+    char *path, *body;
+    int status;
+} local_answer;
+
 typedef struct conn {
     net *n;
+    local_answer *answers;          /* a local server's prepared answers (loopback) */
+    int nanswers;
     int lfd, fd;
     char dst_ip[46];
     int dst_port;

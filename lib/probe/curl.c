@@ -17,6 +17,7 @@
 #include "model/obj.h"
 #include "net/net.h"
 #include "pki/pki.h"
+#include "probe/admin.h"
 #include "probe/curl_args.h"
 #include "probe/probe.h"
 
@@ -648,6 +649,34 @@ report:
     return rc;
 }
 
+/* The proxy's own servers on the pod's loopback: Envoy's admin API (15000)
+ * and its Prometheus endpoint (15090), answered like pilot-agent request. */
+static char *admin_answer(void *ctx, const char *path, int *status)
+{
+    exec_ctx *x = ctx;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return NULL;
+    *status = envoy_admin(x, path, f);
+    fclose(f);
+    return buf;
+}
+
+static bool has_proxy(json_t *pod)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(obj_at(pod, "spec.containers"), i, c)
+        if (!strcmp(obj_str_or(c, "name", ""), "istio-proxy")) return true;
+    return false;
+}
+
+static const char *const admin_paths[] = {
+    "/stats", "/stats?format=json", "/stats/prometheus", "/clusters", "/server_info", "/ready", "/listeners",
+    "/config_dump", "/help", NULL};
+static const char *const prometheus_paths[] = {"/stats/prometheus", NULL};
+
 /* Files a -d @name can read: standard input; the container has no others. */
 static char *read_data_file(void *ctx, const char *path, size_t *len)
 {
@@ -683,6 +712,10 @@ int probe_curl_main(exec_ctx *x, int argc, char **argv)
         return 1;
     }
     if (x->container && !strcmp(x->container, "istio-proxy")) net_bypass_sidecar(n);
+    if (x->pod && has_proxy(x->pod)) {
+        net_set_local(n, 15000, admin_paths, admin_answer, x);
+        net_set_local(n, 15090, prometheus_paths, admin_answer, x);
+    }
     char *trust = pki_trust_bundle_pem(x->st);
     size_t trustlen = trust ? strlen(trust) : 0;
     if (a.cacert) {

@@ -9,6 +9,7 @@
 #include <strings.h>
 #include "mesh/mesh.h"
 #include "model/obj.h"
+#include "probe/admin.h"
 #include "probe/probe.h"
 
 typedef struct stat_kv { char *name; long long v; } stat_kv;
@@ -162,7 +163,9 @@ static void print_stats(exec_ctx *x, stat_list *l, const char *query)
             char *brace = strchr(base, '{');
             if (brace) *brace = 0;
             if (strcmp(base, last)) {
-                fprintf(x->out, "# TYPE %s %s\n", base, strstr(base, "_active") ? "gauge" : "counter");
+                bool gauge = strstr(base, "_active") || strstr(base, "membership_") || strstr(base, "server_live") ||
+                             strstr(base, "server_state") || strstr(base, "active_clusters");
+                fprintf(x->out, "# TYPE %s %s\n", base, gauge ? "gauge" : "counter");
                 snprintf(last, sizeof last, "%s", base);
             }
             fprintf(x->out, "%s %lld\n", name, l->s[i].v);
@@ -229,6 +232,58 @@ static int usage(exec_ctx *x)
     return 1;
 }
 
+/* The Envoy admin API of the exec's pod: path (with its query) -> body on
+ * out; returns the HTTP status. */
+int envoy_admin(exec_ctx *x, const char *path, FILE *out)
+{
+    exec_ctx ax = *x;
+    ax.out = out;
+    x = &ax;
+    char p[512];
+    snprintf(p, sizeof p, "%s%s", path[0] == '/' ? "" : "/", path);
+    char *query = strchr(p, '?');
+    if (query) *query++ = 0;
+
+    stat_list l = {0};
+    store_stat_each(x->st, x->ns, x->pod_name, collect, &l);
+    json_t *config = proxy_config(x);
+    if (config) add_config_stats(x, &l, config);
+    qsort(l.s, (size_t)l.n, sizeof *l.s, by_name);
+    int status = 200;
+    if (!strcmp(p, "/stats") || !strcmp(p, "/stats/prometheus")) {
+        print_stats(x, &l, !strcmp(p, "/stats/prometheus") ? "format=prometheus" : query);
+    } else if (!strcmp(p, "/clusters")) {
+        print_clusters(x, &l, config);
+    } else if (!strcmp(p, "/ready")) {
+        fprintf(x->out, "LIVE\n");
+    } else if (!strcmp(p, "/server_info")) {
+        json_t *info = json_pack("{s:s,s:s,s:s}", "version", x->rel->proxy_image ? x->rel->proxy_image : "",
+                                 "state", "LIVE", "hot_restart_version", "11.104");
+        char *s = json_dumps(info, JSON_INDENT(1));
+        fprintf(x->out, "%s\n", s ? s : "{}");
+        free(s);
+        json_decref(info);
+    } else if (!strcmp(p, "/listeners") || !strcmp(p, "/config_dump")) {
+        /* the configuration itself is istioctl proxy-config's (lib/mesh) */
+        fprintf(x->out, "{}\n");
+    } else {
+        /* Envoy's admin answers unknown paths with its help page and 404 */
+        fprintf(x->out, "invalid path. admin commands are:\n"
+                        "  /clusters: upstream cluster status\n"
+                        "  /config_dump: dump current Envoy configs (experimental)\n"
+                        "  /listeners: print listener info\n"
+                        "  /ready: print server state, return 200 if LIVE, otherwise return 503\n"
+                        "  /server_info: print server version/status information\n"
+                        "  /stats: print server stats\n"
+                        "  /stats/prometheus: print server stats in prometheus format\n");
+        status = 404;
+    }
+    for (int i = 0; i < l.n; i++) free(l.s[i].name);
+    free(l.s);
+    json_decref(config);
+    return status;
+}
+
 int probe_pilot_agent_main(exec_ctx *x, int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "request")) {
@@ -244,52 +299,10 @@ int probe_pilot_agent_main(exec_ctx *x, int argc, char **argv)
         }
         return usage(x);
     }
-    const char *method = argv[2], *path = argv[3];
+    const char *method = argv[2];
     if (strcasecmp(method, "GET") && strcasecmp(method, "POST")) {
         fprintf(x->err, "Error: method %s not allowed\n", method);
         return 1;
     }
-    char p[512];
-    snprintf(p, sizeof p, "%s%s", path[0] == '/' ? "" : "/", path);
-    char *query = strchr(p, '?');
-    if (query) *query++ = 0;
-
-    stat_list l = {0};
-    store_stat_each(x->st, x->ns, x->pod_name, collect, &l);
-    json_t *config = proxy_config(x);
-    if (config) add_config_stats(x, &l, config);
-    qsort(l.s, (size_t)l.n, sizeof *l.s, by_name);
-    int rc = 0;
-    if (!strcmp(p, "/stats") || !strcmp(p, "/stats/prometheus")) {
-        print_stats(x, &l, !strcmp(p, "/stats/prometheus") ? "format=prometheus" : query);
-    } else if (!strcmp(p, "/clusters")) {
-        print_clusters(x, &l, config);
-    } else if (!strcmp(p, "/ready")) {
-        fprintf(x->out, "LIVE\n");
-    } else if (!strcmp(p, "/server_info")) {
-        json_t *info = json_pack("{s:s,s:s,s:s}", "version", x->rel->proxy_image ? x->rel->proxy_image : "",
-                                 "state", "LIVE", "hot_restart_version", "11.104");
-        char *s = json_dumps(info, JSON_INDENT(1));
-        fprintf(x->out, "%s\n", s ? s : "{}");
-        free(s);
-        json_decref(info);
-    } else if (!strcmp(p, "/listeners") || !strcmp(p, "/config_dump")) {
-        /* the configuration lives in lib/mesh; point at the real tool for it */
-        fprintf(x->out, "{}\n");
-    } else {
-        /* Envoy's admin answers unknown paths with its help page and 404 */
-        fprintf(x->out, "invalid path. admin commands are:\n"
-                        "  /clusters: upstream cluster status\n"
-                        "  /config_dump: dump current Envoy configs (experimental)\n"
-                        "  /listeners: print listener info\n"
-                        "  /ready: print server state, return 200 if LIVE, otherwise return 503\n"
-                        "  /server_info: print server version/status information\n"
-                        "  /stats: print server stats\n"
-                        "  /stats/prometheus: print server stats in prometheus format\n");
-        rc = 1;
-    }
-    for (int i = 0; i < l.n; i++) free(l.s[i].name);
-    free(l.s);
-    json_decref(config);
-    return rc;
+    return envoy_admin(x, argv[3], x->out) == 200 ? 0 : 1;
 }

@@ -97,15 +97,6 @@ static int mkdirs(const char *dir)
     return 0;
 }
 
-/* Give up a store that failed to open.  Cached statements must go first:
- * sqlite3_close refuses (and leaks the connection) while any is alive. */
-static void discard(store *st)
-{
-    for (int i = 0; i < st->ncache; i++) sqlite3_finalize(st->cache[i].s);
-    sqlite3_close(st->db);
-    free(st);
-}
-
 store *store_open(const char *dir, bool *created, char *err, size_t errlen)
 {
     char path[4200];
@@ -128,7 +119,7 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
     umask(old);
     if (rc != SQLITE_OK) {
         open_failure(st->db, dir, path, "open", err, errlen);
-        discard(st);
+        store_close(st);   /* finalizes cached statements, so the handle really closes */
         return NULL;
     }
     /* Parallel CI jobs share one store: wait for each other rather than fail. */
@@ -141,7 +132,7 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
         sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
         open_failure(st->db, dir, path, "initialise", err, errlen);
-        discard(st);
+        store_close(st);   /* finalizes cached statements, so the handle really closes */
         return NULL;
     }
     /* A store made by another schema version is refused, never misread. */
@@ -149,8 +140,7 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
     if (!ver) {
         if (store_meta_set(st, "schema_version", STORE_SCHEMA_VERSION)) {
             open_failure(st->db, dir, path, "initialise", err, errlen);
-            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-            discard(st);
+            store_close(st);
             return NULL;
         }
         fresh = true;
@@ -159,7 +149,7 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
                  " (run `meshsim reset` to start a new cluster)", path, ver, STORE_SCHEMA_VERSION);
         free(ver);
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-        discard(st);
+        store_close(st);   /* finalizes cached statements, so the handle really closes */
         return NULL;
     } else {
         fresh = false;   /* another process created it while we waited for the lock */
@@ -175,8 +165,8 @@ void store_close(store *st)
 {
     if (!st) return;
     for (int i = 0; i < st->ncache; i++) sqlite3_finalize(st->cache[i].s);
-    if (st->in_tx) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-    sqlite3_close(st->db);
+    if (st->in_tx && !sqlite3_get_autocommit(st->db)) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close_v2(st->db);
     free(st);
 }
 

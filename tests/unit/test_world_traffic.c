@@ -247,6 +247,17 @@ static void test_sidecar_logs_and_counts(void **state)
     assert_true(has_line_matching(r.out, "^cluster\\.BlackHoleCluster\\.upstream_cx_total: 0$"));
     assert_true(has_line_matching(r.out, "^cluster_manager\\.active_clusters: [1-9][0-9]*$"));
     run_free(&r);
+    /* the same admin API on the pod's loopback, for curl in any of its containers */
+    r = CURL(f, "meshed", "-s", "localhost:15000/stats");
+    assert_int_equal(r.rc, 0);
+    assert_true(has_line_matching(r.out, "^cluster\\.PassthroughCluster\\.upstream_cx_total: [1-9][0-9]*$"));
+    run_free(&r);
+    r = CURL(f, "meshed", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:15000/no-such-page");
+    assert_string_equal(r.out, "404");
+    run_free(&r);
+    r = CURL(f, "plain", "-sS", "localhost:15000/stats");
+    assert_int_equal(r.rc, 7);
+    run_free(&r);
     char *argv2[] = {"pilot-agent", "request", "GET", "clusters"};
     r = exec_in(f, "meshed", 4, argv2, false);
     assert_int_equal(r.rc, 0);
