@@ -60,6 +60,14 @@ static void open_failure(sqlite3 *db, const char *dir, const char *path, const c
         snprintf(err, errlen, "cannot %s state store %s: %s", what, path, msg);
 }
 
+/* Cached statements must be finalized before the connection can close. */
+static void close_db(store *st)
+{
+    for (int i = 0; i < st->ncache; i++) sqlite3_finalize(st->cache[i].s);
+    st->ncache = 0;
+    sqlite3_close(st->db);
+}
+
 static const char *SCHEMA =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS objects(resource TEXT NOT NULL, namespace TEXT NOT NULL,"
@@ -119,7 +127,7 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
     umask(old);
     if (rc != SQLITE_OK) {
         open_failure(st->db, dir, path, "open", err, errlen);
-        sqlite3_close(st->db);
+        close_db(st);
         free(st);
         return NULL;
     }
@@ -133,7 +141,7 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
         sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
         open_failure(st->db, dir, path, "initialise", err, errlen);
-        sqlite3_close(st->db);
+        close_db(st);
         free(st);
         return NULL;
     }
@@ -143,7 +151,7 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
         if (store_meta_set(st, "schema_version", STORE_SCHEMA_VERSION)) {
             open_failure(st->db, dir, path, "initialise", err, errlen);
             sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-            sqlite3_close(st->db);
+            close_db(st);
             free(st);
             return NULL;
         }
@@ -153,7 +161,7 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
                  " (run `meshsim reset` to start a new cluster)", path, ver, STORE_SCHEMA_VERSION);
         free(ver);
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-        sqlite3_close(st->db);
+        close_db(st);
         free(st);
         return NULL;
     }
@@ -167,9 +175,8 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
 void store_close(store *st)
 {
     if (!st) return;
-    for (int i = 0; i < st->ncache; i++) sqlite3_finalize(st->cache[i].s);
     if (st->in_tx) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-    sqlite3_close(st->db);
+    close_db(st);
     free(st);
 }
 
