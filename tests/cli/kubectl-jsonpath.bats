@@ -144,3 +144,25 @@ jp() {
         done
     fi
 }
+
+@test "-o yaml and -o json print as kubectl 1.32 does: quoting, folding, typed keys, escaped <>&" {
+    # expectations recorded from the real kubectl 1.32 on the same file
+    run kubectl label --local -f "$BATS_TEST_DIRNAME/fixtures/yaml-quoting.yaml" x=y -o yaml
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(cat "$BATS_TEST_DIRNAME/fixtures/yaml-quoting.expected.yaml")" ]
+    [[ "$output" == *$'\n    ag: "2024-01-01"\n'* ]]
+    [[ "$output" == *$'\n    "false": "1.5"\n'* ]]
+    run kubectl label --local -f "$BATS_TEST_DIRNAME/fixtures/yaml-quoting.yaml" x=y -o json
+    [ "$output" = "$(cat "$BATS_TEST_DIRNAME/fixtures/yaml-quoting.expected.json")" ]
+    [[ "$output" == *'"w": "\u0026amp"'* ]]
+    local real
+    if real=$(real_kubectl); then
+        [ "$("$real" label --local -f "$BATS_TEST_DIRNAME/fixtures/yaml-quoting.yaml" x=y -o yaml)" = "$(kubectl label --local -f "$BATS_TEST_DIRNAME/fixtures/yaml-quoting.yaml" x=y -o yaml)" ]
+    fi
+}
+
+@test "stored objects print their timestamps quoted, as kubectl -o yaml does" {
+    kubectl create namespace q >/dev/null
+    run kubectl get ns q -o yaml
+    [[ "$output" =~ creationTimestamp:\ \"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z\" ]]
+}
