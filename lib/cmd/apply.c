@@ -42,6 +42,15 @@ static void merge3(json_t *live, json_t *desired, json_t *last)
 /* What the annotation records: the manifest as given, namespace filled in. */
 static char *last_applied_text(json_t *manifest)
 {
+    if (!obj_annotation(manifest, LAST_APPLIED)) {
+        /* the usual case: nothing to strip, no copy needed */
+        char *text = json_dumps(manifest, JSON_COMPACT | JSON_SORT_KEYS);
+        size_t n = strlen(text);
+        text = realloc(text, n + 2);
+        text[n] = '\n';
+        text[n + 1] = 0;
+        return text;
+    }
     json_t *copy = json_deep_copy(manifest);
     json_t *ann = obj_annotations(copy);
     if (ann) {
