@@ -203,9 +203,9 @@ int print_yaml(FILE *out, json_t *v)
     return 0;
 }
 
-int print_json(FILE *out, json_t *v)
+static int print_json_flags(FILE *out, json_t *v, size_t flags)
 {
-    char *s = json_dumps(v, JSON_INDENT(4) | JSON_SORT_KEYS);
+    char *s = json_dumps(v, flags);
     if (!s) return -1;
     /* Go's encoder escapes <, > and & (and U+2028/2029) even inside strings;
      * outside strings JSON never has them, so a plain scan is enough. */
@@ -222,6 +222,10 @@ int print_json(FILE *out, json_t *v)
     free(s);
     return 0;
 }
+
+int print_json(FILE *out, json_t *v) { return print_json_flags(out, v, JSON_INDENT(4) | JSON_SORT_KEYS); }
+
+int print_json_ordered(FILE *out, json_t *v) { return print_json_flags(out, v, JSON_INDENT(4) | JSON_PRESERVE_ORDER); }
 
 void table_init(table *t, size_t ncols)
 {

@@ -16,6 +16,9 @@ int print_yaml_kubectl(FILE *out, json_t *v);
 char *yaml_dumps(json_t *v);
 /* kubectl -o json: 4-space indent, keys sorted. */
 int print_json(FILE *out, json_t *v);
+/* The same in the object's own key order (a typed Go object prints its
+ * fields in struct order: kind, apiVersion, metadata, ...). */
+int print_json_ordered(FILE *out, json_t *v);
 
 /* A table: add a header row, then rows; print pads every column. */
 typedef struct table {

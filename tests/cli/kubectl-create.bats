@@ -149,3 +149,22 @@ status: {}' ]
     [ "$status" -eq 1 ]
     [ "$output" = 'error: no context exists with the name: "other"' ]
 }
+
+@test "create -o json prints a typed object in Go's field order" {
+    run kubectl create secret generic s --from-literal=a=b --type=x --dry-run=client -o json
+    [ "$output" = '{
+    "kind": "Secret",
+    "apiVersion": "v1",
+    "metadata": {
+        "name": "s",
+        "creationTimestamp": null
+    },
+    "data": {
+        "a": "Yg=="
+    },
+    "type": "x"
+}' ]
+    run kubectl create deployment d --image=nginx --port=80 --dry-run=client -o json
+    [[ "$output" == *$'"containers": [\n                    {\n                        "name": "nginx",\n                        "image": "nginx",\n                        "ports": ['* ]]
+    [[ "$output" == *$'"template": {\n            "metadata": {\n                "creationTimestamp": null,'* ]]
+}
