@@ -24,7 +24,7 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIBA      := $(BUILD)/libmeshsim.a
 BIN       := $(BUILD)/bin/meshsim
 
-.PHONY: all deps test test-unit test-cli test-asan demo install bench clean fuzz lint-man
+.PHONY: all deps test test-unit test-cli test-asan test-valgrind demo install bench clean fuzz lint-man
 
 all: $(BIN) $(BUILD)/bin/kubectl $(BUILD)/bin/istioctl
 
@@ -75,6 +75,10 @@ test: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh
+
+# Unit tests and a few CLI commands under valgrind memcheck (slow: not in `make test`).
+test-valgrind: all $(UNIT_BIN)
+	@sh tests/robust/valgrind.sh $(UNIT_BIN)
 
 # Fuzz each tests/fuzz/fuzz_*.c target for FUZZ_SECONDS (clang + libFuzzer; see tests/fuzz/README.md).
 FUZZ_SECONDS ?= 10

@@ -309,7 +309,7 @@ void az_se_conflicts(az_ctx *c)
                                      json_integer_value(json_object_get(port, "number")), proto ? proto : "", se};
             }
     }
-    qsort(es, n, sizeof *es, cmp_entry);
+    if (n > 1) qsort(es, n, sizeof *es, cmp_entry);
     az_map *reported = azm_new(c->k[AZK_SE].n + 1);
     char key[800];
     for (size_t i = 0; i < n;) {

@@ -44,14 +44,20 @@ static bool is_egress_pod(const az_res *pod)
     return v && !strcmp(v, "egressgateway");
 }
 
+/* The egress gateway pods (few), found once per analysis. */
+typedef struct egress_pods {
+    const az_res **v;
+    size_t n;
+} egress_pods;
+
 /* Does the Service select an egress gateway pod?  Returns that pod. */
-static const az_res *egress_pod_of_service(az_ctx *c, const az_res *svc)
+static const az_res *egress_pod_of_service(const egress_pods *ep, const az_res *svc)
 {
     json_t *sel = json_object_get(spec_of(svc), "selector");
     if (!json_object_size(sel)) return NULL;
-    for (size_t i = 0; i < c->k[AZK_POD].n; i++) {
-        const az_res *p = c->k[AZK_POD].v[i];
-        if (!strcmp(p->ns, svc->ns) && is_egress_pod(p) && az_labels_match(sel, labels_of(p))) return p;
+    for (size_t i = 0; i < ep->n; i++) {
+        const az_res *p = ep->v[i];
+        if (!strcmp(p->ns, svc->ns) && az_labels_match(sel, labels_of(p))) return p;
     }
     return NULL;
 }
@@ -122,12 +128,13 @@ static bool server_host_matches(const char *server_host, const char *vs_host)
 static void check_gateway_server(az_ctx *c, const az_res *vs, json_t *rule, json_t *d, void *arg)
 {
     (void)rule;
-    (void)arg;
+    const egress_pods *ep = arg;
+    if (!ep->n) return;
     const char *host = json_string_value(json_object_get(d, "host"));
     if (!host) return;
     const az_host *h = az_dest_host(c, vs->ns, json_object_get(spec_of(vs), "exportTo"), host);
     if (!h || strcmp(h->r->kind, "Service")) return;
-    const az_res *egw = egress_pod_of_service(c, h->r);
+    const az_res *egw = egress_pod_of_service(ep, h->r);
     if (!egw) return;
     json_t *port = json_object_get(d, "port");
     long long num = port ? json_integer_value(json_object_get(port, "number")) : 0;
@@ -169,20 +176,49 @@ static void check_resolution(az_ctx *c, const az_res *vs, json_t *rule, json_t *
 }
 
 /* ---- MSH0003: the DestinationRule lookup path ---- */
-static const az_res *dr_in_ns(az_ctx *c, const char *ns, const char *host, const char *client, bool need_export)
+/* DestinationRules indexed by "ns/fqdn" (exact hosts) and by ns (wildcard
+ * hosts), so the lookup for every route and client stays cheap. */
+typedef struct dr_index {
+    az_map *exact, *wild;
+} dr_index;
+
+static void dr_index_build(az_ctx *c, dr_index *ix)
 {
-    const az_res *best = NULL;
-    size_t best_len = 0;
-    char fq[512];
+    ix->exact = azm_new(c->k[AZK_DR].n * 2 + 1);
+    ix->wild = azm_new(64);
+    char fq[512], key[800];
     for (size_t i = 0; i < c->k[AZK_DR].n; i++) {
         const az_res *dr = c->k[AZK_DR].v[i];
-        if (strcmp(dr->ns, ns)) continue;
-        if (need_export && !az_export_visible(json_object_get(spec_of(dr), "exportTo"), dr->ns, client)) continue;
         const char *h = json_string_value(json_object_get(spec_of(dr), "host"));
         if (!h) continue;
         az_fqdn(fq, sizeof fq, h, dr->ns);
-        if (!strcmp(fq, host)) return dr;           /* exact host wins */
-        if (fq[0] == '*' && az_host_matches(fq, host) && strlen(fq) > best_len) {
+        if (fq[0] == '*') {
+            azm_add(ix->wild, dr->ns, dr);
+        } else {
+            snprintf(key, sizeof key, "%s/%s", dr->ns, fq);
+            azm_add(ix->exact, key, dr);
+        }
+    }
+}
+
+static const az_res *dr_in_ns(const dr_index *ix, const char *ns, const char *host, const char *client, bool need_export)
+{
+    char key[800], fq[512];
+    snprintf(key, sizeof key, "%s/%s", ns, host);
+    size_t n;
+    const void *const *v = azm_get(ix->exact, key, &n);
+    for (size_t i = 0; i < n; i++) {           /* exact host wins */
+        const az_res *dr = v[i];
+        if (!need_export || az_export_visible(json_object_get(spec_of(dr), "exportTo"), dr->ns, client)) return dr;
+    }
+    const az_res *best = NULL;
+    size_t best_len = 0;
+    v = azm_get(ix->wild, ns, &n);
+    for (size_t i = 0; i < n; i++) {
+        const az_res *dr = v[i];
+        if (need_export && !az_export_visible(json_object_get(spec_of(dr), "exportTo"), dr->ns, client)) continue;
+        az_fqdn(fq, sizeof fq, json_string_value(json_object_get(spec_of(dr), "host")), dr->ns);
+        if (az_host_matches(fq, host) && strlen(fq) > best_len) {
             best = dr;
             best_len = strlen(fq);
         }
@@ -204,6 +240,7 @@ static bool dr_has_subset(const az_res *dr, const char *subset)
 typedef struct clients {
     const char **ns;
     size_t n;
+    dr_index drs;
 } clients;
 
 static void check_lookup_path(az_ctx *c, const az_res *vs, json_t *rule, json_t *d, void *arg)
@@ -222,9 +259,9 @@ static void check_lookup_path(az_ctx *c, const az_res *vs, json_t *rule, json_t 
         const az_host *h = az_dest_host(c, client, NULL, fq);
         const char *svc_ns = h ? h->r->ns : NULL;
         const az_res *dr = NULL;
-        if (strcmp(client, c->root_ns)) dr = dr_in_ns(c, client, fq, client, false);
-        if (!dr && svc_ns && strcmp(svc_ns, client)) dr = dr_in_ns(c, svc_ns, fq, client, true);
-        if (!dr) dr = dr_in_ns(c, c->root_ns, fq, client, true);
+        if (strcmp(client, c->root_ns)) dr = dr_in_ns(&cl->drs, client, fq, client, false);
+        if (!dr && svc_ns && strcmp(svc_ns, client)) dr = dr_in_ns(&cl->drs, svc_ns, fq, client, true);
+        if (!dr) dr = dr_in_ns(&cl->drs, c->root_ns, fq, client, true);
         if (dr && dr_has_subset(dr, subset)) continue;
         char path[800];
         if (svc_ns && strcmp(svc_ns, client) && strcmp(svc_ns, c->root_ns))
@@ -298,7 +335,11 @@ static bool egress_gateway_in_use(az_ctx *c)
 void az_egress(az_ctx *c)
 {
     /* client namespaces: where sidecar-injected application pods run */
-    clients cl = {calloc(c->k[AZK_POD].n + 1, sizeof(char *)), 0};
+    clients cl = {calloc(c->k[AZK_POD].n + 1, sizeof(char *)), 0, {NULL, NULL}};
+    dr_index_build(c, &cl.drs);
+    egress_pods ep = {calloc(c->k[AZK_POD].n + 1, sizeof(az_res *)), 0};
+    for (size_t i = 0; i < c->k[AZK_POD].n; i++)
+        if (is_egress_pod(c->k[AZK_POD].v[i])) ep.v[ep.n++] = c->k[AZK_POD].v[i];
     az_map *seen = azm_new(64);
     for (size_t i = 0; i < c->k[AZK_POD].n; i++) {
         const az_res *p = c->k[AZK_POD].v[i];
@@ -308,7 +349,7 @@ void az_egress(az_ctx *c)
     }
     for (size_t v = 0; v < c->k[AZK_VS].n; v++) {
         const az_res *vs = c->k[AZK_VS].v[v];
-        each_route(c, vs, "mesh", check_gateway_server, NULL);
+        each_route(c, vs, "mesh", check_gateway_server, &ep);
         each_route(c, vs, "mesh", check_lookup_path, &cl);
         size_t i;
         json_t *g;
@@ -322,7 +363,10 @@ void az_egress(az_ctx *c)
         }
     }
     azm_free(seen);
+    azm_free(cl.drs.exact);
+    azm_free(cl.drs.wild);
     free(cl.ns);
+    free(ep.v);
 
     if (!egress_gateway_in_use(c)) return;
     az_map *reported = azm_new(64);

@@ -37,17 +37,20 @@ static json_t *control_plane_pod(const char *component, const char *image, json_
                      "status", "phase", "Running", "podIP", "172.18.0.2", "hostIP", "172.18.0.2");
 }
 
-static json_t *app_pod(store *st, const char *name, const char *ns, json_t *labels, const char *container,
-                       const char *image, const char *sa)
+/* A Deployment of the cluster itself, defaulted as the API server would. */
+static json_t *system_deployment(const char *name, const char *ns, const char *label, const char *value, int replicas,
+                                 const char *container, const char *image, const char *sa)
 {
-    char ip[32];
-    ipam_pod_ip(st, ip, sizeof ip);
-    return json_pack("{s:s,s:s,s:{s:s,s:s,s:o},s:{s:[{s:s,s:s}],s:s,s:s},s:{s:s,s:s,s:s}}",
-                     "apiVersion", "v1", "kind", "Pod",
-                     "metadata", "name", name, "namespace", ns, "labels", labels,
-                     "spec", "containers", "name", container, "image", image,
-                     "nodeName", CLUSTER_NODE_NAME, "serviceAccountName", sa,
-                     "status", "phase", "Running", "podIP", ip, "hostIP", "172.18.0.2");
+    json_t *d = json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:s}},s:{s:i,s:{s:{s:s}},s:{s:{s:{s:s}},"
+                          "s:{s:[{s:s,s:s}],s:s,s:s}}}}",
+                          "apiVersion", "apps/v1", "kind", "Deployment",
+                          "metadata", "name", name, "namespace", ns, "labels", label, value,
+                          "spec", "replicas", replicas, "selector", "matchLabels", label, value,
+                          "template", "metadata", "labels", label, value,
+                          "spec", "containers", "name", container, "image", image,
+                          "serviceAccountName", sa, "priorityClassName", "system-cluster-critical");
+    cluster_admit(NULL, release_default(), kind_lookup("deployments.apps"), d, NULL);
+    return d;
 }
 
 int cluster_bootstrap(store *st)
@@ -79,11 +82,18 @@ int cluster_bootstrap(store *st)
         "name", "dns-tcp", "protocol", "TCP", "port", 53, "targetPort", 53,
         "name", "metrics", "protocol", "TCP", "port", 9153, "targetPort", 9153));
 
-    const char *coredns[] = {"coredns-668d6bf9bc-4xk2p", "coredns-668d6bf9bc-9tq7m"};
-    for (int i = 0; i < 2; i++)
-        rc |= create(st, "Pod", app_pod(st, coredns[i], "kube-system",
-                     json_pack("{s:s,s:s}", "k8s-app", "kube-dns", "pod-template-hash", "668d6bf9bc"),
-                     "coredns", "registry.k8s.io/coredns/coredns:v1.11.3", "coredns"));
+    rc |= create(st, "ServiceAccount", json_pack("{s:s,s:s,s:{s:s,s:s}}", "apiVersion", "v1", "kind", "ServiceAccount",
+                                                 "metadata", "name", "coredns", "namespace", "kube-system"));
+    rc |= create(st, "ServiceAccount", json_pack("{s:s,s:s,s:{s:s,s:s}}", "apiVersion", "v1", "kind", "ServiceAccount",
+                                                 "metadata", "name", "local-path-provisioner-service-account",
+                                                 "namespace", "local-path-storage"));
+    /* kind's own workloads are Deployments; the controllers below make their pods */
+    rc |= create(st, "Deployment", system_deployment("coredns", "kube-system", "k8s-app", "kube-dns", 2,
+                                                     "coredns", "registry.k8s.io/coredns/coredns:v1.11.3", "coredns"));
+    rc |= create(st, "Deployment", system_deployment("local-path-provisioner", "local-path-storage", "app",
+                                                     "local-path-provisioner", 1, "local-path-provisioner",
+                                                     "docker.io/kindest/local-path-provisioner:v20241212-8ac705d0",
+                                                     "local-path-provisioner-service-account"));
 
     rc |= create(st, "Pod", control_plane_pod("etcd", "registry.k8s.io/etcd:3.5.16-0",
         json_pack("[s,s,s,s]", "etcd", "--advertise-client-urls=https://172.18.0.2:2379",

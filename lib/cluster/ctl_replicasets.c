@@ -7,6 +7,8 @@
 #include "model/api.h"
 #include "model/obj.h"
 
+#define RS_BURST 500
+
 static int create_pod(store *st, const istio_release *rel, const kind_info *pk, json_t *rs)
 {
     const char *ns = obj_namespace(rs);
@@ -48,7 +50,9 @@ static int sync_replicaset(store *st, const istio_release *rel, const kind_info 
     json_decref(pods);
     int changed = 0;
     long long have = (long long)json_array_size(mine);
-    for (; have < want; have++) {
+    /* like the real controller, create in bounded batches per sync */
+    long long burst = 0;
+    for (; have < want && burst < RS_BURST; have++, burst++) {
         if (create_pod(st, rel, pk, rs) < 0) { json_decref(mine); return -1; }
         changed++;
     }

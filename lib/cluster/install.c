@@ -45,6 +45,7 @@ static json_t *labels_for(install_component c, json_t *extra)
     json_t *l = json_pack("{s:s,s:s,s:s}", OWNER_LABEL, "unknown", COMPONENT_LABEL, component_names[c],
                           "istio.io/rev", "default");
     if (extra) iop_merge(l, extra);
+    json_decref(extra);
     return l;
 }
 
@@ -79,9 +80,10 @@ static json_t *image(const istio_release *rel, json_t *spec, const char *which)
     const char *hub = obj_str_or(spec, "hub", "docker.io/istio");
     const char *tag = obj_str(spec, "tag");
     char buf[512];
-    if (!tag || !strcmp(tag, rel->tag) || !strcmp(tag, rel->minor))
+    bool release_tag = !tag || !strcmp(tag, rel->tag) || !strcmp(tag, rel->minor);
+    if (release_tag && !strcmp(hub, "docker.io/istio"))
         return json_string(!strcmp(which, "pilot") ? rel->pilot_image : rel->proxy_image);
-    snprintf(buf, sizeof buf, "%s/%s:%s", hub, which, tag);
+    snprintf(buf, sizeof buf, "%s/%s:%s", hub, which, release_tag ? rel->tag : tag);
     return json_string(buf);
 }
 

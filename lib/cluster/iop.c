@@ -67,10 +67,58 @@ static int check_map(json_t *m, const schema *s, char *err, size_t errlen)
     return 0;
 }
 
+static int want(json_t *v, bool ok, const char *field, const char *type, char *err, size_t errlen)
+{
+    if (!v || json_is_null(v) || ok) return 0;
+    snprintf(err, errlen, "%s: cannot unmarshal %s into a field of type %s", field,
+             json_is_string(v) ? "string" : json_is_boolean(v) ? "bool" : json_is_array(v) ? "array"
+             : json_is_object(v) ? "object" : "number", type);
+    return -1;
+}
+
+/* The shapes the API requires of the fields meshsim reads. */
+static int check_types(json_t *spec, char *err, size_t errlen)
+{
+    const char *maps[] = {"meshConfig", "components", "values", NULL};
+    for (const char **m = maps; *m; m++)
+        if (want(json_object_get(spec, *m), json_is_object(json_object_get(spec, *m)), *m, "map", err, errlen)) return -1;
+    const char *strs[] = {"profile", "hub", "tag", "revision", "namespace", NULL};
+    for (const char **m = strs; *m; m++)
+        if (want(json_object_get(spec, *m), json_is_string(json_object_get(spec, *m)), *m, "string", err, errlen)) return -1;
+    json_t *comps = json_object_get(spec, "components");
+    const char *k;
+    json_t *v;
+    json_object_foreach(comps, k, v) {
+        char field[128];
+        snprintf(field, sizeof field, "components.%s", k);
+        bool list = !strcmp(k, "ingressGateways") || !strcmp(k, "egressGateways");
+        if (want(v, list ? json_is_array(v) : json_is_object(v), field, list ? "list" : "map", err, errlen)) return -1;
+        size_t i;
+        json_t *g;
+        json_array_foreach(list ? v : NULL, i, g) {
+            snprintf(field, sizeof field, "components.%s[%zu]", k, i);
+            if (want(g, json_is_object(g), field, "map", err, errlen)) return -1;
+            snprintf(field, sizeof field, "components.%s[%zu].enabled", k, i);
+            json_t *en = json_object_get(g, "enabled");
+            if (want(en, json_is_boolean(en), field, "bool", err, errlen)) return -1;
+            snprintf(field, sizeof field, "components.%s[%zu].name", k, i);
+            json_t *nm = json_object_get(g, "name");
+            if (want(nm, json_is_string(nm), field, "string", err, errlen)) return -1;
+        }
+        if (!list && json_is_object(v)) {
+            json_t *en = json_object_get(v, "enabled");
+            snprintf(field, sizeof field, "components.%s.enabled", k);
+            if (want(en, json_is_boolean(en), field, "bool", err, errlen)) return -1;
+        }
+    }
+    return 0;
+}
+
 int iop_validate(json_t *spec, char *err, size_t errlen)
 {
     if (!json_is_object(spec)) return 0;
     if (check_map(spec, &spec_schema, err, errlen)) return -1;
+    if (check_types(spec, err, errlen)) return -1;
     json_t *comps = json_object_get(spec, "components");
     if (json_is_object(comps)) {
         if (check_map(comps, &components_schema, err, errlen)) return -1;
@@ -153,6 +201,11 @@ int iop_set(json_t *spec, const char *path, const char *value, char *err, size_t
             *br = 0;
         }
         bool last = i == n - 1;
+        if (!json_is_object(cur)) {
+            snprintf(err, errlen, "path %s: %s is not a map, it cannot have a field \"%s\"", path, i ? parts[i - 1] : "spec", key);
+            rc = -1;
+            break;
+        }
         if (idx < 0) {
             if (last) json_object_set_new(cur, key, typed(value));
             else {
@@ -169,7 +222,14 @@ int iop_set(json_t *spec, const char *path, const char *value, char *err, size_t
                 arr = json_array();
                 json_object_set_new(cur, key, arr);
             }
-            while ((long)json_array_size(arr) <= idx) json_array_append_new(arr, last ? json_null() : json_object());
+            /* an index may name an element or the one after the last, as in a list being written */
+            if ((size_t)idx > json_array_size(arr)) {
+                snprintf(err, errlen, "path %s: index %ld is out of range (the list has %zu elements)", path, idx,
+                         json_array_size(arr));
+                rc = -1;
+                break;
+            }
+            if ((size_t)idx == json_array_size(arr)) json_array_append_new(arr, last ? json_null() : json_object());
             if (last) json_array_set_new(arr, (size_t)idx, typed(value));
             else {
                 json_t *el = json_array_get(arr, (size_t)idx);

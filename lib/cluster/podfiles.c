@@ -27,6 +27,43 @@ static char *base64_decode(const char *in)
     return (char *)out;
 }
 
+/* base64url without padding, as JWTs are written */
+static char *b64url(const unsigned char *in, size_t n)
+{
+    char *out = malloc(4 * ((n + 2) / 3) + 1);
+    int len = EVP_EncodeBlock((unsigned char *)out, in, (int)n);
+    while (len > 0 && out[len - 1] == '=') len--;
+    out[len] = 0;
+    for (char *p = out; *p; p++) *p = *p == '+' ? '-' : *p == '/' ? '_' : *p;
+    return out;
+}
+
+/* The projected service account token: a JWT whose claims name the pod's
+ * namespace and service account (the signature is not a real one). */
+static char *service_account_token(json_t *pod)
+{
+    const char *ns = obj_namespace(pod);
+    const char *sa = obj_str_or(pod, "spec.serviceAccountName", "default");
+    char sub[600];
+    snprintf(sub, sizeof sub, "system:serviceaccount:%s:%s", ns, sa);
+    json_t *claims = json_pack("{s:[s],s:s,s:{s:s,s:{s:s,s:s},s:{s:s,s:s}},s:s}",
+        "aud", "https://kubernetes.default.svc.cluster.local", "iss", "https://kubernetes.default.svc.cluster.local",
+        "kubernetes.io", "namespace", ns, "pod", "name", obj_name(pod), "uid", obj_str_or(pod, "metadata.uid", ""),
+        "serviceaccount", "name", sa, "uid", "", "sub", sub);
+    char *payload = json_dumps(claims, JSON_COMPACT);
+    json_decref(claims);
+    const char *header = "{\"alg\":\"RS256\",\"kid\":\"meshsim\"}";
+    unsigned char sig[32];
+    for (size_t i = 0; i < sizeof sig; i++) sig[i] = (unsigned char)(payload[i % strlen(payload)] * 31 + i);
+    char *h = b64url((const unsigned char *)header, strlen(header));
+    char *p = b64url((const unsigned char *)payload, strlen(payload));
+    char *g = b64url(sig, sizeof sig);
+    char *tok = NULL;
+    if (asprintf(&tok, "%s.%s.%s", h, p, g) < 0) tok = NULL;
+    free(h); free(p); free(g); free(payload);
+    return tok;
+}
+
 static json_t *find_container(json_t *pod, const char *name)
 {
     const char *lists[] = {"spec.containers", "spec.initContainers"};
@@ -98,6 +135,10 @@ int cluster_pod_file(store *st, json_t *pod, const char *container, const char *
     if (!strcmp(path, "/var/run/secrets/kubernetes.io/serviceaccount/namespace")) {
         *content = strdup(ns);
         return 0;
+    }
+    if (!strcmp(path, "/var/run/secrets/kubernetes.io/serviceaccount/token")) {
+        *content = service_account_token(pod);
+        return *content ? 0 : -1;
     }
     json_t *c = find_container(pod, container);
     size_t i, j;

@@ -57,7 +57,7 @@ static int gather_dir(cmd_ctx *ctx, const char *dir, bool recursive, file_list *
     while ((e = readdir(d)))
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) files_add(&names, e->d_name);
     closedir(d);
-    qsort(names.v, names.n, sizeof *names.v, cmp_str);
+    if (names.n > 1) qsort(names.v, names.n, sizeof *names.v, cmp_str);
     int rc = 0;
     for (size_t i = 0; i < names.n && !rc; i++) {
         char *path = NULL;
@@ -270,6 +270,8 @@ int cmd_analyze(cmd_ctx *ctx, int argc, char **argv)
 
     /* the files, collectively one source on top of the store */
     int parse_errors = 0;
+    char **file_errors = calloc(files.n + 1, sizeof *file_errors);
+    size_t nfile_errors = 0;
     for (size_t f = 0; f < files.n; f++) {
         loaded_docs docs = {0};
         char err[2048];
@@ -283,12 +285,21 @@ int cmd_analyze(cmd_ctx *ctx, int argc, char **argv)
                 json_object_set_new(md, "namespace", json_string(ns));
             az_input_add(&in, obj, strcmp(files.v[f], "-") ? files.v[f] : "-", docs.docs[d].line, false);
         }
-        if (lrc) {
-            fprintf(ctx->err, "Error(s) adding files: %s\n", err);
-            parse_errors++;
-        }
+        if (lrc) file_errors[nfile_errors++] = strdup(err);
         loaded_docs_free(&docs);
     }
+    /* istioctl adds the files as one source: one multi-error, one parse failure */
+    if (nfile_errors) {
+        if (nfile_errors == 1) fprintf(ctx->err, "Error(s) adding files: 1 error occurred:\n");
+        else fprintf(ctx->err, "Error(s) adding files: %zu errors occurred:\n", nfile_errors);
+        for (size_t e = 0; e < nfile_errors; e++) {
+            fprintf(ctx->err, "\t* %s\n", file_errors[e]);
+            free(file_errors[e]);
+        }
+        fprintf(ctx->err, "\n");
+        parse_errors = 1;
+    }
+    free(file_errors);
 
     sup = calloc((size_t)o.suppress.n + 1, sizeof *sup);
     size_t nsup = 0;
@@ -310,6 +321,17 @@ int cmd_analyze(cmd_ctx *ctx, int argc, char **argv)
     char target[300];
     if (o.all_ns) snprintf(target, sizeof target, "all namespaces");
     else snprintf(target, sizeof target, "namespace: %s", ns);
+    if (o.verbose) {
+        fprintf(ctx->err, "Analyzed resources in %s\nExecuted analyzers:\n", target);
+        size_t na;
+        const az_analyzer_info *ai = az_analyzers(&na);
+        for (size_t a = 0; a < na; a++) {
+            bool ran = !o.analyzers.n;
+            for (int k = 0; k < o.analyzers.n && !ran; k++) ran = !strcmp(o.analyzers.v[k], ai[a].name);
+            if (ran) fprintf(ctx->err, "\t %s\n", ai[a].name);
+        }
+        fprintf(ctx->err, "\n");
+    }
 
     /* output threshold filters what is printed, not the exit code */
     az_msgs shown = {calloc(msgs.n + 1, sizeof(az_msg)), 0, msgs.n};

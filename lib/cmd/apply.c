@@ -16,6 +16,7 @@
 #include "model/loader.h"
 #include "model/obj.h"
 #include "model/validate.h"
+#include "net/world.h"
 #include "analyze/istio_validate.h"
 
 #define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
@@ -157,6 +158,11 @@ static int apply_one(cmd_ctx *ctx, store *st, const apply_opts *o, loaded_doc *d
     }
     if (vs == VALID_INVALID) {
         fprintf(ctx->err, "%s\n", msg);
+        return 1;
+    }
+    if (vs == VALID_OK && !strcmp(k->kind, "ExternalService") && world_validate(obj, msg, sizeof msg)) {
+        /* the outside world's own schema (meshsim-world(5)) */
+        fprintf(ctx->err, "The ExternalService \"%s\" is invalid: %s\n", obj_name(obj), msg);
         return 1;
     }
     if (vs == VALID_OK && !strcmp(k->group, "networking.istio.io")) {

@@ -4,29 +4,7 @@
 #include <string.h>
 #include "cmd/cmd.h"
 #include "cluster/cluster.h"
-#include "model/api.h"
-#include "model/loader.h"
 #include "net/world.h"
-
-/* A new cluster sees the default outside world (samples/world, built in). */
-static int seed_world(store *st, char *err, size_t errlen)
-{
-    loaded_docs docs = {0};
-    int rc = loader_load_buffer(&docs, world_default_yaml, strlen(world_default_yaml), "samples/world", err, errlen);
-    for (size_t i = 0; rc == 0 && i < docs.n; i++) {
-        bool ok;
-        json_t *o = docs.docs[i].obj;
-        const kind_info *k = kind_for_object(json_string_value(json_object_get(o, "apiVersion")),
-                                             json_string_value(json_object_get(o, "kind")), &ok);
-        api_error e;
-        if (!k || api_create(st, k, o, &e) != API_OK) {
-            snprintf(err, errlen, "the built-in world has an object meshsim cannot store");
-            rc = -1;
-        }
-    }
-    loaded_docs_free(&docs);
-    return rc;
-}
 
 store *cmd_store(cmd_ctx *ctx)
 {
@@ -42,7 +20,7 @@ store *cmd_store(cmd_ctx *ctx)
     const istio_release *rel = release_lookup(tag);
     free(tag);
     ctx->rel = rel ? rel : release_default();
-    if (created && (cluster_bootstrap(ctx->st) || seed_world(ctx->st, err, sizeof err))) {
+    if (created && (cluster_bootstrap(ctx->st) || world_seed(ctx->st, err, sizeof err))) {
         fprintf(ctx->err, "error: cannot create a new cluster in %s: %s\n", ctx->home, err[0] ? err : store_errmsg(ctx->st));
         store_close(ctx->st);
         ctx->st = NULL;

@@ -199,6 +199,27 @@ static void add_containers(cmd_ctx *ctx, const char *pod, const char *ns, const 
     json_decref(arr);
 }
 
+/* "key=value" of the labels objects of `type` carry, for -l. */
+static void add_labels(cmd_ctx *ctx, const char *type, const char *ns, bool all, const char *cur, strlist *out)
+{
+    const kind_info *k = kind_lookup(type);
+    store *st = k ? cmd_store(ctx) : NULL;
+    if (!st) return;
+    json_t *arr = store_list(st, k->resource, k->namespaced ? (all ? NULL : ns) : "");
+    size_t i;
+    json_t *o, *v;
+    const char *key;
+    json_array_foreach(arr, i, o) {
+        json_object_foreach(obj_labels(o), key, v) {
+            if (!json_is_string(v)) continue;
+            char cand[512];
+            snprintf(cand, sizeof cand, "%s=%s", key, json_string_value(v));
+            add_if(out, cand, cur);
+        }
+    }
+    json_decref(arr);
+}
+
 /* ---- reading the words typed so far ---------------------------------------------- */
 
 typedef struct typed {
@@ -249,6 +270,15 @@ static void read_typed(int n, char **args, typed *t)
 
 static int complete_flag_value(cmd_ctx *ctx, const char *flag, typed *t, const char *pod, const char *cur, strlist *out)
 {
+    if (!strcmp(flag, "-l") || !strcmp(flag, "--selector")) {
+        /* the labels of the objects the command is about: its type, else pods */
+        const char *type = t->pos.n > 1 && !strchr(t->pos.v[1], '/') ? t->pos.v[1] : "pods";
+        if (t->pos.n > 0 && strcmp(t->pos.v[0], "get") && strcmp(t->pos.v[0], "delete") && strcmp(t->pos.v[0], "describe")
+            && strcmp(t->pos.v[0], "label") && strcmp(t->pos.v[0], "annotate"))
+            type = "pods";
+        add_labels(ctx, type, t->ns, t->all_ns, cur, out);
+        return COMP_NOFILE;
+    }
     if (!strcmp(flag, "-n") || !strcmp(flag, "--namespace")) {
         add_names(ctx, "namespaces", "", false, false, cur, out);
         return COMP_NOFILE;
@@ -293,7 +323,8 @@ static int complete_kubectl(cmd_ctx *ctx, int n, char **args, const char *cur, s
         dir = COMP_DEFAULT;
     } else if (t.value_of) {
         dir = complete_flag_value(ctx, t.value_of, &t, pod, cur, out);
-    } else if (!strncmp(cur, "--namespace=", 12) || !strncmp(cur, "--container=", 12) || !strncmp(cur, "--output=", 9)) {
+    } else if (!strncmp(cur, "--namespace=", 12) || !strncmp(cur, "--container=", 12) || !strncmp(cur, "--output=", 9)
+               || !strncmp(cur, "--selector=", 11)) {
         char flag[32];
         size_t k = (size_t)(strchr(cur, '=') - cur);
         snprintf(flag, sizeof flag, "%.*s", (int)k, cur);
@@ -310,6 +341,11 @@ static int complete_kubectl(cmd_ctx *ctx, int n, char **args, const char *cur, s
         static const char *const global[] = {"--namespace", "-n", "--all-namespaces", "-A", "--context",
                                              "--kubeconfig", "--help", NULL};
         if (verb) help_flags("kubectl", 1, (char **)&verb, &flags);
+        if (verb && flags.n <= 2) {
+            /* a verb whose help names no flags: the ones most verbs take */
+            static const char *const common[] = {"--output", "-o", "--selector", "-l", "--filename", "-f", NULL};
+            for (const char *const *c = common; *c; c++) add_if(out, *c, cur);
+        }
         for (const char *const *g = global; *g; g++) add_if(out, *g, cur);
         for (int i = 0; i < flags.n; i++) add_if(out, flags.v[i], cur);
         strlist_free(&flags);

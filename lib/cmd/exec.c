@@ -9,6 +9,16 @@
 #include "cmd/pod_target.h"
 #include "model/obj.h"
 
+/* Init containers have finished by the time a pod runs: nothing to exec into. */
+static bool is_running_container(json_t *pod, json_t *c)
+{
+    size_t i;
+    json_t *x;
+    json_array_foreach(obj_at(pod, "spec.containers"), i, x)
+        if (x == c) return true;
+    return false;
+}
+
 int cmd_exec(cmd_ctx *ctx, int argc, char **argv)
 {
     const char *ns = NULL, *container = NULL, *timeout = NULL;
@@ -58,7 +68,7 @@ int cmd_exec(cmd_ctx *ctx, int argc, char **argv)
         json_t *c = pod_target_container(pod, container, ctx->err, quiet, "exec");
         if (!c) {
             rc = 1;
-        } else if (strcmp(obj_str_or(pod, "status.phase", ""), "Running")) {
+        } else if (strcmp(obj_str_or(pod, "status.phase", ""), "Running") || !is_running_container(pod, c)) {
             fprintf(ctx->err, "error: unable to upgrade connection: container not found (\"%s\")\n", obj_str_or(c, "name", ""));
             rc = 1;
         } else {
@@ -67,6 +77,9 @@ int cmd_exec(cmd_ctx *ctx, int argc, char **argv)
                 .container = obj_str_or(c, "name", ""), .image = obj_str_or(c, "image", ""),
                 .in = ctx->in, .out = ctx->out, .err = ctx->err,
             };
+            /* kubectl only allocates a terminal when it has one to give */
+            if (tty && !ctx->in_is_tty)
+                fprintf(ctx->err, "Unable to use a TTY - input is not a terminal or the right kind of file\n");
             FILE *none = NULL;
             if (!in) x.in = none = fopen("/dev/null", "r");
             char *args[fr.nrest + 1];

@@ -285,6 +285,73 @@ static int run_argv(exec_ctx *x, int argc, char **argv)
     return fn(x, argc, argv);
 }
 
+
+/* $? and $NAME / ${NAME} become placeholders (\x02NAME\x03) that are
+ * expanded when the command runs, so $? sees the previous command's status. */
+static bool var_start(const char *s)
+{
+    return s[1] == '?' || s[1] == '{' || s[1] == '_' || isalpha((unsigned char)s[1]);
+}
+
+static const char *copy_var(const char *s, char *w, size_t *n)
+{
+    s++;
+    w[(*n)++] = 2;
+    if (*s == '?') {
+        w[(*n)++] = *s++;
+    } else if (*s == '{') {
+        s++;
+        while (*s && *s != '}') w[(*n)++] = *s++;
+        if (*s == '}') s++;
+    } else {
+        while (*s == '_' || isalnum((unsigned char)*s)) w[(*n)++] = *s++;
+    }
+    w[(*n)++] = 3;
+    return s;
+}
+
+static const char *env_value(exec_ctx *x, const char *name, char *buf, size_t len, int last_rc)
+{
+    if (!strcmp(name, "?")) { snprintf(buf, len, "%d", last_rc); return buf; }
+    if (!strcmp(name, "HOSTNAME")) return x->pod_name;
+    if (!strcmp(name, "HOME")) return "/root";
+    if (!strcmp(name, "PATH")) return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    size_t i, j;
+    json_t *c, *e;
+    json_array_foreach(obj_at(x->pod, "spec.containers"), i, c) {
+        if (strcmp(obj_str_or(c, "name", ""), x->container)) continue;
+        json_array_foreach(json_object_get(c, "env"), j, e) {
+            if (strcmp(obj_str_or(e, "name", ""), name)) continue;
+            const char *v = obj_str(e, "value");
+            if (!v && obj_str(e, "valueFrom.fieldRef.fieldPath")) v = field_value(x, obj_str(e, "valueFrom.fieldRef.fieldPath"));
+            return v ? v : "";
+        }
+    }
+    return "";
+}
+
+/* A word with its placeholders replaced; malloc'd. */
+static char *expand(exec_ctx *x, const char *w, int last_rc)
+{
+    size_t cap = strlen(w) + 64, n = 0;
+    char *out = malloc(cap);
+    for (const char *p = w; *p;) {
+        if (*p != 2) { out[n++] = *p++; if (n + 1 >= cap) out = realloc(out, cap *= 2); continue; }
+        const char *end = strchr(p, 3);
+        if (!end) break;
+        char name[128], buf[32];
+        snprintf(name, sizeof name, "%.*s", (int)(end - p - 1), p + 1);
+        const char *v = env_value(x, name, buf, sizeof buf, last_rc);
+        size_t vl = strlen(v);
+        while (n + vl + 1 >= cap) out = realloc(out, cap *= 2);
+        memcpy(out + n, v, vl);
+        n += vl;
+        p = end + 1;
+    }
+    out[n] = 0;
+    return out;
+}
+
 typedef struct words {
     char **v;
     int n, cap;
@@ -312,7 +379,7 @@ static int tokenize(const char *s, words *out, exec_ctx *x)
             push(out, strdup(op));
             continue;
         }
-        size_t cap = strlen(s) + 1, n = 0;
+        size_t cap = 2 * strlen(s) + 2, n = 0;
         char *w = malloc(cap);
         while (*s && !strchr(" \t\n|&;", *s)) {
             if (*s == '\'') {
@@ -324,6 +391,7 @@ static int tokenize(const char *s, words *out, exec_ctx *x)
             } else if (*s == '"') {
                 s++;
                 while (*s && *s != '"') {
+                    if (*s == '$' && var_start(s)) { s = copy_var(s, w, &n); continue; }
                     if (*s == '\\' && s[1] && strchr("\"\\$`", s[1])) s++;
                     w[n++] = *s++;
                 }
@@ -332,6 +400,8 @@ static int tokenize(const char *s, words *out, exec_ctx *x)
             } else if (*s == '\\' && s[1]) {
                 w[n++] = s[1];
                 s += 2;
+            } else if (*s == '$' && var_start(s)) {
+                s = copy_var(s, w, &n);
             } else {
                 w[n++] = *s++;
             }
@@ -345,8 +415,10 @@ static int tokenize(const char *s, words *out, exec_ctx *x)
 static bool is_op(const char *w, const char *op) { return w[0] == 1 && !strcmp(w + 1, op); }
 
 /* One simple command with its redirections (>/dev/null, 2>/dev/null, 2>&1). */
-static int run_simple(exec_ctx *x, char **argv, int argc)
+static int run_simple(exec_ctx *x, char **raw, int argc, int last_rc)
 {
+    char *argv[argc + 1];
+    for (int i = 0; i < argc; i++) argv[i] = expand(x, raw[i], last_rc);
     FILE *devnull = NULL;
     exec_ctx sub = *x;
     char *args[argc + 1];
@@ -366,11 +438,12 @@ static int run_simple(exec_ctx *x, char **argv, int argc)
     int rc = n ? run_argv(&sub, n, args) : 0;
     x->vclock_ms = sub.vclock_ms;
     if (devnull) fclose(devnull);
+    for (int i = 0; i < argc; i++) free(argv[i]);
     return rc;
 }
 
 /* A pipeline: each stage's output is the next one's input. */
-static int run_pipeline(exec_ctx *x, char **w, int n)
+static int run_pipeline(exec_ctx *x, char **w, int n, int last_rc)
 {
     int start = 0, rc = 0;
     char *buf = NULL;
@@ -386,7 +459,7 @@ static int run_pipeline(exec_ctx *x, char **w, int n)
         size_t olen = 0;
         FILE *out = last ? NULL : open_memstream(&obuf, &olen);
         if (out) st.out = out;
-        rc = run_simple(&st, w + start, i - start);
+        rc = run_simple(&st, w + start, i - start, last_rc);
         x->vclock_ms = st.vclock_ms;
         if (in) fclose(in);
         if (out) fclose(out);
@@ -410,7 +483,7 @@ static int run_list(exec_ctx *x, const char *line)
         for (int i = 0; i <= w.n; i++) {
             if (i < w.n && !is_op(w.v[i], ";") && !is_op(w.v[i], "&&") && !is_op(w.v[i], "||")) continue;
             bool skip = pending && ((!strcmp(pending, "&&") && rc != 0) || (!strcmp(pending, "||") && rc == 0));
-            if (!skip && i > start) rc = run_pipeline(x, w.v + start, i - start);
+            if (!skip && i > start) rc = run_pipeline(x, w.v + start, i - start, rc);
             pending = i < w.n ? w.v[i] + 1 : NULL;
             start = i + 1;
         }

@@ -265,7 +265,11 @@ int cmd_istioctl_verify_install(cmd_ctx *ctx, int argc, char **argv)
     int prc = flags_parse(specs, argc, argv, &fr, "istioctl verify-install", ctx->err), rc = 0;
     flags_free(&fr);
     flag_list_free(&files);
-    if (prc) return prc > 0 ? 0 : 64;
+    if (prc) {
+        if (prc > 0) fprintf(ctx->out, "verify-install verifies Istio installation status against the installation file\n"
+                                       "you specified when you installed Istio.\n\nUsage:\n  istioctl verify-install [-f <deployment or istio operator file>] [--revision <revision>] [flags]\n");
+        return prc > 0 ? 0 : 64;
+    }
     store *st = cmd_store(ctx);
     if (!st) return 1;
     if (!cluster_istio_installed(st)) {

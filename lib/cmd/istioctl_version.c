@@ -30,7 +30,10 @@ int cmd_istioctl_version(cmd_ctx *ctx, int argc, char **argv)
     flag_result fr;
     int prc = flags_parse(specs, argc, argv, &fr, "istioctl version", ctx->err);
     flags_free(&fr);
-    if (prc) return prc > 0 ? 0 : 64;
+    if (prc) {
+        if (prc > 0) fprintf(ctx->out, "Prints out build version information\n\nUsage:\n  istioctl version [flags]\n");
+        return prc > 0 ? 0 : 64;
+    }
     store *st = cmd_store(ctx);
     if (!st) return 1;
     const istio_release *rel = ctx->rel;

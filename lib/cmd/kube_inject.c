@@ -39,7 +39,11 @@ int cmd_kube_inject(cmd_ctx *ctx, int argc, char **argv)
     flag_result fr;
     int prc = flags_parse(specs, argc, argv, &fr, "istioctl kube-inject", ctx->err), rc = 0;
     flags_free(&fr);
-    if (prc) return prc > 0 ? 0 : 64;
+    if (prc) {
+        if (prc > 0) fprintf(ctx->out, "kube-inject manually injects the Istio sidecar into Kubernetes workloads.\n\n"
+                                       "Usage:\n  istioctl kube-inject [flags]\n");
+        return prc > 0 ? 0 : 64;
+    }
     if (!file) {
         fprintf(ctx->err, "Error: filename not specified (see --filename or -f)\n");
         return 64;

@@ -152,9 +152,9 @@ static int label_main(cmd_ctx *ctx, int argc, char **argv, bool annotate)
         if (failed) { json_decref(before); rc = 1; break; }
         if (json_object_size(map) == 0) json_object_del(obj_metadata(o), annotate ? "annotations" : "labels");
         json_t *after = annotate ? obj_annotations(o) : obj_labels(o);
-        json_t *empty = json_object();
-        bool changed = !json_equal(before ? before : empty, after ? after : empty);
-        json_decref(empty);
+        json_t *none = json_object();   /* stands in for absent labels; freed below */
+        bool changed = !json_equal(before ? before : none, after ? after : none);
+        json_decref(none);
         bool removed = json_object_size(after) < json_object_size(before);
         json_decref(before);
         api_error e;

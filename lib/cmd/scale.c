@@ -25,7 +25,12 @@ int cmd_scale(cmd_ctx *ctx, int argc, char **argv)
     };
     flag_result fr;
     int prc = flags_parse(specs, argc, argv, &fr, "kubectl scale", ctx->err), rc = 0;
-    if (prc) { rc = prc > 0 ? 0 : 1; goto done; }
+    if (prc) {
+        if (prc > 0) fprintf(ctx->out, "Set a new size for a deployment, replica set, replication controller, or stateful set.\n\n"
+                                       "Usage:\n  kubectl scale [--resource-version=version] [--current-replicas=count] --replicas=COUNT (-f FILENAME | TYPE NAME) [options]\n");
+        rc = prc > 0 ? 0 : 1;
+        goto done;
+    }
     if (replicas < 0) {
         fprintf(ctx->err, "error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0\n");
         rc = 1;

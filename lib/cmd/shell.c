@@ -16,8 +16,8 @@
 static const char shell_usage[] =
     "Run kubectl, istioctl and shell commands against the local cluster.\n\n"
     "Usage:\n"
-    "  meshsim shell [-e] [-c COMMANDS]\n"
-    "  meshsim shell [-e] < SCRIPT\n\n"
+    "  meshsim shell [-ex] [-c COMMANDS]\n"
+    "  meshsim shell [-ex] < SCRIPT\n\n"
     "On a terminal: a prompt with history ($MESHSIM_HOME/history) and Tab completion of\n"
     "commands, flags, kinds, objects, namespaces, pods and containers.  kubectl, istioctl\n"
     "and meshsim lines run in-process; other lines run through /bin/sh, and variables\n"
@@ -25,6 +25,7 @@ static const char shell_usage[] =
     "Flags:\n"
     "  -c COMMANDS   run COMMANDS (one or more lines) and exit\n"
     "  -e            stop at the first command that fails\n"
+    "  -x            print each command as `$ command` before its output (a transcript)\n"
     "  -h, --help    print this help\n";
 
 /* ---- the interactive loop --------------------------------------------- */
@@ -105,6 +106,11 @@ static void on_line(char *line)
             fflush(stdout);
             got_sigint = 0;
             sh_cmd_free(&c);
+            if (ui.s->exited) {
+                ui.eof = true;
+                free(line);
+                return;
+            }
         }
         if (!nl) break;
         l = nl + 1;
@@ -232,7 +238,7 @@ static int interactive(sh_session *s, cmd_ctx *ctx)
 int cmd_shell(cmd_ctx *ctx, int argc, char **argv)
 {
     const char *script = NULL;
-    bool stop = false;
+    bool stop = false, echo = false;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
             fputs(shell_usage, ctx->out);
@@ -241,6 +247,10 @@ int cmd_shell(cmd_ctx *ctx, int argc, char **argv)
             script = argv[++i];
         } else if (!strcmp(argv[i], "-e")) {
             stop = true;
+        } else if (!strcmp(argv[i], "-x")) {
+            echo = true;
+        } else if (!strcmp(argv[i], "-ex") || !strcmp(argv[i], "-xe")) {
+            stop = echo = true;
         } else {
             fprintf(ctx->err, "meshsim shell: unknown argument \"%s\"\nSee 'meshsim shell --help' for usage.\n", argv[i]);
             return 2;
@@ -255,13 +265,13 @@ int cmd_shell(cmd_ctx *ctx, int argc, char **argv)
             sh_session_free(&s);
             return 1;
         }
-        rc = sh_run_stream(&s, in, stop);
+        rc = sh_run_stream(&s, in, stop, echo);
         fclose(in);
     } else if (ctx->in_is_tty && isatty(1)) {
         rc = interactive(&s, ctx);
     } else {
         s.child_stdin_null = true;
-        rc = sh_run_stream(&s, ctx->in, stop);
+        rc = sh_run_stream(&s, ctx->in, stop, echo);
     }
     sh_session_free(&s);
     return rc;

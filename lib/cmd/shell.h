@@ -71,6 +71,7 @@ typedef struct sh_session {
     char bindir[4096];    /* directory of the meshsim binary (first on PATH) */
     int last_status;
     bool child_stdin_null;/* give sh children /dev/null as stdin (scripts read from stdin) */
+    bool exited;          /* an `exit [N]` line was run: the session is over */
 } sh_session;
 
 int sh_session_init(sh_session *s, const char *home);
@@ -82,8 +83,10 @@ void sh_session_set(sh_session *s, const char *name, const char *value);
 int sh_session_run(sh_session *s, const sh_cmd *cmd, FILE *out, FILE *err);
 
 /* Run every command of a stream (a script on stdin); stop at the first
- * failure when stop_on_error.  Returns the last status. */
-int sh_run_stream(sh_session *s, FILE *in, bool stop_on_error);
+ * failure when stop_on_error; with echo, print each command as `$ cmd`
+ * (and comment lines as they are) first, as a transcript.  Returns the
+ * last status. */
+int sh_run_stream(sh_session *s, FILE *in, bool stop_on_error, bool echo);
 
 /* kubectl / istioctl / meshsim by name, with the hidden `__complete`. */
 int personality_main(cmd_ctx *ctx, const char *prog, int argc, char **argv);

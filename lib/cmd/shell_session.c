@@ -117,8 +117,10 @@ static int run_inproc(sh_session *s, strlist *words, const char *body, size_t bo
 {
     sync_process_env(s);
     FILE *in = stdin;
-    if (body) {
-        in = body_len ? fmemopen((void *)body, body_len, "r") : fopen("/dev/null", "r");
+    /* scripts and pages are read from stdin: commands must not eat them */
+    bool own_in = body || s->child_stdin_null;
+    if (own_in) {
+        in = body && body_len ? fmemopen((void *)body, body_len, "r") : fopen("/dev/null", "r");
         if (!in) {
             fprintf(err, "meshsim shell: cannot read the here-document: %s\n", strerror(errno));
             return 1;
@@ -129,7 +131,7 @@ static int run_inproc(sh_session *s, strlist *words, const char *body, size_t bo
         .in = in, .out = out, .err = err,
         .home = home && *home ? home : store_default_dir(),
         .rel = release_default(),
-        .in_is_tty = body ? 0 : isatty(0),
+        .in_is_tty = own_in ? 0 : isatty(0),
     };
     fflush(out);
     fflush(err);
@@ -139,7 +141,7 @@ static int run_inproc(sh_session *s, strlist *words, const char *body, size_t bo
     fflush(err);
     restore_fd(s1, 1);
     restore_fd(s2, 2);
-    if (body) fclose(in);
+    if (own_in) fclose(in);
     return rc;
 }
 
@@ -236,6 +238,18 @@ int sh_session_run(sh_session *s, const sh_cmd *cmd, FILE *out, FILE *err)
     bool inproc = false;
     const char *body = NULL;
     size_t body_len = 0;
+    if (sh_split_simple(cmd->text, lookup, s, &words, &hd, &hq, &rest) == 0 && words.n > 0 && !hd
+        && (!rest || !*rest) && !strcmp(words.v[0], "exit") && words.n <= 2) {
+        /* `exit` ends the session itself, not just the sh that would run it */
+        int rc = words.n == 2 ? atoi(words.v[1]) & 255 : s->last_status;
+        strlist_free(&words);
+        s->exited = true;
+        s->last_status = rc;
+        return rc;
+    }
+    strlist_free(&words);
+    free(hd);
+    hd = NULL;
     if (sh_split_simple(cmd->text, lookup, s, &words, &hd, &hq, &rest) == 0 && words.n > 0) {
         for (const char *const *n = inproc_names; *n; n++)
             if (!strcmp(words.v[0], *n)) inproc = true;
@@ -263,7 +277,7 @@ int sh_session_run(sh_session *s, const sh_cmd *cmd, FILE *out, FILE *err)
     return rc;
 }
 
-int sh_run_stream(sh_session *s, FILE *in, bool stop_on_error)
+int sh_run_stream(sh_session *s, FILE *in, bool stop_on_error, bool echo)
 {
     sh_reader r = {0};
     char *line = NULL;
@@ -273,13 +287,42 @@ int sh_run_stream(sh_session *s, FILE *in, bool stop_on_error)
     while ((n = getline(&line, &cap, in)) >= 0) {
         if (n > 0 && line[n - 1] == '\n') line[n - 1] = 0;
         sh_cmd c = {0};
-        if (sh_reader_feed(&r, line, &c) != SH_DONE) continue;
-        rc = sh_session_run(s, &c, stdout, stderr);
+        sh_feed_rc fr = sh_reader_feed(&r, line, &c);
+        if (echo && fr == SH_EMPTY) {
+            const char *p = line + strspn(line, " \t");
+            if (*p == '#') printf("%s\n", line);
+            else if (!*p) putchar('\n');
+            fflush(stdout);
+        }
+        if (fr != SH_DONE) continue;
+        if (echo) {
+            printf("$ %s\n", c.text);
+            fflush(stdout);
+        }
+        FILE *cap = echo ? tmpfile() : NULL;
+        if (cap) {
+            /* a transcript: the output, merged as on a terminal, and ending
+             * in a newline so the next `$ ` starts a line of its own */
+            rc = sh_session_run(s, &c, cap, cap);
+            fflush(cap);
+            rewind(cap);
+            char buf[8192];
+            size_t k;
+            int last = '\n';
+            while ((k = fread(buf, 1, sizeof buf, cap)) > 0) {
+                fwrite(buf, 1, k, stdout);
+                last = (unsigned char)buf[k - 1];
+            }
+            if (last != '\n') putchar('\n');
+            fclose(cap);
+        } else {
+            rc = sh_session_run(s, &c, stdout, stderr);
+        }
         sh_cmd_free(&c);
         fflush(stdout);
-        if (rc && stop_on_error) break;
+        if ((rc && stop_on_error) || s->exited) break;
     }
-    if (sh_reader_pending(&r) && !(rc && stop_on_error)) {
+    if (sh_reader_pending(&r) && !(rc && stop_on_error) && !s->exited) {
         fprintf(stderr, "meshsim shell: line %d: unexpected end of file (an unfinished command: "
                         "open quote, here-document or `\\`)\n", r.first_line);
         rc = 2;

@@ -29,10 +29,12 @@ static int print_count(void *vctx, const char *resource, const char *ns, long lo
 
 int cmd_store_check(cmd_ctx *ctx, int argc, char **argv)
 {
-    (void)argv;
     if (argc > 0) {
-        fprintf(ctx->err, "usage: meshsim __store-check\n");
-        return 2;
+        bool help = !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h");
+        fprintf(help ? ctx->out : ctx->err,
+                "Check the state store's integrity and count its objects (for tests).\n\n"
+                "Usage:\n  meshsim __store-check\n");
+        return help ? 0 : 2;
     }
     char path[4200];
     struct stat sb;

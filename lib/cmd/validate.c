@@ -95,19 +95,20 @@ static void validate_doc(cmd_ctx *ctx, json_t *obj, const char *def_ns, strs *er
             if (strcmp(k, "apiVersion") && strcmp(k, "kind") && strcmp(k, "metadata") && strcmp(k, "spec") && strcmp(k, "status"))
                 addf(errs, "%s unknown field \"%s\"", prefix, k);
         if (errs->n != before) return;
-        bool ok;
-        const kind_info *ki = kind_for_object(api, kind, &ok);
-        char msg[2048];
-        if (ki && ok && validate_object(ki, obj, msg, sizeof msg) != VALID_OK) {
-            addf(errs, "%s %s", prefix, msg);
-            return;
-        }
+        /* Istio's own checks first (their messages are istioctl's); what they
+         * accept still has to pass the API server's schema, shared with apply */
         iv_result r;
         if (istio_validate(obj, ns ? ns : def_ns, &r)) {
             for (size_t i = 0; i < r.nerrors; i++) addf(errs, "%s %s", prefix, r.errors[i]);
             for (size_t i = 0; i < r.nwarnings; i++) addf(warns, "%s %s", prefix, r.warnings[i].text);
+            bool istio_errors = r.nerrors > 0;
             iv_result_free(&r);
+            if (istio_errors) return;
         }
+        bool ok;
+        const kind_info *ki = kind_for_object(api, kind, &ok);
+        char msg[2048];
+        if (ki && ok && validate_object(ki, obj, msg, sizeof msg) != VALID_OK) addf(errs, "%s %s", prefix, msg);
         return;
     }
     if (!strcmp(kind, "Service") && !(ns && !strcmp(ns, "istio-system"))) {
@@ -161,7 +162,7 @@ static void walk(const char *dir, strs *out)
     while ((e = readdir(d)))
         if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) strs_add(&names, strdup(e->d_name));
     closedir(d);
-    qsort(names.v, names.n, sizeof *names.v, cmp_str);
+    if (names.n > 1) qsort(names.v, names.n, sizeof *names.v, cmp_str);
     for (size_t i = 0; i < names.n; i++) {
         char *p = NULL;
         if (asprintf(&p, "%s/%s", dir, names.v[i]) < 0) continue;
@@ -191,6 +192,14 @@ int cmd_istio_validate(cmd_ctx *ctx, int argc, char **argv)
     };
     flag_result fr;
     int prc = flags_parse(specs, argc, argv, &fr, "istioctl validate", ctx->err);
+    if (prc > 0)
+        fprintf(ctx->out, "Validate Istio policy and rules files\n\n"
+                          "Usage:\n  istioctl validate -f FILENAME [options] [flags]\n\n"
+                          "Aliases:\n  validate, v\n\n"
+                          "Examples:\n  # Validate bookinfo-gateway.yaml\n"
+                          "  istioctl validate -f samples/bookinfo/networking/bookinfo-gateway.yaml\n\n"
+                          "Flags:\n  -f, --filename strings   Inputs of files to validate\n"
+                          "  -h, --help               help for validate\n");
     if (prc) {
         flags_free(&fr);
         flag_list_free(&files);

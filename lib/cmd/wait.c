@@ -65,7 +65,13 @@ int cmd_wait(cmd_ctx *ctx, int argc, char **argv)
     flag_result fr;
     int prc = flags_parse(specs, argc, argv, &fr, "kubectl wait", ctx->err), rc = 0;
     const char *cond = fors.n ? fors.v[fors.n - 1] : NULL;
-    if (prc) { rc = prc > 0 ? 0 : 1; goto done; }
+    if (prc) {
+        if (prc > 0) fprintf(ctx->out, "Experimental: Wait for a specific condition on one or many resources.\n\n"
+                                       "Usage:\n  kubectl wait ([-f FILENAME] | resource.group/resource.name | resource.group [(-l label | --all)]) "
+                                       "[--for=create|--for=delete|--for condition=available|--for=jsonpath='{}'[=value]] [options]\n");
+        rc = prc > 0 ? 0 : 1;
+        goto done;
+    }
     if (!cond) {
         fprintf(ctx->err, "error: --for must be specified\n");
         rc = 1;

@@ -2,6 +2,7 @@
  * (text, expression, range, end); an expression is a list of steps applied
  * to a set of current values, as client-go's evaluator does. */
 #include <ctype.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -195,7 +196,7 @@ static int eval_index(jp *j, char *sub, vals *cur, vals *next)
         }
         if (np == 1) {
             if (!p[0].known) { snprintf(j->err, j->errlen, "invalid array index %s", sub); return -1; }
-            p[1].v = p[0].v + 1;
+            p[1].v = p[0].v == LONG_MAX ? LONG_MAX : p[0].v + 1;   /* no overflow */
             p[1].known = p[1].derived = true;
         }
     }
@@ -216,7 +217,7 @@ static int eval_index(jp *j, char *sub, vals *cur, vals *next)
             return -1;
         }
         if (b > len || b < 0) {
-            snprintf(j->err, j->errlen, "array index out of bounds: index %ld, length %ld", b - 1, len);
+            snprintf(j->err, j->errlen, "array index out of bounds: index %ld, length %ld", b == LONG_MIN ? b : b - 1, len);
             return -1;
         }
         if (a > b) {
@@ -228,7 +229,8 @@ static int eval_index(jp *j, char *sub, vals *cur, vals *next)
             if (p[2].v <= 0) { snprintf(j->err, j->errlen, "step must be > 0"); return -1; }
             step = p[2].v;
         }
-        for (long k = a; k < b; k += step) vals_push(next, json_array_get(arr, (size_t)k));
+        /* k + step must not overflow for huge steps */
+        for (long k = a; k < b; k = step > b - k ? b : k + step) vals_push(next, json_array_get(arr, (size_t)k));
     }
     return 0;
 }
@@ -410,6 +412,24 @@ static const char *action_end(const char *s, bool *quote_open)
 static int run(const char *tmpl, const char *stop_at, json_t *root, json_t *dot, FILE *out,
                char *err, size_t errlen, const char **resume);
 
+/* Nested {range} blocks recurse; a template nesting thousands of them must
+ * get an error, not overflow the stack. */
+#define JSONPATH_MAX_RANGE_DEPTH 1000
+static _Thread_local int range_depth;
+
+static int run_nested(const char *t, json_t *root, json_t *dot, FILE *out, char *err, size_t errlen,
+                      const char **resume)
+{
+    if (range_depth >= JSONPATH_MAX_RANGE_DEPTH) {
+        snprintf(err, errlen, "more than %d nested range blocks", JSONPATH_MAX_RANGE_DEPTH);
+        return -1;
+    }
+    range_depth++;
+    int r = run(t, NULL, root, dot, out, err, errlen, resume);
+    range_depth--;
+    return r;
+}
+
 /* Execute from tmpl until the matching {end} (or string end); *resume gets
  * the position after it. */
 static int run(const char *t, const char *limit, json_t *root, json_t *dot, FILE *out,
@@ -463,12 +483,12 @@ static int run(const char *t, const char *limit, json_t *root, json_t *dot, FILE
             if (items.n == 0) {
                 /* skip the body: run it into a null sink to find its end */
                 FILE *null = fopen("/dev/null", "w");
-                int r = run(body, NULL, root, json_null(), null ? null : out, err, errlen, &after);
+                int r = run_nested(body, root, json_null(), null ? null : out, err, errlen, &after);
                 if (null) fclose(null);
                 if (r < 0) { free(items.v); free(cur.v); return -1; }
             }
             for (size_t i = 0; i < items.n; i++) {
-                int r = run(body, NULL, root, items.v[i], out, err, errlen, &after);
+                int r = run_nested(body, root, items.v[i], out, err, errlen, &after);
                 if (r < 0) { free(items.v); free(cur.v); return -1; }
             }
             free(items.v);

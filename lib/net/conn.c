@@ -14,8 +14,6 @@
 #include "net/net_internal.h"
 #include "net/sni.h"
 
-void hops_path_free(net *n, const conn *c, path *p);
-
 /* How long (real time) a thread waits for the probe to connect or speak. */
 #define ACCEPT_WAIT_MS 20000
 #define FIRST_BYTES_WAIT_MS 3000
@@ -97,7 +95,7 @@ static void serve_http1(conn *c)
         for (int i = 0; i < pp->nhops; i++) l7 |= pp->hops[i].l7;
         if (!l7 && (pp->final == FINAL_CLOSED || pp->final == FINAL_REFUSED || pp->final == FINAL_TIMEOUT)) {
             /* a TCP proxy on the way could not connect: it closes on the client */
-            if (pp->final == FINAL_TIMEOUT) net_vclock_advance(n, 10000);
+            if (pp->final == FINAL_TIMEOUT) net_vclock_advance(n, CONNECT_TIMEOUT_MS);
             http_msg_free(&req);
             if (pp == &local) hops_path_free(n, c, &local);
             break;
@@ -124,6 +122,52 @@ static void serve_http1(conn *c)
         hops_path_free(n, c, &p0);
     }
     free(buf);
+}
+
+/* ---- a local server (the proxy's admin API) ------------------------------ */
+
+static void serve_local(conn *c)
+{
+    counted cnt = {0};
+    unsigned char buf[65536];
+    size_t len = 0;
+    for (;;) {
+        http_msg req;
+        char err[128];
+        long used = len ? http1_parse_request(buf, len, &req, err, sizeof err) : 0;
+        if (used < 0) break;
+        if (used == 0) {
+            if (len == sizeof buf) break;
+            ssize_t k = recv(c->fd, buf + len, sizeof buf - len, 0);
+            if (k <= 0) break;
+            len += (size_t)k;
+            continue;
+        }
+        memmove(buf, buf + used, len - (size_t)used);
+        len -= (size_t)used;
+        const local_answer *a = NULL;
+        for (int i = 0; i < c->nanswers && !a; i++)
+            if (!strcmp(c->answers[i].path, req.target ? req.target : "/")) a = &c->answers[i];
+        http_msg resp;
+        http_msg_init(&resp);
+        const char *body = a && a->body ? a->body : c->nanswers && c->answers[0].body ? c->answers[0].body : "";
+        resp.status = a ? a->status : 404;
+        http_set(&resp, "content-type", "text/plain; charset=UTF-8");
+        http_set_body(&resp, body, strlen(body));
+        char n[32], date[64];
+        snprintf(n, sizeof n, "%zu", resp.body_len);
+        http_set(&resp, "content-length", n);
+        http_date(date, sizeof date, net_now(c->n));
+        http_set(&resp, "date", date);
+        http_set(&resp, "server", "envoy");
+        size_t outlen;
+        unsigned char *out = http1_write_response(&resp, req.method && !strcasecmp(req.method, "HEAD"), &outlen);
+        bool ok = out && send_all(c->fd, out, outlen, &cnt) >= 0;
+        free(out);
+        http_msg_free(&resp);
+        http_msg_free(&req);
+        if (!ok) break;
+    }
 }
 
 /* ---- plaintext HTTP/2 (prior knowledge) --------------------------------- */
@@ -165,7 +209,6 @@ typedef struct tls_serve {
     conn *c;
     path *p;
     const char *proto;
-    long long handled;
 } tls_serve;
 
 static void world_handler(void *ctx, http_msg *req, http_msg *resp)
@@ -183,7 +226,6 @@ static void world_handler(void *ctx, http_msg *req, http_msg *resp)
         http_msg_free(resp);
         resp->status = 0;
     }
-    ts->handled++;
 }
 
 /* count the raw bytes of the TLS connection as the proxies on the way see them */
@@ -219,7 +261,7 @@ static void serve_tls_world(conn *c, path *p, counted *cnt)
     const unsigned char *alpn = NULL;
     unsigned alen = 0;
     SSL_get0_alpn_selected(ssl, &alpn, &alen);
-    tls_serve ts = {c, p, "HTTP/1.1", 0};
+    tls_serve ts = {c, p, "HTTP/1.1"};
     if (alen == 2 && !memcmp(alpn, "h2", 2)) {
         ts.proto = "HTTP/2";
         h2_serve(ssl, world_handler, &ts);
@@ -277,7 +319,7 @@ static void drain(conn *c, counted *cnt)
     }
 }
 
-static void serve_tls_or_tcp(conn *c, const char *sni)
+static void serve_tls_or_tcp(conn *c, const char *sni, bool tls)
 {
     net *n = c->n;
     counted cnt = {0};
@@ -287,14 +329,23 @@ static void serve_tls_or_tcp(conn *c, const char *sni)
     switch (p.final) {
     case FINAL_WORLD: {
         const char *proto = world_port_protocol(p.world_svc, p.final_port);
-        if (sni && proto && (!strcasecmp(proto, "HTTPS") || !strcasecmp(proto, "TLS")))
+        if (tls && proto && (!strcasecmp(proto, "HTTPS") || !strcasecmp(proto, "TLS"))) {
             serve_tls_world(c, &p, &cnt);
-        else
+        } else if (tls && proto && !strcasecmp(proto, "HTTP")) {
+            /* a TLS hello to a plain HTTP server: it answers 400 in HTTP */
+            static const char bad[] = "HTTP/1.1 400 Bad Request\r\ncontent-type: text/html\r\ncontent-length: 0\r\n"
+                                      "connection: close\r\n\r\n";
+            char sink[16384];
+            ssize_t k = recv(c->fd, sink, sizeof sink, 0);
+            if (k > 0) cnt.rx += k;
+            send_all(c->fd, bad, sizeof bad - 1, &cnt);
+        } else {
             drain(c, &cnt);
+        }
         break;
     }
     case FINAL_TIMEOUT:
-        net_vclock_advance(n, 10000);
+        net_vclock_advance(n, CONNECT_TIMEOUT_MS);
         break;
     default:
         /* closed by a proxy, refused upstream, or an app that does not speak TLS */
@@ -311,8 +362,12 @@ void *conn_thread(void *arg)
     struct pollfd pf = {c->lfd, POLLIN, 0};
     if (poll(&pf, 1, ACCEPT_WAIT_MS) > 0) c->fd = accept(c->lfd, NULL, NULL);
     close(c->lfd);
-    if (c->fd < 0) { free(c); return NULL; }
+    if (c->fd < 0) goto done;
 
+    if (c->nanswers) {
+        serve_local(c);
+        goto done;
+    }
     unsigned char peek[16384 + 512];
     ssize_t k = 0;
     sniff_kind kind = SNIFF_MORE;
@@ -335,9 +390,12 @@ void *conn_thread(void *arg)
     }
     if (kind == SNIFF_HTTP1) serve_http1(c);
     else if (kind == SNIFF_H2C) serve_h2c(c);
-    else if (kind == SNIFF_TLS) serve_tls_or_tcp(c, hello.sni);
-    else if (k > 0) serve_tls_or_tcp(c, NULL);
+    else if (kind == SNIFF_TLS) serve_tls_or_tcp(c, hello.sni[0] ? hello.sni : NULL, true);
+    else if (k > 0) serve_tls_or_tcp(c, NULL, false);
+done:
     close(c->fd);
+    for (int i = 0; i < c->nanswers; i++) { free(c->answers[i].path); free(c->answers[i].body); }
+    free(c->answers);
     free(c);
     return NULL;
 }

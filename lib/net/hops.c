@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <strings.h>
+#include <openssl/sha.h>
 #include "model/obj.h"
 #include "net/net_internal.h"
 #include "telemetry/accesslog.h"
@@ -13,8 +15,6 @@
 /* The address the outside world sees for traffic leaving the cluster (the
  * node's NAT). */
 #define EGRESS_NAT_IP "203.0.113.10"
-/* Envoy's upstream connect timeout as Istio configures it (connectTimeout). */
-#define CONNECT_TIMEOUT_MS 10000
 
 static void addr(char *buf, size_t len, const char *ip, int port)
 {
@@ -71,7 +71,10 @@ static bool cluster_is_http2(net *n, const char *cluster)
     return false;
 }
 
-static void walk(net *n, const conn *c, const char *sni, const http_msg *hr, path *p)
+/* The path from `start` (a proxy, or NULL: plain delivery to c's
+ * destination) onwards. */
+static void walk_from(net *n, const conn *c, const char *sni, const http_msg *hr, path *p,
+                      const mesh_workload *start)
 {
     memset(p, 0, sizeof *p);
     p->fail_hop = -1;
@@ -81,8 +84,20 @@ static void walk(net *n, const conn *c, const char *sni, const http_msg *hr, pat
     snprintf(dst_ip, sizeof dst_ip, "%s", c->dst_ip);
     const mesh_workload *proxy = NULL;
     bool inbound = false;
-    if (net_captured(n)) proxy = n->client;
+    proxy = start;
+    /* the loopback never leaves the pod, and iptables leaves it alone */
+    if (!strncmp(dst_ip, "127.", 4) && n->client) {
+        proxy = NULL;
+        bool listens;
+        net_app_of(n->client, dst_port, &listens);
+        p->final = listens ? FINAL_APP : FINAL_REFUSED;
+        p->app = n->client;
+        snprintf(p->final_ip, sizeof p->final_ip, "%s", dst_ip);
+        p->final_port = dst_port;
+        return;
+    }
     const char *cur_sni = sni && *sni ? sni : NULL;   /* the server name the next hop sees */
+    const hop *mtls_from = NULL;                      /* the hop that opened an Istio mTLS connection */
     const char *prev_proto = hr ? (hr->version && !strcmp(hr->version, "HTTP/2") ? "HTTP/2" : "HTTP/1.1") : NULL;
 
     for (int guard = 0; guard < 32; guard++) {
@@ -102,6 +117,12 @@ static void walk(net *n, const conn *c, const char *sni, const http_msg *hr, pat
             hop *h = &p->hops[p->nhops++];
             h->proxy = proxy;
             h->inbound = inbound;
+            if (inbound && mtls_from) {
+                h->mtls_in = true;
+                snprintf(h->mtls_sni, sizeof h->mtls_sni, "%s", mtls_from->d.mtls_sni);
+                h->peer = mtls_from->proxy;
+            }
+            mtls_from = NULL;
             h->req.src_ip = h->proxy == n->client && !inbound ? c->src_ip : strdup(src_ip);
             h->req.dst_ip = strdup(dst_ip);
             h->req.dst_port = dst_port;
@@ -182,6 +203,7 @@ static void walk(net *n, const conn *c, const char *sni, const http_msg *hr, pat
             }
             /* a proxy that originates TLS names the server it wants */
             if (h->d.tls_origination[0]) cur_sni = h->d.upstream_sni[0] ? h->d.upstream_sni : NULL;
+            if (h->d.mtls) mtls_from = h;
             snprintf(src_ip, sizeof src_ip, "%s", proxy->ip);
             src_port = h->upstream_port_local;
             snprintf(dst_ip, sizeof dst_ip, "%s", ep_ip);
@@ -228,19 +250,18 @@ static void walk(net *n, const conn *c, const char *sni, const http_msg *hr, pat
     p->final = FINAL_TIMEOUT;
 }
 
-static void free_hop_req(net *n, const conn *c, hop *h)
+static void free_hop_req(const conn *c, hop *h)
 {
-    (void)n;
     if (h->req.src_ip != c->src_ip) free((char *)h->req.src_ip);
     free((char *)h->req.dst_ip);
     json_decref(h->req.headers);
     memset(&h->req, 0, sizeof h->req);
 }
 
-void hops_path_free(net *n, const conn *c, path *p);
 void hops_path_free(net *n, const conn *c, path *p)
 {
-    for (int i = 0; i < p->nhops; i++) free_hop_req(n, c, &p->hops[i]);
+    (void)n;
+    for (int i = 0; i < p->nhops; i++) free_hop_req(c, &p->hops[i]);
 }
 
 /* ---- telemetry per hop --------------------------------------------------- */
@@ -263,7 +284,7 @@ static void emit(net *n, const hop *h, const access_entry *e, const stats_event 
     stats_record(n->stats, se);
 }
 
-static void fill_stats_labels(net *n, const conn *c, const hop *h, const path *p, stats_event *se)
+static void fill_stats_labels(net *n, const hop *h, stats_event *se, char *svc_name, char *svc_ns, size_t len)
 {
     se->ns = h->proxy->ns;
     se->pod = h->proxy->name;
@@ -271,7 +292,8 @@ static void fill_stats_labels(net *n, const conn *c, const hop *h, const path *p
     se->suffix = n->rel->stat_suffix;
     se->listener = h->d.listener;
     se->reporter = h->inbound ? "destination" : "source";
-    if (n->client_pod && !h->inbound) {
+    /* both reporters know the client (peer metadata travels with the request) */
+    if (n->client_pod) {
         se->source_workload = label(n->client_pod, "app");
         se->source_namespace = obj_namespace(n->client_pod);
         se->source_app = label(n->client_pod, "app");
@@ -281,12 +303,33 @@ static void fill_stats_labels(net *n, const conn *c, const hop *h, const path *p
         se->destination_namespace = h->proxy->ns;
         se->destination_app = label(h->proxy->pod, "app");
     }
-    (void)c;
-    (void)p;
+    /* destination_service is the host of the cluster; its name and namespace
+     * come from a Kubernetes service name (name.namespace.svc...) */
     const char *host = strrchr(h->d.cluster, '|');
     se->destination_service = host && host[1] ? host + 1 : NULL;
-    se->destination_service_name = se->destination_service;
-    se->security_policy = h->inbound ? "none" : "unknown";
+    svc_name[0] = svc_ns[0] = 0;
+    if (se->destination_service) {
+        const char *svc = strstr(se->destination_service, ".svc.");
+        const char *dot = strchr(se->destination_service, '.');
+        if (svc && dot && dot < svc) {
+            snprintf(svc_name, len, "%.*s", (int)(dot - se->destination_service), se->destination_service);
+            snprintf(svc_ns, len, "%.*s", (int)(svc - dot - 1), dot + 1);
+        } else {
+            snprintf(svc_name, len, "%s", se->destination_service);
+        }
+    }
+    se->destination_service_name = svc_name[0] ? svc_name : NULL;
+    se->destination_service_namespace = svc_ns[0] ? svc_ns : NULL;
+    se->security_policy = !h->inbound ? "unknown" : h->mtls_in ? "mutual_tls" : "none";
+}
+
+/* Envoy before Istio 1.9 left %UPSTREAM_LOCAL_ADDRESS% unset on a gateway's
+ * HTTP lines (the egress page's 2019 line shows "-"); later ones fill it. */
+static bool old_envoy(const net *n)
+{
+    int major = 0, minor = 0;
+    if (sscanf(n->rel->minor ? n->rel->minor : "", "%d.%d", &major, &minor) != 2) return false;
+    return major == 1 && minor < 9;
 }
 
 /* ---- HTTP ------------------------------------------------------------------ */
@@ -321,8 +364,49 @@ static void proxy_local_reply(net *n, const hop *h, http_msg *resp)
     http_set(resp, "server", h->inbound ? "istio-envoy" : "envoy");
 }
 
-static void add_request_headers(net *n, hop *h, http_msg *req, const char *src_ip)
+/* VirtualService header manipulation: {set: {k: v}, add: {k: v}, remove: [k]}. */
+static void apply_header_ops(http_msg *m, json_t *ops)
 {
+    if (!json_is_object(ops)) return;
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(ops, "set"), k, v)
+        if (json_is_string(v)) http_set(m, k, json_string_value(v));
+    json_object_foreach(json_object_get(ops, "add"), k, v)
+        if (json_is_string(v)) http_add(m, k, json_string_value(v));
+    size_t i;
+    json_array_foreach(json_object_get(ops, "remove"), i, v)
+        if (json_is_string(v)) http_set(m, json_string_value(v), NULL);
+}
+
+static const char *service_account(const mesh_workload *w)
+{
+    return w && w->service_account && *w->service_account ? w->service_account : "default";
+}
+
+/* What an inbound sidecar tells the app about an mTLS peer (Envoy's
+ * forward_client_cert_details SANITIZE_SET).  The peer certificate is not at
+ * hand in the engine thread: Hash is the SHA-256 of the peer's URI SAN. */
+static void set_xfcc(hop *h, http_msg *req)
+{
+    char by[300], uri[300], v[1024];
+    snprintf(by, sizeof by, "spiffe://cluster.local/ns/%s/sa/%s", h->proxy->ns, service_account(h->proxy));
+    snprintf(uri, sizeof uri, "spiffe://cluster.local/ns/%s/sa/%s", h->peer ? h->peer->ns : "default",
+             service_account(h->peer));
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)uri, strlen(uri), md);
+    char hex[2 * SHA256_DIGEST_LENGTH + 1];
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    snprintf(v, sizeof v, "By=%s;Hash=%s;Subject=\"\";URI=%s", by, hex, uri);
+    http_set(req, "x-forwarded-client-cert", v);
+}
+
+static void add_request_headers(hop *h, http_msg *req, const char *src_ip)
+{
+    if (h->inbound) {
+        if (h->mtls_in) set_xfcc(h, req);
+        else http_set(req, "x-forwarded-client-cert", NULL);
+    }
     if (!http_get(req, "x-request-id")) {
         char id[40];
         uuid_v4(id);
@@ -354,16 +438,68 @@ static void add_request_headers(net *n, hop *h, http_msg *req, const char *src_i
         free(req->target);
         req->target = strdup(h->d.rewrite_uri);
     }
+    apply_header_ops(req, json_object_get(h->d.headers, "request"));
+    apply_header_ops(req, json_object_get(h->d.dest_headers, "request"));
     if (h->d.timeout_ms > 0 && !h->inbound) {
         char t[32];
         snprintf(t, sizeof t, "%d", h->d.timeout_ms);
         http_set(req, "x-envoy-expected-rq-timeout-ms", t);
     }
-    (void)n;
+}
+
+static void exchange(net *n, const conn *c, path *p, http_msg *req, const char *client_proto, bool tls,
+                     http_msg *resp, bool first_on_conn, bool shadow);
+
+/* VirtualService mirror: a copy of the request goes to the mirror cluster;
+ * its answer is dropped and costs the client nothing.  Envoy marks the copy's
+ * authority with "-shadow". */
+static void mirror(net *n, const conn *c, const hop *h, const http_msg *req)
+{
+    json_t *cfg = mesh_proxy_config(n->m, h->proxy);
+    const char *ep = NULL;
+    size_t i;
+    json_t *e;
+    json_array_foreach(json_object_get(cfg, "endpoints"), i, e) {
+        const char *cl = json_string_value(json_object_get(e, "cluster"));
+        if (cl && !strcmp(cl, h->d.mirror_cluster)) { ep = json_string_value(json_object_get(e, "endpoint")); break; }
+    }
+    char ip[46];
+    int port;
+    if (!ep || sscanf(ep, "%45[0-9.]:%d", ip, &port) != 2) { json_decref(cfg); return; }
+    conn c2 = *c;
+    snprintf(c2.dst_ip, sizeof c2.dst_ip, "%s", ip);
+    c2.dst_port = port;
+    snprintf(c2.src_ip, sizeof c2.src_ip, "%s", h->proxy->ip);
+    c2.src_port = __atomic_fetch_add(&n->next_port, 1, __ATOMIC_RELAXED);
+    json_decref(cfg);
+    http_msg copy;
+    http_msg_copy_head(&copy, req);
+    http_set_body(&copy, req->body, req->body_len);
+    const char *host = http_get(req, "host");
+    if (host) {
+        char shadow[300];
+        const char *colon = strrchr(host, ':');
+        if (colon) snprintf(shadow, sizeof shadow, "%.*s-shadow%s", (int)(colon - host), host, colon);
+        else snprintf(shadow, sizeof shadow, "%s-shadow", host);
+        http_set(&copy, "host", shadow);
+    }
+    path p2;
+    walk_from(n, &c2, NULL, &copy, &p2, NULL);
+    http_msg r2;
+    exchange(n, &c2, &p2, &copy, "HTTP/1.1", false, &r2, true, true);
+    http_msg_free(&r2);
+    http_msg_free(&copy);
+    hops_path_free(n, &c2, &p2);
 }
 
 void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const char *client_proto,
                         bool tls, http_msg *resp, bool first_on_conn)
+{
+    exchange(n, c, p, req, client_proto, tls, resp, first_on_conn, false);
+}
+
+static void exchange(net *n, const conn *c, path *p, http_msg *req, const char *client_proto, bool tls,
+                     http_msg *resp, bool first_on_conn, bool shadow)
 {
     long long start = net_now(n);
     /* the request as each L7 proxy logs it: after its own changes */
@@ -374,8 +510,9 @@ void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const cha
         if (!h->l7) continue;
         if (!h->protocol) h->protocol = client_proto;
         if (i != p->fail_hop) {
-            add_request_headers(n, h, req, h->req.src_ip);
-            if (h->d.delay_ms > 0) net_vclock_advance(n, h->d.delay_ms);
+            add_request_headers(h, req, h->req.src_ip);
+            if (h->d.mirror_cluster[0] && !shadow) mirror(n, c, h, req);
+            if (h->d.delay_ms > 0 && !shadow) net_vclock_advance(n, h->d.delay_ms);
         } else if (!http_get(req, "x-request-id") && !h->inbound) {
             char id[40];
             uuid_v4(id);
@@ -399,15 +536,49 @@ void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const cha
             .tls = tls || !strcasecmp(world_port_protocol(p->world_svc, p->final_port), "HTTPS"),
             .client_ip = EGRESS_NAT_IP, .protocol = client_proto, .now_ms = start, .req = req,
         };
+        bool originated = tls;
         for (int i = 0; i < p->nhops; i++)
-            if (p->hops[i].d.tls_origination[0]) wr.tls = true;
-        world_respond(&wr, resp, &latency);
+            if (p->hops[i].d.tls_origination[0]) originated = wr.tls = true;
+        const char *proto = world_port_protocol(p->world_svc, p->final_port);
+        if (!originated && (!strcasecmp(proto, "HTTPS") || !strcasecmp(proto, "TLS"))) {
+            /* plain HTTP to a TLS port: the front end's answer */
+            static const char body[] = "<html>\r\n<head><title>400 The plain HTTP request was sent to HTTPS port</title>"
+                                       "</head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>The "
+                                       "plain HTTP request was sent to HTTPS port</center>\r\n</body>\r\n</html>\r\n";
+            resp->status = 400;
+            http_set_body(resp, body, sizeof body - 1);
+            http_set(resp, "content-type", "text/html");
+            char len[32], date[64];
+            snprintf(len, sizeof len, "%zu", resp->body_len);
+            http_set(resp, "content-length", len);
+            http_date(date, sizeof date, start);
+            http_set(resp, "date", date);
+            latency = obj_int_or(p->world_svc, "spec.latencyMs", 0);
+        } else {
+            world_respond(&wr, resp, &latency);
+        }
     } else if (p->final == FINAL_APP) {
         bool listens;
         const char *app = net_app_of(p->app, p->final_port, &listens);
         const char *ip = p->nhops ? p->hops[p->nhops - 1].req.src_ip : c->src_ip;
         if (!strcmp(app, "httpbin")) app_httpbin(req, "http", http_get(req, "host"), ip, start, resp, &latency);
         else app_nginx(req, start, resp);
+        /* the application's own access log (gunicorn / nginx); behind a
+         * sidecar the connection comes from 127.0.0.1 */
+        const hop *last = p->nhops ? &p->hops[p->nhops - 1] : NULL;
+        const char *peer = last && last->inbound ? "127.0.0.1" : ip;
+        char when[64], line[2048];
+        time_t secs = (time_t)((start + latency) / 1000);
+        struct tm tm;
+        gmtime_r(&secs, &tm);
+        strftime(when, sizeof when, "%d/%b/%Y:%H:%M:%S +0000", &tm);
+        const char *ref = http_get(req, "referer"), *ua = http_get(req, "user-agent");
+        snprintf(line, sizeof line, "%s - - [%s] \"%s %s %s\" %d %zu \"%s\" \"%s\"%s", peer, when,
+                 req->method ? req->method : "GET", req->target ? req->target : "/",
+                 req->version && !strcmp(req->version, "HTTP/2") ? "HTTP/1.1" : req->version ? req->version : "HTTP/1.1",
+                 resp->status, resp->body_len, ref ? ref : "-", ua ? ua : "-", !strcmp(app, "nginx") ? " \"-\"" : "");
+        net_add_container_log(n, p->app->ns, p->app->name, net_app_container(p->app, p->final_port), start + latency,
+                              line);
     } else {
         /* L4 failure behind an L7 hop: the last L7 hop reports it */
         int last = -1;
@@ -447,6 +618,8 @@ void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const cha
             http_set(resp, "server", h->inbound ? "istio-envoy" : "envoy");
             http_set(resp, "x-envoy-upstream-service-time", NULL);   /* the upstream's value goes last */
             http_set(resp, "x-envoy-upstream-service-time", t);
+            apply_header_ops(resp, json_object_get(h->d.headers, "response"));
+            apply_header_ops(resp, json_object_get(h->d.dest_headers, "response"));
             http_set(resp, "connection", NULL);
             http_set(resp, "transfer-encoding", NULL);
             http_set(resp, "keep-alive", NULL);
@@ -470,16 +643,17 @@ void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const cha
             .upstream_host = forwarded || timed_out ? h->upstream_host : NULL,
             .upstream_cluster = h->d.cluster,
             .stat_suffix = n->rel->stat_suffix,
-            .upstream_local = (forwarded || timed_out) && !h->proxy->gateway ? h->upstream_local : NULL,
+            .upstream_local = (forwarded || timed_out) && (!h->proxy->gateway || !old_envoy(n)) ? h->upstream_local : NULL,
             .downstream_local = h->downstream_local,
             .downstream_remote = h->downstream_remote,
-            .sni = h->req.sni,
+            .sni = h->mtls_in ? h->mtls_sni : h->req.sni,
             .route_name = h->d.route_name,
         };
         /* the gateway's own view: the request reached it over HTTP/2 from a
          * sidecar, so it logs no XFF of its own making for the sidecar hop */
         stats_event se = {0};
-        fill_stats_labels(n, c, h, p, &se);
+        char svc_name[256], svc_ns[256];
+        fill_stats_labels(n, h, &se, svc_name, svc_ns, sizeof svc_name);
         se.http = true;
         se.http_prefix = h->inbound ? "inbound_0.0.0.0" : h->d.listener;
         se.new_connection = first_on_conn;
@@ -488,8 +662,8 @@ void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const cha
         se.upstream_attempted = forwarded || timed_out || !strcmp(h->d.flags, "UF");
         se.connect_failed = !strcmp(h->d.flags, "UF");
         se.http2_upstream = i + 1 < p->nhops && p->hops[i + 1].protocol && !strcmp(p->hops[i + 1].protocol, "HTTP/2");
-        se.rx_bytes = (long long)resp->body_len + 200;
-        se.tx_bytes = (long long)req->body_len + 100;
+        se.rx_bytes = forwarded || timed_out ? (long long)http1_response_size(resp) : 0;
+        se.tx_bytes = forwarded || timed_out ? (long long)http1_request_size(lr) : 0;
         se.request_protocol = "http";
         se.duration_ms = duration;
         emit(n, h, &e, &se);
@@ -499,6 +673,7 @@ void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const cha
     for (int i = 0; i < p->nhops; i++)
         if (have_seen[i]) http_msg_free(&seen[i]);
     if (p->nhops == 0) total = latency;
+    if (shadow) return;
     if (!net_spend(n, total)) {
         /* past the client's deadline: the client gave up before the answer */
         http_msg_free(resp);
@@ -509,6 +684,7 @@ void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const cha
 void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long start_ms,
                    long long rx, long long tx, long long duration_ms)
 {
+    (void)c;
     for (int i = 0; i < p->nhops; i++) {
         hop *h = &p->hops[i];
         if (h->l7) continue;
@@ -530,11 +706,12 @@ void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long st
             .upstream_local = failed ? NULL : h->upstream_local,
             .downstream_local = h->downstream_local,
             .downstream_remote = h->downstream_remote,
-            .sni = sni && *sni ? sni : NULL,
+            .sni = h->mtls_in ? h->mtls_sni : sni && *sni ? sni : NULL,
             .route_name = h->d.route_name,
         };
         stats_event se = {0};
-        fill_stats_labels(n, c, h, p, &se);
+        char svc_name[256], svc_ns[256];
+        fill_stats_labels(n, h, &se, svc_name, svc_ns, sizeof svc_name);
         se.http = false;
         se.new_connection = true;
         se.flags = e.response_flags;
@@ -546,6 +723,11 @@ void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long st
         se.duration_ms = duration_ms;
         emit(n, h, &e, &se);
     }
+}
+
+static void walk(net *n, const conn *c, const char *sni, const http_msg *hr, path *p)
+{
+    walk_from(n, c, sni, hr, p, net_captured(n) ? n->client : NULL);
 }
 
 void hops_walk(net *n, const conn *c, const char *sni, const http_msg *hr, path *p)

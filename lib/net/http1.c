@@ -255,3 +255,23 @@ unsigned char *http1_write_response(const http_msg *resp, int head_only, size_t 
     *outlen = off;
     return out;
 }
+
+static size_t fields_size(const http_msg *m)
+{
+    size_t n = 2;                                   /* the empty line */
+    for (int i = 0; i < m->nh; i++) n += strlen(m->h[i].name) + 2 + strlen(m->h[i].value) + 2;
+    return n;
+}
+
+size_t http1_request_size(const http_msg *req)
+{
+    size_t line = strlen(req->method ? req->method : "GET") + 1 + strlen(req->target ? req->target : "/") + 1 + 8 + 2;
+    return line + fields_size(req) + req->body_len;
+}
+
+size_t http1_response_size(const http_msg *resp)
+{
+    char line[64];
+    int n = snprintf(line, sizeof line, "HTTP/1.1 %d %s\r\n", resp->status, http_reason(resp->status));
+    return (size_t)n + fields_size(resp) + resp->body_len;
+}

@@ -36,6 +36,11 @@ void http_msg_copy_head(http_msg *dst, const http_msg *src);
 long http1_parse_request(const unsigned char *buf, size_t len, http_msg *req,
                          char *err, size_t errlen);
 
+/* Bytes of the message in HTTP/1.1 wire form (head and body), as a proxy
+ * sends it upstream (request) or receives it (response). */
+size_t http1_request_size(const http_msg *req);
+size_t http1_response_size(const http_msg *resp);
+
 /* The standard reason phrase ("Moved Permanently"), "" when unknown. */
 const char *http_reason(int status);
 

@@ -57,7 +57,7 @@ int net_close(net *n)
 {
     if (!n) return 0;
     int rc = 0;
-    for (int i = 0; i < n->nthreads; i++) pthread_join(n->threads[i], NULL);
+    net_wait(n);
     free(n->threads);
     if (n->st) {
         for (int i = 0; i < n->nlogs; i++) {
@@ -65,11 +65,16 @@ int net_close(net *n)
             /* one store line per text line */
             char *save = NULL;
             for (char *t = strtok_r(l->text, "\n", &save); t; t = strtok_r(NULL, "\n", &save))
-                if (store_log_append(n->st, l->ns, l->pod, "istio-proxy", l->ts_ms, t)) rc = -1;
+                if (store_log_append(n->st, l->ns, l->pod, l->container, l->ts_ms, t)) rc = -1;
         }
         if (n->stats && stats_flush(n->stats, n->st)) rc = -1;
     }
-    for (int i = 0; i < n->nlogs; i++) { free(n->logs[i].ns); free(n->logs[i].pod); free(n->logs[i].text); }
+    for (int i = 0; i < n->nlogs; i++) {
+        free(n->logs[i].ns);
+        free(n->logs[i].pod);
+        free(n->logs[i].container);
+        free(n->logs[i].text);
+    }
     free(n->logs);
     for (int i = 0; i < n->ntls; i++) SSL_CTX_free(n->tls[i].ctx);
     free(n->tls);
@@ -81,6 +86,30 @@ int net_close(net *n)
     pthread_mutex_destroy(&n->mu);
     free(n);
     return rc;
+}
+
+void net_set_local(net *n, int port, const char *const *paths, net_local_fn fn, void *ctx)
+{
+    if (n->nlocal == (int)(sizeof n->local / sizeof n->local[0])) return;
+    n->local[n->nlocal].port = port;
+    n->local[n->nlocal].paths = paths;
+    n->local[n->nlocal].fn = fn;
+    n->local[n->nlocal].ctx = ctx;
+    n->nlocal++;
+}
+
+static int local_server(const net *n, const char *ip, int port)
+{
+    if (strncmp(ip, "127.", 4)) return -1;
+    for (int i = 0; i < n->nlocal; i++)
+        if (n->local[i].port == port) return i;
+    return -1;
+}
+
+void net_wait(net *n)
+{
+    for (int i = 0; i < n->nthreads; i++) pthread_join(n->threads[i], NULL);
+    n->nthreads = 0;
 }
 
 bool net_captured(const net *n) { return n->client && n->client->sidecar && !n->bypass; }
@@ -141,7 +170,8 @@ const char *net_client_ip(const net *n) { return n->client_ip; }
 int net_last_local_port(net *n) { return n->last_local_port; }
 bool net_access_log_on(net *n) { return n->log_on; }
 
-void net_add_log(net *n, const char *ns, const char *pod, long long ts_ms, const char *text)
+void net_add_container_log(net *n, const char *ns, const char *pod, const char *container, long long ts_ms,
+                           const char *text)
 {
     pthread_mutex_lock(&n->mu);
     if (n->nlogs == n->caplogs) {
@@ -151,8 +181,13 @@ void net_add_log(net *n, const char *ns, const char *pod, long long ts_ms, const
         n->logs = nl;
         n->caplogs = cap;
     }
-    n->logs[n->nlogs++] = (log_line){strdup(ns), strdup(pod), ts_ms, strdup(text)};
+    n->logs[n->nlogs++] = (log_line){strdup(ns), strdup(pod), strdup(container), ts_ms, strdup(text)};
     pthread_mutex_unlock(&n->mu);
+}
+
+void net_add_log(net *n, const char *ns, const char *pod, long long ts_ms, const char *text)
+{
+    net_add_container_log(n, ns, pod, "istio-proxy", ts_ms, text);
 }
 
 const mesh_workload *net_pod_by_ip(net *n, const char *ip)
@@ -213,6 +248,22 @@ int net_kube_proxy(net *n, const char *ip, int port, char out_ip[46], int *out_p
 }
 
 /* ---- applications in pods ----------------------------------------------- */
+
+const char *net_app_container(const mesh_workload *w, int port)
+{
+    size_t i, j;
+    json_t *c, *p;
+    const char *fallback = NULL;
+    json_array_foreach(obj_at(w->pod, "spec.containers"), i, c) {
+        const char *name = obj_str_or(c, "name", "");
+        const char *image = obj_str_or(c, "image", "");
+        if (!strcmp(name, "istio-proxy") || (!strstr(image, "httpbin") && !strstr(image, "nginx"))) continue;
+        json_array_foreach(obj_at(c, "ports"), j, p)
+            if (obj_int_or(p, "containerPort", -1) == port) return name;
+        if (!fallback) fallback = name;
+    }
+    return fallback ? fallback : "";
+}
 
 const char *net_app_of(const mesh_workload *w, int port, bool *listens)
 {
@@ -347,6 +398,7 @@ static net_conn_status first_contact(net *n, const char *ip, int port, const cha
     if (*n->client_ip && strcmp(dip, n->client_ip) &&
         !mesh_netpol_allows(n->m, n->client_ip, dip, dport, "TCP", why, wl))
         return NET_TIMEDOUT;
+    if (local_server(n, dip, dport) >= 0) return NET_CONNECTED;
     if (!strncmp(dip, "127.", 4) || (*n->client_ip && !strcmp(dip, n->client_ip))) {
         if (n->client) {
             bool listens;
@@ -389,7 +441,7 @@ static net_conn_status first_contact(net *n, const char *ip, int port, const cha
 net_conn_status net_reachable(net *n, const char *ip, int port, const char *host)
 {
     char why[256];
-    if (net_captured(n)) return NET_CONNECTED;
+    if (net_captured(n) && strncmp(ip, "127.", 4)) return NET_CONNECTED;
     return first_contact(n, ip, port, host, why, sizeof why);
 }
 
@@ -397,11 +449,12 @@ static net_conn_status listen_for(net *n, const char *ip, int port, const char *
                                   struct sockaddr_in *lo, char *why, size_t whylen)
 {
     snprintf(why, whylen, "connected");
-    prepare_tls(n);
-    if (!(net_captured(n))) {
+    /* iptables sends the pod's outbound TCP to its sidecar, but not loopback traffic */
+    if (!net_captured(n) || !strncmp(ip, "127.", 4)) {
         net_conn_status s = first_contact(n, ip, port, host, why, whylen);
         if (s != NET_CONNECTED) return s;
     }
+    prepare_tls(n);          /* the world's servers, before any thread needs them */
     conn *c = calloc(1, sizeof *c);
     if (!c) return NET_REFUSED;
     c->n = n;
@@ -409,8 +462,22 @@ static net_conn_status listen_for(net *n, const char *ip, int port, const char *
     snprintf(c->dst_ip, sizeof c->dst_ip, "%s", ip);
     c->dst_port = port;
     snprintf(c->host, sizeof c->host, "%s", host ? host : "");
-    snprintf(c->src_ip, sizeof c->src_ip, "%s", *n->client_ip ? n->client_ip : "10.244.0.1");
+    snprintf(c->src_ip, sizeof c->src_ip, "%s", !strncmp(ip, "127.", 4) ? "127.0.0.1"
+                                                : *n->client_ip ? n->client_ip : "10.244.0.1");
     c->src_port = __atomic_fetch_add(&n->next_port, 1, __ATOMIC_RELAXED);
+    int ls = local_server(n, ip, port);
+    if (ls >= 0) {
+        /* answered from here, on the main thread: the engine thread only serves them */
+        int k = 0;
+        while (n->local[ls].paths[k]) k++;
+        c->answers = calloc((size_t)k, sizeof *c->answers);
+        for (int i = 0; c->answers && i < k; i++) {
+            c->answers[i].path = strdup(n->local[ls].paths[i]);
+            c->answers[i].status = 200;
+            c->answers[i].body = n->local[ls].fn(n->local[ls].ctx, n->local[ls].paths[i], &c->answers[i].status);
+            c->nanswers++;
+        }
+    }
     n->last_local_port = c->src_port;
 
     c->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

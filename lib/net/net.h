@@ -32,6 +32,18 @@ int net_close(net *n);
  * not send its connections to the sidecar. */
 void net_bypass_sidecar(net *n);
 
+/* Servers inside the client's pod that are not applications (the proxy's
+ * admin API on 15000, its Prometheus port 15090, ...).  fn runs on the main
+ * thread when a loopback connection to port opens, once per path in paths
+ * (NULL-terminated); it returns the malloc'd body and sets *status.  The
+ * connection then answers those paths (others: 404 with the body for the
+ * first path). */
+typedef char *(*net_local_fn)(void *ctx, const char *path, int *status);
+void net_set_local(net *n, int port, const char *const *paths, net_local_fn fn, void *ctx);
+
+/* Wait until every connection opened so far has been served. */
+void net_wait(net *n);
+
 /* Virtual milliseconds that passed since net_open. */
 long long net_vclock_ms(net *n);
 void net_vclock_advance(net *n, long long ms);

@@ -13,7 +13,7 @@
 #include "telemetry/stats.h"
 
 typedef struct log_line {
-    char *ns, *pod;
+    char *ns, *pod, *container;
     long long ts_ms;
     char *text;
 } log_line;
@@ -54,11 +54,25 @@ struct net {
     int ntls;
     bool tls_ready;
     bool bypass;                    /* the client runs as the proxy's user: not captured */
+    struct {
+        int port;
+        const char *const *paths;
+        net_local_fn fn;
+        void *ctx;
+    } local[8];
+    int nlocal;
 };
 
 /* One accepted connection and where it was going. */
+typedef struct local_answer {
+    char *path, *body;
+    int status;
+} local_answer;
+
 typedef struct conn {
     net *n;
+    local_answer *answers;          /* a local server's prepared answers (loopback) */
+    int nanswers;
     int lfd, fd;
     char dst_ip[46];
     int dst_port;
@@ -80,6 +94,9 @@ typedef enum {
 
 #define MAX_HOPS 8
 
+/* Envoy's upstream connect timeout as Istio configures it (connectTimeout). */
+#define CONNECT_TIMEOUT_MS 10000
+
 typedef struct hop {
     const mesh_workload *proxy;
     bool inbound;
@@ -90,6 +107,9 @@ typedef struct hop {
     char downstream_local[64], downstream_remote[64];
     char upstream_local[64], upstream_host[64];
     int upstream_port_local;
+    bool mtls_in;                   /* inbound hop reached over Istio mutual TLS */
+    char mtls_sni[320];             /* the SNI of that connection (logged by the inbound proxy) */
+    const mesh_workload *peer;      /* the proxy on the other end of the mTLS connection */
 } hop;
 
 typedef struct path {
@@ -109,6 +129,11 @@ typedef struct path {
 bool net_captured(const net *n);
 long long net_now(net *n);
 void net_add_log(net *n, const char *ns, const char *pod, long long ts_ms, const char *text);
+/* A line in another container's log (an application's access log). */
+void net_add_container_log(net *n, const char *ns, const char *pod, const char *container, long long ts_ms,
+                           const char *text);
+/* The name of the container of pod w that runs the app answering on port. */
+const char *net_app_container(const mesh_workload *w, int port);
 /* The pod at ip (NULL if none). */
 const mesh_workload *net_pod_by_ip(net *n, const char *ip);
 /* kube-proxy: a Service clusterIP:port to one endpoint pod ip:port.  0 when
@@ -129,6 +154,8 @@ void hops_walk(net *n, const conn *c, const char *sni, const http_msg *httpreq, 
  * access-log lines and stats of every L7 hop are recorded. */
 void hops_http_exchange(net *n, const conn *c, path *p, http_msg *req, const char *client_proto,
                         bool tls, http_msg *resp, bool first_on_conn);
+/* Free what hops_walk allocated in p. */
+void hops_path_free(net *n, const conn *c, path *p);
 /* Record the L4 hops of a finished connection (bytes as the client saw them). */
 void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long start_ms,
                    long long rx, long long tx, long long duration_ms);

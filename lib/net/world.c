@@ -221,7 +221,7 @@ void world_respond(const world_request *wr, http_msg *resp, long long *latency_m
         if (c && !strchr(hostbuf, ']')) *c = 0;
         host = hostbuf;
     } else {
-        host = obj_str(wr->svc, "spec.hosts.0");
+        host = json_string_value(json_array_get(obj_at(wr->svc, "spec.hosts"), 0));
         if (!host) host = obj_name(wr->svc);
     }
     *latency_ms = obj_int_or(spec, "latencyMs", 0);
@@ -267,7 +267,9 @@ void world_respond(const world_request *wr, http_msg *resp, long long *latency_m
             http_set_body(resp, body, strlen(body));
         } else if (obj_str(r, "title") || obj_at(r, "bodyBytes")) {
             size_t n;
-            char *page = world_page(obj_str(r, "title"), obj_int_or(r, "bodyBytes", 0), &n);
+            long long want = obj_int_or(r, "bodyBytes", 0);
+            if (want > WORLD_MAX_BODY) want = WORLD_MAX_BODY;
+            char *page = world_page(obj_str(r, "title"), want, &n);
             resp->body = (unsigned char *)page;
             resp->body_len = page ? n : 0;
         }

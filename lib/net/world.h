@@ -10,6 +10,19 @@
 /* The default world, the files of samples/world joined with "---" lines. */
 extern const char world_default_yaml[];
 
+/* Create the default world's objects in a new store (cluster bootstrap).
+ * Returns 0, or -1 with a message in err. */
+#include "store/store.h"
+int world_seed(store *st, char *err, size_t errlen);
+
+/* Check an ExternalService's spec against meshsim-world(5) (apply-time
+ * validation).  0, or -1 with a message naming the field in err
+ * ("spec.ports[1].protocol: Unsupported value: \"UDP\": ..."). */
+int world_validate(json_t *svc, char *err, size_t errlen);
+
+/* The largest generated page (bodyBytes). */
+#define WORLD_MAX_BODY (64LL << 20)
+
 typedef struct world world;
 
 /* objects: every object of the store (borrowed); keeps the ExternalServices. */

@@ -17,6 +17,7 @@
 #include "model/obj.h"
 #include "net/net.h"
 #include "pki/pki.h"
+#include "probe/admin.h"
 #include "probe/curl_args.h"
 #include "probe/probe.h"
 
@@ -29,17 +30,24 @@ typedef struct sim_conn {
     int closed_fd;              /* bound, not listening: gives a real RST */
 } sim_conn;
 
+/* The connections of one curl command, shared by its URLs as curl shares its
+ * connection cache between transfers. */
+typedef struct session {
+    CURLSH *share;
+    sim_conn conns[MAX_CONNS];
+    int nconns;
+    char last_ip[46];
+    int last_port;
+    int last_local_port;
+} session;
+
 typedef struct transfer {
     exec_ctx *x;
     curl_args *a;
     net *n;
     CURL *h;
     const char *host;           /* host of the current URL */
-    sim_conn conns[MAX_CONNS];
-    int nconns;
-    char last_ip[46];
-    int last_port;
-    int last_local_port;
+    struct session *ss;         /* what outlives one URL: connections and their addresses */
     /* a SYN that was dropped: the kernel's timeout is simulated */
     bool dropped;
     char drop_ip[46];
@@ -71,15 +79,15 @@ static void rewrite_addrs(transfer *t, const char *in, size_t len, char *out, si
             if (rl > 1 && rest[0] == ':') sscanf(rest + 1, "%d%n", &lport, &used), used += 1;
             else if (rl > 6 && !memcmp(rest, " port ", 6)) sscanf(rest + 6, "%d%n", &lport, &used), used += 6;
             sim_conn *c = NULL;
-            for (int j = 0; j < t->nconns; j++)
-                if (t->conns[j].lport == lport) c = &t->conns[j];
+            for (int j = 0; j < t->ss->nconns; j++)
+                if (t->ss->conns[j].lport == lport) c = &t->ss->conns[j];
             if (c) {
                 k += (size_t)snprintf(out + k, outlen - k, "%s%s%d", c->ip, rest[0] == ':' ? ":" : " port ", c->port);
                 i += 9 + (size_t)used;
                 continue;
             }
-            if (t->last_ip[0]) {
-                k += (size_t)snprintf(out + k, outlen - k, "%s", t->last_ip);
+            if (t->ss->last_ip[0]) {
+                k += (size_t)snprintf(out + k, outlen - k, "%s", t->ss->last_ip);
                 i += 9;
                 continue;
             }
@@ -231,8 +239,8 @@ static curl_socket_t open_cb(void *ud, curlsocktype purpose, struct curl_sockadd
         /* libcurl gets a quick RST instead; its report is replaced */
         s = NET_REFUSED;
     }
-    if (t->nconns == MAX_CONNS) return CURL_SOCKET_BAD;
-    sim_conn *c = &t->conns[t->nconns++];
+    if (t->ss->nconns == MAX_CONNS) return CURL_SOCKET_BAD;
+    sim_conn *c = &t->ss->conns[t->ss->nconns++];
     memset(c, 0, sizeof *c);
     c->closed_fd = -1;
     snprintf(c->ip, sizeof c->ip, "%s", ip);
@@ -248,9 +256,9 @@ static curl_socket_t open_cb(void *ud, curlsocktype purpose, struct curl_sockadd
         lo = a;
     }
     c->lport = ntohs(lo.sin_port);
-    snprintf(t->last_ip, sizeof t->last_ip, "%s", ip);
-    t->last_port = port;
-    t->last_local_port = net_last_local_port(t->n);
+    snprintf(t->ss->last_ip, sizeof t->ss->last_ip, "%s", ip);
+    t->ss->last_port = port;
+    t->ss->last_local_port = net_last_local_port(t->n);
     *in = lo;
     return socket(addr->family, addr->socktype, addr->protocol);
 }
@@ -365,14 +373,14 @@ static void write_out(transfer *t, const char *fmt, int rc, const char *errmsg, 
             if (var[6] == 'u') off = 0;
             fprintf(o, "%.0f", d > 0 ? (double)off / d : 0.0);
         } else if (!strcmp(var, "remote_ip")) {
-            fputs(t->last_ip, o);
+            fputs(t->ss->last_ip, o);
         } else if (!strcmp(var, "remote_port")) {
-            if (t->last_port) fprintf(o, "%d", t->last_port);
+            if (t->ss->last_port) fprintf(o, "%d", t->ss->last_port);
             else fputs("0", o);
         } else if (!strcmp(var, "local_ip")) {
             fputs(net_client_ip(t->n), o);
         } else if (!strcmp(var, "local_port")) {
-            fprintf(o, "%d", t->last_local_port);
+            fprintf(o, "%d", t->ss->last_local_port);
         } else if (!strcmp(var, "url_effective")) {
             curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &s);
             if (s) fputs(s, o);
@@ -486,10 +494,11 @@ static struct curl_slist *preload_dns(transfer *t, const char *host, int port, i
     return l;
 }
 
-static int run_url(exec_ctx *x, curl_args *a, net *n, const char *url, char *trust, size_t trustlen)
+static int run_url(exec_ctx *x, curl_args *a, net *n, session *ss, const char *url, char *trust, size_t trustlen)
 {
     transfer *t = calloc(1, sizeof *t);
     if (!t) return CURLE_OUT_OF_MEMORY;
+    t->ss = ss;
     t->x = x;
     t->a = a;
     t->n = n;
@@ -546,6 +555,7 @@ static int run_url(exec_ctx *x, curl_args *a, net *n, const char *url, char *tru
     struct curl_slist *hdrs = NULL;
     for (int i = 0; i < a->nheaders; i++) hdrs = curl_slist_append(hdrs, a->headers[i]);
     curl_easy_setopt(h, CURLOPT_URL, full);
+    curl_easy_setopt(h, CURLOPT_SHARE, ss->share);
     curl_easy_setopt(h, CURLOPT_RESOLVE, dns);
     curl_easy_setopt(h, CURLOPT_RESOLVER_START_FUNCTION, resolver_start_cb);
     curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_cb);
@@ -628,8 +638,6 @@ static int run_url(exec_ctx *x, curl_args *a, net *n, const char *url, char *tru
     curl_slist_free_all(hdrs);
     curl_slist_free_all(dns);
     curl_slist_free_all(proxy_dns);
-    for (int i = 0; i < t->nconns; i++)
-        if (t->conns[i].closed_fd >= 0) close(t->conns[i].closed_fd);
 
 report:
     if (rc && (!a->silent || a->show_error)) fprintf(x->err, "curl: (%d) %s\n", rc, msg);
@@ -640,6 +648,34 @@ report:
     free(t);
     return rc;
 }
+
+/* The proxy's own servers on the pod's loopback: Envoy's admin API (15000)
+ * and its Prometheus endpoint (15090), answered like pilot-agent request. */
+static char *admin_answer(void *ctx, const char *path, int *status)
+{
+    exec_ctx *x = ctx;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f) return NULL;
+    *status = envoy_admin(x, path, f);
+    fclose(f);
+    return buf;
+}
+
+static bool has_proxy(json_t *pod)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(obj_at(pod, "spec.containers"), i, c)
+        if (!strcmp(obj_str_or(c, "name", ""), "istio-proxy")) return true;
+    return false;
+}
+
+static const char *const admin_paths[] = {
+    "/stats", "/stats?format=json", "/stats/prometheus", "/clusters", "/server_info", "/ready", "/listeners",
+    "/config_dump", "/help", NULL};
+static const char *const prometheus_paths[] = {"/stats/prometheus", NULL};
 
 /* Files a -d @name can read: standard input; the container has no others. */
 static char *read_data_file(void *ctx, const char *path, size_t *len)
@@ -676,6 +712,10 @@ int probe_curl_main(exec_ctx *x, int argc, char **argv)
         return 1;
     }
     if (x->container && !strcmp(x->container, "istio-proxy")) net_bypass_sidecar(n);
+    if (x->pod && has_proxy(x->pod)) {
+        net_set_local(n, 15000, admin_paths, admin_answer, x);
+        net_set_local(n, 15090, prometheus_paths, admin_answer, x);
+    }
     char *trust = pki_trust_bundle_pem(x->st);
     size_t trustlen = trust ? strlen(trust) : 0;
     if (a.cacert) {
@@ -693,9 +733,22 @@ int probe_curl_main(exec_ctx *x, int argc, char **argv)
             return 77;
         }
     }
-    for (int i = 0; i < a.nurls; i++) {
-        int r = run_url(x, &a, n, a.urls[i], trust, trustlen);
-        if (r) rc = r;
+    session *ss = calloc(1, sizeof *ss);
+    if (ss) {
+        ss->share = curl_share_init();
+        curl_share_setopt(ss->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+        curl_share_setopt(ss->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+        for (int i = 0; i < a.nurls; i++) {
+            int r = run_url(x, &a, n, ss, a.urls[i], trust, trustlen);
+            if (r) rc = r;
+        }
+        /* closing the shared connections ends the engine's connection threads */
+        curl_share_cleanup(ss->share);
+        for (int i = 0; i < ss->nconns; i++)
+            if (ss->conns[i].closed_fd >= 0) close(ss->conns[i].closed_fd);
+        free(ss);
+    } else {
+        rc = CURLE_OUT_OF_MEMORY;
     }
     x->vclock_ms += net_vclock_ms(n);
     if (net_close(n)) fprintf(x->err, "curl: cannot record telemetry: %s\n", store_errmsg(x->st));

@@ -1,5 +1,6 @@
 /* curl's option parser, table driven.  Messages are curl 7.88's. */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include "probe/curl_args.h"
@@ -79,13 +80,18 @@ static int usage_hint(FILE *err)
     return 2;
 }
 
+/* Seconds as curl 7.88 reads them (str2udouble): -1 not a number, -2 out of
+ * range (ERANGE, or more than LONG_MAX/1000 s: "too large number"), -3
+ * negative.  NaN is accepted and means no limit. */
 static int parse_seconds(const char *s, long long *ms)
 {
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (end == s || *end || errno || v < 0) return -1;
-    *ms = (long long)(v * 1000 + 0.5);
+    if (end == s || *end) return -1;
+    if (errno == ERANGE || v > (double)LONG_MAX / 1000) return -2;
+    if (v < 0) return -3;
+    *ms = v == v ? (long long)(v * 1000 + 0.5) : 0;   /* v != v: NaN */
     return 0;
 }
 
@@ -160,8 +166,10 @@ static int apply(curl_args *a, const opt *o, const char *word, const char *val, 
     case O_DATA_URLENCODE: add_urlencoded(a, val); break;
     case O_MAX_TIME: case O_CONNECT_TIMEOUT: {
         long long ms;
-        if (parse_seconds(val, &ms)) {
-            fprintf(err, "curl: option %s: expected a proper numerical parameter\n", word);
+        int prc = parse_seconds(val, &ms);
+        if (prc) {
+            fprintf(err, "curl: option %s: %s\n", word, prc == -2 ? "too large number"
+                    : prc == -3 ? "expected a positive numerical parameter" : "expected a proper numerical parameter");
             return usage_hint(err);
         }
         if (o->id == O_MAX_TIME) a->max_time_ms = ms; else a->connect_timeout_ms = ms;

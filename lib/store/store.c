@@ -60,14 +60,6 @@ static void open_failure(sqlite3 *db, const char *dir, const char *path, const c
         snprintf(err, errlen, "cannot %s state store %s: %s", what, path, msg);
 }
 
-/* Cached statements must be finalized before the connection can close. */
-static void close_db(store *st)
-{
-    for (int i = 0; i < st->ncache; i++) sqlite3_finalize(st->cache[i].s);
-    st->ncache = 0;
-    sqlite3_close(st->db);
-}
-
 static const char *SCHEMA =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS objects(resource TEXT NOT NULL, namespace TEXT NOT NULL,"
@@ -127,8 +119,7 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
     umask(old);
     if (rc != SQLITE_OK) {
         open_failure(st->db, dir, path, "open", err, errlen);
-        close_db(st);
-        free(st);
+        store_close(st);   /* finalizes cached statements, so the handle really closes */
         return NULL;
     }
     /* Parallel CI jobs share one store: wait for each other rather than fail. */
@@ -141,8 +132,7 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
         sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
         open_failure(st->db, dir, path, "initialise", err, errlen);
-        close_db(st);
-        free(st);
+        store_close(st);   /* finalizes cached statements, so the handle really closes */
         return NULL;
     }
     /* A store made by another schema version is refused, never misread. */
@@ -150,9 +140,7 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
     if (!ver) {
         if (store_meta_set(st, "schema_version", STORE_SCHEMA_VERSION)) {
             open_failure(st->db, dir, path, "initialise", err, errlen);
-            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-            close_db(st);
-            free(st);
+            store_close(st);
             return NULL;
         }
         fresh = true;
@@ -161,9 +149,10 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
                  " (run `meshsim reset` to start a new cluster)", path, ver, STORE_SCHEMA_VERSION);
         free(ver);
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-        close_db(st);
-        free(st);
+        store_close(st);   /* finalizes cached statements, so the handle really closes */
         return NULL;
+    } else {
+        fresh = false;   /* another process created it while we waited for the lock */
     }
     free(ver);
     chmod(path, 0600);
@@ -175,8 +164,9 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
 void store_close(store *st)
 {
     if (!st) return;
-    if (st->in_tx) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-    close_db(st);
+    for (int i = 0; i < st->ncache; i++) sqlite3_finalize(st->cache[i].s);
+    if (st->in_tx && !sqlite3_get_autocommit(st->db)) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close_v2(st->db);
     free(st);
 }
 

@@ -396,3 +396,35 @@ assert ids[res["ruleIndex"]]=="IST0174"
     run istioctl x analyze --use-kube=false base.yaml ist0103.yaml
     has 'IST0103'
 }
+
+@test "-v names the analyzers that ran; --analyzer runs only those" {
+    run istioctl analyze --use-kube=false -v --analyzer injection.Analyzer base.yaml ist0102.yaml ist0174.yaml -A
+    [ "${lines[0]}" = "Analyzed resources in all namespaces" ]
+    [ "${lines[1]}" = "Executed analyzers:" ]
+    [ "${lines[2]}" = $'\t injection.Analyzer' ]
+    [[ "$output" == *"IST0102"* ]]
+    [[ "$output" != *"IST0174"* ]]
+}
+
+@test "MSH0004: a policy that still allows 0.0.0.0/0 does not count; MSH0002: no resolution means NONE" {
+    cat > "$BATS_TEST_TMPDIR/open.yaml" <<'YAML'
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: allow-egress-to-istio-system-and-kube-dns
+  namespace: default
+spec:
+  podSelector: {}
+  policyTypes:
+  - Egress
+  egress:
+  - to:
+    - ipBlock:
+        cidr: 0.0.0.0/0
+YAML
+    az "$BATS_TEST_TMPDIR/open.yaml"
+    has 'Warning [MSH0004] (Namespace default base.yaml:4)'
+    sed '/resolution:/d' seed-http.yaml > "$BATS_TEST_TMPDIR/seed-nores.yaml"
+    run istioctl analyze --use-kube=false base.yaml netpol.yaml "$BATS_TEST_TMPDIR/seed-nores.yaml"
+    has '[MSH0002]'
+}

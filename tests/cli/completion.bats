@@ -74,6 +74,18 @@ spec:
     [ "${lines[0]}" = "sleep-7f9c8d6b5-x2x4q" ]
 }
 
+@test "__complete offers the labels of the store for -l" {
+    kubectl apply -f - <<<"$POD"
+    kubectl label pod sleep-7f9c8d6b5-x2x4q app=sleep tier=client >/dev/null
+    run kubectl __complete get pods -l ""
+    [ "${lines[0]}" = "app=sleep" ]
+    [ "${lines[1]}" = "tier=client" ]
+    run kubectl __complete logs -l ti
+    [ "${lines[0]}" = "tier=client" ]
+    run kubectl __complete get pods --selector=a
+    [ "${lines[0]}" = "--selector=app=sleep" ]
+}
+
 @test "__complete leaves -f to file names (directive 0)" {
     run kubectl __complete apply -f ""
     [ "${lines[-2]}" = ":0" ]

@@ -103,3 +103,17 @@ PAGE
     [ "$status" -eq 2 ]
     [[ $output == *"name a Markdown page"* ]]
 }
+
+@test "the Egress Gateways walkthrough, as a runnable page, passes end to end" {
+    run meshsim doctest --dir "$ROOT" "$ROOT/tests/docs/egress-gateways.md"
+    [ "$status" -eq 0 ] || { echo "$output" | grep -v '^passed'; return 1; }
+    [ "${lines[-1]}" = "44 passed, 0 failed" ]
+}
+
+@test "a step that reads standard input gets none: the page's own input is never read" {
+    printf '%s\n' '```' '$ kubectl apply -f -' 'error: no objects passed to apply' '$ cat' '```' >"$BATS_TEST_TMPDIR/page.md"
+    # stdin stays open for 30 s: reading it would hang the run
+    run timeout 10 meshsim doctest "$BATS_TEST_TMPDIR/page.md" < <(sleep 30)
+    [ "$status" -eq 0 ]
+    [ "${lines[-1]}" = "2 passed, 0 failed" ]
+}

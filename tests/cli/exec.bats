@@ -162,3 +162,40 @@ Y
     run kubectl exec
     [ "$status" -eq 1 ]
 }
+
+@test "-t without a terminal: kubectl's note, and the command still runs" {
+    run bash -c "kubectl exec -it $POD -c sleep -- hostname </dev/null"
+    [ "$output" = "Unable to use a TTY - input is not a terminal or the right kind of file
+$POD" ]
+}
+
+@test "-i passes standard input to the program" {
+    run bash -c "echo 'echo from-stdin | wc -l' | kubectl exec -i $POD -c sleep -- sh"
+    [ "$output" = "1" ]
+    run bash -c "printf 'a\nb\n' | kubectl exec -i $POD -c sleep -- wc -l"
+    [ "$output" = "2" ]
+    run bash -c "printf 'a\nb\n' | kubectl exec $POD -c sleep -- wc -l"
+    [ "$output" = "0" ]
+}
+
+@test "sh expands \$?, \$NAME and \${NAME}, not inside single quotes" {
+    run kubectl exec "$POD" -c sleep -- sh -c 'nothere 2>/dev/null; echo "status $?"; echo $HOSTNAME; echo '"'"'$HOME'"'"''
+    [ "$output" = "status 127
+$POD
+\$HOME" ]
+    run kubectl exec "$POD" -c istio-proxy -- sh -c 'echo ${POD_NAMESPACE}/$POD_NAME'
+    [ "$output" = "default/$POD" ]
+}
+
+@test "the service account token names the pod's namespace and service account" {
+    run bash -c "kubectl exec $POD -c sleep -- cat /var/run/secrets/kubernetes.io/serviceaccount/token | cut -d. -f2 | tr '_-' '/+' | base64 -d 2>/dev/null"
+    [[ "$output" == *'"sub":"system:serviceaccount:default:sleep"'* ]]
+    run kubectl exec "$POD" -c sleep -- cat /var/run/secrets/kubernetes.io/serviceaccount/namespace
+    [ "$output" = "default" ]
+}
+
+@test "an init container has finished: nothing to exec into" {
+    run kubectl exec "$POD" -c istio-init -- hostname
+    [ "$status" -eq 1 ]
+    [ "$output" = 'error: unable to upgrade connection: container not found ("istio-init")' ]
+}

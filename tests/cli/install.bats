@@ -220,3 +220,33 @@ client version: 1.4.6' ]
     [[ "$output" == *"✔ Deployment: istio-egressgateway.istio-system checked successfully"* ]]
     [ "${lines[-1]}" = "✔ Istio is installed and verified successfully" ]
 }
+
+@test "--set values of the wrong shape and out-of-range indexes are errors" {
+    run istioctl install --set 'components.egressGateways[5].enabled=true' -y
+    [ "$status" -eq 1 ]
+    [ "$output" = 'Error: generate config: path components.egressGateways[5].enabled: index 5 is out of range (the list has 1 elements)' ]
+    run istioctl install --set meshConfig=1 -y
+    [ "$status" -eq 1 ]
+    [ "$output" = 'Error: generate config: meshConfig: cannot unmarshal number into a field of type map' ]
+    run istioctl install --set 'components.egressGateways[0].enabled=yes' -y
+    [ "$output" = 'Error: generate config: components.egressGateways[0].enabled: cannot unmarshal string into a field of type bool' ]
+    run istioctl install --set 'tag.x=1' -y
+    [ "$status" -eq 1 ]
+    run kubectl get ns istio-system
+    [ "$status" -eq 1 ]
+    # a second gateway can be added after the last one
+    run istioctl install -y --set 'components.egressGateways[1].name=egress-two' --set 'components.egressGateways[1].enabled=true' \
+        --set 'components.egressGateways[1].label.istio=egress-two'
+    [ "$status" -eq 0 ]
+    run kubectl get pod -l istio=egress-two -n istio-system -o jsonpath='{.items[0].metadata.labels.app}'
+    [ "$output" = "egress-two" ]
+}
+
+@test "a bad IstioOperator file is an error naming it" {
+    printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n' >"$BATS_TEST_TMPDIR/bad.yaml"
+    run istioctl install -f "$BATS_TEST_TMPDIR/bad.yaml" -y
+    [ "$status" -eq 1 ]
+    [ "$output" = "Error: generate config: $BATS_TEST_TMPDIR/bad.yaml: unknown kind \"Deployment\", expected IstioOperator" ]
+    run istioctl install -f "$BATS_TEST_TMPDIR/none.yaml" -y
+    [ "$status" -eq 1 ]
+}

@@ -159,3 +159,27 @@ small_tmpfs() {
     run kubectl get configmap many-0
     [ "$status" -eq 1 ]
 }
+
+@test "labeling an object without labels (a leak that make test-asan and test-valgrind catch)" {
+    printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bare\n' | kubectl apply -f - >/dev/null
+    run kubectl label configmap bare team=mesh
+    [ "$status" -eq 0 ]
+    [ "$output" = "configmap/bare labeled" ]
+    run kubectl get configmap bare -o jsonpath='{.metadata.labels.team}'
+    [ "$output" = "mesh" ]
+}
+
+@test "8 processes starting on a brand-new store make one cluster, as one process does" {
+    # pod names are random, so compare the set of addresses, not their order by name
+    kubectl get pods -n kube-system -o jsonpath='{.items[*].status.podIP}' | tr ' ' '\n' | sort > "$BATS_TEST_TMPDIR/one"
+    meshsim __store-check > "$BATS_TEST_TMPDIR/one-counts"
+    rm -rf "$MESHSIM_HOME"
+    for i in 1 2 3 4 5 6 7 8; do kubectl get namespaces >/dev/null 2>"$BATS_TEST_TMPDIR/err-$i" & done
+    wait
+    cat "$BATS_TEST_TMPDIR"/err-*
+    [ -z "$(cat "$BATS_TEST_TMPDIR"/err-*)" ]
+    run bash -c "kubectl get pods -n kube-system -o jsonpath='{.items[*].status.podIP}' | tr ' ' '\n' | sort"
+    [ "$output" = "$(cat "$BATS_TEST_TMPDIR/one")" ]
+    run meshsim __store-check
+    [ "$output" = "$(cat "$BATS_TEST_TMPDIR/one-counts")" ]
+}

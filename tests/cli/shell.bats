@@ -126,6 +126,16 @@ echo not reached'
     [[ $output != *"not reached"* ]]
 }
 
+@test "exit ends the session with its status, and cd carries over to the next line" {
+    mkdir -p "$BATS_TEST_TMPDIR/elsewhere"
+    run meshsim shell -c "cd '$BATS_TEST_TMPDIR/elsewhere'
+pwd
+exit 3
+echo not reached"
+    [ "$status" -eq 3 ]
+    [ "$output" = "$BATS_TEST_TMPDIR/elsewhere" ]
+}
+
 @test "an unfinished here-document is an error naming its line" {
     run meshsim shell -c 'echo one
 kubectl apply -f - <<EOF
@@ -140,6 +150,71 @@ apiVersion: v1'
 command -v kubectl'
     [ "${lines[0]}" = "$MESHSIM_HOME" ]
     [ "${lines[1]}" = "$(cd "$MESHSIM_BIN" && pwd -P)/kubectl" ]
+}
+
+@test "-x prints a transcript: comments, then each command before its output" {
+    run meshsim shell -x <<'SCRIPT'
+# a section
+kubectl label ns kube-public demo=yes
+kubectl apply -f - <<EOF
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shown
+EOF
+SCRIPT
+    [ "$status" -eq 0 ]
+    [ "$output" = '# a section
+$ kubectl label ns kube-public demo=yes
+namespace/kube-public labeled
+$ kubectl apply -f - <<EOF
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: shown
+EOF
+namespace/shown created' ]
+}
+
+@test "the script of make demo plays the walkthrough to its end in a cluster of its own" {
+    run sh "$ROOT/scripts/demo.sh"
+    [ "$status" -eq 0 ]
+    [[ ${lines[0]} == "# ---- Egress Gateways"* ]]
+    [[ $output == *$'$ kubectl apply -f - <<EOF\napiVersion: networking.istio.io/v1alpha3\nkind: ServiceEntry'* ]]
+    [[ $output == *"serviceentry.networking.istio.io/cnn created"* ]]
+    # the walkthrough's answers: the redirect and the page through the egress gateway, its log, the policy
+    [[ $output == *'HTTP/1.1 301 Moved Permanently'* ]]
+    [[ $output == *"outbound|80||edition.cnn.com"* ]]
+    [[ $output == *"outbound|443||edition.cnn.com"* ]]
+    [[ $output == *"networkpolicy.networking.k8s.io/allow-egress-to-istio-system-and-kube-dns created"* ]]
+    [[ $output == *'$ kubectl delete -f samples/sleep/sleep.yaml'* ]]
+    [[ ${lines[-1]} == "demo: done"* ]]
+    # it never touched the cluster of the caller
+    [ ! -e "$MESHSIM_HOME" ]
+}
+
+@test "the CI example of the README runs as documented: probes pass, the analyzer finding fails the job" {
+    mkdir -p "$BATS_TEST_TMPDIR/repo/deploy" "$BATS_TEST_TMPDIR/repo/mesh"
+    cp "$ROOT/samples/sleep/sleep.yaml" "$BATS_TEST_TMPDIR/repo/deploy/"
+    for f in serviceentry-cnn gateway-http virtualservice-http; do
+        cp "$ROOT/samples/egress-gateway/$f.yaml" "$BATS_TEST_TMPDIR/repo/mesh/"
+    done
+    # the script exactly as the README shows it (the YAML block's indentation removed)
+    sed -n "/meshsim shell -e <<'SCRIPT'/,/^        SCRIPT\$/p" "$ROOT/README.md" | sed 's/^        //' >"$BATS_TEST_TMPDIR/ci.sh"
+    [ "$(wc -l <"$BATS_TEST_TMPDIR/ci.sh")" -ge 8 ]
+    cd "$BATS_TEST_TMPDIR/repo"
+    run bash "$BATS_TEST_TMPDIR/ci.sh"
+    [ "$status" -eq 79 ]
+    [[ $output == *"virtualservice.networking.istio.io/direct-cnn-through-egress-gateway created"* ]]
+    [[ $output == *"Warning [MSH0004] (Namespace default)"* ]]
+    # with the namespace held in by a NetworkPolicy (and the namespace labels it selects) the same job passes
+    cp "$ROOT/samples/egress-gateway/networkpolicy.yaml" "$BATS_TEST_TMPDIR/repo/mesh/"
+    printf '%s\n' 'apiVersion: v1' 'kind: Namespace' 'metadata:' '  name: kube-system' '  labels:' '    kube-system: "true"' \
+        '---' 'apiVersion: v1' 'kind: Namespace' 'metadata:' '  name: istio-system' '  labels:' '    istio: system' \
+        >"$BATS_TEST_TMPDIR/repo/mesh/namespaces.yaml"
+    export MESHSIM_HOME="$BATS_TEST_TMPDIR/home2"
+    run bash "$BATS_TEST_TMPDIR/ci.sh"
+    [ "$status" -eq 0 ] || { echo "$output"; return 1; }
 }
 
 # ---- on a terminal (tmux) -----------------------------------------------------------
@@ -248,9 +323,11 @@ keys() { tmux -S "$SOCK" send-keys "$@"; }
     wait_for 'SHELL-EXITED=1'   # the status of the last command, as sh does
 }
 
-@test "export in one line is seen by the next, interactively" {
+@test "export in one line is seen by the next, interactively, and exit leaves" {
     start_shell
     keys 'export GREETING=hello-mesh' Enter
     keys 'echo "got $GREETING"' Enter
     wait_for 'got hello-mesh'
+    keys 'exit 4' Enter
+    wait_for 'SHELL-EXITED=4'
 }

@@ -33,13 +33,16 @@ for t in $targets; do
         -fsanitize=fuzzer $SAN -o "$B/fuzz/$t" "$src" "$B/libmeshsim.a" \
         $(pkg-config --libs $PKGS) -lm -pthread || { echo "fuzz: cannot build $t" >&2; exit 2; }
     mkdir -p "$B/corpus/$t" "$B/crashes/$t" "tests/fuzz/regressions/$t"
+    # -jobs makes libFuzzer write fuzz-N.log files into the current directory
+    jobs=""
+    [ "$JOBS" -gt 1 ] && jobs="-jobs=$JOBS -workers=$JOBS"
     dict=""
     [ -f "tests/fuzz/dict/$t.dict" ] && dict="-dict=tests/fuzz/dict/$t.dict"
     echo "fuzz: $t for ${SECS}s"
     # -timeout: an input slower than 10 s is a finding (hostile input must stay bounded);
     # -rss_limit_mb: so is one that needs more than 2 GB.
     "$B/fuzz/$t" -max_total_time="$SECS" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-        -jobs="$JOBS" -workers="$JOBS" -print_final_stats=1 $dict \
+        $jobs -print_final_stats=1 $dict \
         -artifact_prefix="$B/crashes/$t/" "$B/corpus/$t" "tests/fuzz/corpus/$t" "tests/fuzz/regressions/$t" \
         >"$B/fuzz/$t.log" 2>&1
     rc=$?

@@ -82,6 +82,6 @@ unique=$(cat "$WORK"/writer-*.rv | awk '{print $2}' | sort -u | wc -l)
 [ "$total" -eq $((WRITERS * OPS * 3)) ] || fail "expected $((WRITERS * OPS * 3)) recorded writes, got $total"
 [ "$unique" -eq "$total" ] || fail "resourceVersion reused: $total writes, $unique distinct versions"
 check=$(meshsim __store-check) || fail "store check: $check"
-echo "concurrent: $WRITERS writers x $OPS rounds ($((WRITERS * OPS * 5)) writes): no lost write, $unique unique increasing resourceVersions, integrity ok"
+echo "concurrent: $WRITERS writers x $OPS rounds ($((WRITERS * (OPS * 4 + OPS / 2))) writes): no lost write, $unique unique increasing resourceVersions, integrity ok"
 [ -z "${WORKDIR:-}" ] && rm -rf "$WORK"
 exit 0

@@ -115,6 +115,14 @@ static void test_errors_as_curl_prints_them(void **state)
     }
     {
         memset(e, 0, sizeof e);
+        ARGS("-m", "-1", "http://x");
+        assert_int_equal(parse(&a, e, sizeof e, argc, argv), 2);
+        assert_string_equal(e, "curl: option -m: expected a positive numerical parameter\n"
+                               "curl: try 'curl --help' or 'curl --manual' for more information\n");
+        curl_args_free(&a);
+    }
+    {
+        memset(e, 0, sizeof e);
         ARGS("-s");
         assert_int_equal(parse(&a, e, sizeof e, argc, argv), 2);
         assert_string_equal(e, "curl: no URL specified!\n"

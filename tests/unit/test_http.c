@@ -125,6 +125,26 @@ static void test_response_writer(void **state)
     http_msg_free(&r);
 }
 
+static void test_wire_sizes(void **state)
+{
+    (void)state;
+    const char *req = "GET /politics HTTP/1.1\r\nHost: edition.cnn.com\r\nAccept: */*\r\n\r\n";
+    http_msg m;
+    assert_int_equal(parse(req, &m), (long)strlen(req));
+    assert_int_equal(http1_request_size(&m), strlen(req));
+    http_msg_free(&m);
+    http_msg r;
+    http_msg_init(&r);
+    r.status = 200;
+    http_set(&r, "content-length", "5");
+    http_set_body(&r, "hello", 5);
+    size_t n;
+    unsigned char *out = http1_write_response(&r, 0, &n);
+    assert_int_equal(http1_response_size(&r), n);
+    free(out);
+    http_msg_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -135,6 +155,7 @@ int main(void)
         cmocka_unit_test(test_malformed_requests),
         cmocka_unit_test(test_header_set_and_remove),
         cmocka_unit_test(test_response_writer),
+        cmocka_unit_test(test_wire_sizes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,32 +1,13 @@
-/* lib/mesh building blocks: hash index, host matching, CIDRs, and the cost
- * of building and routing with many resources. */
+/* lib/mesh building blocks: hash index, host matching, CIDRs, and building
+ * and routing with many resources (correctness only: bench/ measures speed). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <time.h>
 #include <cmocka.h>
 #include "mesh_fixture.h"
 #include "mesh/host.h"
 #include "mesh/index.h"
 #include "model/release.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-#define SLOWDOWN 10
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SLOWDOWN 10
-#endif
-#endif
-#ifndef SLOWDOWN
-#define SLOWDOWN 1
-#endif
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static void test_index(void **state)
 {
@@ -145,22 +126,11 @@ static void test_scale(void **state)
                     "'spec':{'host':'h%d.example.com'}}", i, i);
         }
     }
-    /* best of three: the machine is shared, a stall is not our cost */
-    double build = 1e9, t0;
-    mesh *m = NULL;
-    for (int k = 0; k < 3; k++) {
-        mesh_free(m);
-        t0 = now_ms();
-        m = mesh_build(o, release_default());
-        double t = now_ms() - t0;
-        if (t < build) build = t;
-    }
+    /* correctness at scale; how fast is for bench/, not for a test */
+    mesh *m = mesh_build(o, release_default());
     assert_non_null(m);
-    print_message("build with 10k ServiceEntries: %.1f ms\n", build);
-    assert_true(build < 50.0 * SLOWDOWN);
 
     const mesh_workload *w = mesh_workload_by_pod(m, "default", "sleep-1");
-    t0 = now_ms();
     for (int i = 0; i < 2000; i++) {
         char host[64];
         snprintf(host, sizeof host, "h%d.example.com", (i * 37) % 10000);
@@ -176,9 +146,6 @@ static void test_scale(void **state)
         snprintf(want, sizeof want, "outbound|443||%s", host);
         assert_string_equal(d.cluster, want);
     }
-    double per = (now_ms() - t0) / 4000.0;
-    print_message("one decision: %.4f ms\n", per);
-    assert_true(per < 0.2 * SLOWDOWN);
     mesh_free(m);
     json_decref(o);
 }

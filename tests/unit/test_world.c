@@ -212,6 +212,77 @@ static void test_page_sizes(void **state)
     free(p);
 }
 
+static void test_seed_creates_the_objects(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/meshsim-test-world-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    bool created;
+    char err[256];
+    store *st = store_open(dir, &created, err, sizeof err);
+    assert_non_null(st);
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(world_seed(st, err, sizeof err), 0);
+    json_t *cnn = store_get(st, "externalservices.meshsim.dev", "", "edition.cnn.com");
+    assert_non_null(cnn);
+    assert_string_equal(json_string_value(json_array_get(obj_at(cnn, "spec.addresses"), 0)), "151.101.1.67");
+    assert_non_null(obj_str(cnn, "metadata.uid"));
+    json_decref(cnn);
+    json_t *all = store_list(st, "externalservices.meshsim.dev", NULL);
+    assert_int_equal(json_array_size(all), 8);
+    json_decref(all);
+    /* seeding twice changes nothing */
+    assert_int_equal(world_seed(st, err, sizeof err), 0);
+    all = store_list(st, "externalservices.meshsim.dev", NULL);
+    assert_int_equal(json_array_size(all), 8);
+    json_decref(all);
+    store_rollback(st);
+    store_close(st);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void expect_invalid(const char *yaml, const char *msg)
+{
+    loaded_docs docs = {0};
+    char err[512] = "";
+    assert_int_equal(loader_load_buffer(&docs, yaml, strlen(yaml), "t", err, sizeof err), 0);
+    assert_int_equal(world_validate(docs.docs[0].obj, err, sizeof err), -1);
+    assert_string_equal(err, msg);
+    loaded_docs_free(&docs);
+}
+
+static void test_validation_names_the_field(void **state)
+{
+    (void)state;
+    json_t *objs = default_world();
+    size_t i;
+    json_t *o;
+    char err[512];
+    json_array_foreach(objs, i, o) assert_int_equal(world_validate(o, err, sizeof err), 0);
+    json_decref(objs);
+    const char *base = "kind: ExternalService\nmetadata: {name: x}\nspec:\n  hosts: [a.example]\n"
+                       "  addresses: [192.0.2.1]\n";
+    char y[1024];
+    expect_invalid("kind: ExternalService\nmetadata: {name: x}\nspec: {addresses: [192.0.2.1]}\n",
+                   "spec.hosts: Required value: at least one DNS name");
+    snprintf(y, sizeof y, "%s  ports: [{number: 80, protocol: UDP}]\n", base);
+    expect_invalid(y, "spec.ports[0].protocol: Unsupported value: \"UDP\": supported values: \"HTTP\", \"HTTPS\", \"TLS\", \"TCP\"");
+    snprintf(y, sizeof y, "%s  ports: [{number: 80}, {number: \"x\"}]\n", base);
+    expect_invalid(y, "spec.ports[1].number in body must be of type integer: \"string\"");
+    snprintf(y, sizeof y, "%s  ports: [{number: 80}]\n  http: [{response: {status: 200}, app: nginx}]\n", base);
+    expect_invalid(y, "spec.http[0]: Invalid value: exactly one of redirect, response or app is required");
+    snprintf(y, sizeof y, "%s  ports: [{number: 80}]\n  http: [{response: {bodyBytes: 99999999999}}]\n", base);
+    expect_invalid(y, "spec.http[0].response.bodyBytes in body should be less than or equal to 67108864");
+    snprintf(y, sizeof y, "%s  ports: [{number: 80}]\n  http: [{app: tomcat}]\n", base);
+    expect_invalid(y, "spec.http[0].app: Unsupported value: \"tomcat\": supported values: \"httpbin\", \"nginx\"");
+    expect_invalid("kind: ExternalService\nmetadata: {name: x}\nspec: {hosts: [a.example], addresses: [300.1.1.1], ports: []}\n",
+                   "spec.addresses[0]: Invalid value: \"300.1.1.1\": must be an IPv4 address");
+    snprintf(y, sizeof y, "%s  ports: [{number: 80}]\n  http: [{redirect: {code: 200}}]\n", base);
+    expect_invalid(y, "spec.http[0].redirect.code in body should be greater than or equal to 300");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -220,6 +291,8 @@ int main(void)
         cmocka_unit_test(test_titles_and_redirects),
         cmocka_unit_test(test_httpbin),
         cmocka_unit_test(test_page_sizes),
+        cmocka_unit_test(test_seed_creates_the_objects),
+        cmocka_unit_test(test_validation_names_the_field),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 #include "model/loader.h"
 #include "model/obj.h"
+#include "net/trace.h"
 #include "net/world.h"
 #include "probe/probe.h"
 
@@ -34,6 +35,9 @@ static void put_yaml(store *st, const char *yaml)
         else if (!strcmp(kind, "Service")) snprintf(res, sizeof res, "services");
         else if (!strcmp(kind, "Namespace")) snprintf(res, sizeof res, "namespaces");
         else if (!strcmp(kind, "VirtualService")) snprintf(res, sizeof res, "virtualservices.networking.istio.io");
+        else if (!strcmp(kind, "Gateway")) snprintf(res, sizeof res, "gateways.networking.istio.io");
+        else if (!strcmp(kind, "DestinationRule")) snprintf(res, sizeof res, "destinationrules.networking.istio.io");
+        else if (!strcmp(kind, "ServiceEntry")) snprintf(res, sizeof res, "serviceentries.networking.istio.io");
         else snprintf(res, sizeof res, "pods");
         assert_int_equal(store_put(st, res, obj_namespace(o), obj_name(o), o), 0);
     }
@@ -144,6 +148,17 @@ static void test_write_out_shows_simulated_addresses(void **state)
     run_free(&r);
 }
 
+static void test_urls_share_connections(void **state)
+{
+    fixture *f = *state;
+    run r = CURL(f, "plain", "-v", "-s", "-o", "/dev/null", "-o", "/dev/null", "-w", "%{remote_ip} ",
+                 "http://httpbin.org/get", "http://httpbin.org/ip");
+    assert_int_equal(r.rc, 0);
+    assert_true(has_line_matching(r.err, "^\\* Re-using existing connection #0 with host httpbin\\.org$"));
+    assert_true(has_line_matching(r.out, "^44\\.207\\.168\\.240 44\\.207\\.168\\.240 $"));
+    run_free(&r);
+}
+
 static void test_verbose_never_shows_loopback(void **state)
 {
     fixture *f = *state;
@@ -228,6 +243,25 @@ static void test_sidecar_logs_and_counts(void **state)
     assert_int_equal(r.rc, 0);
     assert_true(has_line_matching(r.out, "^cluster\\.PassthroughCluster\\.upstream_cx_total: 2$"));
     assert_true(has_line_matching(r.out, "^cluster\\.PassthroughCluster\\.upstream_rq_200: 1$"));
+    /* every cluster of the proxy's configuration has its counters, used or not */
+    assert_true(has_line_matching(r.out, "^cluster\\.BlackHoleCluster\\.upstream_cx_total: 0$"));
+    assert_true(has_line_matching(r.out, "^cluster_manager\\.active_clusters: [1-9][0-9]*$"));
+    run_free(&r);
+    /* the same admin API on the pod's loopback, for curl in any of its containers */
+    r = CURL(f, "meshed", "-s", "localhost:15000/stats");
+    assert_int_equal(r.rc, 0);
+    assert_true(has_line_matching(r.out, "^cluster\\.PassthroughCluster\\.upstream_cx_total: [1-9][0-9]*$"));
+    run_free(&r);
+    r = CURL(f, "meshed", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:15000/no-such-page");
+    assert_string_equal(r.out, "404");
+    run_free(&r);
+    r = CURL(f, "plain", "-sS", "localhost:15000/stats");
+    assert_int_equal(r.rc, 7);
+    run_free(&r);
+    char *argv2[] = {"pilot-agent", "request", "GET", "clusters"};
+    r = exec_in(f, "meshed", 4, argv2, false);
+    assert_int_equal(r.rc, 0);
+    assert_true(has_line_matching(r.out, "^PassthroughCluster::observability_name::PassthroughCluster$"));
     run_free(&r);
 }
 
@@ -247,11 +281,64 @@ static void test_in_mesh_service_and_route_timeout(void **state)
     assert_true(has_line_matching(r.out, "^server: envoy\r$"));
     assert_true(has_line_matching(r.out, "^x-envoy-upstream-service-time: [0-9]+\r$"));
     run_free(&r);
+    /* httpbin's own access log (gunicorn), the sidecar being its peer */
+    struct { char lines[8][2048]; int n; } al = {0};
+    assert_int_equal(store_log_each(f->st, "default", "httpbin-1", "httpbin", cb, &al), 0);
+    assert_int_equal(al.n, 1);
+    assert_true(has_line_matching(al.lines[0], "^127\\.0\\.0\\.1 - - \\[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8} \\+0000\\] "
+                                               "\"GET /status/418 HTTP/1\\.1\" 418 135 \"-\" \"curl/7\\.88\\.1\"$"));
     /* a client without a sidecar reaches the pod through kube-proxy and its inbound sidecar */
     r = CURL(f, "plain", "-s", "http://10.96.0.50:8000/ip");
     assert_int_equal(r.rc, 0);
     assert_non_null(strstr(r.out, "\"origin\": \"10.244.0.21\""));
     run_free(&r);
+    /* Istio mutual TLS to the sidecar: the app sees the peer's identity; header rules apply */
+    put_yaml(f->st, "apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\n"
+                    "metadata: {name: httpbin, namespace: default}\n"
+                    "spec: {host: httpbin.default.svc.cluster.local, trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}}\n---\n"
+                    "apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\n"
+                    "metadata: {name: httpbin, namespace: default}\n"
+                    "spec: {hosts: [httpbin], http: [{headers: {request: {set: {x-test: 'yes'}}, response: {add: {x-via: vs}}},"
+                    " route: [{destination: {host: httpbin}}]}]}\n");
+    r = CURL(f, "meshed", "-sS", "-i", "http://httpbin:8000/headers");
+    assert_int_equal(r.rc, 0);
+    assert_true(has_line_matching(r.out, "^x-via: vs\r$"));
+    assert_true(has_line_matching(r.out, "^    \"X-Test\": \"yes\",?$"));
+    assert_true(has_line_matching(r.out, "^    \"X-Forwarded-Client-Cert\": \"By=spiffe://cluster\\.local/ns/default/sa/default;"
+                                         "Hash=[0-9a-f]{64};Subject=\\\\\"\\\\\";URI=spiffe://cluster\\.local/ns/default/sa/default\",$"));
+    run_free(&r);
+    struct { char lines[8][2048]; int n; } l = {0};
+    assert_int_equal(store_log_each(f->st, "default", "httpbin-1", "istio-proxy", cb, &l), 0);
+    assert_true(l.n >= 1);
+    assert_true(has_line_matching(l.lines[l.n - 1], " outbound_\\.8000_\\._\\.httpbin\\.default\\.svc\\.cluster\\.local default$"));
+
+    /* the loopback stays inside the pod: no sidecar on the way */
+    r = CURL(f, "httpbin-1", "-sS", "http://localhost:80/ip");
+    assert_int_equal(r.rc, 0);
+    assert_non_null(strstr(r.out, "\"origin\": \"127.0.0.1\""));
+    run_free(&r);
+    r = CURL(f, "meshed", "-sS", "http://localhost/");
+    assert_int_equal(r.rc, 7);
+    assert_true(has_line_matching(r.err, "^curl: \\(7\\) Failed to connect to localhost port 80 after [0-9]+ ms: "
+                                         "Couldn't connect to server$"));
+    run_free(&r);
+
+    /* mirroring: a copy goes to nginx, the client sees httpbin's answer */
+    put_yaml(f->st, "apiVersion: v1\nkind: Service\nmetadata: {name: nginx, namespace: default}\n"
+                    "spec: {clusterIP: 10.96.0.51, selector: {app: nginx}, ports: [{name: http, port: 80}]}\n---\n"
+                    "apiVersion: v1\nkind: Pod\nmetadata: {name: nginx-1, namespace: default, labels: {app: nginx}}\n"
+                    "spec: {containers: [{name: nginx, image: nginx}]}\nstatus: {phase: Running, podIP: 10.244.0.41}\n---\n"
+                    "apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\n"
+                    "metadata: {name: httpbin, namespace: default}\n"
+                    "spec: {hosts: [httpbin], http: [{route: [{destination: {host: httpbin}}], mirror: {host: nginx}}]}\n");
+    r = CURL(f, "meshed", "-s", "-o", "/dev/null", "-w", "%{http_code}", "http://httpbin:8000/ip");
+    assert_string_equal(r.out, "200");
+    run_free(&r);
+    struct { char lines[8][2048]; int n; } ml = {0};
+    assert_int_equal(store_log_each(f->st, "default", "nginx-1", "nginx", cb, &ml), 0);
+    assert_int_equal(ml.n, 1);
+    assert_true(has_line_matching(ml.lines[0], "^10\\.244\\.0\\.22 - - \\[[^]]+\\] \"GET /ip HTTP/1\\.1\" 404 "));
+
     put_yaml(f->st, "apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\n"
                     "metadata: {name: httpbin, namespace: default}\n"
                     "spec: {hosts: [httpbin], http: [{timeout: 0.5s, route: [{destination: {host: httpbin}}]}]}\n");
@@ -262,16 +349,78 @@ static void test_in_mesh_service_and_route_timeout(void **state)
     run_free(&r);
 }
 
+static const char egress_yaml[] =
+    "apiVersion: v1\nkind: Service\nmetadata: {name: istio-egressgateway, namespace: istio-system}\n"
+    "spec: {clusterIP: 10.96.0.60, selector: {istio: egressgateway},"
+    " ports: [{name: http2, port: 80, targetPort: 80}, {name: https, port: 443, targetPort: 443}]}\n---\n"
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: istio-egressgateway-1, namespace: istio-system,"
+    " labels: {istio: egressgateway, app: istio-egressgateway}}\n"
+    "spec: {containers: [{name: istio-proxy, image: docker.io/istio/proxyv2:1.4.6}]}\n"
+    "status: {phase: Running, podIP: 10.244.0.50}\n---\n"
+    "apiVersion: networking.istio.io/v1alpha3\nkind: Gateway\nmetadata: {name: istio-egressgateway, namespace: default}\n"
+    "spec: {selector: {istio: egressgateway}, servers: [{port: {number: 80, name: http, protocol: HTTP},"
+    " hosts: [edition.cnn.com]}]}\n---\n"
+    "apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata: {name: egressgateway-for-cnn, namespace: default}\n"
+    "spec: {host: istio-egressgateway.istio-system.svc.cluster.local, subsets: [{name: cnn}]}\n---\n"
+    "apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\n"
+    "metadata: {name: direct-cnn-through-egress-gateway, namespace: default}\n"
+    "spec:\n  hosts: [edition.cnn.com]\n  gateways: [istio-egressgateway, mesh]\n  http:\n"
+    "  - match: [{gateways: [mesh], port: 80}]\n"
+    "    route: [{destination: {host: istio-egressgateway.istio-system.svc.cluster.local, subset: cnn, port: {number: 80}}}]\n"
+    "  - match: [{gateways: [istio-egressgateway], port: 80}]\n"
+    "    route: [{destination: {host: edition.cnn.com, port: {number: 80}}}]\n";
+
+static void test_egress_gateway_http_and_the_none_loop(void **state)
+{
+    fixture *f = *state;
+    put_yaml(f->st, egress_yaml);
+    put_yaml(f->st, "apiVersion: networking.istio.io/v1alpha3\nkind: ServiceEntry\nmetadata: {name: cnn, namespace: default}\n"
+                    "spec: {hosts: [edition.cnn.com], ports: [{number: 80, name: http-port, protocol: HTTP}], resolution: DNS}\n");
+    run r = CURL(f, "meshed", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "http://edition.cnn.com/politics");
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.out, "301");
+    run_free(&r);
+    struct { char lines[8][2048]; int n; } l = {0};
+    assert_int_equal(store_log_each(f->st, "istio-system", "istio-egressgateway-1", "istio-proxy", cb, &l), 0);
+    assert_int_equal(l.n, 1);
+    assert_true(has_line_matching(l.lines[0], "^\\[[^]]+\\] \"GET /politics HTTP/2\" 301 .*\"curl/7\\.88\\.1\" \"[0-9a-f-]{36}\" "
+                                              "\"edition\\.cnn\\.com\" \"151\\.101\\.[0-9]+\\.67:80\" outbound\\|80\\|\\|edition\\.cnn\\.com "
+                                              "- 10\\.244\\.0\\.50:80 10\\.244\\.0\\.22:[0-9]+ "));
+
+    /* resolution NONE: the gateway forwards to the original destination, itself */
+    put_yaml(f->st, "apiVersion: networking.istio.io/v1alpha3\nkind: ServiceEntry\nmetadata: {name: cnn, namespace: default}\n"
+                    "spec: {hosts: [edition.cnn.com], ports: [{number: 80, name: http-port, protocol: HTTP}], resolution: NONE}\n");
+    trace_begin();
+    r = CURL(f, "meshed", "-sS", "http://edition.cnn.com/politics");
+    json_t *recs = trace_end();
+    assert_int_equal(r.rc, 0);
+    assert_string_equal(r.out, "upstream connect error or disconnect/reset before headers. reset reason: overflow");
+    run_free(&r);
+    /* the trace says why */
+    bool said = false;
+    size_t i;
+    json_t *rec;
+    json_array_foreach(recs, i, rec) {
+        const char *why = json_string_value(json_object_get(rec, "why"));
+        if (why && strstr(why, "routing loop: istio-system/istio-egressgateway-1 keeps sending the traffic to itself"))
+            said = true;
+    }
+    assert_true(said);
+    json_decref(recs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_redirect_then_http2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_out_shows_simulated_addresses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_verbose_never_shows_loopback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_urls_share_connections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failures_and_exit_codes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_network_policy_drops_the_syn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sidecar_logs_and_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_in_mesh_service_and_route_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_egress_gateway_http_and_the_none_loop, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,219 @@
+/* The state store's promises: private files, foreign schema versions and
+ * foreign files refused, a failed write dooms the whole transaction (never
+ * a piecemeal commit), integrity check and counts. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "store/store.h"
+
+static char dir[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/meshsim-test-store-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    strcat(dir, "/home");   /* let store_open create it */
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%.*s'", (int)(strlen(dir) - 5), dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static store *open_ok(bool *created)
+{
+    char err[1024] = "";
+    store *st = store_open(dir, created, err, sizeof err);
+    if (!st) fail_msg("store_open: %s", err);
+    return st;
+}
+
+static json_t *cm(const char *name)
+{
+    return json_pack("{s:s, s:s, s:{s:s}}", "apiVersion", "v1", "kind", "ConfigMap", "metadata", "name", name);
+}
+
+static void test_new_store_is_private(void **state)
+{
+    (void)state;
+    mode_t old = umask(0);
+    bool created = false;
+    store *st = open_ok(&created);
+    umask(old);
+    assert_true(created);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    char path[400];
+    struct stat sb;
+    assert_int_equal(stat(dir, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0700);
+    snprintf(path, sizeof path, "%s/state.db", dir);
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    st = open_ok(&created);
+    assert_false(created);
+    store_close(st);
+}
+
+static void test_other_schema_version_is_refused(void **state)
+{
+    (void)state;
+    store *st = open_ok(NULL);
+    assert_int_equal(store_meta_set(st, "schema_version", "7"), 0);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    char err[1024] = "";
+    assert_null(store_open(dir, NULL, err, sizeof err));
+    assert_non_null(strstr(err, "has schema version 7; this meshsim reads version 1"));
+}
+
+static void test_foreign_file_is_refused_untouched(void **state)
+{
+    (void)state;
+    char path[400];
+    mkdir(dir, 0700);
+    snprintf(path, sizeof path, "%s/state.db", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 4096; i++) fputc("not a database\n"[i % 15], f);
+    fclose(f);
+    char err[1024] = "";
+    assert_null(store_open(dir, NULL, err, sizeof err));
+    assert_non_null(strstr(err, "is not a meshsim state store (file is not a database)"));
+    struct stat sb;
+    assert_int_equal(stat(path, &sb), 0);
+    assert_int_equal(sb.st_size, 4096);
+}
+
+static void test_objects_counters_and_counts(void **state)
+{
+    (void)state;
+    store *st = open_ok(NULL);
+    json_t *o = cm("a");
+    assert_int_equal(store_put(st, "configmaps", "default", "a", o), 0);
+    assert_int_equal(store_put(st, "configmaps", "default", "b", o), 0);
+    assert_int_equal(store_put(st, "configmaps", "other", "c", o), 0);
+    json_decref(o);
+    long long a = store_counter_next(st, "rv"), b = store_counter_next(st, "rv");
+    assert_true(a > 0 && b == a + 1);
+    assert_int_equal(store_commit(st), 0);
+    assert_int_equal(store_delete(st, "configmaps", "default", "zzz"), 1);   /* absent */
+    char msg[256];
+    assert_int_equal(store_integrity_check(st, msg, sizeof msg), 0);
+    assert_string_equal(msg, "ok");
+    store_close(st);
+}
+
+static int count_cb(void *ctx, const char *resource, const char *ns, long long n)
+{
+    char *buf = ctx;
+    char line[200];
+    snprintf(line, sizeof line, "%s/%s=%lld;", resource, ns, n);
+    strcat(buf, line);
+    return 0;
+}
+
+static void test_count_each_groups_by_namespace(void **state)
+{
+    (void)state;
+    test_objects_counters_and_counts(state);
+    store *st = open_ok(NULL);
+    char buf[1000] = "";
+    assert_int_equal(store_count_each(st, count_cb, buf), 0);
+    assert_string_equal(buf, "configmaps/default=2;configmaps/other=1;");
+    store_close(st);
+}
+
+/* In a child with a small file-size limit (and SIGXFSZ ignored, so writes
+ * fail with EFBIG the way they fail on a full disk): a big transaction must
+ * fail as a whole, and nothing of it may be committed. */
+static void test_failed_write_dooms_the_transaction(void **state)
+{
+    (void)state;
+    store *st = open_ok(NULL);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {256 * 1024, 256 * 1024};
+        setrlimit(RLIMIT_FSIZE, &rl);
+        char err[1024];
+        store *c = store_open(dir, NULL, err, sizeof err);
+        if (!c) _exit(10);
+        char big[2048];
+        memset(big, 'x', sizeof big - 1);
+        big[sizeof big - 1] = 0;
+        int failures = 0;
+        for (int i = 0; i < 3000; i++) {
+            char name[32];
+            snprintf(name, sizeof name, "cm-%d", i);
+            json_t *o = json_pack("{s:s, s:{s:s}, s:{s:s}}", "kind", "ConfigMap", "metadata", "name", name,
+                                  "data", "big", big);
+            failures += store_put(c, "configmaps", "default", name, o) != 0;
+            json_decref(o);
+        }
+        int rc = store_commit(c);
+        int has_msg = strlen(store_errmsg(c)) > 0;
+        store_close(c);
+        /* 0: the commit was refused, with a message.  Whether a put fails
+         * first depends on when SQLite's page cache spills to disk. */
+        (void)failures;
+        _exit(rc == -1 && has_msg ? 0 : 11);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    st = open_ok(NULL);
+    char buf[1000] = "";
+    assert_int_equal(store_count_each(st, count_cb, buf), 0);
+    assert_string_equal(buf, "");   /* all or nothing: nothing */
+    char msg[256];
+    assert_int_equal(store_integrity_check(st, msg, sizeof msg), 0);
+    store_close(st);
+}
+
+static void test_rollback_discards(void **state)
+{
+    (void)state;
+    store *st = open_ok(NULL);
+    assert_int_equal(store_commit(st), 0);
+    assert_int_equal(store_begin(st), 0);
+    json_t *o = cm("gone");
+    assert_int_equal(store_put(st, "configmaps", "default", "gone", o), 0);
+    json_decref(o);
+    store_rollback(st);
+    json_t *g = store_get(st, "configmaps", "default", "gone");
+    assert_null(g);
+    store_close(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_new_store_is_private, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_other_schema_version_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_foreign_file_is_refused_untouched, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_objects_counters_and_counts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_count_each_groups_by_namespace, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_write_dooms_the_transaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_discards, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
