@@ -84,8 +84,9 @@ static int put_data(cmd_ctx *ctx, json_t *obj, bool secret, const char *key, con
 {
     json_t *data = json_object_get(obj, "data");
     if (json_object_get(data, key) || json_object_get(json_object_get(obj, "binaryData"), key)) {
-        fprintf(ctx->err, "error: cannot add key %s, another key by that name already exists in %s: %s\n", key,
-                secret ? "Data" : "data", "");
+        if (secret) fprintf(ctx->err, "error: cannot add key %s, another key by that name already exists\n", key);
+        else fprintf(ctx->err, "error: cannot add key \"%s\", another key by that name already exists in Data for ConfigMap \"%s\"\n",
+                     key, obj_name(obj));
         return 1;
     }
     if (secret) {
@@ -222,8 +223,7 @@ static json_t *build(cmd_ctx *ctx, create_opts *o)
         obj = base("v1", "Secret", o->name, ns);
         if (!strcmp(s, "secret tls")) {
             if (!o->cert || !o->key) {
-                fprintf(ctx->err, "error: required flag(s) %s not set\n",
-                        !o->cert && !o->key ? "\"cert\", \"key\"" : !o->cert ? "\"cert\"" : "\"key\"");
+                fprintf(ctx->err, "error: key and cert must be specified\n");
                 json_decref(obj);
                 return NULL;
             }

@@ -168,3 +168,17 @@ status: {}' ]
     [[ "$output" == *$'"containers": [\n                    {\n                        "name": "nginx",\n                        "image": "nginx",\n                        "ports": ['* ]]
     [[ "$output" == *$'"template": {\n            "metadata": {\n                "creationTimestamp": null,'* ]]
 }
+
+@test "create's client-side errors read as kubectl's" {
+    run kubectl create configmap c --from-literal=a=1 --from-literal=a=2 --dry-run=client -o yaml
+    [ "$status" -eq 1 ]
+    [ "$output" = 'error: cannot add key "a", another key by that name already exists in Data for ConfigMap "c"' ]
+    run kubectl create secret generic s --from-literal=a=1 --from-literal=a=2 --dry-run=client
+    [ "$output" = 'error: cannot add key a, another key by that name already exists' ]
+    run kubectl create secret tls t --cert=c.pem --dry-run=client
+    [ "$output" = 'error: key and cert must be specified' ]
+    run kubectl create deployment d --image=nginx --replicas=x --dry-run=client
+    [ "${lines[0]}" = 'error: invalid argument "x" for "-r, --replicas" flag: strconv.ParseInt: parsing "x": invalid syntax' ]
+    run kubectl create configmap c --from-literal=bad --dry-run=client
+    [ "$output" = 'error: invalid literal source bad, expected key=value' ]
+}
