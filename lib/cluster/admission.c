@@ -34,6 +34,18 @@ static void admit_service(store *st, json_t *svc, json_t *old)
         }
         if (!json_object_get(spec, "externalTrafficPolicy")) json_object_set_new(spec, "externalTrafficPolicy", json_string("Cluster"));
     }
+    /* kind's load-balancer provider hands out addresses from the node network */
+    if (!strcmp(type, "LoadBalancer") && !json_array_size(obj_at(svc, "status.loadBalancer.ingress"))) {
+        json_t *kept_lb = old ? obj_at(old, "status.loadBalancer") : NULL;
+        if (json_array_size(json_object_get(kept_lb, "ingress"))) {
+            json_object_set_new(svc, "status", json_pack("{s:O}", "loadBalancer", kept_lb));
+        } else {
+            char lb[32];
+            snprintf(lb, sizeof lb, "172.18.255.%lld", 200 + (store_counter_next(st, "loadBalancerIP") - 1) % 55);
+            json_object_set_new(svc, "status", json_pack("{s:{s:[{s:s,s:s}]}}", "loadBalancer", "ingress", "ip", lb,
+                                                          "ipMode", "VIP"));
+        }
+    }
     const char *ip = obj_str(svc, "spec.clusterIP");
     const char *kept = old ? obj_str(old, "spec.clusterIP") : NULL;
     if (ip && *ip) return;

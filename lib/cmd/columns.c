@@ -176,7 +176,13 @@ void columns_row(const kind_info *k, bool wide, json_t *o, char **c)
         const char *type = obj_str_or(o, "spec.type", "ClusterIP");
         c[1] = strdup(type);
         c[2] = strdup(obj_str_or(o, "spec.clusterIP", "None"));
-        c[3] = strdup(!strcmp(type, "ExternalName") ? obj_str_or(o, "spec.externalName", "<none>") : "<none>");
+        if (!strcmp(type, "LoadBalancer")) {
+            /* the load balancer's addresses, or <pending> until it has one */
+            json_t *ing = obj_at(o, "status.loadBalancer.ingress");
+            c[3] = json_array_size(ing) ? strdup(obj_str_or(json_array_get(ing, 0), "ip", "<pending>")) : strdup("<pending>");
+        } else {
+            c[3] = strdup(!strcmp(type, "ExternalName") ? obj_str_or(o, "spec.externalName", "<none>") : "<none>");
+        }
         c[4] = service_ports(o);
         c[5] = age(o);
         if (wide) c[6] = map_text(obj_at(o, "spec.selector"));

@@ -7,6 +7,7 @@
 #include "cmd/exec_programs.h"
 #include "cmd/flags.h"
 #include "cmd/pod_target.h"
+#include "model/loader.h"
 #include "model/obj.h"
 
 /* Init containers have finished by the time a pod runs: nothing to exec into. */
@@ -59,8 +60,24 @@ int cmd_exec(cmd_ctx *ctx, int argc, char **argv)
         rc = 1;
         goto done;
     }
+    /* Piped input is read before the store is opened: the writer may be
+     * another meshsim command (`kubectl exec A -- cat f | kubectl exec -i B
+     * -- ...`) that needs the store while this one would hold it. */
+    char *input = NULL;
+    size_t input_len = 0;
+    FILE *piped = NULL;
+    if (in && !ctx->in_is_tty) {
+        input = read_stream(ctx->in, &input_len, LOADER_MAX_BYTES);
+        piped = input ? fmemopen(input, input_len ? input_len : 1, "r") : NULL;
+        if (piped && !input_len) { fclose(piped); piped = fopen("/dev/null", "r"); }
+    }
     store *st = cmd_store(ctx);
-    if (!st) { rc = 1; goto done; }
+    if (!st) {
+        if (piped) fclose(piped);
+        free(input);
+        rc = 1;
+        goto done;
+    }
     json_t *pod = pod_target_resolve(st, fr.pos[0], ns ? ns : "default", ctx->err);
     if (!pod) {
         rc = 1;
@@ -75,7 +92,7 @@ int cmd_exec(cmd_ctx *ctx, int argc, char **argv)
             exec_ctx x = {
                 .st = st, .rel = ctx->rel, .pod = pod, .ns = obj_namespace(pod), .pod_name = obj_name(pod),
                 .container = obj_str_or(c, "name", ""), .image = obj_str_or(c, "image", ""),
-                .in = ctx->in, .out = ctx->out, .err = ctx->err,
+                .in = piped ? piped : ctx->in, .out = ctx->out, .err = ctx->err,
             };
             /* kubectl only allocates a terminal when it has one to give */
             if (tty && !ctx->in_is_tty)
@@ -100,6 +117,8 @@ int cmd_exec(cmd_ctx *ctx, int argc, char **argv)
         }
         json_decref(pod);
     }
+    if (piped) fclose(piped);
+    free(input);
     flags_free(&fr);
     flag_list_free(&files);
     return cmd_finish(ctx, rc);

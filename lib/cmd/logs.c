@@ -43,7 +43,9 @@ static long long parse_duration_ms(const char *s)
         else if (*end == 'm') { mult = 60000; end++; }
         else if (*end == 'h') { mult = 3600000; end++; }
         else return -1;
-        total += (long long)(v * (double)mult);
+        double add = v * (double)mult;
+        if (!(add >= 0 && add < 1e15)) return -1;   /* negative, NaN or beyond any log's age */
+        total += (long long)add;
         s = end;
     }
     return total;

@@ -199,3 +199,24 @@ $POD
     [ "$status" -eq 1 ]
     [ "$output" = 'error: unable to upgrade connection: container not found ("istio-init")' ]
 }
+
+@test "absurd sleep durations neither hang nor overflow the clock" {
+    run kubectl exec "$POD" -c sleep -- time sleep 1e300
+    [ "$status" -eq 0 ]
+    run kubectl exec "$POD" -c sleep -- sleep abc
+    [ "$status" -eq 1 ]
+    [ "$output" = "sleep: invalid number 'abc'
+command terminated with exit code 1" ]
+}
+
+@test "exec -i reads a pipe from another kubectl exec without waiting for the store" {
+    run timeout 10 bash -c "kubectl exec '$POD' -c sleep -- cat /etc/hostname | kubectl exec -i '$POD' -c sleep -- cat"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$POD" ]
+}
+
+@test "exec -i with empty input gives the program an empty stdin" {
+    run bash -c "kubectl exec -i '$POD' -c sleep -- cat </dev/null"
+    [ "$status" -eq 0 ]
+    [ "$output" = "" ]
+}

@@ -250,3 +250,41 @@ client version: 1.4.6' ]
     run istioctl install -f "$BATS_TEST_TMPDIR/none.yaml" -y
     [ "$status" -eq 1 ]
 }
+
+@test "every profile of Istio 1.24 installs, and shows the components it enables" {
+    for p in ambient default demo empty minimal openshift preview remote stable; do
+        rm -rf "$MESHSIM_HOME"
+        run istioctl install --set tag=1.24 --set profile=$p -y
+        [ "$status" -eq 0 ] || { echo "$p: $output"; return 1; }
+        [ "${lines[-2]}" = "✔ Installation complete" ] || { echo "$p: $output"; return 1; }
+        case $p in
+            empty) [ "${#lines[@]}" -eq 2 ] ;;
+            demo) [[ "$output" == *"Egress gateways installed"* ]] ;;
+            default|openshift|preview|stable) [[ "$output" == *"Ingress gateways installed"* && "$output" != *Egress* ]] ;;
+            minimal|ambient|remote) [[ "$output" == *"Istiod installed"* && "$output" != *gateways* ]] ;;
+        esac || { echo "$p: $output"; return 1; }
+    done
+    run istioctl profile list
+    [ "$output" = "Istio configuration profiles:
+    ambient
+    default
+    demo
+    empty
+    minimal
+    openshift
+    preview
+    remote
+    stable" ]
+}
+
+@test "the ingress gateway is a LoadBalancer with an address and node ports" {
+    istioctl install -y
+    run kubectl -n istio-system get service istio-ingressgateway -o jsonpath='{.status.loadBalancer.ingress[0].ip}'
+    [[ "$output" =~ ^172\.18\.255\.[0-9]+$ ]]
+    ip=$output
+    run kubectl -n istio-system get service istio-ingressgateway
+    [[ "${lines[1]}" =~ ^istio-ingressgateway\ +LoadBalancer\ +10\.96\.[0-9.]+\ +$ip\ +15021:3[0-9]+/TCP,80:3[0-9]+/TCP,443:3[0-9]+/TCP\  ]]
+    istioctl install -y
+    run kubectl -n istio-system get service istio-ingressgateway -o jsonpath='{.status.loadBalancer.ingress[0].ip}'
+    [ "$output" = "$ip" ]
+}

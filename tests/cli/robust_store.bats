@@ -65,7 +65,8 @@ small_tmpfs() {
     # the write-ahead log and shared memory of a writer are just as private
     # (a writer killed mid-way leaves them behind)
     many_configmaps 3000 > "$BATS_TEST_TMPDIR/m.yaml"
-    run bash -c 'umask 000; kubectl apply -f "$1" >/dev/null & pid=$!; sleep 0.1; kill -KILL $pid; { wait $pid; } 2>/dev/null
+    run bash -c 'umask 000; kubectl apply -f "$1" >/dev/null & pid=$!
+                 for i in $(seq 100); do [ -e "$2/state.db-wal" ] && break; sleep 0.05; done; kill -KILL $pid; { wait $pid; } 2>/dev/null
                  for f in "$2"/state.db-*; do stat -c "%n %a" "$f"; done' _ "$BATS_TEST_TMPDIR/m.yaml" "$MESHSIM_HOME"
     echo "$output"
     [[ "$output" == *"state.db-wal 600"* ]]
