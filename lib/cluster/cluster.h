@@ -69,5 +69,9 @@ int controller_kubelet(store *st);
 bool cluster_owned_by(json_t *obj, const char *uid);
 json_t *cluster_owner_ref(json_t *owner, const char *api_version, const char *kind);
 int cluster_write_if_changed(store *st, const kind_info *k, json_t *obj, json_t *stored);
+/* objs grouped by their controller's uid: {uid: [obj, ...]} (borrowed
+ * elements, new object), so a controller lists a kind once per round
+ * instead of once per owner. */
+json_t *cluster_index_by_owner(json_t *objs);
 
 #endif

@@ -39,6 +39,22 @@ bool cluster_owned_by(json_t *obj, const char *uid)
     return false;
 }
 
+json_t *cluster_index_by_owner(json_t *objs)
+{
+    json_t *index = json_object();
+    size_t i, j;
+    json_t *o, *ref;
+    json_array_foreach(objs, i, o)
+        json_array_foreach(obj_at(o, "metadata.ownerReferences"), j, ref) {
+            const char *uid = obj_str(ref, "uid");
+            if (!uid || !json_is_true(json_object_get(ref, "controller"))) continue;
+            json_t *list = json_object_get(index, uid);
+            if (!list) json_object_set_new(index, uid, list = json_array());
+            json_array_append(list, o);
+        }
+    return index;
+}
+
 json_t *cluster_owner_ref(json_t *owner, const char *api_version, const char *kind)
 {
     return json_pack("[{s:s,s:s,s:s,s:s,s:b,s:b}]", "apiVersion", api_version, "kind", kind,

@@ -56,9 +56,11 @@ static json_t *new_replicaset(json_t *d, json_t *tmpl, const char *name, const c
     return rs;
 }
 
-static int sync_deployment(store *st, const kind_info *dk, const kind_info *rsk, json_t *d)
+/* owned: the ReplicaSets d controls, from one listing per round (see
+ * cluster_index_by_owner); only this sync writes them. */
+static int sync_deployment(store *st, const kind_info *dk, const kind_info *rsk, json_t *d, json_t *owned)
 {
-    const char *ns = obj_namespace(d), *uid = obj_str_or(d, "metadata.uid", "");
+    const char *ns = obj_namespace(d);
     json_t *tmpl = obj_at(d, "spec.template");
     if (!json_is_object(tmpl)) return 0;
     long long replicas = obj_int_or(d, "spec.replicas", 1);
@@ -67,11 +69,12 @@ static int sync_deployment(store *st, const kind_info *dk, const kind_info *rsk,
     snprintf(name, sizeof name, "%s-%s", obj_name(d), hash);
     int changed = 0, rc;
     long long max_rev = 0, ready = 0, total = 0, updated = 0;
-    json_t *all = api_list(st, rsk, ns), *current = NULL;
+    json_t *all = json_array(), *current = NULL;
     size_t i;
     json_t *rs;
+    json_array_foreach(owned, i, rs)
+        if (!strcmp(obj_namespace(rs), ns)) json_array_append(all, rs);
     json_array_foreach(all, i, rs) {
-        if (!cluster_owned_by(rs, uid)) continue;
         long long rev = revision_of(rs);
         if (rev > max_rev) max_rev = rev;
         if (!strcmp(obj_name(rs), name)) { current = rs; continue; }
@@ -157,14 +160,18 @@ int controller_deployments(store *st, const istio_release *rel)
     (void)rel;
     const kind_info *dk = kind_lookup("deployments.apps"), *rsk = kind_lookup("replicasets.apps");
     json_t *all = api_list(st, dk, NULL);
+    json_t *rss = json_array_size(all) ? api_list(st, rsk, NULL) : json_array();
+    json_t *by_owner = cluster_index_by_owner(rss);
     int changed = 0;
     size_t i;
     json_t *d;
     json_array_foreach(all, i, d) {
-        int n = sync_deployment(st, dk, rsk, d);
+        int n = sync_deployment(st, dk, rsk, d, json_object_get(by_owner, obj_str_or(d, "metadata.uid", "")));
         if (n < 0) { changed = -1; break; }
         changed += n;
     }
+    json_decref(by_owner);
+    json_decref(rss);
     json_decref(all);
     return changed;
 }

@@ -96,13 +96,22 @@ int controller_endpoints(store *st)
 {
     const kind_info *ek = kind_lookup("endpoints"), *sk = kind_lookup("services"), *pk = kind_lookup("pods");
     json_t *svcs = api_list(st, sk, NULL);
+    /* every pod listed once, grouped by namespace: this controller writes
+     * no pods, and a listing per Service made it quadratic */
+    json_t *pods_by_ns = json_object(), *all_pods = json_array_size(svcs) ? api_list(st, pk, NULL) : json_array();
     int changed = 0;
     size_t i;
-    json_t *svc;
+    json_t *svc, *p;
+    json_array_foreach(all_pods, i, p) {
+        json_t *list = json_object_get(pods_by_ns, obj_namespace(p));
+        if (!list) json_object_set_new(pods_by_ns, obj_namespace(p), list = json_array());
+        json_array_append(list, p);
+    }
+    json_decref(all_pods);
     json_array_foreach(svcs, i, svc) {
         json_t *sel = obj_at(svc, "spec.selector");
         if (!json_is_object(sel) || !json_object_size(sel)) continue;
-        json_t *pods = api_list(st, pk, obj_namespace(svc));
+        json_t *pods = json_object_get(pods_by_ns, obj_namespace(svc));
         json_t *subsets = subsets_for(svc, pods);
         json_t *stored = api_get(st, ek, obj_namespace(svc), obj_name(svc));
         json_t *ep = desired_endpoints(svc, subsets, stored);
@@ -110,10 +119,10 @@ int controller_endpoints(store *st)
         json_decref(ep);
         json_decref(stored);
         json_decref(subsets);
-        json_decref(pods);
         if (rc < 0) { changed = -1; break; }
         changed += rc;
     }
+    json_decref(pods_by_ns);
     json_decref(svcs);
     if (changed < 0) return -1;
     /* Endpoints this controller made whose Service is gone, or lost its selector */

@@ -9,7 +9,8 @@
 
 #define RS_BURST 500
 
-static int create_pod(store *st, const istio_release *rel, const kind_info *pk, json_t *rs)
+/* Create one pod for rs; on success append it (as stored) to mine. */
+static int create_pod(store *st, const istio_release *rel, const kind_info *pk, json_t *rs, json_t *mine)
 {
     const char *ns = obj_namespace(rs);
     char name[600], suffix[8], gen[520];
@@ -33,27 +34,33 @@ static int create_pod(store *st, const istio_release *rel, const kind_info *pk, 
                             "spec", spec ? spec : json_object());
     int rc = -1;
     api_error e;
-    if (!cluster_admit(st, rel, pk, pod, NULL) && api_create(st, pk, pod, &e) == API_OK) rc = 1;
+    if (!cluster_admit(st, rel, pk, pod, NULL) && api_create(st, pk, pod, &e) == API_OK) {
+        json_array_append(mine, pod);
+        rc = 1;
+    }
     json_decref(pod);
     return rc;
 }
 
-static int sync_replicaset(store *st, const istio_release *rel, const kind_info *rsk, const kind_info *pk, json_t *rs)
+/* owned: the pods this ReplicaSet controls (from one listing of every pod,
+ * indexed by owner: listing the namespace per ReplicaSet made reconciling
+ * 1 000 Deployments quadratic).  Only this sync changes them. */
+static int sync_replicaset(store *st, const istio_release *rel, const kind_info *rsk, const kind_info *pk, json_t *rs,
+                           json_t *owned)
 {
-    const char *ns = obj_namespace(rs), *uid = obj_str_or(rs, "metadata.uid", "");
+    const char *ns = obj_namespace(rs);
     long long want = obj_int_or(rs, "spec.replicas", 1);
-    json_t *pods = api_list(st, pk, ns), *mine = json_array();
+    json_t *mine = json_array();
     size_t i;
     json_t *p;
-    json_array_foreach(pods, i, p)
-        if (cluster_owned_by(p, uid)) json_array_append(mine, p);
-    json_decref(pods);
+    json_array_foreach(owned, i, p)
+        if (!strcmp(obj_namespace(p), ns)) json_array_append(mine, p);
     int changed = 0;
     long long have = (long long)json_array_size(mine);
     /* like the real controller, create in bounded batches per sync */
     long long burst = 0;
     for (; have < want && burst < RS_BURST; have++, burst++) {
-        if (create_pod(st, rel, pk, rs) < 0) { json_decref(mine); return -1; }
+        if (create_pod(st, rel, pk, rs, mine) < 0) { json_decref(mine); return -1; }
         changed++;
     }
     /* scale down: the controller deletes the newest pods first */
@@ -72,17 +79,15 @@ static int sync_replicaset(store *st, const istio_release *rel, const kind_info 
         have--;
         changed++;
     }
-    json_decref(mine);
 
     /* status from the pods as they are now */
-    pods = api_list(st, pk, ns);
     long long total = 0, ready = 0;
-    json_array_foreach(pods, i, p) {
-        if (!cluster_owned_by(p, uid)) continue;
+    json_array_foreach(mine, i, p) {
+        if (json_is_true(json_object_get(p, "_gone"))) continue;
         total++;
         if (!strcmp(obj_str_or(p, "status.phase", ""), "Running")) ready++;
     }
-    json_decref(pods);
+    json_decref(mine);
     json_t *copy = json_deep_copy(rs);
     json_t *status = json_pack("{s:I,s:I,s:I}", "replicas", (json_int_t)total, "fullyLabeledReplicas", (json_int_t)total,
                                "observedGeneration", (json_int_t)obj_int_or(rs, "metadata.generation", 1));
@@ -101,14 +106,19 @@ int controller_replicasets(store *st, const istio_release *rel)
 {
     const kind_info *rsk = kind_lookup("replicasets.apps"), *pk = kind_lookup("pods");
     json_t *all = api_list(st, rsk, NULL);
+    json_t *pods = json_array_size(all) ? api_list(st, pk, NULL) : json_array();
+    json_t *by_owner = cluster_index_by_owner(pods);
     int changed = 0;
     size_t i;
     json_t *rs;
     json_array_foreach(all, i, rs) {
-        int n = sync_replicaset(st, rel, rsk, pk, rs);
+        json_t *owned = json_object_get(by_owner, obj_str_or(rs, "metadata.uid", ""));
+        int n = sync_replicaset(st, rel, rsk, pk, rs, owned);
         if (n < 0) { changed = -1; break; }
         changed += n;
     }
+    json_decref(by_owner);
+    json_decref(pods);
     json_decref(all);
     return changed;
 }
