@@ -50,6 +50,7 @@ int cmd_meshsim_version(cmd_ctx *ctx, int argc, char **argv);
 int cmd_env(cmd_ctx *ctx, int argc, char **argv);
 int cmd_trace(cmd_ctx *ctx, int argc, char **argv);
 int cmd_store_check(cmd_ctx *ctx, int argc, char **argv);   /* hidden: __store-check */
+int cmd_probe_loop(cmd_ctx *ctx, int argc, char **argv);    /* hidden: __probe-loop (bench/) */
 int cmd_shell(cmd_ctx *ctx, int argc, char **argv);
 int cmd_doctest(cmd_ctx *ctx, int argc, char **argv);
 int cmd_completion(cmd_ctx *ctx, int argc, char **argv);

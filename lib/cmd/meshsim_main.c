@@ -15,6 +15,7 @@ static const cmd_entry meshsim_cmds[] = {
     {"version", cmd_meshsim_version, "Print meshsim's version and the versions it emulates"},
     {"env", cmd_env, "Print the export lines that put kubectl and istioctl on PATH (eval \"$(meshsim env)\")"},
     {"__store-check", cmd_store_check, "Check the state store's integrity and count its objects (for tests)"},
+    {"__probe-loop", cmd_probe_loop, "Run the same kubectl exec N times in one process and time it (for bench/)"},
     {"shell", cmd_shell, "Interactive prompt (history, Tab completion); -c CMD or a script on stdin for CI"},
     {"doctest", cmd_doctest, "Run the $ commands of a Markdown page and compare their output"},
     {"completion", cmd_completion, "Print the bash, zsh or fish completion script"},
