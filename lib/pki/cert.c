@@ -1,5 +1,6 @@
 /* Making certificates with OpenSSL 3 (see cert.h). */
 #include "pki/cert.h"
+#include "pki/pem_cache.h"
 
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -131,20 +132,28 @@ char *cert_key_to_pem(EVP_PKEY *k)
 X509 *cert_from_pem(const char *pem)
 {
     if (!pem) return NULL;
+    size_t len = strlen(pem);
+    X509 *x = pem_cache_get(PEM_CACHE_CERT, pem, len);
+    if (x) return x;
     BIO *b = BIO_new_mem_buf(pem, -1);
-    X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+    x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
     BIO_free(b);
     ERR_clear_error();
+    pem_cache_put(PEM_CACHE_CERT, pem, len, x);
     return x;
 }
 
 EVP_PKEY *cert_key_from_pem(const char *pem)
 {
     if (!pem) return NULL;
+    size_t len = strlen(pem);
+    EVP_PKEY *k = pem_cache_get(PEM_CACHE_KEY, pem, len);
+    if (k) return k;
     BIO *b = BIO_new_mem_buf(pem, -1);
-    EVP_PKEY *k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+    k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
     BIO_free(b);
     ERR_clear_error();
+    pem_cache_put(PEM_CACHE_KEY, pem, len, k);
     return k;
 }
 

@@ -3,6 +3,7 @@
  * certificates it signs. */
 #include "pki/pki.h"
 #include "pki/cert.h"
+#include "pki/pem_cache.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -224,6 +225,8 @@ int pki_workload_pem(store *st, const char *ns, const char *sa,
 
 STACK_OF(X509) *pki_pem_to_certs(const char *pem, size_t len)
 {
+    STACK_OF(X509) *known = pem_cache_get(PEM_CACHE_CHAIN, pem, len);
+    if (known) return known;
     BIO *b = BIO_new_mem_buf(pem, (int)len);
     STACK_OF(X509) *sk = b ? sk_X509_new_null() : NULL;
     X509 *x;
@@ -235,6 +238,7 @@ STACK_OF(X509) *pki_pem_to_certs(const char *pem, size_t len)
         sk_X509_free(sk);
         sk = NULL;
     }
+    pem_cache_put(PEM_CACHE_CHAIN, pem, len, sk);
     return sk;
 }
 
