@@ -96,22 +96,18 @@ int controller_endpoints(store *st)
 {
     const kind_info *ek = kind_lookup("endpoints"), *sk = kind_lookup("services"), *pk = kind_lookup("pods");
     json_t *svcs = api_list(st, sk, NULL);
-    /* every pod listed once, grouped by namespace: this controller writes
-     * no pods, and a listing per Service made it quadratic */
-    json_t *pods_by_ns = json_object(), *all_pods = json_array_size(svcs) ? api_list(st, pk, NULL) : json_array();
+    /* each namespace's pods listed once, when a Service there selects
+     * pods: this controller writes no pods, and a listing per Service made
+     * it quadratic */
+    json_t *pods_by_ns = json_object();
     int changed = 0;
     size_t i;
-    json_t *svc, *p;
-    json_array_foreach(all_pods, i, p) {
-        json_t *list = json_object_get(pods_by_ns, obj_namespace(p));
-        if (!list) json_object_set_new(pods_by_ns, obj_namespace(p), list = json_array());
-        json_array_append(list, p);
-    }
-    json_decref(all_pods);
+    json_t *svc;
     json_array_foreach(svcs, i, svc) {
         json_t *sel = obj_at(svc, "spec.selector");
         if (!json_is_object(sel) || !json_object_size(sel)) continue;
         json_t *pods = json_object_get(pods_by_ns, obj_namespace(svc));
+        if (!pods) json_object_set_new(pods_by_ns, obj_namespace(svc), pods = api_list(st, pk, obj_namespace(svc)));
         json_t *subsets = subsets_for(svc, pods);
         json_t *stored = api_get(st, ek, obj_namespace(svc), obj_name(svc));
         json_t *ep = desired_endpoints(svc, subsets, stored);
