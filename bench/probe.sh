@@ -32,8 +32,13 @@ build_store() {
     "$K" label namespace default istio-injection=enabled >/dev/null &&
     "$K" apply -f "$ROOT/samples/sleep/sleep.yaml" >/dev/null &&
     "$K" apply -f "$ROOT/bench/lib/egress-http.yaml" >/dev/null &&
-    awk -v n="$1" -f "$ROOT/bench/lib/filler.awk" > "$WORK/fill.yaml" &&
-    "$K" apply -f "$WORK/fill.yaml" >/dev/null || { echo "probe bench: cannot build the $1-resource store" >&2; exit 1; }
+    rm -rf "$WORK/fill" && mkdir "$WORK/fill" &&
+    awk -v total="$1" 'BEGIN { for (o = 0; o < total; o += 10000) print o }' | while read -r off; do
+        chunk=$(($1 - off < 10000 ? $1 - off : 10000))
+        awk -v n="$chunk" -v off=$((off / 2)) -f "$ROOT/bench/lib/filler.awk" > "$WORK/fill/$off.yaml"
+    done &&
+    "$K" apply -f "$WORK/fill" >/dev/null || { echo "probe bench: cannot build the $1-resource store" >&2; exit 1; }
+    rm -rf "$WORK/fill"
     POD=$("$K" get pod -l app=sleep -o jsonpath='{.items..metadata.name}')
     got=$("$K" exec "$POD" -c sleep -- curl -sS -o /dev/null -w '%{http_code}' "$URL" 2>&1)
     [ "$got" = 301 ] || { echo "probe bench: the probe answered '$got', not 301 (gateway's redirect)" >&2; exit 1; }
