@@ -61,13 +61,13 @@ printf '  %-46s %9s / %s KiB (after first / last probe)\n' "peak memory of that 
 # share of time in OpenSSL
 if command -v perf >/dev/null 2>&1 &&
    perf record -q -o "$WORK/perf.data" -- "$M" __probe-loop "$PERF_N" "$POD" -c sleep -- curl -sS -o /dev/null "$URL" >/dev/null 2>&1; then
-    perf report -i "$WORK/perf.data" --sort dso --stdio 2>/dev/null | awk '
+    perf report -i "$WORK/perf.data" --sort dso --stdio 2>/dev/null | awk -v pn="$PERF_N" '
         /^#/ || NF < 2 { next }
         { p = $1; sub("%", "", p); d = $2 }
         d ~ /^libssl/ { ssl += p } d ~ /^libcrypto/ { crypto += p }
         { all += p; if (NR < 400) top = top sprintf("%s %s%%, ", d, p) }
         END { printf "  %-46s %8.1f %%   (libssl %.1f %%, libcrypto %.1f %%; perf record + perf report --sort dso, self time, %s probes)\n",
-                     "share of CPU time in OpenSSL", ssl + crypto, ssl, crypto, ENVIRON["PERF_N"] }' PERF_N="$PERF_N"
+                     "share of CPU time in OpenSSL", ssl + crypto, ssl, crypto, pn }'
     perf report -i "$WORK/perf.data" --sort dso --stdio 2>/dev/null | awk '!/^#/ && NF >= 2 { printf "    %-8s %s\n", $1, $2; if (++n == 6) exit }'
 else
     echo "  share of CPU time in OpenSSL: n/a (perf is not available or not permitted here)"
