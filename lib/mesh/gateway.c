@@ -216,6 +216,7 @@ static void gw_http(const mesh *m, const mesh_workload *proxy, const mesh_reques
         snprintf(out->route_config, sizeof out->route_config, "https.%d.%s.%s.%s", sv[0].port,
                  jstr_or(jget(sv[0].srv, "port"), "name", ""), sv[0].gw->name, sv[0].gw->ns);
         snprintf(out->tls_termination, sizeof out->tls_termination, "%s", sv[0].tls_mode);
+        out->tls_server = sv[0].srv;
     } else {
         snprintf(out->route_config, sizeof out->route_config, "http.%d", lport);
     }
@@ -281,6 +282,7 @@ static void gw_l4(const mesh *m, const mesh_workload *proxy, const mesh_request 
         if (n) {
             snprintf(out->filter_chain, sizeof out->filter_chain, "SNI: %s", sni);
             snprintf(out->tls_termination, sizeof out->tls_termination, "%s", sv[0].tls_mode);
+            out->tls_server = sv[0].srv;
             why_add(out, "gateway listener 0.0.0.0_%d, Gateway %s server port %d %s terminates TLS (%s) for %s",
                     lport, sv[0].gw->key, sv[0].port, sv[0].protocol, sv[0].tls_mode, sni);
             if (!strcasecmp(sv[0].protocol, "HTTPS")) {   /* HTTP inside: routed per request */

@@ -37,6 +37,14 @@ static ssize_t send_all(int fd, const void *buf, size_t len, counted *cnt)
     return (ssize_t)len;
 }
 
+/* Close with a TCP RST rather than a FIN (Envoy resetting a connection no
+ * filter chain takes): the client reads "Connection reset by peer". */
+static void reset_conn(conn *c)
+{
+    struct linger lg = {1, 0};
+    setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+}
+
 /* ---- plaintext HTTP/1.1 ------------------------------------------------------ */
 
 static void serve_http1(conn *c)
@@ -96,6 +104,7 @@ static void serve_http1(conn *c)
         if (!l7 && (pp->final == FINAL_CLOSED || pp->final == FINAL_REFUSED || pp->final == FINAL_TIMEOUT)) {
             /* a TCP proxy on the way could not connect: it closes on the client */
             if (pp->final == FINAL_TIMEOUT) net_vclock_advance(n, CONNECT_TIMEOUT_MS);
+            if (pp->reset) reset_conn(c);
             http_msg_free(&req);
             if (pp == &local) hops_path_free(n, c, &local);
             break;
@@ -346,6 +355,17 @@ static void serve_tls_or_tcp(conn *c, const char *sni, bool tls)
     }
     case FINAL_TIMEOUT:
         net_vclock_advance(n, CONNECT_TIMEOUT_MS);
+        break;
+    case FINAL_TERMINATE:
+    case FINAL_APP:
+        /* TLS ending in the cluster: a gateway, a sidecar's mesh certificate,
+         * nginx's ssl server (tls_terminate.c) */
+        if (tls && tls_serve_cluster(c, &p, sni, &cnt.rx, &cnt.tx)) break;
+        /* plain text to a STRICT mutual-TLS port: Envoy resets it */
+        if (!tls && p.final == FINAL_APP && p.nhops && p.hops[p.nhops - 1].inbound &&
+            !p.hops[p.nhops - 1].mtls_in &&
+            !strcmp(mesh_peer_authn_mode(n->m, p.hops[p.nhops - 1].proxy, p.final_port, NULL, 0), "STRICT"))
+            reset_conn(c);
         break;
     default:
         /* closed by a proxy, refused upstream, or an app that does not speak TLS */
