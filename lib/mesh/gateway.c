@@ -294,6 +294,14 @@ static void gw_l4(const mesh *m, const mesh_workload *proxy, const mesh_request 
             set_fail(out, HOP_FAIL, 0, "NR", "filter_chain_not_found");
             return;
         }
+        /* an HTTP server on the port has the filter chain without SNI match:
+         * the ClientHello reaches its HTTP codec, which answers 400 */
+        for (int i = 0; i < nall; i++)
+            if (is_http(all[i].protocol)) {
+                why_add(out, "gateway listener 0.0.0.0_%d speaks HTTP; a TLS ClientHello is not an HTTP request", lport);
+                set_fail(out, HOP_FAIL, 400, "DPE", "http1.codec_error");
+                return;
+            }
         why_add(out, "gateway listener 0.0.0.0_%d has no filter chain for SNI %s", lport, sni);
         set_fail(out, HOP_FAIL, 0, "NR", "filter_chain_not_found");
         return;

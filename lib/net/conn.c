@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <openssl/err.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,6 +357,18 @@ static void serve_tls_or_tcp(conn *c, const char *sni, bool tls)
     case FINAL_TIMEOUT:
         net_vclock_advance(n, CONNECT_TIMEOUT_MS);
         break;
+    case FINAL_CLOSED:
+        /* bytes that are not HTTP reached an HTTP listener: Envoy's codec
+         * answers 400 and closes (a TLS client reads "wrong version number") */
+        if (p.fail_hop >= 0 && !strcmp(p.hops[p.fail_hop].d.flags, "DPE")) {
+            static const char bad[] = "HTTP/1.1 400 Bad Request\r\ncontent-length: 11\r\ncontent-type: text/plain\r\n"
+                                      "connection: close\r\n\r\nBad Request";
+            char sink[16384];
+            ssize_t k = recv(c->fd, sink, sizeof sink, 0);
+            if (k > 0) cnt.rx += k;
+            send_all(c->fd, bad, sizeof bad - 1, &cnt);
+        }
+        break;
     case FINAL_TERMINATE:
     case FINAL_APP:
         /* TLS ending in the cluster: a gateway, a sidecar's mesh certificate,
@@ -379,6 +392,12 @@ static void serve_tls_or_tcp(conn *c, const char *sni, bool tls)
 void *conn_thread(void *arg)
 {
     conn *c = arg;
+    /* OpenSSL writes alerts with plain send(): a client that already hung
+     * up must give this thread EPIPE, not kill the probe's process */
+    sigset_t pipe_set;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, NULL);
     struct pollfd pf = {c->lfd, POLLIN, 0};
     if (poll(&pf, 1, ACCEPT_WAIT_MS) > 0) c->fd = accept(c->lfd, NULL, NULL);
     close(c->lfd);

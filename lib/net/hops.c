@@ -485,17 +485,17 @@ static bool originates_tls(const path *p)
     return false;
 }
 
-static void check_origination(net *n, path *p)
+static const char *check_origination(net *n, path *p)
 {
-    if (p->final != FINAL_WORLD && p->final != FINAL_APP) return;
+    if (p->final != FINAL_WORLD && p->final != FINAL_APP) return NULL;
     int oi = -1;
     for (int i = 0; i < p->nhops; i++)
         if (!strcmp(p->hops[i].d.tls_origination, "SIMPLE") || !strcmp(p->hops[i].d.tls_origination, "MUTUAL"))
             oi = i;
-    if (oi < 0 || !p->hops[oi].l7) return;
+    if (oi < 0 || !p->hops[oi].l7) return NULL;
     hop *h = &p->hops[oi];
     const tls_srv *cl = tls_srv_find(n, TLS_CLI_ORIGIN, h->d.tls_settings, h->proxy, 0);
-    if (!cl) return;
+    if (!cl) return NULL;
     SSL_CTX *server = NULL;
     bool plain = false;
     if (p->final == FINAL_WORLD) {
@@ -509,12 +509,16 @@ static void check_origination(net *n, path *p)
     }
     char why[256];
     if (plain) snprintf(why, sizeof why, "TLS error: 268435703:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER");
-    else if (tls_originate_check(cl->ctx, server, h->d.upstream_sni, h->d.tls_settings, why, sizeof why) == 0) return;
+    const char *nginx_error = NULL;
+    if (!plain && tls_originate_check(cl->ctx, server, h->d.upstream_sni, h->d.tls_settings, why, sizeof why,
+                                      &nginx_error) == 0)
+        return nginx_error;
     set_fail(h, 503, "UF", "upstream_reset_before_response_started{connection_failure}");
     p->final = FINAL_PROXY;
     p->fail_hop = oi;
     snprintf(p->why, sizeof p->why, "%s/%s originates TLS (%s) to %s:%d: %s", h->proxy->ns, h->proxy->name,
              h->d.tls_origination, p->final_ip, p->final_port, why);
+    return NULL;
 }
 
 /* VirtualService mirror: a copy of the request goes to the mirror cluster;
@@ -569,7 +573,7 @@ static void exchange(net *n, const conn *c, path *p, http_msg *req, const char *
                      http_msg *resp, bool first_on_conn, bool shadow)
 {
     long long start = net_now(n);
-    check_origination(n, p);
+    const char *nginx_error = check_origination(n, p);
     /* the request as each L7 proxy logs it: after its own changes */
     http_msg seen[MAX_HOPS];
     bool have_seen[MAX_HOPS] = {false};
@@ -625,23 +629,11 @@ static void exchange(net *n, const conn *c, path *p, http_msg *req, const char *
         } else {
             world_respond(&wr, resp, &latency);
         }
-    } else if (p->final == FINAL_APP && !tls && tls_nginx_ssl_port(n, p->app, p->final_port) &&
-               !originates_tls(p)) {
-        /* plain HTTP to nginx's `listen ... ssl` port: nginx's own answer */
-        static const char body[] = "<html>\r\n<head><title>400 The plain HTTP request was sent to HTTPS port</title>"
-                                   "</head>\r\n<body>\r\n<center><h1>400 Bad Request</h1></center>\r\n<center>The "
-                                   "plain HTTP request was sent to HTTPS port</center>\r\n<hr><center>nginx/1.25.3</center>\r\n"
-                                   "</body>\r\n</html>\r\n";
-        resp->status = 400;
-        http_set(resp, "server", "nginx/1.25.3");
-        char len[32], date[64];
-        http_date(date, sizeof date, start);
-        http_set(resp, "date", date);
-        http_set(resp, "content-type", "text/html");
-        snprintf(len, sizeof len, "%zu", sizeof body - 1);
-        http_set(resp, "content-length", len);
-        http_set(resp, "connection", "close");
-        http_set_body(resp, body, sizeof body - 1);
+    } else if (p->final == FINAL_APP && ((!tls && tls_nginx_ssl_port(n, p->app, p->final_port) &&
+                                          !originates_tls(p)) || nginx_error)) {
+        /* plain HTTP to nginx's `listen ... ssl` port, or TLS without the
+         * client certificate it wants: nginx's own 400 */
+        nginx_bad_request(nginx_error ? nginx_error : "The plain HTTP request was sent to HTTPS port", start, resp);
     } else if (p->final == FINAL_APP) {
         bool listens;
         const char *app = net_app_of(p->app, p->final_port, &listens);

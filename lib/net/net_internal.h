@@ -201,7 +201,13 @@ bool tls_nginx_ssl_port(const net *n, const mesh_workload *w, int port);
  * would: 0 when it succeeds, else -1 with Envoy's transport failure reason
  * in why ("TLS error: ... CERTIFICATE_VERIFY_FAILED"). */
 int tls_originate_check(SSL_CTX *client_ctx, SSL_CTX *server_ctx, const char *sni, json_t *tls_settings,
-                        char *why, size_t whylen);
+                        char *why, size_t whylen, const char **nginx_error);
+/* What nginx with ssl_verify_client says of the client's certificate on an
+ * established connection: NULL (fine), "No required SSL certificate was
+ * sent" or "The SSL certificate error" (its 400 page's title). */
+const char *nginx_client_cert_error(SSL *ssl);
+/* nginx's 400 page with that title. */
+void nginx_bad_request(const char *title, long long now_ms, http_msg *resp);
 
 /* ---- tls_terminate.c ---- */
 /* Serve a TLS connection whose path ends at a TLS server on the cluster

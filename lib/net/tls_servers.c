@@ -51,9 +51,9 @@ static char *secret_value(const net *n, const char *ns, const char *name, const 
 {
     json_t *s = find_obj(n, "Secret", ns, name);
     for (int i = 0; s && keys[i]; i++) {
-        const char *v = obj_str(json_object_get(s, "data"), keys[i]);
+        const char *v = json_string_value(json_object_get(json_object_get(s, "data"), keys[i]));
         if (v) return b64_decode(v);
-        v = obj_str(json_object_get(s, "stringData"), keys[i]);
+        v = json_string_value(json_object_get(json_object_get(s, "stringData"), keys[i]));
         if (v) return strdup(v);
     }
     return NULL;
@@ -98,7 +98,16 @@ static int alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outle
     return SSL_TLSEXT_ERR_OK;
 }
 
-/* A server context from PEM texts; verify: 0 none, 1 ask, 2 require. */
+/* nginx asks for the certificate but lets the handshake through whatever
+ * it gets; its HTTP layer then answers 400 (nginx_client_cert_error) */
+static int accept_any(int ok, X509_STORE_CTX *x)
+{
+    (void)ok; (void)x;
+    return 1;
+}
+
+/* A server context from PEM texts; verify: 0 none, 1 ask, 2 require,
+ * 3 ask and judge later (nginx's ssl_verify_client). */
 static SSL_CTX *server_ctx(const char *chain, const char *key, const char *ca, int verify, bool h2, char *why,
                            size_t wl)
 {
@@ -126,7 +135,8 @@ static SSL_CTX *server_ctx(const char *chain, const char *key, const char *ca, i
             sk_X509_NAME_push(names, X509_NAME_dup(X509_get_subject_name(sk_X509_value(cas, i))));
         if (names) SSL_CTX_set_client_CA_list(ctx, names);
         sk_X509_pop_free(cas, X509_free);
-        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | (verify == 2 ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), NULL);
+        if (verify == 3) SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_any);
+        else SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | (verify == 2 ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), NULL);
     }
     SSL_CTX_set_alpn_select_cb(ctx, alpn_select, h2 ? (void *)1 : NULL);
     return ctx;
@@ -247,7 +257,7 @@ static void prepare_nginx(net *n, int *cap, const mesh_workload *w, const char *
             char *cp = *cert ? pod_file(n, w->pod, container, cert) : NULL;
             char *kp = *key ? pod_file(n, w->pod, container, key) : NULL;
             char *ap = *ca ? pod_file(n, w->pod, container, ca) : NULL;
-            int v = !strcmp(verify, "on") ? 2 : !strcmp(verify, "optional") ? 1 : 0;
+            int v = !strcmp(verify, "on") || !strcmp(verify, "optional") ? 3 : 0;
             char why[256] = "";
             SSL_CTX *ctx = server_ctx(cp, kp, ap, v, strstr(val, "http2") != NULL, why, sizeof why);
             add(n, cap, TLS_SRV_NGINX, w, NULL, port, ctx, why);
@@ -404,9 +414,18 @@ static void pump(BIO *from, BIO *to)
     while ((k = BIO_read(from, buf, sizeof buf)) > 0) BIO_write(to, buf, k);
 }
 
-int tls_originate_check(SSL_CTX *client_ctx, SSL_CTX *server_ctx, const char *sni, json_t *tls_settings,
-                        char *why, size_t whylen)
+const char *nginx_client_cert_error(SSL *ssl)
 {
+    if (!(SSL_get_verify_mode(ssl) & SSL_VERIFY_PEER)) return NULL;
+    if (!SSL_get0_peer_certificate(ssl)) return "No required SSL certificate was sent";
+    if (SSL_get_verify_result(ssl) != X509_V_OK) return "The SSL certificate error";
+    return NULL;
+}
+
+int tls_originate_check(SSL_CTX *client_ctx, SSL_CTX *server_ctx, const char *sni, json_t *tls_settings,
+                        char *why, size_t whylen, const char **nginx_error)
+{
+    *nginx_error = NULL;
     if (!client_ctx || !server_ctx) {
         snprintf(why, whylen, "TLS error: handshake failure");
         return -1;
@@ -455,6 +474,7 @@ int tls_originate_check(SSL_CTX *client_ctx, SSL_CTX *server_ctx, const char *sn
     }
     if (c_done && s_done) {
         rc = 0;
+        *nginx_error = nginx_client_cert_error(sv);
     } else {
         long vr = SSL_get_verify_result(cl);
         if (vr != X509_V_OK)

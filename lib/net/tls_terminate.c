@@ -9,6 +9,7 @@
  *     -cert /etc/certs/cert-chain.pem ...` from an istio-proxy container);
  *   - an nginx pod serving `listen N ssl` from its mounted nginx.conf. */
 #include <openssl/err.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,7 @@ typedef struct inner {
     const char *proto;
     bool first;
     bool mtls_in;            /* the serving proxy is a sidecar reached over mesh mTLS */
+    SSL *ssl;
 } inner;
 
 static void inner_handler(void *ctx, http_msg *req, http_msg *resp)
@@ -107,13 +109,33 @@ static void inner_handler(void *ctx, http_msg *req, http_msg *resp)
     hops_path_free(n, &in->at, &p);
 }
 
+void nginx_bad_request(const char *title, long long now_ms, http_msg *resp)
+{
+    char body[512], len[32], date[64];
+    int bl = snprintf(body, sizeof body,
+                      "<html>\r\n<head><title>400 %s</title></head>\r\n<body>\r\n<center><h1>400 Bad Request</h1>"
+                      "</center>\r\n<center>%s</center>\r\n<hr><center>nginx/1.25.3</center>\r\n</body>\r\n</html>\r\n",
+                      title, title);
+    resp->status = 400;
+    http_set(resp, "server", "nginx/1.25.3");
+    http_date(date, sizeof date, now_ms);
+    http_set(resp, "date", date);
+    http_set(resp, "content-type", "text/html");
+    snprintf(len, sizeof len, "%d", bl);
+    http_set(resp, "content-length", len);
+    http_set(resp, "connection", "close");
+    http_set_body(resp, body, (size_t)bl);
+}
+
 /* The nginx `listen ... ssl` server itself: its page and its access log. */
 static void nginx_handler(void *ctx, http_msg *req, http_msg *resp)
 {
     inner *in = ctx;
     net *n = in->c->n;
     long long now = net_now(n);
-    app_nginx(req, now, resp);
+    const char *cert_error = nginx_client_cert_error(in->ssl);
+    if (cert_error) nginx_bad_request(cert_error, now, resp);
+    else app_nginx(req, now, resp);
     const mesh_workload *w = in->start;
     char when[64], line[1024];
     time_t secs = (time_t)(now / 1000);
@@ -153,6 +175,23 @@ static const tls_srv *server_for(conn *c, path *p, const mesh_workload **who, bo
     return NULL;
 }
 
+/* After a failed handshake the alert is on its way: stop sending, and read
+ * until the client closes, so that what it sent meanwhile (a TLS 1.3
+ * client's first request) does not turn our close into a reset that would
+ * overtake the alert. */
+static void linger_until_client_closes(int fd, counted *cnt)
+{
+    shutdown(fd, SHUT_WR);
+    char buf[4096];
+    for (;;) {
+        struct pollfd pf = {fd, POLLIN, 0};
+        if (poll(&pf, 1, 2000) <= 0) break;
+        ssize_t k = recv(fd, buf, sizeof buf, 0);
+        if (k <= 0) break;
+        cnt->rx += k;
+    }
+}
+
 bool tls_serve_cluster(conn *c, path *p, const char *sni, long long *rx, long long *tx)
 {
     net *n = c->n;
@@ -168,7 +207,7 @@ bool tls_serve_cluster(conn *c, path *p, const char *sni, long long *rx, long lo
         BIO_set_callback_arg(bio, (char *)&cnt);
         SSL_set_bio(ssl, bio, bio);
         if (SSL_accept(ssl) == 1) {
-            inner in = {.c = c, .at = *c, .start = who, .sni = sni, .first = true, .mtls_in = mesh};
+            inner in = {.c = c, .at = *c, .start = who, .sni = sni, .first = true, .mtls_in = mesh, .ssl = ssl};
             /* the addresses the serving proxy or server sees */
             const hop *h = p->final == FINAL_TERMINATE ? &p->hops[p->tls_hop] : p->nhops ? &p->hops[p->nhops - 1] : NULL;
             if (h) {
@@ -186,6 +225,8 @@ bool tls_serve_cluster(conn *c, path *p, const char *sni, long long *rx, long lo
             }
             tls_serve_http(ssl, nginx ? nginx_handler : inner_handler, &in, &in.proto);
             SSL_shutdown(ssl);
+        } else {
+            linger_until_client_closes(c->fd, &cnt);
         }
         SSL_free(ssl);
         ERR_clear_error();
