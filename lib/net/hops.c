@@ -510,7 +510,7 @@ static const char *check_origination(net *n, path *p)
     char why[256];
     if (plain) snprintf(why, sizeof why, "TLS error: 268435703:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER");
     const char *nginx_error = NULL;
-    if (!plain && tls_originate_check(cl->ctx, server, h->d.upstream_sni, h->d.tls_settings, why, sizeof why,
+    if (!plain && tls_originate_check(cl, server, h->d.upstream_sni, h->d.tls_settings, why, sizeof why,
                                       &nginx_error) == 0)
         return nginx_error;
     set_fail(h, 503, "UF", "upstream_reset_before_response_started{connection_failure}");
@@ -637,7 +637,10 @@ static void exchange(net *n, const conn *c, path *p, http_msg *req, const char *
     } else if (p->final == FINAL_APP) {
         bool listens;
         const char *app = net_app_of(p->app, p->final_port, &listens);
-        const char *ip = p->nhops ? p->hops[p->nhops - 1].req.src_ip : c->src_ip;
+        /* the app sees the last proxy that opened a connection to it (a
+         * gateway's own address), or the client when none did */
+        const hop *lh = p->nhops ? &p->hops[p->nhops - 1] : NULL;
+        const char *ip = !lh ? c->src_ip : lh->inbound ? lh->req.src_ip : lh->proxy->ip;
         if (!strcmp(app, "httpbin")) app_httpbin(req, "http", http_get(req, "host"), ip, start, resp, &latency);
         else app_nginx(req, start, resp);
         /* the application's own access log (gunicorn / nginx); behind a

@@ -31,6 +31,8 @@ typedef struct tls_srv {
     int port;             /* NGINX: the listen port */
     SSL_CTX *ctx;         /* NULL: the certificates are missing (the handshake fails) */
     char why[256];        /* why ctx is NULL, for the trace */
+    bool verify_sni;      /* ORIGIN: the server certificate must carry the SNI name (Istio 1.20+'s
+                             VERIFY_CERTIFICATE_AT_CLIENT with no subjectAltNames) */
 } tls_srv;
 
 typedef struct tls_host {
@@ -200,7 +202,7 @@ bool tls_nginx_ssl_port(const net *n, const mesh_workload *w, int port);
  * the server it reaches (server_ctx), as the proxy's upstream connection
  * would: 0 when it succeeds, else -1 with Envoy's transport failure reason
  * in why ("TLS error: ... CERTIFICATE_VERIFY_FAILED"). */
-int tls_originate_check(SSL_CTX *client_ctx, SSL_CTX *server_ctx, const char *sni, json_t *tls_settings,
+int tls_originate_check(const tls_srv *client, SSL_CTX *server_ctx, const char *sni, json_t *tls_settings,
                         char *why, size_t whylen, const char **nginx_error);
 /* What nginx with ssl_verify_client says of the client's certificate on an
  * established connection: NULL (fine), "No required SSL certificate was

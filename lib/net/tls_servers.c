@@ -306,11 +306,21 @@ static void prepare_origin(net *n, int *cap, const mesh_workload *proxy, json_t 
             ERR_clear_error();
         }
     }
-    if (ctx && ca && !json_is_true(json_object_get(tls, "insecureSkipVerify"))) {
+    /* what the proxy checks: caCertificates; from Istio 1.20 on, with none
+     * given, the system roots and the SNI name (VERIFY_CERTIFICATE_AT_CLIENT) */
+    bool skip = json_is_true(json_object_get(tls, "insecureSkipVerify"));
+    bool at_client = false;
+    int maj = 0, min = 0;
+    if (n->rel && n->rel->minor && sscanf(n->rel->minor, "%d.%d", &maj, &min) == 2)
+        at_client = maj > 1 || (maj == 1 && min >= 20);
+    if (ctx && !ca && at_client && !skip) ca = pki_trust_bundle_pem(n->st);
+    else at_client = false;
+    if (ctx && ca && !skip) {
         if (pki_ctx_trust_pem(ctx, ca) == 0) SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
         ERR_clear_error();
     }
     add(n, cap, TLS_CLI_ORIGIN, tls, proxy, 0, ctx, why);
+    n->srv[n->nsrv - 1].verify_sni = at_client && !json_array_size(json_object_get(tls, "subjectAltNames"));
     free(chain);
     free(key);
     free(ca);
@@ -422,10 +432,11 @@ const char *nginx_client_cert_error(SSL *ssl)
     return NULL;
 }
 
-int tls_originate_check(SSL_CTX *client_ctx, SSL_CTX *server_ctx, const char *sni, json_t *tls_settings,
+int tls_originate_check(const tls_srv *client, SSL_CTX *server_ctx, const char *sni, json_t *tls_settings,
                         char *why, size_t whylen, const char **nginx_error)
 {
     *nginx_error = NULL;
+    SSL_CTX *client_ctx = client->ctx;
     if (!client_ctx || !server_ctx) {
         snprintf(why, whylen, "TLS error: handshake failure");
         return -1;
@@ -450,6 +461,7 @@ int tls_originate_check(SSL_CTX *client_ctx, SSL_CTX *server_ctx, const char *sn
     json_t *san;
     json_array_foreach(sans, i, san)
         if (json_string_value(san)) X509_VERIFY_PARAM_add1_host(vp, json_string_value(san), 0);
+    if (client->verify_sni && sni && *sni) X509_VERIFY_PARAM_set1_host(vp, sni, 0);
     SSL_set_connect_state(cl);
     SSL_set_accept_state(sv);
     bool c_done = false, s_done = false;
