@@ -170,3 +170,70 @@ EOF2
     runsh "kubectl exec -n legacy $CLIENT -- curl -sS -o /dev/null -w '%{http_code}' http://httpbin.default:8000/ip"
     [ "$output" = "200" ]
 }
+
+@test "gateway OPTIONAL_MUTUAL: with or without a client certificate" {
+    R2="--resolve optional.example.com:443:$INGRESS --cacert /etc/example/example.com.crt -o /dev/null -w %{http_code}"
+    runsh "kubectl exec -n legacy $CLIENT -- curl -sS $R2 https://optional.example.com/status/200"
+    [ "$status" -eq 0 ]
+    [ "$output" = "200" ]
+    runsh "kubectl exec -n legacy $CLIENT -- curl -sS $R2 --cert /etc/example/client.crt --key /etc/example/client.key https://optional.example.com/status/200"
+    [ "$output" = "200" ]
+}
+
+@test "gateway tls.httpsRedirect: plain HTTP gets a 301 to https" {
+    runsh "kubectl exec -n legacy $CLIENT -- curl -sS -o /dev/null -w '%{http_code} %{redirect_url}' --resolve secure.example.com:80:$INGRESS http://secure.example.com/status/200"
+    [ "$status" -eq 0 ]
+    [ "$output" = "301 https://secure.example.com/status/200" ]
+}
+
+@test "gateway PASSTHROUGH + VirtualService tls sniHosts: nginx itself terminates (its certificate, its client check)" {
+    N=my-nginx.mesh-external.svc.cluster.local
+    runsh "kubectl exec -n legacy $CLIENT -- curl -sS --resolve $N:443:$INGRESS --cacert /etc/example/example.com.crt --cert /etc/example/client.crt --key /etc/example/client.key https://$N/"
+    [ "$status" -eq 0 ]
+    [[ $output == *"<title>Welcome to nginx!</title>"* ]]
+    run ingress_log
+    [[ $output == *'"- - -" 0 - "-" "-" '*" outbound|443||$N "*" $N -" ]]
+}
+
+@test "gateway AUTO_PASSTHROUGH: the SNI names the cluster, the destination's sidecar answers with its mesh certificate" {
+    runsh "kubectl exec $SLEEP -c istio-proxy -- openssl s_client -connect $INGRESS:15443 -servername outbound_.8000_._.httpbin.default.svc.cluster.local -CAfile /etc/certs/root-cert.pem -cert /etc/certs/cert-chain.pem -key /etc/certs/key.pem </dev/null 2>/dev/null | sed -n '/BEGIN CERT/,/END CERT/p' | /usr/bin/openssl x509 -noout -ext subjectAltName"
+    [ "$status" -eq 0 ]
+    [[ ${lines[1]} =~ URI:spiffe://cluster\.local/ns/default/sa/httpbin$ ]]
+}
+
+@test "DestinationRule ISTIO_MUTUAL: the sidecars talk mutual TLS; the inbound proxy logs the mTLS SNI" {
+    kubectl apply -f - >/dev/null <<'EOF2'
+apiVersion: networking.istio.io/v1alpha3
+kind: DestinationRule
+metadata: {name: httpbin-mtls}
+spec:
+  host: httpbin.default.svc.cluster.local
+  trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}
+---
+apiVersion: security.istio.io/v1beta1
+kind: PeerAuthentication
+metadata: {name: default}
+spec: {mtls: {mode: STRICT}}
+EOF2
+    runsh "kubectl exec $SLEEP -c sleep -- curl -sS -o /dev/null -w '%{http_code}' http://httpbin:8000/headers"
+    code=$output
+    HB=$(kubectl get pod -l app=httpbin -o jsonpath='{.items[0].metadata.name}')
+    run kubectl logs "$HB" -c istio-proxy --tail=1
+    kubectl delete destinationrule httpbin-mtls >/dev/null
+    kubectl delete peerauthentication default >/dev/null
+    [ "$code" = "200" ]
+    [[ $output == *'"GET /headers HTTP/1.1" 200 '*' outbound_.8000_._.httpbin.default.svc.cluster.local '* ]]
+}
+
+@test "PeerAuthentication DISABLE: the sidecar does not take TLS; the plain app closes on the ClientHello" {
+    kubectl apply -f - >/dev/null <<'EOF2'
+apiVersion: security.istio.io/v1beta1
+kind: PeerAuthentication
+metadata: {name: default}
+spec: {mtls: {mode: DISABLE}}
+EOF2
+    runsh "kubectl exec $SLEEP -c istio-proxy -- openssl s_client -connect httpbin.default:8000 -CAfile /etc/certs/root-cert.pem -cert /etc/certs/cert-chain.pem -key /etc/certs/key.pem </dev/null"
+    kubectl delete peerauthentication default >/dev/null
+    [ "$status" -eq 1 ]
+    [[ $output == *"no peer certificate available"* ]]
+}
