@@ -233,8 +233,10 @@ static void directive(const char *from, const char *to, const char *name, char *
 /* Each `server { ... }` block: its listen ports with `ssl`. */
 static void prepare_nginx(net *n, int *cap, const mesh_workload *w, const char *container, const char *conf)
 {
-    for (const char *s = strstr(conf, "server"); s; s = strstr(s + 6, "server")) {
+    const char *cur = conf;
+    for (const char *s; (s = strstr(cur, "server"));) {
         const char *q = s + 6;
+        cur = q;
         while (*q == ' ' || *q == '\t' || *q == '\n') q++;
         if (*q != '{' || (s > conf && s[-1] != ' ' && s[-1] != '\t' && s[-1] != '\n')) continue;
         /* the block's end: matching brace */
@@ -265,8 +267,8 @@ static void prepare_nginx(net *n, int *cap, const mesh_workload *w, const char *
             free(kp);
             free(ap);
         }
-        s = e;
-        if (!*s) break;
+        if (!*e) break;
+        cur = e + 1;
     }
 }
 
