@@ -23,17 +23,19 @@ awk 'BEGIN {
     }
 }' > "$MANIFEST"
 
-now() { date +%s.%N; }
-# median of RUNS timings of "$@" (seconds); $SETUP runs before each
+# median of RUNS runs of "$@": wall seconds and CPU (user+sys) seconds, so a
+# busy machine shows in the wall figure only; $SETUP runs before each
 median() {
     i=0; : > "$WORK/times"
     while [ $i -lt "$RUNS" ]; do
         [ -n "${SETUP:-}" ] && sh -c "$SETUP"
-        t0=$(now); "$@" >/dev/null 2>&1 || true; t1=$(now)
-        echo "$t1 - $t0" | bc -l >> "$WORK/times"
+        /usr/bin/time -f '%e %U %S' -o "$WORK/one" "$@" >/dev/null 2>&1 || true
+        awk '{ printf "%s %.3f\n", $1, $2 + $3 }' "$WORK/one" >> "$WORK/times"
         i=$((i + 1))
     done
-    sort -n "$WORK/times" | awk '{ v[NR] = $1 } END { printf "%.4f", v[int((NR + 1) / 2)] }'
+    w=$(cut -d' ' -f1 "$WORK/times" | sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", v[int((NR + 1) / 2)] }')
+    c=$(cut -d' ' -f2 "$WORK/times" | sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", v[int((NR + 1) / 2)] }')
+    printf '%s s wall, %s s cpu' "$w" "$c"
 }
 peak() {
     if [ -x /usr/bin/time ]; then
@@ -47,17 +49,17 @@ export MESHSIM_HOME="$WORK/home"
 K=$BIN/kubectl
 echo "kubectl bench: $(grep -c '^kind:' "$MANIFEST") objects, median of $RUNS runs"
 SETUP="rm -rf '$MESHSIM_HOME'; '$K' get ns default >/dev/null"
-printf '  %-32s %s s\n' "apply (empty store)" "$(median "$K" apply -f "$MANIFEST")"
+printf '  %-32s %s\n' "apply (empty store)" "$(median "$K" apply -f "$MANIFEST")"
 unset SETUP
 "$K" apply -f "$MANIFEST" >/dev/null 2>&1 || true
-printf '  %-32s %s s\n' "apply again (unchanged)" "$(median "$K" apply -f "$MANIFEST")"
-printf '  %-32s %s s\n' "get se -A" "$(median "$K" get se -A)"
-printf '  %-32s %s s\n' "get se -A -o json" "$(median "$K" get se -A -o json)"
-printf '  %-32s %s s\n' "get pod" "$(median "$K" get pod)"
+printf '  %-32s %s\n' "apply again (unchanged)" "$(median "$K" apply -f "$MANIFEST")"
+printf '  %-32s %s\n' "get se -A" "$(median "$K" get se -A)"
+printf '  %-32s %s\n' "get se -A -o json" "$(median "$K" get se -A -o json)"
+printf '  %-32s %s\n' "get pod" "$(median "$K" get pod)"
 printf '  %-32s %s\n' "peak memory, apply again" "$(peak "$K" apply -f "$MANIFEST")"
 printf '  %-32s %s\n' "peak memory, get se -A -o json" "$(peak "$K" get se -A -o json)"
 REAL=$(command -v kubectl || true)
 if [ -n "$REAL" ] && [ "$(dirname "$REAL")" != "$BIN" ]; then
-    printf '  %-32s %s s\n' "real kubectl label --local -f" "$(median "$REAL" label --local -f "$MANIFEST" bench=1 -o name)"
+    printf '  %-32s %s\n' "real kubectl label --local -f" "$(median "$REAL" label --local -f "$MANIFEST" bench=1 -o name)"
     printf '  %-32s %s\n' "real kubectl peak memory" "$(peak "$REAL" label --local -f "$MANIFEST" bench=1 -o name)"
 fi

@@ -4,8 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "cmd/cmd.h"
-#include "cmd/shell.h"
+#include "cmd/commands.h"
 
 int main(int argc, char **argv)
 {

@@ -6,6 +6,7 @@
  * (labels added by `kubectl label`, status, server defaults) stay. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "cmd/cmd.h"
 #include "cmd/flags.h"
 #include "cmd/kubectl_help.h"
@@ -42,6 +43,15 @@ static void merge3(json_t *live, json_t *desired, json_t *last)
 /* What the annotation records: the manifest as given, namespace filled in. */
 static char *last_applied_text(json_t *manifest)
 {
+    if (!obj_annotation(manifest, LAST_APPLIED)) {
+        /* the usual case: nothing to strip, no copy needed */
+        char *text = json_dumps(manifest, JSON_COMPACT | JSON_SORT_KEYS);
+        size_t n = strlen(text);
+        text = realloc(text, n + 2);
+        text[n] = '\n';
+        text[n + 1] = 0;
+        return text;
+    }
     json_t *copy = json_deep_copy(manifest);
     json_t *ann = obj_annotations(copy);
     if (ann) {
@@ -342,6 +352,17 @@ static bool doc_mappable(FILE *err, loaded_doc *d)
     return true;
 }
 
+/* Is any -f source a pipe, a terminal or a socket (standard input included)? */
+static bool inputs_may_block(const flag_list *files, FILE *in)
+{
+    for (int i = 0; i < files->n; i++) {
+        struct stat sb;
+        int r = strcmp(files->v[i], "-") ? stat(files->v[i], &sb) : fstat(fileno(in), &sb);
+        if (r == 0 && !S_ISREG(sb.st_mode) && !S_ISDIR(sb.st_mode)) return true;
+    }
+    return false;
+}
+
 static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, const char *cmdpath)
 {
     apply_opts o = {.mode = mode};
@@ -382,6 +403,15 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
         return 1;
     }
     int rc = 0;
+    /* Inputs that are pipes (-f -, -f <(istioctl kube-inject ...)) may come
+     * from another meshsim command that needs the store itself: read them
+     * before taking the store's write lock.  Regular files are read inside
+     * the transaction (a writer killed mid-way leaves a consistent store). */
+    store *st = NULL;
+    if (!inputs_may_block(&files, ctx->in)) {
+        st = cmd_store(ctx);
+        if (!st) { flags_free(&fr); flag_list_free(&files); return 1; }
+    }
     errlist el = {0};
     /* kubectl reads and maps every document first (decode and mapping errors
      * come first), applies the mappable ones, and prints every error after
@@ -411,7 +441,7 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
     /* The store is opened only once every input is read: an input may be a
      * pipe from another meshsim command that needs the store itself
      * (`kubectl apply -f <(istioctl kube-inject ...)`). */
-    store *st = cmd_store(ctx);
+    if (!st) st = cmd_store(ctx);
     if (!st) {
         errlist_print(&el, ctx->err, mode);
         free(ok);

@@ -53,5 +53,9 @@ int cmd_store_check(cmd_ctx *ctx, int argc, char **argv);   /* hidden: __store-c
 int cmd_shell(cmd_ctx *ctx, int argc, char **argv);
 int cmd_doctest(cmd_ctx *ctx, int argc, char **argv);
 int cmd_completion(cmd_ctx *ctx, int argc, char **argv);
+/* `PROG __complete ARGS... WORD`: the candidates for WORD, then `:DIRECTIVE` */
+int cmd_complete(cmd_ctx *ctx, const char *prog, int argc, char **argv);
+/* kubectl, istioctl or meshsim by name (prog), __complete included */
+int personality_main(cmd_ctx *ctx, const char *prog, int argc, char **argv);
 
 #endif

@@ -160,7 +160,16 @@ static void add_names(cmd_ctx *ctx, const char *type, const char *ns, bool all, 
     json_decref(arr);
 }
 
-/* "name.namespace", as istioctl names pods. */
+static bool has_proxy(json_t *pod)
+{
+    size_t j;
+    json_t *c;
+    json_array_foreach(obj_at(pod, "spec.containers"), j, c)
+        if (!strcmp(obj_str_or(c, "name", ""), "istio-proxy")) return true;
+    return false;
+}
+
+/* "name.namespace", as istioctl names pods; only pods with a proxy to ask. */
 static void add_pods_dotted(cmd_ctx *ctx, const char *ns, const char *cur, strlist *out)
 {
     store *st = cmd_store(ctx);
@@ -169,6 +178,7 @@ static void add_pods_dotted(cmd_ctx *ctx, const char *ns, const char *cur, strli
     size_t i;
     json_t *o;
     json_array_foreach(arr, i, o) {
+        if (!has_proxy(o)) continue;
         char cand[512];
         snprintf(cand, sizeof cand, "%s.%s", obj_name(o), obj_namespace(o));
         add_if(out, cand, cur);

@@ -18,6 +18,7 @@
 #include "model/api.h"
 #include "model/loader.h"
 #include "model/obj.h"
+#include "model/printer.h"
 #include "model/validate.h"
 
 typedef struct create_opts {
@@ -83,8 +84,9 @@ static int put_data(cmd_ctx *ctx, json_t *obj, bool secret, const char *key, con
 {
     json_t *data = json_object_get(obj, "data");
     if (json_object_get(data, key) || json_object_get(json_object_get(obj, "binaryData"), key)) {
-        fprintf(ctx->err, "error: cannot add key %s, another key by that name already exists in %s: %s\n", key,
-                secret ? "Data" : "data", "");
+        if (secret) fprintf(ctx->err, "error: cannot add key %s, another key by that name already exists\n", key);
+        else fprintf(ctx->err, "error: cannot add key \"%s\", another key by that name already exists in Data for ConfigMap \"%s\"\n",
+                     key, obj_name(obj));
         return 1;
     }
     if (secret) {
@@ -221,8 +223,7 @@ static json_t *build(cmd_ctx *ctx, create_opts *o)
         obj = base("v1", "Secret", o->name, ns);
         if (!strcmp(s, "secret tls")) {
             if (!o->cert || !o->key) {
-                fprintf(ctx->err, "error: required flag(s) %s not set\n",
-                        !o->cert && !o->key ? "\"cert\", \"key\"" : !o->cert ? "\"cert\"" : "\"key\"");
+                fprintf(ctx->err, "error: key and cert must be specified\n");
                 json_decref(obj);
                 return NULL;
             }
@@ -304,6 +305,65 @@ static json_t *build(cmd_ctx *ctx, create_opts *o)
         else json_decref(subjects);
     }
     return obj;
+}
+
+/* Go's struct order of the fields kubectl prints for the objects the
+ * generators build (-o json of a typed object is not sorted). */
+static void reorder(json_t *o, const char *const *order)
+{
+    if (!json_is_object(o)) return;
+    json_t *copy = json_object();
+    for (const char *const *k = order; *k; k++) {
+        json_t *v = json_object_get(o, *k);
+        if (v) json_object_set(copy, *k, v);
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(o, key, v)
+        if (!json_object_get(copy, key)) json_object_set(copy, key, v);
+    json_object_clear(o);
+    json_object_update(o, copy);
+    json_decref(copy);
+}
+
+static void go_struct_order(json_t *o)
+{
+    static const char *const top[] = {"kind", "apiVersion", "metadata", "immutable", "data", "binaryData", "stringData",
+                                      "type", "secrets", "imagePullSecrets", "automountServiceAccountToken", "rules",
+                                      "subjects", "roleRef", "spec", "status", NULL};
+    static const char *const meta[] = {"name", "generateName", "namespace", "selfLink", "uid", "resourceVersion",
+                                       "generation", "creationTimestamp", "deletionTimestamp",
+                                       "deletionGracePeriodSeconds", "labels", "annotations", "ownerReferences",
+                                       "finalizers", "managedFields", NULL};
+    static const char *const dspec[] = {"replicas", "selector", "template", "strategy", "minReadySeconds",
+                                        "revisionHistoryLimit", "paused", "progressDeadlineSeconds", NULL};
+    static const char *const tmpl[] = {"metadata", "spec", NULL};
+    static const char *const ctr[] = {"name", "image", "command", "args", "workingDir", "ports", "envFrom", "env",
+                                      "resources", NULL};
+    static const char *const port[] = {"name", "hostPort", "containerPort", "protocol", "hostIP", NULL};
+    static const char *const rule[] = {"verbs", "apiGroups", "resources", "resourceNames", "nonResourceURLs", NULL};
+    static const char *const subject[] = {"kind", "apiGroup", "name", "namespace", NULL};
+    static const char *const roleref[] = {"apiGroup", "kind", "name", NULL};
+    reorder(o, top);
+    reorder(json_object_get(o, "metadata"), meta);
+    json_t *spec = json_object_get(o, "spec");
+    if (json_object_get(spec, "template")) {
+        reorder(spec, dspec);
+        json_t *t = json_object_get(spec, "template");
+        reorder(t, tmpl);
+        reorder(json_object_get(t, "metadata"), meta);
+        size_t i, j;
+        json_t *c, *p;
+        json_array_foreach(obj_at(t, "spec.containers"), i, c) {
+            reorder(c, ctr);
+            json_array_foreach(json_object_get(c, "ports"), j, p) reorder(p, port);
+        }
+    }
+    size_t i;
+    json_t *r;
+    json_array_foreach(json_object_get(o, "rules"), i, r) reorder(r, rule);
+    json_array_foreach(json_object_get(o, "subjects"), i, r) reorder(r, subject);
+    reorder(json_object_get(o, "roleRef"), roleref);
 }
 
 static const char *const SUBCOMMANDS[] = {"namespace", "ns", "serviceaccount", "sa", "deployment", "deploy",
@@ -475,7 +535,10 @@ int cmd_create(cmd_ctx *ctx, int argc, char **argv)
     }
     if (!rc) {
         if (o.output && !strcmp(o.output, "name")) fprintf(ctx->out, "%s/%s\n", disp, o.name);
-        else if (o.output && *o.output) rc = output_object(ctx->out, ctx->err, o.output, result);
+        else if (o.output && !strcmp(o.output, "json")) {
+            go_struct_order(result);
+            rc = print_json_ordered(ctx->out, result) ? 1 : 0;
+        } else if (o.output && *o.output) rc = output_object(ctx->out, ctx->err, o.output, result);
         else fprintf(ctx->out, "%s/%s created%s\n", disp, o.name, client ? " (dry run)" : server ? " (server dry run)" : "");
     }
     json_decref(result);

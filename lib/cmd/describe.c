@@ -286,14 +286,24 @@ static void describe_service(cmd_ctx *ctx, dbuf *b, json_t *o)
     w(b, 0, "Events:\t<none>\n");
 }
 
-static void containers(dbuf *b, int level, json_t *list, bool pod, json_t *statuses, const char *extra)
+static void containers(dbuf *b, int level, json_t *list, bool pod, json_t *statuses, const char *extra,
+                       const char *pod_uid)
 {
     size_t i;
     json_t *c;
     json_array_foreach(list, i, c) {
         w(b, level, "%s%s:\n", extra, obj_str_or(c, "name", ""));
         if (pod) {
-            w(b, level + 1, "Container ID:\tcontainerd://%064x\n", (unsigned)i);
+            /* the runtime's id: a stable 64-hex name derived from the pod and the container */
+            char id[65];
+            unsigned long long h = 1469598103934665603ULL;
+            for (const char *p = pod_uid ? pod_uid : ""; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+            for (const char *p = obj_str_or(c, "name", ""); *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+            for (int q = 0; q < 4; q++) {
+                snprintf(id + q * 16, sizeof id - (size_t)q * 16, "%016llx", h);
+                h = (h ^ (unsigned long long)q) * 1099511628211ULL;
+            }
+            w(b, level + 1, "Container ID:\tcontainerd://%s\n", id);
         }
         w(b, level + 1, "Image:\t%s\n", obj_str_or(c, "image", ""));
         if (pod) w(b, level + 1, "Image ID:\t\n");
@@ -376,10 +386,10 @@ static void describe_pod(dbuf *b, json_t *o)
     bool running = !strcmp(phase, "Running");
     if (json_array_size(obj_at(o, "spec.initContainers"))) {
         w(b, 0, "Init Containers:\n");
-        containers(b, 1, obj_at(o, "spec.initContainers"), true, running ? json_true() : NULL, "");
+        containers(b, 1, obj_at(o, "spec.initContainers"), true, running ? json_true() : NULL, "", obj_str(o, "metadata.uid"));
     }
     w(b, 0, "Containers:\n");
-    containers(b, 1, obj_at(o, "spec.containers"), true, running ? json_true() : NULL, "");
+    containers(b, 1, obj_at(o, "spec.containers"), true, running ? json_true() : NULL, "", obj_str(o, "metadata.uid"));
     w(b, 0, "Conditions:\n");
     w(b, 1, "Type\tStatus\n");
     const char *conds[] = {"PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"};
@@ -429,10 +439,10 @@ static void describe_deployment(cmd_ctx *ctx, dbuf *b, json_t *o)
     if (sa) w(b, 1, "Service Account:\t%s\n", sa);
     if (json_array_size(obj_at(o, "spec.template.spec.initContainers"))) {
         w(b, 1, "Init Containers:\n");
-        containers(b, 1, obj_at(o, "spec.template.spec.initContainers"), false, NULL, " ");
+        containers(b, 1, obj_at(o, "spec.template.spec.initContainers"), false, NULL, " ", NULL);
     }
     w(b, 1, "Containers:\n");
-    containers(b, 1, obj_at(o, "spec.template.spec.containers"), false, NULL, " ");
+    containers(b, 1, obj_at(o, "spec.template.spec.containers"), false, NULL, " ", NULL);
     w(b, 1, "Volumes:\t<none>\n");
     w(b, 1, "Node-Selectors:\t<none>\n");
     w(b, 1, "Tolerations:\t<none>\n");
@@ -509,7 +519,9 @@ static void describe_netpol(dbuf *b, json_t *o)
     w(b, 0, "Spec:\n");
     json_t *ml = obj_at(o, "spec.podSelector.matchLabels");
     char *s = selector_text(ml);
-    w(b, 1, "PodSelector: \t%s\n", json_object_size(ml) ? s : "<none> (Allowing the specific traffic to all pods in this namespace)");
+    /* kubectl writes the selector at the next indent level after "PodSelector: " */
+    w(b, 1, "PodSelector: ");
+    w(b, 2, "%s\n", json_object_size(ml) ? s : "<none> (Allowing the specific traffic to all pods in this namespace)");
     free(s);
     json_t *types = obj_at(o, "spec.policyTypes");
     bool ingress = json_array_size(types) == 0, egress = false;

@@ -17,16 +17,25 @@ static const flag_spec *find_short(const flag_spec *s, char c)
     return NULL;
 }
 
+/* pflag names a flag with its shorthand in messages: "-r, --replicas". */
+static const char *flag_title(const flag_spec *s, char *buf, size_t len)
+{
+    if (s->shorthand) snprintf(buf, len, "-%c, --%s", s->shorthand, s->name);
+    else snprintf(buf, len, "--%s", s->name);
+    return buf;
+}
+
 static int set_value(const flag_spec *s, const char *v, const char *cmdpath, FILE *err)
 {
+    char title[128];
     if (s->seen) *s->seen = true;
     switch (s->type) {
     case FLAG_BOOL:
         if (!v || !strcmp(v, "true") || !strcmp(v, "1")) *(bool *)s->target = true;
         else if (!strcmp(v, "false") || !strcmp(v, "0")) *(bool *)s->target = false;
         else {
-            fprintf(err, "error: invalid argument \"%s\" for \"--%s\" flag: strconv.ParseBool: parsing \"%s\": invalid syntax\n"
-                    "See '%s --help' for usage.\n", v, s->name, v, cmdpath);
+            fprintf(err, "error: invalid argument \"%s\" for \"%s\" flag: strconv.ParseBool: parsing \"%s\": invalid syntax\n"
+                    "See '%s --help' for usage.\n", v, flag_title(s, title, sizeof title), v, cmdpath);
             return -1;
         }
         return 0;
@@ -37,8 +46,8 @@ static int set_value(const flag_spec *s, const char *v, const char *cmdpath, FIL
         char *end;
         long n = strtol(v, &end, 10);
         if (*v == 0 || *end) {
-            fprintf(err, "error: invalid argument \"%s\" for \"--%s\" flag: strconv.ParseInt: parsing \"%s\": invalid syntax\n"
-                    "See '%s --help' for usage.\n", v, s->name, v, cmdpath);
+            fprintf(err, "error: invalid argument \"%s\" for \"%s\" flag: strconv.ParseInt: parsing \"%s\": invalid syntax\n"
+                    "See '%s --help' for usage.\n", v, flag_title(s, title, sizeof title), v, cmdpath);
             return -1;
         }
         *(long *)s->target = n;

@@ -137,7 +137,9 @@ static int label_main(cmd_ctx *ctx, int argc, char **argv, bool annotate)
         for (int c = 0; c < n; c++) {
             json_t *cur = json_object_get(map, changes[c].key);
             if (!changes[c].value) {
-                if (!cur) fprintf(ctx->out, "%s \"%s\" not found.\n", what, changes[c].key);
+                /* only the server path reports it (kubectl's --local and client dry run do not) */
+                if (!cur && !local && !(dry_run && !strcmp(dry_run, "client")))
+                    fprintf(ctx->out, "%s \"%s\" not found.\n", what, changes[c].key);
                 json_object_del(map, changes[c].key);
             } else {
                 if (cur && !overwrite && strcmp(json_string_value(cur) ? json_string_value(cur) : "", changes[c].value)) {

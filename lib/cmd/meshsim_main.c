@@ -61,3 +61,13 @@ int meshsim_main(cmd_ctx *ctx, int argc, char **argv)
     if (generic_help(e, argc, argv, ctx->out)) return 0;
     return e->fn(ctx, argc - 1, argv + 1);
 }
+
+/* The three personalities by name, and the hidden `__complete` that the
+ * completion scripts call on each of them (cobra's protocol). */
+int personality_main(cmd_ctx *ctx, const char *prog, int argc, char **argv)
+{
+    if (argc > 0 && !strcmp(argv[0], "__complete")) return cmd_complete(ctx, prog, argc - 1, argv + 1);
+    if (!strcmp(prog, "kubectl")) return kubectl_main(ctx, argc, argv);
+    if (!strcmp(prog, "istioctl")) return istioctl_main(ctx, argc, argv);
+    return meshsim_main(ctx, argc, argv);
+}

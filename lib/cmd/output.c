@@ -108,7 +108,7 @@ static int run_jsonpath(FILE *out, FILE *errf, const char *tmpl, json_t *obj, bo
 
 int output_object(FILE *out, FILE *errf, const char *f, json_t *obj)
 {
-    if (!strcmp(f, "yaml")) return print_yaml(out, obj) ? 1 : 0;
+    if (!strcmp(f, "yaml")) return print_yaml_kubectl(out, obj) ? 1 : 0;
     if (!strcmp(f, "json")) return print_json(out, obj) ? 1 : 0;
     if (!strncmp(f, "jsonpath=", 9)) return run_jsonpath(out, errf, f + 9, obj, false);
     if (!strcmp(f, "jsonpath") || !strcmp(f, "jsonpath-as-json")) return run_jsonpath(out, errf, "", obj, false);

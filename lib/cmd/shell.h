@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include "cmd/cmd.h"
+#include "cmd/commands.h"
 
 /* A growable list of strings (owned). */
 typedef struct strlist {
@@ -88,8 +88,6 @@ int sh_session_run(sh_session *s, const sh_cmd *cmd, FILE *out, FILE *err);
  * last status. */
 int sh_run_stream(sh_session *s, FILE *in, bool stop_on_error, bool echo);
 
-/* kubectl / istioctl / meshsim by name, with the hidden `__complete`. */
-int personality_main(cmd_ctx *ctx, const char *prog, int argc, char **argv);
 
 /* ---- completion -------------------------------------------------------- */
 
@@ -99,8 +97,6 @@ enum { COMP_DEFAULT = 0, COMP_ERROR = 1, COMP_NOSPACE = 2, COMP_NOFILE = 4 };
 /* Candidates for `cur` after args[0..n) of prog ("kubectl", "istioctl",
  * "meshsim"), filtered by prefix; returns a directive. */
 int complete_words(cmd_ctx *ctx, const char *prog, int n, char **args, const char *cur, strlist *out);
-/* `PROG __complete ARGS... CUR` */
-int cmd_complete(cmd_ctx *ctx, const char *prog, int argc, char **argv);
 /* The namespace commands use when none is given. */
 char *current_namespace(cmd_ctx *ctx);
 

@@ -331,11 +331,3 @@ int sh_run_stream(sh_session *s, FILE *in, bool stop_on_error, bool echo)
     free(line);
     return rc;
 }
-
-int personality_main(cmd_ctx *ctx, const char *prog, int argc, char **argv)
-{
-    if (argc > 0 && !strcmp(argv[0], "__complete")) return cmd_complete(ctx, prog, argc - 1, argv + 1);
-    if (!strcmp(prog, "kubectl")) return kubectl_main(ctx, argc, argv);
-    if (!strcmp(prog, "istioctl")) return istioctl_main(ctx, argc, argv);
-    return meshsim_main(ctx, argc, argv);
-}

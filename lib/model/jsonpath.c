@@ -10,8 +10,15 @@
 
 typedef struct vals { json_t **v; size_t n, cap; } vals;
 
+/* Templates like {range ..*}{range ..*}... multiply the values they visit;
+ * past this many per template, evaluation stops with an error rather than
+ * running for hours (kubectl would; a user is better served by a message). */
+#define JSONPATH_MAX_VALUES (8u * 1024u * 1024u)
+static _Thread_local size_t values_seen;
+
 static void vals_push(vals *s, json_t *v)
 {
+    if (++values_seen > JSONPATH_MAX_VALUES) return;   /* eval_steps reports it */
     if (s->n == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 8;
         s->v = realloc(s->v, s->cap * sizeof *s->v);
@@ -239,6 +246,10 @@ static int eval_index(jp *j, char *sub, vals *cur, vals *next)
 static int eval_steps(jp *j, vals *cur)
 {
     while (j->p < j->end) {
+        if (values_seen > JSONPATH_MAX_VALUES) {
+            snprintf(j->err, j->errlen, "template visits more than %u values", JSONPATH_MAX_VALUES);
+            return -1;
+        }
         vals next = {0};
         const char *p = j->p;
         if (*p == '@' || *p == '$') { j->p++; continue; }
@@ -329,6 +340,10 @@ static int eval_steps(jp *j, vals *cur)
         }
         free(cur->v);
         *cur = next;
+    }
+    if (values_seen > JSONPATH_MAX_VALUES) {
+        snprintf(j->err, j->errlen, "template visits more than %u values", JSONPATH_MAX_VALUES);
+        return -1;
     }
     return 0;
 }
@@ -525,6 +540,7 @@ int jsonpath_execute_json(const char *tmpl, json_t *data, FILE *out, char *err, 
 int jsonpath_execute(const char *tmpl, json_t *data, FILE *out, char *err, size_t errlen)
 {
     const char *resume = NULL;
+    values_seen = 0;
     int r = run(tmpl, NULL, data, data, out, err, errlen, &resume);
     if (r == 1) { snprintf(err, errlen, "not in range, nothing to end"); return -2; }
     if (r < 0) {
@@ -551,6 +567,7 @@ int jsonpath_find(const char *expr, json_t *data, json_t ***results, size_t *n, 
     copy[o + len] = 0;
     jp j = {copy, copy + o + len, err, errlen};
     vals cur = {0};
+    values_seen = 0;
     vals_push(&cur, data);
     int rc = eval_steps(&j, &cur);
     free(copy);

@@ -67,6 +67,24 @@ static json_t *plain_scalar(const char *s)
     return json_string(s);
 }
 
+/* A plain key is typed like any plain scalar and then printed back, as
+ * Kubernetes' YAML-to-JSON conversion does: `y:` becomes "true", `0x1F:`
+ * becomes "31"; a null key (`~:`) is refused (NULL). */
+static const char *key_text(yaml_node_t *k, char *buf, size_t len)
+{
+    const char *text = (const char *)k->data.scalar.value;
+    if (k->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) return text;
+    json_t *v = plain_scalar(text);
+    const char *r = text;
+    if (json_is_true(v)) r = "true";
+    else if (json_is_false(v)) r = "false";
+    else if (json_is_null(v)) r = NULL;
+    else if (json_is_integer(v)) { snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v)); r = buf; }
+    else if (json_is_real(v)) { snprintf(buf, len, "%g", json_real_value(v)); r = buf; }
+    json_decref(v);
+    return r;
+}
+
 static json_t *convert(conv *c, yaml_node_t *node, int depth)
 {
     if (!node) return json_null();
@@ -132,7 +150,19 @@ static json_t *convert(conv *c, yaml_node_t *node, int depth)
             }
             json_t *v = convert(c, yaml_document_get_node(c->doc, pr->value), depth + 1);
             if (!v) { json_decref(obj); return NULL; }
-            json_object_set_new(obj, (const char *)k->data.scalar.value, v);
+            char keybuf[64];
+            const char *key = key_text(k, keybuf, sizeof keybuf);
+            if (!key) {
+                /* a null key has no JSON spelling: kubectl refuses it */
+                char *vt = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+                snprintf(c->err, c->errlen, "unsupported map key of type: %%!s(<nil>), key: <nil>, value: %s%s%s",
+                         vt ? "" : "\"", vt ? vt : json_string_value(v), vt ? "" : "\"");
+                free(vt);
+                json_decref(v);
+                json_decref(obj);
+                return NULL;
+            }
+            json_object_set_new(obj, key, v);
         }
         return obj;
     }

@@ -5,6 +5,31 @@
 #include "model/printer.h"
 #include "model/obj.h"
 
+static size_t digits(const char *s)
+{
+    size_t n = 0;
+    while (s[n] >= '0' && s[n] <= '9') n++;
+    return n;
+}
+
+/* YYYY-M-D, optionally followed by [Tt ] and a time: what go-yaml reads as a timestamp. */
+static bool looks_like_timestamp(const char *s)
+{
+    if (digits(s) != 4 || s[4] != '-') return false;
+    const char *p = s + 5;
+    size_t n = digits(p);
+    if (n < 1 || n > 2 || p[n] != '-') return false;
+    p += n + 1;
+    n = digits(p);
+    if (n < 1 || n > 2) return false;
+    p += n;
+    if (!*p) return true;
+    if (*p != 'T' && *p != 't' && *p != ' ') return false;
+    p++;
+    n = digits(p);
+    return n >= 1 && n <= 2 && p[n] == ':';
+}
+
 /* Would a plain scalar with this text be read back as something other than
  * a string?  Then it must be double-quoted, as Kubernetes' YAML encoder does. */
 static bool plain_reads_as_other(const char *s)
@@ -23,6 +48,8 @@ static bool plain_reads_as_other(const char *s)
     char *end;
     strtod(s, &end);
     if (*end == 0 && strspn(p, "0123456789.eE+-_") == strlen(p)) return true;
+    /* timestamps (2024-01-01, 2024-01-01T00:00:00Z) resolve to !!timestamp */
+    if (looks_like_timestamp(s)) return true;
     /* base-60 numbers (1:20) are numbers in YAML 1.1 */
     if (strspn(p, "0123456789:_") == strlen(p) && strchr(p, ':')) return true;
     return false;
@@ -130,14 +157,14 @@ static int sbuf_write(void *data, unsigned char *buffer, size_t size)
     return 1;
 }
 
-char *yaml_dumps(json_t *v)
+static char *yaml_dumps_width(json_t *v, int width)
 {
     ystate y = {0};
     sbuf b = {0};
     yaml_event_t ev;
     yaml_emitter_initialize(&y.em);
     yaml_emitter_set_output(&y.em, sbuf_write, &b);
-    yaml_emitter_set_width(&y.em, -1);
+    yaml_emitter_set_width(&y.em, width);
     yaml_emitter_set_unicode(&y.em, 1);
     yaml_emitter_set_indent(&y.em, 2);
     yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
@@ -155,6 +182,18 @@ char *yaml_dumps(json_t *v)
     return b.p;
 }
 
+char *yaml_dumps(json_t *v) { return yaml_dumps_width(v, -1); }
+
+int print_yaml_kubectl(FILE *out, json_t *v)
+{
+    /* go-yaml's best_width: kubectl's long plain and quoted scalars fold at 80 */
+    char *s = yaml_dumps_width(v, 80);
+    if (!s) return -1;
+    fputs(s, out);
+    free(s);
+    return 0;
+}
+
 int print_yaml(FILE *out, json_t *v)
 {
     char *s = yaml_dumps(v);
@@ -164,14 +203,29 @@ int print_yaml(FILE *out, json_t *v)
     return 0;
 }
 
-int print_json(FILE *out, json_t *v)
+static int print_json_flags(FILE *out, json_t *v, size_t flags)
 {
-    char *s = json_dumps(v, JSON_INDENT(4) | JSON_SORT_KEYS);
+    char *s = json_dumps(v, flags);
     if (!s) return -1;
-    fprintf(out, "%s\n", s);
+    /* Go's encoder escapes <, > and & (and U+2028/2029) even inside strings;
+     * outside strings JSON never has them, so a plain scan is enough. */
+    for (const char *p = s; *p; p++) {
+        if (*p == '<') fputs("\\u003c", out);
+        else if (*p == '>') fputs("\\u003e", out);
+        else if (*p == '&') fputs("\\u0026", out);
+        else if ((unsigned char)p[0] == 0xe2 && (unsigned char)p[1] == 0x80 && ((unsigned char)p[2] == 0xa8 || (unsigned char)p[2] == 0xa9)) {
+            fputs((unsigned char)p[2] == 0xa8 ? "\\u2028" : "\\u2029", out);
+            p += 2;
+        } else fputc(*p, out);
+    }
+    fputc('\n', out);
     free(s);
     return 0;
 }
+
+int print_json(FILE *out, json_t *v) { return print_json_flags(out, v, JSON_INDENT(4) | JSON_SORT_KEYS); }
+
+int print_json_ordered(FILE *out, json_t *v) { return print_json_flags(out, v, JSON_INDENT(4) | JSON_PRESERVE_ORDER); }
 
 void table_init(table *t, size_t ncols)
 {

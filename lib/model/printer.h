@@ -9,10 +9,16 @@
 /* kubectl -o yaml: keys sorted, block style, sequences not indented under
  * their key, strings quoted only where YAML would read them otherwise. */
 int print_yaml(FILE *out, json_t *v);
-/* The same into a malloc'd string. */
+/* The same, with long scalars folded at 80 columns as kubectl -o yaml
+ * (go-yaml) prints them. */
+int print_yaml_kubectl(FILE *out, json_t *v);
+/* print_yaml into a malloc'd string. */
 char *yaml_dumps(json_t *v);
 /* kubectl -o json: 4-space indent, keys sorted. */
 int print_json(FILE *out, json_t *v);
+/* The same in the object's own key order (a typed Go object prints its
+ * fields in struct order: kind, apiVersion, metadata, ...). */
+int print_json_ordered(FILE *out, json_t *v);
 
 /* A table: add a header row, then rows; print pads every column. */
 typedef struct table {

@@ -507,6 +507,7 @@ static int run_url(exec_ctx *x, curl_args *a, net *n, session *ss, const char *u
     t->body_out = sink(x, a->output);
     t->hdr_out = a->dump_header ? sink(x, a->dump_header) : NULL;
     int rc = 0;
+    bool written = false;
     char msg[CURL_ERROR_SIZE + 256] = "";
     long long v0 = net_vclock_ms(n);
 
@@ -645,12 +646,21 @@ static int run_url(exec_ctx *x, curl_args *a, net *n, session *ss, const char *u
     net_set_deadline(n, 0);
 
     if (a->write_out) write_out(t, a->write_out, rc, msg, (double)(net_vclock_ms(n) - v0) / 1000.0);
+    written = true;
     curl_easy_cleanup(h);
     curl_slist_free_all(hdrs);
     curl_slist_free_all(dns);
     curl_slist_free_all(proxy_dns);
 
 report:
+    if (a->write_out && !written) {
+        /* the transfer never started (bad URL, unknown host): curl still
+         * writes out, with zeros ("000" for the code) */
+        t->h = curl_easy_init();
+        if (t->h) write_out(t, a->write_out, rc, msg, (double)(net_vclock_ms(n) - v0) / 1000.0);
+        curl_easy_cleanup(t->h);
+        t->h = NULL;
+    }
     if (rc && (!a->silent || a->show_error)) fprintf(x->err, "curl: (%d) %s\n", rc, msg);
     curl_free(host);
     curl_free(portstr);

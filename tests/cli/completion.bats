@@ -86,6 +86,20 @@ spec:
     [ "${lines[0]}" = "--selector=app=sleep" ]
 }
 
+@test "istioctl __complete walks its command tree and names proxied pods as name.namespace" {
+    kubectl apply -f - <<<"$POD"
+    run istioctl __complete ""
+    [[ $output == *$'\nanalyze\n'* ]]
+    run istioctl __complete proxy-config ""
+    [[ $output == *$'\ncluster\n'* ]]
+    run istioctl __complete proxy-config cluster ""
+    # the pod has an istio-proxy container; the control plane's kube-system pods have none
+    [ "${lines[0]}" = "sleep-7f9c8d6b5-x2x4q.default" ]
+    [ "${lines[1]}" = ":4" ]
+    run istioctl __complete analyze ""
+    [ "${lines[0]}" = ":0" ]
+}
+
 @test "__complete leaves -f to file names (directive 0)" {
     run kubectl __complete apply -f ""
     [ "${lines[-2]}" = ":0" ]

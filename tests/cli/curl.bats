@@ -127,3 +127,9 @@ EOF2
     [[ "$output" == *'-----BEGIN CERTIFICATE-----'* ]]
     [[ "$output" == *'Verify return code: 0 (ok)'* ]]
 }
+
+@test "-w writes out even when the transfer never starts: 000 for an unknown host" {
+    run bash -c "kubectl exec '$SLEEP' -c sleep -- curl -s -o /dev/null -w '%{http_code}\n' http://nonexistent.example/ 2>/dev/null"
+    [ "$status" -eq 6 ]
+    [ "$output" = "000" ]
+}

@@ -38,7 +38,7 @@ commands_of() {
     [ "${#bad[@]}" -eq 0 ]
 }
 
-# Commands whose --help prints nothing yet (their owners know).  A ratchet:
+# Commands whose --help prints nothing yet (none now).  A ratchet:
 # the test fails when one of them starts printing help, so that the list
 # only ever shrinks, and fails for any other command that prints nothing.
 SILENT_HELP=" "

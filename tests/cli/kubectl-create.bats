@@ -149,3 +149,89 @@ status: {}' ]
     [ "$status" -eq 1 ]
     [ "$output" = 'error: no context exists with the name: "other"' ]
 }
+
+@test "create -o json prints a typed object in Go's field order" {
+    run kubectl create secret generic s --from-literal=a=b --type=x --dry-run=client -o json
+    [ "$output" = '{
+    "kind": "Secret",
+    "apiVersion": "v1",
+    "metadata": {
+        "name": "s",
+        "creationTimestamp": null
+    },
+    "data": {
+        "a": "Yg=="
+    },
+    "type": "x"
+}' ]
+    run kubectl create deployment d --image=nginx --port=80 --dry-run=client -o json
+    [[ "$output" == *$'"containers": [\n                    {\n                        "name": "nginx",\n                        "image": "nginx",\n                        "ports": ['* ]]
+    [[ "$output" == *$'"template": {\n            "metadata": {\n                "creationTimestamp": null,'* ]]
+}
+
+@test "create's client-side errors read as kubectl's" {
+    run kubectl create configmap c --from-literal=a=1 --from-literal=a=2 --dry-run=client -o yaml
+    [ "$status" -eq 1 ]
+    [ "$output" = 'error: cannot add key "a", another key by that name already exists in Data for ConfigMap "c"' ]
+    run kubectl create secret generic s --from-literal=a=1 --from-literal=a=2 --dry-run=client
+    [ "$output" = 'error: cannot add key a, another key by that name already exists' ]
+    run kubectl create secret tls t --cert=c.pem --dry-run=client
+    [ "$output" = 'error: key and cert must be specified' ]
+    run kubectl create deployment d --image=nginx --replicas=x --dry-run=client
+    [ "${lines[0]}" = 'error: invalid argument "x" for "-r, --replicas" flag: strconv.ParseInt: parsing "x": invalid syntax' ]
+    run kubectl create configmap c --from-literal=bad --dry-run=client
+    [ "$output" = 'error: invalid literal source bad, expected key=value' ]
+}
+
+@test "describe: deployment, its pod, a service with endpoints, a network policy" {
+    kubectl create deployment web --image=nginx:1.25 --port=80 >/dev/null
+    kubectl apply -f - >/dev/null <<'EOF2'
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+spec:
+  selector: {app: web}
+  ports:
+  - name: http
+    port: 80
+    targetPort: 80
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata:
+  name: deny
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress, Egress]
+  egress:
+  - to:
+    - namespaceSelector: {matchLabels: {kube-system: "true"}}
+    ports:
+    - protocol: UDP
+      port: 53
+EOF2
+    run kubectl describe deployment web
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "Name:                   web" ]
+    [[ "$output" == *$'\nReplicas:               1 desired | 1 updated | 1 total | 1 available | 0 unavailable\n'* ]]
+    [[ "$output" == *$'\nPod Template:\n  Labels:  app=web\n  Containers:\n   nginx:\n    Image:         nginx:1.25\n    Port:          80/TCP\n'* ]]
+    [[ "$output" == *$'\nNewReplicaSet:   web-'*$' (1/1 replicas created)\nEvents:          <none>' ]]
+    run kubectl describe pods -l app=web
+    [[ "${lines[0]}" == "Name:             web-"* ]]
+    [[ "$output" == *$'\nStatus:           Running\n'* ]]
+    [[ "$output" == *$'\nControlled By:  ReplicaSet/web-'* ]]
+    [[ "$output" == *$'\n    Container ID:   containerd://'* ]]
+    run kubectl describe svc web
+    [[ "$output" == *$'\nPort:                     http  80/TCP\nTargetPort:               80/TCP\nEndpoints:                10.244.'* ]]
+    run kubectl describe netpol deny
+    [ "${lines[5]}" = "Spec:" ]
+    [ "${lines[6]}" = "  PodSelector:     app=web" ]
+    [ "${lines[7]}" = "  Allowing ingress traffic:" ]
+    [ "${lines[8]}" = "    <none> (Selected pods are isolated for ingress connectivity)" ]
+    [ "${lines[10]}" = "    To Port: 53/UDP" ]
+    [ "${lines[12]}" = "      NamespaceSelector: kube-system=true" ]
+    [ "${lines[13]}" = "  Policy Types: Ingress, Egress" ]
+    run kubectl describe sa default
+    [ "$output" = $'Name:                default\nNamespace:           default\nLabels:              <none>\nAnnotations:         <none>\nImage pull secrets:  <none>\nMountable secrets:   <none>\nTokens:              <none>\nEvents:              <none>' ]
+}

@@ -144,3 +144,45 @@ jp() {
         done
     fi
 }
+
+@test "-o yaml and -o json print as kubectl 1.32 does: quoting, folding, typed keys, escaped <>&" {
+    # expectations recorded from the real kubectl 1.32 on the same file
+    run kubectl label --local -f "$BATS_TEST_DIRNAME/fixtures/yaml-quoting.yaml" x=y -o yaml
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(cat "$BATS_TEST_DIRNAME/fixtures/yaml-quoting.expected.yaml")" ]
+    [[ "$output" == *$'\n    ag: "2024-01-01"\n'* ]]
+    [[ "$output" == *$'\n    "false": "1.5"\n'* ]]
+    run kubectl label --local -f "$BATS_TEST_DIRNAME/fixtures/yaml-quoting.yaml" x=y -o json
+    [ "$output" = "$(cat "$BATS_TEST_DIRNAME/fixtures/yaml-quoting.expected.json")" ]
+    [[ "$output" == *'"w": "\u0026amp"'* ]]
+    local real
+    if real=$(real_kubectl); then
+        [ "$("$real" label --local -f "$BATS_TEST_DIRNAME/fixtures/yaml-quoting.yaml" x=y -o yaml)" = "$(kubectl label --local -f "$BATS_TEST_DIRNAME/fixtures/yaml-quoting.yaml" x=y -o yaml)" ]
+    fi
+}
+
+@test "stored objects print their timestamps quoted, as kubectl -o yaml does" {
+    kubectl create namespace q >/dev/null
+    run kubectl get ns q -o yaml
+    [[ "$output" =~ creationTimestamp:\ \"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z\" ]]
+}
+
+@test "label --local prints what kubectl prints (no server: no 'not found.' line)" {
+    printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n  labels: {a: b}\n' > "$BATS_TEST_TMPDIR/l.yaml"
+    local f="$BATS_TEST_TMPDIR/l.yaml" real
+    check() { # check EXPECTED ARGS...
+        local want=$1; shift
+        run kubectl "$@"
+        [ "$output" = "$want" ] || { echo "kubectl $*: [$output] want [$want]"; return 1; }
+        if real=$(real_kubectl); then
+            [ "$("$real" "$@" 2>&1)" = "$output" ] || { echo "real kubectl differs for $*"; return 1; }
+        fi
+    }
+    check "configmap/x labeled" label --local -f "$f" c=d
+    check "configmap/x unlabeled" label --local -f "$f" a-
+    check "configmap/x not labeled" label --local -f "$f" zz-
+    check "configmap/x not labeled" label --local -f "$f" a=b
+    check "error: 'a' already has a value (b), and --overwrite is false" label --local -f "$f" a=z
+    check "a=b" label --local -f "$f" --list
+    check "configmap/x annotated" annotate --local -f "$f" n=1
+}

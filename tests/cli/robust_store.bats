@@ -65,8 +65,10 @@ small_tmpfs() {
     # the write-ahead log and shared memory of a writer are just as private
     # (a writer killed mid-way leaves them behind)
     many_configmaps 3000 > "$BATS_TEST_TMPDIR/m.yaml"
+    # (stop it as soon as its write-ahead log exists, then kill it)
     run bash -c 'umask 000; kubectl apply -f "$1" >/dev/null & pid=$!
-                 for i in $(seq 100); do [ -e "$2/state.db-wal" ] && break; sleep 0.05; done; kill -KILL $pid; { wait $pid; } 2>/dev/null
+                 for i in $(seq 1 2000); do [ -e "$2/state.db-wal" ] && [ -e "$2/state.db-shm" ] && break; sleep 0.005; done
+                 kill -STOP $pid; kill -KILL $pid; { wait $pid; } 2>/dev/null
                  for f in "$2"/state.db-*; do stat -c "%n %a" "$f"; done' _ "$BATS_TEST_TMPDIR/m.yaml" "$MESHSIM_HOME"
     echo "$output"
     [[ "$output" == *"state.db-wal 600"* ]]

@@ -47,8 +47,29 @@ static void test_anchors_and_aliases(void **state)
 {
     (void)state;
     loaded_docs d = {0};
-    load_ok(&d, "kind: A\nx: &l {k: v}\ny: *l\n");
-    assert_string_equal(obj_str(d.docs[0].obj, "y.k"), "v");
+    load_ok(&d, "kind: A\nfirst: &l {k: v}\nsecond: *l\n");
+    assert_string_equal(obj_str(d.docs[0].obj, "second.k"), "v");
+    loaded_docs_free(&d);
+}
+
+/* Plain keys are typed, then printed back (YAML 1.1, as kubectl reads them):
+ * `y:` is "true", `0x1F:` is "31"; quoted keys stay as written. */
+static void test_plain_keys_are_typed(void **state)
+{
+    (void)state;
+    loaded_docs d = {0};
+    load_ok(&d, "kind: A\ny: 1\nn: 2\n0x1F: 3\n1e3: 4\n\"y\": 5\n");
+    json_t *o = d.docs[0].obj;
+    assert_int_equal(json_integer_value(json_object_get(o, "true")), 1);
+    assert_int_equal(json_integer_value(json_object_get(o, "false")), 2);
+    assert_int_equal(json_integer_value(json_object_get(o, "31")), 3);
+    assert_int_equal(json_integer_value(json_object_get(o, "1000")), 4);
+    assert_int_equal(json_integer_value(json_object_get(o, "y")), 5);
+    loaded_docs_free(&d);
+    char err[512] = "";
+    assert_int_equal(loader_load_buffer(&d, "kind: A\n~: c\n", 13, "STDIN", err, sizeof err), -1);
+    assert_string_equal(err, "error parsing STDIN: error converting YAML to JSON: unsupported map key of type: "
+                             "%!s(<nil>), key: <nil>, value: \"c\"");
     loaded_docs_free(&d);
 }
 
@@ -102,6 +123,7 @@ int main(void)
         cmocka_unit_test(test_scalars_are_typed_as_yaml_1_1),
         cmocka_unit_test(test_streams_lists_and_empty_documents),
         cmocka_unit_test(test_anchors_and_aliases),
+        cmocka_unit_test(test_plain_keys_are_typed),
         cmocka_unit_test(test_alias_bomb_is_refused),
         cmocka_unit_test(test_syntax_error_names_source_and_line),
         cmocka_unit_test(test_nul_bytes_are_refused),
