@@ -339,6 +339,7 @@ static void serve_tls_or_tcp(conn *c, const char *sni, bool tls)
     switch (p.final) {
     case FINAL_WORLD: {
         const char *proto = world_port_protocol(p.world_svc, p.final_port);
+        if (tls && tls_serve_cluster(c, &p, sni, &cnt.rx, &cnt.tx)) break;   /* a gateway terminates */
         if (tls && proto && (!strcasecmp(proto, "HTTPS") || !strcasecmp(proto, "TLS"))) {
             serve_tls_world(c, &p, &cnt);
         } else if (tls && proto && !strcasecmp(proto, "HTTP")) {

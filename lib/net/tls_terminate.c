@@ -94,6 +94,7 @@ typedef struct inner {
     bool first;
     bool mtls_in;            /* the serving proxy is a sidecar reached over mesh mTLS */
     SSL *ssl;
+    const path *p;           /* the connection's path (tcp_after_termination) */
 } inner;
 
 static void inner_handler(void *ctx, http_msg *req, http_msg *resp)
@@ -150,11 +151,48 @@ static void nginx_handler(void *ctx, http_msg *req, http_msg *resp)
     net_add_container_log(n, w->ns, w->name, net_app_container(w, in->at.dst_port), now, line);
 }
 
+/* A Gateway TLS server (protocol TLS, mode SIMPLE/MUTUAL) with a tcp route:
+ * the gateway decrypts and passes the bytes on as TCP; the destination at
+ * the end of the path answers what they say. */
+static void tcp_after_termination(void *ctx, http_msg *req, http_msg *resp)
+{
+    inner *in = ctx;
+    net *n = in->c->n;
+    const path *p = in->p;
+    long long now = net_now(n), latency = 0;
+    if (!http_get(req, "host") && http_get(req, ":authority")) http_set(req, "host", http_get(req, ":authority"));
+    if (p->final == FINAL_WORLD) {
+        world_request wr = {.svc = p->world_svc, .port = p->final_port, .tls = false, .client_ip = "203.0.113.10",
+                            .protocol = in->proto, .now_ms = now, .req = req};
+        world_respond(&wr, resp, &latency);
+    } else {
+        bool listens;
+        const char *app = net_app_of(p->app, p->final_port, &listens);
+        if (!strcmp(app, "httpbin"))
+            app_httpbin(req, "http", http_get(req, "host"), in->start->ip, now, resp, &latency);
+        else
+            app_nginx(req, now, resp);
+    }
+    if (!net_spend(n, latency)) {
+        http_msg_free(resp);
+        resp->status = 0;
+    }
+}
+
 /* The serving side's TLS server: which context, and who serves the requests. */
-static const tls_srv *server_for(conn *c, path *p, const mesh_workload **who, bool *nginx, bool *mesh)
+static const tls_srv *server_for(conn *c, path *p, const mesh_workload **who, bool *nginx, bool *mesh, bool *tcp)
 {
     net *n = c->n;
-    *nginx = *mesh = false;
+    *nginx = *mesh = *tcp = false;
+    for (int i = 0; i < p->nhops && (p->final == FINAL_APP || p->final == FINAL_WORLD); i++) {
+        const hop *h = &p->hops[i];
+        if (h->d.tls_termination[0] && h->d.cluster[0] && h->proxy->gateway) {
+            *who = h->proxy;
+            *tcp = true;
+            return tls_srv_find(n, TLS_SRV_GATEWAY, h->d.tls_server, h->proxy, 0);
+        }
+    }
+    if (p->final == FINAL_WORLD) return NULL;
     if (p->final == FINAL_TERMINATE) {
         hop *h = &p->hops[p->tls_hop];
         *who = h->proxy;
@@ -196,8 +234,8 @@ bool tls_serve_cluster(conn *c, path *p, const char *sni, long long *rx, long lo
 {
     net *n = c->n;
     const mesh_workload *who = NULL;
-    bool nginx, mesh;
-    const tls_srv *s = server_for(c, p, &who, &nginx, &mesh);
+    bool nginx, mesh, tcp;
+    const tls_srv *s = server_for(c, p, &who, &nginx, &mesh, &tcp);
     if (!s) return false;
     counted cnt = {0};
     if (s->ctx) {
@@ -207,7 +245,7 @@ bool tls_serve_cluster(conn *c, path *p, const char *sni, long long *rx, long lo
         BIO_set_callback_arg(bio, (char *)&cnt);
         SSL_set_bio(ssl, bio, bio);
         if (SSL_accept(ssl) == 1) {
-            inner in = {.c = c, .at = *c, .start = who, .sni = sni, .first = true, .mtls_in = mesh, .ssl = ssl};
+            inner in = {.c = c, .at = *c, .start = who, .sni = sni, .first = true, .mtls_in = mesh, .ssl = ssl, .p = p};
             /* the addresses the serving proxy or server sees */
             const hop *h = p->final == FINAL_TERMINATE ? &p->hops[p->tls_hop] : p->nhops ? &p->hops[p->nhops - 1] : NULL;
             if (h) {
@@ -223,7 +261,7 @@ bool tls_serve_cluster(conn *c, path *p, const char *sni, long long *rx, long lo
                 snprintf(in.at.dst_ip, sizeof in.at.dst_ip, "%s", who->ip);
                 in.at.dst_port = p->final_port;
             }
-            tls_serve_http(ssl, nginx ? nginx_handler : inner_handler, &in, &in.proto);
+            tls_serve_http(ssl, tcp ? tcp_after_termination : nginx ? nginx_handler : inner_handler, &in, &in.proto);
             SSL_shutdown(ssl);
         } else {
             linger_until_client_closes(c->fd, &cnt);

@@ -237,3 +237,11 @@ EOF2
     [ "$status" -eq 1 ]
     [[ $output == *"no peer certificate available"* ]]
 }
+
+@test "gateway TLS server with mode SIMPLE and a tcp route: the gateway decrypts, the bytes go on as TCP" {
+    runsh "kubectl exec -n legacy $CLIENT -- curl -sS --resolve tcp.example.com:443:$INGRESS --cacert /etc/example/example.com.crt https://tcp.example.com/status/418"
+    [ "$status" -eq 0 ]
+    [[ $output == *"-=[ teapot ]=-"* ]]
+    run ingress_log
+    [[ $output == *'"- - -" 0 - "-" "-" '*' outbound|8000||httpbin.default.svc.cluster.local '*' tcp.example.com -' ]]
+}
