@@ -151,7 +151,8 @@ static void walk_from(net *n, const conn *c, const char *sni, const http_msg *hr
             if (h->d.action == HOP_FORWARD && !hr && h->d.tls_termination[0] && !h->d.cluster[0]) {
                 p->final = FINAL_TERMINATE;
                 p->tls_hop = p->nhops - 1;
-                snprintf(p->why, sizeof p->why, "%.500s", h->d.why);
+                snprintf(p->why, sizeof p->why, "%s/%s decrypts (%s); each HTTP request inside is routed on its own",
+                         proxy->ns, proxy->name, h->d.tls_termination);
                 return;
             }
             /* PeerAuthentication STRICT: no filter chain takes plain text; Envoy
