@@ -329,7 +329,7 @@ static void drain(conn *c, counted *cnt)
     }
 }
 
-static void serve_tls_or_tcp(conn *c, const char *sni, bool tls)
+static void serve_tls_or_tcp(conn *c, const char *sni, bool tls, bool istio_alpn)
 {
     net *n = c->n;
     counted cnt = {0};
@@ -339,7 +339,7 @@ static void serve_tls_or_tcp(conn *c, const char *sni, bool tls)
     switch (p.final) {
     case FINAL_WORLD: {
         const char *proto = world_port_protocol(p.world_svc, p.final_port);
-        if (tls && tls_serve_cluster(c, &p, sni, &cnt.rx, &cnt.tx)) break;   /* a gateway terminates */
+        if (tls && tls_serve_cluster(c, &p, sni, istio_alpn, &cnt.rx, &cnt.tx)) break;   /* a gateway terminates */
         if (tls && proto && (!strcasecmp(proto, "HTTPS") || !strcasecmp(proto, "TLS"))) {
             serve_tls_world(c, &p, &cnt);
         } else if (tls && proto && !strcasecmp(proto, "HTTP")) {
@@ -374,7 +374,7 @@ static void serve_tls_or_tcp(conn *c, const char *sni, bool tls)
     case FINAL_APP:
         /* TLS ending in the cluster: a gateway, a sidecar's mesh certificate,
          * nginx's ssl server (tls_terminate.c) */
-        if (tls && tls_serve_cluster(c, &p, sni, &cnt.rx, &cnt.tx)) break;
+        if (tls && tls_serve_cluster(c, &p, sni, istio_alpn, &cnt.rx, &cnt.tx)) break;
         /* plain text to a STRICT mutual-TLS port: Envoy resets it */
         if (!tls && p.final == FINAL_APP && p.nhops && p.hops[p.nhops - 1].inbound &&
             !p.hops[p.nhops - 1].mtls_in &&
@@ -388,6 +388,14 @@ static void serve_tls_or_tcp(conn *c, const char *sni, bool tls)
     shutdown(c->fd, SHUT_RDWR);
     hops_tcp_done(n, c, &p, sni, start, cnt.rx, cnt.tx, net_vclock_ms(n) - v0 + 1);
     hops_path_free(n, c, &p);
+}
+
+/* The ALPN a sidecar sets on Istio mutual TLS ("istio", "istio-h2", ...) */
+static bool offers_istio_alpn(const client_hello *h)
+{
+    for (int i = 0; i < h->nalpn; i++)
+        if (!strcmp(h->alpn[i], "istio") || !strncmp(h->alpn[i], "istio-", 6)) return true;
+    return false;
 }
 
 void *conn_thread(void *arg)
@@ -430,8 +438,8 @@ void *conn_thread(void *arg)
     }
     if (kind == SNIFF_HTTP1) serve_http1(c);
     else if (kind == SNIFF_H2C) serve_h2c(c);
-    else if (kind == SNIFF_TLS) serve_tls_or_tcp(c, hello.sni[0] ? hello.sni : NULL, true);
-    else if (k > 0) serve_tls_or_tcp(c, NULL, false);
+    else if (kind == SNIFF_TLS) serve_tls_or_tcp(c, hello.sni[0] ? hello.sni : NULL, true, offers_istio_alpn(&hello));
+    else if (k > 0) serve_tls_or_tcp(c, NULL, false, false);
 done:
     close(c->fd);
     for (int i = 0; i < c->nanswers; i++) { free(c->answers[i].path); free(c->answers[i].body); }

@@ -214,10 +214,11 @@ void nginx_bad_request(const char *title, long long now_ms, http_msg *resp);
 /* ---- tls_terminate.c ---- */
 /* Serve a TLS connection whose path ends at a TLS server on the cluster
  * side: a gateway terminating it (FINAL_TERMINATE), a sidecar answering with
- * its mesh certificate, or an nginx `listen ... ssl` server (FINAL_APP).
+ * its mesh certificate (STRICT; PERMISSIVE only when the client offers
+ * Istio's ALPN, istio_alpn), or an nginx `listen ... ssl` server (FINAL_APP).
  * Returns false when nothing on the path speaks TLS (the caller closes).
  * *rx / *tx get the raw bytes. */
-bool tls_serve_cluster(conn *c, path *p, const char *sni, long long *rx, long long *tx);
+bool tls_serve_cluster(conn *c, path *p, const char *sni, bool istio_alpn, long long *rx, long long *tx);
 /* Serve HTTP/1.1 or HTTP/2 (by ALPN) requests on an established TLS
  * connection, each answered by fn. */
 void tls_serve_http(SSL *ssl, h2_handler fn, void *ctx, const char **proto);

@@ -180,7 +180,8 @@ static void tcp_after_termination(void *ctx, http_msg *req, http_msg *resp)
 }
 
 /* The serving side's TLS server: which context, and who serves the requests. */
-static const tls_srv *server_for(conn *c, path *p, const mesh_workload **who, bool *nginx, bool *mesh, bool *tcp)
+static const tls_srv *server_for(conn *c, path *p, bool istio_alpn, const mesh_workload **who, bool *nginx,
+                                 bool *mesh, bool *tcp)
 {
     net *n = c->n;
     *nginx = *mesh = *tcp = false;
@@ -205,8 +206,12 @@ static const tls_srv *server_for(conn *c, path *p, const mesh_workload **who, bo
     const tls_srv *s = tls_srv_find(n, TLS_SRV_NGINX, p->app, NULL, p->final_port);
     if (s) { *nginx = true; return s; }
     const hop *last = p->nhops ? &p->hops[p->nhops - 1] : NULL;
+    /* STRICT has only the mutual-TLS filter chain; PERMISSIVE's matches
+     * Istio's ALPN ("istio", "istio-peer-exchange", "istio-h2", ...), other
+     * TLS goes through to the application as plain bytes */
+    const char *mode = last ? mesh_peer_authn_mode(n->m, p->app, p->final_port, NULL, 0) : "";
     if (last && last->inbound && !last->mtls_in && last->proxy == p->app &&
-        strcmp(mesh_peer_authn_mode(n->m, p->app, p->final_port, NULL, 0), "DISABLE")) {
+        (!strcmp(mode, "STRICT") || (!strcmp(mode, "PERMISSIVE") && istio_alpn))) {
         *mesh = true;
         return tls_srv_find(n, TLS_SRV_MESH, p->app, NULL, 0);
     }
@@ -230,12 +235,12 @@ static void linger_until_client_closes(int fd, counted *cnt)
     }
 }
 
-bool tls_serve_cluster(conn *c, path *p, const char *sni, long long *rx, long long *tx)
+bool tls_serve_cluster(conn *c, path *p, const char *sni, bool istio_alpn, long long *rx, long long *tx)
 {
     net *n = c->n;
     const mesh_workload *who = NULL;
     bool nginx, mesh, tcp;
-    const tls_srv *s = server_for(c, p, &who, &nginx, &mesh, &tcp);
+    const tls_srv *s = server_for(c, p, istio_alpn, &who, &nginx, &mesh, &tcp);
     if (!s) return false;
     counted cnt = {0};
     if (s->ctx) {

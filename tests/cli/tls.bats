@@ -126,12 +126,31 @@ ingress_log() { kubectl logs -n istio-system -l istio=ingressgateway --tail=1; }
     [[ ${lines[0]} =~ ^curl:\ \(56\)\ OpenSSL\ SSL_read:\ OpenSSL/3\.[0-9.]+:\ error:0A000418:SSL\ routines::tlsv1\ alert\ unknown\ ca,\ errno\ 0$ ]]
 }
 
-@test "a sidecar answers Istio mTLS with its workload certificate (openssl s_client from istio-proxy)" {
-    runsh "kubectl exec $SLEEP -c istio-proxy -- openssl s_client -connect httpbin.default:8000 -CAfile /etc/certs/root-cert.pem -cert /etc/certs/cert-chain.pem -key /etc/certs/key.pem </dev/null 2>/dev/null | sed -n '/BEGIN CERT/,/END CERT/p' | /usr/bin/openssl x509 -noout -ext subjectAltName"
+@test "PERMISSIVE: a sidecar answers a client offering Istio's ALPN with its workload certificate" {
+    runsh "kubectl exec $SLEEP -c istio-proxy -- openssl s_client -alpn istio -connect httpbin.default:8000 -CAfile /etc/certs/root-cert.pem -cert /etc/certs/cert-chain.pem -key /etc/certs/key.pem </dev/null 2>/dev/null | sed -n '/BEGIN CERT/,/END CERT/p' | /usr/bin/openssl x509 -noout -ext subjectAltName"
     [ "$status" -eq 0 ]
     [[ ${lines[1]} =~ URI:spiffe://cluster\.local/ns/default/sa/httpbin$ ]]
-    runsh "kubectl exec $SLEEP -c istio-proxy -- openssl s_client -connect httpbin.default:8000 -CAfile /etc/certs/root-cert.pem -cert /etc/certs/cert-chain.pem -key /etc/certs/key.pem </dev/null 2>/dev/null"
+    runsh "kubectl exec $SLEEP -c istio-proxy -- openssl s_client -alpn istio -connect httpbin.default:8000 -CAfile /etc/certs/root-cert.pem -cert /etc/certs/cert-chain.pem -key /etc/certs/key.pem </dev/null 2>/dev/null"
     [[ $output == *$'\nVerify return code: 0 (ok)\n'* ]]
+}
+
+@test "PERMISSIVE: other TLS goes through to the plain-text app, which hangs up (no certificate)" {
+    runsh "kubectl exec $SLEEP -c istio-proxy -- openssl s_client -connect httpbin.default:8000 -CAfile /etc/certs/root-cert.pem -cert /etc/certs/cert-chain.pem -key /etc/certs/key.pem </dev/null"
+    [ "$status" -eq 1 ]
+    [[ $output == *"no peer certificate available"* ]]
+}
+
+@test "STRICT: the sidecar terminates any TLS with its mesh certificate (the 1.4 deep-dive's s_client)" {
+    kubectl apply -f - >/dev/null <<'EOF2'
+apiVersion: security.istio.io/v1beta1
+kind: PeerAuthentication
+metadata: {name: default}
+spec: {mtls: {mode: STRICT}}
+EOF2
+    runsh "kubectl exec $SLEEP -c istio-proxy -- openssl s_client -connect httpbin.default:8000 -CAfile /etc/certs/root-cert.pem -cert /etc/certs/cert-chain.pem -key /etc/certs/key.pem </dev/null 2>/dev/null | sed -n '/BEGIN CERT/,/END CERT/p' | /usr/bin/openssl x509 -noout -ext subjectAltName"
+    kubectl delete peerauthentication default >/dev/null
+    [ "$status" -eq 0 ]
+    [[ ${lines[1]} =~ URI:spiffe://cluster\.local/ns/default/sa/httpbin$ ]]
 }
 
 @test "nginx serves TLS from its mounted nginx.conf and Secrets; with the client certificate: its page" {
@@ -196,7 +215,7 @@ EOF2
 }
 
 @test "gateway AUTO_PASSTHROUGH: the SNI names the cluster, the destination's sidecar answers with its mesh certificate" {
-    runsh "kubectl exec $SLEEP -c istio-proxy -- openssl s_client -connect $INGRESS:15443 -servername outbound_.8000_._.httpbin.default.svc.cluster.local -CAfile /etc/certs/root-cert.pem -cert /etc/certs/cert-chain.pem -key /etc/certs/key.pem </dev/null 2>/dev/null | sed -n '/BEGIN CERT/,/END CERT/p' | /usr/bin/openssl x509 -noout -ext subjectAltName"
+    runsh "kubectl exec $SLEEP -c istio-proxy -- openssl s_client -alpn istio -connect $INGRESS:15443 -servername outbound_.8000_._.httpbin.default.svc.cluster.local -CAfile /etc/certs/root-cert.pem -cert /etc/certs/cert-chain.pem -key /etc/certs/key.pem </dev/null 2>/dev/null | sed -n '/BEGIN CERT/,/END CERT/p' | /usr/bin/openssl x509 -noout -ext subjectAltName"
     [ "$status" -eq 0 ]
     [[ ${lines[1]} =~ URI:spiffe://cluster\.local/ns/default/sa/httpbin$ ]]
 }
