@@ -362,7 +362,15 @@ void tls_servers_prepare(net *n)
         const mesh_workload *w = mesh_workload_by_pod(n->m, obj_namespace(o), obj_name(o));
         if (!w) continue;
         if (w->sidecar || w->gateway) {
-            SSL_CTX *ctx = pki_mesh_ctx(n->st, w->ns, w->service_account, 1);
+            /* one context per identity: the replicas of a Deployment share it */
+            SSL_CTX *ctx = NULL;
+            for (int s = 0; s < n->nsrv && !ctx; s++) {
+                const mesh_workload *o2 = n->srv[s].key;
+                if (n->srv[s].kind == TLS_SRV_MESH && o2 && n->srv[s].ctx && !strcmp(o2->ns, w->ns) &&
+                    !strcmp(o2->service_account, w->service_account) && SSL_CTX_up_ref(n->srv[s].ctx))
+                    ctx = n->srv[s].ctx;
+            }
+            if (!ctx) ctx = pki_mesh_ctx(n->st, w->ns, w->service_account, 1);
             add(n, &cap, TLS_SRV_MESH, w, NULL, 0, ctx, ctx ? "" : "no workload certificate");
         }
         const char *nc = nginx_container(o);
