@@ -163,7 +163,7 @@ static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *
             /* the trust store is the image's CA bundle (or --cacert) */
             snprintf(buf, sizeof buf, " CAfile: %s\n", t->a->cacert ? t->a->cacert : "/etc/ssl/certs/ca-certificates.crt");
             emit_text(t, buf);
-            snprintf(buf, sizeof buf, " CApath: /etc/ssl/certs\n");
+            snprintf(buf, sizeof buf, " CApath: %s\n", t->a->capath ? t->a->capath : "/etc/ssl/certs");
         }
         if (t->fab_text[0] || t->dropped || net_deadline_hit(t->n)) {
             /* the simulated failure replaces libcurl's report, up to "Closing" */

@@ -264,3 +264,11 @@ EOF2
     run ingress_log
     [[ $output == *'"- - -" 0 - "-" "-" '*' outbound|8000||httpbin.default.svc.cluster.local '*' tcp.example.com -' ]]
 }
+
+@test "--capath: OpenSSL finds no hashed names in a ConfigMap directory; the default CA file still applies" {
+    runsh "kubectl exec -n legacy $CLIENT -- curl -sS --capath /etc/example $R https://httpbin.example.com/status/418"
+    [ "$status" -eq 60 ]
+    [ "${lines[0]}" = "curl: (60) SSL certificate problem: unable to get local issuer certificate" ]
+    runsh "kubectl exec -n legacy $CLIENT -- curl -v -sS --capath /etc/example $R -o /dev/null https://httpbin.example.com/status/418"
+    [[ $output == *$'\n*  CAfile: /etc/ssl/certs/ca-certificates.crt\n*  CApath: /etc/example\n'* ]]
+}
