@@ -272,3 +272,14 @@ EOF2
     runsh "kubectl exec -n legacy $CLIENT -- curl -v -sS --capath /etc/example $R -o /dev/null https://httpbin.example.com/status/418"
     [[ $output == *$'\n*  CAfile: /etc/ssl/certs/ca-certificates.crt\n*  CApath: /etc/example\n'* ]]
 }
+
+@test "gateway ISTIO_MUTUAL server: the gateway presents its own workload certificate and wants the client's" {
+    M="-connect $INGRESS:443 -servername mesh.example.com -CAfile /etc/certs/root-cert.pem"
+    runsh "kubectl exec $SLEEP -c istio-proxy -- openssl s_client $M -cert /etc/certs/cert-chain.pem -key /etc/certs/key.pem </dev/null 2>/dev/null | sed -n '/BEGIN CERT/,/END CERT/p' | /usr/bin/openssl x509 -noout -ext subjectAltName"
+    [ "$status" -eq 0 ]
+    [[ ${lines[1]} =~ URI:spiffe://cluster\.local/ns/istio-system/sa/istio-ingressgateway-service-account$ ]]
+    # the sidecar-less client has no mesh certificate: TLS 1.3's "certificate required"
+    runsh "kubectl exec -n legacy $CLIENT -- curl -sS -k --resolve mesh.example.com:443:$INGRESS https://mesh.example.com/status/200"
+    [ "$status" -eq 56 ]
+    [[ ${lines[0]} == *"tlsv13 alert certificate required, errno 0" ]]
+}
