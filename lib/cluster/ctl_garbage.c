@@ -21,7 +21,8 @@ int controller_garbage(store *st)
 {
     int changed = 0;
     for (const kind_info *k = kinds_table; k->kind; k++) {
-        json_t *all = api_list(st, k, NULL);
+        /* only objects with owners can be garbage: skip parsing the rest */
+        json_t *all = store_list_containing(st, k->resource, "\"ownerReferences\"");
         size_t i;
         json_t *o;
         json_array_foreach(all, i, o) {

@@ -22,10 +22,7 @@ json_t *api_list(store *st, const kind_info *k, const char *ns)
 
 bool api_namespace_exists(store *st, const char *ns)
 {
-    json_t *o = store_get(st, "namespaces", "", ns);
-    bool ok = o != NULL;
-    json_decref(o);
-    return ok;
+    return store_exists(st, "namespaces", "", ns);
 }
 
 void api_not_found(api_error *e, const kind_info *k, const char *name)
@@ -47,9 +44,7 @@ static bool has_generation(json_t *obj) { return json_object_get(obj, "spec") !=
 api_status api_create(store *st, const kind_info *k, json_t *obj, api_error *e)
 {
     const char *ns = ns_of(k, obj);
-    json_t *old = store_get(st, k->resource, ns, obj_name(obj));
-    if (old) {
-        json_decref(old);
+    if (store_exists(st, k->resource, ns, obj_name(obj))) {
         e->status = API_ERR_EXISTS;
         snprintf(e->msg, sizeof e->msg, "%s \"%s\" already exists", k->resource, obj_name(obj));
         return e->status;

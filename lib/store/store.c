@@ -270,6 +270,16 @@ json_t *store_get(store *st, const char *resource, const char *ns, const char *n
     return o;
 }
 
+bool store_exists(store *st, const char *resource, const char *ns, const char *name)
+{
+    sqlite3_stmt *s = prep(st, "SELECT 1 FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
+    if (!s) return false;
+    bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
+    bool found = sqlite3_step(s) == SQLITE_ROW;
+    done(st, s);
+    return found;
+}
+
 int store_put(store *st, const char *resource, const char *ns, const char *name, json_t *obj)
 {
     char *body = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -313,6 +323,16 @@ json_t *store_list(store *st, const char *resource, const char *ns)
     if (!s) return json_array();
     bind_text(s, 1, resource);
     if (ns) bind_text(s, 2, ns);
+    return collect(st, s);
+}
+
+json_t *store_list_containing(store *st, const char *resource, const char *text)
+{
+    sqlite3_stmt *s = prep(st, "SELECT body FROM objects WHERE resource=?1 AND instr(body, ?2) > 0"
+                               " ORDER BY namespace, name");
+    if (!s) return json_array();
+    bind_text(s, 1, resource);
+    bind_text(s, 2, text);
     return collect(st, s);
 }
 

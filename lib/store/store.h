@@ -38,9 +38,13 @@ void store_rollback(store *st);
  * store_get returns a new reference or NULL; store_list returns a new array
  * (ns NULL = every namespace) ordered by namespace, then name. */
 json_t *store_get(store *st, const char *resource, const char *ns, const char *name);
+bool store_exists(store *st, const char *resource, const char *ns, const char *name);
 int store_put(store *st, const char *resource, const char *ns, const char *name, json_t *obj);
 int store_delete(store *st, const char *resource, const char *ns, const char *name);
 json_t *store_list(store *st, const char *resource, const char *ns);
+/* The objects of a resource whose JSON text contains `text`: a cheap filter
+ * that spares parsing the many objects a controller has no business with. */
+json_t *store_list_containing(store *st, const char *resource, const char *text);
 /* Every object of every resource (used to build the mesh snapshot). */
 json_t *store_list_all(store *st);
 
