@@ -237,7 +237,6 @@ static void linger_until_client_closes(int fd, counted *cnt)
 
 bool tls_serve_cluster(conn *c, path *p, const char *sni, bool istio_alpn, long long *rx, long long *tx)
 {
-    net *n = c->n;
     const mesh_workload *who = NULL;
     bool nginx, mesh, tcp;
     const tls_srv *s = server_for(c, p, istio_alpn, &who, &nginx, &mesh, &tcp);
@@ -282,6 +281,5 @@ bool tls_serve_cluster(conn *c, path *p, const char *sni, bool istio_alpn, long 
     }
     *rx += cnt.rx;
     *tx += cnt.tx;
-    (void)n;
     return true;
 }
