@@ -19,10 +19,6 @@
 #define ACCEPT_WAIT_MS 20000
 #define FIRST_BYTES_WAIT_MS 3000
 
-typedef struct counted {
-    long long rx, tx;      /* bytes from the client / to the client */
-} counted;
-
 static ssize_t send_all(int fd, const void *buf, size_t len, counted *cnt)
 {
     size_t off = 0;
@@ -239,7 +235,7 @@ static void world_handler(void *ctx, http_msg *req, http_msg *resp)
 }
 
 /* count the raw bytes of the TLS connection as the proxies on the way see them */
-static long bio_count_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret,
+long bio_count_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret,
                          size_t *processed)
 {
     (void)argp; (void)len; (void)argi; (void)argl;
@@ -268,50 +264,8 @@ static void serve_tls_world(conn *c, path *p, counted *cnt)
         ERR_clear_error();
         return;
     }
-    const unsigned char *alpn = NULL;
-    unsigned alen = 0;
-    SSL_get0_alpn_selected(ssl, &alpn, &alen);
     tls_serve ts = {c, p, "HTTP/1.1"};
-    if (alen == 2 && !memcmp(alpn, "h2", 2)) {
-        ts.proto = "HTTP/2";
-        h2_serve(ssl, world_handler, &ts);
-    } else {
-        unsigned char *buf = NULL;
-        size_t len = 0, cap = 0;
-        for (;;) {
-            http_msg req;
-            char err[128];
-            long used = len ? http1_parse_request(buf, len, &req, err, sizeof err) : 0;
-            if (used < 0) break;
-            if (used == 0) {
-                if (cap - len < 16384) {
-                    cap = cap ? cap * 2 : 65536;
-                    unsigned char *nb = realloc(buf, cap);
-                    if (!nb) break;
-                    buf = nb;
-                }
-                int k = SSL_read(ssl, buf + len, (int)(cap - len));
-                if (k <= 0) break;
-                len += (size_t)k;
-                continue;
-            }
-            memmove(buf, buf + used, len - (size_t)used);
-            len -= (size_t)used;
-            http_msg resp;
-            http_msg_init(&resp);
-            world_handler(&ts, &req, &resp);
-            if (resp.status == 0) { http_msg_free(&resp); http_msg_free(&req); break; }
-            size_t outlen;
-            unsigned char *out = http1_write_response(&resp, req.method && !strcasecmp(req.method, "HEAD"), &outlen);
-            int ok = out && SSL_write(ssl, out, (int)outlen) == (int)outlen;
-            free(out);
-            bool close_req = http_get(&req, "connection") && !strcasecmp(http_get(&req, "connection"), "close");
-            http_msg_free(&resp);
-            http_msg_free(&req);
-            if (!ok || close_req) break;
-        }
-        free(buf);
-    }
+    tls_serve_http(ssl, world_handler, &ts, &ts.proto);
     SSL_shutdown(ssl);
     SSL_free(ssl);
     ERR_clear_error();

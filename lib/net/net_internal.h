@@ -228,6 +228,14 @@ void tls_serve_http(SSL *ssl, h2_handler fn, void *ctx, const char **proto);
 void trace_path(const net *n, const conn *c, const char *sni, const http_msg *req, const path *p);
 
 /* ---- conn.c ---- */
+/* Bytes a connection carried: from the client / to the client. */
+typedef struct counted {
+    long long rx, tx;
+} counted;
+/* A BIO callback (BIO_set_callback_ex, arg a counted*) that counts the raw
+ * bytes of a TLS connection as the proxies on the way see them. */
+long bio_count_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret,
+                  size_t *processed);
 void *conn_thread(void *arg);
 
 /* ---- h2server.c ---- */

@@ -19,22 +19,6 @@
 #include "model/obj.h"
 #include "net/net_internal.h"
 
-typedef struct counted {
-    long long rx, tx;
-} counted;
-
-static long bio_count_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret,
-                         size_t *processed)
-{
-    (void)argp; (void)len; (void)argi; (void)argl;
-    counted *cnt = (counted *)BIO_get_callback_arg(b);
-    if (ret > 0 && processed) {
-        if (oper == (BIO_CB_READ | BIO_CB_RETURN)) cnt->rx += (long long)*processed;
-        if (oper == (BIO_CB_WRITE | BIO_CB_RETURN)) cnt->tx += (long long)*processed;
-    }
-    return ret;
-}
-
 void tls_serve_http(SSL *ssl, h2_handler fn, void *ctx, const char **proto)
 {
     const unsigned char *alpn = NULL;
