@@ -97,9 +97,9 @@ static int volume_file(store *st, json_t *pod, json_t *vol, const char *rel_path
     }
     int rc = 1;
     if (key) {
-        const char *v = obj_str(json_object_get(obj, "data"), key);
+        const char *v = json_string_value(json_object_get(json_object_get(obj, "data"), key));
         if (!v && !cm) {
-            v = obj_str(json_object_get(obj, "stringData"), key);
+            v = json_string_value(json_object_get(json_object_get(obj, "stringData"), key));
             if (v) { *content = strdup(v); rc = 0; }
         } else if (v && cm) {
             *content = strdup(v);

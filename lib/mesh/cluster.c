@@ -77,6 +77,7 @@ static void apply_tls(const mesh *m, const m_dr *d, json_t *subset, const char *
     const char *mode = jstr(tls, "mode");
     if (!mode || !strcmp(mode, "DISABLE")) return;
     snprintf(out->tls_origination, sizeof out->tls_origination, "%s", mode);
+    out->tls_settings = tls;
     const char *sni = jstr(tls, "sni");
     if (sni) snprintf(out->upstream_sni, sizeof out->upstream_sni, "%s", sni);
     else if (!strcmp(mode, "ISTIO_MUTUAL"))

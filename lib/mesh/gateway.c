@@ -216,6 +216,7 @@ static void gw_http(const mesh *m, const mesh_workload *proxy, const mesh_reques
         snprintf(out->route_config, sizeof out->route_config, "https.%d.%s.%s.%s", sv[0].port,
                  jstr_or(jget(sv[0].srv, "port"), "name", ""), sv[0].gw->name, sv[0].gw->ns);
         snprintf(out->tls_termination, sizeof out->tls_termination, "%s", sv[0].tls_mode);
+        out->tls_server = sv[0].srv;
     } else {
         snprintf(out->route_config, sizeof out->route_config, "http.%d", lport);
     }
@@ -281,6 +282,7 @@ static void gw_l4(const mesh *m, const mesh_workload *proxy, const mesh_request 
         if (n) {
             snprintf(out->filter_chain, sizeof out->filter_chain, "SNI: %s", sni);
             snprintf(out->tls_termination, sizeof out->tls_termination, "%s", sv[0].tls_mode);
+            out->tls_server = sv[0].srv;
             why_add(out, "gateway listener 0.0.0.0_%d, Gateway %s server port %d %s terminates TLS (%s) for %s",
                     lport, sv[0].gw->key, sv[0].port, sv[0].protocol, sv[0].tls_mode, sni);
             if (!strcasecmp(sv[0].protocol, "HTTPS")) {   /* HTTP inside: routed per request */
@@ -292,6 +294,14 @@ static void gw_l4(const mesh *m, const mesh_workload *proxy, const mesh_request 
             set_fail(out, HOP_FAIL, 0, "NR", "filter_chain_not_found");
             return;
         }
+        /* an HTTP server on the port has the filter chain without SNI match:
+         * the ClientHello reaches its HTTP codec, which answers 400 */
+        for (int i = 0; i < nall; i++)
+            if (is_http(all[i].protocol)) {
+                why_add(out, "gateway listener 0.0.0.0_%d speaks HTTP; a TLS ClientHello is not an HTTP request", lport);
+                set_fail(out, HOP_FAIL, 400, "DPE", "http1.codec_error");
+                return;
+            }
         why_add(out, "gateway listener 0.0.0.0_%d has no filter chain for SNI %s", lport, sni);
         set_fail(out, HOP_FAIL, 0, "NR", "filter_chain_not_found");
         return;

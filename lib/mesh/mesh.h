@@ -106,6 +106,10 @@ typedef struct mesh_decision {
     bool mtls;                          /* the upstream connection is Istio mutual TLS (DR ISTIO_MUTUAL,
                                            or auto mTLS from 1.5 on when the endpoint has a sidecar) */
     char mtls_sni[320];                 /* its SNI: "outbound_.80_.cnn_.istio-egressgateway..." */
+    json_t *tls_server;                 /* with tls_termination: the Gateway server (spec.servers[i],
+                                           borrowed) whose tls block has the certificates */
+    json_t *tls_settings;               /* with tls_origination: the DestinationRule's tls block
+                                           (borrowed), for caCertificates / credentialName / ... */
 } mesh_decision;
 
 /* The decision `proxy` makes for `req`.  Returns 0; out->action says what happens

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <openssl/err.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +19,6 @@
 #define ACCEPT_WAIT_MS 20000
 #define FIRST_BYTES_WAIT_MS 3000
 
-typedef struct counted {
-    long long rx, tx;      /* bytes from the client / to the client */
-} counted;
-
 static ssize_t send_all(int fd, const void *buf, size_t len, counted *cnt)
 {
     size_t off = 0;
@@ -35,6 +32,14 @@ static ssize_t send_all(int fd, const void *buf, size_t len, counted *cnt)
     }
     cnt->tx += (long long)len;
     return (ssize_t)len;
+}
+
+/* Close with a TCP RST rather than a FIN (Envoy resetting a connection no
+ * filter chain takes): the client reads "Connection reset by peer". */
+static void reset_conn(conn *c)
+{
+    struct linger lg = {1, 0};
+    setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 }
 
 /* ---- plaintext HTTP/1.1 ------------------------------------------------------ */
@@ -96,6 +101,7 @@ static void serve_http1(conn *c)
         if (!l7 && (pp->final == FINAL_CLOSED || pp->final == FINAL_REFUSED || pp->final == FINAL_TIMEOUT)) {
             /* a TCP proxy on the way could not connect: it closes on the client */
             if (pp->final == FINAL_TIMEOUT) net_vclock_advance(n, CONNECT_TIMEOUT_MS);
+            if (pp->reset) reset_conn(c);
             http_msg_free(&req);
             if (pp == &local) hops_path_free(n, c, &local);
             break;
@@ -229,7 +235,7 @@ static void world_handler(void *ctx, http_msg *req, http_msg *resp)
 }
 
 /* count the raw bytes of the TLS connection as the proxies on the way see them */
-static long bio_count_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret,
+long bio_count_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret,
                          size_t *processed)
 {
     (void)argp; (void)len; (void)argi; (void)argl;
@@ -258,50 +264,8 @@ static void serve_tls_world(conn *c, path *p, counted *cnt)
         ERR_clear_error();
         return;
     }
-    const unsigned char *alpn = NULL;
-    unsigned alen = 0;
-    SSL_get0_alpn_selected(ssl, &alpn, &alen);
     tls_serve ts = {c, p, "HTTP/1.1"};
-    if (alen == 2 && !memcmp(alpn, "h2", 2)) {
-        ts.proto = "HTTP/2";
-        h2_serve(ssl, world_handler, &ts);
-    } else {
-        unsigned char *buf = NULL;
-        size_t len = 0, cap = 0;
-        for (;;) {
-            http_msg req;
-            char err[128];
-            long used = len ? http1_parse_request(buf, len, &req, err, sizeof err) : 0;
-            if (used < 0) break;
-            if (used == 0) {
-                if (cap - len < 16384) {
-                    cap = cap ? cap * 2 : 65536;
-                    unsigned char *nb = realloc(buf, cap);
-                    if (!nb) break;
-                    buf = nb;
-                }
-                int k = SSL_read(ssl, buf + len, (int)(cap - len));
-                if (k <= 0) break;
-                len += (size_t)k;
-                continue;
-            }
-            memmove(buf, buf + used, len - (size_t)used);
-            len -= (size_t)used;
-            http_msg resp;
-            http_msg_init(&resp);
-            world_handler(&ts, &req, &resp);
-            if (resp.status == 0) { http_msg_free(&resp); http_msg_free(&req); break; }
-            size_t outlen;
-            unsigned char *out = http1_write_response(&resp, req.method && !strcasecmp(req.method, "HEAD"), &outlen);
-            int ok = out && SSL_write(ssl, out, (int)outlen) == (int)outlen;
-            free(out);
-            bool close_req = http_get(&req, "connection") && !strcasecmp(http_get(&req, "connection"), "close");
-            http_msg_free(&resp);
-            http_msg_free(&req);
-            if (!ok || close_req) break;
-        }
-        free(buf);
-    }
+    tls_serve_http(ssl, world_handler, &ts, &ts.proto);
     SSL_shutdown(ssl);
     SSL_free(ssl);
     ERR_clear_error();
@@ -319,7 +283,7 @@ static void drain(conn *c, counted *cnt)
     }
 }
 
-static void serve_tls_or_tcp(conn *c, const char *sni, bool tls)
+static void serve_tls_or_tcp(conn *c, const char *sni, bool tls, bool istio_alpn)
 {
     net *n = c->n;
     counted cnt = {0};
@@ -329,6 +293,7 @@ static void serve_tls_or_tcp(conn *c, const char *sni, bool tls)
     switch (p.final) {
     case FINAL_WORLD: {
         const char *proto = world_port_protocol(p.world_svc, p.final_port);
+        if (tls && tls_serve_cluster(c, &p, sni, istio_alpn, &cnt.rx, &cnt.tx)) break;   /* a gateway terminates */
         if (tls && proto && (!strcasecmp(proto, "HTTPS") || !strcasecmp(proto, "TLS"))) {
             serve_tls_world(c, &p, &cnt);
         } else if (tls && proto && !strcasecmp(proto, "HTTP")) {
@@ -347,6 +312,29 @@ static void serve_tls_or_tcp(conn *c, const char *sni, bool tls)
     case FINAL_TIMEOUT:
         net_vclock_advance(n, CONNECT_TIMEOUT_MS);
         break;
+    case FINAL_CLOSED:
+        /* bytes that are not HTTP reached an HTTP listener: Envoy's codec
+         * answers 400 and closes (a TLS client reads "wrong version number") */
+        if (p.fail_hop >= 0 && !strcmp(p.hops[p.fail_hop].d.flags, "DPE")) {
+            static const char bad[] = "HTTP/1.1 400 Bad Request\r\ncontent-length: 11\r\ncontent-type: text/plain\r\n"
+                                      "connection: close\r\n\r\nBad Request";
+            char sink[16384];
+            ssize_t k = recv(c->fd, sink, sizeof sink, 0);
+            if (k > 0) cnt.rx += k;
+            send_all(c->fd, bad, sizeof bad - 1, &cnt);
+        }
+        break;
+    case FINAL_TERMINATE:
+    case FINAL_APP:
+        /* TLS ending in the cluster: a gateway, a sidecar's mesh certificate,
+         * nginx's ssl server (tls_terminate.c) */
+        if (tls && tls_serve_cluster(c, &p, sni, istio_alpn, &cnt.rx, &cnt.tx)) break;
+        /* plain text to a STRICT mutual-TLS port: Envoy resets it */
+        if (!tls && p.final == FINAL_APP && p.nhops && p.hops[p.nhops - 1].inbound &&
+            !p.hops[p.nhops - 1].mtls_in &&
+            !strcmp(mesh_peer_authn_mode(n->m, p.hops[p.nhops - 1].proxy, p.final_port, NULL, 0), "STRICT"))
+            reset_conn(c);
+        break;
     default:
         /* closed by a proxy, refused upstream, or an app that does not speak TLS */
         break;
@@ -356,9 +344,23 @@ static void serve_tls_or_tcp(conn *c, const char *sni, bool tls)
     hops_path_free(n, c, &p);
 }
 
+/* The ALPN a sidecar sets on Istio mutual TLS ("istio", "istio-h2", ...) */
+static bool offers_istio_alpn(const client_hello *h)
+{
+    for (int i = 0; i < h->nalpn; i++)
+        if (!strcmp(h->alpn[i], "istio") || !strncmp(h->alpn[i], "istio-", 6)) return true;
+    return false;
+}
+
 void *conn_thread(void *arg)
 {
     conn *c = arg;
+    /* OpenSSL writes alerts with plain send(): a client that already hung
+     * up must give this thread EPIPE, not kill the probe's process */
+    sigset_t pipe_set;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, NULL);
     struct pollfd pf = {c->lfd, POLLIN, 0};
     if (poll(&pf, 1, ACCEPT_WAIT_MS) > 0) c->fd = accept(c->lfd, NULL, NULL);
     close(c->lfd);
@@ -390,8 +392,8 @@ void *conn_thread(void *arg)
     }
     if (kind == SNIFF_HTTP1) serve_http1(c);
     else if (kind == SNIFF_H2C) serve_h2c(c);
-    else if (kind == SNIFF_TLS) serve_tls_or_tcp(c, hello.sni[0] ? hello.sni : NULL, true);
-    else if (k > 0) serve_tls_or_tcp(c, NULL, false);
+    else if (kind == SNIFF_TLS) serve_tls_or_tcp(c, hello.sni[0] ? hello.sni : NULL, true, offers_istio_alpn(&hello));
+    else if (k > 0) serve_tls_or_tcp(c, NULL, false, false);
 done:
     close(c->fd);
     for (int i = 0; i < c->nanswers; i++) { free(c->answers[i].path); free(c->answers[i].body); }

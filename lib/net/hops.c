@@ -146,6 +146,29 @@ static void walk_from(net *n, const conn *c, const char *sni, const http_msg *hr
                 /* sidecars talk HTTP/2 to a service port named http2 / grpc */
                 if (h->d.action == HOP_FORWARD && cluster_is_http2(n, h->d.cluster)) prev_proto = "HTTP/2";
             }
+            /* a gateway server that terminates the client's TLS (HTTPS): the
+             * requests inside are routed one by one once it is decrypted */
+            if (h->d.action == HOP_FORWARD && !hr && h->d.tls_termination[0] && !h->d.cluster[0]) {
+                p->final = FINAL_TERMINATE;
+                p->tls_hop = p->nhops - 1;
+                snprintf(p->why, sizeof p->why, "%s/%s decrypts (%s); each HTTP request inside is routed on its own",
+                         proxy->ns, proxy->name, h->d.tls_termination);
+                return;
+            }
+            /* PeerAuthentication STRICT: no filter chain takes plain text; Envoy
+             * resets the connection (TLS clients are judged in the handshake) */
+            if (h->d.action == HOP_FORWARD && inbound && hr && !h->mtls_in &&
+                !strcmp(mesh_peer_authn_mode(n->m, proxy, h->d.endpoint_port ? h->d.endpoint_port : dst_port, NULL, 0),
+                        "STRICT")) {
+                set_fail(h, 0, "NR", "filter_chain_not_found");
+                h->l7 = false;
+                p->final = FINAL_CLOSED;
+                p->reset = true;
+                p->fail_hop = p->nhops - 1;
+                snprintf(p->why, sizeof p->why, "%s/%s port %d is STRICT mutual TLS: the plain-text connection is reset",
+                         proxy->ns, proxy->name, dst_port);
+                return;
+            }
             if (h->d.action != HOP_FORWARD) {
                 if (h->d.status == 0 && !strcmp(h->d.details, "no listener")) p->final = FINAL_REFUSED;
                 else p->final = h->l7 ? FINAL_PROXY : FINAL_CLOSED;
@@ -450,6 +473,55 @@ static void add_request_headers(hop *h, http_msg *req, const char *src_ip)
 static void exchange(net *n, const conn *c, path *p, http_msg *req, const char *client_proto, bool tls,
                      http_msg *resp, bool first_on_conn, bool shadow);
 
+/* A proxy that originates TLS (DestinationRule SIMPLE / MUTUAL) really
+ * handshakes with the server at the end: its CA, the server's name and
+ * chain, the client certificate the server asks for.  A failure is the
+ * originating hop's 503 UF, as Envoy reports a failed upstream handshake;
+ * so is TLS towards a server that speaks plain HTTP. */
+static bool originates_tls(const path *p)
+{
+    for (int i = 0; i < p->nhops; i++)
+        if (!strcmp(p->hops[i].d.tls_origination, "SIMPLE") || !strcmp(p->hops[i].d.tls_origination, "MUTUAL"))
+            return true;
+    return false;
+}
+
+static const char *check_origination(net *n, path *p)
+{
+    if (p->final != FINAL_WORLD && p->final != FINAL_APP) return NULL;
+    int oi = -1;
+    for (int i = 0; i < p->nhops; i++)
+        if (!strcmp(p->hops[i].d.tls_origination, "SIMPLE") || !strcmp(p->hops[i].d.tls_origination, "MUTUAL"))
+            oi = i;
+    if (oi < 0 || !p->hops[oi].l7) return NULL;
+    hop *h = &p->hops[oi];
+    const tls_srv *cl = tls_srv_find(n, TLS_CLI_ORIGIN, h->d.tls_settings, h->proxy, 0);
+    if (!cl) return NULL;
+    SSL_CTX *server = NULL;
+    bool plain = false;
+    if (p->final == FINAL_WORLD) {
+        const char *proto = world_port_protocol(p->world_svc, p->final_port);
+        plain = !proto || (strcasecmp(proto, "HTTPS") && strcasecmp(proto, "TLS"));
+        if (!plain) server = net_world_ctx(n, p->world_svc);
+    } else {
+        const tls_srv *s = p->app ? tls_srv_find(n, TLS_SRV_NGINX, p->app, NULL, p->final_port) : NULL;
+        plain = !s;
+        if (s) server = s->ctx;
+    }
+    char why[256];
+    if (plain) snprintf(why, sizeof why, "TLS error: 268435703:SSL routines:OPENSSL_internal:WRONG_VERSION_NUMBER");
+    const char *nginx_error = NULL;
+    if (!plain && tls_originate_check(cl, server, h->d.upstream_sni, h->d.tls_settings, why, sizeof why,
+                                      &nginx_error) == 0)
+        return nginx_error;
+    set_fail(h, 503, "UF", "upstream_reset_before_response_started{connection_failure}");
+    p->final = FINAL_PROXY;
+    p->fail_hop = oi;
+    snprintf(p->why, sizeof p->why, "%s/%s originates TLS (%s) to %s:%d: %s", h->proxy->ns, h->proxy->name,
+             h->d.tls_origination, p->final_ip, p->final_port, why);
+    return NULL;
+}
+
 /* VirtualService mirror: a copy of the request goes to the mirror cluster;
  * its answer is dropped and costs the client nothing.  Envoy marks the copy's
  * authority with "-shadow". */
@@ -502,6 +574,7 @@ static void exchange(net *n, const conn *c, path *p, http_msg *req, const char *
                      http_msg *resp, bool first_on_conn, bool shadow)
 {
     long long start = net_now(n);
+    const char *nginx_error = check_origination(n, p);
     /* the request as each L7 proxy logs it: after its own changes */
     http_msg seen[MAX_HOPS];
     bool have_seen[MAX_HOPS] = {false};
@@ -557,10 +630,18 @@ static void exchange(net *n, const conn *c, path *p, http_msg *req, const char *
         } else {
             world_respond(&wr, resp, &latency);
         }
+    } else if (p->final == FINAL_APP && ((!tls && tls_nginx_ssl_port(n, p->app, p->final_port) &&
+                                          !originates_tls(p)) || nginx_error)) {
+        /* plain HTTP to nginx's `listen ... ssl` port, or TLS without the
+         * client certificate it wants: nginx's own 400 */
+        nginx_bad_request(nginx_error ? nginx_error : "The plain HTTP request was sent to HTTPS port", start, resp);
     } else if (p->final == FINAL_APP) {
         bool listens;
         const char *app = net_app_of(p->app, p->final_port, &listens);
-        const char *ip = p->nhops ? p->hops[p->nhops - 1].req.src_ip : c->src_ip;
+        /* the app sees the last proxy that opened a connection to it (a
+         * gateway's own address), or the client when none did */
+        const hop *lh = p->nhops ? &p->hops[p->nhops - 1] : NULL;
+        const char *ip = !lh ? c->src_ip : lh->inbound ? lh->req.src_ip : lh->proxy->ip;
         if (!strcmp(app, "httpbin")) app_httpbin(req, "http", http_get(req, "host"), ip, start, resp, &latency);
         else app_nginx(req, start, resp);
         /* the application's own access log (gunicorn / nginx); behind a
@@ -687,6 +768,8 @@ void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long st
     (void)c;
     for (int i = 0; i < p->nhops; i++) {
         hop *h = &p->hops[i];
+        /* from a gateway that terminated TLS on, the HTTP requests logged */
+        if (p->final == FINAL_TERMINATE && i >= p->tls_hop) break;
         if (h->l7) continue;
         bool failed = p->fail_hop == i || (p->fail_hop >= 0 && i > p->fail_hop);
         if (p->fail_hop >= 0 && i > p->fail_hop) break;
@@ -728,6 +811,13 @@ void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long st
 static void walk(net *n, const conn *c, const char *sni, const http_msg *hr, path *p)
 {
     walk_from(n, c, sni, hr, p, net_captured(n) ? n->client : NULL);
+}
+
+void hops_walk_from(net *n, const conn *c, const char *sni, const http_msg *hr, path *p,
+                    const mesh_workload *start)
+{
+    walk_from(n, c, sni, hr, p, start);
+    trace_path(n, c, sni, hr, p);
 }
 
 void hops_walk(net *n, const conn *c, const char *sni, const http_msg *hr, path *p)

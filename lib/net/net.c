@@ -76,6 +76,7 @@ int net_close(net *n)
         free(n->logs[i].text);
     }
     free(n->logs);
+    tls_servers_free(n);
     for (int i = 0; i < n->ntls; i++) SSL_CTX_free(n->tls[i].ctx);
     free(n->tls);
     stats_free(n->stats);
@@ -455,6 +456,7 @@ static net_conn_status listen_for(net *n, const char *ip, int port, const char *
         if (s != NET_CONNECTED) return s;
     }
     prepare_tls(n);          /* the world's servers, before any thread needs them */
+    tls_servers_prepare(n);  /* and the cluster's (tls_servers.c) */
     conn *c = calloc(1, sizeof *c);
     if (!c) return NET_REFUSED;
     c->n = n;

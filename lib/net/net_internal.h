@@ -18,6 +18,23 @@ typedef struct log_line {
     char *text;
 } log_line;
 
+/* A TLS server or client context on the cluster side (tls_servers.c):
+ * a sidecar's mesh identity, a Gateway server's certificates, an nginx
+ * pod's `listen ... ssl` server, a DestinationRule's origination settings
+ * as one proxy applies them.  Made on the main thread (they read the store),
+ * used by the engine threads. */
+typedef enum { TLS_SRV_MESH, TLS_SRV_GATEWAY, TLS_SRV_NGINX, TLS_CLI_ORIGIN } tls_srv_kind;
+typedef struct tls_srv {
+    tls_srv_kind kind;
+    const void *key;      /* mesh_workload (MESH, NGINX), Gateway server json (GATEWAY), DR tls json (ORIGIN) */
+    const void *key2;     /* GATEWAY / ORIGIN: the proxy workload */
+    int port;             /* NGINX: the listen port */
+    SSL_CTX *ctx;         /* NULL: the certificates are missing (the handshake fails) */
+    char why[256];        /* why ctx is NULL, for the trace */
+    bool verify_sni;      /* ORIGIN: the server certificate must carry the SNI name (Istio 1.20+'s
+                             VERIFY_CERTIFICATE_AT_CLIENT with no subjectAltNames) */
+} tls_srv;
+
 typedef struct tls_host {
     json_t *svc;          /* ExternalService (borrowed from objects) */
     SSL_CTX *ctx;
@@ -53,6 +70,8 @@ struct net {
     tls_host *tls;
     int ntls;
     bool tls_ready;
+    tls_srv *srv;                   /* cluster-side TLS contexts (tls_servers.c) */
+    int nsrv;
     bool bypass;                    /* the client runs as the proxy's user: not captured */
     struct {
         int port;
@@ -90,6 +109,8 @@ typedef enum {
     FINAL_CLOSED,                   /* a proxy closed the connection (TCP failures) */
     FINAL_REFUSED,                  /* nothing listens at the destination */
     FINAL_TIMEOUT,                  /* the destination never answered the SYN */
+    FINAL_TERMINATE,                /* a gateway terminates the client's TLS (tls_hop); the HTTP
+                                       inside is routed per request from that gateway on */
 } final_kind;
 
 #define MAX_HOPS 8
@@ -121,8 +142,12 @@ typedef struct path {
     char final_ip[46];
     int final_port;
     int fail_hop;                   /* FINAL_PROXY / CLOSED: which hop */
+    int tls_hop;                    /* FINAL_TERMINATE: which hop */
+    bool reset;                     /* FINAL_CLOSED: the proxy resets (RST) rather than closes */
     char why[512];
 } path;
+
+typedef void (*h2_handler)(void *ctx, http_msg *req, http_msg *resp);
 
 /* ---- net.c ---- */
 /* Does the client pod's sidecar capture its outbound connections? */
@@ -160,15 +185,60 @@ void hops_path_free(net *n, const conn *c, path *p);
 void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long start_ms,
                    long long rx, long long tx, long long duration_ms);
 
+/* The same from proxy `start` on (a gateway that terminated the client's
+ * TLS routes the requests inside); c's addresses are those the proxy sees. */
+void hops_walk_from(net *n, const conn *c, const char *sni, const http_msg *httpreq, path *p,
+                    const mesh_workload *start);
+
+/* ---- tls_servers.c ---- */
+/* Make every cluster-side TLS context the engine threads may need (once). */
+void tls_servers_prepare(net *n);
+void tls_servers_free(net *n);
+/* The entry for (kind, key, key2, port), or NULL when none was prepared. */
+const tls_srv *tls_srv_find(const net *n, tls_srv_kind kind, const void *key, const void *key2, int port);
+/* Does the nginx in pod w serve TLS on port (its nginx.conf says `listen port ssl`)? */
+bool tls_nginx_ssl_port(const net *n, const mesh_workload *w, int port);
+/* Run a TLS handshake in memory between a proxy's origination context and
+ * the server it reaches (server_ctx), as the proxy's upstream connection
+ * would: 0 when it succeeds, else -1 with Envoy's transport failure reason
+ * in why ("TLS error: ... CERTIFICATE_VERIFY_FAILED"). */
+int tls_originate_check(const tls_srv *client, SSL_CTX *server_ctx, const char *sni, json_t *tls_settings,
+                        char *why, size_t whylen, const char **nginx_error);
+/* What nginx with ssl_verify_client says of the client's certificate on an
+ * established connection: NULL (fine), "No required SSL certificate was
+ * sent" or "The SSL certificate error" (its 400 page's title). */
+const char *nginx_client_cert_error(SSL *ssl);
+/* nginx's 400 page with that title. */
+void nginx_bad_request(const char *title, long long now_ms, http_msg *resp);
+
+/* ---- tls_terminate.c ---- */
+/* Serve a TLS connection whose path ends at a TLS server on the cluster
+ * side: a gateway terminating it (FINAL_TERMINATE), a sidecar answering with
+ * its mesh certificate (STRICT; PERMISSIVE only when the client offers
+ * Istio's ALPN, istio_alpn), or an nginx `listen ... ssl` server (FINAL_APP).
+ * Returns false when nothing on the path speaks TLS (the caller closes).
+ * *rx / *tx get the raw bytes. */
+bool tls_serve_cluster(conn *c, path *p, const char *sni, bool istio_alpn, long long *rx, long long *tx);
+/* Serve HTTP/1.1 or HTTP/2 (by ALPN) requests on an established TLS
+ * connection, each answered by fn. */
+void tls_serve_http(SSL *ssl, h2_handler fn, void *ctx, const char **proto);
+
 /* ---- trace.c ---- */
 /* Record the path of a connection or request when a trace is being taken. */
 void trace_path(const net *n, const conn *c, const char *sni, const http_msg *req, const path *p);
 
 /* ---- conn.c ---- */
+/* Bytes a connection carried: from the client / to the client. */
+typedef struct counted {
+    long long rx, tx;
+} counted;
+/* A BIO callback (BIO_set_callback_ex, arg a counted*) that counts the raw
+ * bytes of a TLS connection as the proxies on the way see them. */
+long bio_count_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long argl, int ret,
+                  size_t *processed);
 void *conn_thread(void *arg);
 
 /* ---- h2server.c ---- */
-typedef void (*h2_handler)(void *ctx, http_msg *req, http_msg *resp);
 /* Serve HTTP/2 on an established TLS connection until the client closes. */
 int h2_serve(SSL *ssl, h2_handler fn, void *ctx);
 /* The same on a plaintext connection that began with the HTTP/2 preface. */

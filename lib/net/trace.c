@@ -90,6 +90,7 @@ static const char *final_name(final_kind f)
     case FINAL_CLOSED: return "closed by a proxy";
     case FINAL_REFUSED: return "connection refused";
     case FINAL_TIMEOUT: return "timed out";
+    case FINAL_TERMINATE: return "TLS terminated by a gateway";
     default: return "none";
     }
 }

@@ -2,6 +2,7 @@
  * workload certificates in the proxy, the image's CA bundle everywhere. */
 #include "pki/pki.h"
 #include "model/obj.h"
+#include "cluster/cluster.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +23,26 @@ static bool is_proxy_container(json_t *pod, const char *container)
     return false;
 }
 
+static int pki_file(store *st, json_t *pod, const char *container, const istio_release *rel,
+                    const char *path, char **content);
+
+/* Certificates a pod mounts from Secrets and ConfigMaps (--cacert, -cert,
+ * ssl_certificate ...) are files too: the kubelet's volumes answer what is
+ * not Istio's. */
 int pki_pod_file(store *st, json_t *pod, const char *container, const istio_release *rel,
                  const char *path, char **content)
+{
+    int rc = pki_file(st, pod, container, rel, path, content);
+    if (rc != 1 || !path) return rc;
+    rc = cluster_pod_file(st, pod, container, path, content);
+    if (rc == 0) return 0;
+    free(*content);
+    *content = NULL;
+    return 1;
+}
+
+static int pki_file(store *st, json_t *pod, const char *container, const istio_release *rel,
+                    const char *path, char **content)
 {
     *content = NULL;
     if (!path) return 1;

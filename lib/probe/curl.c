@@ -39,6 +39,7 @@ typedef struct session {
     char last_ip[46];
     int last_port;
     int last_local_port;
+    char *cert_pem, *key_pem;    /* --cert / --key, read from the pod's files */
 } session;
 
 typedef struct transfer {
@@ -162,7 +163,7 @@ static int debug_cb(CURL *h, curl_infotype type, char *data, size_t size, void *
             /* the trust store is the image's CA bundle (or --cacert) */
             snprintf(buf, sizeof buf, " CAfile: %s\n", t->a->cacert ? t->a->cacert : "/etc/ssl/certs/ca-certificates.crt");
             emit_text(t, buf);
-            snprintf(buf, sizeof buf, " CApath: /etc/ssl/certs\n");
+            snprintf(buf, sizeof buf, " CApath: %s\n", t->a->capath ? t->a->capath : "/etc/ssl/certs");
         }
         if (t->fab_text[0] || t->dropped || net_deadline_hit(t->n)) {
             /* the simulated failure replaces libcurl's report, up to "Closing" */
@@ -596,6 +597,16 @@ static int run_url(exec_ctx *x, curl_args *a, net *n, session *ss, const char *u
         curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
     }
     curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+    if (ss->cert_pem) {
+        /* --cert without --key: the key is in the same file, as curl reads it */
+        const char *kp = ss->key_pem ? ss->key_pem : ss->cert_pem;
+        struct curl_blob cb = {ss->cert_pem, strlen(ss->cert_pem), CURL_BLOB_COPY};
+        struct curl_blob kb = {(void *)kp, strlen(kp), CURL_BLOB_COPY};
+        curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cb);
+        curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+        curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &kb);
+        curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+    }
     if (a->compressed) curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
     /* only -x names a proxy: the machine's http_proxy variables are not the pod's */
     curl_easy_setopt(h, CURLOPT_PROXY, a->proxy ? a->proxy : "");
@@ -748,7 +759,21 @@ int probe_curl_main(exec_ctx *x, int argc, char **argv)
         ss->share = curl_share_init();
         curl_share_setopt(ss->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
         curl_share_setopt(ss->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-        for (int i = 0; i < a.nurls; i++) {
+        /* a client certificate (mutual TLS) from the container's files */
+        const char *files[2] = {a.cert, a.key};
+        char **pems[2] = {&ss->cert_pem, &ss->key_pem};
+        bool cert_ok = true;
+        for (int i = 0; i < 2 && cert_ok; i++) {
+            if (!files[i]) continue;
+            if (pki_pod_file(x->st, x->pod, x->container, x->rel, files[i], pems[i]) != 0 || !*pems[i]) {
+                fprintf(x->err, "curl: (58) could not load PEM %s from %s, OpenSSL error error:80000002:system "
+                        "library::No such file or directory, (no key found, wrong pass phrase, or wrong file format?)\n",
+                        i ? "private key" : "client certificate", files[i]);
+                rc = CURLE_SSL_CERTPROBLEM;
+                cert_ok = false;
+            }
+        }
+        for (int i = 0; i < a.nurls && cert_ok; i++) {
             int r = run_url(x, &a, n, ss, a.urls[i], trust, trustlen);
             if (r) rc = r;
         }
@@ -756,6 +781,8 @@ int probe_curl_main(exec_ctx *x, int argc, char **argv)
         curl_share_cleanup(ss->share);
         for (int i = 0; i < ss->nconns; i++)
             if (ss->conns[i].closed_fd >= 0) close(ss->conns[i].closed_fd);
+        free(ss->cert_pem);
+        free(ss->key_pem);
         free(ss);
     } else {
         rc = CURLE_OUT_OF_MEMORY;

@@ -7,7 +7,7 @@
 
 enum {
     O_SILENT = 1, O_SHOW_ERROR, O_LOCATION, O_VERBOSE, O_HEAD, O_INCLUDE, O_INSECURE, O_FAIL,
-    O_FAIL_BODY, O_OUTPUT, O_DUMP_HEADER, O_WRITE_OUT, O_REQUEST, O_USER_AGENT, O_PROXY, O_CACERT,
+    O_FAIL_BODY, O_OUTPUT, O_DUMP_HEADER, O_WRITE_OUT, O_REQUEST, O_USER_AGENT, O_PROXY, O_CACERT, O_CAPATH,
     O_CERT, O_KEY, O_REFERER, O_USER, O_HEADER, O_RESOLVE, O_DATA, O_DATA_BINARY, O_DATA_RAW,
     O_DATA_URLENCODE, O_MAX_TIME, O_CONNECT_TIMEOUT, O_MAX_REDIRS, O_HTTP10, O_HTTP11, O_HTTP2,
     O_HTTP2_PK, O_COMPRESSED, O_GET, O_NO_KEEPALIVE, O_NO_PROGRESS, O_URL, O_IPV4, O_IPV6,
@@ -33,6 +33,7 @@ static const opt opts[] = {
     {"user-agent", 'A', true, O_USER_AGENT},
     {"proxy", 'x', true, O_PROXY},
     {"cacert", 0, true, O_CACERT},
+    {"capath", 0, true, O_CAPATH},
     {"cert", 'E', true, O_CERT},
     {"key", 0, true, O_KEY},
     {"referer", 'e', true, O_REFERER},
@@ -145,6 +146,7 @@ static int apply(curl_args *a, const opt *o, const char *word, const char *val, 
     case O_USER_AGENT: a->user_agent = val; break;
     case O_PROXY: a->proxy = val; break;
     case O_CACERT: a->cacert = val; break;
+    case O_CAPATH: a->capath = val; break;
     case O_CERT: a->cert = val; break;
     case O_KEY: a->key = val; break;
     case O_REFERER: a->referer = val; break;

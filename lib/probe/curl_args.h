@@ -21,6 +21,10 @@ typedef struct curl_args {
     const char *user_agent;         /* -A (NULL: curl/<version>) */
     const char *proxy;              /* -x */
     const char *cacert, *cert, *key;
+    /* --capath: OpenSSL looks certificates up there by subject hash (c_rehash
+     * names), which only the image's /etc/ssl/certs has; the default CA file
+     * stays in use, so the trust store is the same as without it */
+    const char *capath;
     const char *referer, *user;
     const char *headers[CURL_ARGS_MAX];
     int nheaders;

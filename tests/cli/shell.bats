@@ -227,9 +227,9 @@ start_shell() {
 
 screen() { tmux -S "$SOCK" capture-pane -p -J; }
 
-# wait until the screen shows TEXT (a fixed string), up to 10 s
+# wait until the screen shows TEXT (a fixed string), up to 30 s (CI machines are busy)
 wait_for() {
-    for _ in $(seq 100); do
+    for _ in $(seq 300); do
         screen | grep -qF -- "$1" && return 0
         sleep 0.1
     done
@@ -298,6 +298,8 @@ keys() { tmux -S "$SOCK" send-keys "$@"; }
     wait_for 'SHELL-EXITED=0'
     tmux -S "$SOCK" kill-server
     grep -qx 'kubectl get ns kube-public -o name' "$MESHSIM_HOME/history"
+    # a fresh tmux server: the old one may still be going away on its socket
+    SOCK="$BATS_TEST_TMPDIR/tmux2.sock"
     start_shell
     keys Up
     wait_for 'meshsim (default)> kubectl get ns kube-public -o name'
