@@ -13,7 +13,7 @@ typedef struct vals { json_t **v; size_t n, cap; } vals;
 /* Templates like {range ..*}{range ..*}... multiply the values they visit;
  * past this many per template, evaluation stops with an error rather than
  * running for hours (kubectl would; a user is better served by a message). */
-#define JSONPATH_MAX_VALUES (8u * 1024u * 1024u)
+#define JSONPATH_MAX_VALUES (2u * 1024u * 1024u)
 static _Thread_local size_t values_seen;
 
 static void vals_push(vals *s, json_t *v)
@@ -39,6 +39,7 @@ static void recurse_all(json_t *v, vals *out)
     const char *k;
     json_t *c;
     vals_push(out, v);
+    if (values_seen > JSONPATH_MAX_VALUES) return;   /* over budget: stop walking too */
     if (json_is_object(v)) json_object_foreach(v, k, c) recurse_all(c, out);
     else if (json_is_array(v)) json_array_foreach(v, i, c) recurse_all(c, out);
 }
