@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <sqlite3.h>
@@ -97,6 +98,22 @@ static int mkdirs(const char *dir)
     return 0;
 }
 
+/* Run sql, waiting out other processes.  The busy handler covers most
+ * waits, but not all: when several processes open a brand-new database at
+ * once, switching it to WAL can report SQLITE_BUSY at once.  Retry then,
+ * for as long as the busy timeout would have waited. */
+static int exec_waiting(sqlite3 *db, const char *sql)
+{
+    int rc = SQLITE_OK;
+    for (int attempt = 0; attempt < 3000; attempt++) {
+        rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+        if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) return rc;
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    return rc;
+}
+
 store *store_open(const char *dir, bool *created, char *err, size_t errlen)
 {
     char path[4200];
@@ -145,9 +162,8 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
     /* WAL: a killed writer leaves the last committed state intact, and
      * readers never see half a command.  NORMAL sync is enough for that
      * (only a power cut could lose the very last commits). */
-    if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=128; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384;",
-                     NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+    if (exec_waiting(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=128; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384;") != SQLITE_OK ||
+        exec_waiting(st->db, "BEGIN IMMEDIATE") != SQLITE_OK ||
         sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
         open_failure(st->db, dir, path, "initialise", err, errlen);
         store_close(st);   /* finalizes cached statements, so the handle really closes */
