@@ -6,6 +6,7 @@
 #include <string.h>
 #include <openssl/evp.h>
 #include "cluster/cluster.h"
+#include "model/base64.h"
 #include "model/obj.h"
 
 static char *fmt_dup(const char *f, const char *a, const char *b)
@@ -13,18 +14,6 @@ static char *fmt_dup(const char *f, const char *a, const char *b)
     char *s = NULL;
     if (asprintf(&s, f, a, b) < 0) return NULL;
     return s;
-}
-
-static char *base64_decode(const char *in)
-{
-    size_t n = strlen(in);
-    unsigned char *out = malloc(n + 4);
-    int len = EVP_DecodeBlock(out, (const unsigned char *)in, (int)n);
-    if (len < 0) { free(out); return NULL; }
-    /* EVP_DecodeBlock counts the padding as data */
-    while (n && in[n - 1] == '=') { n--; len--; }
-    out[len] = 0;
-    return (char *)out;
 }
 
 /* base64url without padding, as JWTs are written */
@@ -105,7 +94,7 @@ static int volume_file(store *st, json_t *pod, json_t *vol, const char *rel_path
             *content = strdup(v);
             rc = 0;
         } else if (v) {
-            *content = base64_decode(v);
+            *content = base64_decode_text(v);
             rc = *content ? 0 : -1;
         }
     }

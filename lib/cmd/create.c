@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <openssl/evp.h>
 #include "cmd/cmd.h"
+#include "model/base64.h"
 #include "cmd/commands.h"
 #include "cmd/flags.h"
 #include "cmd/output.h"
@@ -50,13 +51,6 @@ static json_t *base(const char *apiv, const char *kind, const char *name, const 
     return o;
 }
 
-static char *b64(const unsigned char *data, size_t n)
-{
-    char *out = malloc(4 * ((n + 2) / 3) + 1);
-    EVP_EncodeBlock((unsigned char *)out, data, (int)n);
-    return out;
-}
-
 /* Container name from an image: the last path element without tag or digest. */
 static char *container_name(const char *image)
 {
@@ -90,7 +84,7 @@ static int put_data(cmd_ctx *ctx, json_t *obj, bool secret, const char *key, con
         return 1;
     }
     if (secret) {
-        char *e = b64((const unsigned char *)val, n);
+        char *e = base64_encode((const unsigned char *)val, n);
         json_object_set_new(data, key, json_string(e));
         free(e);
     } else if (utf8_text(val, n)) {
@@ -98,7 +92,7 @@ static int put_data(cmd_ctx *ctx, json_t *obj, bool secret, const char *key, con
     } else {
         json_t *bin = json_object_get(obj, "binaryData");
         if (!bin) json_object_set_new(obj, "binaryData", bin = json_object());
-        char *e = b64((const unsigned char *)val, n);
+        char *e = base64_encode((const unsigned char *)val, n);
         json_object_set_new(bin, key, json_string(e));
         free(e);
     }

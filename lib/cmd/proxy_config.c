@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include "cmd/commands.h"
+#include "model/base64.h"
 #include "cmd/flags.h"
 #include "mesh/mesh.h"
 #include "model/printer.h"
@@ -455,14 +456,6 @@ static bool cert_read(const char *pem, cert_info *ci)
     return true;
 }
 
-static char *b64(const char *s)
-{
-    size_t n = strlen(s);
-    char *out = malloc(4 * ((n + 2) / 3) + 1);
-    if (out) EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)s, (int)n);
-    return out;
-}
-
 static int print_secrets(cmd_ctx *ctx, store *st, const mesh_workload *w, const char *output)
 {
     char *chain = NULL, *root = NULL;
@@ -474,7 +467,7 @@ static int print_secrets(cmd_ctx *ctx, store *st, const mesh_workload *w, const 
         return 1;
     }
     if (strcmp(output, "short")) {
-        char *cb = b64(chain), *rb = b64(root);
+        char *cb = base64_encode(chain, strlen(chain)), *rb = base64_encode(root, strlen(root));
         json_t *doc = json_pack("{s:[{s:s,s:{s:s,s:{s:{s:s},s:{s:s}}}},{s:s,s:{s:s,s:{s:{s:s}}}}]}",
                                 "dynamicActiveSecrets", "name", "default", "secret", "name", "default",
                                 "tlsCertificate", "certificateChain", "inlineBytes", cb ? cb : "", "privateKey",

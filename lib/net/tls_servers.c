@@ -17,23 +17,12 @@
 #include <string.h>
 #include <strings.h>
 #include "cluster/cluster.h"
+#include "model/base64.h"
 #include "model/obj.h"
 #include "net/net_internal.h"
 #include "pki/pki.h"
 
 /* ---- where certificates come from ----------------------------------------- */
-
-static char *b64_decode(const char *in)
-{
-    size_t n = strlen(in);
-    unsigned char *out = malloc(n + 4);
-    if (!out) return NULL;
-    int len = EVP_DecodeBlock(out, (const unsigned char *)in, (int)n);
-    if (len < 0) { free(out); return NULL; }
-    while (n && in[n - 1] == '=') { n--; len--; }   /* EVP_DecodeBlock counts padding */
-    out[len] = 0;
-    return (char *)out;
-}
 
 static json_t *find_obj(const net *n, const char *kind, const char *ns, const char *name)
 {
@@ -52,7 +41,7 @@ static char *secret_value(const net *n, const char *ns, const char *name, const 
     json_t *s = find_obj(n, "Secret", ns, name);
     for (int i = 0; s && keys[i]; i++) {
         const char *v = json_string_value(json_object_get(json_object_get(s, "data"), keys[i]));
-        if (v) return b64_decode(v);
+        if (v) return base64_decode_text(v);
         v = json_string_value(json_object_get(json_object_get(s, "stringData"), keys[i]));
         if (v) return strdup(v);
     }

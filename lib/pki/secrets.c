@@ -1,6 +1,7 @@
 /* The Secrets Citadel (Istio before 1.5) keeps for the certificates it
  * issues, built as Kubernetes objects for the cluster model to store. */
 #include "pki/pki.h"
+#include "model/base64.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -9,11 +10,8 @@
 
 static json_t *b64(const char *s)
 {
-    size_t n = s ? strlen(s) : 0;
-    char *out = malloc(4 * ((n + 2) / 3) + 1);
-    if (!out) return NULL;
-    EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)(s ? s : ""), (int)n);
-    json_t *j = json_string(out);
+    char *out = base64_encode(s ? s : "", s ? strlen(s) : 0);
+    json_t *j = out ? json_string(out) : NULL;
     free(out);
     return j;
 }

@@ -1,6 +1,7 @@
 /* `openssl` inside a container: picks the sub-command, as the real program. */
 #include "probe/openssl.h"
 #include "pki/pki.h"
+#include "model/loader.h"
 #include "net/net.h"
 
 #include <errno.h>
@@ -15,32 +16,10 @@ void openssl_print_name(BIO *b, X509_NAME *name)
     X509_NAME_print_ex(b, name, 0, OPENSSL_NAME_FLAGS);
 }
 
-static char *read_stream(FILE *in, size_t *len)
-{
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    if (!buf) return NULL;
-    size_t got;
-    while (in && (got = fread(buf + n, 1, cap - n - 1, in)) > 0) {
-        n += got;
-        if (cap - n < 2) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb) {
-                free(buf);
-                return NULL;
-            }
-            buf = nb;
-        }
-    }
-    buf[n] = 0;
-    *len = n;
-    return buf;
-}
-
 char *openssl_read_file(exec_ctx *x, const char *path, size_t *len)
 {
     *len = 0;
-    if (!path || !strcmp(path, "-") || !strcmp(path, "/dev/stdin")) return read_stream(x->in, len);
+    if (!path || !strcmp(path, "-") || !strcmp(path, "/dev/stdin")) return x->in ? read_stream(x->in, len, LOADER_MAX_BYTES) : calloc(1, 1);
     char *content = NULL;
     if (pki_pod_file(x->st, x->pod, x->container, x->rel, path, &content) != 0) return NULL;
     *len = strlen(content);
