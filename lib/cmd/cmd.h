@@ -31,6 +31,9 @@ typedef struct cmd_entry {
 } cmd_entry;
 
 const cmd_entry *cmd_find(const cmd_entry *table, const char *name);
+/* The directory holding our kubectl/istioctl/meshsim entry points: $MESHSIM_BIN_DIR
+ * when set (a wrapper such as the valgrind runner), else the running binary's. */
+int cmd_bin_dir(char *buf, size_t size);
 
 /* The personalities. */
 int kubectl_main(cmd_ctx *ctx, int argc, char **argv);

@@ -1,7 +1,10 @@
 /* The command context: opening the store once per command, one transaction
  * per command, and the builtin tables. */
+#include <libgen.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cmd/cmd.h"
 #include "cluster/cluster.h"
 #include "net/world.h"
@@ -49,4 +52,19 @@ const cmd_entry *cmd_find(const cmd_entry *table, const char *name)
     for (; table->name; table++)
         if (!strcmp(table->name, name)) return table;
     return NULL;
+}
+
+int cmd_bin_dir(char *buf, size_t size)
+{
+    const char *dir = getenv("MESHSIM_BIN_DIR");
+    if (dir && *dir) {
+        snprintf(buf, size, "%s", dir);
+        return 0;
+    }
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0) return -1;
+    self[n] = 0;
+    snprintf(buf, size, "%s", dirname(self));
+    return 0;
 }

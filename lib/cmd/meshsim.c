@@ -35,13 +35,11 @@ int cmd_meshsim_version(cmd_ctx *ctx, int argc, char **argv)
 int cmd_env(cmd_ctx *ctx, int argc, char **argv)
 {
     (void)argc; (void)argv;
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) {
+    char dir[PATH_MAX];
+    if (cmd_bin_dir(dir, sizeof dir)) {
         fprintf(ctx->err, "meshsim: cannot find my own binary\n");
         return 1;
     }
-    self[n] = 0;
-    fprintf(ctx->out, "export PATH=\"%s:$PATH\"\nexport MESHSIM_HOME=\"%s\"\n", dirname(self), ctx->home);
+    fprintf(ctx->out, "export PATH=\"%s:$PATH\"\nexport MESHSIM_HOME=\"%s\"\n", dir, ctx->home);
     return 0;
 }

@@ -46,11 +46,7 @@ void sh_session_set(sh_session *s, const char *name, const char *value)
 int sh_session_init(sh_session *s, const char *home)
 {
     memset(s, 0, sizeof *s);
-    char self[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0) n = 0;
-    self[n] = 0;
-    snprintf(s->bindir, sizeof s->bindir, "%s", n ? dirname(self) : ".");
+    if (cmd_bin_dir(s->bindir, sizeof s->bindir)) snprintf(s->bindir, sizeof s->bindir, ".");
     for (char **e = environ; e && *e; e++) strlist_add(&s->env, *e);
     const char *path = sh_session_get(s, "PATH");
     size_t len = strlen(s->bindir) + (path ? strlen(path) : 0) + 2;

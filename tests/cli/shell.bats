@@ -238,6 +238,38 @@ wait_for() {
     return 1
 }
 
+# wait until a line of the screen is exactly TEXT (a command's output, not
+# the echo of the line that typed it), up to 30 s
+wait_line() {
+    for _ in $(seq 300); do
+        screen | grep -qxF -- "$1" && return 0
+        sleep 0.1
+    done
+    echo "--- screen (waiting for the line: $1):"
+    screen
+    return 1
+}
+
+# wait until the shell is back at its prompt: a key typed while a command
+# still runs meets the terminal in cooked mode (Ctrl-D there is no key but an
+# end of file), which only a slow run (valgrind) ever hits
+wait_prompt() {
+    for _ in $(seq 300); do
+        [ "$(screen | sed 's/ *$//' | grep -v '^$' | tail -n 1)" = "meshsim (default)>" ] && return 0
+        sleep 0.1
+    done
+    echo "--- screen (waiting for the prompt):"
+    screen
+    return 1
+}
+
+# leave the shell with Ctrl-D once it is idle; it must exit with STATUS (0)
+leave() {
+    wait_prompt
+    keys C-d
+    wait_for "SHELL-EXITED=${1:-0}"
+}
+
 keys() { tmux -S "$SOCK" send-keys "$@"; }
 
 @test "meshsim alone on a terminal is the shell, its prompt shows the namespace, Ctrl-D leaves" {
@@ -252,7 +284,8 @@ keys() { tmux -S "$SOCK" send-keys "$@"; }
     keys 'kubectl get pod sle' Tab
     wait_for 'kubectl get pod sleep-7f9c8d6b5-x2x4q'
     keys ' -o name' Enter
-    wait_for 'pod/sleep-7f9c8d6b5-x2x4q'
+    wait_line 'pod/sleep-7f9c8d6b5-x2x4q'
+    leave
 }
 
 @test "Tab completes verbs, kinds, namespaces and containers" {
@@ -266,6 +299,8 @@ keys() { tmux -S "$SOCK" send-keys "$@"; }
     wait_for 'kubectl get pods -n kube-system'
     keys C-u 'kubectl exec sleep-7f9c8d6b5-x2x4q -c istio-p' Tab
     wait_for 'kubectl exec sleep-7f9c8d6b5-x2x4q -c istio-proxy'
+    keys C-u
+    leave
 }
 
 @test "a pasted heredoc applies the manifest" {
@@ -279,6 +314,7 @@ keys() { tmux -S "$SOCK" send-keys "$@"; }
     wait_for 'serviceentry.networking.istio.io/pasted created'
     run kubectl get se pasted -o jsonpath='{.spec.ports[0].protocol}'
     [ "$output" = "TLS" ]
+    leave
 }
 
 @test "a heredoc typed line by line shows the continuation prompt" {
@@ -288,14 +324,14 @@ keys() { tmux -S "$SOCK" send-keys "$@"; }
     keys 'apiVersion: v1' Enter 'kind: Namespace' Enter 'metadata:' Enter '  name: typed' Enter 'EOF' Enter
     wait_for 'namespace/typed created'
     screen | grep -qx '> kind: Namespace'
+    leave
 }
 
 @test "history persists across two sessions in MESHSIM_HOME/history" {
     start_shell
     keys 'kubectl get ns kube-public -o name' Enter
-    wait_for 'namespace/kube-public'
-    keys C-d
-    wait_for 'SHELL-EXITED=0'
+    wait_line 'namespace/kube-public'
+    leave
     tmux -S "$SOCK" kill-server
     grep -qx 'kubectl get ns kube-public -o name' "$MESHSIM_HOME/history"
     # a fresh tmux server: the old one may still be going away on its socket
@@ -312,8 +348,9 @@ keys() { tmux -S "$SOCK" send-keys "$@"; }
     keys C-c
     wait_for '^C'
     keys 'echo still-here' Enter
-    wait_for 'still-here'
+    wait_line 'still-here'
     [ "$(screen | grep -c '^still-here$')" -eq 1 ]
+    wait_prompt
     keys 'echo abandoned'
     sleep 0.3
     keys C-c
@@ -321,8 +358,7 @@ keys() { tmux -S "$SOCK" send-keys "$@"; }
     keys 'kubectl get ns typed-never' Enter
     wait_for 'namespaces "typed-never" not found'
     ! screen | grep -qx 'abandoned'
-    keys C-d
-    wait_for 'SHELL-EXITED=1'   # the status of the last command, as sh does
+    leave 1   # the status of the last command, as sh does
 }
 
 @test "export in one line is seen by the next, interactively, and exit leaves" {
