@@ -77,7 +77,7 @@ command terminated with exit code 2" ]
     runsh "kubectl exec $SLEEP -c sleep -- curl -sS -m 3 http://httpbin.org/delay/10"
     [ "$status" -eq 28 ]
     [[ "$output" =~ Operation\ timed\ out\ after\ 300[0-9]\ milliseconds ]]
-    [ "$SECONDS" -lt 3 ]
+    [ "$SECONDS" -lt "$(bound 3)" ]
 }
 
 @test "a NetworkPolicy that drops the SYN: timed out, exit 7; --connect-timeout: exit 28" {
@@ -107,7 +107,7 @@ EOF2
     runsh "kubectl exec $PLAIN -n plain -c sleep -- curl -sS -o /dev/null --connect-timeout 2 https://edition.cnn.com/politics"
     [ "$status" -eq 28 ]
     [[ "$output" == "curl: (28) Failed to connect to edition.cnn.com port 443 after 2001 ms: Timeout was reached"* ]]
-    [ "$SECONDS" -lt 5 ]
+    [ "$SECONDS" -lt "$(bound 5)" ]
     kubectl delete networkpolicy dns-only -n plain >/dev/null
 }
 

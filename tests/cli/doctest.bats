@@ -112,8 +112,13 @@ PAGE
 
 @test "a step that reads standard input gets none: the page's own input is never read" {
     printf '%s\n' '```' '$ kubectl apply -f -' 'error: no objects passed to apply' '$ cat' '```' >"$BATS_TEST_TMPDIR/page.md"
-    # stdin stays open for 30 s: reading it would hang the run
-    run timeout 10 meshsim doctest "$BATS_TEST_TMPDIR/page.md" < <(sleep 30)
+    # stdin stays open (a pipe whose writer sleeps) longer than the bound:
+    # reading it would hang the run; the writer is stopped right after
+    mkfifo "$BATS_TEST_TMPDIR/stdin"
+    sleep "$(bound 30)" >"$BATS_TEST_TMPDIR/stdin" 3>&- &
+    local writer=$!
+    run timeout "$(bound 10)" meshsim doctest "$BATS_TEST_TMPDIR/page.md" <"$BATS_TEST_TMPDIR/stdin"
+    kill "$writer"
     [ "$status" -eq 0 ]
     [ "${lines[-1]}" = "2 passed, 0 failed" ]
 }

@@ -210,7 +210,7 @@ command terminated with exit code 1" ]
 }
 
 @test "exec -i reads a pipe from another kubectl exec without waiting for the store" {
-    run timeout 10 bash -c "kubectl exec '$POD' -c sleep -- cat /etc/hostname | kubectl exec -i '$POD' -c sleep -- cat"
+    run timeout "$(bound 10)" bash -c "kubectl exec '$POD' -c sleep -- cat /etc/hostname | kubectl exec -i '$POD' -c sleep -- cat"
     [ "$status" -eq 0 ]
     [ "$output" = "$POD" ]
 }

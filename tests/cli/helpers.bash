@@ -8,5 +8,10 @@ fresh_cluster() {
     rm -rf "$MESHSIM_HOME"
 }
 
+# A wall-clock bound (seconds) meant for the real binaries, scaled for
+# `make test-valgrind` (MESHSIM_VALGRIND=1), where every meshsim process runs
+# under memcheck, 30 times slower.
+bound() { if [ -n "${MESHSIM_VALGRIND:-}" ]; then echo $(($1 * 30)); else echo "$1"; fi; }
+
 # run a command string under bash, stdout and stderr merged (like the acceptance checks)
 runsh() { run bash -c "$1"; }

@@ -11,12 +11,12 @@ setup() {
     F=$BATS_TEST_TMPDIR/in.yaml
 }
 
-# Run kubectl apply -f "$F" within 20 s and, unless the binaries carry
+# Run kubectl apply -f "$F" within 20 s (scaled under valgrind) and, unless the binaries carry
 # AddressSanitizer (which reserves terabytes of address space), 1 GB.
 apply_bounded() {
     local limit="ulimit -v 1048576;"
     if ldd "$MESHSIM_BIN/meshsim" 2>/dev/null | grep -q libasan; then limit=""; fi
-    run bash -c "$limit timeout 20 kubectl apply -f \"\$1\"" _ "$F"
+    run bash -c "$limit timeout $(bound 20) kubectl apply -f \"\$1\"" _ "$F"
     [ "$status" -ne 124 ]    # not killed by the timeout
 }
 
@@ -174,7 +174,7 @@ cm_header() { printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: %s\n' 
     apply_bounded
     [ "$status" -eq 1 ]
     [ "$output" = "error: error parsing /dev/zero: input is larger than 16777216 bytes" ]
-    run bash -c 'yes "a: b" | timeout 20 kubectl apply -f -'
+    run bash -c "yes 'a: b' | timeout $(bound 20) kubectl apply -f -"
     [ "$status" -eq 1 ]
     [ "$output" = "error: error parsing STDIN: input is larger than 16777216 bytes" ]
     unchanged
