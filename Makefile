@@ -76,7 +76,9 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh
 
-# Unit tests and a few CLI commands under valgrind memcheck (slow: not in `make test`).
+# The whole suite (every unit test, every bats test, every meshsim process they
+# start) under valgrind memcheck: no error, no leak.  Slow (~30x), so not in
+# `make test`; see tests/robust/valgrind.sh for the figures and knobs.
 test-valgrind: all $(UNIT_BIN)
 	@sh tests/robust/valgrind.sh $(UNIT_BIN)
 
