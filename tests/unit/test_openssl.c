@@ -272,7 +272,11 @@ static bool have_real_openssl(void)
 static result run_real(fx *f, const char *args, const char *input_file)
 {
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "cd '%s' && " REAL_OPENSSL " %s <%s >real.out 2>real.err", f->dir, args,
+    /* openssl prints its socket's descriptor (CONNECTED(00000003)): it must
+     * get the lowest one, as in a pod, even if we were handed more than 0-2
+     * (valgrind passes its log file on as descriptor 3) */
+    snprintf(cmd, sizeof cmd, "cd '%s' && exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- && " REAL_OPENSSL
+             " %s <%s >real.out 2>real.err", f->dir, args,
              input_file ? input_file : "/dev/null");
     result r = {0};
     int st = system(cmd);
