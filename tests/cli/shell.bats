@@ -339,6 +339,8 @@ keys() { tmux -S "$SOCK" send-keys "$@"; }
     start_shell
     keys Up
     wait_for 'meshsim (default)> kubectl get ns kube-public -o name'
+    keys C-u
+    leave
 }
 
 @test "Ctrl-C cancels the line being typed and an unfinished heredoc, and the shell goes on" {

@@ -119,5 +119,5 @@ for log in "$LOGDIR"/proc/*.log; do
     grep -E '^==[0-9]+== (Invalid|Conditional|Use of|Syscall|Mismatched|Source and|[0-9,]+ .*bytes in)' "$log" | head -5 >&2
 done
 echo "valgrind: tests: $up unit passed, $uf failed; $bp bats passed, $bf failed, $bs skipped ($secs s)"
-echo "valgrind: $processes ran under memcheck: $clean clean, $bad with errors, $killed killed on purpose by their test (SIGKILL, timeout, closed terminal)"
+echo "valgrind: $total processes ran under memcheck: $clean clean, $bad with errors, $killed killed on purpose by their test (SIGKILL, timeout, closed terminal)"
 [ "$uf" -eq 0 ] && [ "$bf" -eq 0 ] && [ "$bad" -eq 0 ]
