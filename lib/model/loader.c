@@ -363,6 +363,38 @@ int loader_load_buffer(loaded_docs *docs, const char *buf, size_t len, const cha
     return rc;
 }
 
+json_t *loader_parse_value(const char *buf, size_t len, char *err, size_t errlen)
+{
+    if (len > LOADER_MAX_BYTES || !flow_depth_ok(buf, len, err, errlen, "patch")) {
+        if (len > LOADER_MAX_BYTES) snprintf(err, errlen, "input is larger than %u bytes", LOADER_MAX_BYTES);
+        return NULL;
+    }
+    json_error_t je;
+    json_t *v = json_loadb(buf, len, JSON_DECODE_ANY, &je);
+    if (v) return v;
+    yaml_parser_t parser;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+    yaml_document_t doc;
+    if (!yaml_parser_load(&parser, &doc)) {
+        /* an error at the end of the text is reported on its last line (as Go's yaml does) */
+        int line = (int)parser.problem_mark.line + 1, lines = 1;
+        for (size_t i = 0; i + 1 < len; i++) lines += buf[i] == '\n';
+        snprintf(err, errlen, "yaml: line %d: %s", line > lines ? lines : line,
+                 parser.problem ? parser.problem : "syntax error");
+        yaml_parser_delete(&parser);
+        return NULL;
+    }
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    char cerr[512] = "";
+    conv c = {&doc, 0, 0, cerr, sizeof cerr, 0};
+    v = root ? convert(&c, root, 0) : json_null();
+    if (!v) snprintf(err, errlen, "%s", cerr);
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    return v;
+}
+
 char *read_stream(FILE *f, size_t *len, size_t max)
 {
     size_t cap = 65536, n = 0;
