@@ -6,6 +6,7 @@
 #include <string.h>
 #include "cmd/commands.h"
 #include "cmd/flags.h"
+#include "cmd/kubectl_help.h"
 #include "cmd/output.h"
 #include "cmd/targets.h"
 #include "cluster/cluster.h"
@@ -221,9 +222,7 @@ int cmd_patch(cmd_ctx *ctx, int argc, char **argv)
     targets t = {0};
     store *st = NULL;
     if (prc) {
-        if (prc > 0)
-            fprintf(ctx->out, "Update fields of a resource using strategic merge patch, a JSON merge patch, or a JSON patch.\n\n"
-                              "Usage:\n  kubectl patch (-f FILENAME | TYPE NAME) [-p PATCH|--patch-file FILE] [options]\n");
+        if (prc > 0) kubectl_help(ctx->out, "patch");
         rc = prc > 0 ? 0 : 1;
         goto done;
     }
