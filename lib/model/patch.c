@@ -496,6 +496,14 @@ static json_t *smp_list(json_t *orig, json_t *patch, json_t *order, const char *
         }
         long at = find_by_key(res, mk, it);
         const char *d = json_string_value(json_object_get(it, "$patch"));
+        if (d && strcmp(d, "delete") && strcmp(d, "replace") && strcmp(d, "merge")) {
+            char m[1024];
+            go_map(it, m, sizeof m);
+            snprintf(err, len, "unknown patch type: %s in map: %s", d, m);
+            json_decref(res);
+            json_decref(patched_keys);
+            return NULL;
+        }
         if (d && !strcmp(d, "delete")) {
             if (at >= 0) json_array_remove(res, (size_t)at);
             continue;
@@ -531,7 +539,9 @@ static json_t *smp_map(json_t *orig, json_t *patch, sctx c, char *err, size_t le
     const char *d = json_string_value(json_object_get(patch, "$patch"));
     if (d && !strcmp(d, "delete")) { *deleted = true; return NULL; }
     if (d && strcmp(d, "replace") && strcmp(d, "merge")) {
-        snprintf(err, len, "Unknown patch type: %s in map: ...", d);
+        char m[1024];
+        go_map(patch, m, sizeof m);
+        snprintf(err, len, "unknown patch type: %s in map: %s", d, m);
         return NULL;
     }
     json_t *res = (json_is_object(orig) && !(d && !strcmp(d, "replace"))) ? json_deep_copy(orig) : json_object();
@@ -603,6 +613,6 @@ json_t *patch_apply(patch_type type, const kind_info *k, json_t *doc, json_t *pa
     }
     bool del = false;
     json_t *res = smp_map(doc, patch, root_ctx(k), err, errlen, &del);
-    if (!res && del) res = json_object();
+    if (!res && del) snprintf(err, errlen, "Object 'Kind' is missing in '{}'");   /* the whole object deleted */
     return res;
 }

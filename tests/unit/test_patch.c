@@ -158,6 +158,11 @@ static void test_strategic_directives(void **state)
           "{\"metadata\":{\"finalizers\":[\"a\",\"b\"]},\"spec\":{\"clusterIP\":\"10.96.0.1\",\"ports\":[{\"port\":9000},"
           "{\"name\":\"h\",\"port\":80},{\"port\":443}],\"selector\":{\"app\":\"w\"},\"type\":\"ClusterIP\"}}");
     CHECK(PATCH_STRATEGIC, "Deployment", "{\"a\":1}", "[1]", "ERR: invalid JSON document");
+    CHECK(PATCH_STRATEGIC, "Service", svc, "{\"spec\":{\"selector\":{\"$patch\":\"bogus\"}}}",
+          "ERR: unknown patch type: bogus in map: map[$patch:bogus]");
+    CHECK(PATCH_STRATEGIC, "Service", svc, "{\"spec\":{\"ports\":[{\"port\":80,\"$patch\":\"bogus\"}]}}",
+          "ERR: unknown patch type: bogus in map: map[$patch:bogus port:80]");
+    CHECK(PATCH_STRATEGIC, "Service", svc, "{\"$patch\":\"delete\"}", "ERR: Object 'Kind' is missing in '{}'");
 }
 
 static void test_strategic_refused_for_crds(void **state)
