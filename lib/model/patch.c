@@ -388,6 +388,24 @@ static void go_map(json_t *m, char *buf, size_t len)
 
 static json_t *smp_map(json_t *orig, json_t *patch, sctx c, char *err, size_t len, bool *deleted);
 
+/* Remove null members of maps, at any depth (lists' maps too). */
+static void drop_nulls(json_t *v)
+{
+    if (json_is_object(v)) {
+        const char *key;
+        json_t *m;
+        void *tmp;
+        json_object_foreach_safe(v, tmp, key, m) {
+            if (json_is_null(m)) json_object_del(v, key);
+            else drop_nulls(m);
+        }
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *m;
+        json_array_foreach(v, i, m) drop_nulls(m);
+    }
+}
+
 /* Item of list whose merge key equals that of want; index or -1. */
 static long find_by_key(json_t *list, const char *mk, json_t *want)
 {
@@ -567,7 +585,13 @@ static json_t *smp_map(json_t *orig, json_t *patch, sctx c, char *err, size_t le
         sfield f = field_of(c, key);
         json_t *cur = json_object_get(res, key);
         json_t *nv = NULL;
-        if (json_is_object(v)) {
+        if (json_is_object(v) && !json_is_object(cur)) {
+            /* a map the object lacks is taken as written, its nulls dropped
+             * (directives stay literal; one with $patch is left out) */
+            if (json_object_get(v, "$patch")) { json_object_del(res, key); continue; }
+            nv = json_deep_copy(v);
+            drop_nulls(nv);
+        } else if (json_is_object(v)) {
             bool del = false;
             nv = smp_map(json_is_object(cur) ? cur : NULL, v, f.child, err, len, &del);
             if (!nv && del) nv = json_object();   /* $patch: delete leaves an empty map */

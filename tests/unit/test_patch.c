@@ -163,6 +163,10 @@ static void test_strategic_directives(void **state)
     CHECK(PATCH_STRATEGIC, "Service", svc, "{\"spec\":{\"ports\":[{\"port\":80,\"$patch\":\"bogus\"}]}}",
           "ERR: unknown patch type: bogus in map: map[$patch:bogus port:80]");
     CHECK(PATCH_STRATEGIC, "Service", svc, "{\"$patch\":\"delete\"}", "ERR: Object 'Kind' is missing in '{}'");
+    /* a map the object lacks is taken as written, nulls dropped at any depth, directives literal */
+    CHECK(PATCH_STRATEGIC, "Deployment", "{\"spec\":{}}",
+          "{\"spec\":{\"strategy\":{\"$retainKeys\":[\"type\"],\"type\":\"Recreate\"},\"x\":{\"a\":null,\"e\":[{\"f\":null}]}}}",
+          "{\"spec\":{\"strategy\":{\"$retainKeys\":[\"type\"],\"type\":\"Recreate\"},\"x\":{\"e\":[{}]}}}");
 }
 
 static void test_strategic_refused_for_crds(void **state)
