@@ -198,7 +198,7 @@ int cmd_patch(cmd_ctx *ctx, int argc, char **argv)
 {
     flag_list files = {0};
     const char *ns = NULL, *text = NULL, *file = NULL, *type = "strategic", *output = NULL, *dry_run = NULL;
-    const char *field_manager = NULL, *subresource = NULL;
+    const char *field_manager = NULL;   /* accepted; managed fields are not kept */
     bool local = false, recursive = false, allow_missing = true, show_managed = false;
     const flag_spec specs[] = {
         {"filename", 'f', FLAG_LIST, &files, NULL},
@@ -211,7 +211,6 @@ int cmd_patch(cmd_ctx *ctx, int argc, char **argv)
         {"local", 0, FLAG_BOOL, &local, NULL},
         {"recursive", 'R', FLAG_BOOL, &recursive, NULL},
         {"field-manager", 0, FLAG_STR, &field_manager, NULL},
-        {"subresource", 0, FLAG_STR, &subresource, NULL},
         {"allow-missing-template-keys", 0, FLAG_BOOL, &allow_missing, NULL},
         {"show-managed-fields", 0, FLAG_BOOL, &show_managed, NULL},
         {0},
