@@ -106,8 +106,20 @@ static int patch_one(cmd_ctx *ctx, store *st, const patch_opts *o, const kind_in
         return 1;
     }
     json_t *res = patch_apply(o->type, k, live, o->patch, err, sizeof err);
-    if (!res) {
+    if (!res && o->local) {
         fprintf(ctx->err, "error: %s\n", err);
+        return 1;
+    }
+    if (!res) {
+        /* the API server's answers: a patch it cannot decode is a BadRequest;
+         * a JSON patch that does not apply (a failed test included) is 422
+         * without details; strategic merge errors come back as they are */
+        bool bad_request = o->type == PATCH_MERGE || !strncmp(err, "json: cannot unmarshal", 22) ||
+                           !strcmp(err, "invalid JSON document") || !strncmp(err, "Object 'Kind'", 13);
+        if (bad_request) fprintf(ctx->err, "Error from server (BadRequest): %s\n", err);
+        else if (o->type == PATCH_JSON)
+            fprintf(ctx->err, "The request is invalid: the server rejected our request due to an error in our request\n");
+        else fprintf(ctx->err, "Error from server: %s\n", err);
         return 1;
     }
     int rc = 0;

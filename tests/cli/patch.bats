@@ -60,6 +60,10 @@ setup() {
     run kubectl patch deployment nothere -p '{}'
     [ "$status" -eq 1 ]
     [ "$output" = 'Error from server (NotFound): deployments.apps "nothere" not found' ]
+    kubectl apply -f "$P/sleep-deployment.yaml" >/dev/null
+    run kubectl patch deployment sleep -p '{"spec":{"template":{"spec":{"containers":[{"image":"httpd"}]}}}}'
+    [ "$status" -eq 1 ]
+    [ "$output" = "Error from server: map: map[image:httpd] does not contain declared merge key: name" ]
 }
 
 @test "patch deployment: a new image rolls out a new ReplicaSet and pod; generation bumps; again is (no change)" {
@@ -121,6 +125,12 @@ EOF
     [ "$output" = "SIMPLE 2" ]
     run kubectl patch dr cnn --type json -p '[{"op":"replace","path":"/spec/trafficPolicy/tls/mode","value":"BOGUS"}]'
     [ "$status" -eq 1 ]
+    # the server's answers to a JSON patch it cannot decode, and to one that does not apply
+    run kubectl patch dr cnn --type json -p '{"op":"remove"}'
+    [ "$output" = "Error from server (BadRequest): json: cannot unmarshal object into Go value of type jsonpatch.Patch" ]
+    run kubectl patch dr cnn --type json -p '[{"op":"test","path":"/spec/host","value":"x"}]'
+    [ "$status" -eq 1 ]
+    [ "$output" = "The request is invalid: the server rejected our request due to an error in our request" ]
     run kubectl get dr cnn -o jsonpath='{.spec.trafficPolicy.tls.mode}'
     [ "$output" = "SIMPLE" ]
     run kubectl patch --local -f - -p '{"spec":{"host":"y"}}' <<'EOF'
