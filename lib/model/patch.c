@@ -365,25 +365,71 @@ static sctx root_ctx(const kind_info *k)
     return S_PLAIN;
 }
 
-/* Go's fmt of a map[string]interface{} (keys sorted), for the merge-key error. */
+/* Go's %v of a decoded JSON value (maps with sorted keys, numbers as
+ * float64), for the API server's messages; appends to buf at *o. */
+static void go_fmt(json_t *v, char *buf, size_t len, size_t *o)
+{
+#define PUT(...) do { if (*o < len) *o += (size_t)snprintf(buf + *o, len - *o, __VA_ARGS__); } while (0)
+    if (json_is_object(v)) {
+        const char *keys[256];
+        size_t n = 0;
+        const char *key;
+        json_t *m;
+        json_object_foreach(v, key, m) if (n < 256) keys[n++] = key;
+        for (size_t a = 1; a < n; a++)
+            for (size_t b = a; b > 0 && strcmp(keys[b - 1], keys[b]) > 0; b--) { const char *x = keys[b]; keys[b] = keys[b - 1]; keys[b - 1] = x; }
+        PUT("map[");
+        for (size_t i = 0; i < n; i++) {
+            PUT("%s%s:", i ? " " : "", keys[i]);
+            go_fmt(json_object_get(v, keys[i]), buf, len, o);
+        }
+        PUT("]");
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *m;
+        PUT("[");
+        json_array_foreach(v, i, m) {
+            if (i) PUT(" ");
+            go_fmt(m, buf, len, o);
+        }
+        PUT("]");
+    } else if (json_is_string(v)) {
+        PUT("%s", json_string_value(v));
+    } else if (json_is_integer(v)) {
+        PUT("%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    } else if (json_is_real(v)) {
+        PUT("%g", json_real_value(v));
+    } else if (json_is_boolean(v)) {
+        PUT("%s", json_is_true(v) ? "true" : "false");
+    } else {
+        PUT("<nil>");
+    }
+#undef PUT
+}
+
 static void go_map(json_t *m, char *buf, size_t len)
 {
-    const char *keys[64];
-    size_t n = 0;
-    const char *key;
-    json_t *v;
-    json_object_foreach(m, key, v) if (n < 64) keys[n++] = key;
-    for (size_t a = 1; a < n; a++)
-        for (size_t b = a; b > 0 && strcmp(keys[b - 1], keys[b]) > 0; b--) { const char *x = keys[b]; keys[b] = keys[b - 1]; keys[b - 1] = x; }
-    size_t o = (size_t)snprintf(buf, len, "map[");
-    for (size_t i = 0; i < n && o < len; i++) {
-        json_t *val = json_object_get(m, keys[i]);
-        char *text = json_is_string(val) ? strdup(json_string_value(val))
-                   : json_is_object(val) ? strdup("map[...]") : json_dumps(val, JSON_ENCODE_ANY);
-        o += (size_t)snprintf(buf + o, len - o, "%s%s:%s", i ? " " : "", keys[i], text ? text : "");
-        free(text);
+    size_t o = 0;
+    buf[0] = 0;
+    go_fmt(m, buf, len, &o);
+}
+
+/* The API server's check that a merged list holds one type of element. */
+static bool same_element_types(json_t *orig, json_t *patch)
+{
+    int kind = -1;
+    json_t *lists[2] = {orig, patch};
+    for (int l = 0; l < 2; l++) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(lists[l], i, v) {
+            int k = json_is_object(v) ? 0 : json_is_array(v) ? 1 : json_is_string(v) ? 2 : json_is_number(v) ? 3
+                  : json_is_boolean(v) ? 4 : 5;
+            if (kind >= 0 && k != kind) return false;
+            kind = k;
+        }
     }
-    if (o < len) snprintf(buf + o, len - o, "]");
+    return true;
 }
 
 static json_t *smp_map(json_t *orig, json_t *patch, sctx c, char *err, size_t len, bool *deleted);
@@ -467,7 +513,18 @@ static json_t *order_items(json_t *merged, json_t *orig, json_t *patch_order, co
 
 static json_t *smp_list(json_t *orig, json_t *patch, json_t *order, const char *mk, sctx child, char *err, size_t len)
 {
-    if (!*mk) {   /* primitive list with strategy merge: union, ordered like map lists */
+    if (!same_element_types(json_is_array(orig) ? orig : NULL, patch)) {
+        json_t *both = json_pack("[OO]", json_is_array(orig) ? orig : json_array(), patch);
+        char m[2048];
+        go_map(both, m, sizeof m);
+        snprintf(err, len, "list element types are not identical: %s", m);
+        if (!json_is_array(orig)) json_decref(json_array_get(both, 0));
+        json_decref(both);
+        return NULL;
+    }
+    /* primitive list with strategy merge (or scalars where maps belong, as
+     * the API server treats them): union, ordered like map lists */
+    if (!*mk || (json_array_size(patch) && !json_is_object(json_array_get(patch, 0)))) {
         json_t *res = json_is_array(orig) ? json_deep_copy(orig) : json_array();
         size_t i, j;
         json_t *v, *w;

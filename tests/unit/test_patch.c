@@ -134,6 +134,12 @@ static void test_strategic_merge_keys(void **state)
     CHECK(PATCH_STRATEGIC, "ConfigMap", "{\"x\":[{\"port\":80}]}", "{\"x\":[{\"port\":81}]}", "{\"x\":[{\"port\":81}]}");
     CHECK(PATCH_STRATEGIC, "Pod", POD, "{\"spec\":{\"containers\":[{\"image\":\"x\"}]}}",
           "ERR: map: map[image:x] does not contain declared merge key: name");
+    /* Go's %v of the offending map, nested maps and lists included */
+    CHECK(PATCH_STRATEGIC, "Pod", POD, "{\"spec\":{\"containers\":[{\"env\":[{\"name\":\"u\",\"value\":\"1\"}],\"n\":1.5}]}}",
+          "ERR: map: map[env:[map[name:u value:1]] n:1.5] does not contain declared merge key: name");
+    /* one list, one element type */
+    CHECK(PATCH_STRATEGIC, "Pod", "{\"spec\":{\"volumes\":[{\"name\":\"v\"}]}}", "{\"spec\":{\"volumes\":[1,true]}}",
+          "ERR: list element types are not identical: [[map[name:v]] [1 true]]");
 }
 
 static void test_strategic_directives(void **state)
