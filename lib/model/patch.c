@@ -25,9 +25,17 @@ bool patch_strategic_supported(const kind_info *k)
 
 /* ---- JSON merge patch (RFC 7386) ---- */
 
+static void drop_nulls(json_t *v);
+
 static json_t *merge_patch(json_t *target, json_t *patch)
 {
-    if (!json_is_object(patch)) return json_deep_copy(patch);
+    if (!json_is_object(patch)) {
+        /* a value taken from the patch loses its maps' nulls (the json-patch
+         * library kubectl and the API server use prunes them) */
+        json_t *v = json_deep_copy(patch);
+        drop_nulls(v);
+        return v;
+    }
     json_t *res = json_is_object(target) ? json_deep_copy(target) : json_object();
     const char *key;
     json_t *v;
@@ -172,7 +180,7 @@ static int jp_remove(json_t *doc, const char *path, const char *op, char *err, s
             rc = -1;
         }
     } else {
-        long idx = array_index(last, json_array_size(parent), 0, op, path, err, len);
+        long idx = array_index(last, json_array_size(parent), 0, op, !strcmp(op, "move") ? last : path, err, len);
         if (idx < 0) rc = -1;
         else json_array_remove(parent, (size_t)idx);
     }
@@ -273,9 +281,25 @@ static json_t *json_patch(json_t *doc, json_t *ops, char *err, size_t len)
         } else if (!strcmp(kind, "test")) {
             char *last;
             json_t *parent = pointer_parent(res, path, &last);
-            free(last);
             json_t *cur = pointer_get(res, path);
-            if (!parent && *path) {
+            if (parent && json_is_array(parent)) {
+                /* an array element: the index must parse and exist (negative counts from the end) */
+                char *end;
+                long idx = strtol(last, &end, 10), n = (long)json_array_size(parent);
+                if (!*last || *end) {
+                    snprintf(err, len, "error in test for path: '%s': strconv.Atoi: parsing \"%s\": invalid syntax", path, last);
+                    rc = -1;
+                } else if (idx >= n || idx < -n) {
+                    snprintf(err, len, "error in test for path: '%s': Unable to access invalid index: %ld: invalid index referenced", path, idx);
+                    rc = -1;
+                } else {
+                    cur = json_array_get(parent, (size_t)(idx < 0 ? idx + n : idx));
+                }
+            }
+            free(last);
+            if (rc) {
+                /* reported above */
+            } else if (!parent && *path) {
                 snprintf(err, len, "test operation does not apply: is missing path: %s: missing value", path);
                 rc = -1;
             } else if (!json_equal(cur ? cur : json_null(), value) && !(cur == NULL && json_is_null(value))) {
@@ -539,26 +563,38 @@ static json_t *smp_list(json_t *orig, json_t *patch, json_t *order, const char *
     }
     size_t i;
     json_t *it;
-    /* {"$patch": "replace"} replaces the whole list with the other items */
+    json_t *res = json_is_array(orig) ? json_deep_copy(orig) : json_array();
+    json_t *patched_keys = json_array();   /* the patch's items, in patch order */
+    /* the directives first, in order, as the API server takes them out before
+     * it merges the rest: delete removes the server's item, replace makes the
+     * list the patch's plain items, merge and unknown ones are errors */
+    bool replace = false;
     json_array_foreach(patch, i, it) {
         const char *d = json_string_value(json_object_get(it, "$patch"));
-        if (d && !strcmp(d, "replace")) {
-            json_t *res = json_array();
-            size_t j;
-            json_t *p;
-            json_array_foreach(patch, j, p) {
-                const char *pd = json_string_value(json_object_get(p, "$patch"));
-                if (pd && !strcmp(pd, "replace")) continue;
-                bool del = false;
-                json_t *m = json_is_object(p) ? smp_map(NULL, p, child, err, len, &del) : json_deep_copy(p);
-                if (!m) { json_decref(res); return NULL; }
-                json_array_append_new(res, m);
-            }
-            return res;
+        if (!d) continue;
+        if (!strcmp(d, "delete")) {
+            if (!json_object_get(it, mk)) continue;   /* reported below */
+            long at;
+            while ((at = find_by_key(res, mk, it)) >= 0) json_array_remove(res, (size_t)at);
+        } else if (!strcmp(d, "replace")) {
+            replace = true;
+        } else {
+            char m[1024];
+            go_map(it, m, sizeof m);
+            if (!strcmp(d, "merge")) snprintf(err, len, "merging lists cannot yet be specified in the patch");
+            else snprintf(err, len, "unknown patch type: %s in map: %s", d, m);
+            json_decref(res);
+            json_decref(patched_keys);
+            return NULL;
         }
     }
-    json_t *res = json_is_array(orig) ? json_deep_copy(orig) : json_array();
-    json_t *patched_keys = json_array();   /* merge-key values of the patch's items, in patch order */
+    if (replace) {
+        json_array_clear(res);
+        json_array_foreach(patch, i, it)
+            if (!json_object_get(it, "$patch")) json_array_append_new(res, json_deep_copy(it));   /* as written */
+        json_decref(patched_keys);
+        return res;
+    }
     json_array_foreach(patch, i, it) {
         if (!json_is_object(it)) continue;
         if (!json_object_get(it, mk)) {
@@ -569,20 +605,8 @@ static json_t *smp_list(json_t *orig, json_t *patch, json_t *order, const char *
             json_decref(patched_keys);
             return NULL;
         }
+        if (json_object_get(it, "$patch")) continue;   /* a directive, done above */
         long at = find_by_key(res, mk, it);
-        const char *d = json_string_value(json_object_get(it, "$patch"));
-        if (d && strcmp(d, "delete") && strcmp(d, "replace") && strcmp(d, "merge")) {
-            char m[1024];
-            go_map(it, m, sizeof m);
-            snprintf(err, len, "unknown patch type: %s in map: %s", d, m);
-            json_decref(res);
-            json_decref(patched_keys);
-            return NULL;
-        }
-        if (d && !strcmp(d, "delete")) {
-            if (at >= 0) json_array_remove(res, (size_t)at);
-            continue;
-        }
         bool del = false;
         json_t *m;
         if (at >= 0) {
@@ -642,11 +666,20 @@ static json_t *smp_map(json_t *orig, json_t *patch, sctx c, char *err, size_t le
         sfield f = field_of(c, key);
         json_t *cur = json_object_get(res, key);
         json_t *nv = NULL;
-        if (json_is_object(v) && !json_is_object(cur)) {
-            /* a map the object lacks is taken as written, its nulls dropped
-             * (directives stay literal; one with $patch is left out) */
-            if (json_object_get(v, "$patch")) { json_object_del(res, key); continue; }
-            nv = json_deep_copy(v);
+        if (!cur) {
+            /* a field the object lacks is taken as written, its maps' nulls
+             * dropped (directives stay literal; a map with $patch is left out) */
+            if (json_is_object(v) && json_object_get(v, "$patch")) continue;
+            if (json_is_array(v)) {
+                /* a new list keeps its plain items (directive items go) */
+                nv = json_array();
+                size_t j;
+                json_t *item;
+                json_array_foreach(v, j, item)
+                    if (!json_object_get(item, "$patch")) json_array_append_new(nv, json_deep_copy(item));
+            } else {
+                nv = json_deep_copy(v);
+            }
             drop_nulls(nv);
         } else if (json_is_object(v)) {
             bool del = false;

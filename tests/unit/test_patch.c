@@ -104,6 +104,10 @@ static void test_json_patch_errors(void **state)
     CHECK(PATCH_JSON, "Deployment", doc, "[{\"path\":\"/spec\"}]", "ERR: Unexpected kind: unknown");
     CHECK(PATCH_JSON, "Deployment", doc, "{\"a\":1}", "ERR: json: cannot unmarshal object into Go value of type jsonpatch.Patch");
     CHECK(PATCH_JSON, "Deployment", doc, "[1]", "ERR: json: cannot unmarshal number into Go value of type jsonpatch.Operation");
+    CHECK(PATCH_JSON, "Deployment", doc, "[{\"op\":\"test\",\"path\":\"/spec/l/7\",\"value\":1}]",
+          "ERR: error in test for path: '/spec/l/7': Unable to access invalid index: 7: invalid index referenced");
+    CHECK(PATCH_JSON, "Deployment", doc, "[{\"op\":\"move\",\"from\":\"/spec/l/5\",\"path\":\"/spec/m\"}]",
+          "ERR: error in move for path: '5': Unable to access invalid index: 5: invalid index referenced");
     CHECK(PATCH_JSON, "Deployment", doc, "[{\"op\":\"add\",\"path\":\"/spec/l/x\",\"value\":1}]",
           "ERR: error in add for path: '/spec/l/x': value was not a proper array index: 'x': strconv.Atoi: parsing \"x\": invalid syntax");
     /* a failing operation leaves nothing half-applied: the whole patch fails */
@@ -169,6 +173,21 @@ static void test_strategic_directives(void **state)
     CHECK(PATCH_STRATEGIC, "Service", svc, "{\"spec\":{\"ports\":[{\"port\":80,\"$patch\":\"bogus\"}]}}",
           "ERR: unknown patch type: bogus in map: map[$patch:bogus port:80]");
     CHECK(PATCH_STRATEGIC, "Service", svc, "{\"$patch\":\"delete\"}", "ERR: Object 'Kind' is missing in '{}'");
+    /* directives go first, in order: a deleted item comes back as a new one (as written, nulls kept) */
+    CHECK(PATCH_STRATEGIC, "Pod", "{\"spec\":{\"containers\":[{\"name\":\"a\",\"image\":\"a\"}]}}",
+          "{\"spec\":{\"containers\":[{\"name\":\"a\",\"env\":[{\"name\":\"X\",\"value\":null}]},{\"name\":\"a\",\"$patch\":\"delete\"}]}}",
+          "{\"spec\":{\"containers\":[{\"env\":[{\"name\":\"X\",\"value\":null}],\"name\":\"a\"}]}}");
+    /* replace keeps the plain items as written; a merge directive is refused */
+    CHECK(PATCH_STRATEGIC, "Pod", "{\"spec\":{\"containers\":[{\"name\":\"a\"}]}}",
+          "{\"spec\":{\"containers\":[{\"name\":\"b\",\"env\":[{\"name\":\"X\",\"value\":null}]},{\"name\":\"c\",\"$patch\":\"replace\"}]}}",
+          "{\"spec\":{\"containers\":[{\"env\":[{\"name\":\"X\",\"value\":null}],\"name\":\"b\"}]}}");
+    CHECK(PATCH_STRATEGIC, "Pod", "{\"spec\":{\"containers\":[{\"name\":\"a\"}]}}",
+          "{\"spec\":{\"containers\":[{\"name\":\"a\",\"$patch\":\"merge\"}]}}",
+          "ERR: merging lists cannot yet be specified in the patch");
+    /* a list the object lacks keeps its plain items, nulls dropped */
+    CHECK(PATCH_STRATEGIC, "Deployment", "{\"spec\":{}}",
+          "{\"spec\":{\"l\":[{\"name\":\"a\",\"$patch\":\"delete\"},{\"name\":\"b\",\"v\":null}]}}",
+          "{\"spec\":{\"l\":[{\"name\":\"b\"}]}}");
     /* a map the object lacks is taken as written, nulls dropped at any depth, directives literal */
     CHECK(PATCH_STRATEGIC, "Deployment", "{\"spec\":{}}",
           "{\"spec\":{\"strategy\":{\"$retainKeys\":[\"type\"],\"type\":\"Recreate\"},\"x\":{\"a\":null,\"e\":[{\"f\":null}]}}}",
