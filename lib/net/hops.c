@@ -785,7 +785,9 @@ void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long st
         /* from a gateway that terminated TLS on, the HTTP requests logged */
         if (p->final == FINAL_TERMINATE && i >= p->tls_hop) break;
         if (h->l7) continue;
-        bool failed = p->fail_hop == i || (p->fail_hop >= 0 && i > p->fail_hop);
+        /* a sidecar that failed the client's handshake opened no upstream connection */
+        bool quiet = p->handshake_failed && i == p->nhops - 1;   /* counted, never logged */
+        bool failed = quiet || p->fail_hop == i || (p->fail_hop >= 0 && i > p->fail_hop);
         if (p->fail_hop >= 0 && i > p->fail_hop) break;
         access_entry e = {
             .start_ms = start_ms,
@@ -825,7 +827,7 @@ void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long st
             snprintf(name, sizeof name, "listener.%s.no_filter_chain_match", h->d.listener);
             stats_add(n->stats, h->proxy->ns, h->proxy->name, name, 1);
         }
-        emit_stats(n, h, &e, &se, !no_chain || listener_logs(n->rel));
+        emit_stats(n, h, &e, &se, (!no_chain || listener_logs(n->rel)) && !quiet);
     }
 }
 

@@ -232,9 +232,9 @@ static const hop *terminating_gateway(const path *p)
  * connection's worth.  A failed handshake writes no access-log line: the HTTP
  * connection manager never saw a request, and the listener-level log Istio
  * configures (1.8 on) only takes connections without a filter chain (NR). */
-static void count_handshake(net *n, const hop *h, SSL *ssl, bool ok)
+static void count_handshake(net *n, const mesh_workload *proxy, const char *l, SSL *ssl, bool ok, bool count_cx)
 {
-    const char *w = h->proxy->name, *ns = h->proxy->ns, *l = h->d.listener;
+    const char *w = proxy->name, *ns = proxy->ns;
     char name[512];
     X509 *peer = SSL_get1_peer_certificate(ssl);
     const char *stat;
@@ -250,8 +250,10 @@ static void count_handshake(net *n, const hop *h, SSL *ssl, bool ok)
         }
     } else {
         /* the connection reached the listener; the HTTP layer never counts it */
-        snprintf(name, sizeof name, "listener.%s.downstream_cx_total", l);
-        stats_add(n->stats, ns, w, name, 1);
+        if (count_cx) {
+            snprintf(name, sizeof name, "listener.%s.downstream_cx_total", l);
+            stats_add(n->stats, ns, w, name, 1);
+        }
         /* OpenSSL keeps the chain's verdict even when it stops the handshake */
         int reason = ERR_GET_REASON(ERR_peek_last_error());
         if (SSL_get_verify_result(ssl) != X509_V_OK || reason == SSL_R_CERTIFICATE_VERIFY_FAILED)
@@ -279,7 +281,11 @@ bool tls_serve_cluster(conn *c, path *p, const char *sni, bool istio_alpn, long 
         SSL_set_bio(ssl, bio, bio);
         const hop *gw = terminating_gateway(p);
         bool accepted = SSL_accept(ssl) == 1;
-        if (gw && gw->d.listener[0]) count_handshake(c->n, gw, ssl, accepted);
+        if (gw && gw->d.listener[0]) count_handshake(c->n, gw->proxy, gw->d.listener, ssl, accepted, true);
+        /* a sidecar's mutual TLS: Envoy names the inbound listener's TLS stats by
+         * its address, 0.0.0.0:15006 (the connection itself is counted with the hop) */
+        else if (mesh && p->nhops) count_handshake(c->n, p->hops[p->nhops - 1].proxy, "0.0.0.0_15006", ssl, accepted, false);
+        if (mesh && !accepted) p->handshake_failed = true;
         if (accepted) {
             inner in = {.c = c, .at = *c, .start = who, .sni = sni, .first = true, .mtls_in = mesh, .ssl = ssl, .p = p};
             /* the addresses the serving proxy or server sees */

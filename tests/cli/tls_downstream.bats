@@ -137,3 +137,36 @@ curl_client() { runsh "kubectl exec -n legacy $CLIENT -- curl -sS $R --cacert /e
     run bash -c "kubectl logs -n istio-system $GW --tail=1"
     [[ $output == *'] "- - -" 0 NR filter_chain_not_found - "-" 0 0 '*' - -' ]]
 }
+
+@test "1.4 and 1.24: STRICT sidecar, TLS without or with a foreign client certificate: 56, no line, 0.0.0.0_15006 ssl counters" {
+    for rel in 14 124; do
+        use $rel
+        HB=$(kubectl get pod -l app=httpbin -o jsonpath='{.items[0].metadata.name}')
+        kubectl apply -f - >/dev/null <<'EOF2'
+apiVersion: security.istio.io/v1beta1
+kind: PeerAuthentication
+metadata: {name: default, namespace: default}
+spec: {mtls: {mode: STRICT}}
+EOF2
+        sidecar_lines() { kubectl logs "$HB" -c istio-proxy | grep -c '^\[' || true; }
+        sstat() {
+            local v
+            v=$(kubectl exec "$HB" -c istio-proxy -- pilot-agent request GET stats | sed -n "s/^listener.0.0.0.0_15006.ssl.$1: //p")
+            echo "${v:-0}"
+        }
+        lines0=$(sidecar_lines)
+        nc0=$(sstat fail_verify_no_cert)
+        ve0=$(sstat fail_verify_error)
+        runsh "kubectl exec -n legacy $CLIENT -- curl -sS -k https://httpbin.default:8000/ip"
+        s1=$status
+        runsh "kubectl exec -n legacy $CLIENT -- curl -sS -k --cert /etc/example/client.crt --key /etc/example/client.key https://httpbin.default:8000/ip"
+        s2=$status
+        kubectl delete peerauthentication default >/dev/null
+        [ "$s1" -eq 56 ]
+        [ "$s2" -eq 56 ]
+        [[ ${lines[0]} == *"tlsv1 alert unknown ca, errno 0" ]]
+        [ "$(sidecar_lines)" -eq "$lines0" ]
+        [ "$(sstat fail_verify_no_cert)" -eq $((nc0 + 1)) ]
+        [ "$(sstat fail_verify_error)" -eq $((ve0 + 1)) ]
+    done
+}
