@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model/api.h"
+#include "model/columns.h"
 #include "model/obj.h"
 
 static const char *ns_of(const kind_info *k, json_t *obj)
@@ -38,6 +39,19 @@ static void stamp_rv(store *st, json_t *obj)
     json_object_set_new(obj_metadata(obj), "resourceVersion", json_string(rv));
 }
 
+/* Write obj with what listings read instead of the body. */
+static int put(store *st, const kind_info *k, const char *ns, json_t *obj)
+{
+    char *row = columns_encode(k, obj), *labels = NULL;
+    json_t *l = obj_labels(obj);
+    if (l && json_object_size(l)) labels = json_dumps(l, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    store_extras x = {row, labels};
+    int rc = store_put_ex(st, k->resource, ns, obj_name(obj), obj, &x);
+    free(row);
+    free(labels);
+    return rc;
+}
+
 /* Kinds whose objects carry a spec get a generation, as the API server does. */
 static bool has_generation(json_t *obj) { return json_object_get(obj, "spec") != NULL; }
 
@@ -57,7 +71,7 @@ api_status api_create(store *st, const kind_info *k, json_t *obj, api_error *e)
     json_object_set_new(md, "creationTimestamp", json_string(ts));
     if (has_generation(obj)) json_object_set_new(md, "generation", json_integer(1));
     stamp_rv(st, obj);
-    if (store_put(st, k->resource, ns, obj_name(obj), obj)) {
+    if (put(st, k, ns, obj)) {
         e->status = API_ERR_STORE;
         snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
         return e->status;
@@ -84,7 +98,7 @@ api_status api_update(store *st, const kind_info *k, json_t *obj, api_error *e)
     }
     json_decref(old);
     stamp_rv(st, obj);
-    if (store_put(st, k->resource, ns, obj_name(obj), obj)) {
+    if (put(st, k, ns, obj)) {
         e->status = API_ERR_STORE;
         snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
         return e->status;

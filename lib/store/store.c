@@ -9,7 +9,8 @@
 #include <sqlite3.h>
 #include "store/store.h"
 
-#define STORE_SCHEMA_VERSION "1"
+/* 2: objects carry what listings need next to the body (row, labels). */
+#define STORE_SCHEMA_VERSION "2"
 
 #define STMT_CACHE 32
 
@@ -61,10 +62,16 @@ static void open_failure(sqlite3 *db, const char *dir, const char *path, const c
         snprintf(err, errlen, "cannot %s state store %s: %s", what, path, msg);
 }
 
+/* The small columns come before the body: a listing that reads only them
+ * never walks the overflow pages of big objects. */
+#define OBJECTS_TABLE(name) \
+    "CREATE TABLE IF NOT EXISTS " name "(resource TEXT NOT NULL, namespace TEXT NOT NULL," \
+    " name TEXT NOT NULL, row TEXT, labels TEXT, body TEXT NOT NULL," \
+    " PRIMARY KEY(resource, namespace, name)) WITHOUT ROWID;"
+
 static const char *SCHEMA =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS objects(resource TEXT NOT NULL, namespace TEXT NOT NULL,"
-    " name TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY(resource, namespace, name)) WITHOUT ROWID;"
+    OBJECTS_TABLE("objects")
     "CREATE TABLE IF NOT EXISTS blobs(key TEXT PRIMARY KEY, value BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS logs(id INTEGER PRIMARY KEY, namespace TEXT NOT NULL, pod TEXT NOT NULL,"
     " container TEXT NOT NULL, ts_ms INTEGER NOT NULL, line TEXT NOT NULL);"
@@ -178,6 +185,20 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
             return NULL;
         }
         fresh = true;
+    } else if (!strcmp(ver, "1")) {
+        /* version 1 had the body only: the derived columns start empty
+         * (readers fall back on the body) until an object is written again */
+        if (sqlite3_exec(st->db, "DROP TABLE IF EXISTS objects_v2;" OBJECTS_TABLE("objects_v2")
+                         "INSERT INTO objects_v2(resource,namespace,name,body)"
+                         " SELECT resource,namespace,name,body FROM objects;"
+                         "DROP TABLE objects; ALTER TABLE objects_v2 RENAME TO objects;", NULL, NULL, NULL) != SQLITE_OK ||
+            store_meta_set(st, "schema_version", STORE_SCHEMA_VERSION)) {
+            open_failure(st->db, dir, path, "upgrade", err, errlen);
+            free(ver);
+            store_close(st);
+            return NULL;
+        }
+        fresh = false;
     } else if (strcmp(ver, STORE_SCHEMA_VERSION) != 0) {
         snprintf(err, errlen, "state store %s has schema version %s; this meshsim reads version %s"
                  " (run `meshsim reset` to start a new cluster)", path, ver, STORE_SCHEMA_VERSION);
@@ -316,12 +337,27 @@ bool store_exists(store *st, const char *resource, const char *ns, const char *n
 
 int store_put(store *st, const char *resource, const char *ns, const char *name, json_t *obj)
 {
+    return store_put_ex(st, resource, ns, name, obj, NULL);
+}
+
+static void bind_opt(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v) sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+    else sqlite3_bind_null(s, i);
+}
+
+int store_put_ex(store *st, const char *resource, const char *ns, const char *name, json_t *obj,
+                 const store_extras *x)
+{
     char *body = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!body) return -1;
-    sqlite3_stmt *s = prep_write(st, "INSERT OR REPLACE INTO objects(resource,namespace,name,body) VALUES(?1,?2,?3,?4)");
+    sqlite3_stmt *s = prep_write(st, "INSERT OR REPLACE INTO objects(resource,namespace,name,row,labels,body)"
+                                     " VALUES(?1,?2,?3,?4,?5,?6)");
     if (!s) { free(body); return -1; }
     bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
-    sqlite3_bind_text(s, 4, body, -1, free);
+    bind_opt(s, 4, x ? x->row : NULL);
+    bind_opt(s, 5, x ? x->labels : NULL);
+    sqlite3_bind_text(s, 6, body, -1, free);
     int rc = step_done(st, s);
     done(st, s);
     return rc;
@@ -358,6 +394,35 @@ json_t *store_list(store *st, const char *resource, const char *ns)
     bind_text(s, 1, resource);
     if (ns) bind_text(s, 2, ns);
     return collect(st, s);
+}
+
+int store_each_row(store *st, const char *resource, const char *ns, bool bodies, store_row_fn fn, void *ctx)
+{
+    /* without `bodies`, the body is read only for the rows that have no row text */
+    sqlite3_stmt *s;
+    if (bodies)
+        s = ns ? prep(st, "SELECT namespace, name, row, labels, body FROM objects"
+                          " WHERE resource=?1 AND namespace=?2 ORDER BY namespace, name")
+               : prep(st, "SELECT namespace, name, row, labels, body FROM objects"
+                          " WHERE resource=?1 ORDER BY namespace, name");
+    else
+        s = ns ? prep(st, "SELECT namespace, name, row, labels, CASE WHEN row IS NULL THEN body END FROM objects"
+                          " WHERE resource=?1 AND namespace=?2 ORDER BY namespace, name")
+               : prep(st, "SELECT namespace, name, row, labels, CASE WHEN row IS NULL THEN body END FROM objects"
+                          " WHERE resource=?1 ORDER BY namespace, name");
+    if (!s) return -1;
+    bind_text(s, 1, resource);
+    if (ns) bind_text(s, 2, ns);
+    int rc = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        store_row r = {(const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1),
+                       (const char *)sqlite3_column_text(s, 2), (const char *)sqlite3_column_text(s, 3),
+                       (const char *)sqlite3_column_text(s, 4)};
+        rc = fn(ctx, &r);
+        if (rc) break;
+    }
+    done(st, s);
+    return rc;
 }
 
 json_t *store_list_containing(store *st, const char *resource, const char *text)

@@ -42,6 +42,26 @@ bool store_exists(store *st, const char *resource, const char *ns, const char *n
 int store_put(store *st, const char *resource, const char *ns, const char *name, json_t *obj);
 int store_delete(store *st, const char *resource, const char *ns, const char *name);
 json_t *store_list(store *st, const char *resource, const char *ns);
+
+/* What a listing needs, kept next to an object by its writer so `kubectl
+ * get` prints a table without parsing bodies.  The store keeps the texts
+ * as given (NULL = none); what they mean is up to the model (row: see
+ * columns_encode; labels: metadata.labels as JSON).  store_put keeps none. */
+typedef struct store_extras {
+    const char *row;
+    const char *labels;
+} store_extras;
+int store_put_ex(store *st, const char *resource, const char *ns, const char *name, json_t *obj,
+                 const store_extras *x);
+/* fn once per object of a resource (ns NULL = every namespace), ordered
+ * like store_list; body (the object's JSON text) is given when `bodies`,
+ * else only when row is NULL.  A non-zero return from fn stops and is
+ * returned. */
+typedef struct store_row {
+    const char *ns, *name, *row, *labels, *body;
+} store_row;
+typedef int (*store_row_fn)(void *ctx, const store_row *r);
+int store_each_row(store *st, const char *resource, const char *ns, bool bodies, store_row_fn fn, void *ctx);
 /* The objects of a resource whose JSON text contains `text`: a cheap filter
  * that spares parsing the many objects a controller has no business with. */
 json_t *store_list_containing(store *st, const char *resource, const char *text);

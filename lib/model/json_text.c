@@ -1,0 +1,180 @@
+/* Re-printing stored JSON text as kubectl -o json prints it.  See json_text.h. */
+#include <stdlib.h>
+#include <string.h>
+#include "model/json_text.h"
+
+static void put(json_text_buf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = (b->n + n + 1) * 2;
+        char *p = realloc(b->p, cap);
+        if (!p) { b->failed = 1; return; }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = 0;
+}
+
+void json_text_put(json_text_buf *b, const char *s) { put(b, s, strlen(s)); }
+
+static void newline(json_text_buf *b, int depth)
+{
+    static const char spaces[] = "\n                                                                ";
+    size_t n = 4 * (size_t)depth;
+    put(b, spaces, 1);
+    while (n) {
+        size_t k = n < sizeof spaces - 2 ? n : sizeof spaces - 2;
+        put(b, spaces + 1, k);
+        n -= k;
+    }
+}
+
+/* p at the opening quote: the character after the closing quote, or NULL. */
+static const char *skip_string(const char *p)
+{
+    for (p++; *p; p++) {
+        if (*p == '\\') { if (!*++p) return NULL; }
+        else if (*p == '"') return p + 1;
+    }
+    return NULL;
+}
+
+static const char *skip_value(const char *p)
+{
+    if (*p == '"') return skip_string(p);
+    if (*p == '{' || *p == '[') {
+        int level = 0;
+        while (*p) {
+            if (*p == '"') { p = skip_string(p); if (!p) return NULL; continue; }
+            if (*p == '{' || *p == '[') level++;
+            else if (*p == '}' || *p == ']') { if (--level == 0) return p + 1; }
+            p++;
+        }
+        return NULL;
+    }
+    const char *s = p;
+    while (*p && *p != ',' && *p != ']' && *p != '}') p++;
+    return p > s ? p : NULL;
+}
+
+/* A string token (quotes included) with Go's encoder's extra escapes:
+ * <, > and & (and U+2028/2029), as print_json does. */
+static void put_string(json_text_buf *b, const char *s, const char *e)
+{
+    const char *run = s;
+    for (const char *p = s; p < e; p++) {
+        const char *esc = NULL;
+        size_t skip = 1;
+        if (*p == '<') esc = "\\u003c";
+        else if (*p == '>') esc = "\\u003e";
+        else if (*p == '&') esc = "\\u0026";
+        else if ((unsigned char)p[0] == 0xe2 && p + 2 < e && (unsigned char)p[1] == 0x80 &&
+                 ((unsigned char)p[2] == 0xa8 || (unsigned char)p[2] == 0xa9)) {
+            esc = (unsigned char)p[2] == 0xa8 ? "\\u2028" : "\\u2029";
+            skip = 3;
+        }
+        if (!esc) continue;
+        put(b, run, (size_t)(p - run));
+        put(b, esc, 6);
+        p += skip - 1;
+        run = p + 1;
+    }
+    put(b, run, (size_t)(e - run));
+}
+
+typedef struct member { const char *k; size_t klen; const char *v; } member;
+
+/* jansson's JSON_SORT_KEYS order: strcmp of the keys. */
+static int member_cmp(const void *a, const void *b)
+{
+    const member *x = a, *y = b;
+    size_t n = x->klen < y->klen ? x->klen : y->klen;
+    int c = memcmp(x->k, y->k, n);
+    return c ? c : (x->klen > y->klen) - (x->klen < y->klen);
+}
+
+/* One value at p; returns the end of it, or NULL (b->failed set). */
+static const char *pretty(json_text_buf *b, const char *p, int depth)
+{
+    if (*p == '{') {
+        if (p[1] == '}') { put(b, "{}", 2); return p + 2; }
+        member small[32], *m = small;
+        size_t n = 0, cap = 32;
+        const char *q = p + 1;
+        for (;;) {
+            if (*q != '"') goto bad;
+            const char *ke = skip_string(q);
+            if (!ke || *ke != ':') goto bad;
+            /* an escaped key would sort by its unescaped text: not handled here */
+            if (memchr(q + 1, '\\', (size_t)(ke - 1 - (q + 1)))) goto bad;
+            const char *ve = skip_value(ke + 1);
+            if (!ve) goto bad;
+            if (n == cap) {
+                member *bigger = malloc(2 * cap * sizeof *bigger);
+                if (!bigger) goto bad;
+                memcpy(bigger, m, n * sizeof *m);
+                if (m != small) free(m);
+                m = bigger;
+                cap *= 2;
+            }
+            m[n++] = (member){q + 1, (size_t)(ke - 1 - (q + 1)), ke + 1};
+            if (*ve == '}') { q = ve + 1; break; }
+            if (*ve != ',') goto bad;
+            q = ve + 1;
+        }
+        qsort(m, n, sizeof *m, member_cmp);
+        put(b, "{", 1);
+        for (size_t i = 0; i < n; i++) {
+            newline(b, depth + 1);
+            put_string(b, m[i].k - 1, m[i].k + m[i].klen + 1);
+            put(b, ": ", 2);
+            if (!pretty(b, m[i].v, depth + 1)) goto bad;
+            if (i + 1 < n) put(b, ",", 1);
+        }
+        newline(b, depth);
+        put(b, "}", 1);
+        if (m != small) free(m);
+        return q;
+    bad:
+        if (m != small) free(m);
+        b->failed = 1;
+        return NULL;
+    }
+    if (*p == '[') {
+        if (p[1] == ']') { put(b, "[]", 2); return p + 2; }
+        put(b, "[", 1);
+        const char *q = p + 1;
+        for (;;) {
+            newline(b, depth + 1);
+            q = pretty(b, q, depth + 1);
+            if (!q) return NULL;
+            if (*q == ']') break;
+            if (*q != ',') { b->failed = 1; return NULL; }
+            put(b, ",", 1);
+            q++;
+        }
+        newline(b, depth);
+        put(b, "]", 1);
+        return q + 1;
+    }
+    const char *e = skip_value(p);
+    if (!e) { b->failed = 1; return NULL; }
+    if (*p == '"') put_string(b, p, e);
+    else put(b, p, (size_t)(e - p));
+    return e;
+}
+
+int json_text_pretty(json_text_buf *b, const char *text, int depth)
+{
+    size_t mark = b->n;
+    const char *e = pretty(b, text, depth);
+    if (!e || *e || b->failed) {
+        b->n = mark;
+        if (b->p) b->p[mark] = 0;
+        b->failed = 0;
+        return -1;
+    }
+    return 0;
+}
