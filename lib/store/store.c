@@ -62,12 +62,16 @@ static void open_failure(sqlite3 *db, const char *dir, const char *path, const c
         snprintf(err, errlen, "cannot %s state store %s: %s", what, path, msg);
 }
 
-/* The small columns come before the body: a listing that reads only them
- * never walks the overflow pages of big objects. */
+/* A rowid table, its key in an index, and what listings read in a second
+ * (covering) index: scanning a WITHOUT ROWID table reads each whole record
+ * (SQLite compares keys on the full payload), and listing through the key
+ * index reads a table page per object; a table of 3 000 pods is 30 MB. */
 #define OBJECTS_TABLE(name) \
-    "CREATE TABLE IF NOT EXISTS " name "(resource TEXT NOT NULL, namespace TEXT NOT NULL," \
-    " name TEXT NOT NULL, row TEXT, labels TEXT, body TEXT NOT NULL," \
-    " PRIMARY KEY(resource, namespace, name)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS " name "(id INTEGER PRIMARY KEY, resource TEXT NOT NULL," \
+    " namespace TEXT NOT NULL, name TEXT NOT NULL, row TEXT, labels TEXT, body TEXT NOT NULL);"
+#define OBJECTS_INDEX \
+    "CREATE UNIQUE INDEX IF NOT EXISTS objects_by_key ON objects(resource, namespace, name);" \
+    "CREATE INDEX IF NOT EXISTS objects_rows ON objects(resource, namespace, name, row, labels);"
 
 static const char *SCHEMA =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -103,6 +107,23 @@ static int mkdirs(const char *dir)
     }
     if (mkdir(tmp, 0700) && errno != EEXIST) return -1;
     return 0;
+}
+
+/* SQLite's auto-checkpoint, every 128 pages, except that after a big
+ * transaction the WAL is also truncated: the first open of every later
+ * command reads the whole WAL file (recovery), and a 10 000-object apply
+ * leaves tens of MB there.  A truncating checkpoint costs two fsyncs, so
+ * small commits keep the cheap passive one. */
+#define WAL_CHECKPOINT_PAGES 128
+#define WAL_TRUNCATE_PAGES 1024
+
+static int wal_hook(void *ctx, sqlite3 *db, const char *name, int pages)
+{
+    (void)ctx;
+    if (pages >= WAL_CHECKPOINT_PAGES)
+        sqlite3_wal_checkpoint_v2(db, name, pages >= WAL_TRUNCATE_PAGES ? SQLITE_CHECKPOINT_TRUNCATE
+                                                                        : SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return SQLITE_OK;
 }
 
 /* Run sql, waiting out other processes.  The busy handler covers most
@@ -161,15 +182,16 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
     sqlite3_busy_timeout(st->db, 30000);
     /* No checkpoint when the handle closes: it fsyncs twice and was most of
      * a short command's time (one kubectl exec: ~8 of ~30 ms).  The WAL is
-     * checkpointed by the auto-checkpoint instead, every 128 pages: the next
-     * command's first open reads the whole WAL (recovery), so it must stay
-     * small (a 3 MB WAL cost ~20 ms per command).  The WAL and -shm files
-     * stay next to state.db between commands. */
+     * checkpointed by wal_hook instead: the next command's first open reads
+     * the whole WAL (recovery), so it must stay small (a 3 MB WAL cost ~20
+     * ms per command).  The WAL and -shm files stay next to state.db
+     * between commands. */
     sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
+    sqlite3_wal_hook(st->db, wal_hook, NULL);
     /* WAL: a killed writer leaves the last committed state intact, and
      * readers never see half a command.  NORMAL sync is enough for that
      * (only a power cut could lose the very last commits). */
-    if (exec_waiting(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=128; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384;") != SQLITE_OK ||
+    if (exec_waiting(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384; PRAGMA mmap_size=1073741824;") != SQLITE_OK ||
         exec_waiting(st->db, "BEGIN IMMEDIATE") != SQLITE_OK ||
         sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
         open_failure(st->db, dir, path, "initialise", err, errlen);
@@ -179,7 +201,8 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
     /* A store made by another schema version is refused, never misread. */
     char *ver = store_meta_get(st, "schema_version");
     if (!ver) {
-        if (store_meta_set(st, "schema_version", STORE_SCHEMA_VERSION)) {
+        if (sqlite3_exec(st->db, OBJECTS_INDEX, NULL, NULL, NULL) != SQLITE_OK ||
+            store_meta_set(st, "schema_version", STORE_SCHEMA_VERSION)) {
             open_failure(st->db, dir, path, "initialise", err, errlen);
             store_close(st);
             return NULL;
@@ -191,7 +214,7 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
         if (sqlite3_exec(st->db, "DROP TABLE IF EXISTS objects_v2;" OBJECTS_TABLE("objects_v2")
                          "INSERT INTO objects_v2(resource,namespace,name,body)"
                          " SELECT resource,namespace,name,body FROM objects;"
-                         "DROP TABLE objects; ALTER TABLE objects_v2 RENAME TO objects;", NULL, NULL, NULL) != SQLITE_OK ||
+                         "DROP TABLE objects; ALTER TABLE objects_v2 RENAME TO objects;" OBJECTS_INDEX, NULL, NULL, NULL) != SQLITE_OK ||
             store_meta_set(st, "schema_version", STORE_SCHEMA_VERSION)) {
             open_failure(st->db, dir, path, "upgrade", err, errlen);
             free(ver);
@@ -398,7 +421,8 @@ json_t *store_list(store *st, const char *resource, const char *ns)
 
 int store_each_row(store *st, const char *resource, const char *ns, bool bodies, store_row_fn fn, void *ctx)
 {
-    /* without `bodies`, the body is read only for the rows that have no row text */
+    /* without `bodies`, from the covering index only; a body is then read
+     * for the few rows that have no row text */
     sqlite3_stmt *s;
     if (bodies)
         s = ns ? prep(st, "SELECT namespace, name, row, labels, body FROM objects"
@@ -406,9 +430,9 @@ int store_each_row(store *st, const char *resource, const char *ns, bool bodies,
                : prep(st, "SELECT namespace, name, row, labels, body FROM objects"
                           " WHERE resource=?1 ORDER BY namespace, name");
     else
-        s = ns ? prep(st, "SELECT namespace, name, row, labels, CASE WHEN row IS NULL THEN body END FROM objects"
+        s = ns ? prep(st, "SELECT namespace, name, row, labels FROM objects INDEXED BY objects_rows"
                           " WHERE resource=?1 AND namespace=?2 ORDER BY namespace, name")
-               : prep(st, "SELECT namespace, name, row, labels, CASE WHEN row IS NULL THEN body END FROM objects"
+               : prep(st, "SELECT namespace, name, row, labels FROM objects INDEXED BY objects_rows"
                           " WHERE resource=?1 ORDER BY namespace, name");
     if (!s) return -1;
     bind_text(s, 1, resource);
@@ -417,8 +441,17 @@ int store_each_row(store *st, const char *resource, const char *ns, bool bodies,
     while (sqlite3_step(s) == SQLITE_ROW) {
         store_row r = {(const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1),
                        (const char *)sqlite3_column_text(s, 2), (const char *)sqlite3_column_text(s, 3),
-                       (const char *)sqlite3_column_text(s, 4)};
+                       bodies ? (const char *)sqlite3_column_text(s, 4) : NULL};
+        sqlite3_stmt *b = NULL;
+        if (!bodies && !r.row) {
+            b = prep(st, "SELECT body FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
+            if (b) {
+                bind_text(b, 1, resource); bind_text(b, 2, r.ns); bind_text(b, 3, r.name);
+                if (sqlite3_step(b) == SQLITE_ROW) r.body = (const char *)sqlite3_column_text(b, 0);
+            }
+        }
         rc = fn(ctx, &r);
+        if (b) done(st, b);
         if (rc) break;
     }
     done(st, s);
