@@ -67,6 +67,33 @@ static char *last_applied_text(json_t *manifest)
     return text;
 }
 
+/* Does applying this manifest (obj) again leave the object apply writes
+ * now unchanged?  Then its last-applied text is kept with the object and
+ * the next apply of the same text answers "unchanged" without reading it.
+ * Apply writes live <- merge3(live, obj, last) + annotation, admitted, then
+ * stamped; applying obj again computes merge3(written, obj, obj) + the same
+ * annotation, admits it and compares with what is stored.  merge3 keeps
+ * every field of obj, so that is the stored object itself, unless
+ * - obj sets what the API server stamps (uid, resourceVersion, ...) or the
+ *   annotation apply writes, or
+ * - admission (cluster_admit) changes objects of this kind: it does for
+ *   Services, Namespaces, Pods and workloads, not for the kinds below
+ *   (keep this list to kinds cluster_admit leaves alone). */
+static bool applied_stays(const kind_info *k, json_t *obj)
+{
+    bool kind_ok = !strcmp(k->group, "networking.istio.io") || !strcmp(k->group, "security.istio.io") ||
+                   !strcmp(k->group, "meshsim.dev") || !strcmp(k->kind, "ConfigMap") || !strcmp(k->kind, "Secret");
+    if (!kind_ok) return false;
+    json_t *md = json_object_get(obj, "metadata");
+    if (!json_is_object(md)) return false;
+    static const char *const stamped[] = {"uid", "resourceVersion", "creationTimestamp", "generation", NULL};
+    for (const char *const *f = stamped; *f; f++)
+        if (json_object_get(md, *f)) return false;
+    json_t *ann = json_object_get(md, "annotations");
+    if (ann && (!json_is_object(ann) || json_object_get(ann, LAST_APPLIED))) return false;
+    return true;
+}
+
 typedef struct apply_opts {
     apply_mode mode;
     const char *ns_flag;
@@ -192,14 +219,31 @@ static int apply_one(cmd_ctx *ctx, store *st, const apply_opts *o, loaded_doc *d
         return 1;
     }
     kind_display(k, disp, sizeof disp);
-    json_t *live = api_get(st, k, ns, obj_name(obj));
     bool dry = o->dry_run && strcmp(o->dry_run, "none");
+    char *text = o->mode == MODE_APPLY ? last_applied_text(obj) : NULL;
+    json_t *live = NULL;
+    if (text) {
+        /* the same manifest as the last apply, which left nothing to change:
+         * unchanged, without reading the object (see applied_stays) */
+        bool exists = false;
+        char *applied = store_get_applied(st, k->resource, ns, obj_name(obj), &exists);
+        bool same = applied && !strcmp(applied, text);
+        free(applied);
+        if (same && !(o->output && *o->output && strcmp(o->output, "name"))) {
+            if (o->output && !strcmp(o->output, "name")) fprintf(ctx->out, "%s/%s\n", disp, obj_name(obj));
+            else fprintf(ctx->out, "%s/%s unchanged%s\n", disp, obj_name(obj), dry_suffix(o));
+            free(text);
+            return 0;
+        }
+        if (exists) live = api_get(st, k, ns, obj_name(obj));
+    } else {
+        live = api_get(st, k, ns, obj_name(obj));
+    }
     const char *verb;
     json_t *result = NULL;
     api_error e = {0};
     int rc = 0;
     if (o->mode == MODE_APPLY) {
-        char *text = last_applied_text(obj);
         if (!live) {
             result = json_deep_copy(obj);
             json_object_set_new(obj_annotations_mut(result), LAST_APPLIED, json_string(text));
@@ -218,7 +262,6 @@ static int apply_one(cmd_ctx *ctx, store *st, const apply_opts *o, loaded_doc *d
             json_decref(admitted);
             json_decref(last);
         }
-        free(text);
     } else if (o->mode == MODE_CREATE) {
         if (live) {
             fprintf(ctx->err, "Error from server (AlreadyExists): error when creating \"%s\": %s \"%s\" already exists\n",
@@ -244,7 +287,9 @@ static int apply_one(cmd_ctx *ctx, store *st, const apply_opts *o, loaded_doc *d
             fprintf(ctx->err, "Error from server: error when %s \"%s\": admission failed\n", verb_ing(o->mode), d->source);
             rc = 1;
         } else if (!dry) {
-            api_status as = live ? api_update(st, k, result, &e) : api_create(st, k, result, &e);
+            const char *applied = text && applied_stays(k, obj) ? text : NULL;
+            api_status as = live ? api_update_applied(st, k, result, live, applied, &e)
+                                 : api_create_applied(st, k, result, applied, &e);
             if (as != API_OK) {
                 fprintf(ctx->err, "Error from server: error when %s \"%s\": %s\n", verb_ing(o->mode), d->source, e.msg);
                 rc = 1;
@@ -258,6 +303,7 @@ static int apply_one(cmd_ctx *ctx, store *st, const apply_opts *o, loaded_doc *d
     }
     json_decref(live);
     json_decref(result);
+    free(text);
     return rc;
 }
 

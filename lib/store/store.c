@@ -68,7 +68,7 @@ static void open_failure(sqlite3 *db, const char *dir, const char *path, const c
  * index reads a table page per object; a table of 3 000 pods is 30 MB. */
 #define OBJECTS_TABLE(name) \
     "CREATE TABLE IF NOT EXISTS " name "(id INTEGER PRIMARY KEY, resource TEXT NOT NULL," \
-    " namespace TEXT NOT NULL, name TEXT NOT NULL, row TEXT, labels TEXT, body TEXT NOT NULL);"
+    " namespace TEXT NOT NULL, name TEXT NOT NULL, row TEXT, labels TEXT, applied TEXT, body TEXT NOT NULL);"
 #define OBJECTS_INDEX \
     "CREATE UNIQUE INDEX IF NOT EXISTS objects_by_key ON objects(resource, namespace, name);" \
     "CREATE INDEX IF NOT EXISTS objects_rows ON objects(resource, namespace, name, row, labels);"
@@ -348,6 +348,22 @@ json_t *store_get(store *st, const char *resource, const char *ns, const char *n
     return o;
 }
 
+char *store_get_applied(store *st, const char *resource, const char *ns, const char *name, bool *exists)
+{
+    *exists = false;
+    sqlite3_stmt *s = prep(st, "SELECT applied FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
+    if (!s) return NULL;
+    bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
+    char *v = NULL;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        *exists = true;
+        const char *t = (const char *)sqlite3_column_text(s, 0);
+        if (t) v = strdup(t);
+    }
+    done(st, s);
+    return v;
+}
+
 bool store_exists(store *st, const char *resource, const char *ns, const char *name)
 {
     sqlite3_stmt *s = prep(st, "SELECT 1 FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
@@ -374,13 +390,14 @@ int store_put_ex(store *st, const char *resource, const char *ns, const char *na
 {
     char *body = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!body) return -1;
-    sqlite3_stmt *s = prep_write(st, "INSERT OR REPLACE INTO objects(resource,namespace,name,row,labels,body)"
-                                     " VALUES(?1,?2,?3,?4,?5,?6)");
+    sqlite3_stmt *s = prep_write(st, "INSERT OR REPLACE INTO objects(resource,namespace,name,row,labels,applied,body)"
+                                     " VALUES(?1,?2,?3,?4,?5,?6,?7)");
     if (!s) { free(body); return -1; }
     bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
     bind_opt(s, 4, x ? x->row : NULL);
     bind_opt(s, 5, x ? x->labels : NULL);
-    sqlite3_bind_text(s, 6, body, -1, free);
+    bind_opt(s, 6, x ? x->applied : NULL);
+    sqlite3_bind_text(s, 7, body, -1, free);
     int rc = step_done(st, s);
     done(st, s);
     return rc;

@@ -50,9 +50,15 @@ json_t *store_list(store *st, const char *resource, const char *ns);
 typedef struct store_extras {
     const char *row;
     const char *labels;
+    const char *applied;   /* see store_get_applied */
 } store_extras;
 int store_put_ex(store *st, const char *resource, const char *ns, const char *name, json_t *obj,
                  const store_extras *x);
+/* The `applied` text kept with an object (malloc'd; NULL when none or no
+ * such object), without reading the object; *exists tells whether it
+ * exists.  kubectl apply keeps there the manifest it wrote when applying
+ * that manifest again is known to change nothing; any other write drops it. */
+char *store_get_applied(store *st, const char *resource, const char *ns, const char *name, bool *exists);
 /* fn once per object of a resource (ns NULL = every namespace), ordered
  * like store_list; body (the object's JSON text) is given when `bodies`,
  * else only when row is NULL.  A non-zero return from fn stops and is
