@@ -13,6 +13,7 @@
 #define STORE_SCHEMA_VERSION "2"
 
 #define STMT_CACHE 32
+#define COUNTER_CACHE 8
 
 struct store {
     sqlite3 *db;
@@ -27,7 +28,13 @@ struct store {
      * I/O error): the transaction must not be committed half done. */
     int failed;
     char failure[512];
+    /* Counters this transaction advanced, written back at commit: a
+     * resourceVersion per object was two statements per object. */
+    struct { char key[128]; long long value; } counters[COUNTER_CACHE];
+    int ncounters;
 };
+
+static int flush_counters(store *st);
 
 /* Remember why a statement failed; the command's commit will refuse. */
 static void note_failure(store *st)
@@ -263,6 +270,7 @@ int store_begin(store *st)
 int store_commit(store *st)
 {
     if (!st->in_tx) return 0;
+    flush_counters(st);   /* a failure dooms the transaction below */
     if (st->failed) {
         /* a write of this transaction was lost: keep the store as it was */
         store_rollback(st);
@@ -281,6 +289,7 @@ int store_commit(store *st)
 
 void store_rollback(store *st)
 {
+    st->ncounters = 0;
     if (!st->in_tx) return;
     /* SQLite may already have rolled back by itself (SQLITE_FULL, IOERR) */
     if (sqlite3_get_autocommit(st->db) == 0) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -334,6 +343,30 @@ static sqlite3_stmt *prep_write(store *st, const char *sql)
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
 {
     sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
+}
+
+static int meta_write(store *st, const char *key, const char *value)
+{
+    sqlite3_stmt *s = prep_write(st, "INSERT OR REPLACE INTO meta(key,value) VALUES(?1,?2)");
+    if (!s) return -1;
+    bind_text(s, 1, key); bind_text(s, 2, value);
+    int rc = step_done(st, s);
+    done(st, s);
+    return rc;
+}
+
+/* Write the cached counters back and forget them (before commit, and
+ * before anyone reads or sets meta directly). */
+static int flush_counters(store *st)
+{
+    int rc = 0;
+    for (int i = 0; i < st->ncounters; i++) {
+        char val[32];
+        snprintf(val, sizeof val, "%lld", st->counters[i].value);
+        if (meta_write(st, st->counters[i].key, val)) rc = -1;
+    }
+    st->ncounters = 0;
+    return rc;
 }
 
 json_t *store_get(store *st, const char *resource, const char *ns, const char *name)
@@ -493,6 +526,7 @@ json_t *store_list_all(store *st)
 
 char *store_meta_get(store *st, const char *key)
 {
+    if (st->ncounters && !strncmp(key, "counter:", 8)) flush_counters(st);
     sqlite3_stmt *s = prep(st, "SELECT value FROM meta WHERE key=?1");
     if (!s) return NULL;
     bind_text(s, 1, key);
@@ -504,24 +538,28 @@ char *store_meta_get(store *st, const char *key)
 
 int store_meta_set(store *st, const char *key, const char *value)
 {
-    sqlite3_stmt *s = prep_write(st, "INSERT OR REPLACE INTO meta(key,value) VALUES(?1,?2)");
-    if (!s) return -1;
-    bind_text(s, 1, key); bind_text(s, 2, value);
-    int rc = step_done(st, s);
-    done(st, s);
-    return rc;
+    if (st->ncounters && !strncmp(key, "counter:", 8)) flush_counters(st);
+    return meta_write(st, key, value);
 }
 
 long long store_counter_next(store *st, const char *name)
 {
-    char key[256], val[32];
+    char key[256];
     snprintf(key, sizeof key, "counter:%s", name);
+    for (int i = 0; i < st->ncounters; i++)
+        if (!strcmp(st->counters[i].key, key)) return ++st->counters[i].value;
     char *cur = store_meta_get(st, key);
     long long n = cur ? atoll(cur) + 1 : 1;
     free(cur);
+    if (st->in_tx && st->ncounters < COUNTER_CACHE && strlen(key) < sizeof st->counters[0].key) {
+        snprintf(st->counters[st->ncounters].key, sizeof st->counters[0].key, "%s", key);
+        st->counters[st->ncounters++].value = n;
+        return n;
+    }
+    char val[32];
     snprintf(val, sizeof val, "%lld", n);
     /* on failure the transaction is doomed (store_commit refuses it) */
-    return store_meta_set(st, key, val) ? -1 : n;
+    return meta_write(st, key, val) ? -1 : n;
 }
 
 int store_blob_put(store *st, const char *key, const void *data, size_t len)
