@@ -13,6 +13,7 @@
 #include "cmd/output.h"
 #include "cluster/cluster.h"
 #include "model/api.h"
+#include "model/json_text.h"
 #include "model/loader.h"
 #include "model/obj.h"
 #include "model/validate.h"
@@ -45,7 +46,7 @@ static char *last_applied_text(json_t *manifest)
 {
     if (!obj_annotation(manifest, LAST_APPLIED)) {
         /* the usual case: nothing to strip, no copy needed */
-        char *text = json_dumps(manifest, JSON_COMPACT | JSON_SORT_KEYS);
+        char *text = json_text_compact(manifest, true);
         size_t n = strlen(text);
         text = realloc(text, n + 2);
         text[n] = '\n';

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "model/api.h"
 #include "model/columns.h"
+#include "model/json_text.h"
 #include "model/obj.h"
 
 static const char *ns_of(const kind_info *k, json_t *obj)
@@ -44,21 +45,24 @@ static int put(store *st, const kind_info *k, const char *ns, json_t *obj, const
 {
     char *row = columns_encode(k, obj), *labels = NULL;
     json_t *l = obj_labels(obj);
-    if (l && json_object_size(l)) labels = json_dumps(l, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    store_extras x = {row, labels, applied};
+    if (l && json_object_size(l)) labels = json_text_compact(l, false);
+    char *body = json_text_compact(obj, false);
+    store_extras x = {row, labels, applied, body};
     int rc = store_put_ex(st, k->resource, ns, obj_name(obj), obj, &x);
     free(row);
     free(labels);
+    free(body);
     return rc;
 }
 
 /* Kinds whose objects carry a spec get a generation, as the API server does. */
 static bool has_generation(json_t *obj) { return json_object_get(obj, "spec") != NULL; }
 
-static api_status create(store *st, const kind_info *k, json_t *obj, const char *applied, api_error *e)
+static api_status create(store *st, const kind_info *k, json_t *obj, bool checked, const char *applied,
+                         api_error *e)
 {
     const char *ns = ns_of(k, obj);
-    if (store_exists(st, k->resource, ns, obj_name(obj))) {
+    if (!checked && store_exists(st, k->resource, ns, obj_name(obj))) {
         e->status = API_ERR_EXISTS;
         snprintf(e->msg, sizeof e->msg, "%s \"%s\" already exists", k->resource, obj_name(obj));
         return e->status;
@@ -103,7 +107,7 @@ static api_status update(store *st, const kind_info *k, json_t *obj, json_t *old
 
 api_status api_create(store *st, const kind_info *k, json_t *obj, api_error *e)
 {
-    return create(st, k, obj, NULL, e);
+    return create(st, k, obj, false, NULL, e);
 }
 
 api_status api_update(store *st, const kind_info *k, json_t *obj, api_error *e)
@@ -120,7 +124,7 @@ api_status api_update(store *st, const kind_info *k, json_t *obj, api_error *e)
 
 api_status api_create_applied(store *st, const kind_info *k, json_t *obj, const char *applied, api_error *e)
 {
-    return create(st, k, obj, applied, e);
+    return create(st, k, obj, true, applied, e);
 }
 
 api_status api_update_applied(store *st, const kind_info *k, json_t *obj, json_t *old, const char *applied,

@@ -1,6 +1,7 @@
 /* Re-printing stored JSON text as kubectl -o json prints it.  See json_text.h. */
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include "model/json_text.h"
 
 static void put(json_text_buf *b, const char *s, size_t n)
@@ -177,4 +178,111 @@ int json_text_pretty(json_text_buf *b, const char *text, int depth)
         return -1;
     }
     return 0;
+}
+
+/* ---- compact text of a value -------------------------------------------- */
+
+/* A string as jansson escapes it: ", \ and control characters (\b \f \n
+ * \r \t, others \u00XX); everything else, UTF-8 included, as it is. */
+static void compact_string(json_text_buf *b, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    put(b, "\"", 1);
+    const char *run = s, *end = s + len;
+    for (const char *p = s; p < end; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        put(b, run, (size_t)(p - run));
+        char esc[7] = {'\\', 0};
+        size_t n = 2;
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            n = 6;
+        }
+        put(b, esc, n);
+        run = p + 1;
+    }
+    put(b, run, (size_t)(end - run));
+    put(b, "\"", 1);
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void compact(json_text_buf *b, json_t *v, bool sort)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        size_t n = json_object_size(v), i = 0;
+        if (!n) { put(b, "{}", 2); return; }
+        const char *small[32], **keys = n <= 32 ? small : malloc(n * sizeof *keys);
+        if (!keys) { b->failed = 1; return; }
+        const char *k;
+        json_t *e;
+        json_object_foreach(v, k, e) keys[i++] = k;
+        if (sort) qsort(keys, n, sizeof *keys, key_cmp);
+        put(b, "{", 1);
+        for (i = 0; i < n; i++) {
+            if (i) put(b, ",", 1);
+            compact_string(b, keys[i], strlen(keys[i]));
+            put(b, ":", 1);
+            compact(b, json_object_get(v, keys[i]), sort);
+        }
+        put(b, "}", 1);
+        if (keys != small) free(keys);
+        return;
+    }
+    case JSON_ARRAY: {
+        size_t i;
+        json_t *e;
+        put(b, "[", 1);
+        json_array_foreach(v, i, e) {
+            if (i) put(b, ",", 1);
+            compact(b, e, sort);
+        }
+        put(b, "]", 1);
+        return;
+    }
+    case JSON_STRING:
+        compact_string(b, json_string_value(v), json_string_length(v));
+        return;
+    case JSON_INTEGER: {
+        char num[32];
+        int n = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        put(b, num, (size_t)n);
+        return;
+    }
+    case JSON_REAL: {
+        /* jansson's own spelling of doubles */
+        char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (!t) { b->failed = 1; return; }
+        put(b, t, strlen(t));
+        free(t);
+        return;
+    }
+    case JSON_TRUE: put(b, "true", 4); return;
+    case JSON_FALSE: put(b, "false", 5); return;
+    case JSON_NULL: put(b, "null", 4); return;
+    }
+}
+
+char *json_text_compact(json_t *v, bool sort_keys)
+{
+    if (!json_is_object(v) && !json_is_array(v)) return NULL;
+    json_text_buf b = {0};
+    compact(&b, v, sort_keys);
+    if (b.failed) { free(b.p); return NULL; }
+    return b.p;
 }

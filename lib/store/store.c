@@ -340,9 +340,11 @@ static sqlite3_stmt *prep_write(store *st, const char *sql)
     return prep(st, sql);
 }
 
+/* Every statement is stepped and reset before its function returns, while
+ * the caller's strings live: SQLite need not copy them. */
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
 {
-    sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_STATIC);
 }
 
 static int meta_write(store *st, const char *key, const char *value)
@@ -421,8 +423,8 @@ static void bind_opt(sqlite3_stmt *s, int i, const char *v)
 int store_put_ex(store *st, const char *resource, const char *ns, const char *name, json_t *obj,
                  const store_extras *x)
 {
-    char *body = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (!body) return -1;
+    char *body = x && x->body ? NULL : json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!body && !(x && x->body)) return -1;
     sqlite3_stmt *s = prep_write(st, "INSERT OR REPLACE INTO objects(resource,namespace,name,row,labels,applied,body)"
                                      " VALUES(?1,?2,?3,?4,?5,?6,?7)");
     if (!s) { free(body); return -1; }
@@ -430,7 +432,8 @@ int store_put_ex(store *st, const char *resource, const char *ns, const char *na
     bind_opt(s, 4, x ? x->row : NULL);
     bind_opt(s, 5, x ? x->labels : NULL);
     bind_opt(s, 6, x ? x->applied : NULL);
-    sqlite3_bind_text(s, 7, body, -1, free);
+    if (body) sqlite3_bind_text(s, 7, body, -1, free);
+    else sqlite3_bind_text(s, 7, x->body, -1, SQLITE_STATIC);
     int rc = step_done(st, s);
     done(st, s);
     return rc;

@@ -51,6 +51,8 @@ typedef struct store_extras {
     const char *row;
     const char *labels;
     const char *applied;   /* see store_get_applied */
+    const char *body;      /* obj's text as store_put writes it (JSON_COMPACT,
+                              key order kept) when the caller made it; NULL: from obj */
 } store_extras;
 int store_put_ex(store *st, const char *resource, const char *ns, const char *name, json_t *obj,
                  const store_extras *x);

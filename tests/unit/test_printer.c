@@ -183,6 +183,50 @@ static void test_stored_text_reprints_like_print_json(void **state)
     free(b.p);
 }
 
+static void assert_compact_like_jansson(json_t *v)
+{
+    for (int sort = 0; sort < 2; sort++) {
+        char *want = json_dumps(v, JSON_COMPACT | (sort ? JSON_SORT_KEYS : JSON_PRESERVE_ORDER));
+        char *have = json_text_compact(v, sort);
+        assert_non_null(want);
+        assert_non_null(have);
+        assert_string_equal(have, want);
+        free(want);
+        free(have);
+    }
+}
+
+/* The compact text the store keeps is jansson's, byte for byte. */
+static void test_compact_text_is_janssons(void **state)
+{
+    (void)state;
+    char ctl[40];
+    for (int i = 1; i < 32; i++) ctl[i - 1] = (char)i;
+    memcpy(ctl + 31, "\"\\/\x7f<&", 7);
+    ctl[38] = 0;
+    json_t *v = json_pack("{s:s,s:s,s:{s:[i,i,f,f,b,b,n,{},[]],s:s},s:[],s:{}}", "zeta", ctl, "alpha", "é ü 日本 \xe2\x80\xa8",
+                          "m", "list", -5, (json_int_t)1 << 62, 2.5, 1e300, 1, 0, "B", "", "a", "b");
+    json_object_set_new(v, "nul", json_stringn("a\0b", 3));
+    json_object_set_new(v, "Zed", json_real(-0.0));
+    assert_compact_like_jansson(v);
+    json_decref(v);
+    char *big = malloc(100 * 12 + 3), *p = big;
+    p += sprintf(p, "{");
+    for (int i = 0; i < 100; i++) p += sprintf(p, "%s\"k%02d\":%d", i ? "," : "", (i * 37) % 100, i);
+    sprintf(p, "}");
+    v = json_loads(big, 0, NULL);
+    assert_non_null(v);
+    assert_compact_like_jansson(v);
+    json_decref(v);
+    free(big);
+    v = json_pack("[{s:i},[]]", "x", 1);
+    assert_compact_like_jansson(v);
+    json_decref(v);
+    v = json_string("s");
+    assert_null(json_text_compact(v, false));
+    json_decref(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -192,6 +236,7 @@ int main(void)
         cmocka_unit_test(test_human_duration),
         cmocka_unit_test(test_stored_row_prints_like_the_object),
         cmocka_unit_test(test_stored_text_reprints_like_print_json),
+        cmocka_unit_test(test_compact_text_is_janssons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

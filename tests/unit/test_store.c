@@ -222,10 +222,10 @@ static void test_rows_kept_next_to_objects(void **state)
     (void)state;
     store *st = open_ok(NULL);
     json_t *o = cm("a");
-    store_extras x = {"r-a", "{\"app\":\"a\"}", NULL};
+    store_extras x = {"r-a", "{\"app\":\"a\"}", NULL, NULL};
     assert_int_equal(store_put_ex(st, "configmaps", "default", "a", o, &x), 0);
     assert_int_equal(store_put(st, "configmaps", "default", "b", o), 0);
-    assert_int_equal(store_put_ex(st, "configmaps", "other", "c", o, &(store_extras){"r-c", NULL, NULL}), 0);
+    assert_int_equal(store_put_ex(st, "configmaps", "other", "c", o, &(store_extras){"r-c", NULL, NULL, NULL}), 0);
     json_decref(o);
     char buf[1000] = "";
     assert_int_equal(store_each_row(st, "configmaps", NULL, false, row_cb, buf), 0);
