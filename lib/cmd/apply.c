@@ -466,17 +466,20 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
     loaded_docs all = {0};
     size_t mapped_from = 0;
     bool *ok = NULL;
+    /* one stream collects every document's messages; each document's part
+     * becomes its own error (a stream per document was a cost per object) */
+    char *ebuf = NULL;
+    size_t elen = 0;
+    FILE *estream = open_memstream(&ebuf, &elen);
     for (int i = 0; i < files.n; i++) {
         char err[2048];
         int lrc = loader_load_path(&all, files.v[i], o.recursive, ctx->in, err, sizeof err);
         ok = realloc(ok, (all.n + 1) * sizeof *ok);
         for (size_t j = mapped_from; j < all.n; j++) {
-            char *text = NULL;
-            size_t tlen = 0;
-            FILE *e = open_memstream(&text, &tlen);
-            ok[j] = doc_mappable(e, &all.docs[j]);
-            fclose(e);
-            errlist_add(&el, text, NULL);
+            size_t before = elen;
+            ok[j] = doc_mappable(estream, &all.docs[j]);
+            fflush(estream);
+            if (elen > before) errlist_add(&el, strndup(ebuf + before, elen - before), NULL);
         }
         mapped_from = all.n;
         if (lrc) {
@@ -490,6 +493,8 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
      * (`kubectl apply -f <(istioctl kube-inject ...)`). */
     if (!st) st = cmd_store(ctx);
     if (!st) {
+        fclose(estream);
+        free(ebuf);
         errlist_print(&el, ctx->err, mode);
         free(ok);
         loaded_docs_free(&all);
@@ -501,16 +506,17 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
     for (size_t j = 0; j < all.n; j++) {
         applied++;
         if (!ok[j]) continue;
-        char *text = NULL;
-        size_t tlen = 0;
+        size_t before = elen;
         cmd_ctx one = *ctx;
-        one.err = open_memstream(&text, &tlen);
+        one.err = estream;
         apply_one(&one, st, &o, &all.docs[j]);
-        fclose(one.err);
-        errlist_add(&el, text, &all.docs[j]);
+        fflush(estream);
+        if (elen > before) errlist_add(&el, strndup(ebuf + before, elen - before), &all.docs[j]);
         /* a Namespace applied or deleted earlier in the stream changes what exists */
         if (!strcmp(obj_kind(all.docs[j].obj) ? obj_kind(all.docs[j].obj) : "", "Namespace")) forget_namespaces();
     }
+    fclose(estream);
+    free(ebuf);
     if (el.n) rc = 1;
     fflush(ctx->out);   /* successes print before the errors, as with unbuffered Go writers */
     errlist_print(&el, ctx->err, mode);
