@@ -273,23 +273,29 @@ static void sort_targets(targets *t, const char *expr)
 }
 
 /* -o json of a listing: each object's stored text re-printed in place
- * (json_text.h) inside kubectl's List, as print_json prints the List.
- * False, with nothing printed, when some object has no text or one cannot
- * be re-printed that way. */
-static bool print_json_texts(FILE *out, const targets *t)
+ * (json_text.h) inside kubectl's List, as print_json prints the List;
+ * streamed object by object (an object without text, or one whose text
+ * json_text_pretty leaves alone, goes through jansson). */
+static int print_json_texts(FILE *out, const targets *t)
 {
     json_text_buf b = {0};
-    json_text_put(&b, "{\n    \"apiVersion\": \"v1\",\n    \"items\": [");
+    fputs("{\n    \"apiVersion\": \"v1\",\n    \"items\": [", out);
+    int rc = 0;
     for (size_t i = 0; i < t->n; i++) {
+        b.n = 0;
         json_text_put(&b, i ? ",\n        " : "\n        ");
-        if (!t->v[i].body || json_text_pretty(&b, t->v[i].body, 2)) { free(b.p); return false; }
+        if (!t->v[i].body || json_text_pretty(&b, t->v[i].body, 2)) {
+            json_t *full = t->v[i].body ? json_loads(t->v[i].body, 0, NULL) : json_incref(t->v[i].obj);
+            if (!full || json_text_pretty_value(&b, full, 2)) rc = 1;
+            json_decref(full);
+        }
+        if (b.failed) rc = 1;
+        if (b.p) fwrite(b.p, 1, b.n, out);
     }
-    json_text_put(&b, t->n ? "\n    ],\n" : "],\n");
-    json_text_put(&b, "    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n");
-    if (b.failed) { free(b.p); return false; }
-    fwrite(b.p, 1, b.n, out);
+    fputs(t->n ? "\n    ],\n" : "],\n", out);
+    fputs("    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n", out);
     free(b.p);
-    return true;
+    return rc;
 }
 
 int cmd_get(cmd_ctx *ctx, int argc, char **argv)
@@ -367,15 +373,11 @@ int cmd_get(cmd_ctx *ctx, int argc, char **argv)
             }
         } else if (t.n == 1 && named && !errors) {
             rc |= output_object(ctx->out, ctx->err, o.output, t.v[0].obj);
-        } else if (bodies && (t.n || !named) && print_json_texts(ctx->out, &t)) {
-            /* printed from the stored texts */
+        } else if (bodies && (t.n || !named)) {
+            rc |= print_json_texts(ctx->out, &t);
         } else if (t.n || !named) {
             json_t *items = json_array();
-            for (size_t i = 0; i < t.n; i++) {
-                /* a listed object comes as a stub with its text */
-                json_t *full = t.v[i].body ? json_loads(t.v[i].body, 0, NULL) : NULL;
-                json_array_append_new(items, full ? full : json_incref(t.v[i].obj));
-            }
+            for (size_t i = 0; i < t.n; i++) json_array_append(items, t.v[i].obj);
             json_t *list = output_list(items);
             rc |= output_object(ctx->out, ctx->err, o.output, list);
             json_decref(list);

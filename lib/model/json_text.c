@@ -42,40 +42,34 @@ static const char *skip_string(const char *p)
     return NULL;
 }
 
-static const char *skip_value(const char *p)
+/* Go's encoder's extra escapes (<, > and &, U+2028/2029), as print_json
+ * applies them: the escape for the bytes at p, with *skip set to how many
+ * bytes it replaces; NULL for any other byte. */
+static const char *go_escape(const char *p, const char *e, size_t *skip)
 {
-    if (*p == '"') return skip_string(p);
-    if (*p == '{' || *p == '[') {
-        int level = 0;
-        while (*p) {
-            if (*p == '"') { p = skip_string(p); if (!p) return NULL; continue; }
-            if (*p == '{' || *p == '[') level++;
-            else if (*p == '}' || *p == ']') { if (--level == 0) return p + 1; }
-            p++;
+    *skip = 1;
+    switch (*p) {
+    case '<': return "\\u003c";
+    case '>': return "\\u003e";
+    case '&': return "\\u0026";
+    case '\xe2':
+        if (p + 2 < e && (unsigned char)p[1] == 0x80 && ((unsigned char)p[2] == 0xa8 || (unsigned char)p[2] == 0xa9)) {
+            *skip = 3;
+            return (unsigned char)p[2] == 0xa8 ? "\\u2028" : "\\u2029";
         }
         return NULL;
+    default:
+        return NULL;
     }
-    const char *s = p;
-    while (*p && *p != ',' && *p != ']' && *p != '}') p++;
-    return p > s ? p : NULL;
 }
 
-/* A string token (quotes included) with Go's encoder's extra escapes:
- * <, > and & (and U+2028/2029), as print_json does. */
+/* Text (any part of JSON text) with Go's extra escapes. */
 static void put_string(json_text_buf *b, const char *s, const char *e)
 {
     const char *run = s;
     for (const char *p = s; p < e; p++) {
-        const char *esc = NULL;
-        size_t skip = 1;
-        if (*p == '<') esc = "\\u003c";
-        else if (*p == '>') esc = "\\u003e";
-        else if (*p == '&') esc = "\\u0026";
-        else if ((unsigned char)p[0] == 0xe2 && p + 2 < e && (unsigned char)p[1] == 0x80 &&
-                 ((unsigned char)p[2] == 0xa8 || (unsigned char)p[2] == 0xa9)) {
-            esc = (unsigned char)p[2] == 0xa8 ? "\\u2028" : "\\u2029";
-            skip = 3;
-        }
+        size_t skip;
+        const char *esc = go_escape(p, e, &skip);
         if (!esc) continue;
         put(b, run, (size_t)(p - run));
         put(b, esc, 6);
@@ -85,7 +79,32 @@ static void put_string(json_text_buf *b, const char *s, const char *e)
     put(b, run, (size_t)(e - run));
 }
 
-typedef struct member { const char *k; size_t klen; const char *v; } member;
+/* A string token at p copied with Go's escapes in one pass; returns the
+ * character after it, or NULL. */
+static const char *copy_string(json_text_buf *b, const char *p)
+{
+    const char *run = p, *q = p + 1;
+    for (;; q++) {
+        switch (*q) {
+        case 0: return NULL;
+        case '\\': if (!*++q) return NULL; continue;
+        case '"': put(b, run, (size_t)(q + 1 - run)); return q + 1;
+        case '<': case '>': case '&': case '\xe2': {
+            size_t skip;
+            const char *esc = go_escape(q, q + strnlen(q, 3), &skip);
+            if (!esc) continue;
+            put(b, run, (size_t)(q - run));
+            put(b, esc, 6);
+            q += skip - 1;
+            run = q + 1;
+            continue;
+        }
+        default: continue;
+        }
+    }
+}
+
+typedef struct member { const char *k; size_t klen; size_t from, to; } member;
 
 /* jansson's JSON_SORT_KEYS order: strcmp of the keys. */
 static int member_cmp(const void *a, const void *b)
@@ -96,13 +115,19 @@ static int member_cmp(const void *a, const void *b)
     return c ? c : (x->klen > y->klen) - (x->klen < y->klen);
 }
 
-/* One value at p; returns the end of it, or NULL (b->failed set). */
+/* One value at p, appended; returns the end of it, or NULL (b->failed set).
+ * An object's members are printed in the text's order, each after a comma
+ * but the first; when their keys are not in order the members are copied
+ * aside and put back sorted. */
 static const char *pretty(json_text_buf *b, const char *p, int depth)
 {
     if (*p == '{') {
         if (p[1] == '}') { put(b, "{}", 2); return p + 2; }
         member small[32], *m = small;
         size_t n = 0, cap = 32;
+        bool sorted = true;
+        put(b, "{", 1);
+        size_t region = b->n;
         const char *q = p + 1;
         for (;;) {
             if (*q != '"') goto bad;
@@ -110,8 +135,6 @@ static const char *pretty(json_text_buf *b, const char *p, int depth)
             if (!ke || *ke != ':') goto bad;
             /* an escaped key would sort by its unescaped text: not handled here */
             if (memchr(q + 1, '\\', (size_t)(ke - 1 - (q + 1)))) goto bad;
-            const char *ve = skip_value(ke + 1);
-            if (!ve) goto bad;
             if (n == cap) {
                 member *bigger = malloc(2 * cap * sizeof *bigger);
                 if (!bigger) goto bad;
@@ -120,19 +143,33 @@ static const char *pretty(json_text_buf *b, const char *p, int depth)
                 m = bigger;
                 cap *= 2;
             }
-            m[n++] = (member){q + 1, (size_t)(ke - 1 - (q + 1)), ke + 1};
+            if (n) put(b, ",", 1);
+            member *cur = &m[n];
+            *cur = (member){q + 1, (size_t)(ke - 1 - (q + 1)), b->n, 0};
+            newline(b, depth + 1);
+            put_string(b, q, ke);
+            put(b, ": ", 2);
+            const char *ve = pretty(b, ke + 1, depth + 1);
+            if (!ve) goto bad;
+            cur->to = b->n;
+            if (n && member_cmp(&m[n - 1], cur) > 0) sorted = false;
+            n++;
             if (*ve == '}') { q = ve + 1; break; }
             if (*ve != ',') goto bad;
             q = ve + 1;
         }
-        qsort(m, n, sizeof *m, member_cmp);
-        put(b, "{", 1);
-        for (size_t i = 0; i < n; i++) {
-            newline(b, depth + 1);
-            put_string(b, m[i].k - 1, m[i].k + m[i].klen + 1);
-            put(b, ": ", 2);
-            if (!pretty(b, m[i].v, depth + 1)) goto bad;
-            if (i + 1 < n) put(b, ",", 1);
+        if (!sorted && !b->failed) {
+            size_t len = b->n - region;
+            char *aside = malloc(len ? len : 1);
+            if (!aside) goto bad;
+            memcpy(aside, b->p + region, len);
+            qsort(m, n, sizeof *m, member_cmp);
+            b->n = region;
+            for (size_t i = 0; i < n; i++) {
+                if (i) put(b, ",", 1);
+                put(b, aside + (m[i].from - region), m[i].to - m[i].from);
+            }
+            free(aside);
         }
         newline(b, depth);
         put(b, "}", 1);
@@ -160,10 +197,15 @@ static const char *pretty(json_text_buf *b, const char *p, int depth)
         put(b, "]", 1);
         return q + 1;
     }
-    const char *e = skip_value(p);
-    if (!e) { b->failed = 1; return NULL; }
-    if (*p == '"') put_string(b, p, e);
-    else put(b, p, (size_t)(e - p));
+    if (*p == '"') {
+        const char *e = copy_string(b, p);
+        if (!e) b->failed = 1;
+        return e;
+    }
+    const char *e = p;
+    while (*e && *e != ',' && *e != ']' && *e != '}') e++;
+    if (e == p) { b->failed = 1; return NULL; }
+    put(b, p, (size_t)(e - p));
     return e;
 }
 
@@ -178,6 +220,24 @@ int json_text_pretty(json_text_buf *b, const char *text, int depth)
         return -1;
     }
     return 0;
+}
+
+int json_text_pretty_value(json_text_buf *b, json_t *v, int depth)
+{
+    char *t = json_dumps(v, JSON_INDENT(4) | JSON_SORT_KEYS);
+    if (!t) return -1;
+    /* print_json's bytes, each line after the first indented deeper (JSON
+     * text has newlines only between tokens); Go's escapes are only ever
+     * inside strings, and put_string applies them to any text */
+    for (const char *p = t;;) {
+        const char *nl = strchr(p, '\n');
+        put_string(b, p, nl ? nl : p + strlen(p));
+        if (!nl) break;
+        newline(b, depth);
+        p = nl + 1;
+    }
+    free(t);
+    return b->failed ? -1 : 0;
 }
 
 /* ---- compact text of a value -------------------------------------------- */

@@ -23,6 +23,10 @@ void json_text_put(json_text_buf *b, const char *s);
  * or holds what this does not re-print exactly (a key with an escape). */
 int json_text_pretty(json_text_buf *b, const char *text, int depth);
 
+/* The same for a value: print_json's text of v nested `depth` levels deep
+ * (for what json_text_pretty leaves to jansson). */
+int json_text_pretty_value(json_text_buf *b, json_t *v, int depth);
+
 /* json_dumps(v, JSON_COMPACT | (sort_keys ? JSON_SORT_KEYS :
  * JSON_PRESERVE_ORDER)), byte for byte, for an object or array (NULL
  * otherwise): jansson's dumper decodes every string character by character

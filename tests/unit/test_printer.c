@@ -174,6 +174,14 @@ static void test_stored_text_reprints_like_print_json(void **state)
     json_text_buf b = {0};
     assert_int_equal(json_text_pretty(&b, "{\"b\":[1],\"a\":{}}", 2), 0);
     assert_string_equal(b.p, "{\n            \"a\": {},\n            \"b\": [\n                1\n            ]\n        }");
+    /* what it leaves to jansson comes out the same way */
+    json_t *esc = json_pack("{s:{s:s},s:[]}", "a\\\"b", "k<", "v&\\n", "z");
+    json_text_buf e = {0};
+    assert_int_equal(json_text_pretty_value(&e, esc, 2), 0);
+    assert_string_equal(e.p, "{\n            \"a\\\\\\\"b\": {\n                \"k\\u003c\": \"v\\u0026\\\\n\"\n            },\n"
+                             "            \"z\": []\n        }");
+    json_decref(esc);
+    free(e.p);
     /* an escaped key is left to the caller, with nothing appended */
     assert_int_equal(json_text_pretty(&b, "{\"a\\\"b\":1}", 0), -1);
     assert_int_equal(json_text_pretty(&b, "{\"a\":", 0), -1);
