@@ -32,6 +32,7 @@ struct store {
      * resourceVersion per object was two statements per object. */
     struct { char key[128]; long long value; } counters[COUNTER_CACHE];
     int ncounters;
+    long long object_writes;   /* objects put or deleted through this handle */
 };
 
 static int flush_counters(store *st);
@@ -256,6 +257,7 @@ void store_close(store *st)
 }
 
 const char *store_dir(const store *st) { return st->dir; }
+long long store_object_writes(const store *st) { return st->object_writes; }
 const char *store_errmsg(store *st) { return st->failed ? st->failure : sqlite3_errmsg(st->db); }
 
 int store_begin(store *st)
@@ -436,6 +438,7 @@ int store_put_ex(store *st, const char *resource, const char *ns, const char *na
     else sqlite3_bind_text(s, 7, x->body, -1, SQLITE_STATIC);
     int rc = step_done(st, s);
     done(st, s);
+    st->object_writes++;
     return rc;
 }
 
@@ -447,6 +450,7 @@ int store_delete(store *st, const char *resource, const char *ns, const char *na
     int rc = step_done(st, s);
     int changed = sqlite3_changes(st->db);
     done(st, s);
+    if (changed) st->object_writes++;
     return rc ? rc : (changed ? 0 : 1);
 }
 
@@ -554,8 +558,9 @@ long long store_counter_next(store *st, const char *name)
     char *cur = store_meta_get(st, key);
     long long n = cur ? atoll(cur) + 1 : 1;
     free(cur);
-    if (st->in_tx && st->ncounters < COUNTER_CACHE && strlen(key) < sizeof st->counters[0].key) {
-        snprintf(st->counters[st->ncounters].key, sizeof st->counters[0].key, "%s", key);
+    size_t klen = strlen(key);
+    if (st->in_tx && st->ncounters < COUNTER_CACHE && klen < sizeof st->counters[0].key) {
+        memcpy(st->counters[st->ncounters].key, key, klen + 1);
         st->counters[st->ncounters++].value = n;
         return n;
     }

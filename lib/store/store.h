@@ -76,6 +76,11 @@ json_t *store_list_containing(store *st, const char *resource, const char *text)
 /* Every object of every resource (used to build the mesh snapshot). */
 json_t *store_list_all(store *st);
 
+/* How many objects were put or deleted through this handle (since it was
+ * opened, a new store's seeding included): a command that wrote none has
+ * nothing for the controllers to react to. */
+long long store_object_writes(const store *st);
+
 /* Counters and small settings (resourceVersion, IP allocators, ...). */
 long long store_counter_next(store *st, const char *name);
 char *store_meta_get(store *st, const char *key);          /* malloc'd or NULL */
