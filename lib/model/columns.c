@@ -22,6 +22,9 @@ static char *fmt(const char *f, ...)
  * moment the row is printed, not of the moment it was written. */
 #define AGE_MARK "\x1e"
 #define CELL_SEP '\x1f'
+/* Stored rows start with this: change it whenever row_cells prints other
+ * cells, and rows written before are read from their objects instead. */
+#define ROW_LAYOUT "r1:"
 
 static char age_mark[] = AGE_MARK;   /* known by its address: not malloc'd */
 
@@ -293,7 +296,7 @@ char *columns_encode(const kind_info *k, json_t *o)
     char *cells[COLUMNS_MAX] = {0};
     row_cells(k, true, o, cells, true);
     const char *created = obj_str_or(o, "metadata.creationTimestamp", "");
-    size_t len = strlen(created) + 1;
+    size_t len = strlen(ROW_LAYOUT) + strlen(created) + 1;
     bool ok = !strchr(created, CELL_SEP) && !strchr(created, AGE_MARK[0]);
     for (int i = 0; i < cols.n; i++) {
         if (!cells[i]) { ok = false; continue; }
@@ -303,7 +306,7 @@ char *columns_encode(const kind_info *k, json_t *o)
     }
     char *enc = ok ? malloc(len) : NULL, *p = enc;
     if (enc) {
-        p = stpcpy(p, created);
+        p = stpcpy(stpcpy(p, ROW_LAYOUT), created);
         for (int i = 0; i < cols.n; i++) {
             *p++ = CELL_SEP;
             p = stpcpy(p, cells[i]);
@@ -318,6 +321,8 @@ bool columns_decode(const kind_info *k, bool wide, const char *enc, char **cells
 {
     columns cols;
     columns_for(k, wide, &cols);
+    if (strncmp(enc, ROW_LAYOUT, strlen(ROW_LAYOUT))) return false;
+    enc += strlen(ROW_LAYOUT);
     const char *sep = strchr(enc, CELL_SEP);
     if (!sep) return false;
     char *created = strndup(enc, (size_t)(sep - enc));

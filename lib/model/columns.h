@@ -25,7 +25,8 @@ void columns_row(const kind_info *k, bool wide, json_t *obj, char **cells);
  * cannot be kept this way (it holds the separator bytes \x1e or \x1f). */
 char *columns_encode(const kind_info *k, json_t *obj);
 /* The cells of columns_for(k, wide) from an encoded row (malloc'd); false
- * when the row does not fit the table (then nothing is allocated). */
+ * when the row does not fit the table or was written for another layout
+ * of the rows (then nothing is allocated). */
 bool columns_decode(const kind_info *k, bool wide, const char *enc, char **cells);
 
 #endif

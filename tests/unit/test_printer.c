@@ -120,6 +120,7 @@ static void test_stored_row_prints_like_the_object(void **state)
     assert_null(columns_encode(k, se));
     /* a row of another layout is refused */
     assert_false(columns_decode(pk, true, enc, c));
+    assert_false(columns_decode(k, false, enc + 1, c));
     free(enc);
     free(penc);
     json_decref(se);
