@@ -37,6 +37,21 @@ static const char *const FALSE_WORDS[] = {"false", "False", "FALSE", "n", "N", "
                                           "off", "Off", "OFF", NULL};
 static const char *const NULL_WORDS[] = {"", "~", "null", "Null", "NULL", NULL};
 
+/* The common case, decided without building a value: a plain scalar that
+ * YAML 1.1 reads as a string for sure (no null or boolean word, nothing
+ * that starts like a number, .inf or .nan). */
+static bool plain_is_string(const char *s)
+{
+    switch (s[0]) {
+    case 0: case '~': case '+': case '-': case '.':
+        return false;
+    case 'n': case 'N': case 't': case 'T': case 'y': case 'Y': case 'f': case 'F': case 'o': case 'O':
+        return !is_one_of(s, NULL_WORDS) && !is_one_of(s, TRUE_WORDS) && !is_one_of(s, FALSE_WORDS);
+    default:
+        return !(s[0] >= '0' && s[0] <= '9');
+    }
+}
+
 /* Type a plain scalar the way YAML 1.1 resolves it. */
 static json_t *plain_scalar(const char *s)
 {
@@ -73,7 +88,7 @@ static json_t *plain_scalar(const char *s)
 static const char *key_text(yaml_node_t *k, char *buf, size_t len)
 {
     const char *text = (const char *)k->data.scalar.value;
-    if (k->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) return text;
+    if (k->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || plain_is_string(text)) return text;
     json_t *v = plain_scalar(text);
     const char *r = text;
     if (json_is_true(v)) r = "true";
@@ -118,7 +133,7 @@ static json_t *convert(conv *c, yaml_node_t *node, int depth)
         }
         /* libyaml's document API tags every untagged scalar !!str, so only
          * the style tells a quoted string from a plain one. */
-        if (node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) return json_string(v);
+        if (node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || plain_is_string(v)) return json_string(v);
         /* YAML's infinities and NaN have no JSON form: kubectl refuses them */
         const char *inf = v + (*v == '+' || *v == '-');
         if (!strcmp(inf, ".inf") || !strcmp(inf, ".Inf") || !strcmp(inf, ".INF") ||
