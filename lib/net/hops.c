@@ -527,23 +527,14 @@ static const char *check_origination(net *n, path *p)
  * authority with "-shadow". */
 static void mirror(net *n, const conn *c, const hop *h, const http_msg *req)
 {
-    json_t *cfg = mesh_proxy_config(n->m, h->proxy);
-    const char *ep = NULL;
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(cfg, "endpoints"), i, e) {
-        const char *cl = json_string_value(json_object_get(e, "cluster"));
-        if (cl && !strcmp(cl, h->d.mirror_cluster)) { ep = json_string_value(json_object_get(e, "endpoint")); break; }
-    }
     char ip[46];
     int port;
-    if (!ep || sscanf(ep, "%45[0-9.]:%d", ip, &port) != 2) { json_decref(cfg); return; }
+    if (mesh_cluster_first_endpoint(n->m, h->proxy, h->d.mirror_cluster, ip, &port)) return;
     conn c2 = *c;
     snprintf(c2.dst_ip, sizeof c2.dst_ip, "%s", ip);
     c2.dst_port = port;
     snprintf(c2.src_ip, sizeof c2.src_ip, "%s", h->proxy->ip);
     c2.src_port = __atomic_fetch_add(&n->next_port, 1, __ATOMIC_RELAXED);
-    json_decref(cfg);
     http_msg copy;
     http_msg_copy_head(&copy, req);
     http_set_body(&copy, req->body, req->body_len);

@@ -12,11 +12,25 @@
 #include "net/net_internal.h"
 #include "net/trace.h"
 #include "pki/pki.h"
+#include "store/index.h"
 
 static bool is_ipv4(const char *s)
 {
     struct in_addr a;
     return s && inet_pton(AF_INET, s, &a) == 1;
+}
+
+/* The lazy mesh's source: the store's key table.  The mesh calls these with
+ * its lock held, from the thread that routes; the store handle is the main
+ * thread's, which does not use it while engine threads route. */
+static json_t *source_by_key(void *ctx, const char *key, int offset, int limit)
+{
+    return store_list_by_key(((net *)ctx)->st, key, offset, limit);
+}
+
+static bool source_key_exists(void *ctx, const char *key)
+{
+    return store_key_exists(((net *)ctx)->st, key);
 }
 
 net *net_open(store *st, const istio_release *rel, json_t *client_pod, char *err, size_t errlen)
@@ -28,9 +42,12 @@ net *net_open(store *st, const istio_release *rel, json_t *client_pod, char *err
     n->client_pod = client_pod;
     pthread_mutex_init(&n->mu, NULL);
     n->stats = stats_new();
-    n->objects = store_list_all(st);
+    /* every kind but the many ServiceEntries and VirtualServices, which the
+     * mesh loads by host as routing needs them */
+    n->objects = store_list_unkeyed(st);
     if (!n->objects) n->objects = json_array();
-    n->m = mesh_build(n->objects, n->rel);
+    mesh_source src = {n, source_by_key, source_key_exists};
+    n->m = mesh_build_lazy(n->objects, n->rel, &src);
     n->w = world_build(n->objects);
     if (!n->m || !n->w || !n->stats) {
         snprintf(err, errlen, "cannot build the network model");

@@ -8,6 +8,8 @@
 #include <unistd.h>
 #include <sqlite3.h>
 #include "store/store.h"
+#include "store/index.h"
+#include "store/store_internal.h"
 
 #define STORE_SCHEMA_VERSION "1"
 
@@ -26,6 +28,8 @@ struct store {
      * I/O error): the transaction must not be committed half done. */
     int failed;
     char failure[512];
+    /* this transaction has bumped the objects generation (index.c) */
+    int gen_bumped;
 };
 
 /* Remember why a statement failed; the command's commit will refuse. */
@@ -164,7 +168,7 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
      * (only a power cut could lose the very last commits). */
     if (exec_waiting(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=128; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384;") != SQLITE_OK ||
         exec_waiting(st->db, "BEGIN IMMEDIATE") != SQLITE_OK ||
-        sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK || store_index_open(st) != 0) {
         open_failure(st->db, dir, path, "initialise", err, errlen);
         store_close(st);   /* finalizes cached statements, so the handle really closes */
         return NULL;
@@ -205,6 +209,13 @@ void store_close(store *st)
 }
 
 const char *store_dir(const store *st) { return st->dir; }
+
+/* ---- for index.c (store_internal.h) ---- */
+sqlite3 *store_sqlite(store *st) { return st->db; }
+void store_note_write_failure(store *st) { note_failure(st); }
+int store_write_failed(store *st) { return st->failed; }
+int store_generation_bumped(store *st) { return st->gen_bumped; }
+void store_set_generation_bumped(store *st) { st->gen_bumped = 1; }
 const char *store_errmsg(store *st) { return st->failed ? st->failure : sqlite3_errmsg(st->db); }
 
 int store_begin(store *st)
@@ -213,6 +224,7 @@ int store_begin(store *st)
     if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return -1;
     st->in_tx = 1;
     st->failed = 0;
+    st->gen_bumped = 0;
     return 0;
 }
 
@@ -324,7 +336,7 @@ int store_put(store *st, const char *resource, const char *ns, const char *name,
     sqlite3_bind_text(s, 4, body, -1, free);
     int rc = step_done(st, s);
     done(st, s);
-    return rc;
+    return rc ? rc : store_index_put(st, resource, ns, name, obj);
 }
 
 int store_delete(store *st, const char *resource, const char *ns, const char *name)
@@ -335,6 +347,7 @@ int store_delete(store *st, const char *resource, const char *ns, const char *na
     int rc = step_done(st, s);
     int changed = sqlite3_changes(st->db);
     done(st, s);
+    if (!rc && changed) rc = store_index_delete(st, resource, ns, name);
     return rc ? rc : (changed ? 0 : 1);
 }
 

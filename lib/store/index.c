@@ -1,0 +1,184 @@
+/* The lookup-key table (see index.h).  Rows (resource, namespace, name, key);
+ * read by key in object order, deleted by object. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "model/routing_keys.h"
+#include "store/index.h"
+#include "store/store_internal.h"
+
+/* Bump when routing_keys() changes what it emits: the table is refilled. */
+#define INDEX_VERSION "1"
+
+static const char *INDEX_SCHEMA =
+    "CREATE TABLE IF NOT EXISTS obj_keys(resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,"
+    " key TEXT NOT NULL, PRIMARY KEY(resource, namespace, name, key)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS obj_keys_by_key ON obj_keys(key, resource, namespace, name);";
+
+static sqlite3_stmt *prep(store *st, const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL) != SQLITE_OK) return NULL;
+    return s;
+}
+
+static void bind(sqlite3_stmt *s, int i, const char *v) { sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT); }
+
+typedef struct adder {
+    store *st;
+    sqlite3_stmt *ins;
+    const char *resource, *ns, *name;
+    int rc;
+} adder;
+
+static void add_key(void *ctx, const char *key)
+{
+    adder *a = ctx;
+    if (a->rc) return;
+    sqlite3_reset(a->ins);
+    bind(a->ins, 1, a->resource); bind(a->ins, 2, a->ns); bind(a->ins, 3, a->name); bind(a->ins, 4, key);
+    if (sqlite3_step(a->ins) != SQLITE_DONE) a->rc = -1;
+}
+
+static int insert_keys(store *st, const char *resource, const char *ns, const char *name, json_t *obj)
+{
+    adder a = {st, prep(st, "INSERT OR IGNORE INTO obj_keys(resource,namespace,name,key) VALUES(?1,?2,?3,?4)"),
+               resource, ns, name, 0};
+    if (!a.ins) return -1;
+    routing_keys(resource, ns, obj, add_key, &a);
+    sqlite3_finalize(a.ins);
+    return a.rc;
+}
+
+/* The generation changes once per transaction that writes objects. */
+static int bump_generation(store *st)
+{
+    if (store_generation_bumped(st)) return 0;
+    sqlite3_stmt *s = prep(st, "INSERT INTO meta(key,value) VALUES('objects_generation','1')"
+                               " ON CONFLICT(key) DO UPDATE SET value=CAST(value AS INTEGER)+1");
+    int rc = s && sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(s);
+    if (!rc) store_set_generation_bumped(st);
+    return rc;
+}
+
+static int fail(store *st)
+{
+    store_note_write_failure(st);
+    return -1;
+}
+
+int store_index_delete(store *st, const char *resource, const char *ns, const char *name)
+{
+    if (store_write_failed(st)) return -1;
+    if (bump_generation(st)) return fail(st);
+    if (!routing_keyed_resource(resource)) return 0;
+    sqlite3_stmt *s = prep(st, "DELETE FROM obj_keys WHERE resource=?1 AND namespace=?2 AND name=?3");
+    if (!s) return fail(st);
+    bind(s, 1, resource); bind(s, 2, ns); bind(s, 3, name);
+    int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(s);
+    return rc ? fail(st) : 0;
+}
+
+int store_index_put(store *st, const char *resource, const char *ns, const char *name, json_t *obj)
+{
+    if (store_index_delete(st, resource, ns, name)) return -1;
+    if (!routing_keyed_resource(resource)) return 0;
+    return insert_keys(st, resource, ns, name, obj) ? fail(st) : 0;
+}
+
+/* A store from before the table: file every keyed object once. */
+static int refill(store *st)
+{
+    sqlite3 *db = store_sqlite(st);
+    if (sqlite3_exec(db, "DELETE FROM obj_keys", NULL, NULL, NULL) != SQLITE_OK) return -1;
+    sqlite3_stmt *s = prep(st, "SELECT resource, namespace, name, body FROM objects");
+    if (!s) return -1;
+    int rc = 0;
+    while (!rc && sqlite3_step(s) == SQLITE_ROW) {
+        const char *res = (const char *)sqlite3_column_text(s, 0);
+        if (!routing_keyed_resource(res)) continue;
+        json_t *o = json_loads((const char *)sqlite3_column_text(s, 3), 0, NULL);
+        if (o) rc = insert_keys(st, res, (const char *)sqlite3_column_text(s, 1),
+                                (const char *)sqlite3_column_text(s, 2), o);
+        json_decref(o);
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int store_index_open(store *st)
+{
+    if (sqlite3_exec(store_sqlite(st), INDEX_SCHEMA, NULL, NULL, NULL) != SQLITE_OK) return -1;
+    char *v = store_meta_get(st, "obj_keys_version");
+    int rc = 0;
+    if (!v || strcmp(v, INDEX_VERSION)) {
+        rc = refill(st);
+        if (!rc) rc = store_meta_set(st, "obj_keys_version", INDEX_VERSION);
+    }
+    free(v);
+    return rc;
+}
+
+static json_t *collect(sqlite3_stmt *s)
+{
+    json_t *arr = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        json_t *o = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
+        if (o) json_array_append_new(arr, o);
+    }
+    sqlite3_finalize(s);
+    return arr;
+}
+
+json_t *store_list_by_key(store *st, const char *key, int offset, int limit)
+{
+    sqlite3_stmt *s = prep(st, "SELECT o.body FROM obj_keys k JOIN objects o ON o.resource=k.resource"
+                               " AND o.namespace=k.namespace AND o.name=k.name WHERE k.key=?1"
+                               " ORDER BY k.resource, k.namespace, k.name LIMIT ?2 OFFSET ?3");
+    if (!s) return json_array();
+    bind(s, 1, key);
+    sqlite3_bind_int(s, 2, limit);
+    sqlite3_bind_int(s, 3, offset < 0 ? 0 : offset);
+    return collect(s);
+}
+
+bool store_key_exists(store *st, const char *key)
+{
+    sqlite3_stmt *s = prep(st, "SELECT 1 FROM obj_keys WHERE key=?1 LIMIT 1");
+    if (!s) return false;
+    bind(s, 1, key);
+    bool found = sqlite3_step(s) == SQLITE_ROW;
+    sqlite3_finalize(s);
+    return found;
+}
+
+json_t *store_list_unkeyed(store *st)
+{
+    /* three ranges of the primary key around the keyed resources, so their
+     * (many) rows are never read */
+    sqlite3_stmt *s = prep(st, "SELECT resource, namespace, name, body FROM objects WHERE resource < ?1"
+                               " UNION ALL SELECT resource, namespace, name, body FROM objects"
+                               " WHERE resource > ?1 AND resource < ?2"
+                               " UNION ALL SELECT resource, namespace, name, body FROM objects WHERE resource > ?2"
+                               " ORDER BY 1, 2, 3");
+    if (!s) return json_array();
+    bind(s, 1, ROUTING_SE_RESOURCE);
+    bind(s, 2, ROUTING_VS_RESOURCE);
+    json_t *arr = json_array();
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        json_t *o = json_loads((const char *)sqlite3_column_text(s, 3), 0, NULL);
+        if (o) json_array_append_new(arr, o);
+    }
+    sqlite3_finalize(s);
+    return arr;
+}
+
+long long store_objects_generation(store *st)
+{
+    char *v = store_meta_get(st, "objects_generation");
+    long long g = v ? atoll(v) : 0;
+    free(v);
+    return g;
+}
