@@ -33,6 +33,7 @@ typedef struct tls_srv {
     char why[256];        /* why ctx is NULL, for the trace */
     bool verify_sni;      /* ORIGIN: the server certificate must carry the SNI name (Istio 1.20+'s
                              VERIFY_CERTIFICATE_AT_CLIENT with no subjectAltNames) */
+    bool pending;         /* MESH: ctx is made on first use (tls_srv_find, under src->mu) */
 } tls_srv;
 
 typedef struct tls_host {
@@ -40,8 +41,20 @@ typedef struct tls_host {
     SSL_CTX *ctx;
 } tls_host;
 
+/* The lazy mesh's (and the TLS contexts') way to the store (net.c): the store of the probe that
+ * uses the mesh now, since a kept mesh outlives the probe that made it. */
+typedef struct net_source {
+    store *st;
+    /* engine threads reach the store only under this lock: the mesh's loads,
+     * the world's TLS contexts made on first use */
+    pthread_mutex_t mu;
+} net_source;
+
 struct net {
     store *st;
+    net_source *src;                /* the mesh's source (kept with the mesh) */
+    bool keep;                      /* the model may be kept for the next probe (net_close) */
+    long long generation;           /* the store's objects generation it was built from */
     const istio_release *rel;
     json_t *objects;                /* store_list_all() */
     mesh *m;
@@ -66,10 +79,9 @@ struct net {
     /* connection threads */
     pthread_t *threads;
     int nthreads, capthreads;
-    /* TLS server contexts of the world hosts, made on the main thread */
+    /* TLS server contexts of the world hosts, made on first use (under src->mu) */
     tls_host *tls;
     int ntls;
-    bool tls_ready;
     tls_srv *srv;                   /* cluster-side TLS contexts (tls_servers.c) */
     int nsrv;
     bool bypass;                    /* the client runs as the proxy's user: not captured */

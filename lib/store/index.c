@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 #include "model/routing_keys.h"
 #include "store/index.h"
 #include "store/store_internal.h"
@@ -108,6 +111,18 @@ static int refill(store *st)
     return rc;
 }
 
+/* A random start, so a store made anew in the same directory does not
+ * repeat the generations of the one before. */
+static int seed_generation(store *st)
+{
+    unsigned long long r = 0;
+    if (getrandom(&r, sizeof r, GRND_NONBLOCK) != (ssize_t)sizeof r)
+        r = (unsigned long long)time(NULL) * 2654435761u ^ (unsigned long long)getpid() << 32;
+    char buf[32];
+    snprintf(buf, sizeof buf, "%lld", (long long)(r >> 2));
+    return store_meta_set(st, "objects_generation", buf);
+}
+
 int store_index_open(store *st)
 {
     if (sqlite3_exec(store_sqlite(st), INDEX_SCHEMA, NULL, NULL, NULL) != SQLITE_OK) return -1;
@@ -116,6 +131,7 @@ int store_index_open(store *st)
     if (!v || strcmp(v, INDEX_VERSION)) {
         rc = refill(st);
         if (!rc) rc = store_meta_set(st, "obj_keys_version", INDEX_VERSION);
+        if (!rc) rc = seed_generation(st);
     }
     free(v);
     return rc;
@@ -174,6 +190,8 @@ json_t *store_list_unkeyed(store *st)
     sqlite3_finalize(s);
     return arr;
 }
+
+bool store_objects_dirty(store *st) { return store_generation_bumped(st) != 0; }
 
 long long store_objects_generation(store *st)
 {

@@ -29,7 +29,13 @@ bool store_key_exists(store *st, const char *key);
  * resource, namespace, name.  A new array. */
 json_t *store_list_unkeyed(store *st);
 
-/* The objects generation (see above): compare two values for equality only. */
+/* The objects generation (see above): compare two values for equality only.
+ * A new store starts from a random value, so two stores made one after the
+ * other in one directory do not share values. */
 long long store_objects_generation(store *st);
+/* Has this handle written objects that the generation read now does not
+ * describe yet (its transaction wrote objects)?  Then nothing computed now
+ * may be kept under that generation. */
+bool store_objects_dirty(store *st);
 
 #endif

@@ -118,6 +118,28 @@ static int exec_waiting(sqlite3 *db, const char *sql)
     return rc;
 }
 
+/* The auto-checkpoint, every 128 pages, and then the WAL emptied.  A plain
+ * (PASSIVE) checkpoint leaves the copied frames in the WAL until the next
+ * write restarts it, but the next command's open recovers the WAL (it is the
+ * only connection) and forgets that they were copied: the WAL never
+ * restarted, grew with every command, and each command read it whole at open
+ * and copied it whole again at its checkpoint.  Truncating it once copied
+ * keeps every command's open cheap.  A reader in another process keeps the
+ * WAL as it is: no waiting for it here. */
+static int wal_checkpoint_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    (void)arg;
+    if (frames < 128) return SQLITE_OK;
+    int nlog = 0, ncopied = 0;
+    if (sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, &nlog, &ncopied) == SQLITE_OK &&
+        nlog == ncopied) {
+        sqlite3_busy_timeout(db, 0);
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+        sqlite3_busy_timeout(db, 30000);
+    }
+    return SQLITE_OK;
+}
+
 store *store_open(const char *dir, bool *created, char *err, size_t errlen)
 {
     char path[4200];
@@ -163,10 +185,11 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
      * small (a 3 MB WAL cost ~20 ms per command).  The WAL and -shm files
      * stay next to state.db between commands. */
     sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
+    sqlite3_wal_hook(st->db, wal_checkpoint_hook, NULL);
     /* WAL: a killed writer leaves the last committed state intact, and
      * readers never see half a command.  NORMAL sync is enough for that
      * (only a power cut could lose the very last commits). */
-    if (exec_waiting(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=128; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384;") != SQLITE_OK ||
+    if (exec_waiting(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384;") != SQLITE_OK ||
         exec_waiting(st->db, "BEGIN IMMEDIATE") != SQLITE_OK ||
         sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK || store_index_open(st) != 0) {
         open_failure(st->db, dir, path, "initialise", err, errlen);
