@@ -116,9 +116,7 @@ static bool take_kept(net *n)
 static void keep_model(net *n)
 {
     pthread_mutex_lock(&kept_mu);
-    kept_clear_locked();
-    static bool registered;
-    if (!registered) registered = atexit(net_forget_kept_model) == 0;
+    kept_clear_locked();   /* (at exit it stays: reachable, and freeing it costs a short command) */
     kept = (kept_model){true, "", n->generation, n->rel, n->src, n->objects, n->m, n->w, n->tls, n->ntls,
                         n->srv, n->nsrv};
     snprintf(kept.dir, sizeof kept.dir, "%s", store_dir(n->st));
@@ -132,6 +130,17 @@ static void keep_model(net *n)
     n->srv = NULL;
     n->nsrv = 0;
 }
+
+/* Kinds the network never looks at (workload controllers and the like):
+ * not even parsed.  Pods, Services, Endpoints, Secrets, ConfigMaps,
+ * Namespaces, Istio's kinds and the world's hosts are what it reads. */
+static const char *const NOT_NETWORK[] = {
+    "deployments.apps", "replicasets.apps", "statefulsets.apps", "daemonsets.apps", "controllerrevisions.apps",
+    "jobs.batch", "cronjobs.batch", "serviceaccounts", "nodes", "events", "leases.coordination.k8s.io",
+    "horizontalpodautoscalers.autoscaling", "poddisruptionbudgets.policy", "roles.rbac.authorization.k8s.io",
+    "rolebindings.rbac.authorization.k8s.io", "clusterroles.rbac.authorization.k8s.io",
+    "clusterrolebindings.rbac.authorization.k8s.io", "customresourcedefinitions.apiextensions.k8s.io",
+    "istiooperators.install.istio.io", NULL};
 
 net *net_open(store *st, const istio_release *rel, json_t *client_pod, char *err, size_t errlen)
 {
@@ -148,7 +157,7 @@ net *net_open(store *st, const istio_release *rel, json_t *client_pod, char *err
     if (!n->keep || !take_kept(n)) {
         /* every kind but the many ServiceEntries and VirtualServices, which
          * the mesh loads by host as routing needs them */
-        n->objects = store_list_unkeyed(st);
+        n->objects = store_list_unkeyed(st, NOT_NETWORK);
         if (!n->objects) n->objects = json_array();
         n->src = calloc(1, sizeof *n->src);
         if (n->src) {

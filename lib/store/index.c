@@ -18,12 +18,8 @@ static const char *INDEX_SCHEMA =
     " key TEXT NOT NULL, PRIMARY KEY(resource, namespace, name, key)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS obj_keys_by_key ON obj_keys(key, resource, namespace, name);";
 
-static sqlite3_stmt *prep(store *st, const char *sql)
-{
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(store_sqlite(st), sql, -1, &s, NULL) != SQLITE_OK) return NULL;
-    return s;
-}
+/* Statements are the store's cached ones: a probe asks for many keys. */
+static sqlite3_stmt *prep(store *st, const char *sql) { return store_stmt(st, sql); }
 
 static void bind(sqlite3_stmt *s, int i, const char *v) { sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT); }
 
@@ -39,6 +35,7 @@ static void add_key(void *ctx, const char *key)
     adder *a = ctx;
     if (a->rc) return;
     sqlite3_reset(a->ins);
+    sqlite3_clear_bindings(a->ins);
     bind(a->ins, 1, a->resource); bind(a->ins, 2, a->ns); bind(a->ins, 3, a->name); bind(a->ins, 4, key);
     if (sqlite3_step(a->ins) != SQLITE_DONE) a->rc = -1;
 }
@@ -49,7 +46,7 @@ static int insert_keys(store *st, const char *resource, const char *ns, const ch
                resource, ns, name, 0};
     if (!a.ins) return -1;
     routing_keys(resource, ns, obj, add_key, &a);
-    sqlite3_finalize(a.ins);
+    store_stmt_done(st, a.ins);
     return a.rc;
 }
 
@@ -60,7 +57,7 @@ static int bump_generation(store *st)
     sqlite3_stmt *s = prep(st, "INSERT INTO meta(key,value) VALUES('objects_generation','1')"
                                " ON CONFLICT(key) DO UPDATE SET value=CAST(value AS INTEGER)+1");
     int rc = s && sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
-    sqlite3_finalize(s);
+    if (s) store_stmt_done(st, s);
     if (!rc) store_set_generation_bumped(st);
     return rc;
 }
@@ -80,7 +77,7 @@ int store_index_delete(store *st, const char *resource, const char *ns, const ch
     if (!s) return fail(st);
     bind(s, 1, resource); bind(s, 2, ns); bind(s, 3, name);
     int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
-    sqlite3_finalize(s);
+    store_stmt_done(st, s);
     return rc ? fail(st) : 0;
 }
 
@@ -107,7 +104,7 @@ static int refill(store *st)
                                 (const char *)sqlite3_column_text(s, 2), o);
         json_decref(o);
     }
-    sqlite3_finalize(s);
+    store_stmt_done(st, s);
     return rc;
 }
 
@@ -137,14 +134,14 @@ int store_index_open(store *st)
     return rc;
 }
 
-static json_t *collect(sqlite3_stmt *s)
+static json_t *collect(store *st, sqlite3_stmt *s)
 {
     json_t *arr = json_array();
     while (sqlite3_step(s) == SQLITE_ROW) {
         json_t *o = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
         if (o) json_array_append_new(arr, o);
     }
-    sqlite3_finalize(s);
+    store_stmt_done(st, s);
     return arr;
 }
 
@@ -157,7 +154,7 @@ json_t *store_list_by_key(store *st, const char *key, int offset, int limit)
     bind(s, 1, key);
     sqlite3_bind_int(s, 2, limit);
     sqlite3_bind_int(s, 3, offset < 0 ? 0 : offset);
-    return collect(s);
+    return collect(st, s);
 }
 
 bool store_key_exists(store *st, const char *key)
@@ -166,11 +163,18 @@ bool store_key_exists(store *st, const char *key)
     if (!s) return false;
     bind(s, 1, key);
     bool found = sqlite3_step(s) == SQLITE_ROW;
-    sqlite3_finalize(s);
+    store_stmt_done(st, s);
     return found;
 }
 
-json_t *store_list_unkeyed(store *st)
+static bool listed(const char *const *list, const char *s)
+{
+    for (; list && *list; list++)
+        if (!strcmp(*list, s)) return true;
+    return false;
+}
+
+json_t *store_list_unkeyed(store *st, const char *const *skip)
 {
     /* three ranges of the primary key around the keyed resources, so their
      * (many) rows are never read */
@@ -184,10 +188,11 @@ json_t *store_list_unkeyed(store *st)
     bind(s, 2, ROUTING_VS_RESOURCE);
     json_t *arr = json_array();
     while (sqlite3_step(s) == SQLITE_ROW) {
+        if (listed(skip, (const char *)sqlite3_column_text(s, 0))) continue;
         json_t *o = json_loads((const char *)sqlite3_column_text(s, 3), 0, NULL);
         if (o) json_array_append_new(arr, o);
     }
-    sqlite3_finalize(s);
+    store_stmt_done(st, s);
     return arr;
 }
 

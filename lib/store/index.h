@@ -26,8 +26,9 @@ json_t *store_list_by_key(store *st, const char *key, int offset, int limit);
 /* Is any object filed under key? */
 bool store_key_exists(store *st, const char *key);
 /* Every object of the resources routing does not look up by key, ordered by
- * resource, namespace, name.  A new array. */
-json_t *store_list_unkeyed(store *st);
+ * resource, namespace, name, except those of the resources in skip
+ * (NULL-terminated; NULL: none).  A new array. */
+json_t *store_list_unkeyed(store *st, const char *const *skip);
 
 /* The objects generation (see above): compare two values for equality only.
  * A new store starts from a random value, so two stores made one after the

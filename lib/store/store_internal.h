@@ -14,4 +14,9 @@ int store_write_failed(store *st);
 int store_generation_bumped(store *st);
 void store_set_generation_bumped(store *st);
 
+/* A prepared statement for sql (a string literal: its address names it),
+ * kept for the life of the handle; give it back with store_stmt_done. */
+sqlite3_stmt *store_stmt(store *st, const char *sql);
+void store_stmt_done(store *st, sqlite3_stmt *s);
+
 #endif

@@ -192,7 +192,7 @@ static void test_store_keeps_keys_with_objects(void **state)
     put(f->st, J("{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'ns1'}}"));
     put(f->st, J("{'apiVersion':'networking.istio.io/v1alpha3','kind':'DestinationRule','metadata':{'name':'d','namespace':'ns1'},"
                  "'spec':{'host':'x.example.com'}}"));
-    json_t *rest = store_list_unkeyed(f->st);
+    json_t *rest = store_list_unkeyed(f->st, NULL);
     assert_int_equal(json_array_size(rest), 2);
     assert_string_equal(json_string_value(json_object_get(json_array_get(rest, 0), "kind")), "DestinationRule");
     assert_string_equal(json_string_value(json_object_get(json_array_get(rest, 1), "kind")), "Namespace");
@@ -384,7 +384,7 @@ static void test_lazy_mesh_decides_as_full(void **state)
     json_t *objs = scenario();
     put_all(f->st, objs);
     json_decref(objs);
-    json_t *all = store_list_all(f->st), *rest = store_list_unkeyed(f->st);
+    json_t *all = store_list_all(f->st), *rest = store_list_unkeyed(f->st, NULL);
     assert_true(json_array_size(rest) < 30);   /* the entries stay in the store */
     const istio_release *rels[] = {release_lookup("1.4.6"), release_lookup("1.24")};
     for (int r = 0; r < 2; r++) {
