@@ -496,23 +496,27 @@ static net_dns_status resolve(net *n, const char *name, char addrs[][46], int ma
         *count = 1;
         return NET_DNS_OK;
     }
-    /* The resolver asks kube-dns (UDP 53); NetworkPolicy may stop that. */
-    char dns_ip[46];
-    int dns_port = 53;
-    json_t *svc = NULL;
-    size_t i;
-    json_t *o;
-    json_array_foreach(n->objects, i, o) {
-        const char *kind = obj_kind(o);
-        if (kind && !strcmp(kind, "Service") && !strcmp(obj_namespace(o), "kube-system") &&
-            !strcmp(obj_name(o), "kube-dns")) { svc = o; break; }
+    /* The resolver asks kube-dns (UDP 53); NetworkPolicy may stop that.
+     * The same for every name of this probe: decided once. */
+    if (!n->dns_decided) {
+        n->dns_decided = true;
+        char dns_ip[46];
+        int dns_port = 53;
+        json_t *svc = NULL;
+        size_t i;
+        json_t *o;
+        json_array_foreach(n->objects, i, o) {
+            const char *kind = obj_kind(o);
+            if (kind && !strcmp(kind, "Service") && !strcmp(obj_namespace(o), "kube-system") &&
+                !strcmp(obj_name(o), "kube-dns")) { svc = o; break; }
+        }
+        if (svc && *n->client_ip && obj_str(svc, "spec.clusterIP") &&
+            net_kube_proxy(n, obj_str(svc, "spec.clusterIP"), 53, dns_ip, &dns_port) == 0) {
+            char why[256];
+            n->dns_blocked = !mesh_netpol_allows(n->m, n->client_ip, dns_ip, dns_port, "UDP", why, sizeof why);
+        }
     }
-    if (svc && *n->client_ip && obj_str(svc, "spec.clusterIP") &&
-        net_kube_proxy(n, obj_str(svc, "spec.clusterIP"), 53, dns_ip, &dns_port) == 0) {
-        char why[256];
-        if (!mesh_netpol_allows(n->m, n->client_ip, dns_ip, dns_port, "UDP", why, sizeof why))
-            return NET_DNS_TIMEOUT;
-    }
+    if (n->dns_blocked) return NET_DNS_TIMEOUT;
     int k = mesh_dns_lookup(n->m, n->client, name, addrs, max);
     if (k <= 0) k = world_resolve(n->w, name, addrs, max);
     *count = k > 0 ? k : 0;

@@ -85,6 +85,7 @@ struct net {
     tls_srv *srv;                   /* cluster-side TLS contexts (tls_servers.c) */
     int nsrv;
     bool bypass;                    /* the client runs as the proxy's user: not captured */
+    bool dns_decided, dns_blocked;  /* may the client reach kube-dns (NetworkPolicy)? */
     struct {
         int port;
         const char *const *paths;
