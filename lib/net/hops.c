@@ -425,7 +425,7 @@ static void set_xfcc(hop *h, http_msg *req)
     http_set(req, "x-forwarded-client-cert", v);
 }
 
-/* Envoy's x-request-id, a random v4 UUID.  From the kernel: the first
+/* Envoy's x-request-id (and trace ids), a random v4 UUID.  From the kernel: the first
  * RAND_bytes of a process sets up OpenSSL's generators, a twentieth of a
  * whole `kubectl exec`. */
 static void request_id(char id[40])
@@ -463,7 +463,7 @@ static void add_request_headers(hop *h, http_msg *req, const char *src_ip)
     }
     if (!http_get(req, "x-b3-traceid")) {
         char id[40], t[33];
-        uuid_v4(id);
+        request_id(id);
         size_t k = 0;
         for (const char *q = id; *q && k < 32; q++) if (*q != '-') t[k++] = *q;
         t[k] = 0;
@@ -596,7 +596,7 @@ static void exchange(net *n, const conn *c, path *p, http_msg *req, const char *
             if (h->d.delay_ms > 0 && !shadow) net_vclock_advance(n, h->d.delay_ms);
         } else if (!http_get(req, "x-request-id") && !h->inbound) {
             char id[40];
-            uuid_v4(id);
+            request_id(id);
             http_set(req, "x-request-id", id);
         }
         http_msg_copy_head(&seen[i], req);

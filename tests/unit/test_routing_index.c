@@ -62,10 +62,10 @@ static void test_service_entry_keys(void **state)
     ks.n = 0;
     routing_keys(ROUTING_SE_RESOURCE, "data", none, collect_key, &ks);
     assert_true(has_key(&ks, "tcpnone:3306"));           /* resolution NONE, no address: the whole port */
-    json_decref(none);
     /* other kinds have no keys: they are loaded whole */
     ks.n = 0;
     assert_int_equal(routing_keys("services", "data", none, collect_key, &ks), 0);
+    json_decref(none);
     assert_false(routing_keyed_resource("destinationrules.networking.istio.io"));
 }
 
@@ -132,6 +132,13 @@ static void put(store *st, json_t *o)
                                json_string_value(json_object_get(md, "name")), o), 0);
 }
 
+/* put a new reference (J(...)) and drop it */
+static void put_new(store *st, json_t *o)
+{
+    put(st, o);
+    json_decref(o);
+}
+
 static void put_all(store *st, json_t *objs)
 {
     size_t i;
@@ -160,11 +167,11 @@ static void test_store_keeps_keys_with_objects(void **state)
     fixture *f = *state;
     char got[512];
     long long g0 = store_objects_generation(f->st);
-    put(f->st, J("{'apiVersion':'networking.istio.io/v1alpha3','kind':'ServiceEntry','metadata':{'name':'b','namespace':'ns1'},"
+    put_new(f->st, J("{'apiVersion':'networking.istio.io/v1alpha3','kind':'ServiceEntry','metadata':{'name':'b','namespace':'ns1'},"
                  "'spec':{'hosts':['x.example.com'],'ports':[{'number':80,'protocol':'HTTP'}]}}"));
-    put(f->st, J("{'apiVersion':'networking.istio.io/v1alpha3','kind':'ServiceEntry','metadata':{'name':'a','namespace':'ns2'},"
+    put_new(f->st, J("{'apiVersion':'networking.istio.io/v1alpha3','kind':'ServiceEntry','metadata':{'name':'a','namespace':'ns2'},"
                  "'spec':{'hosts':['x.example.com'],'ports':[{'number':80,'protocol':'HTTP'}]}}"));
-    put(f->st, J("{'apiVersion':'networking.istio.io/v1alpha3','kind':'ServiceEntry','metadata':{'name':'a','namespace':'ns1'},"
+    put_new(f->st, J("{'apiVersion':'networking.istio.io/v1alpha3','kind':'ServiceEntry','metadata':{'name':'a','namespace':'ns1'},"
                  "'spec':{'hosts':['x.example.com'],'ports':[{'number':80,'protocol':'HTTP'}]}}"));
     /* the store's order: namespace, then name */
     names_under(f->st, "host:x.example.com", got, sizeof got);
@@ -176,7 +183,7 @@ static void test_store_keeps_keys_with_objects(void **state)
     assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(two, 0), "metadata"), "name")), "b");
     json_decref(two);
     /* a replaced object keeps only its new keys */
-    put(f->st, J("{'apiVersion':'networking.istio.io/v1alpha3','kind':'ServiceEntry','metadata':{'name':'b','namespace':'ns1'},"
+    put_new(f->st, J("{'apiVersion':'networking.istio.io/v1alpha3','kind':'ServiceEntry','metadata':{'name':'b','namespace':'ns1'},"
                  "'spec':{'hosts':['y.example.com'],'ports':[{'number':443,'protocol':'TLS'}]}}"));
     names_under(f->st, "host:x.example.com", got, sizeof got);
     assert_string_equal(got, "ns1/a ns2/a");
@@ -189,8 +196,8 @@ static void test_store_keeps_keys_with_objects(void **state)
     assert_false(store_key_exists(f->st, "host:y.example.com"));
     assert_false(store_key_exists(f->st, "tls:443"));
     /* the unkeyed listing leaves them out, keeps the rest in order */
-    put(f->st, J("{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'ns1'}}"));
-    put(f->st, J("{'apiVersion':'networking.istio.io/v1alpha3','kind':'DestinationRule','metadata':{'name':'d','namespace':'ns1'},"
+    put_new(f->st, J("{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'ns1'}}"));
+    put_new(f->st, J("{'apiVersion':'networking.istio.io/v1alpha3','kind':'DestinationRule','metadata':{'name':'d','namespace':'ns1'},"
                  "'spec':{'host':'x.example.com'}}"));
     json_t *rest = store_list_unkeyed(f->st, NULL);
     assert_int_equal(json_array_size(rest), 2);
@@ -217,7 +224,7 @@ static void test_store_keeps_keys_with_objects(void **state)
 static void test_store_fills_keys_of_older_store(void **state)
 {
     fixture *f = *state;
-    put(f->st, J("{'apiVersion':'networking.istio.io/v1alpha3','kind':'VirtualService','metadata':{'name':'v','namespace':'default'},"
+    put_new(f->st, J("{'apiVersion':'networking.istio.io/v1alpha3','kind':'VirtualService','metadata':{'name':'v','namespace':'default'},"
                  "'spec':{'hosts':['reviews'],'gateways':['gw']}}"));
     assert_int_equal(store_commit(f->st), 0);
     store_close(f->st);
