@@ -204,10 +204,11 @@ void hops_walk_from(net *n, const conn *c, const char *sni, const http_msg *http
                     const mesh_workload *start);
 
 /* ---- tls_servers.c ---- */
-/* Make every cluster-side TLS context the engine threads may need (once). */
+/* Make every cluster-side TLS context the engine threads may need (once;
+ * the mesh identities' are only listed, and made on first use). */
 void tls_servers_prepare(net *n);
-void tls_servers_free(net *n);
-/* The entry for (kind, key, key2, port), or NULL when none was prepared. */
+/* The entry for (kind, key, key2, port), or NULL when none was prepared
+ * (a mesh identity's context is made now if it was not yet). */
 const tls_srv *tls_srv_find(const net *n, tls_srv_kind kind, const void *key, const void *key2, int port);
 /* Does the nginx in pod w serve TLS on port (its nginx.conf says `listen port ssl`)? */
 bool tls_nginx_ssl_port(const net *n, const mesh_workload *w, int port);

@@ -384,14 +384,6 @@ void tls_servers_prepare(net *n)
     ERR_clear_error();
 }
 
-void tls_servers_free(net *n)
-{
-    for (int i = 0; i < n->nsrv; i++) SSL_CTX_free(n->srv[i].ctx);
-    free(n->srv);
-    n->srv = NULL;
-    n->nsrv = 0;
-}
-
 /* A sidecar's mesh identity context, made now: one per identity, the
  * replicas of a Deployment share it.  Caller holds src->mu. */
 static void make_mesh_ctx(const net *n, tls_srv *e)

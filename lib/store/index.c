@@ -81,11 +81,15 @@ int store_index_delete(store *st, const char *resource, const char *ns, const ch
     return rc ? fail(st) : 0;
 }
 
-int store_index_put(store *st, const char *resource, const char *ns, const char *name, json_t *obj)
+int store_index_put(store *st, const char *resource, const char *ns, const char *name, json_t *obj,
+                    const char *body)
 {
     if (store_index_delete(st, resource, ns, name)) return -1;
     if (!routing_keyed_resource(resource)) return 0;
-    return insert_keys(st, resource, ns, name, obj) ? fail(st) : 0;
+    json_t *parsed = !obj && body ? json_loads(body, 0, NULL) : NULL;
+    int rc = insert_keys(st, resource, ns, name, obj ? obj : parsed);
+    json_decref(parsed);
+    return rc ? fail(st) : 0;
 }
 
 /* A store from before the table: file every keyed object once. */

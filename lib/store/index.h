@@ -16,8 +16,10 @@
 /* Create the table (and fill it for an older store).  0, or -1. */
 int store_index_open(store *st);
 /* Keep the keys of one object in step with its body (called by store_put
- * and store_delete, inside the command's transaction). */
-int store_index_put(store *st, const char *resource, const char *ns, const char *name, json_t *obj);
+ * and store_delete, inside the command's transaction).  obj, or when the
+ * caller has only the text, body (parsed only for the keyed resources). */
+int store_index_put(store *st, const char *resource, const char *ns, const char *name, json_t *obj,
+                    const char *body);
 int store_index_delete(store *st, const char *resource, const char *ns, const char *name);
 
 /* The objects with key, ordered by resource, namespace, name, from offset,

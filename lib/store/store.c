@@ -363,7 +363,7 @@ int store_put(store *st, const char *resource, const char *ns, const char *name,
     sqlite3_bind_text(s, 4, body, -1, free);
     int rc = step_done(st, s);
     done(st, s);
-    return rc ? rc : store_index_put(st, resource, ns, name, obj);
+    return rc ? rc : store_index_put(st, resource, ns, name, obj, NULL);
 }
 
 int store_delete(store *st, const char *resource, const char *ns, const char *name)
