@@ -163,7 +163,10 @@ json_t *store_list_by_key(store *st, const char *key, int offset, int limit)
 
 bool store_key_exists(store *st, const char *key)
 {
-    sqlite3_stmt *s = prep(st, "SELECT 1 FROM obj_keys WHERE key=?1 LIMIT 1");
+    /* joined, as store_list_by_key is: a key row left by a bulk delete
+     * that bypassed store_delete means nothing */
+    sqlite3_stmt *s = prep(st, "SELECT 1 FROM obj_keys k JOIN objects o ON o.resource=k.resource"
+                               " AND o.namespace=k.namespace AND o.name=k.name WHERE k.key=?1 LIMIT 1");
     if (!s) return false;
     bind(s, 1, key);
     bool found = sqlite3_step(s) == SQLITE_ROW;

@@ -195,11 +195,14 @@ static void test_store_keeps_keys_with_objects(void **state)
     assert_int_equal(store_delete(f->st, ROUTING_SE_RESOURCE, "ns1", "b"), 0);
     assert_false(store_key_exists(f->st, "host:y.example.com"));
     assert_false(store_key_exists(f->st, "tls:443"));
-    /* a writer that has only the object's text */
+    /* a writer that has only the object's text files it from the text */
+    put_new(f->st, J("{'apiVersion':'networking.istio.io/v1alpha3','kind':'ServiceEntry','metadata':{'name':'t','namespace':'ns3'},"
+                     "'spec':{'hosts':['old.example.com']}}"));
     assert_int_equal(store_index_put(f->st, ROUTING_SE_RESOURCE, "ns3", "t", NULL,
                                      "{\"kind\":\"ServiceEntry\",\"spec\":{\"hosts\":[\"Text.example.com\"]}}"), 0);
     assert_true(store_key_exists(f->st, "host:text.example.com"));
-    assert_int_equal(store_index_delete(f->st, ROUTING_SE_RESOURCE, "ns3", "t"), 0);
+    assert_false(store_key_exists(f->st, "host:old.example.com"));
+    assert_int_equal(store_delete(f->st, ROUTING_SE_RESOURCE, "ns3", "t"), 0);
     assert_false(store_key_exists(f->st, "host:text.example.com"));
     /* the unkeyed listing leaves them out, keeps the rest in order */
     put_new(f->st, J("{'apiVersion':'v1','kind':'Namespace','metadata':{'name':'ns1'}}"));
