@@ -27,6 +27,14 @@ api_status api_create(store *st, const kind_info *k, json_t *obj, api_error *e);
 /* Replace the stored object with obj, keeping uid and creationTimestamp,
  * bumping resourceVersion and (when spec changed) generation. */
 api_status api_update(store *st, const kind_info *k, json_t *obj, api_error *e);
+/* kubectl apply's writes: api_create of an object the caller found absent
+ * in this transaction, and api_update with the stored object the caller
+ * read (old), that also keep `applied` with the object:
+ * the last-applied text when applying it again is known to change nothing
+ * (store_get_applied), else NULL. */
+api_status api_create_applied(store *st, const kind_info *k, json_t *obj, const char *applied, api_error *e);
+api_status api_update_applied(store *st, const kind_info *k, json_t *obj, json_t *old, const char *applied,
+                              api_error *e);
 /* Delete one object; deleting a namespace deletes what it holds. */
 api_status api_delete(store *st, const kind_info *k, const char *ns, const char *name, api_error *e);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <openssl/sha.h>
 #include "model/obj.h"
 #include "net/net_internal.h"
@@ -294,9 +295,18 @@ static const char *label(json_t *pod, const char *key)
     return obj_label(pod, key);
 }
 
-static void emit(net *n, const hop *h, const access_entry *e, const stats_event *se)
+/* Listener-level access logs (a connection no filter chain takes, NR
+ * filter_chain_not_found): Envoy has them from 1.14 and Istio configures
+ * them from 1.8 on; the 1.4 era's proxy writes no line for such a connection. */
+static bool listener_logs(const istio_release *rel)
 {
-    if (n->log_on) {
+    int maj = 0, min = 0;
+    return rel && rel->minor && sscanf(rel->minor, "%d.%d", &maj, &min) == 2 && (maj > 1 || (maj == 1 && min >= 8));
+}
+
+static void emit_stats(net *n, const hop *h, const access_entry *e, const stats_event *se, bool log)
+{
+    if (n->log_on && log) {
         char *line = n->log_json ? accesslog_format_json(n->log_format, e)
                                  : accesslog_format_text(n->log_format ? n->log_format : n->rel->access_log_format, e);
         if (line) {
@@ -305,6 +315,11 @@ static void emit(net *n, const hop *h, const access_entry *e, const stats_event 
         }
     }
     stats_record(n->stats, se);
+}
+
+static void emit(net *n, const hop *h, const access_entry *e, const stats_event *se)
+{
+    emit_stats(n, h, e, se, true);
 }
 
 static void fill_stats_labels(net *n, const hop *h, stats_event *se, char *svc_name, char *svc_ns, size_t len)
@@ -424,6 +439,22 @@ static void set_xfcc(hop *h, http_msg *req)
     http_set(req, "x-forwarded-client-cert", v);
 }
 
+/* Envoy's x-request-id (and trace ids), a random v4 UUID.  From the kernel: the first
+ * RAND_bytes of a process sets up OpenSSL's generators, a twentieth of a
+ * whole `kubectl exec`. */
+static void request_id(char id[40])
+{
+    unsigned char b[16];
+    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
+        uuid_v4(id);
+        return;
+    }
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    snprintf(id, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
+             b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
 static void add_request_headers(hop *h, http_msg *req, const char *src_ip)
 {
     if (h->inbound) {
@@ -432,7 +463,7 @@ static void add_request_headers(hop *h, http_msg *req, const char *src_ip)
     }
     if (!http_get(req, "x-request-id")) {
         char id[40];
-        uuid_v4(id);
+        request_id(id);
         http_set(req, "x-request-id", id);
     }
     if (!h->inbound && !http_get(req, "x-forwarded-proto")) http_set(req, "x-forwarded-proto", "http");
@@ -446,7 +477,7 @@ static void add_request_headers(hop *h, http_msg *req, const char *src_ip)
     }
     if (!http_get(req, "x-b3-traceid")) {
         char id[40], t[33];
-        uuid_v4(id);
+        request_id(id);
         size_t k = 0;
         for (const char *q = id; *q && k < 32; q++) if (*q != '-') t[k++] = *q;
         t[k] = 0;
@@ -527,23 +558,14 @@ static const char *check_origination(net *n, path *p)
  * authority with "-shadow". */
 static void mirror(net *n, const conn *c, const hop *h, const http_msg *req)
 {
-    json_t *cfg = mesh_proxy_config(n->m, h->proxy);
-    const char *ep = NULL;
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(cfg, "endpoints"), i, e) {
-        const char *cl = json_string_value(json_object_get(e, "cluster"));
-        if (cl && !strcmp(cl, h->d.mirror_cluster)) { ep = json_string_value(json_object_get(e, "endpoint")); break; }
-    }
     char ip[46];
     int port;
-    if (!ep || sscanf(ep, "%45[0-9.]:%d", ip, &port) != 2) { json_decref(cfg); return; }
+    if (mesh_cluster_first_endpoint(n->m, h->proxy, h->d.mirror_cluster, ip, &port)) return;
     conn c2 = *c;
     snprintf(c2.dst_ip, sizeof c2.dst_ip, "%s", ip);
     c2.dst_port = port;
     snprintf(c2.src_ip, sizeof c2.src_ip, "%s", h->proxy->ip);
     c2.src_port = __atomic_fetch_add(&n->next_port, 1, __ATOMIC_RELAXED);
-    json_decref(cfg);
     http_msg copy;
     http_msg_copy_head(&copy, req);
     http_set_body(&copy, req->body, req->body_len);
@@ -588,7 +610,7 @@ static void exchange(net *n, const conn *c, path *p, http_msg *req, const char *
             if (h->d.delay_ms > 0 && !shadow) net_vclock_advance(n, h->d.delay_ms);
         } else if (!http_get(req, "x-request-id") && !h->inbound) {
             char id[40];
-            uuid_v4(id);
+            request_id(id);
             http_set(req, "x-request-id", id);
         }
         http_msg_copy_head(&seen[i], req);
@@ -771,7 +793,9 @@ void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long st
         /* from a gateway that terminated TLS on, the HTTP requests logged */
         if (p->final == FINAL_TERMINATE && i >= p->tls_hop) break;
         if (h->l7) continue;
-        bool failed = p->fail_hop == i || (p->fail_hop >= 0 && i > p->fail_hop);
+        /* a sidecar that failed the client's handshake opened no upstream connection */
+        bool quiet = p->handshake_failed && i == p->nhops - 1;   /* counted, never logged */
+        bool failed = quiet || p->fail_hop == i || (p->fail_hop >= 0 && i > p->fail_hop);
         if (p->fail_hop >= 0 && i > p->fail_hop) break;
         access_entry e = {
             .start_ms = start_ms,
@@ -792,6 +816,8 @@ void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long st
             .sni = h->mtls_in ? h->mtls_sni : sni && *sni ? sni : NULL,
             .route_name = h->d.route_name,
         };
+        bool no_chain = failed && !strcmp(h->d.details, "filter_chain_not_found");
+        if (no_chain) e.response_code_details = "filter_chain_not_found";   /* the listener's own line */
         stats_event se = {0};
         char svc_name[256], svc_ns[256];
         fill_stats_labels(n, h, &se, svc_name, svc_ns, sizeof svc_name);
@@ -804,7 +830,12 @@ void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long st
         se.tx_bytes = failed ? 0 : rx;
         se.request_protocol = "tcp";
         se.duration_ms = duration_ms;
-        emit(n, h, &e, &se);
+        if (no_chain && h->d.listener[0]) {
+            char name[512];
+            snprintf(name, sizeof name, "listener.%s.no_filter_chain_match", h->d.listener);
+            stats_add(n->stats, h->proxy->ns, h->proxy->name, name, 1);
+        }
+        emit_stats(n, h, &e, &se, (!no_chain || listener_logs(n->rel)) && !quiet);
     }
 }
 
