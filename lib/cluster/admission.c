@@ -89,6 +89,16 @@ static void admit_pod(store *st, const istio_release *rel, json_t *pod, json_t *
     cluster_pod_defaults(st, pod, old);
 }
 
+void ccache_admit_pod_template(cluster_cache *c, json_t *pod)
+{
+    const char *ns = obj_namespace(pod);
+    if (ccache_wants_injection(c, pod, ns)) {
+        char *w = workload_name(pod);
+        cluster_inject(ccache_release(c), pod, ns, w);
+        free(w);
+    }
+}
+
 static void set_default(json_t *o, const char *key, json_t *v)
 {
     if (json_is_object(o) && !json_object_get(o, key)) json_object_set(o, key, v);

@@ -55,13 +55,39 @@ int cluster_inject(const istio_release *rel, json_t *pod, const char *ns, const 
  * the path is none of these, -1 on failure. */
 int cluster_pod_file(store *st, json_t *pod, const char *container, const char *path, char **content);
 
+/* The controllers' view of the store during one reconcile (cache.c): each
+ * resource listed once, what the controllers write kept in step.  Lists
+ * are new arrays ordered like store_list; ccache_get borrows (NULL when
+ * absent).  Objects in the view are shared: copy before changing one. */
+typedef struct cluster_cache cluster_cache;
+cluster_cache *ccache_new(store *st, const istio_release *rel);
+void ccache_free(cluster_cache *c);
+store *ccache_store(cluster_cache *c);
+const istio_release *ccache_release(cluster_cache *c);
+json_t *ccache_list(cluster_cache *c, const kind_info *k);
+json_t *ccache_get(cluster_cache *c, const kind_info *k, const char *ns, const char *name);
+bool ccache_has_view(cluster_cache *c, const kind_info *k);
+/* The API write path, then the view (obj is stamped and kept: do not change it after). */
+int ccache_create(cluster_cache *c, const kind_info *k, json_t *obj);
+int ccache_update(cluster_cache *c, const kind_info *k, json_t *obj);
+int ccache_delete(cluster_cache *c, const kind_info *k, const char *ns, const char *name);
+/* Write obj when it differs from stored (1 written, 0 same, -1 error). */
+int ccache_write_if_changed(cluster_cache *c, const kind_info *k, json_t *obj, json_t *stored);
+
+/* The same decisions from the controllers' view: admission of the pods a
+ * ReplicaSet creates, done once on a template pod (named like its pods,
+ * metadata labels and annotations, spec) for all of them; each pod then
+ * only gets cluster_pod_defaults. */
+bool ccache_wants_injection(cluster_cache *c, json_t *pod, const char *ns);
+void ccache_admit_pod_template(cluster_cache *c, json_t *pod);
+
 /* The controllers, one per file; cluster_reconcile runs them in order. */
-int controller_service_accounts(store *st);
-int controller_deployments(store *st, const istio_release *rel);
-int controller_replicasets(store *st, const istio_release *rel);
-int controller_garbage(store *st);
-int controller_endpoints(store *st);
-int controller_kubelet(store *st);
+int controller_service_accounts(cluster_cache *c);
+int controller_deployments(cluster_cache *c);
+int controller_replicasets(cluster_cache *c);
+int controller_garbage(cluster_cache *c);
+int controller_endpoints(cluster_cache *c);
+int controller_kubelet(cluster_cache *c);
 
 /* Controller helpers (controllers.c): is obj controlled by the owner with
  * this uid; a one-element ownerReferences array naming owner; write obj when

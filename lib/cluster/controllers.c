@@ -11,23 +11,32 @@
  * status written back up; a loop that never settles is a bug, not a hang. */
 #define MAX_ROUNDS 8
 
-int cluster_reconcile(store *st, const istio_release *rel)
+static int run_rounds(cluster_cache *c)
 {
     for (int round = 0; round < MAX_ROUNDS; round++) {
         int changed = 0, n;
-        if ((n = controller_service_accounts(st)) < 0) return -1;
+        if ((n = controller_service_accounts(c)) < 0) return -1;
         changed += n;
-        if ((n = controller_garbage(st)) < 0) return -1;
+        if ((n = controller_garbage(c)) < 0) return -1;
         changed += n;
-        if ((n = controller_deployments(st, rel)) < 0) return -1;
+        if ((n = controller_deployments(c)) < 0) return -1;
         changed += n;
-        if ((n = controller_replicasets(st, rel)) < 0) return -1;
+        if ((n = controller_replicasets(c)) < 0) return -1;
         changed += n;
-        if ((n = controller_endpoints(st)) < 0) return -1;
+        if ((n = controller_endpoints(c)) < 0) return -1;
         changed += n;
-        if (!changed) return controller_kubelet(st);
+        if (!changed) return controller_kubelet(c);
     }
     return 0;
+}
+
+int cluster_reconcile(store *st, const istio_release *rel)
+{
+    cluster_cache *c = ccache_new(st, rel);
+    if (!c) return -1;
+    int rc = run_rounds(c);
+    ccache_free(c);
+    return rc;
 }
 
 bool cluster_owned_by(json_t *obj, const char *uid)

@@ -58,7 +58,7 @@ static json_t *new_replicaset(json_t *d, json_t *tmpl, const char *name, const c
 
 /* owned: the ReplicaSets d controls, from one listing per round (see
  * cluster_index_by_owner); only this sync writes them. */
-static int sync_deployment(store *st, const kind_info *dk, const kind_info *rsk, json_t *d, json_t *owned)
+static int sync_deployment(cluster_cache *c, const kind_info *dk, const kind_info *rsk, json_t *d, json_t *owned)
 {
     const char *ns = obj_namespace(d);
     json_t *tmpl = obj_at(d, "spec.template");
@@ -83,7 +83,7 @@ static int sync_deployment(store *st, const kind_info *dk, const kind_info *rsk,
         if (obj_int_or(rs, "spec.replicas", 0) != 0) {
             json_t *copy = json_deep_copy(rs);
             json_object_set_new(json_object_get(copy, "spec"), "replicas", json_integer(0));
-            rc = cluster_write_if_changed(st, rsk, copy, rs);
+            rc = ccache_write_if_changed(c, rsk, copy, rs);
             json_decref(copy);
             if (rc < 0) { json_decref(all); return -1; }
             changed += rc;
@@ -91,15 +91,13 @@ static int sync_deployment(store *st, const kind_info *dk, const kind_info *rsk,
     }
     long long revision = max_rev;
     if (!current) {
-        json_t *owned_other = store_get(st, rsk->resource, ns, name);
-        if (owned_other) {  /* a ReplicaSet of that name that is not ours: leave it be */
-            json_decref(owned_other);
+        if (ccache_get(c, rsk, ns, name)) {  /* a ReplicaSet of that name that is not ours: leave it be */
             json_decref(all);
             return changed;
         }
         revision = max_rev + 1;
         json_t *nrs = new_replicaset(d, tmpl, name, hash, replicas, revision);
-        rc = cluster_write_if_changed(st, rsk, nrs, NULL);
+        rc = ccache_write_if_changed(c, rsk, nrs, NULL);
         json_decref(nrs);
         if (rc < 0) { json_decref(all); return -1; }
         changed += rc;
@@ -115,7 +113,7 @@ static int sync_deployment(store *st, const kind_info *dk, const kind_info *rsk,
         } else {
             revision = rev;
         }
-        rc = cluster_write_if_changed(st, rsk, copy, current);
+        rc = ccache_write_if_changed(c, rsk, copy, current);
         json_decref(copy);
         if (rc < 0) { json_decref(all); return -1; }
         changed += rc;
@@ -150,23 +148,22 @@ static int sync_deployment(store *st, const kind_info *dk, const kind_info *rsk,
     json_object_set_new(copy, "status", status);
     snprintf(revbuf, sizeof revbuf, "%lld", revision);
     json_object_set_new(obj_annotations_mut(copy), REVISION, json_string(revbuf));
-    rc = cluster_write_if_changed(st, dk, copy, d);
+    rc = ccache_write_if_changed(c, dk, copy, d);
     json_decref(copy);
     return rc < 0 ? -1 : changed + rc;
 }
 
-int controller_deployments(store *st, const istio_release *rel)
+int controller_deployments(cluster_cache *c)
 {
-    (void)rel;
     const kind_info *dk = kind_lookup("deployments.apps"), *rsk = kind_lookup("replicasets.apps");
-    json_t *all = api_list(st, dk, NULL);
-    json_t *rss = json_array_size(all) ? api_list(st, rsk, NULL) : json_array();
+    json_t *all = ccache_list(c, dk);
+    json_t *rss = json_array_size(all) ? ccache_list(c, rsk) : json_array();
     json_t *by_owner = cluster_index_by_owner(rss);
     int changed = 0;
     size_t i;
     json_t *d;
     json_array_foreach(all, i, d) {
-        int n = sync_deployment(st, dk, rsk, d, json_object_get(by_owner, obj_str_or(d, "metadata.uid", "")));
+        int n = sync_deployment(c, dk, rsk, d, json_object_get(by_owner, obj_str_or(d, "metadata.uid", "")));
         if (n < 0) { changed = -1; break; }
         changed += n;
     }

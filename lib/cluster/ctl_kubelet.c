@@ -57,9 +57,10 @@ static void istiod_lines(store *st, json_t *pod, json_t *c, long long now)
     store_log_append(st, ns, name, cname, now, line);
 }
 
-int controller_kubelet(store *st)
+int controller_kubelet(cluster_cache *cache)
 {
-    json_t *pods = store_list(st, "pods", NULL);
+    store *st = ccache_store(cache);
+    json_t *pods = ccache_list(cache, kind_lookup("pods"));
     size_t i, j;
     json_t *p, *c;
     json_array_foreach(pods, i, p) {

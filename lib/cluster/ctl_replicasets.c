@@ -9,32 +9,50 @@
 
 #define RS_BURST 500
 
-/* Create one pod for rs; on success append it (as stored) to mine. */
-static int create_pod(store *st, const istio_release *rel, const kind_info *pk, json_t *rs, json_t *mine)
+/* The pod every pod of rs starts from, admitted (sidecar injected) once
+ * for all of them: metadata name (like theirs), namespace, labels and
+ * annotations of the template, and its spec. */
+static json_t *admitted_template(cluster_cache *c, json_t *rs)
 {
-    const char *ns = obj_namespace(rs);
-    char name[600], suffix[8], gen[520];
-    for (int tries = 0;; tries++) {
-        cluster_random_suffix(suffix, 5);
-        snprintf(name, sizeof name, "%s-%s", obj_name(rs), suffix);
-        json_t *clash = store_get(st, "pods", ns, name);
-        if (!clash) break;
-        json_decref(clash);
-        if (tries > 50) return -1;
-    }
-    snprintf(gen, sizeof gen, "%s-", obj_name(rs));
+    char name[600];
+    snprintf(name, sizeof name, "%s-xxxxx", obj_name(rs));
     json_t *tmpl = obj_at(rs, "spec.template");
-    json_t *md = json_pack("{s:s,s:s,s:s,s:o}", "name", name, "generateName", gen, "namespace", ns,
-                           "ownerReferences", cluster_owner_ref(rs, "apps/v1", "ReplicaSet"));
+    json_t *md = json_pack("{s:s,s:s}", "name", name, "namespace", obj_namespace(rs));
     json_t *labels = obj_at(tmpl, "metadata.labels"), *ann = obj_at(tmpl, "metadata.annotations");
     if (json_is_object(labels)) json_object_set_new(md, "labels", json_deep_copy(labels));
     if (json_is_object(ann) && json_object_size(ann)) json_object_set_new(md, "annotations", json_deep_copy(ann));
     json_t *spec = json_deep_copy(json_object_get(tmpl, "spec"));
     json_t *pod = json_pack("{s:s,s:s,s:o,s:o}", "apiVersion", "v1", "kind", "Pod", "metadata", md,
                             "spec", spec ? spec : json_object());
+    ccache_admit_pod_template(c, pod);
+    return pod;
+}
+
+/* Create one pod for rs from its admitted template; on success append it
+ * (as stored) to mine. */
+static int create_pod(cluster_cache *c, const kind_info *pk, json_t *rs, json_t *tmpl, json_t *mine)
+{
+    const char *ns = obj_namespace(rs);
+    char name[600], suffix[8], gen[520];
+    for (int tries = 0;; tries++) {
+        cluster_random_suffix(suffix, 5);
+        snprintf(name, sizeof name, "%s-%s", obj_name(rs), suffix);
+        if (!ccache_get(c, pk, ns, name)) break;
+        if (tries > 50) return -1;
+    }
+    snprintf(gen, sizeof gen, "%s-", obj_name(rs));
+    json_t *md = json_pack("{s:s,s:s,s:s,s:o}", "name", name, "generateName", gen, "namespace", ns,
+                           "ownerReferences", cluster_owner_ref(rs, "apps/v1", "ReplicaSet"));
+    /* labels and annotations in the order admission left them */
+    const char *key;
+    json_t *v;
+    json_object_foreach(json_object_get(tmpl, "metadata"), key, v)
+        if (!strcmp(key, "labels") || !strcmp(key, "annotations")) json_object_set_new(md, key, json_deep_copy(v));
+    json_t *pod = json_pack("{s:s,s:s,s:o,s:o}", "apiVersion", "v1", "kind", "Pod", "metadata", md,
+                            "spec", json_deep_copy(json_object_get(tmpl, "spec")));
+    cluster_pod_defaults(ccache_store(c), pod, NULL);
     int rc = -1;
-    api_error e;
-    if (!cluster_admit(st, rel, pk, pod, NULL) && api_create(st, pk, pod, &e) == API_OK) {
+    if (ccache_create(c, pk, pod) == 0) {
         json_array_append(mine, pod);
         rc = 1;
     }
@@ -45,8 +63,7 @@ static int create_pod(store *st, const istio_release *rel, const kind_info *pk, 
 /* owned: the pods this ReplicaSet controls (from one listing of every pod,
  * indexed by owner: listing the namespace per ReplicaSet made reconciling
  * 1 000 Deployments quadratic).  Only this sync changes them. */
-static int sync_replicaset(store *st, const istio_release *rel, const kind_info *rsk, const kind_info *pk, json_t *rs,
-                           json_t *owned)
+static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_info *pk, json_t *rs, json_t *owned)
 {
     const char *ns = obj_namespace(rs);
     long long want = obj_int_or(rs, "spec.replicas", 1);
@@ -59,23 +76,27 @@ static int sync_replicaset(store *st, const istio_release *rel, const kind_info 
     long long have = (long long)json_array_size(mine);
     /* like the real controller, create in bounded batches per sync */
     long long burst = 0;
+    json_t *tmpl = NULL;
     for (; have < want && burst < RS_BURST; have++, burst++) {
-        if (create_pod(st, rel, pk, rs, mine) < 0) { json_decref(mine); return -1; }
+        if (!tmpl) tmpl = admitted_template(c, rs);
+        if (create_pod(c, pk, rs, tmpl, mine) < 0) { json_decref(tmpl); json_decref(mine); return -1; }
         changed++;
     }
+    json_decref(tmpl);
     /* scale down: the controller deletes the newest pods first */
     while (have > want) {
         json_t *victim = NULL;
+        size_t at = 0;
         json_array_foreach(mine, i, p) {
-            if (json_is_true(json_object_get(p, "_gone"))) continue;
             if (!victim || strcmp(obj_str_or(p, "metadata.creationTimestamp", ""),
-                                  obj_str_or(victim, "metadata.creationTimestamp", "")) >= 0)
+                                  obj_str_or(victim, "metadata.creationTimestamp", "")) >= 0) {
                 victim = p;
+                at = i;
+            }
         }
         if (!victim) break;
-        api_error e;
-        if (api_delete(st, pk, ns, obj_name(victim), &e) != API_OK) { json_decref(mine); return -1; }
-        json_object_set_new(victim, "_gone", json_true());
+        if (ccache_delete(c, pk, ns, obj_name(victim)) < 0) { json_decref(mine); return -1; }
+        json_array_remove(mine, at);
         have--;
         changed++;
     }
@@ -83,7 +104,6 @@ static int sync_replicaset(store *st, const istio_release *rel, const kind_info 
     /* status from the pods as they are now */
     long long total = 0, ready = 0;
     json_array_foreach(mine, i, p) {
-        if (json_is_true(json_object_get(p, "_gone"))) continue;
         total++;
         if (!strcmp(obj_str_or(p, "status.phase", ""), "Running")) ready++;
     }
@@ -97,23 +117,23 @@ static int sync_replicaset(store *st, const istio_release *rel, const kind_info 
     }
     if (!total) json_object_del(status, "fullyLabeledReplicas");
     json_object_set_new(copy, "status", status);
-    int rc = cluster_write_if_changed(st, rsk, copy, rs);
+    int rc = ccache_write_if_changed(c, rsk, copy, rs);
     json_decref(copy);
     return rc < 0 ? -1 : changed + rc;
 }
 
-int controller_replicasets(store *st, const istio_release *rel)
+int controller_replicasets(cluster_cache *c)
 {
     const kind_info *rsk = kind_lookup("replicasets.apps"), *pk = kind_lookup("pods");
-    json_t *all = api_list(st, rsk, NULL);
-    json_t *pods = json_array_size(all) ? api_list(st, pk, NULL) : json_array();
+    json_t *all = ccache_list(c, rsk);
+    json_t *pods = json_array_size(all) ? ccache_list(c, pk) : json_array();
     json_t *by_owner = cluster_index_by_owner(pods);
     int changed = 0;
     size_t i;
     json_t *rs;
     json_array_foreach(all, i, rs) {
         json_t *owned = json_object_get(by_owner, obj_str_or(rs, "metadata.uid", ""));
-        int n = sync_replicaset(st, rel, rsk, pk, rs, owned);
+        int n = sync_replicaset(c, rsk, pk, rs, owned);
         if (n < 0) { changed = -1; break; }
         changed += n;
     }

@@ -22,24 +22,36 @@ static const char *inject_flag(json_t *pod)
     return v ? v : obj_annotation(pod, "sidecar.istio.io/inject");
 }
 
-bool cluster_wants_injection(store *st, json_t *pod, const char *ns)
+/* The injector's decision, given whether istiod runs and the namespace object. */
+static bool decide(bool installed, json_t *nso, json_t *pod, const char *ns)
 {
-    if (!cluster_istio_installed(st)) return false;
+    if (!installed) return false;
     if (obj_annotation(pod, "sidecar.istio.io/status")) return false;    /* injected already */
     if (json_is_true(obj_at(pod, "spec.hostNetwork"))) return false;
     /* the webhook never sees the control plane's own namespaces */
     if (!strcmp(ns, "kube-system") || !strcmp(ns, "kube-public") || !strcmp(ns, "istio-system")) return false;
     const char *flag = inject_flag(pod);
     if (flag && !strcmp(flag, "false")) return false;
-    json_t *nso = store_get(st, "namespaces", "", ns);
     const char *label = nso ? obj_label(nso, "istio-injection") : NULL;
     const char *rev = nso ? obj_label(nso, "istio.io/rev") : NULL;
-    bool yes;
-    if (label) yes = !strcmp(label, "enabled");
-    else if (rev) yes = !strcmp(rev, "default");
-    else yes = flag && !strcmp(flag, "true");
+    if (label) return !strcmp(label, "enabled");
+    if (rev) return !strcmp(rev, "default");
+    return flag && !strcmp(flag, "true");
+}
+
+bool cluster_wants_injection(store *st, json_t *pod, const char *ns)
+{
+    if (!cluster_istio_installed(st)) return false;
+    json_t *nso = store_get(st, "namespaces", "", ns);
+    bool yes = decide(true, nso, pod, ns);
     json_decref(nso);
     return yes;
+}
+
+bool ccache_wants_injection(cluster_cache *c, json_t *pod, const char *ns)
+{
+    bool installed = ccache_get(c, kind_lookup("deployments.apps"), "istio-system", "istiod") != NULL;
+    return decide(installed, installed ? ccache_get(c, kind_lookup("namespaces"), "", ns) : NULL, pod, ns);
 }
 
 /* The injector's templates.  Istio before 1.5 mounted the workload
