@@ -22,6 +22,7 @@ struct cluster_cache {
     const istio_release *rel;
     resource_view res[MAX_RESOURCES];
     int nres;
+    json_t *memo;
 };
 
 cluster_cache *ccache_new(store *st, const istio_release *rel)
@@ -30,6 +31,7 @@ cluster_cache *ccache_new(store *st, const istio_release *rel)
     if (!c) return NULL;
     c->st = st;
     c->rel = rel;
+    c->memo = json_object();
     return c;
 }
 
@@ -46,10 +48,12 @@ void ccache_free(cluster_cache *c)
 {
     if (!c) return;
     drop_views(c);
+    json_decref(c->memo);
     free(c);
 }
 
 store *ccache_store(cluster_cache *c) { return c->st; }
+json_t *ccache_memo(cluster_cache *c) { return c->memo; }
 const istio_release *ccache_release(cluster_cache *c) { return c->rel; }
 
 static void key_of(char *buf, size_t len, const char *ns, const char *name)
@@ -149,7 +153,12 @@ int ccache_create(cluster_cache *c, const kind_info *k, json_t *obj)
 int ccache_update(cluster_cache *c, const kind_info *k, json_t *obj)
 {
     api_error e;
-    if (api_update(c->st, k, obj, &e) != API_OK) return -1;
+    resource_view *v = find_view(c, k);
+    char key[1024];
+    key_of(key, sizeof key, k->namespaced ? obj_namespace(obj) : "", obj_name(obj));
+    json_t *stored = v ? json_object_get(v->by_key, key) : NULL;
+    api_status s = stored ? api_update_known(c->st, k, obj, stored, &e) : api_update(c->st, k, obj, &e);
+    if (s != API_OK) return -1;
     remember(c, k, obj);
     return 0;
 }

@@ -38,6 +38,10 @@ void cluster_random_suffix(char *out, size_t n);
 /* Pods (pods.c): what the API server and kubelet fill into a new pod
  * (defaults, IP, node, Running status); kept from old on update. */
 void cluster_pod_defaults(store *st, json_t *pod, json_t *old);
+/* Its two halves: the spec (the same for every pod of a template) and, for
+ * a new pod, the status (IP, started containers). */
+void cluster_pod_spec_defaults(json_t *pod, json_t *old);
+void cluster_pod_status(store *st, json_t *pod);
 void cluster_podspec_defaults(json_t *spec);
 
 /* Sidecar injection (inject.c).  Is Istio's control plane installed (an
@@ -67,6 +71,8 @@ const istio_release *ccache_release(cluster_cache *c);
 json_t *ccache_list(cluster_cache *c, const kind_info *k);
 json_t *ccache_get(cluster_cache *c, const kind_info *k, const char *ns, const char *name);
 bool ccache_has_view(cluster_cache *c, const kind_info *k);
+/* A JSON object controllers may keep derived values in for the reconcile. */
+json_t *ccache_memo(cluster_cache *c);
 /* The API write path, then the view (obj is stamped and kept: do not change it after). */
 int ccache_create(cluster_cache *c, const kind_info *k, json_t *obj);
 int ccache_update(cluster_cache *c, const kind_info *k, json_t *obj);
@@ -84,6 +90,7 @@ void ccache_admit_pod_template(cluster_cache *c, json_t *pod);
 /* The controllers, one per file; cluster_reconcile runs them in order. */
 int controller_service_accounts(cluster_cache *c);
 int controller_deployments(cluster_cache *c);
+int controller_deployment_status(cluster_cache *c);
 int controller_replicasets(cluster_cache *c);
 int controller_garbage(cluster_cache *c);
 int controller_endpoints(cluster_cache *c);

@@ -23,6 +23,9 @@ static int run_rounds(cluster_cache *c)
         changed += n;
         if ((n = controller_replicasets(c)) < 0) return -1;
         changed += n;
+        /* the Deployments' status from the ReplicaSets of this round, not the last */
+        if ((n = controller_deployment_status(c)) < 0) return -1;
+        changed += n;
         if ((n = controller_endpoints(c)) < 0) return -1;
         changed += n;
         if (!changed) return controller_kubelet(c);

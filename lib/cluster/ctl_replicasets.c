@@ -25,6 +25,7 @@ static json_t *admitted_template(cluster_cache *c, json_t *rs)
     json_t *pod = json_pack("{s:s,s:s,s:o,s:o}", "apiVersion", "v1", "kind", "Pod", "metadata", md,
                             "spec", spec ? spec : json_object());
     ccache_admit_pod_template(c, pod);
+    cluster_pod_spec_defaults(pod, NULL);
     return pod;
 }
 
@@ -48,9 +49,11 @@ static int create_pod(cluster_cache *c, const kind_info *pk, json_t *rs, json_t 
     json_t *v;
     json_object_foreach(json_object_get(tmpl, "metadata"), key, v)
         if (!strcmp(key, "labels") || !strcmp(key, "annotations")) json_object_set_new(md, key, json_deep_copy(v));
-    json_t *pod = json_pack("{s:s,s:s,s:o,s:o}", "apiVersion", "v1", "kind", "Pod", "metadata", md,
-                            "spec", json_deep_copy(json_object_get(tmpl, "spec")));
-    cluster_pod_defaults(ccache_store(c), pod, NULL);
+    /* the spec is shared with the template and the ReplicaSet's other pods:
+     * objects in the view are never changed in place */
+    json_t *pod = json_pack("{s:s,s:s,s:o,s:O}", "apiVersion", "v1", "kind", "Pod", "metadata", md,
+                            "spec", json_object_get(tmpl, "spec"));
+    cluster_pod_status(ccache_store(c), pod);
     int rc = -1;
     if (ccache_create(c, pk, pod) == 0) {
         json_array_append(mine, pod);
@@ -108,7 +111,6 @@ static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_in
         if (!strcmp(obj_str_or(p, "status.phase", ""), "Running")) ready++;
     }
     json_decref(mine);
-    json_t *copy = json_deep_copy(rs);
     json_t *status = json_pack("{s:I,s:I,s:I}", "replicas", (json_int_t)total, "fullyLabeledReplicas", (json_int_t)total,
                                "observedGeneration", (json_int_t)obj_int_or(rs, "metadata.generation", 1));
     if (ready) {
@@ -116,6 +118,11 @@ static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_in
         json_object_set_new(status, "availableReplicas", json_integer(ready));
     }
     if (!total) json_object_del(status, "fullyLabeledReplicas");
+    if (json_equal(status, json_object_get(rs, "status"))) {
+        json_decref(status);
+        return changed;
+    }
+    json_t *copy = json_deep_copy(rs);
     json_object_set_new(copy, "status", status);
     int rc = ccache_write_if_changed(c, rsk, copy, rs);
     json_decref(copy);

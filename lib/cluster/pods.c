@@ -66,7 +66,9 @@ static json_t *container_status(json_t *c, const char *started, bool init)
                      "lastState");
 }
 
-void cluster_pod_defaults(store *st, json_t *pod, json_t *old)
+/* The API server's part: spec defaults, the ServiceAccount, the node (on
+ * create); on update the kubelet's view of a running pod is kept from old. */
+void cluster_pod_spec_defaults(json_t *pod, json_t *old)
 {
     json_t *spec = json_object_get(pod, "spec");
     if (!json_is_object(spec)) {
@@ -89,6 +91,18 @@ void cluster_pod_defaults(store *st, json_t *pod, json_t *old)
         return;
     }
     if (!obj_str(spec, "nodeName")) json_object_set_new(spec, "nodeName", json_string(CLUSTER_NODE_NAME));
+}
+
+void cluster_pod_defaults(store *st, json_t *pod, json_t *old)
+{
+    cluster_pod_spec_defaults(pod, old);
+    if (!old) cluster_pod_status(st, pod);
+}
+
+/* The kubelet's part for a new pod: an IP, every container started. */
+void cluster_pod_status(store *st, json_t *pod)
+{
+    json_t *spec = json_object_get(pod, "spec");
     json_t *status = json_object_get(pod, "status");
     if (json_is_object(status) && obj_str(status, "podIP")) return; /* written by whoever knows better */
     char ip[32], ts[32];

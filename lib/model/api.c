@@ -92,6 +92,28 @@ api_status api_update(store *st, const kind_info *k, json_t *obj, api_error *e)
     return API_OK;
 }
 
+/* api_update for a caller that holds the stored object already (the
+ * controllers' view of the store): the same stamping without reading and
+ * parsing it again.  stored must be what the store holds for obj. */
+api_status api_update_known(store *st, const kind_info *k, json_t *obj, json_t *stored, api_error *e)
+{
+    json_t *md = obj_metadata(obj), *omd = obj_metadata(stored);
+    json_object_set(md, "uid", json_object_get(omd, "uid"));
+    json_object_set(md, "creationTimestamp", json_object_get(omd, "creationTimestamp"));
+    long long gen = obj_int_or(stored, "metadata.generation", 0);
+    if (has_generation(obj)) {
+        if (!json_equal(json_object_get(stored, "spec"), json_object_get(obj, "spec"))) gen++;
+        json_object_set_new(md, "generation", json_integer(gen ? gen : 1));
+    }
+    stamp_rv(st, obj);
+    if (store_put(st, k->resource, ns_of(k, obj), obj_name(obj), obj)) {
+        e->status = API_ERR_STORE;
+        snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
+        return e->status;
+    }
+    return API_OK;
+}
+
 api_status api_delete(store *st, const kind_info *k, const char *ns, const char *name, api_error *e)
 {
     if (!k->namespaced) ns = "";

@@ -27,6 +27,9 @@ api_status api_create(store *st, const kind_info *k, json_t *obj, api_error *e);
 /* Replace the stored object with obj, keeping uid and creationTimestamp,
  * bumping resourceVersion and (when spec changed) generation. */
 api_status api_update(store *st, const kind_info *k, json_t *obj, api_error *e);
+/* api_update when the caller holds the stored object already (the
+ * controllers' view of the store): spares reading and parsing it again. */
+api_status api_update_known(store *st, const kind_info *k, json_t *obj, json_t *stored, api_error *e);
 /* Delete one object; deleting a namespace deletes what it holds. */
 api_status api_delete(store *st, const kind_info *k, const char *ns, const char *name, api_error *e);
 
