@@ -95,6 +95,9 @@ int controller_replicasets(cluster_cache *c);
 int controller_garbage(cluster_cache *c);
 int controller_endpoints(cluster_cache *c);
 int controller_kubelet(cluster_cache *c);
+int controller_ca_root_cert(cluster_cache *c);
+/* Does istiod of this release publish istio-ca-root-cert ConfigMaps (1.5 and later)? */
+bool cluster_release_has_ca_root_configmap(const istio_release *rel);
 
 /* Controller helpers (controllers.c): is obj controlled by the owner with
  * this uid; a one-element ownerReferences array naming owner; write obj when

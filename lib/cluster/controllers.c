@@ -19,6 +19,8 @@ static int run_rounds(cluster_cache *c)
         changed += n;
         if ((n = controller_garbage(c)) < 0) return -1;
         changed += n;
+        if ((n = controller_ca_root_cert(c)) < 0) return -1;
+        changed += n;
         if ((n = controller_deployments(c)) < 0) return -1;
         changed += n;
         if ((n = controller_replicasets(c)) < 0) return -1;
