@@ -52,6 +52,13 @@ void cluster_podspec_defaults(json_t *spec);
 bool cluster_istio_installed(store *st);
 bool cluster_wants_injection(store *st, json_t *pod, const char *ns);
 int cluster_inject(const istio_release *rel, json_t *pod, const char *ns, const char *workload);
+/* The same with the install's values.global.proxy (includeIPRanges,
+ * excludeIPRanges, include/excludeInboundPorts, include/excludeOutboundPorts:
+ * the capture settings istio-init gets unless the pod's
+ * traffic.sidecar.istio.io annotations say otherwise); NULL = none.
+ * cluster_proxy_values: those values of the current install (new object). */
+int cluster_inject_with(const istio_release *rel, json_t *pod, const char *ns, const char *workload, json_t *proxy);
+json_t *cluster_proxy_values(store *st);
 
 /* Files Kubernetes puts into a container (podfiles.c): /etc/hostname,
  * /etc/hosts, /etc/resolv.conf, ConfigMap and Secret volume mounts.
@@ -86,6 +93,12 @@ int ccache_write_if_changed(cluster_cache *c, const kind_info *k, json_t *obj, j
  * only gets cluster_pod_defaults. */
 bool ccache_wants_injection(cluster_cache *c, json_t *pod, const char *ns);
 void ccache_admit_pod_template(cluster_cache *c, json_t *pod);
+
+/* The log an istio-init container printed when it ran (initlog.c): the
+ * istio-iptables output of its release for its arguments, one call of fn
+ * per line (stamped with the time it ran).  0, or 1 when container is no
+ * istio-iptables init container of pod (nothing written). */
+int cluster_init_container_log(json_t *pod, const char *container, store_log_fn fn, void *ctx);
 
 /* The controllers, one per file; cluster_reconcile runs them in order. */
 int controller_service_accounts(cluster_cache *c);

@@ -144,7 +144,106 @@ static const char *canonical_revision(json_t *pod)
     return v ? v : "latest";
 }
 
+/* A setting of values.global.proxy as text ("" when unset); istioctl's
+ * --set keeps "\\," for a comma inside a value. */
+static void proxy_value(json_t *proxy, const char *key, char *out, size_t len)
+{
+    json_t *v = json_object_get(proxy, key);
+    char tmp[1024] = "";
+    if (json_is_string(v)) snprintf(tmp, sizeof tmp, "%s", json_string_value(v));
+    else if (json_is_integer(v)) snprintf(tmp, sizeof tmp, "%lld", (long long)json_integer_value(v));
+    size_t o = 0;
+    for (const char *p = tmp; *p && o + 1 < len; p++) {
+        if (p[0] == '\\' && p[1] == ',') continue;
+        out[o++] = *p;
+    }
+    out[o] = 0;
+}
+
+/* excludeInboundPort of the injector's template: the status port joins the
+ * pod's own exclusions unless it is among them already. */
+static void exclude_inbound(const char *status_port, const char *excluded, char *out, size_t len)
+{
+    size_t o = 0;
+    bool have = false;
+    out[0] = 0;
+    const char *p = excluded;
+    while (p && *p) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        while (n && *p == ' ') { p++; n--; }
+        while (n && p[n - 1] == ' ') n--;
+        if (n) {
+            if (n == strlen(status_port) && !strncmp(p, status_port, n)) have = true;
+            if (o + n + 2 < len) {
+                if (o) out[o++] = ',';
+                memcpy(out + o, p, n);
+                o += n;
+                out[o] = 0;
+            }
+        }
+        p = comma ? comma + 1 : NULL;
+    }
+    if (have) { snprintf(out, len, "%s", excluded); return; }
+    if (o + strlen(status_port) + 2 < len) snprintf(out + o, len - o, "%s%s", o ? "," : "", status_port);
+}
+
+/* istio-init's arguments: the capture settings of the pod's
+ * traffic.sidecar.istio.io annotations, else of the install's
+ * values.global.proxy, else Istio's defaults (everything captured). */
+static json_t *init_args(json_t *pod, json_t *proxy, bool old)
+{
+    char inc[1024], exc[1024], inb[1024], exin[1024], d[1100], outp[1024], outq[1024];
+    const char *a;
+#define SETTING(buf, ann, key, dflt) do { \
+        a = obj_annotation(pod, "traffic.sidecar.istio.io/" ann); \
+        if (a) snprintf(buf, sizeof buf, "%s", a); \
+        else { proxy_value(proxy, key, buf, sizeof buf); if (!json_object_get(proxy, key)) snprintf(buf, sizeof buf, "%s", dflt); } \
+    } while (0)
+    SETTING(inc, "includeOutboundIPRanges", "includeIPRanges", "*");
+    SETTING(exc, "excludeOutboundIPRanges", "excludeIPRanges", "");
+    SETTING(inb, "includeInboundPorts", "includeInboundPorts", "*");
+    SETTING(exin, "excludeInboundPorts", "excludeInboundPorts", "");
+    SETTING(outp, "excludeOutboundPorts", "excludeOutboundPorts", "");
+    SETTING(outq, "includeOutboundPorts", "includeOutboundPorts", "");
+#undef SETTING
+    char excluded[1100];
+    exclude_inbound("15020", exin, excluded, sizeof excluded);
+    snprintf(d, sizeof d, "%s%s", old ? "" : "15090,15021,", excluded);
+    json_t *args = json_pack("[s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s]", "istio-iptables", "-p", "15001", "-z", "15006",
+                             "-u", "1337", "-m", "REDIRECT", "-i", inc, "-x", exc, "-b", inb, "-d", d);
+    if (!old && (obj_annotation(pod, "traffic.sidecar.istio.io/includeOutboundPorts") || *outq)) {
+        json_array_append_new(args, json_string("-q"));
+        json_array_append_new(args, json_string(outq));
+    }
+    if (obj_annotation(pod, "traffic.sidecar.istio.io/excludeOutboundPorts") || *outp) {
+        json_array_append_new(args, json_string("-o"));
+        json_array_append_new(args, json_string(outp));
+    }
+    if ((a = obj_annotation(pod, "traffic.sidecar.istio.io/kubevirtInterfaces"))) {
+        json_array_append_new(args, json_string("-k"));
+        json_array_append_new(args, json_string(a));
+    }
+    json_array_append_new(args, json_string(old ? "--run-validation=false" : "--log_output_level=default:info"));
+    return args;
+}
+
+json_t *cluster_proxy_values(store *st)
+{
+    char *text = store_meta_get(st, "istio_install_spec");
+    json_t *spec = text && *text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    json_t *proxy = json_incref(obj_at(spec, "values.global.proxy"));
+    json_decref(spec);
+    return json_is_object(proxy) ? proxy : (json_decref(proxy), json_object());
+}
+
 int cluster_inject(const istio_release *rel, json_t *pod, const char *ns, const char *workload)
+{
+    return cluster_inject_with(rel, pod, ns, workload, NULL);
+}
+
+int cluster_inject_with(const istio_release *rel, json_t *pod, const char *ns, const char *workload, json_t *values)
 {
     (void)ns;
     if (obj_annotation(pod, "sidecar.istio.io/status")) return 1;
@@ -175,9 +274,7 @@ int cluster_inject(const istio_release *rel, json_t *pod, const char *ns, const 
 
     json_t *init = json_pack("{s:s,s:s,s:s,s:o,s:{s:{s:[s,s],s:[s]},s:b,s:b,s:i,s:i}}",
         "name", "istio-init", "image", rel->proxy_image, "imagePullPolicy", "IfNotPresent",
-        "args", json_pack("[s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s]", "istio-iptables", "-p", "15001", "-z", "15006",
-                          "-u", "1337", "-m", "REDIRECT", "-i", "*", "-x", "", "-b", "*", "-d",
-                          old ? "15020" : "15090,15021,15020", old ? "--run-validation=false" : "--log_output_level=default:info"),
+        "args", init_args(pod, values, old),
         "securityContext", "capabilities", "add", "NET_ADMIN", "NET_RAW", "drop", "ALL",
         "privileged", 0, "runAsNonRoot", 0, "runAsUser", 0, "runAsGroup", 0);
 
