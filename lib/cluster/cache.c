@@ -94,11 +94,14 @@ static resource_view *view(cluster_cache *c, const kind_info *k)
     return v;
 }
 
-static int by_ns_name(const void *a, const void *b)
+/* Keys are "namespace\x1fname" and names never hold a character below
+ * 0x20, so ordering the keys orders by namespace, then name, as the store
+ * lists (comparing keys is much cheaper than looking both fields up). */
+typedef struct { const char *key; json_t *obj; } keyed;
+
+static int by_key(const void *a, const void *b)
 {
-    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    int r = strcmp(obj_namespace(x), obj_namespace(y));
-    return r ? r : strcmp(obj_name(x), obj_name(y));
+    return strcmp(((const keyed *)a)->key, ((const keyed *)b)->key);
 }
 
 json_t *ccache_list(cluster_cache *c, const kind_info *k)
@@ -107,13 +110,16 @@ json_t *ccache_list(cluster_cache *c, const kind_info *k)
     if (!v) return json_array();
     if (!v->sorted) {
         size_t n = json_object_size(v->by_key), i = 0;
-        json_t **objs = malloc((n ? n : 1) * sizeof *objs);
+        keyed *objs = malloc((n ? n : 1) * sizeof *objs);
         const char *key;
         json_t *o;
-        json_object_foreach(v->by_key, key, o) objs[i++] = o;
-        qsort(objs, n, sizeof *objs, by_ns_name);
+        json_object_foreach(v->by_key, key, o) {
+            objs[i].key = key;
+            objs[i++].obj = o;
+        }
+        qsort(objs, n, sizeof *objs, by_key);
         v->sorted = json_array();
-        for (i = 0; i < n; i++) json_array_append(v->sorted, objs[i]);
+        for (i = 0; i < n; i++) json_array_append(v->sorted, objs[i].obj);
         free(objs);
     }
     return json_incref(v->sorted);

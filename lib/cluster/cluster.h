@@ -99,6 +99,10 @@ void ccache_admit_pod_template(cluster_cache *c, json_t *pod);
  * per line (stamped with the time it ran).  0, or 1 when container is no
  * istio-iptables init container of pod (nothing written). */
 int cluster_init_container_log(json_t *pod, const char *container, store_log_fn fn, void *ctx);
+/* The start-up lines a running container wrote (ctl_kubelet.c): Istio's
+ * proxies and istiod, worked out from the pod; 0, or 1 when there are none
+ * (or an older meshsim stored them as log rows: st may say so). */
+int cluster_container_start_log(store *st, json_t *pod, const char *container, store_log_fn fn, void *ctx);
 
 /* The controllers, one per file; cluster_reconcile runs them in order. */
 int controller_service_accounts(cluster_cache *c);
@@ -107,7 +111,6 @@ int controller_deployment_status(cluster_cache *c);
 int controller_replicasets(cluster_cache *c);
 int controller_garbage(cluster_cache *c);
 int controller_endpoints(cluster_cache *c);
-int controller_kubelet(cluster_cache *c);
 int controller_ca_root_cert(cluster_cache *c);
 /* Does istiod of this release publish istio-ca-root-cert ConfigMaps (1.5 and later)? */
 bool cluster_release_has_ca_root_configmap(const istio_release *rel);

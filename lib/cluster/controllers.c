@@ -30,7 +30,7 @@ static int run_rounds(cluster_cache *c)
         changed += n;
         if ((n = controller_endpoints(c)) < 0) return -1;
         changed += n;
-        if (!changed) return controller_kubelet(c);
+        if (!changed) return 0;
     }
     return 0;
 }

@@ -153,6 +153,43 @@ static void test_injection_capture_settings(void **state)
                 "\"--log_output_level=default:info\"]");
 }
 
+static int collect_any(void *ctx, const char *ns, const char *pod, const char *container, long long ts, const char *line)
+{
+    (void)ns; (void)pod;
+    assert_string_equal(container, "istio-proxy");
+    json_array_append_new(ctx, json_pack("[I,s]", (json_int_t)ts, line));
+    return 0;
+}
+
+static void test_proxy_start_lines(void **state)
+{
+    (void)state;
+    json_t *pod = json_pack("{s:{s:s,s:s,s:s},s:{s:[{s:s,s:s}]},s:{s:s,s:s,s:s,s:[{s:s,s:{s:{s:s}}}]}}",
+                            "metadata", "name", "p", "namespace", "default", "uid", "u-1",
+                            "spec", "containers", "name", "istio-proxy", "image", "docker.io/istio/proxyv2:1.24.3",
+                            "status", "phase", "Running", "podIP", "10.244.0.9", "startTime", "2026-01-01T00:00:00Z",
+                            "containerStatuses", "name", "istio-proxy", "state", "running", "startedAt",
+                            "2026-01-01T00:00:05Z");
+    json_t *lines = json_array();
+    assert_int_equal(cluster_container_start_log(NULL, pod, "istio-proxy", collect_any, lines), 0);
+    assert_int_equal(json_array_size(lines), 5);
+    long long t0 = json_integer_value(json_array_get(json_array_get(lines, 0), 0));
+    assert_true(t0 >= 1767225605000LL && t0 < 1767225606000LL);
+    const char *first = json_string_value(json_array_get(json_array_get(lines, 0), 1));
+    assert_non_null(strstr(first, "2026-01-01T00:00:05."));
+    assert_non_null(strstr(first, "\tinfo\tVersion 1.24.3"));
+    assert_non_null(strstr(json_string_value(json_array_get(json_array_get(lines, 1), 1)),
+                           "ips=[10.244.0.9] type=sidecar id=p.default domain=default.svc.cluster.local"));
+    assert_int_equal(json_integer_value(json_array_get(json_array_get(lines, 4), 0)), t0 + 1200);
+    /* an application container, or a pod that does not run, logged nothing */
+    assert_int_equal(cluster_container_start_log(NULL, pod, "app", collect_any, lines), 1);
+    json_object_set_new(json_object_get(pod, "status"), "phase", json_string("Pending"));
+    assert_int_equal(cluster_container_start_log(NULL, pod, "istio-proxy", collect_any, lines), 1);
+    assert_int_equal(json_array_size(lines), 5);
+    json_decref(lines);
+    json_decref(pod);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -160,6 +197,7 @@ int main(void)
         cmocka_unit_test(test_script_era_ranges),
         cmocka_unit_test(test_agent_era_needs_prefix_lengths),
         cmocka_unit_test(test_injection_capture_settings),
+        cmocka_unit_test(test_proxy_start_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
