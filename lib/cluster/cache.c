@@ -156,6 +156,62 @@ int ccache_create(cluster_cache *c, const kind_info *k, json_t *obj)
     return 0;
 }
 
+int ccache_create_text(cluster_cache *c, const kind_info *k, json_t *obj, char *(*serialize)(json_t *, void *), void *ctx)
+{
+    api_error e;
+    if (api_create_text(c->st, k, obj, serialize, ctx, &e) != API_OK) return -1;
+    remember(c, k, obj);
+    return 0;
+}
+
+/* growing text buffer for cluster_dumps_sharing */
+typedef struct text { char *s; size_t n, cap; bool failed; } text;
+
+static void append(text *t, const char *s, size_t n)
+{
+    if (t->failed) return;
+    if (t->n + n + 1 > t->cap) {
+        size_t cap = (t->n + n + 1) * 2;
+        char *p = realloc(t->s, cap);
+        if (!p) { t->failed = true; return; }
+        t->s = p;
+        t->cap = cap;
+    }
+    memcpy(t->s + t->n, s, n);
+    t->n += n;
+    t->s[t->n] = 0;
+}
+
+static int append_cb(const char *buf, size_t size, void *data)
+{
+    append(data, buf, size);
+    return 0;
+}
+
+char *cluster_dumps_sharing(json_t *obj, json_t *shared, const char *shared_text)
+{
+    const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY;
+    if (!json_is_object(obj)) return json_dumps(obj, flags);
+    text t = {0};
+    append(&t, "{", 1);
+    const char *key;
+    json_t *v;
+    bool first = true;
+    json_object_foreach(obj, key, v) {
+        if (!first) append(&t, ",", 1);
+        first = false;
+        json_t *k = json_string(key);
+        json_dump_callback(k, append_cb, &t, flags);
+        json_decref(k);
+        append(&t, ":", 1);
+        if (v == shared && shared_text) append(&t, shared_text, strlen(shared_text));
+        else json_dump_callback(v, append_cb, &t, flags);
+    }
+    append(&t, "}", 1);
+    if (t.failed) { free(t.s); return NULL; }
+    return t.s;
+}
+
 int ccache_update(cluster_cache *c, const kind_info *k, json_t *obj)
 {
     api_error e;

@@ -28,6 +28,10 @@ int cluster_admit(store *st, const istio_release *rel, const kind_info *k, json_
 /* Allocate a pod IP (10.244.x.y) / service ClusterIP (10.96.x.y), unique per store. */
 void ipam_pod_ip(store *st, char *buf, size_t len);
 void ipam_service_ip(store *st, char *buf, size_t len);
+/* n pod IPs at once (a ReplicaSet's new pods): the counter value of the
+ * first (-1 on failure), and the address of counter value n. */
+long long ipam_reserve_pod_ips(store *st, long long n);
+void ipam_pod_ip_nth(long long n, char *buf, size_t len);
 
 /* Generated names (names.c): the ReplicaSet's pod-template-hash (stable for
  * equal templates) and n random characters of Kubernetes' safe alphabet. */
@@ -42,6 +46,11 @@ void cluster_pod_defaults(store *st, json_t *pod, json_t *old);
  * a new pod, the status (IP, started containers). */
 void cluster_pod_spec_defaults(json_t *pod, json_t *old);
 void cluster_pod_status(store *st, json_t *pod);
+void cluster_pod_status_ip(store *st, json_t *pod, const char *ip);   /* ip NULL: allocate one */
+/* json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER), with the text of one
+ * member value (shared, by identity) given: pods of one template share
+ * their spec, serialised once.  malloc'd. */
+char *cluster_dumps_sharing(json_t *obj, json_t *shared, const char *shared_text);
 void cluster_podspec_defaults(json_t *spec);
 
 /* Sidecar injection (inject.c).  Is Istio's control plane installed (an
@@ -86,6 +95,8 @@ int ccache_update(cluster_cache *c, const kind_info *k, json_t *obj);
 int ccache_delete(cluster_cache *c, const kind_info *k, const char *ns, const char *name);
 /* Write obj when it differs from stored (1 written, 0 same, -1 error). */
 int ccache_write_if_changed(cluster_cache *c, const kind_info *k, json_t *obj, json_t *stored);
+/* ccache_create storing the text serialize(obj, ctx) makes (see api_create_text). */
+int ccache_create_text(cluster_cache *c, const kind_info *k, json_t *obj, char *(*serialize)(json_t *, void *), void *ctx);
 
 /* The same decisions from the controllers' view: admission of the pods a
  * ReplicaSet creates, done once on a template pod (named like its pods,

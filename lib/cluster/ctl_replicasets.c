@@ -29,10 +29,25 @@ static json_t *admitted_template(cluster_cache *c, json_t *rs)
     return pod;
 }
 
+/* The admitted template of a ReplicaSet's new pods, with its spec's text
+ * (the same in every pod, serialised once) and their reserved IPs. */
+typedef struct pod_template {
+    json_t *pod;
+    char *spec_text;
+    long long next_ip;    /* counter value of the next reserved IP; 0 = allocate one by one */
+} pod_template;
+
+static char *pod_text(json_t *pod, void *ctx)
+{
+    pod_template *t = ctx;
+    return cluster_dumps_sharing(pod, json_object_get(t->pod, "spec"), t->spec_text);
+}
+
 /* Create one pod for rs from its admitted template; on success append it
  * (as stored) to mine. */
-static int create_pod(cluster_cache *c, const kind_info *pk, json_t *rs, json_t *tmpl, json_t *mine)
+static int create_pod(cluster_cache *c, const kind_info *pk, json_t *rs, pod_template *pt, json_t *mine)
 {
+    json_t *tmpl = pt->pod;
     const char *ns = obj_namespace(rs);
     char name[600], suffix[8], gen[520];
     for (int tries = 0;; tries++) {
@@ -53,9 +68,11 @@ static int create_pod(cluster_cache *c, const kind_info *pk, json_t *rs, json_t 
      * objects in the view are never changed in place */
     json_t *pod = json_pack("{s:s,s:s,s:o,s:O}", "apiVersion", "v1", "kind", "Pod", "metadata", md,
                             "spec", json_object_get(tmpl, "spec"));
-    cluster_pod_status(ccache_store(c), pod);
+    char ip[32];
+    if (pt->next_ip > 0) ipam_pod_ip_nth(pt->next_ip++, ip, sizeof ip);
+    cluster_pod_status_ip(ccache_store(c), pod, pt->next_ip > 0 ? ip : NULL);
     int rc = -1;
-    if (ccache_create(c, pk, pod) == 0) {
+    if (ccache_create_text(c, pk, pod, pod_text, pt) == 0) {
         json_array_append(mine, pod);
         rc = 1;
     }
@@ -79,13 +96,21 @@ static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_in
     long long have = (long long)json_array_size(mine);
     /* like the real controller, create in bounded batches per sync */
     long long burst = 0;
-    json_t *tmpl = NULL;
+    pod_template pt = {0};
     for (; have < want && burst < RS_BURST; have++, burst++) {
-        if (!tmpl) tmpl = admitted_template(c, rs);
-        if (create_pod(c, pk, rs, tmpl, mine) < 0) { json_decref(tmpl); json_decref(mine); return -1; }
+        if (!pt.pod) {
+            pt.pod = admitted_template(c, rs);
+            pt.spec_text = json_dumps(json_object_get(pt.pod, "spec"), JSON_COMPACT | JSON_PRESERVE_ORDER);
+            long long n = want - have < RS_BURST ? want - have : RS_BURST;
+            if (!json_is_true(obj_at(pt.pod, "spec.hostNetwork")))
+                pt.next_ip = ipam_reserve_pod_ips(ccache_store(c), n);
+        }
+        if (create_pod(c, pk, rs, &pt, mine) < 0) { changed = -1; break; }
         changed++;
     }
-    json_decref(tmpl);
+    json_decref(pt.pod);
+    free(pt.spec_text);
+    if (changed < 0) { json_decref(mine); return -1; }
     /* scale down: the controller deletes the newest pods first */
     while (have > want) {
         json_t *victim = NULL;

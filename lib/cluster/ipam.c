@@ -22,6 +22,16 @@ void ipam_pod_ip(store *st, char *buf, size_t len)
     format_ip(buf, len, nth_host(0x0af40000UL /* 10.244.0.0 */, n));
 }
 
+long long ipam_reserve_pod_ips(store *st, long long n)
+{
+    return store_counter_reserve(st, "podIP", n);
+}
+
+void ipam_pod_ip_nth(long long n, char *buf, size_t len)
+{
+    format_ip(buf, len, nth_host(0x0af40000UL /* 10.244.0.0 */, n));
+}
+
 void ipam_service_ip(store *st, char *buf, size_t len)
 {
     /* 10.96.0.1 (kubernetes) and 10.96.0.10 (kube-dns) are seeded by bootstrap */

@@ -102,12 +102,18 @@ void cluster_pod_defaults(store *st, json_t *pod, json_t *old)
 /* The kubelet's part for a new pod: an IP, every container started. */
 void cluster_pod_status(store *st, json_t *pod)
 {
+    cluster_pod_status_ip(st, pod, NULL);
+}
+
+void cluster_pod_status_ip(store *st, json_t *pod, const char *given_ip)
+{
     json_t *spec = json_object_get(pod, "spec");
     json_t *status = json_object_get(pod, "status");
     if (json_is_object(status) && obj_str(status, "podIP")) return; /* written by whoever knows better */
     char ip[32], ts[32];
     bool host_network = json_is_true(json_object_get(spec, "hostNetwork"));
     if (host_network) snprintf(ip, sizeof ip, "172.18.0.2");
+    else if (given_ip) snprintf(ip, sizeof ip, "%s", given_ip);
     else ipam_pod_ip(st, ip, sizeof ip);
     time_rfc3339(ts, sizeof ts, time_now_ms() / 1000);
     json_t *cs = json_array(), *ics = json_array();

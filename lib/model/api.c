@@ -145,3 +145,33 @@ api_status api_delete(store *st, const kind_info *k, const char *ns, const char 
     }
     return API_OK;
 }
+
+/* api_create for a caller that assembles the stored JSON text itself
+ * (serialize gets obj once stamped; it returns malloc'd text equal to
+ * json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER)).  The cluster model
+ * creates the pods of one template this way, sharing the text of their spec.
+ * Added for the cluster controllers; the stamping is api_create's. */
+api_status api_create_text(store *st, const kind_info *k, json_t *obj, char *(*serialize)(json_t *obj, void *ctx),
+                           void *ctx, api_error *e)
+{
+    const char *ns = ns_of(k, obj);
+    if (store_exists(st, k->resource, ns, obj_name(obj))) {
+        e->status = API_ERR_EXISTS;
+        snprintf(e->msg, sizeof e->msg, "%s \"%s\" already exists", k->resource, obj_name(obj));
+        return e->status;
+    }
+    json_t *md = obj_metadata(obj);
+    char uid[37], ts[32];
+    uuid_v4(uid);
+    time_rfc3339(ts, sizeof ts, time_now_ms() / 1000);
+    json_object_set_new(md, "uid", json_string(uid));
+    json_object_set_new(md, "creationTimestamp", json_string(ts));
+    if (has_generation(obj)) json_object_set_new(md, "generation", json_integer(1));
+    stamp_rv(st, obj);
+    if (store_put_text(st, k->resource, ns, obj_name(obj), serialize(obj, ctx))) {
+        e->status = API_ERR_STORE;
+        snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
+        return e->status;
+    }
+    return API_OK;
+}

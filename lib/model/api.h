@@ -30,6 +30,11 @@ api_status api_update(store *st, const kind_info *k, json_t *obj, api_error *e);
 /* api_update when the caller holds the stored object already (the
  * controllers' view of the store): spares reading and parsing it again. */
 api_status api_update_known(store *st, const kind_info *k, json_t *obj, json_t *stored, api_error *e);
+/* api_create storing the text serialize(obj, ctx) returns (malloc'd; must
+ * equal json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER)): for callers
+ * that share most of many objects' text (the pods of one template). */
+api_status api_create_text(store *st, const kind_info *k, json_t *obj, char *(*serialize)(json_t *obj, void *ctx),
+                           void *ctx, api_error *e);
 /* Delete one object; deleting a namespace deletes what it holds. */
 api_status api_delete(store *st, const kind_info *k, const char *ns, const char *name, api_error *e);
 

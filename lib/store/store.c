@@ -572,3 +572,32 @@ int store_count_each(store *st, store_count_fn fn, void *ctx)
     done(st, s);
     return rc;
 }
+
+/* store_put for a caller that has the object's JSON text already (the
+ * cluster model assembles pods of one template from shared text); takes
+ * ownership of body (malloc'd).  Added for the cluster controllers. */
+int store_put_text(store *st, const char *resource, const char *ns, const char *name, char *body)
+{
+    if (!body) return -1;
+    sqlite3_stmt *s = prep_write(st, "INSERT OR REPLACE INTO objects(resource,namespace,name,body) VALUES(?1,?2,?3,?4)");
+    if (!s) { free(body); return -1; }
+    bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
+    sqlite3_bind_text(s, 4, body, -1, free);
+    int rc = step_done(st, s);
+    done(st, s);
+    return rc;
+}
+
+/* n consecutive values of a counter at once: the first is returned (as
+ * store_counter_next would have), the others follow it.  -1 on failure.
+ * Added for the cluster model's address allocation. */
+long long store_counter_reserve(store *st, const char *name, long long n)
+{
+    char key[256], val[32];
+    snprintf(key, sizeof key, "counter:%s", name);
+    char *cur = store_meta_get(st, key);
+    long long first = cur ? atoll(cur) + 1 : 1;
+    free(cur);
+    snprintf(val, sizeof val, "%lld", first + (n > 0 ? n : 1) - 1);
+    return store_meta_set(st, key, val) ? -1 : first;
+}

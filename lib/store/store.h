@@ -53,6 +53,13 @@ long long store_counter_next(store *st, const char *name);
 char *store_meta_get(store *st, const char *key);          /* malloc'd or NULL */
 int store_meta_set(store *st, const char *key, const char *value);
 
+/* Added for the cluster controllers: store_put with the object's JSON text
+ * already made (takes ownership of the malloc'd body; it must be what
+ * json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER) gives), and n
+ * consecutive counter values in one step (returns the first). */
+int store_put_text(store *st, const char *resource, const char *ns, const char *name, char *body);
+long long store_counter_reserve(store *st, const char *name, long long n);
+
 /* Opaque blobs (PKI material, ...). */
 int store_blob_put(store *st, const char *key, const void *data, size_t len);
 void *store_blob_get(store *st, const char *key, size_t *len); /* malloc'd or NULL */

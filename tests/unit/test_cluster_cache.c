@@ -169,6 +169,60 @@ static void test_settled_reconcile_writes_nothing_and_pods_share_one_admission(v
     json_decref(pods);
 }
 
+static void test_dumps_sharing_is_json_dumps(void **state)
+{
+    (void)state;
+    const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER;
+    json_t *spec = json_loads("{\"containers\":[{\"name\":\"a\\\"b\",\"ports\":[1,2.5,null,true]}],\"z\":{}}", 0, NULL);
+    assert_non_null(spec);
+    json_t *pod = json_pack("{s:s,s:s,s:{s:s,s:s},s:O,s:{s:s}}", "apiVersion", "v1", "kind", "Pod", "metadata", "name",
+                            "p\u00e9", "namespace", "d", "spec", spec, "status", "phase", "Running");
+    char *spec_text = json_dumps(spec, flags), *want = json_dumps(pod, flags);
+    char *got = cluster_dumps_sharing(pod, spec, spec_text);
+    assert_string_equal(got, want);
+    free(got);
+    /* the shared text is used by identity: another equal object is dumped as is */
+    json_t *other = json_deep_copy(spec);
+    got = cluster_dumps_sharing(pod, other, "X");
+    assert_string_equal(got, want);
+    free(got);
+    json_decref(other);
+    free(spec_text);
+    free(want);
+    json_decref(pod);
+    json_decref(spec);
+}
+
+static void test_reserved_pod_ips_follow_the_counter(void **state)
+{
+    fixture *f = *state;
+    const kind_info *dk = kind_lookup("deployments.apps"), *pk = kind_lookup("pods");
+    api_error e;
+    json_t *o = json_loads(deployment, 0, NULL);
+    assert_int_equal(cluster_admit(f->st, release_default(), dk, o, NULL), 0);
+    assert_int_equal(api_create(f->st, dk, o, &e), API_OK);
+    json_decref(o);
+    assert_int_equal(cluster_reconcile(f->st, release_default()), 0);
+    json_t *pods = store_list(f->st, "pods", "default");
+    char seen[3][32];
+    for (size_t i = 0; i < 3; i++) snprintf(seen[i], sizeof seen[i], "%s", obj_str(json_array_get(pods, i), "status.podIP"));
+    json_decref(pods);
+    /* a pod made afterwards gets the address after the three */
+    o = json_pack("{s:s,s:s,s:{s:s,s:s},s:{s:[{s:s,s:s}]}}", "apiVersion", "v1", "kind", "Pod", "metadata", "name", "solo",
+                  "namespace", "default", "spec", "containers", "name", "c", "image", "x");
+    assert_int_equal(cluster_admit(f->st, release_default(), pk, o, NULL), 0);
+    const char *solo = obj_str(o, "status.podIP");
+    unsigned a, b, c, d, max = 0;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(sscanf(seen[i], "%u.%u.%u.%u", &a, &b, &c, &d), 4);
+        for (int j = 0; j < i; j++) assert_string_not_equal(seen[i], seen[j]);
+        if (d > max) max = d;
+    }
+    assert_int_equal(sscanf(solo, "%u.%u.%u.%u", &a, &b, &c, &d), 4);
+    assert_int_equal(d, max + 1);
+    json_decref(o);
+}
+
 static void test_release_rule_for_ca_root_configmaps(void **state)
 {
     (void)state;
@@ -190,6 +244,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_view_orders_and_follows_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_settled_reconcile_writes_nothing_and_pods_share_one_admission, setup, teardown),
         cmocka_unit_test(test_release_rule_for_ca_root_configmaps),
+        cmocka_unit_test(test_dumps_sharing_is_json_dumps),
+        cmocka_unit_test_setup_teardown(test_reserved_pod_ips_follow_the_counter, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
