@@ -104,8 +104,21 @@ static const char *const volumes_new =
     "\"expirationSeconds\":43200,\"path\":\"istio-token\"}}]}},"
     "{\"name\":\"istiod-ca-cert\",\"configMap\":{\"name\":\"istio-ca-root-cert\"}}]";
 
+/* The templates above, parsed once per process (a Deployment of 1 000
+ * pods... or 1 000 Deployments parsed them 1 000 times): a copy each time. */
 static json_t *load(const char *text)
 {
+    static struct { const char *text; json_t *parsed; } cache[8];
+    for (size_t i = 0; i < sizeof cache / sizeof cache[0]; i++) {
+        if (cache[i].text == text) return json_deep_copy(cache[i].parsed);
+        if (!cache[i].text) {
+            json_t *v = json_loads(text, 0, NULL);
+            if (!v) return json_array();
+            cache[i].text = text;
+            cache[i].parsed = v;
+            return json_deep_copy(v);
+        }
+    }
     json_t *v = json_loads(text, 0, NULL);
     return v ? v : json_array();
 }
@@ -278,7 +291,16 @@ int cluster_inject_with(const istio_release *rel, json_t *pod, const char *ns, c
         "securityContext", "capabilities", "add", "NET_ADMIN", "NET_RAW", "drop", "ALL",
         "privileged", 0, "runAsNonRoot", 0, "runAsUser", 0, "runAsGroup", 0);
 
-    char *args_text = replace_all(old ? proxy_args_old : proxy_args_new, "@APP@", cname);
+    /* the proxy's arguments name the app (--serviceCluster) */
+    json_t *proxy_args = load(old ? proxy_args_old : proxy_args_new);
+    size_t ai;
+    json_t *arg;
+    json_array_foreach(proxy_args, ai, arg) {
+        if (!strstr(json_string_value(arg) ? json_string_value(arg) : "", "@APP@")) continue;
+        char *named = replace_all(json_string_value(arg), "@APP@", cname);
+        json_array_set_new(proxy_args, ai, json_string(named));
+        free(named);
+    }
     json_t *env = load(env_common);
     char *ports_text = json_dumps(ports, JSON_COMPACT);
     json_array_append_new(env, json_pack("{s:s,s:s}", "name", "ISTIO_META_POD_PORTS", "value", ports_text));
@@ -288,7 +310,7 @@ int cluster_inject_with(const istio_release *rel, json_t *pod, const char *ns, c
     json_t *proxy = json_pack("{s:s,s:s,s:s,s:o,s:o,s:[{s:i,s:s,s:s}],s:o,s:{s:{s:s,s:i},s:i,s:i,s:i},"
                               "s:{s:{s:[s]},s:b,s:b,s:b,s:i,s:i},s:{s:{s:s,s:s},s:{s:s,s:s}}}",
         "name", "istio-proxy", "image", rel->proxy_image, "imagePullPolicy", "IfNotPresent",
-        "args", load(args_text), "env", env,
+        "args", proxy_args, "env", env,
         "ports", "containerPort", 15090, "name", "http-envoy-prom", "protocol", "TCP",
         "volumeMounts", load(old ? mounts_old : mounts_new),
         "readinessProbe", "httpGet", "path", "/healthz/ready", "port", old ? 15020 : 15021,
@@ -296,7 +318,6 @@ int cluster_inject_with(const istio_release *rel, json_t *pod, const char *ns, c
         "securityContext", "capabilities", "drop", "ALL", "allowPrivilegeEscalation", 0,
         "privileged", 0, "readOnlyRootFilesystem", 1, "runAsUser", 1337, "runAsGroup", 1337,
         "resources", "limits", "cpu", "2", "memory", "1Gi", "requests", "cpu", "10m", "memory", "40Mi");
-    free(args_text);
     json_decref(ports);
     json_array_append_new(containers, proxy);
 
