@@ -206,7 +206,7 @@ static void exclude_inbound(const char *status_port, const char *excluded, char 
  * values.global.proxy, else Istio's defaults (everything captured). */
 static json_t *init_args(json_t *pod, json_t *proxy, bool old)
 {
-    char inc[1024], exc[1024], inb[1024], exin[1024], d[1100], outp[1024], outq[1024];
+    char inc[1024], exc[1024], inb[1024], exin[1024], d[1120], outp[1024], outq[1024];
     const char *a;
 #define SETTING(buf, ann, key, dflt) do { \
         a = obj_annotation(pod, "traffic.sidecar.istio.io/" ann); \
