@@ -23,7 +23,41 @@ struct cluster_cache {
     resource_view res[MAX_RESOURCES];
     int nres;
     json_t *memo;
+    /* write bookkeeping: a sequence number per write, the last write of
+     * each kind and the last delete of any kind */
+    long long seq, last_delete;
+    struct { const kind_info *k; long long seq; } last_write[MAX_RESOURCES];
+    int nlast;
+    bool again;
 };
+
+static void wrote(cluster_cache *c, const kind_info *k, bool deleted)
+{
+    c->seq++;
+    if (deleted) c->last_delete = c->seq;
+    for (int i = 0; i < c->nlast; i++)
+        if (c->last_write[i].k == k) { c->last_write[i].seq = c->seq; return; }
+    if (c->nlast < MAX_RESOURCES) {
+        c->last_write[c->nlast].k = k;
+        c->last_write[c->nlast++].seq = c->seq;
+    }
+}
+
+long long ccache_seq(cluster_cache *c) { return c->seq; }
+long long ccache_last_delete(cluster_cache *c) { return c->last_delete; }
+long long ccache_last_write(cluster_cache *c, const kind_info *k)
+{
+    for (int i = 0; i < c->nlast; i++)
+        if (c->last_write[i].k == k) return c->last_write[i].seq;
+    return 0;
+}
+void ccache_again(cluster_cache *c) { c->again = true; }
+bool ccache_take_again(cluster_cache *c)
+{
+    bool a = c->again;
+    c->again = false;
+    return a;
+}
 
 cluster_cache *ccache_new(store *st, const istio_release *rel)
 {
@@ -152,6 +186,7 @@ int ccache_create(cluster_cache *c, const kind_info *k, json_t *obj)
 {
     api_error e;
     if (api_create(c->st, k, obj, &e) != API_OK) return -1;
+    wrote(c, k, false);
     remember(c, k, obj);
     return 0;
 }
@@ -160,6 +195,7 @@ int ccache_create_text(cluster_cache *c, const kind_info *k, json_t *obj, char *
 {
     api_error e;
     if (api_create_text(c->st, k, obj, serialize, ctx, &e) != API_OK) return -1;
+    wrote(c, k, false);
     remember(c, k, obj);
     return 0;
 }
@@ -221,6 +257,7 @@ int ccache_update(cluster_cache *c, const kind_info *k, json_t *obj)
     json_t *stored = v ? json_object_get(v->by_key, key) : NULL;
     api_status s = stored ? api_update_known(c->st, k, obj, stored, &e) : api_update(c->st, k, obj, &e);
     if (s != API_OK) return -1;
+    wrote(c, k, false);
     remember(c, k, obj);
     return 0;
 }
@@ -229,8 +266,11 @@ int ccache_delete(cluster_cache *c, const kind_info *k, const char *ns, const ch
 {
     api_error e;
     if (api_delete(c->st, k, ns, name, &e) != API_OK) return -1;
+    wrote(c, k, true);
     if (!strcmp(k->kind, "Namespace")) {   /* the namespace took what it held with it */
         drop_views(c);
+        for (int i = 0; i < c->nlast; i++) c->last_write[i].seq = c->seq;
+        for (const kind_info *x = kinds_table; x->kind; x++) if (x->namespaced) wrote(c, x, true);
         return 0;
     }
     resource_view *v = find_view(c, k);

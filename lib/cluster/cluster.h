@@ -87,6 +87,16 @@ const istio_release *ccache_release(cluster_cache *c);
 json_t *ccache_list(cluster_cache *c, const kind_info *k);
 json_t *ccache_get(cluster_cache *c, const kind_info *k, const char *ns, const char *name);
 bool ccache_has_view(cluster_cache *c, const kind_info *k);
+/* Write bookkeeping, so a round can skip a controller none of whose inputs
+ * changed since it last settled: a sequence number counting writes, the
+ * number of the last write of a kind and of the last delete.  A controller
+ * that stopped before settling (a burst limit, a cascade) calls
+ * ccache_again so it runs next round whatever changed. */
+long long ccache_seq(cluster_cache *c);
+long long ccache_last_write(cluster_cache *c, const kind_info *k);
+long long ccache_last_delete(cluster_cache *c);
+void ccache_again(cluster_cache *c);
+bool ccache_take_again(cluster_cache *c);
 /* A JSON object controllers may keep derived values in for the reconcile. */
 json_t *ccache_memo(cluster_cache *c);
 /* The API write path, then the view (obj is stamped and kept: do not change it after). */

@@ -35,6 +35,7 @@ int controller_garbage(cluster_cache *c)
             json_array_foreach(refs, j, ref) alive = alive || owner_alive(c, o, ref);
             if (alive) continue;
             if (ccache_delete(c, k, obj_namespace(o), obj_name(o)) == 0) changed++;
+            ccache_again(c);   /* what it owned may be garbage now */
         }
         json_decref(all);
     }

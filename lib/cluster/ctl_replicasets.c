@@ -111,6 +111,7 @@ static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_in
     json_decref(pt.pod);
     free(pt.spec_text);
     if (changed < 0) { json_decref(mine); return -1; }
+    if (have < want) ccache_again(c);   /* the rest in the next round's burst */
     /* scale down: the controller deletes the newest pods first */
     while (have > want) {
         json_t *victim = NULL;

@@ -223,6 +223,27 @@ static void test_reserved_pod_ips_follow_the_counter(void **state)
     json_decref(o);
 }
 
+/* More pods than one sync creates (its burst of 500): the ReplicaSet
+ * controller runs again next round although nobody else wrote anything. */
+static void test_burst_beyond_one_round(void **state)
+{
+    fixture *f = *state;
+    const kind_info *dk = kind_lookup("deployments.apps");
+    json_t *o = json_loads(deployment, 0, NULL);
+    json_object_set_new(json_object_get(o, "spec"), "replicas", json_integer(503));
+    api_error e;
+    assert_int_equal(cluster_admit(f->st, release_default(), dk, o, NULL), 0);
+    assert_int_equal(api_create(f->st, dk, o, &e), API_OK);
+    json_decref(o);
+    assert_int_equal(cluster_reconcile(f->st, release_default()), 0);
+    json_t *pods = store_list(f->st, "pods", "default");
+    assert_int_equal(json_array_size(pods), 503);
+    json_decref(pods);
+    json_t *d = store_get(f->st, "deployments.apps", "default", "web");
+    assert_int_equal(obj_int_or(d, "status.readyReplicas", 0), 503);
+    json_decref(d);
+}
+
 static void test_release_rule_for_ca_root_configmaps(void **state)
 {
     (void)state;
@@ -245,6 +266,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_settled_reconcile_writes_nothing_and_pods_share_one_admission, setup, teardown),
         cmocka_unit_test(test_release_rule_for_ca_root_configmaps),
         cmocka_unit_test(test_dumps_sharing_is_json_dumps),
+        cmocka_unit_test_setup_teardown(test_burst_beyond_one_round, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reserved_pod_ips_follow_the_counter, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
