@@ -224,26 +224,32 @@ static int append_cb(const char *buf, size_t size, void *data)
     return 0;
 }
 
-char *cluster_dumps_sharing(json_t *obj, json_t *shared, const char *shared_text)
+static void dump_sharing(text *t, json_t *v, json_t *const *shared, const char *const *texts, int n)
 {
     const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY;
-    if (!json_is_object(obj)) return json_dumps(obj, flags);
-    text t = {0};
-    append(&t, "{", 1);
+    for (int i = 0; i < n; i++)
+        if (v == shared[i] && texts[i]) { append(t, texts[i], strlen(texts[i])); return; }
+    if (!json_is_object(v)) { json_dump_callback(v, append_cb, t, flags); return; }
+    append(t, "{", 1);
     const char *key;
-    json_t *v;
+    json_t *m;
     bool first = true;
-    json_object_foreach(obj, key, v) {
-        if (!first) append(&t, ",", 1);
+    json_object_foreach(v, key, m) {
+        if (!first) append(t, ",", 1);
         first = false;
         json_t *k = json_string(key);
-        json_dump_callback(k, append_cb, &t, flags);
+        json_dump_callback(k, append_cb, t, flags);
         json_decref(k);
-        append(&t, ":", 1);
-        if (v == shared && shared_text) append(&t, shared_text, strlen(shared_text));
-        else json_dump_callback(v, append_cb, &t, flags);
+        append(t, ":", 1);
+        dump_sharing(t, m, shared, texts, n);
     }
-    append(&t, "}", 1);
+    append(t, "}", 1);
+}
+
+char *cluster_dumps_sharing(json_t *obj, json_t *const *shared, const char *const *texts, int n)
+{
+    text t = {0};
+    dump_sharing(&t, obj, shared, texts, n);
     if (t.failed) { free(t.s); return NULL; }
     return t.s;
 }

@@ -47,10 +47,11 @@ void cluster_pod_defaults(store *st, json_t *pod, json_t *old);
 void cluster_pod_spec_defaults(json_t *pod, json_t *old);
 void cluster_pod_status(store *st, json_t *pod);
 void cluster_pod_status_ip(store *st, json_t *pod, const char *ip);   /* ip NULL: allocate one */
-/* json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER), with the text of one
- * member value (shared, by identity) given: pods of one template share
- * their spec, serialised once.  malloc'd. */
-char *cluster_dumps_sharing(json_t *obj, json_t *shared, const char *shared_text);
+/* json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER), with the text of n
+ * values inside objects (shared[i], by identity) given as texts[i]: pods of
+ * one template share their spec, labels and annotations, serialised once.
+ * malloc'd. */
+char *cluster_dumps_sharing(json_t *obj, json_t *const *shared, const char *const *texts, int n);
 void cluster_podspec_defaults(json_t *spec);
 
 /* Sidecar injection (inject.c).  Is Istio's control plane installed (an

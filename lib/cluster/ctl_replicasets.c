@@ -33,14 +33,24 @@ static json_t *admitted_template(cluster_cache *c, json_t *rs)
  * (the same in every pod, serialised once) and their reserved IPs. */
 typedef struct pod_template {
     json_t *pod;
-    char *spec_text;
+    json_t *shared[3];    /* its spec, labels, annotations: the same objects in every pod */
+    char *texts[3];
     long long next_ip;    /* counter value of the next reserved IP; 0 = allocate one by one */
 } pod_template;
 
 static char *pod_text(json_t *pod, void *ctx)
 {
     pod_template *t = ctx;
-    return cluster_dumps_sharing(pod, json_object_get(t->pod, "spec"), t->spec_text);
+    return cluster_dumps_sharing(pod, t->shared, (const char *const *)t->texts, 3);
+}
+
+static void template_texts(pod_template *t)
+{
+    t->shared[0] = json_object_get(t->pod, "spec");
+    t->shared[1] = obj_at(t->pod, "metadata.labels");
+    t->shared[2] = obj_at(t->pod, "metadata.annotations");
+    for (int i = 0; i < 3; i++)
+        t->texts[i] = t->shared[i] ? json_dumps(t->shared[i], JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 }
 
 /* Create one pod for rs from its admitted template; on success append it
@@ -59,11 +69,12 @@ static int create_pod(cluster_cache *c, const kind_info *pk, json_t *rs, pod_tem
     snprintf(gen, sizeof gen, "%s-", obj_name(rs));
     json_t *md = json_pack("{s:s,s:s,s:s,s:o}", "name", name, "generateName", gen, "namespace", ns,
                            "ownerReferences", cluster_owner_ref(rs, "apps/v1", "ReplicaSet"));
-    /* labels and annotations in the order admission left them */
+    /* labels and annotations in the order admission left them, shared with
+     * the template like the spec */
     const char *key;
     json_t *v;
     json_object_foreach(json_object_get(tmpl, "metadata"), key, v)
-        if (!strcmp(key, "labels") || !strcmp(key, "annotations")) json_object_set_new(md, key, json_deep_copy(v));
+        if (!strcmp(key, "labels") || !strcmp(key, "annotations")) json_object_set(md, key, v);
     /* the spec is shared with the template and the ReplicaSet's other pods:
      * objects in the view are never changed in place */
     json_t *pod = json_pack("{s:s,s:s,s:o,s:O}", "apiVersion", "v1", "kind", "Pod", "metadata", md,
@@ -100,7 +111,7 @@ static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_in
     for (; have < want && burst < RS_BURST; have++, burst++) {
         if (!pt.pod) {
             pt.pod = admitted_template(c, rs);
-            pt.spec_text = json_dumps(json_object_get(pt.pod, "spec"), JSON_COMPACT | JSON_PRESERVE_ORDER);
+            template_texts(&pt);
             long long n = want - have < RS_BURST ? want - have : RS_BURST;
             if (!json_is_true(obj_at(pt.pod, "spec.hostNetwork")))
                 pt.next_ip = ipam_reserve_pod_ips(ccache_store(c), n);
@@ -109,7 +120,7 @@ static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_in
         changed++;
     }
     json_decref(pt.pod);
-    free(pt.spec_text);
+    for (int i = 0; i < 3; i++) free(pt.texts[i]);
     if (changed < 0) { json_decref(mine); return -1; }
     if (have < want) ccache_again(c);   /* the rest in the next round's burst */
     /* scale down: the controller deletes the newest pods first */

@@ -177,17 +177,27 @@ static void test_dumps_sharing_is_json_dumps(void **state)
     assert_non_null(spec);
     json_t *pod = json_pack("{s:s,s:s,s:{s:s,s:s},s:O,s:{s:s}}", "apiVersion", "v1", "kind", "Pod", "metadata", "name",
                             "p\u00e9", "namespace", "d", "spec", spec, "status", "phase", "Running");
-    char *spec_text = json_dumps(spec, flags), *want = json_dumps(pod, flags);
-    char *got = cluster_dumps_sharing(pod, spec, spec_text);
+    json_t *md = json_object_get(pod, "metadata");
+    json_object_set_new(md, "labels", json_pack("{s:s,s:s}", "app", "x", "z", "\t"));
+    json_t *shared[2] = {spec, json_object_get(md, "labels")};
+    char *texts[2] = {json_dumps(spec, flags), json_dumps(shared[1], flags)};
+    char *want = json_dumps(pod, flags);
+    char *got = cluster_dumps_sharing(pod, shared, (const char *const *)texts, 2);
     assert_string_equal(got, want);
     free(got);
     /* the shared text is used by identity: another equal object is dumped as is */
-    json_t *other = json_deep_copy(spec);
-    got = cluster_dumps_sharing(pod, other, "X");
+    json_t *other[1] = {json_deep_copy(spec)};
+    const char *x[1] = {"X"};
+    got = cluster_dumps_sharing(pod, other, x, 1);
     assert_string_equal(got, want);
     free(got);
-    json_decref(other);
-    free(spec_text);
+    /* and it is what is written, identity being the caller's promise */
+    got = cluster_dumps_sharing(pod, shared, x, 1);
+    assert_non_null(strstr(got, "\"spec\":X,"));
+    free(got);
+    json_decref(other[0]);
+    free(texts[0]);
+    free(texts[1]);
     free(want);
     json_decref(pod);
     json_decref(spec);
