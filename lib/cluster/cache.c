@@ -7,6 +7,7 @@
 #include <string.h>
 #include "cluster/cluster.h"
 #include "model/api.h"
+#include "model/json_text.h"
 #include "model/obj.h"
 
 #define MAX_RESOURCES 64   /* more than kinds_table has */
@@ -224,12 +225,22 @@ static int append_cb(const char *buf, size_t size, void *data)
     return 0;
 }
 
-static void dump_sharing(text *t, json_t *v, json_t *const *shared, const char *const *texts, int n)
+/* Shared values sit in the object or in its objects (a pod's spec, its
+ * metadata's labels); deeper than that the model's compact dumper does it. */
+#define SHARED_DEPTH 2
+
+static void dump_sharing(text *t, json_t *v, json_t *const *shared, const char *const *texts, int n, int depth)
 {
     const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY;
     for (int i = 0; i < n; i++)
         if (v == shared[i] && texts[i]) { append(t, texts[i], strlen(texts[i])); return; }
-    if (!json_is_object(v)) { json_dump_callback(v, append_cb, t, flags); return; }
+    if (depth >= SHARED_DEPTH || !json_is_object(v)) {
+        char *c = json_is_object(v) || json_is_array(v) ? json_text_compact(v, false) : NULL;
+        if (c) append(t, c, strlen(c));
+        else json_dump_callback(v, append_cb, t, flags);
+        free(c);
+        return;
+    }
     append(t, "{", 1);
     const char *key;
     json_t *m;
@@ -241,7 +252,7 @@ static void dump_sharing(text *t, json_t *v, json_t *const *shared, const char *
         json_dump_callback(k, append_cb, t, flags);
         json_decref(k);
         append(t, ":", 1);
-        dump_sharing(t, m, shared, texts, n);
+        dump_sharing(t, m, shared, texts, n, depth + 1);
     }
     append(t, "}", 1);
 }
@@ -249,7 +260,7 @@ static void dump_sharing(text *t, json_t *v, json_t *const *shared, const char *
 char *cluster_dumps_sharing(json_t *obj, json_t *const *shared, const char *const *texts, int n)
 {
     text t = {0};
-    dump_sharing(&t, obj, shared, texts, n);
+    dump_sharing(&t, obj, shared, texts, n, 0);
     if (t.failed) { free(t.s); return NULL; }
     return t.s;
 }

@@ -13,6 +13,7 @@ int cmd_get(cmd_ctx *ctx, int argc, char **argv);
 int cmd_delete(cmd_ctx *ctx, int argc, char **argv);
 int cmd_label(cmd_ctx *ctx, int argc, char **argv);
 int cmd_annotate(cmd_ctx *ctx, int argc, char **argv);
+int cmd_patch(cmd_ctx *ctx, int argc, char **argv);
 int cmd_kubectl_version(cmd_ctx *ctx, int argc, char **argv);
 int cmd_create(cmd_ctx *ctx, int argc, char **argv);
 int cmd_describe(cmd_ctx *ctx, int argc, char **argv);

@@ -3,11 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd/cmd.h"
-#include "cmd/columns.h"
+#include "model/columns.h"
 #include "cmd/flags.h"
 #include "cmd/kubectl_help.h"
 #include "cmd/output.h"
 #include "cmd/targets.h"
+#include "model/json_text.h"
 #include "model/jsonpath.h"
 #include "model/loader.h"
 #include "model/obj.h"
@@ -80,7 +81,7 @@ static void print_tables(cmd_ctx *ctx, const get_opts *o, targets *t)
         for (size_t r = i; r < j; r++) {
             char *cells[COLUMNS_MAX + 2] = {0};
             char *row[COLUMNS_MAX];
-            columns_row(k, wide, t->v[r].obj, row);
+            if (!t->v[r].row || !columns_decode(k, wide, t->v[r].row, row)) columns_row(k, wide, t->v[r].obj, row);
             c = 0;
             if (extra) cells[c++] = strdup(obj_namespace(t->v[r].obj));
             for (int x = 0; x < cols.n; x++) {
@@ -271,6 +272,32 @@ static void sort_targets(targets *t, const char *expr)
     }
 }
 
+/* -o json of a listing: each object's stored text re-printed in place
+ * (json_text.h) inside kubectl's List, as print_json prints the List;
+ * streamed object by object (an object without text, or one whose text
+ * json_text_pretty leaves alone, goes through jansson). */
+static int print_json_texts(FILE *out, const targets *t)
+{
+    json_text_buf b = {0};
+    fputs("{\n    \"apiVersion\": \"v1\",\n    \"items\": [", out);
+    int rc = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        b.n = 0;
+        json_text_put(&b, i ? ",\n        " : "\n        ");
+        if (!t->v[i].body || json_text_pretty(&b, t->v[i].body, 2)) {
+            json_t *full = t->v[i].body ? json_loads(t->v[i].body, 0, NULL) : json_incref(t->v[i].obj);
+            if (!full || json_text_pretty_value(&b, full, 2)) rc = 1;
+            json_decref(full);
+        }
+        if (b.failed) rc = 1;
+        if (b.p) fwrite(b.p, 1, b.n, out);
+    }
+    fputs(t->n ? "\n    ],\n" : "],\n", out);
+    fputs("    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n", out);
+    free(b.p);
+    return rc;
+}
+
 int cmd_get(cmd_ctx *ctx, int argc, char **argv)
 {
     get_opts o = {0};
@@ -321,13 +348,19 @@ int cmd_get(cmd_ctx *ctx, int argc, char **argv)
     if (!st) { flags_free(&fr); flag_list_free(&files); flag_list_free(&o.label_cols); return 1; }
     target_query q = {fr.pos, fr.npos, files.v, files.n, recursive, o.ns ? o.ns : "default", o.all_ns,
                       selector, field_selector, ctx->in};
+    /* a table needs the stored rows only (and labels for -l, -L, --show-labels) */
+    bool rows = (!o.output || !strcmp(o.output, "wide") || !strcmp(o.output, "name")) && !sort_by && !field_selector;
+    /* -o json of a listing re-prints the stored texts */
+    bool bodies = o.output && !strcmp(o.output, "json") && !sort_by && !field_selector;
     targets t = {0};
     FILE *quiet = o.ignore_not_found ? fopen("/dev/null", "w") : NULL;
     /* kubectl prints what it found first and the errors after it */
     char *ebuf = NULL;
     size_t elen = 0;
     FILE *emem = open_memstream(&ebuf, &elen);
-    int errors = targets_resolve(st, &q, quiet ? quiet : emem, &t);
+    int errors = rows ? targets_resolve_rows(st, &q, o.show_labels || o.label_cols.n, quiet ? quiet : emem, &t)
+               : bodies ? targets_resolve_bodies(st, &q, quiet ? quiet : emem, &t)
+               : targets_resolve(st, &q, quiet ? quiet : emem, &t);
     int rc = errors ? 1 : 0;
     if (o.ignore_not_found) rc = 0;
     if (sort_by && t.n > 1) sort_targets(&t, sort_by);
@@ -340,6 +373,8 @@ int cmd_get(cmd_ctx *ctx, int argc, char **argv)
             }
         } else if (t.n == 1 && named && !errors) {
             rc |= output_object(ctx->out, ctx->err, o.output, t.v[0].obj);
+        } else if (bodies && (t.n || !named)) {
+            rc |= print_json_texts(ctx->out, &t);
         } else if (t.n || !named) {
             json_t *items = json_array();
             for (size_t i = 0; i < t.n; i++) json_array_append(items, t.v[i].obj);

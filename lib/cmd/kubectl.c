@@ -18,6 +18,7 @@ static const cmd_entry kubectl_verbs[] = {
     {"label", cmd_label, "Update the labels on a resource"},
     {"exec", cmd_exec, "Execute a command in a container"},
     {"logs", cmd_logs, "Print the logs for a container in a pod"},
+    {"patch", cmd_patch, "Update fields of a resource"},
     {"rollout", cmd_rollout, "Manage the rollout of a resource"},
     {"scale", cmd_scale, "Set a new size for a deployment, replica set, or replication controller"},
     {"wait", cmd_wait, "Experimental: Wait for a specific condition on one or many resources"},

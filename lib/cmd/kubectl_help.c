@@ -27,6 +27,17 @@ static const verb_help helps[] = {
      "  # Label a namespace for sidecar injection\n  kubectl label namespace default istio-injection=enabled\n\n"
      "  # Remove the label named istio-injection\n  kubectl label namespace default istio-injection-",
      "kubectl label [--overwrite] (-f FILENAME | TYPE NAME) KEY_1=VAL_1 ... KEY_N=VAL_N [--resource-version=version] [options]"},
+    {"patch", "Update fields of a resource using strategic merge patch, a JSON merge patch, or a JSON patch.\n\n"
+              "The patch may be JSON or YAML. Custom resources (Istio's kinds, ExternalService) take only\n"
+              "merge and json patches.",
+     "  # Mount a Secret into the egress gateway's pods (strategic merge: containers merge by name)\n"
+     "  kubectl -n istio-system patch deployment istio-egressgateway -p '{\"spec\":{\"template\":{\"spec\":{\"containers\":"
+     "[{\"name\":\"istio-proxy\",\"volumeMounts\":[{\"mountPath\":\"/etc/certs/client\",\"name\":\"client-certs\"}]}]}}}}'\n\n"
+     "  # Change a DestinationRule with a JSON merge patch\n"
+     "  kubectl patch dr cnn --type merge -p '{\"spec\":{\"trafficPolicy\":{\"tls\":{\"mode\":\"SIMPLE\"}}}}'\n\n"
+     "  # Add a port with a JSON patch\n"
+     "  kubectl patch svc web --type json -p '[{\"op\":\"add\",\"path\":\"/spec/ports/-\",\"value\":{\"port\":443}}]'",
+     "kubectl patch (-f FILENAME | TYPE NAME) [-p PATCH|--patch-file FILE] [options]"},
     {"replace", "Replace a resource by file name or stdin. The resource must exist; the stored object becomes\n"
                 "the manifest as given.",
      "  # Replace a config map with the content of a file\n  kubectl replace -f ./configmap.yaml",

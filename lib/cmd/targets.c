@@ -13,7 +13,48 @@ static void add(targets *t, const kind_info *k, json_t *obj)
         t->cap = t->cap ? t->cap * 2 : 16;
         t->v = realloc(t->v, t->cap * sizeof *t->v);
     }
-    t->v[t->n++] = (target){k, obj};
+    t->v[t->n++] = (target){k, obj, NULL, NULL};
+}
+
+static bool field_selector_matches(const char *fs, json_t *obj);
+
+typedef enum { WANT_OBJECTS, WANT_ROWS, WANT_ROWS_LABELS, WANT_BODIES } want;
+
+typedef struct row_ctx {
+    want w;
+    const target_query *q;
+    const kind_info *k;
+    selector *sel;
+    targets *out;
+} row_ctx;
+
+static int add_row(void *data, const store_row *r)
+{
+    row_ctx *c = data;
+    json_t *o;
+    if (!r->row) {
+        /* written without its row (and labels): the object itself */
+        o = r->body ? json_loads(r->body, 0, NULL) : NULL;
+        if (!o) return 0;
+    } else {
+        json_t *md = json_object();
+        json_object_set_new(md, "name", json_string(r->name));
+        if (*r->ns) json_object_set_new(md, "namespace", json_string(r->ns));
+        if (r->labels && (c->w == WANT_ROWS_LABELS || c->sel)) {
+            json_t *l = json_loads(r->labels, 0, NULL);
+            if (l) json_object_set_new(md, "labels", l);
+        }
+        o = json_object();
+        json_object_set_new(o, "metadata", md);
+    }
+    if ((c->sel && !selector_matches(c->sel, obj_labels(o))) || !field_selector_matches(c->q->field_selector, o)) {
+        json_decref(o);
+        return 0;
+    }
+    add(c->out, c->k, o);
+    if (c->w == WANT_BODIES) c->out->v[c->out->n - 1].body = strdup(r->body);
+    else if (r->row) c->out->v[c->out->n - 1].row = strdup(r->row);
+    return 0;
 }
 
 /* metadata.name=x, metadata.namespace=y, status.phase=Running (==, != too). */
@@ -37,8 +78,13 @@ static bool field_selector_matches(const char *fs, json_t *obj)
     return ok;
 }
 
-static int list_kind(store *st, const target_query *q, const kind_info *k, selector *sel, targets *out)
+static int list_kind(store *st, const target_query *q, want w, const kind_info *k, selector *sel, targets *out)
 {
+    if (w != WANT_OBJECTS) {
+        row_ctx c = {w, q, k, sel, out};
+        return store_each_row(st, k->resource, (q->all_ns || !k->namespaced) ? NULL : q->ns, w == WANT_BODIES,
+                              add_row, &c);
+    }
     json_t *all = api_list(st, k, (q->all_ns || !k->namespaced) ? NULL : q->ns);
     size_t i;
     json_t *o;
@@ -89,7 +135,7 @@ static int expand_kinds(const char *spec, const kind_info **kinds, int max, FILE
     return n;
 }
 
-int targets_resolve(store *st, const target_query *q, FILE *err, targets *out)
+static int resolve(store *st, const target_query *q, want w, FILE *err, targets *out)
 {
     int errors = 0;
     selector *sel = NULL;
@@ -159,11 +205,26 @@ int targets_resolve(store *st, const target_query *q, FILE *err, targets *out)
         if (q->nargs > 1) {
             for (int a = 1; a < q->nargs; a++) errors += get_named(st, q, kinds[i], q->args[a], err, out);
         } else {
-            list_kind(st, q, kinds[i], sel, out);
+            list_kind(st, q, w, kinds[i], sel, out);
         }
     }
     selector_free(sel);
     return errors;
+}
+
+int targets_resolve(store *st, const target_query *q, FILE *err, targets *out)
+{
+    return resolve(st, q, WANT_OBJECTS, err, out);
+}
+
+int targets_resolve_rows(store *st, const target_query *q, bool labels, FILE *err, targets *out)
+{
+    return resolve(st, q, labels ? WANT_ROWS_LABELS : WANT_ROWS, err, out);
+}
+
+int targets_resolve_bodies(store *st, const target_query *q, FILE *err, targets *out)
+{
+    return resolve(st, q, WANT_BODIES, err, out);
 }
 
 int targets_from_files(const target_query *q, FILE *err, targets *out)
@@ -195,7 +256,11 @@ int targets_from_files(const target_query *q, FILE *err, targets *out)
 
 void targets_free(targets *t)
 {
-    for (size_t i = 0; i < t->n; i++) json_decref(t->v[i].obj);
+    for (size_t i = 0; i < t->n; i++) {
+        json_decref(t->v[i].obj);
+        free(t->v[i].row);
+        free(t->v[i].body);
+    }
     free(t->v);
     memset(t, 0, sizeof *t);
 }

@@ -13,6 +13,8 @@
 typedef struct target {
     const kind_info *k;
     json_t *obj;          /* owned */
+    char *row;            /* owned: the stored table row (columns_encode), when listed by rows */
+    char *body;           /* owned: the stored JSON text, when listed by bodies */
 } target;
 
 typedef struct target_group {   /* one kind's objects, in request order */
@@ -42,6 +44,14 @@ typedef struct target_query {
 /* Resolve; prints kubectl's errors to err (unknown kind, NotFound, bad
  * selector).  Returns the number of errors; out holds what was found. */
 int targets_resolve(store *st, const target_query *q, FILE *err, targets *out);
+/* The same for a table (kubectl get's default and -o wide output): listed
+ * objects whose stored row is known come as a stub (metadata name and
+ * namespace, and labels when `labels` or a selector needs them) with their
+ * row (target.row), instead of the whole object.  No --field-selector. */
+int targets_resolve_rows(store *st, const target_query *q, bool labels, FILE *err, targets *out);
+/* The same with the stored JSON text of each listed object (target.body)
+ * next to its stub, for -o json. */
+int targets_resolve_bodies(store *st, const target_query *q, FILE *err, targets *out);
 /* The objects of the -f sources themselves, without the store (--local). */
 int targets_from_files(const target_query *q, FILE *err, targets *out);
 void targets_free(targets *t);

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "model/api.h"
+#include "model/columns.h"
+#include "model/json_text.h"
 #include "model/obj.h"
 
 static const char *ns_of(const kind_info *k, json_t *obj)
@@ -38,13 +40,29 @@ static void stamp_rv(store *st, json_t *obj)
     json_object_set_new(obj_metadata(obj), "resourceVersion", json_string(rv));
 }
 
+/* Write obj with what listings read instead of the body. */
+static int put(store *st, const kind_info *k, const char *ns, json_t *obj, const char *applied)
+{
+    char *row = columns_encode(k, obj), *labels = NULL;
+    json_t *l = obj_labels(obj);
+    if (l && json_object_size(l)) labels = json_text_compact(l, false);
+    char *body = json_text_compact(obj, false);
+    store_extras x = {row, labels, applied, body};
+    int rc = store_put_ex(st, k->resource, ns, obj_name(obj), obj, &x);
+    free(row);
+    free(labels);
+    free(body);
+    return rc;
+}
+
 /* Kinds whose objects carry a spec get a generation, as the API server does. */
 static bool has_generation(json_t *obj) { return json_object_get(obj, "spec") != NULL; }
 
-api_status api_create(store *st, const kind_info *k, json_t *obj, api_error *e)
+static api_status create(store *st, const kind_info *k, json_t *obj, bool checked, const char *applied,
+                         api_error *e)
 {
     const char *ns = ns_of(k, obj);
-    if (store_exists(st, k->resource, ns, obj_name(obj))) {
+    if (!checked && store_exists(st, k->resource, ns, obj_name(obj))) {
         e->status = API_ERR_EXISTS;
         snprintf(e->msg, sizeof e->msg, "%s \"%s\" already exists", k->resource, obj_name(obj));
         return e->status;
@@ -57,7 +75,7 @@ api_status api_create(store *st, const kind_info *k, json_t *obj, api_error *e)
     json_object_set_new(md, "creationTimestamp", json_string(ts));
     if (has_generation(obj)) json_object_set_new(md, "generation", json_integer(1));
     stamp_rv(st, obj);
-    if (store_put(st, k->resource, ns, obj_name(obj), obj)) {
+    if (put(st, k, ns, obj, applied)) {
         e->status = API_ERR_STORE;
         snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
         return e->status;
@@ -65,14 +83,10 @@ api_status api_create(store *st, const kind_info *k, json_t *obj, api_error *e)
     return API_OK;
 }
 
-api_status api_update(store *st, const kind_info *k, json_t *obj, api_error *e)
+static api_status update(store *st, const kind_info *k, json_t *obj, json_t *old, const char *applied,
+                         api_error *e)
 {
     const char *ns = ns_of(k, obj);
-    json_t *old = store_get(st, k->resource, ns, obj_name(obj));
-    if (!old) {
-        api_not_found(e, k, obj_name(obj));
-        return e->status;
-    }
     json_t *md = obj_metadata(obj);
     json_t *omd = obj_metadata(old);
     json_object_set(md, "uid", json_object_get(omd, "uid"));
@@ -82,9 +96,8 @@ api_status api_update(store *st, const kind_info *k, json_t *obj, api_error *e)
         if (!json_equal(json_object_get(old, "spec"), json_object_get(obj, "spec"))) gen++;
         json_object_set_new(md, "generation", json_integer(gen ? gen : 1));
     }
-    json_decref(old);
     stamp_rv(st, obj);
-    if (store_put(st, k->resource, ns, obj_name(obj), obj)) {
+    if (put(st, k, ns, obj, applied)) {
         e->status = API_ERR_STORE;
         snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
         return e->status;
@@ -92,26 +105,32 @@ api_status api_update(store *st, const kind_info *k, json_t *obj, api_error *e)
     return API_OK;
 }
 
-/* api_update for a caller that holds the stored object already (the
- * controllers' view of the store): the same stamping without reading and
- * parsing it again.  stored must be what the store holds for obj. */
-api_status api_update_known(store *st, const kind_info *k, json_t *obj, json_t *stored, api_error *e)
+api_status api_create(store *st, const kind_info *k, json_t *obj, api_error *e)
 {
-    json_t *md = obj_metadata(obj), *omd = obj_metadata(stored);
-    json_object_set(md, "uid", json_object_get(omd, "uid"));
-    json_object_set(md, "creationTimestamp", json_object_get(omd, "creationTimestamp"));
-    long long gen = obj_int_or(stored, "metadata.generation", 0);
-    if (has_generation(obj)) {
-        if (!json_equal(json_object_get(stored, "spec"), json_object_get(obj, "spec"))) gen++;
-        json_object_set_new(md, "generation", json_integer(gen ? gen : 1));
-    }
-    stamp_rv(st, obj);
-    if (store_put(st, k->resource, ns_of(k, obj), obj_name(obj), obj)) {
-        e->status = API_ERR_STORE;
-        snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
+    return create(st, k, obj, false, NULL, e);
+}
+
+api_status api_update(store *st, const kind_info *k, json_t *obj, api_error *e)
+{
+    json_t *old = store_get(st, k->resource, ns_of(k, obj), obj_name(obj));
+    if (!old) {
+        api_not_found(e, k, obj_name(obj));
         return e->status;
     }
-    return API_OK;
+    api_status rc = update(st, k, obj, old, NULL, e);
+    json_decref(old);
+    return rc;
+}
+
+api_status api_create_applied(store *st, const kind_info *k, json_t *obj, const char *applied, api_error *e)
+{
+    return create(st, k, obj, true, applied, e);
+}
+
+api_status api_update_applied(store *st, const kind_info *k, json_t *obj, json_t *old, const char *applied,
+                              api_error *e)
+{
+    return update(st, k, obj, old, applied, e);
 }
 
 api_status api_delete(store *st, const kind_info *k, const char *ns, const char *name, api_error *e)
@@ -146,11 +165,19 @@ api_status api_delete(store *st, const kind_info *k, const char *ns, const char 
     return API_OK;
 }
 
+/* api_update for a caller that holds the stored object already (the
+ * controllers' view of the store): spares reading and parsing it again.
+ * Added for the cluster controllers. */
+api_status api_update_known(store *st, const kind_info *k, json_t *obj, json_t *stored, api_error *e)
+{
+    return update(st, k, obj, stored, NULL, e);
+}
+
 /* api_create for a caller that assembles the stored JSON text itself
  * (serialize gets obj once stamped; it returns malloc'd text equal to
  * json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER)).  The cluster model
- * creates the pods of one template this way, sharing the text of their spec.
- * Added for the cluster controllers; the stamping is api_create's. */
+ * creates the pods of one template this way, sharing the text of their
+ * spec.  Added for the cluster controllers; the stamping is create's. */
 api_status api_create_text(store *st, const kind_info *k, json_t *obj, char *(*serialize)(json_t *obj, void *ctx),
                            void *ctx, api_error *e)
 {
@@ -168,7 +195,15 @@ api_status api_create_text(store *st, const kind_info *k, json_t *obj, char *(*s
     json_object_set_new(md, "creationTimestamp", json_string(ts));
     if (has_generation(obj)) json_object_set_new(md, "generation", json_integer(1));
     stamp_rv(st, obj);
-    if (store_put_text(st, k->resource, ns, obj_name(obj), serialize(obj, ctx))) {
+    char *body = serialize(obj, ctx), *row = columns_encode(k, obj), *labels = NULL;
+    json_t *l = obj_labels(obj);
+    if (l && json_object_size(l)) labels = json_text_compact(l, false);
+    store_extras x = {row, labels, NULL, body};
+    int rc = body ? store_put_ex(st, k->resource, ns, obj_name(obj), obj, &x) : -1;
+    free(row);
+    free(labels);
+    free(body);
+    if (rc) {
         e->status = API_ERR_STORE;
         snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
         return e->status;

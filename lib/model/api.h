@@ -27,12 +27,20 @@ api_status api_create(store *st, const kind_info *k, json_t *obj, api_error *e);
 /* Replace the stored object with obj, keeping uid and creationTimestamp,
  * bumping resourceVersion and (when spec changed) generation. */
 api_status api_update(store *st, const kind_info *k, json_t *obj, api_error *e);
-/* api_update when the caller holds the stored object already (the
- * controllers' view of the store): spares reading and parsing it again. */
-api_status api_update_known(store *st, const kind_info *k, json_t *obj, json_t *stored, api_error *e);
-/* api_create storing the text serialize(obj, ctx) returns (malloc'd; must
- * equal json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER)): for callers
+/* kubectl apply's writes: api_create of an object the caller found absent
+ * in this transaction, and api_update with the stored object the caller
+ * read (old), that also keep `applied` with the object:
+ * the last-applied text when applying it again is known to change nothing
+ * (store_get_applied), else NULL. */
+api_status api_create_applied(store *st, const kind_info *k, json_t *obj, const char *applied, api_error *e);
+api_status api_update_applied(store *st, const kind_info *k, json_t *obj, json_t *old, const char *applied,
+                              api_error *e);
+/* Added for the cluster controllers: api_update when the caller holds the
+ * stored object already (the controllers' view of the store), and
+ * api_create storing the text serialize(obj, ctx) returns (malloc'd; must
+ * equal json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER)) for callers
  * that share most of many objects' text (the pods of one template). */
+api_status api_update_known(store *st, const kind_info *k, json_t *obj, json_t *stored, api_error *e);
 api_status api_create_text(store *st, const kind_info *k, json_t *obj, char *(*serialize)(json_t *obj, void *ctx),
                            void *ctx, api_error *e);
 /* Delete one object; deleting a namespace deletes what it holds. */

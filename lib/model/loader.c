@@ -37,6 +37,21 @@ static const char *const FALSE_WORDS[] = {"false", "False", "FALSE", "n", "N", "
                                           "off", "Off", "OFF", NULL};
 static const char *const NULL_WORDS[] = {"", "~", "null", "Null", "NULL", NULL};
 
+/* The common case, decided without building a value: a plain scalar that
+ * YAML 1.1 reads as a string for sure (no null or boolean word, nothing
+ * that starts like a number, .inf or .nan). */
+static bool plain_is_string(const char *s)
+{
+    switch (s[0]) {
+    case 0: case '~': case '+': case '-': case '.':
+        return false;
+    case 'n': case 'N': case 't': case 'T': case 'y': case 'Y': case 'f': case 'F': case 'o': case 'O':
+        return !is_one_of(s, NULL_WORDS) && !is_one_of(s, TRUE_WORDS) && !is_one_of(s, FALSE_WORDS);
+    default:
+        return !(s[0] >= '0' && s[0] <= '9');
+    }
+}
+
 /* Type a plain scalar the way YAML 1.1 resolves it. */
 static json_t *plain_scalar(const char *s)
 {
@@ -73,7 +88,7 @@ static json_t *plain_scalar(const char *s)
 static const char *key_text(yaml_node_t *k, char *buf, size_t len)
 {
     const char *text = (const char *)k->data.scalar.value;
-    if (k->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) return text;
+    if (k->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || plain_is_string(text)) return text;
     json_t *v = plain_scalar(text);
     const char *r = text;
     if (json_is_true(v)) r = "true";
@@ -118,7 +133,7 @@ static json_t *convert(conv *c, yaml_node_t *node, int depth)
         }
         /* libyaml's document API tags every untagged scalar !!str, so only
          * the style tells a quoted string from a plain one. */
-        if (node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE) return json_string(v);
+        if (node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || plain_is_string(v)) return json_string(v);
         /* YAML's infinities and NaN have no JSON form: kubectl refuses them */
         const char *inf = v + (*v == '+' || *v == '-');
         if (!strcmp(inf, ".inf") || !strcmp(inf, ".Inf") || !strcmp(inf, ".INF") ||
@@ -361,6 +376,38 @@ int loader_load_buffer(loaded_docs *docs, const char *buf, size_t len, const cha
     }
     yaml_parser_delete(&parser);
     return rc;
+}
+
+json_t *loader_parse_value(const char *buf, size_t len, char *err, size_t errlen)
+{
+    if (len > LOADER_MAX_BYTES || !flow_depth_ok(buf, len, err, errlen, "patch")) {
+        if (len > LOADER_MAX_BYTES) snprintf(err, errlen, "input is larger than %u bytes", LOADER_MAX_BYTES);
+        return NULL;
+    }
+    json_error_t je;
+    json_t *v = json_loadb(buf, len, JSON_DECODE_ANY, &je);
+    if (v) return v;
+    yaml_parser_t parser;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+    yaml_document_t doc;
+    if (!yaml_parser_load(&parser, &doc)) {
+        /* an error at the end of the text is reported on its last line (as Go's yaml does) */
+        int line = (int)parser.problem_mark.line + 1, lines = 1;
+        for (size_t i = 0; i + 1 < len; i++) lines += buf[i] == '\n';
+        snprintf(err, errlen, "yaml: line %d: %s", line > lines ? lines : line,
+                 parser.problem ? parser.problem : "syntax error");
+        yaml_parser_delete(&parser);
+        return NULL;
+    }
+    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    char cerr[512] = "";
+    conv c = {&doc, 0, 0, cerr, sizeof cerr, 0};
+    v = root ? convert(&c, root, 0) : json_null();
+    if (!v) snprintf(err, errlen, "%s", cerr);
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    return v;
 }
 
 char *read_stream(FILE *f, size_t *len, size_t max)

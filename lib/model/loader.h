@@ -54,6 +54,11 @@ int loader_load_buffer(loaded_docs *docs, const char *buf, size_t len, const cha
                        char *err, size_t errlen);
 void loaded_docs_free(loaded_docs *docs);
 
+/* One YAML (or JSON) value of any type, as kubectl reads a --patch: NULL
+ * with "yaml: line N: problem" in err on a syntax error.  An empty text is
+ * JSON null. */
+json_t *loader_parse_value(const char *buf, size_t len, char *err, size_t errlen);
+
 /* Read a whole stream / file into a malloc'd NUL-terminated buffer. */
 char *read_stream(FILE *f, size_t *len, size_t max);
 char *read_file(const char *path, size_t *len, size_t max);

@@ -461,6 +461,21 @@ static long base64_bad_at(const char *s)
 
 /* ip: path with indices ("spec.ports[0].number"), gp: Go's field path
  * ("spec.ports.number"), gs: innermost Go struct ("ServicePort"). */
+/* out = a b c d, cut to len - 1 bytes as snprintf would: field paths are
+ * built for every value walked, and printf was a tenth of an apply. */
+static void path_join(char *out, size_t len, const char *a, const char *b, const char *c, const char *d)
+{
+    const char *parts[4] = {a, b, c, d};
+    size_t n = 0;
+    for (int i = 0; i < 4 && n + 1 < len; i++) {
+        size_t k = strlen(parts[i]);
+        if (k > len - 1 - n) k = len - 1 - n;
+        memcpy(out + n, parts[i], k);
+        n += k;
+    }
+    out[n] = 0;
+}
+
 static void walk(vctx *c, const stype *t, json_t *v, const char *ip, const char *gp, const char *gs)
 {
     if (json_is_null(v)) return;   /* null is the zero value / pruned */
@@ -499,8 +514,11 @@ static void walk(vctx *c, const stype *t, json_t *v, const char *ip, const char 
         size_t i;
         json_t *e;
         json_array_foreach(v, i, e) {
-            char ip2[1024];
-            snprintf(ip2, sizeof ip2, "%s[%zu]", ip, i);
+            char ip2[1024], num[24], *d = num + sizeof num;
+            *--d = 0;
+            size_t x = i;
+            do *--d = (char)('0' + x % 10); while ((x /= 10));
+            path_join(ip2, sizeof ip2, ip, "[", d, "]");
             walk(c, t->elem, e, ip2, gp, gs);
         }
     } else if (t->k == S_MAP) {
@@ -508,7 +526,7 @@ static void walk(vctx *c, const stype *t, json_t *v, const char *ip, const char 
         json_t *e;
         json_object_foreach(v, key, e) {
             char ip2[1024];
-            snprintf(ip2, sizeof ip2, "%s[%s]", ip, key);
+            path_join(ip2, sizeof ip2, ip, "[", key, "]");
             walk(c, t->elem, e, ip2, gp, gs);
         }
     } else if (t->k == S_OBJ) {
@@ -527,12 +545,12 @@ static void walk(vctx *c, const stype *t, json_t *v, const char *ip, const char 
             const sfield *f = t->fields;
             while (f->name && strcmp(f->name, key)) f++;
             char ip2[1024], gp2[1024];
-            snprintf(ip2, sizeof ip2, "%s%s%s", ip, *ip ? "." : "", key);
+            path_join(ip2, sizeof ip2, ip, *ip ? "." : "", key, "");
             if (!f->name) {
                 sb_printf(&c->unknown, "%sunknown field \"%s\"", c->unknown.n ? ", " : "", ip2);
                 continue;
             }
-            snprintf(gp2, sizeof gp2, "%s%s%s", gp, *gp ? "." : "", key);
+            path_join(gp2, sizeof gp2, gp, *gp ? "." : "", key, "");
             walk(c, f->t, e, ip2, gp2, short_go);
         }
     }

@@ -247,6 +247,8 @@ long bio_count_cb(BIO *b, int oper, const char *argp, size_t len, int argi, long
     return ret;
 }
 
+static void drain(conn *c, counted *cnt);
+
 static void serve_tls_world(conn *c, path *p, counted *cnt)
 {
     net *n = c->n;
@@ -262,6 +264,11 @@ static void serve_tls_world(conn *c, path *p, counted *cnt)
     if (SSL_accept(ssl) != 1) {
         SSL_free(ssl);
         ERR_clear_error();
+        /* the alert is on its way: read until the client hangs up, so that
+         * its first request (already sent under TLS 1.3) does not turn our
+         * close into a reset that overtakes the alert */
+        shutdown(c->fd, SHUT_WR);
+        drain(c, cnt);
         return;
     }
     tls_serve ts = {c, p, "HTTP/1.1"};

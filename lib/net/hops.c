@@ -294,9 +294,18 @@ static const char *label(json_t *pod, const char *key)
     return obj_label(pod, key);
 }
 
-static void emit(net *n, const hop *h, const access_entry *e, const stats_event *se)
+/* Listener-level access logs (a connection no filter chain takes, NR
+ * filter_chain_not_found): Envoy has them from 1.14 and Istio configures
+ * them from 1.8 on; the 1.4 era's proxy writes no line for such a connection. */
+static bool listener_logs(const istio_release *rel)
 {
-    if (n->log_on) {
+    int maj = 0, min = 0;
+    return rel && rel->minor && sscanf(rel->minor, "%d.%d", &maj, &min) == 2 && (maj > 1 || (maj == 1 && min >= 8));
+}
+
+static void emit_stats(net *n, const hop *h, const access_entry *e, const stats_event *se, bool log)
+{
+    if (n->log_on && log) {
         char *line = n->log_json ? accesslog_format_json(n->log_format, e)
                                  : accesslog_format_text(n->log_format ? n->log_format : n->rel->access_log_format, e);
         if (line) {
@@ -305,6 +314,11 @@ static void emit(net *n, const hop *h, const access_entry *e, const stats_event 
         }
     }
     stats_record(n->stats, se);
+}
+
+static void emit(net *n, const hop *h, const access_entry *e, const stats_event *se)
+{
+    emit_stats(n, h, e, se, true);
 }
 
 static void fill_stats_labels(net *n, const hop *h, stats_event *se, char *svc_name, char *svc_ns, size_t len)
@@ -771,7 +785,9 @@ void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long st
         /* from a gateway that terminated TLS on, the HTTP requests logged */
         if (p->final == FINAL_TERMINATE && i >= p->tls_hop) break;
         if (h->l7) continue;
-        bool failed = p->fail_hop == i || (p->fail_hop >= 0 && i > p->fail_hop);
+        /* a sidecar that failed the client's handshake opened no upstream connection */
+        bool quiet = p->handshake_failed && i == p->nhops - 1;   /* counted, never logged */
+        bool failed = quiet || p->fail_hop == i || (p->fail_hop >= 0 && i > p->fail_hop);
         if (p->fail_hop >= 0 && i > p->fail_hop) break;
         access_entry e = {
             .start_ms = start_ms,
@@ -792,6 +808,8 @@ void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long st
             .sni = h->mtls_in ? h->mtls_sni : sni && *sni ? sni : NULL,
             .route_name = h->d.route_name,
         };
+        bool no_chain = failed && !strcmp(h->d.details, "filter_chain_not_found");
+        if (no_chain) e.response_code_details = "filter_chain_not_found";   /* the listener's own line */
         stats_event se = {0};
         char svc_name[256], svc_ns[256];
         fill_stats_labels(n, h, &se, svc_name, svc_ns, sizeof svc_name);
@@ -804,7 +822,12 @@ void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long st
         se.tx_bytes = failed ? 0 : rx;
         se.request_protocol = "tcp";
         se.duration_ms = duration_ms;
-        emit(n, h, &e, &se);
+        if (no_chain && h->d.listener[0]) {
+            char name[512];
+            snprintf(name, sizeof name, "listener.%s.no_filter_chain_match", h->d.listener);
+            stats_add(n->stats, h->proxy->ns, h->proxy->name, name, 1);
+        }
+        emit_stats(n, h, &e, &se, (!no_chain || listener_logs(n->rel)) && !quiet);
     }
 }
 

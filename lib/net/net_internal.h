@@ -144,6 +144,8 @@ typedef struct path {
     int fail_hop;                   /* FINAL_PROXY / CLOSED: which hop */
     int tls_hop;                    /* FINAL_TERMINATE: which hop */
     bool reset;                     /* FINAL_CLOSED: the proxy resets (RST) rather than closes */
+    bool handshake_failed;          /* the last hop's sidecar failed the client's TLS handshake: */
+                                    /* no filter saw the connection, so it writes no access-log line */
     char why[512];
 } path;
 

@@ -219,6 +219,53 @@ static void linger_until_client_closes(int fd, counted *cnt)
     }
 }
 
+/* The gateway hop whose listener terminates this connection, or NULL. */
+static const hop *terminating_gateway(const path *p)
+{
+    if (p->final == FINAL_TERMINATE) return &p->hops[p->tls_hop];
+    for (int i = 0; i < p->nhops && (p->final == FINAL_APP || p->final == FINAL_WORLD); i++)
+        if (p->hops[i].d.tls_termination[0] && p->hops[i].d.cluster[0] && p->hops[i].proxy->gateway) return &p->hops[i];
+    return NULL;
+}
+
+/* Envoy's TLS statistics of the listener (listener.<address>.ssl.*), one
+ * connection's worth.  A failed handshake writes no access-log line: the HTTP
+ * connection manager never saw a request, and the listener-level log Istio
+ * configures (1.8 on) only takes connections without a filter chain (NR). */
+static void count_handshake(net *n, const mesh_workload *proxy, const char *l, SSL *ssl, bool ok, bool count_cx)
+{
+    const char *w = proxy->name, *ns = proxy->ns;
+    char name[512];
+    X509 *peer = SSL_get1_peer_certificate(ssl);
+    const char *stat;
+    if (ok) {
+        stat = "handshake";
+        snprintf(name, sizeof name, "listener.%s.ssl.versions.%s", l, SSL_get_version(ssl));
+        stats_add(n->stats, ns, w, name, 1);
+        snprintf(name, sizeof name, "listener.%s.ssl.ciphers.%s", l, SSL_get_cipher_name(ssl));
+        stats_add(n->stats, ns, w, name, 1);
+        if (!peer) {
+            snprintf(name, sizeof name, "listener.%s.ssl.no_certificate", l);
+            stats_add(n->stats, ns, w, name, 1);
+        }
+    } else {
+        /* the connection reached the listener; the HTTP layer never counts it */
+        if (count_cx) {
+            snprintf(name, sizeof name, "listener.%s.downstream_cx_total", l);
+            stats_add(n->stats, ns, w, name, 1);
+        }
+        /* OpenSSL keeps the chain's verdict even when it stops the handshake */
+        int reason = ERR_GET_REASON(ERR_peek_last_error());
+        if (SSL_get_verify_result(ssl) != X509_V_OK || reason == SSL_R_CERTIFICATE_VERIFY_FAILED)
+            stat = "fail_verify_error";
+        else if (reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) stat = "fail_verify_no_cert";
+        else stat = "connection_error";
+    }
+    snprintf(name, sizeof name, "listener.%s.ssl.%s", l, stat);
+    stats_add(n->stats, ns, w, name, 1);
+    X509_free(peer);
+}
+
 bool tls_serve_cluster(conn *c, path *p, const char *sni, bool istio_alpn, long long *rx, long long *tx)
 {
     const mesh_workload *who = NULL;
@@ -232,7 +279,14 @@ bool tls_serve_cluster(conn *c, path *p, const char *sni, bool istio_alpn, long 
         BIO_set_callback_ex(bio, bio_count_cb);
         BIO_set_callback_arg(bio, (char *)&cnt);
         SSL_set_bio(ssl, bio, bio);
-        if (SSL_accept(ssl) == 1) {
+        const hop *gw = terminating_gateway(p);
+        bool accepted = SSL_accept(ssl) == 1;
+        if (gw && gw->d.listener[0]) count_handshake(c->n, gw->proxy, gw->d.listener, ssl, accepted, true);
+        /* a sidecar's mutual TLS: Envoy names the inbound listener's TLS stats by
+         * its address, 0.0.0.0:15006 (the connection itself is counted with the hop) */
+        else if (mesh && p->nhops) count_handshake(c->n, p->hops[p->nhops - 1].proxy, "0.0.0.0_15006", ssl, accepted, false);
+        if (mesh && !accepted) p->handshake_failed = true;
+        if (accepted) {
             inner in = {.c = c, .at = *c, .start = who, .sni = sni, .first = true, .mtls_in = mesh, .ssl = ssl, .p = p};
             /* the addresses the serving proxy or server sees */
             const hop *h = p->final == FINAL_TERMINATE ? &p->hops[p->tls_hop] : p->nhops ? &p->hops[p->nhops - 1] : NULL;

@@ -7,6 +7,7 @@
 #include <strings.h>
 #include "model/obj.h"
 #include "net/world.h"
+#include "pki/pki.h"
 
 static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t len, const char *fmt, ...)
@@ -164,5 +165,7 @@ int world_validate(json_t *svc, char *err, size_t errlen)
     if (http && !json_is_array(http)) return fail(err, errlen, "spec.http in body must be of type array");
     json_array_foreach(http, i, v)
         if (check_rule(v, (int)i, err, errlen)) return -1;
+    /* spec.tls: the certificate, client authentication (clientCA), ALPN, versions */
+    if (pki_world_tls_validate(json_object_get(spec, "tls"), err, errlen)) return -1;
     return 0;
 }

@@ -78,8 +78,11 @@ json_t *pki_ca_secret(store *st);
  *   notBefore, notAfter:  RFC 3339 overrides of the leaf's validity (e.g. an
  *               expired certificate for tests).
  *   clientAuth: "none" (default), "request" or "require": ask for / demand a
- *               client certificate issued by the simulated world client CA
- *               (pki_world_client_pem).
+ *               client certificate issued by the CAs of clientCA, else by the
+ *               simulated world client CA (pki_world_client_pem).
+ *   clientCA:   {pem: TEXT} or {secretName, namespace, key (ca.crt)}: the
+ *               user's own client CA (made with openssl); a missing Secret
+ *               trusts no one.
  *   keyType:    "EC" (default) or "RSA" (2048 bit) for the leaf.
  *   alpn:       list of protocols the server speaks (default [h2, http/1.1]):
  *               h2 is selected when the client offers it, else http/1.1.

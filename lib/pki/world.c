@@ -4,9 +4,13 @@
  * trust. */
 #include "pki/pki.h"
 #include "pki/cert.h"
+#include "model/api.h"
+#include "model/base64.h"
 #include "model/obj.h"
+#include "model/validate.h"
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +150,61 @@ static bool is_version(const char *v)
     return v && (!strcmp(v, "TLSv1.2") || !strcmp(v, "TLSv1.3"));
 }
 
+/* The certificates of a PEM text (CA bundle); NULL when it holds none. */
+static STACK_OF(X509) *pem_certs(const char *pem)
+{
+    BIO *b = BIO_new_mem_buf(pem, -1);
+    STACK_OF(X509) *sk = sk_X509_new_null();
+    X509 *x;
+    while (b && sk && (x = PEM_read_bio_X509(b, NULL, NULL, NULL)))
+        if (!sk_X509_push(sk, x)) X509_free(x);
+    BIO_free(b);
+    ERR_clear_error();
+    if (sk && sk_X509_num(sk) == 0) {
+        sk_X509_free(sk);
+        sk = NULL;
+    }
+    return sk;
+}
+
+/* spec.tls.clientCA: {pem: TEXT} or {secretName, namespace, key} */
+static int validate_client_ca(json_t *tls, json_t *v, char *err, size_t errlen)
+{
+    if (!json_is_object(v))
+        return tls_error(err, errlen, "spec.tls.clientCA: must be an object with pem, or secretName and namespace%s", "");
+    const char *mode = json_string_value(json_object_get(tls, "clientAuth"));
+    if (!mode || !strcmp(mode, "none"))
+        return tls_error(err, errlen, "spec.tls.clientCA: clientAuth must be request or require to use it%s", "");
+    const char *key;
+    json_t *f;
+    json_object_foreach(v, key, f) {
+        if (strcmp(key, "pem") && strcmp(key, "secretName") && strcmp(key, "namespace") && strcmp(key, "key"))
+            return tls_error(err, errlen, "spec.tls.clientCA: unknown field \"%s\"", key);
+        if (!json_is_string(f) || !json_string_length(f))
+            return tls_error(err, errlen, "spec.tls.clientCA.%s: must be a non-empty string", key);
+    }
+    const char *pem = json_string_value(json_object_get(v, "pem"));
+    const char *secret = json_string_value(json_object_get(v, "secretName"));
+    const char *ns = json_string_value(json_object_get(v, "namespace"));
+    if (!pem == !secret)
+        return tls_error(err, errlen, "spec.tls.clientCA: give exactly one of pem and secretName%s", "");
+    if (pem) {
+        if (json_object_get(v, "namespace") || json_object_get(v, "key"))
+            return tls_error(err, errlen, "spec.tls.clientCA: namespace and key go with secretName, not pem%s", "");
+        STACK_OF(X509) *sk = pem_certs(pem);
+        if (!sk) return tls_error(err, errlen, "spec.tls.clientCA.pem: no PEM certificate (-----BEGIN CERTIFICATE-----) in it%s", "");
+        sk_X509_pop_free(sk, X509_free);
+        return 0;
+    }
+    if (!valid_dns_subdomain(secret))
+        return tls_error(err, errlen, "spec.tls.clientCA.secretName: \"%s\" is not a valid Secret name", secret);
+    if (!ns)
+        return tls_error(err, errlen, "spec.tls.clientCA.namespace: required with secretName (an ExternalService has no namespace)%s", "");
+    if (!valid_dns_label(ns))
+        return tls_error(err, errlen, "spec.tls.clientCA.namespace: \"%s\" is not a valid namespace name", ns);
+    return 0;
+}
+
 int pki_world_tls_validate(json_t *tls, char *err, size_t errlen)
 {
     if (!tls || json_is_null(tls)) return 0;
@@ -184,6 +243,8 @@ int pki_world_tls_validate(json_t *tls, char *err, size_t errlen)
                 if (!json_is_string(e) || l == 0 || l > 255)
                     return tls_error(err, errlen, "spec.tls.%s: must be a list of strings", key);
             }
+        } else if (!strcmp(key, "clientCA")) {
+            if (validate_client_ca(tls, v, err, errlen)) return -1;
         } else if (!strcmp(key, "commonName")) {
             if (!json_is_string(v) || !json_string_length(v))
                 return tls_error(err, errlen, "spec.tls.commonName: must be a non-empty string%s", "");
@@ -428,15 +489,53 @@ static int version_of(const char *v)
     return v && !strcmp(v, "TLSv1.2") ? TLS1_2_VERSION : v && !strcmp(v, "TLSv1.3") ? TLS1_3_VERSION : 0;
 }
 
-static int setup_client_auth(store *st, SSL_CTX *ctx, const char *mode)
+/* The PEM of spec.tls.clientCA: inline, or the Secret's key (ca.crt by
+ * default; data or stringData).  NULL when the Secret or key is missing. */
+static char *client_ca_pem(store *st, json_t *cca)
 {
+    const char *pem = json_string_value(json_object_get(cca, "pem"));
+    if (pem) return strdup(pem);
+    const char *name = json_string_value(json_object_get(cca, "secretName"));
+    const char *ns = json_string_value(json_object_get(cca, "namespace"));
+    const char *key = json_string_value(json_object_get(cca, "key"));
+    if (!key) key = "ca.crt";
+    const kind_info *k = kind_lookup("secret");
+    json_t *sec = k && name && ns ? api_get(st, k, ns, name) : NULL;
+    /* keys such as ca.crt hold dots: no obj_at paths here */
+    const char *v = json_string_value(json_object_get(json_object_get(sec, "data"), key));
+    char *out = v ? base64_decode_text(v) : NULL;
+    if (!out && (v = json_string_value(json_object_get(json_object_get(sec, "stringData"), key)))) out = strdup(v);
+    json_decref(sec);
+    return out;
+}
+
+/* Whom the host asks for a client certificate: the CAs of spec.tls.clientCA
+ * (the user's own, made with openssl), else the simulated world client CA.
+ * A clientCA whose Secret is missing trusts no one: every certificate is
+ * refused (unknown ca), as a server with an empty CA file would. */
+static int setup_client_auth(store *st, SSL_CTX *ctx, json_t *tls)
+{
+    const char *mode = json_string_value(json_object_get(tls, "clientAuth"));
     if (!mode || !strcmp(mode, "none")) return 0;
-    X509 *c;
-    EVP_PKEY *k;
-    if (world_ca(st, "meshsim-client", &c, &k)) return -1;
-    int ok = X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), c) == 1 && SSL_CTX_add_client_CA(ctx, c) == 1;
-    X509_free(c);
-    EVP_PKEY_free(k);
+    int ok = 1;
+    json_t *cca = json_object_get(tls, "clientCA");
+    if (json_is_object(cca)) {
+        char *pem = client_ca_pem(st, cca);
+        STACK_OF(X509) *sk = pem ? pem_certs(pem) : NULL;
+        for (int i = 0; sk && i < sk_X509_num(sk); i++) {
+            X509 *c = sk_X509_value(sk, i);
+            ok &= X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), c) == 1 && SSL_CTX_add_client_CA(ctx, c) == 1;
+        }
+        if (sk) sk_X509_pop_free(sk, X509_free);
+        free(pem);
+    } else {
+        X509 *c;
+        EVP_PKEY *k;
+        if (world_ca(st, "meshsim-client", &c, &k)) return -1;
+        ok = X509_STORE_add_cert(SSL_CTX_get_cert_store(ctx), c) == 1 && SSL_CTX_add_client_CA(ctx, c) == 1;
+        X509_free(c);
+        EVP_PKEY_free(k);
+    }
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | (!strcmp(mode, "require") ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
                        NULL);
     return ok ? 0 : -1;
@@ -458,7 +557,7 @@ SSL_CTX *pki_world_server_ctx(store *st, json_t *external_service)
         SSL_CTX_set_alpn_select_cb(ctx, alpn_select, SSL_CTX_get_ex_data(ctx, alpn_index));
         ok = (!minv || SSL_CTX_set_min_proto_version(ctx, minv) == 1) &&
              (!maxv || SSL_CTX_set_max_proto_version(ctx, maxv) == 1) &&
-             setup_client_auth(st, ctx, obj_str(external_service, "spec.tls.clientAuth")) == 0;
+             setup_client_auth(st, ctx, obj_at(external_service, "spec.tls")) == 0;
     }
     free(alpn);
     world_leaf_free(&l);

@@ -9,9 +9,11 @@
 #include <sqlite3.h>
 #include "store/store.h"
 
-#define STORE_SCHEMA_VERSION "1"
+/* 2: objects carry what listings need next to the body (row, labels). */
+#define STORE_SCHEMA_VERSION "2"
 
 #define STMT_CACHE 32
+#define COUNTER_CACHE 8
 
 struct store {
     sqlite3 *db;
@@ -26,7 +28,14 @@ struct store {
      * I/O error): the transaction must not be committed half done. */
     int failed;
     char failure[512];
+    /* Counters this transaction advanced, written back at commit: a
+     * resourceVersion per object was two statements per object. */
+    struct { char key[128]; long long value; } counters[COUNTER_CACHE];
+    int ncounters;
+    long long object_writes;   /* objects put or deleted through this handle */
 };
+
+static int flush_counters(store *st);
 
 /* Remember why a statement failed; the command's commit will refuse. */
 static void note_failure(store *st)
@@ -61,10 +70,20 @@ static void open_failure(sqlite3 *db, const char *dir, const char *path, const c
         snprintf(err, errlen, "cannot %s state store %s: %s", what, path, msg);
 }
 
+/* A rowid table, its key in an index, and what listings read in a second
+ * (covering) index: scanning a WITHOUT ROWID table reads each whole record
+ * (SQLite compares keys on the full payload), and listing through the key
+ * index reads a table page per object; a table of 3 000 pods is 30 MB. */
+#define OBJECTS_TABLE(name) \
+    "CREATE TABLE IF NOT EXISTS " name "(id INTEGER PRIMARY KEY, resource TEXT NOT NULL," \
+    " namespace TEXT NOT NULL, name TEXT NOT NULL, row TEXT, labels TEXT, applied TEXT, body TEXT NOT NULL);"
+#define OBJECTS_INDEX \
+    "CREATE UNIQUE INDEX IF NOT EXISTS objects_by_key ON objects(resource, namespace, name);" \
+    "CREATE INDEX IF NOT EXISTS objects_rows ON objects(resource, namespace, name, row, labels);"
+
 static const char *SCHEMA =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS objects(resource TEXT NOT NULL, namespace TEXT NOT NULL,"
-    " name TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY(resource, namespace, name)) WITHOUT ROWID;"
+    OBJECTS_TABLE("objects")
     "CREATE TABLE IF NOT EXISTS blobs(key TEXT PRIMARY KEY, value BLOB NOT NULL);"
     "CREATE TABLE IF NOT EXISTS logs(id INTEGER PRIMARY KEY, namespace TEXT NOT NULL, pod TEXT NOT NULL,"
     " container TEXT NOT NULL, ts_ms INTEGER NOT NULL, line TEXT NOT NULL);"
@@ -96,6 +115,23 @@ static int mkdirs(const char *dir)
     }
     if (mkdir(tmp, 0700) && errno != EEXIST) return -1;
     return 0;
+}
+
+/* SQLite's auto-checkpoint, every 128 pages, except that after a big
+ * transaction the WAL is also truncated: the first open of every later
+ * command reads the whole WAL file (recovery), and a 10 000-object apply
+ * leaves tens of MB there.  A truncating checkpoint costs two fsyncs, so
+ * small commits keep the cheap passive one. */
+#define WAL_CHECKPOINT_PAGES 128
+#define WAL_TRUNCATE_PAGES 1024
+
+static int wal_hook(void *ctx, sqlite3 *db, const char *name, int pages)
+{
+    (void)ctx;
+    if (pages >= WAL_CHECKPOINT_PAGES)
+        sqlite3_wal_checkpoint_v2(db, name, pages >= WAL_TRUNCATE_PAGES ? SQLITE_CHECKPOINT_TRUNCATE
+                                                                        : SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return SQLITE_OK;
 }
 
 /* Run sql, waiting out other processes.  The busy handler covers most
@@ -154,15 +190,16 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
     sqlite3_busy_timeout(st->db, 30000);
     /* No checkpoint when the handle closes: it fsyncs twice and was most of
      * a short command's time (one kubectl exec: ~8 of ~30 ms).  The WAL is
-     * checkpointed by the auto-checkpoint instead, every 128 pages: the next
-     * command's first open reads the whole WAL (recovery), so it must stay
-     * small (a 3 MB WAL cost ~20 ms per command).  The WAL and -shm files
-     * stay next to state.db between commands. */
+     * checkpointed by wal_hook instead: the next command's first open reads
+     * the whole WAL (recovery), so it must stay small (a 3 MB WAL cost ~20
+     * ms per command).  The WAL and -shm files stay next to state.db
+     * between commands. */
     sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
+    sqlite3_wal_hook(st->db, wal_hook, NULL);
     /* WAL: a killed writer leaves the last committed state intact, and
      * readers never see half a command.  NORMAL sync is enough for that
      * (only a power cut could lose the very last commits). */
-    if (exec_waiting(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=128; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384;") != SQLITE_OK ||
+    if (exec_waiting(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384; PRAGMA mmap_size=1073741824;") != SQLITE_OK ||
         exec_waiting(st->db, "BEGIN IMMEDIATE") != SQLITE_OK ||
         sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
         open_failure(st->db, dir, path, "initialise", err, errlen);
@@ -172,12 +209,27 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
     /* A store made by another schema version is refused, never misread. */
     char *ver = store_meta_get(st, "schema_version");
     if (!ver) {
-        if (store_meta_set(st, "schema_version", STORE_SCHEMA_VERSION)) {
+        if (sqlite3_exec(st->db, OBJECTS_INDEX, NULL, NULL, NULL) != SQLITE_OK ||
+            store_meta_set(st, "schema_version", STORE_SCHEMA_VERSION)) {
             open_failure(st->db, dir, path, "initialise", err, errlen);
             store_close(st);
             return NULL;
         }
         fresh = true;
+    } else if (!strcmp(ver, "1")) {
+        /* version 1 had the body only: the derived columns start empty
+         * (readers fall back on the body) until an object is written again */
+        if (sqlite3_exec(st->db, "DROP TABLE IF EXISTS objects_v2;" OBJECTS_TABLE("objects_v2")
+                         "INSERT INTO objects_v2(resource,namespace,name,body)"
+                         " SELECT resource,namespace,name,body FROM objects;"
+                         "DROP TABLE objects; ALTER TABLE objects_v2 RENAME TO objects;" OBJECTS_INDEX, NULL, NULL, NULL) != SQLITE_OK ||
+            store_meta_set(st, "schema_version", STORE_SCHEMA_VERSION)) {
+            open_failure(st->db, dir, path, "upgrade", err, errlen);
+            free(ver);
+            store_close(st);
+            return NULL;
+        }
+        fresh = false;
     } else if (strcmp(ver, STORE_SCHEMA_VERSION) != 0) {
         snprintf(err, errlen, "state store %s has schema version %s; this meshsim reads version %s"
                  " (run `meshsim reset` to start a new cluster)", path, ver, STORE_SCHEMA_VERSION);
@@ -205,6 +257,7 @@ void store_close(store *st)
 }
 
 const char *store_dir(const store *st) { return st->dir; }
+long long store_object_writes(const store *st) { return st->object_writes; }
 const char *store_errmsg(store *st) { return st->failed ? st->failure : sqlite3_errmsg(st->db); }
 
 int store_begin(store *st)
@@ -219,6 +272,7 @@ int store_begin(store *st)
 int store_commit(store *st)
 {
     if (!st->in_tx) return 0;
+    flush_counters(st);   /* a failure dooms the transaction below */
     if (st->failed) {
         /* a write of this transaction was lost: keep the store as it was */
         store_rollback(st);
@@ -237,6 +291,7 @@ int store_commit(store *st)
 
 void store_rollback(store *st)
 {
+    st->ncounters = 0;
     if (!st->in_tx) return;
     /* SQLite may already have rolled back by itself (SQLITE_FULL, IOERR) */
     if (sqlite3_get_autocommit(st->db) == 0) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -287,9 +342,35 @@ static sqlite3_stmt *prep_write(store *st, const char *sql)
     return prep(st, sql);
 }
 
+/* Every statement is stepped and reset before its function returns, while
+ * the caller's strings live: SQLite need not copy them. */
 static void bind_text(sqlite3_stmt *s, int i, const char *v)
 {
-    sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_STATIC);
+}
+
+static int meta_write(store *st, const char *key, const char *value)
+{
+    sqlite3_stmt *s = prep_write(st, "INSERT OR REPLACE INTO meta(key,value) VALUES(?1,?2)");
+    if (!s) return -1;
+    bind_text(s, 1, key); bind_text(s, 2, value);
+    int rc = step_done(st, s);
+    done(st, s);
+    return rc;
+}
+
+/* Write the cached counters back and forget them (before commit, and
+ * before anyone reads or sets meta directly). */
+static int flush_counters(store *st)
+{
+    int rc = 0;
+    for (int i = 0; i < st->ncounters; i++) {
+        char val[32];
+        snprintf(val, sizeof val, "%lld", st->counters[i].value);
+        if (meta_write(st, st->counters[i].key, val)) rc = -1;
+    }
+    st->ncounters = 0;
+    return rc;
 }
 
 json_t *store_get(store *st, const char *resource, const char *ns, const char *name)
@@ -304,6 +385,22 @@ json_t *store_get(store *st, const char *resource, const char *ns, const char *n
     return o;
 }
 
+char *store_get_applied(store *st, const char *resource, const char *ns, const char *name, bool *exists)
+{
+    *exists = false;
+    sqlite3_stmt *s = prep(st, "SELECT applied FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
+    if (!s) return NULL;
+    bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
+    char *v = NULL;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        *exists = true;
+        const char *t = (const char *)sqlite3_column_text(s, 0);
+        if (t) v = strdup(t);
+    }
+    done(st, s);
+    return v;
+}
+
 bool store_exists(store *st, const char *resource, const char *ns, const char *name)
 {
     sqlite3_stmt *s = prep(st, "SELECT 1 FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
@@ -316,14 +413,32 @@ bool store_exists(store *st, const char *resource, const char *ns, const char *n
 
 int store_put(store *st, const char *resource, const char *ns, const char *name, json_t *obj)
 {
-    char *body = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    if (!body) return -1;
-    sqlite3_stmt *s = prep_write(st, "INSERT OR REPLACE INTO objects(resource,namespace,name,body) VALUES(?1,?2,?3,?4)");
+    return store_put_ex(st, resource, ns, name, obj, NULL);
+}
+
+static void bind_opt(sqlite3_stmt *s, int i, const char *v)
+{
+    if (v) sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+    else sqlite3_bind_null(s, i);
+}
+
+int store_put_ex(store *st, const char *resource, const char *ns, const char *name, json_t *obj,
+                 const store_extras *x)
+{
+    char *body = x && x->body ? NULL : json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (!body && !(x && x->body)) return -1;
+    sqlite3_stmt *s = prep_write(st, "INSERT OR REPLACE INTO objects(resource,namespace,name,row,labels,applied,body)"
+                                     " VALUES(?1,?2,?3,?4,?5,?6,?7)");
     if (!s) { free(body); return -1; }
     bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
-    sqlite3_bind_text(s, 4, body, -1, free);
+    bind_opt(s, 4, x ? x->row : NULL);
+    bind_opt(s, 5, x ? x->labels : NULL);
+    bind_opt(s, 6, x ? x->applied : NULL);
+    if (body) sqlite3_bind_text(s, 7, body, -1, free);
+    else sqlite3_bind_text(s, 7, x->body, -1, SQLITE_STATIC);
     int rc = step_done(st, s);
     done(st, s);
+    st->object_writes++;
     return rc;
 }
 
@@ -335,6 +450,7 @@ int store_delete(store *st, const char *resource, const char *ns, const char *na
     int rc = step_done(st, s);
     int changed = sqlite3_changes(st->db);
     done(st, s);
+    if (changed) st->object_writes++;
     return rc ? rc : (changed ? 0 : 1);
 }
 
@@ -360,6 +476,45 @@ json_t *store_list(store *st, const char *resource, const char *ns)
     return collect(st, s);
 }
 
+int store_each_row(store *st, const char *resource, const char *ns, bool bodies, store_row_fn fn, void *ctx)
+{
+    /* without `bodies`, from the covering index only; a body is then read
+     * for the few rows that have no row text */
+    sqlite3_stmt *s;
+    if (bodies)
+        s = ns ? prep(st, "SELECT namespace, name, row, labels, body FROM objects"
+                          " WHERE resource=?1 AND namespace=?2 ORDER BY namespace, name")
+               : prep(st, "SELECT namespace, name, row, labels, body FROM objects"
+                          " WHERE resource=?1 ORDER BY namespace, name");
+    else
+        s = ns ? prep(st, "SELECT namespace, name, row, labels FROM objects INDEXED BY objects_rows"
+                          " WHERE resource=?1 AND namespace=?2 ORDER BY namespace, name")
+               : prep(st, "SELECT namespace, name, row, labels FROM objects INDEXED BY objects_rows"
+                          " WHERE resource=?1 ORDER BY namespace, name");
+    if (!s) return -1;
+    bind_text(s, 1, resource);
+    if (ns) bind_text(s, 2, ns);
+    int rc = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        store_row r = {(const char *)sqlite3_column_text(s, 0), (const char *)sqlite3_column_text(s, 1),
+                       (const char *)sqlite3_column_text(s, 2), (const char *)sqlite3_column_text(s, 3),
+                       bodies ? (const char *)sqlite3_column_text(s, 4) : NULL};
+        sqlite3_stmt *b = NULL;
+        if (!bodies && !r.row) {
+            b = prep(st, "SELECT body FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
+            if (b) {
+                bind_text(b, 1, resource); bind_text(b, 2, r.ns); bind_text(b, 3, r.name);
+                if (sqlite3_step(b) == SQLITE_ROW) r.body = (const char *)sqlite3_column_text(b, 0);
+            }
+        }
+        rc = fn(ctx, &r);
+        if (b) done(st, b);
+        if (rc) break;
+    }
+    done(st, s);
+    return rc;
+}
+
 json_t *store_list_containing(store *st, const char *resource, const char *text)
 {
     sqlite3_stmt *s = prep(st, "SELECT body FROM objects WHERE resource=?1 AND instr(body, ?2) > 0"
@@ -378,6 +533,7 @@ json_t *store_list_all(store *st)
 
 char *store_meta_get(store *st, const char *key)
 {
+    if (st->ncounters && !strncmp(key, "counter:", 8)) flush_counters(st);
     sqlite3_stmt *s = prep(st, "SELECT value FROM meta WHERE key=?1");
     if (!s) return NULL;
     bind_text(s, 1, key);
@@ -389,24 +545,29 @@ char *store_meta_get(store *st, const char *key)
 
 int store_meta_set(store *st, const char *key, const char *value)
 {
-    sqlite3_stmt *s = prep_write(st, "INSERT OR REPLACE INTO meta(key,value) VALUES(?1,?2)");
-    if (!s) return -1;
-    bind_text(s, 1, key); bind_text(s, 2, value);
-    int rc = step_done(st, s);
-    done(st, s);
-    return rc;
+    if (st->ncounters && !strncmp(key, "counter:", 8)) flush_counters(st);
+    return meta_write(st, key, value);
 }
 
 long long store_counter_next(store *st, const char *name)
 {
-    char key[256], val[32];
+    char key[256];
     snprintf(key, sizeof key, "counter:%s", name);
+    for (int i = 0; i < st->ncounters; i++)
+        if (!strcmp(st->counters[i].key, key)) return ++st->counters[i].value;
     char *cur = store_meta_get(st, key);
     long long n = cur ? atoll(cur) + 1 : 1;
     free(cur);
+    size_t klen = strlen(key);
+    if (st->in_tx && st->ncounters < COUNTER_CACHE && klen < sizeof st->counters[0].key) {
+        memcpy(st->counters[st->ncounters].key, key, klen + 1);
+        st->counters[st->ncounters++].value = n;
+        return n;
+    }
+    char val[32];
     snprintf(val, sizeof val, "%lld", n);
     /* on failure the transaction is doomed (store_commit refuses it) */
-    return store_meta_set(st, key, val) ? -1 : n;
+    return meta_write(st, key, val) ? -1 : n;
 }
 
 int store_blob_put(store *st, const char *key, const void *data, size_t len)
@@ -571,33 +732,4 @@ int store_count_each(store *st, store_count_fn fn, void *ctx)
     }
     done(st, s);
     return rc;
-}
-
-/* store_put for a caller that has the object's JSON text already (the
- * cluster model assembles pods of one template from shared text); takes
- * ownership of body (malloc'd).  Added for the cluster controllers. */
-int store_put_text(store *st, const char *resource, const char *ns, const char *name, char *body)
-{
-    if (!body) return -1;
-    sqlite3_stmt *s = prep_write(st, "INSERT OR REPLACE INTO objects(resource,namespace,name,body) VALUES(?1,?2,?3,?4)");
-    if (!s) { free(body); return -1; }
-    bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
-    sqlite3_bind_text(s, 4, body, -1, free);
-    int rc = step_done(st, s);
-    done(st, s);
-    return rc;
-}
-
-/* n consecutive values of a counter at once: the first is returned (as
- * store_counter_next would have), the others follow it.  -1 on failure.
- * Added for the cluster model's address allocation. */
-long long store_counter_reserve(store *st, const char *name, long long n)
-{
-    char key[256], val[32];
-    snprintf(key, sizeof key, "counter:%s", name);
-    char *cur = store_meta_get(st, key);
-    long long first = cur ? atoll(cur) + 1 : 1;
-    free(cur);
-    snprintf(val, sizeof val, "%lld", first + (n > 0 ? n : 1) - 1);
-    return store_meta_set(st, key, val) ? -1 : first;
 }

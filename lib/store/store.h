@@ -42,23 +42,49 @@ bool store_exists(store *st, const char *resource, const char *ns, const char *n
 int store_put(store *st, const char *resource, const char *ns, const char *name, json_t *obj);
 int store_delete(store *st, const char *resource, const char *ns, const char *name);
 json_t *store_list(store *st, const char *resource, const char *ns);
+
+/* What a listing needs, kept next to an object by its writer so `kubectl
+ * get` prints a table without parsing bodies.  The store keeps the texts
+ * as given (NULL = none); what they mean is up to the model (row: see
+ * columns_encode; labels: metadata.labels as JSON).  store_put keeps none. */
+typedef struct store_extras {
+    const char *row;
+    const char *labels;
+    const char *applied;   /* see store_get_applied */
+    const char *body;      /* obj's text as store_put writes it (JSON_COMPACT,
+                              key order kept) when the caller made it; NULL: from obj */
+} store_extras;
+int store_put_ex(store *st, const char *resource, const char *ns, const char *name, json_t *obj,
+                 const store_extras *x);
+/* The `applied` text kept with an object (malloc'd; NULL when none or no
+ * such object), without reading the object; *exists tells whether it
+ * exists.  kubectl apply keeps there the manifest it wrote when applying
+ * that manifest again is known to change nothing; any other write drops it. */
+char *store_get_applied(store *st, const char *resource, const char *ns, const char *name, bool *exists);
+/* fn once per object of a resource (ns NULL = every namespace), ordered
+ * like store_list; body (the object's JSON text) is given when `bodies`,
+ * else only when row is NULL.  A non-zero return from fn stops and is
+ * returned. */
+typedef struct store_row {
+    const char *ns, *name, *row, *labels, *body;
+} store_row;
+typedef int (*store_row_fn)(void *ctx, const store_row *r);
+int store_each_row(store *st, const char *resource, const char *ns, bool bodies, store_row_fn fn, void *ctx);
 /* The objects of a resource whose JSON text contains `text`: a cheap filter
  * that spares parsing the many objects a controller has no business with. */
 json_t *store_list_containing(store *st, const char *resource, const char *text);
 /* Every object of every resource (used to build the mesh snapshot). */
 json_t *store_list_all(store *st);
 
+/* How many objects were put or deleted through this handle (since it was
+ * opened, a new store's seeding included): a command that wrote none has
+ * nothing for the controllers to react to. */
+long long store_object_writes(const store *st);
+
 /* Counters and small settings (resourceVersion, IP allocators, ...). */
 long long store_counter_next(store *st, const char *name);
 char *store_meta_get(store *st, const char *key);          /* malloc'd or NULL */
 int store_meta_set(store *st, const char *key, const char *value);
-
-/* Added for the cluster controllers: store_put with the object's JSON text
- * already made (takes ownership of the malloc'd body; it must be what
- * json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER) gives), and n
- * consecutive counter values in one step (returns the first). */
-int store_put_text(store *st, const char *resource, const char *ns, const char *name, char *body);
-long long store_counter_reserve(store *st, const char *name, long long n);
 
 /* Opaque blobs (PKI material, ...). */
 int store_blob_put(store *st, const char *key, const void *data, size_t len);

@@ -171,7 +171,8 @@ static int operator(sbuf *b, const access_entry *e, const char *op)
         sb_str(b, or_dash(e->response_flags));
         return 0;
     }
-    if (!strcmp(op, "RESPONSE_CODE_DETAILS")) { sb_str(b, or_dash(tcp ? NULL : e->response_code_details)); return 0; }
+    /* tcp_proxy sets no details; a listener's own line (no filter chain) does */
+    if (!strcmp(op, "RESPONSE_CODE_DETAILS")) { sb_str(b, or_dash(e->response_code_details)); return 0; }
     if (!strcmp(op, "CONNECTION_TERMINATION_DETAILS")) { sb_str(b, or_dash(e->connection_termination_details)); return 0; }
     if (!strcmp(op, "UPSTREAM_TRANSPORT_FAILURE_REASON")) {
         sb_str(b, or_dash(e->upstream_transport_failure_reason));

@@ -38,6 +38,65 @@ spec:
     [ "$output" = "NONE 80" ]
 }
 
+# A re-apply of the manifest apply last wrote answers from what the store
+# keeps with the object; any other write since (label, annotate, replace)
+# sends it back to the three-way merge.  Both must say what the merge says.
+@test "re-apply after other writes, of stamped fields, dry runs: the merge's verdicts" {
+    cd "$BATS_TEST_TMPDIR"
+    cat > se.yaml <<'EOF2'
+apiVersion: networking.istio.io/v1alpha3
+kind: ServiceEntry
+metadata:
+  name: cnn
+spec:
+  hosts: [edition.cnn.com]
+  resolution: DNS
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm1}
+data: {a: "1"}
+EOF2
+    run kubectl apply -f se.yaml
+    [ "$output" = $'serviceentry.networking.istio.io/cnn created\nconfigmap/cm1 created' ]
+    rv=$(kubectl get se cnn -o jsonpath='{.metadata.resourceVersion}')
+    run kubectl apply -f se.yaml --dry-run=server
+    [ "$output" = $'serviceentry.networking.istio.io/cnn unchanged (server dry run)\nconfigmap/cm1 unchanged (server dry run)' ]
+    run kubectl apply -f se.yaml -o name
+    [ "$output" = $'serviceentry.networking.istio.io/cnn\nconfigmap/cm1' ]
+    run kubectl apply -f se.yaml -o jsonpath='{.metadata.name} '
+    [ "$output" = "cnn cm1 " ]
+    [ "$(kubectl get se cnn -o jsonpath='{.metadata.resourceVersion}')" = "$rv" ]
+    kubectl label se cnn team=news >/dev/null
+    run kubectl apply -f se.yaml
+    [ "$output" = $'serviceentry.networking.istio.io/cnn unchanged\nconfigmap/cm1 unchanged' ]
+    [ "$(kubectl get se cnn -o jsonpath='{.metadata.labels.team}')" = "news" ]
+    sed 's/resolution: DNS/resolution: NONE/' se.yaml > se2.yaml
+    run kubectl apply -f se2.yaml
+    [ "${lines[0]}" = "serviceentry.networking.istio.io/cnn configured" ]
+    run kubectl apply -f se2.yaml
+    [ "${lines[0]}" = "serviceentry.networking.istio.io/cnn unchanged" ]
+    run kubectl apply -f se.yaml
+    [ "${lines[0]}" = "serviceentry.networking.istio.io/cnn configured" ]
+    [ "$(kubectl get se cnn -o jsonpath='{.spec.resolution} {.metadata.generation} {.metadata.labels.team}')" = "DNS 3 news" ]
+    # replace drops the last-applied annotation: apply merges again
+    kubectl replace -f se2.yaml >/dev/null
+    run kubectl apply -f se2.yaml
+    [ "${lines[0]}" = "serviceentry.networking.istio.io/cnn configured" ]
+    # a manifest that sets what the server stamps is never unchanged
+    printf 'apiVersion: networking.istio.io/v1alpha3\nkind: DestinationRule\nmetadata: {name: dr1, resourceVersion: "3"}\nspec: {host: a.b}\n' > dr.yaml
+    run kubectl apply -f dr.yaml
+    [ "$output" = "destinationrule.networking.istio.io/dr1 created" ]
+    run kubectl apply -f dr.yaml
+    [ "$output" = "destinationrule.networking.istio.io/dr1 configured" ]
+    run kubectl apply -f dr.yaml
+    [ "$output" = "destinationrule.networking.istio.io/dr1 configured" ]
+    # deleted and applied again: created
+    kubectl delete se cnn >/dev/null
+    run kubectl apply -f se.yaml
+    [ "${lines[0]}" = "serviceentry.networking.istio.io/cnn created" ]
+}
+
 @test "get of a missing object is NotFound with exit 1" {
     run kubectl get serviceentry cnn
     [ "$status" -eq 1 ]

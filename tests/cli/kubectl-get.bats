@@ -181,3 +181,58 @@ EOF2
     run kubectl get se cnn -o jsonpath='{.metadata.annotations.note} {.metadata.labels.y}'
     [ "$output" = "hi 2" ]
 }
+
+# Listings print from what the store keeps next to each object (a table row,
+# the JSON text); --sort-by reads the objects themselves, so with a sort that
+# keeps the store's order both ways must print the same bytes.
+@test "listings from stored rows and texts print what the objects print" {
+    mesh_objects
+    kubectl create namespace other >/dev/null
+    kubectl apply -f - >/dev/null <<'EOF2'
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: tricky
+  namespace: other
+  labels: {app: x}
+data:
+  html: "<b>&amp;</b>"
+  text: "tab\there\nnew line \u2028 é \"q\" \\ back"
+  empty: ""
+  "Z": upper
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: plain, namespace: other}
+data: {a: "1", b: "2"}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: escaped-key
+  annotations: {"a\"quoted\\key": "v"}
+EOF2
+    for args in "cm -A" "cm -n other" "se" "se -A" "vs,dr,se -A" "pods -A" "svc -A" "ns" "cm -A -l app=x" "ns --show-labels" "pods -A -L component"; do
+        run kubectl get $args -o json
+        [ "$status" -eq 0 ]
+        stored=$output
+        run kubectl get $args -o json --sort-by=metadata.namespace
+        [ "$status" -eq 0 ]
+        [ "$output" = "$stored" ]
+        # the AGE column may tick between two runs
+        run sh -c "kubectl get $args -o wide | sed -E 's/ [0-9]+s( |\$)/ Ns\\1/g'"
+        [ "$status" -eq 0 ]
+        stored=$output
+        run sh -c "kubectl get $args -o wide --sort-by=metadata.namespace | sed -E 's/ [0-9]+s( |\$)/ Ns\\1/g'"
+        [ "$output" = "$stored" ]
+        run sh -c "kubectl get $args | sed -E 's/ [0-9]+s( |\$)/ Ns\\1/g'"
+        stored=$output
+        run sh -c "kubectl get $args --sort-by=metadata.namespace | sed -E 's/ [0-9]+s( |\$)/ Ns\\1/g'"
+        [ "$output" = "$stored" ]
+        [[ "$stored" == *" Ns"* ]]
+    done
+    run kubectl get cm -n other -o json
+    [[ "$output" == *'"html": "\u003cb\u003e\u0026amp;\u003c/b\u003e"'* ]]
+    run kubectl get cm -o json
+    [[ "$output" == *'"a\"quoted\\key": "v"'* ]]
+}

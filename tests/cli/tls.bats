@@ -77,21 +77,23 @@ ingress_log() { kubectl logs -n istio-system -l istio=ingressgateway --tail=1; }
     [ "$output" = "418" ]
 }
 
-@test "wrong SNI: no filter chain; the gateway closes during the handshake (35) and logs NR" {
+@test "wrong SNI: no filter chain; the gateway closes during the handshake (35); 1.4's proxy logs nothing" {
+    before=$(kubectl logs -n istio-system -l istio=ingressgateway | wc -l)
     runsh "kubectl exec -n legacy $CLIENT -- curl -sS $R --cacert /etc/example/example.com.crt https://other.example.com/status/418"
     [ "$status" -eq 35 ]
     [ "${lines[0]}" = "curl: (35) OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to other.example.com:443 " ]
-    run ingress_log
-    [[ $output == *'"- - -" 0 NR "-" "-" 0 0 '* ]]
-    [[ $output == *" other.example.com -" ]]
+    # listener-level access logs (NR filter_chain_not_found) came with Envoy 1.14 / Istio 1.8: tls_downstream.bats
+    [ "$(kubectl logs -n istio-system -l istio=ingressgateway | wc -l)" -eq "$before" ]
 }
 
-@test "no SNI (curl to the gateway's IP): 35, NR with SNI -" {
+@test "no SNI (curl to the gateway's IP): 35, counted as no_filter_chain_match" {
     runsh "kubectl exec -n legacy $CLIENT -- curl -sS --cacert /etc/example/example.com.crt https://$INGRESS/status/418"
     [ "$status" -eq 35 ]
     [ "${lines[0]}" = "curl: (35) OpenSSL SSL_connect: SSL_ERROR_SYSCALL in connection to $INGRESS:443 " ]
-    run ingress_log
-    [[ $output == *'"- - -" 0 NR "-" "-" 0 0 '*' - -' ]]
+    GW=$(kubectl get pod -n istio-system -l istio=ingressgateway -o jsonpath='{.items[0].metadata.name}')
+    runsh "kubectl exec -n istio-system $GW -- pilot-agent request GET stats | grep '^listener.0.0.0.0_443.no_filter_chain_match: '"
+    [ "$status" -eq 0 ]
+    [[ ${output#*: } -ge 1 ]]
 }
 
 @test "an HTTP client on the TLS port: the gateway closes without a reply (52)" {

@@ -108,6 +108,16 @@ static void test_current_format_lines(void **state)
           "180.97.34.94:80 10.122.158.52:48708 - block_all\n");
     http_msg_free(&req);
 
+    /* a listener's own line for a connection no filter chain takes (Istio >= 1.8) */
+    access_entry nr = {
+        .start_ms = at(2024, 1, 11, 21, 9, 43, 0), .response_flags = "NR",
+        .response_code_details = "filter_chain_not_found", .upstream_service_time_ms = -1,
+        .downstream_local = "10.244.0.6:8443", .downstream_remote = "10.244.0.9:46406", .sni = "other.example.com",
+    };
+    check(r->access_log_format, &nr,
+          "[2024-01-11T21:09:43.000Z] \"- - -\" 0 NR filter_chain_not_found - \"-\" 0 0 0 - \"-\" \"-\" \"-\" \"-\" "
+          "\"-\" - - 10.244.0.6:8443 10.244.0.9:46406 other.example.com -\n");
+
     /* %UPSTREAM_CLUSTER% shows the alt_stat_name with its ";" */
     check("%UPSTREAM_CLUSTER% %UPSTREAM_CLUSTER_RAW%", &tcp, "outbound|443||edition.cnn.com; outbound|443||edition.cnn.com");
 }

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <sqlite3.h>
 #include "store/store.h"
 
 static char dir[256];
@@ -78,7 +79,7 @@ static void test_other_schema_version_is_refused(void **state)
     store_close(st);
     char err[1024] = "";
     assert_null(store_open(dir, NULL, err, sizeof err));
-    assert_non_null(strstr(err, "has schema version 7; this meshsim reads version 1"));
+    assert_non_null(strstr(err, "has schema version 7; this meshsim reads version 2"));
 }
 
 static void test_foreign_file_is_refused_untouched(void **state)
@@ -204,11 +205,91 @@ static void test_rollback_discards(void **state)
     store_close(st);
 }
 
+static int row_cb(void *ctx, const store_row *r)
+{
+    char *buf = ctx;
+    char line[300];
+    snprintf(line, sizeof line, "%s/%s row=%s labels=%s body=%s;", r->ns, r->name, r->row ? r->row : "-",
+             r->labels ? r->labels : "-", r->body ? "yes" : "no");
+    strcat(buf, line);
+    return 0;
+}
+
+/* Listings read the rows kept next to the objects; the body only where a
+ * row is missing. */
+static void test_rows_kept_next_to_objects(void **state)
+{
+    (void)state;
+    store *st = open_ok(NULL);
+    json_t *o = cm("a");
+    store_extras x = {"r-a", "{\"app\":\"a\"}", NULL, NULL};
+    assert_int_equal(store_put_ex(st, "configmaps", "default", "a", o, &x), 0);
+    assert_int_equal(store_put(st, "configmaps", "default", "b", o), 0);
+    assert_int_equal(store_put_ex(st, "configmaps", "other", "c", o, &(store_extras){"r-c", NULL, NULL, NULL}), 0);
+    json_decref(o);
+    char buf[1000] = "";
+    assert_int_equal(store_each_row(st, "configmaps", NULL, false, row_cb, buf), 0);
+    assert_string_equal(buf, "default/a row=r-a labels={\"app\":\"a\"} body=no;default/b row=- labels=- body=yes;"
+                             "other/c row=r-c labels=- body=no;");
+    buf[0] = 0;
+    assert_int_equal(store_each_row(st, "configmaps", "other", false, row_cb, buf), 0);
+    assert_string_equal(buf, "other/c row=r-c labels=- body=no;");
+    buf[0] = 0;
+    assert_int_equal(store_each_row(st, "configmaps", "other", true, row_cb, buf), 0);
+    assert_string_equal(buf, "other/c row=r-c labels=- body=yes;");
+    /* a plain put forgets the row */
+    o = cm("a");
+    assert_int_equal(store_put(st, "configmaps", "default", "a", o), 0);
+    json_decref(o);
+    buf[0] = 0;
+    assert_int_equal(store_each_row(st, "configmaps", "default", false, row_cb, buf), 0);
+    assert_string_equal(buf, "default/a row=- labels=- body=yes;default/b row=- labels=- body=yes;");
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+}
+
+/* A store of schema version 1 (objects without rows) is upgraded in place:
+ * every object kept, rows empty until written again. */
+static void test_version_1_store_is_upgraded(void **state)
+{
+    (void)state;
+    char path[400];
+    mkdir(dir, 0700);
+    snprintf(path, sizeof path, "%s/state.db", dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+        "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE objects(resource TEXT NOT NULL, namespace TEXT NOT NULL,"
+        " name TEXT NOT NULL, body TEXT NOT NULL, PRIMARY KEY(resource, namespace, name)) WITHOUT ROWID;"
+        "INSERT INTO meta VALUES('schema_version','1');"
+        "INSERT INTO objects VALUES('configmaps','default','old','{\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"old\"}}');",
+        NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    bool created = true;
+    store *st = open_ok(&created);
+    assert_false(created);
+    json_t *o = store_get(st, "configmaps", "default", "old");
+    assert_non_null(o);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(o, "metadata"), "name")), "old");
+    json_decref(o);
+    char buf[1000] = "";
+    assert_int_equal(store_each_row(st, "configmaps", NULL, false, row_cb, buf), 0);
+    assert_string_equal(buf, "default/old row=- labels=- body=yes;");
+    char *ver = store_meta_get(st, "schema_version");
+    assert_string_equal(ver, "2");
+    free(ver);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_new_store_is_private, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_schema_version_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rows_kept_next_to_objects, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_version_1_store_is_upgraded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_file_is_refused_untouched, setup, teardown),
         cmocka_unit_test_setup_teardown(test_objects_counters_and_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_count_each_groups_by_namespace, setup, teardown),

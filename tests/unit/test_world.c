@@ -283,6 +283,38 @@ static void test_validation_names_the_field(void **state)
     expect_invalid(y, "spec.http[0].redirect.code in body should be greater than or equal to 300");
 }
 
+/* spec.tls is checked too, clientCA (the user's client CA) included */
+static void test_tls_and_client_ca_validation(void **state)
+{
+    (void)state;
+    const char *base = "kind: ExternalService\nmetadata: {name: x}\nspec:\n  hosts: [a.example]\n"
+                       "  addresses: [192.0.2.1]\n  ports: [{number: 443, protocol: HTTPS}]\n";
+    char y[1024];
+    snprintf(y, sizeof y, "%s  tls: {clientAuth: always}\n", base);
+    expect_invalid(y, "spec.tls.clientAuth: want none, request or require");
+    snprintf(y, sizeof y, "%s  tls: {clientAuth: require, clientCA: {pem: garbage}}\n", base);
+    expect_invalid(y, "spec.tls.clientCA.pem: no PEM certificate (-----BEGIN CERTIFICATE-----) in it");
+    snprintf(y, sizeof y, "%s  tls: {clientAuth: request, clientCA: {secretName: ca}}\n", base);
+    expect_invalid(y, "spec.tls.clientCA.namespace: required with secretName (an ExternalService has no namespace)");
+    snprintf(y, sizeof y, "%s  tls: {clientAuth: require, clientCA: {secretName: ca, namespace: Default}}\n", base);
+    expect_invalid(y, "spec.tls.clientCA.namespace: \"Default\" is not a valid namespace name");
+    snprintf(y, sizeof y, "%s  tls: {clientAuth: require, clientCA: {pem: x, key: ca.crt}}\n", base);
+    expect_invalid(y, "spec.tls.clientCA: namespace and key go with secretName, not pem");
+    snprintf(y, sizeof y, "%s  tls: {clientAuth: none, clientCA: {secretName: ca, namespace: default}}\n", base);
+    expect_invalid(y, "spec.tls.clientCA: clientAuth must be request or require to use it");
+    snprintf(y, sizeof y, "%s  tls: {clientAuth: require, clientCA: [x]}\n", base);
+    expect_invalid(y, "spec.tls.clientCA: must be an object with pem, or secretName and namespace");
+    snprintf(y, sizeof y, "%s  tls: {clientAuth: require, clientCA: {secretName: ca, namespace: default, key: \"\"}}\n", base);
+    expect_invalid(y, "spec.tls.clientCA.key: must be a non-empty string");
+    /* a good one passes */
+    loaded_docs docs = {0};
+    char err[512] = "";
+    snprintf(y, sizeof y, "%s  tls: {clientAuth: require, clientCA: {secretName: ca, namespace: default, key: root.pem}}\n", base);
+    assert_int_equal(loader_load_buffer(&docs, y, strlen(y), "t", err, sizeof err), 0);
+    assert_int_equal(world_validate(docs.docs[0].obj, err, sizeof err), 0);
+    loaded_docs_free(&docs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -293,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_page_sizes),
         cmocka_unit_test(test_seed_creates_the_objects),
         cmocka_unit_test(test_validation_names_the_field),
+        cmocka_unit_test(test_tls_and_client_ca_validation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

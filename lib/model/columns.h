@@ -19,4 +19,14 @@ void columns_for(const kind_info *k, bool wide, columns *c);
 /* Cells of one object's row, in the order of columns_for; cells are malloc'd. */
 void columns_row(const kind_info *k, bool wide, json_t *obj, char **cells);
 
+/* A row kept next to the stored object (store_put_ex), so `kubectl get`
+ * lists a kind without parsing its objects: the creationTimestamp and every
+ * -o wide cell, AGE cells to be filled in when printed.  NULL when a cell
+ * cannot be kept this way (it holds the separator bytes \x1e or \x1f). */
+char *columns_encode(const kind_info *k, json_t *obj);
+/* The cells of columns_for(k, wide) from an encoded row (malloc'd); false
+ * when the row does not fit the table or was written for another layout
+ * of the rows (then nothing is allocated). */
+bool columns_decode(const kind_info *k, bool wide, const char *enc, char **cells);
+
 #endif

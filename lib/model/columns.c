@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cmd/columns.h"
+#include "model/columns.h"
 #include "model/obj.h"
 #include "model/printer.h"
 
@@ -18,8 +18,19 @@ static char *fmt(const char *f, ...)
     return s ? s : strdup("");
 }
 
-static char *age(json_t *o)
+/* A stored row holds this in place of each AGE cell: the age is of the
+ * moment the row is printed, not of the moment it was written. */
+#define AGE_MARK "\x1e"
+#define CELL_SEP '\x1f'
+/* Stored rows start with this: change it whenever row_cells prints other
+ * cells, and rows written before are read from their objects instead. */
+#define ROW_LAYOUT "r1:"
+
+static char age_mark[] = AGE_MARK;   /* known by its address: not malloc'd */
+
+static char *age(json_t *o, bool mark)
 {
+    if (mark) return age_mark;
     char buf[32];
     human_age(buf, sizeof buf, obj_str_or(o, "metadata.creationTimestamp", ""));
     return strdup(buf);
@@ -158,14 +169,14 @@ static char *endpoints_text(json_t *o)
     return s;
 }
 
-void columns_row(const kind_info *k, bool wide, json_t *o, char **c)
+static void row_cells(const kind_info *k, bool wide, json_t *o, char **c, bool mark)
 {
     c[0] = strdup(obj_name(o));
     if (is(k, "Pod")) {
         c[1] = pod_ready(o);
         c[2] = strdup(obj_str_or(o, "status.phase", "Pending"));
         c[3] = strdup("0");
-        c[4] = age(o);
+        c[4] = age(o, mark);
         if (wide) {
             c[5] = strdup(obj_str_or(o, "status.podIP", "<none>"));
             c[6] = strdup(obj_str_or(o, "spec.nodeName", "<none>"));
@@ -184,7 +195,7 @@ void columns_row(const kind_info *k, bool wide, json_t *o, char **c)
             c[3] = strdup(!strcmp(type, "ExternalName") ? obj_str_or(o, "spec.externalName", "<none>") : "<none>");
         }
         c[4] = service_ports(o);
-        c[5] = age(o);
+        c[5] = age(o, mark);
         if (wide) c[6] = map_text(obj_at(o, "spec.selector"));
     } else if (is(k, "Deployment") || is(k, "ReplicaSet")) {
         long long want = obj_int_or(o, "spec.replicas", 1), ready = obj_int_or(o, "status.readyReplicas", 0);
@@ -197,7 +208,7 @@ void columns_row(const kind_info *k, bool wide, json_t *o, char **c)
             c[2] = fmt("%lld", obj_int_or(o, "status.replicas", 0));
             c[3] = fmt("%lld", ready);
         }
-        c[4] = age(o);
+        c[4] = age(o, mark);
         if (wide) {
             c[5] = container_list(obj_at(o, "spec.template.spec.containers"), "name");
             c[6] = container_list(obj_at(o, "spec.template.spec.containers"), "image");
@@ -205,46 +216,46 @@ void columns_row(const kind_info *k, bool wide, json_t *o, char **c)
         }
     } else if (is(k, "Namespace")) {
         c[1] = strdup(obj_str_or(o, "status.phase", "Active"));
-        c[2] = age(o);
+        c[2] = age(o, mark);
     } else if (is(k, "ServiceEntry")) {
         c[1] = json_cell(obj_at(o, "spec.hosts"));
         c[2] = json_cell(obj_at(o, "spec.location"));
         c[3] = json_cell(obj_at(o, "spec.resolution"));
-        c[4] = age(o);
+        c[4] = age(o, mark);
     } else if (is(k, "VirtualService")) {
         c[1] = json_cell(obj_at(o, "spec.gateways"));
         c[2] = json_cell(obj_at(o, "spec.hosts"));
-        c[3] = age(o);
+        c[3] = age(o, mark);
     } else if (is(k, "DestinationRule")) {
         c[1] = json_cell(obj_at(o, "spec.host"));
-        c[2] = age(o);
+        c[2] = age(o, mark);
     } else if (is(k, "ServiceAccount")) {
         c[1] = fmt("%zu", json_array_size(obj_at(o, "secrets")));
-        c[2] = age(o);
+        c[2] = age(o, mark);
     } else if (is(k, "ConfigMap")) {
         c[1] = fmt("%zu", json_object_size(obj_at(o, "data")) + json_object_size(obj_at(o, "binaryData")));
-        c[2] = age(o);
+        c[2] = age(o, mark);
     } else if (is(k, "Secret")) {
         c[1] = strdup(obj_str_or(o, "type", "Opaque"));
         c[2] = fmt("%zu", json_object_size(obj_at(o, "data")));
-        c[3] = age(o);
+        c[3] = age(o, mark);
     } else if (is(k, "Endpoints")) {
         c[1] = endpoints_text(o);
-        c[2] = age(o);
+        c[2] = age(o, mark);
     } else if (is(k, "NetworkPolicy")) {
         char *sel = map_text(obj_at(o, "spec.podSelector.matchLabels"));
         c[1] = strcmp(sel, "<none>") ? sel : (free(sel), strdup("<none>"));
-        c[2] = age(o);
+        c[2] = age(o, mark);
     } else if (is(k, "Node")) {
         c[1] = strdup("Ready");
         c[2] = strdup("control-plane");
-        c[3] = age(o);
+        c[3] = age(o, mark);
         c[4] = strdup("v1.32.2");
     } else if (is(k, "Role") || is(k, "ClusterRole")) {
         c[1] = strdup(obj_str_or(o, "metadata.creationTimestamp", ""));
     } else if (is(k, "RoleBinding") || is(k, "ClusterRoleBinding")) {
         c[1] = fmt("%s/%s", obj_str_or(o, "roleRef.kind", ""), obj_str_or(o, "roleRef.name", ""));
-        c[2] = age(o);
+        c[2] = age(o, mark);
         if (wide) {
             const char *kinds[3] = {"User", "Group", "ServiceAccount"};
             for (int x = 0; x < 3; x++) {
@@ -263,12 +274,76 @@ void columns_row(const kind_info *k, bool wide, json_t *o, char **c)
         }
     } else if (is(k, "PeerAuthentication")) {
         c[1] = json_cell(obj_at(o, "spec.mtls.mode"));
-        c[2] = age(o);
+        c[2] = age(o, mark);
     } else if (is(k, "IstioOperator")) {
         c[1] = json_cell(obj_at(o, "spec.revision"));
         c[2] = json_cell(obj_at(o, "status.status"));
-        c[3] = age(o);
+        c[3] = age(o, mark);
     } else {
-        c[1] = age(o);
+        c[1] = age(o, mark);
     }
+}
+
+void columns_row(const kind_info *k, bool wide, json_t *o, char **cells)
+{
+    row_cells(k, wide, o, cells, false);
+}
+
+char *columns_encode(const kind_info *k, json_t *o)
+{
+    columns cols;
+    columns_for(k, true, &cols);
+    char *cells[COLUMNS_MAX] = {0};
+    row_cells(k, true, o, cells, true);
+    const char *created = obj_str_or(o, "metadata.creationTimestamp", "");
+    size_t len = strlen(ROW_LAYOUT) + strlen(created) + 1;
+    bool ok = !strchr(created, CELL_SEP) && !strchr(created, AGE_MARK[0]);
+    for (int i = 0; i < cols.n; i++) {
+        if (!cells[i]) { ok = false; continue; }
+        len += strlen(cells[i]) + 1;
+        /* a cell that holds a separator cannot be stored this way */
+        if (cells[i] != age_mark && (strchr(cells[i], CELL_SEP) || strchr(cells[i], AGE_MARK[0]))) ok = false;
+    }
+    char *enc = ok ? malloc(len) : NULL, *p = enc;
+    if (enc) {
+        p = stpcpy(stpcpy(p, ROW_LAYOUT), created);
+        for (int i = 0; i < cols.n; i++) {
+            *p++ = CELL_SEP;
+            p = stpcpy(p, cells[i]);
+        }
+    }
+    for (int i = 0; i < cols.n; i++)
+        if (cells[i] != age_mark) free(cells[i]);
+    return enc;
+}
+
+bool columns_decode(const kind_info *k, bool wide, const char *enc, char **cells)
+{
+    columns cols;
+    columns_for(k, wide, &cols);
+    if (strncmp(enc, ROW_LAYOUT, strlen(ROW_LAYOUT))) return false;
+    enc += strlen(ROW_LAYOUT);
+    const char *sep = strchr(enc, CELL_SEP);
+    if (!sep) return false;
+    char *created = strndup(enc, (size_t)(sep - enc));
+    const char *p = sep + 1;
+    int i = 0;
+    for (; i < cols.n; i++) {
+        const char *e = strchr(p, CELL_SEP);
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n == 1 && p[0] == AGE_MARK[0]) {
+            char buf[32];
+            human_age(buf, sizeof buf, created);
+            cells[i] = strdup(buf);
+        } else {
+            cells[i] = strndup(p, n);
+        }
+        if (!e) { i++; break; }
+        p = e + 1;
+    }
+    free(created);
+    if (i == cols.n) return true;
+    /* fewer cells than the table has: written by another layout */
+    while (i > 0) free(cells[--i]);
+    return false;
 }

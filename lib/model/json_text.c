@@ -1,0 +1,348 @@
+/* Re-printing stored JSON text as kubectl -o json prints it.  See json_text.h. */
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include "model/json_text.h"
+
+static void put(json_text_buf *b, const char *s, size_t n)
+{
+    if (b->n + n + 1 > b->cap) {
+        size_t cap = (b->n + n + 1) * 2;
+        char *p = realloc(b->p, cap);
+        if (!p) { b->failed = 1; return; }
+        b->p = p;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = 0;
+}
+
+void json_text_put(json_text_buf *b, const char *s) { put(b, s, strlen(s)); }
+
+static void newline(json_text_buf *b, int depth)
+{
+    static const char spaces[] = "\n                                                                ";
+    size_t n = 4 * (size_t)depth;
+    put(b, spaces, 1);
+    while (n) {
+        size_t k = n < sizeof spaces - 2 ? n : sizeof spaces - 2;
+        put(b, spaces + 1, k);
+        n -= k;
+    }
+}
+
+/* p at the opening quote: the character after the closing quote, or NULL. */
+static const char *skip_string(const char *p)
+{
+    for (p++; *p; p++) {
+        if (*p == '\\') { if (!*++p) return NULL; }
+        else if (*p == '"') return p + 1;
+    }
+    return NULL;
+}
+
+/* Go's encoder's extra escapes (<, > and &, U+2028/2029), as print_json
+ * applies them: the escape for the bytes at p, with *skip set to how many
+ * bytes it replaces; NULL for any other byte. */
+static const char *go_escape(const char *p, const char *e, size_t *skip)
+{
+    *skip = 1;
+    switch (*p) {
+    case '<': return "\\u003c";
+    case '>': return "\\u003e";
+    case '&': return "\\u0026";
+    case '\xe2':
+        if (p + 2 < e && (unsigned char)p[1] == 0x80 && ((unsigned char)p[2] == 0xa8 || (unsigned char)p[2] == 0xa9)) {
+            *skip = 3;
+            return (unsigned char)p[2] == 0xa8 ? "\\u2028" : "\\u2029";
+        }
+        return NULL;
+    default:
+        return NULL;
+    }
+}
+
+/* Text (any part of JSON text) with Go's extra escapes. */
+static void put_string(json_text_buf *b, const char *s, const char *e)
+{
+    const char *run = s;
+    for (const char *p = s; p < e; p++) {
+        size_t skip;
+        const char *esc = go_escape(p, e, &skip);
+        if (!esc) continue;
+        put(b, run, (size_t)(p - run));
+        put(b, esc, 6);
+        p += skip - 1;
+        run = p + 1;
+    }
+    put(b, run, (size_t)(e - run));
+}
+
+/* A string token at p copied with Go's escapes in one pass; returns the
+ * character after it, or NULL. */
+static const char *copy_string(json_text_buf *b, const char *p)
+{
+    const char *run = p, *q = p + 1;
+    for (;; q++) {
+        switch (*q) {
+        case 0: return NULL;
+        case '\\': if (!*++q) return NULL; continue;
+        case '"': put(b, run, (size_t)(q + 1 - run)); return q + 1;
+        case '<': case '>': case '&': case '\xe2': {
+            size_t skip;
+            const char *esc = go_escape(q, q + strnlen(q, 3), &skip);
+            if (!esc) continue;
+            put(b, run, (size_t)(q - run));
+            put(b, esc, 6);
+            q += skip - 1;
+            run = q + 1;
+            continue;
+        }
+        default: continue;
+        }
+    }
+}
+
+typedef struct member { const char *k; size_t klen; size_t from, to; } member;
+
+/* jansson's JSON_SORT_KEYS order: strcmp of the keys. */
+static int member_cmp(const void *a, const void *b)
+{
+    const member *x = a, *y = b;
+    size_t n = x->klen < y->klen ? x->klen : y->klen;
+    int c = memcmp(x->k, y->k, n);
+    return c ? c : (x->klen > y->klen) - (x->klen < y->klen);
+}
+
+/* One value at p, appended; returns the end of it, or NULL (b->failed set).
+ * An object's members are printed in the text's order, each after a comma
+ * but the first; when their keys are not in order the members are copied
+ * aside and put back sorted. */
+static const char *pretty(json_text_buf *b, const char *p, int depth)
+{
+    if (*p == '{') {
+        if (p[1] == '}') { put(b, "{}", 2); return p + 2; }
+        member small[32], *m = small;
+        size_t n = 0, cap = 32;
+        bool sorted = true;
+        put(b, "{", 1);
+        size_t region = b->n;
+        const char *q = p + 1;
+        for (;;) {
+            if (*q != '"') goto bad;
+            const char *ke = skip_string(q);
+            if (!ke || *ke != ':') goto bad;
+            /* an escaped key would sort by its unescaped text: not handled here */
+            if (memchr(q + 1, '\\', (size_t)(ke - 1 - (q + 1)))) goto bad;
+            if (n == cap) {
+                member *bigger = malloc(2 * cap * sizeof *bigger);
+                if (!bigger) goto bad;
+                memcpy(bigger, m, n * sizeof *m);
+                if (m != small) free(m);
+                m = bigger;
+                cap *= 2;
+            }
+            if (n) put(b, ",", 1);
+            member *cur = &m[n];
+            *cur = (member){q + 1, (size_t)(ke - 1 - (q + 1)), b->n, 0};
+            newline(b, depth + 1);
+            put_string(b, q, ke);
+            put(b, ": ", 2);
+            const char *ve = pretty(b, ke + 1, depth + 1);
+            if (!ve) goto bad;
+            cur->to = b->n;
+            if (n && member_cmp(&m[n - 1], cur) > 0) sorted = false;
+            n++;
+            if (*ve == '}') { q = ve + 1; break; }
+            if (*ve != ',') goto bad;
+            q = ve + 1;
+        }
+        if (!sorted && !b->failed) {
+            size_t len = b->n - region;
+            char *aside = malloc(len ? len : 1);
+            if (!aside) goto bad;
+            memcpy(aside, b->p + region, len);
+            qsort(m, n, sizeof *m, member_cmp);
+            b->n = region;
+            for (size_t i = 0; i < n; i++) {
+                if (i) put(b, ",", 1);
+                put(b, aside + (m[i].from - region), m[i].to - m[i].from);
+            }
+            free(aside);
+        }
+        newline(b, depth);
+        put(b, "}", 1);
+        if (m != small) free(m);
+        return q;
+    bad:
+        if (m != small) free(m);
+        b->failed = 1;
+        return NULL;
+    }
+    if (*p == '[') {
+        if (p[1] == ']') { put(b, "[]", 2); return p + 2; }
+        put(b, "[", 1);
+        const char *q = p + 1;
+        for (;;) {
+            newline(b, depth + 1);
+            q = pretty(b, q, depth + 1);
+            if (!q) return NULL;
+            if (*q == ']') break;
+            if (*q != ',') { b->failed = 1; return NULL; }
+            put(b, ",", 1);
+            q++;
+        }
+        newline(b, depth);
+        put(b, "]", 1);
+        return q + 1;
+    }
+    if (*p == '"') {
+        const char *e = copy_string(b, p);
+        if (!e) b->failed = 1;
+        return e;
+    }
+    const char *e = p;
+    while (*e && *e != ',' && *e != ']' && *e != '}') e++;
+    if (e == p) { b->failed = 1; return NULL; }
+    put(b, p, (size_t)(e - p));
+    return e;
+}
+
+int json_text_pretty(json_text_buf *b, const char *text, int depth)
+{
+    size_t mark = b->n;
+    const char *e = pretty(b, text, depth);
+    if (!e || *e || b->failed) {
+        b->n = mark;
+        if (b->p) b->p[mark] = 0;
+        b->failed = 0;
+        return -1;
+    }
+    return 0;
+}
+
+int json_text_pretty_value(json_text_buf *b, json_t *v, int depth)
+{
+    char *t = json_dumps(v, JSON_INDENT(4) | JSON_SORT_KEYS);
+    if (!t) return -1;
+    /* print_json's bytes, each line after the first indented deeper (JSON
+     * text has newlines only between tokens); Go's escapes are only ever
+     * inside strings, and put_string applies them to any text */
+    for (const char *p = t;;) {
+        const char *nl = strchr(p, '\n');
+        put_string(b, p, nl ? nl : p + strlen(p));
+        if (!nl) break;
+        newline(b, depth);
+        p = nl + 1;
+    }
+    free(t);
+    return b->failed ? -1 : 0;
+}
+
+/* ---- compact text of a value -------------------------------------------- */
+
+/* A string as jansson escapes it: ", \ and control characters (\b \f \n
+ * \r \t, others \u00XX); everything else, UTF-8 included, as it is. */
+static void compact_string(json_text_buf *b, const char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    put(b, "\"", 1);
+    const char *run = s, *end = s + len;
+    for (const char *p = s; p < end; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        put(b, run, (size_t)(p - run));
+        char esc[7] = {'\\', 0};
+        size_t n = 2;
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\b': esc[1] = 'b'; break;
+        case '\f': esc[1] = 'f'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\r': esc[1] = 'r'; break;
+        case '\t': esc[1] = 't'; break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            n = 6;
+        }
+        put(b, esc, n);
+        run = p + 1;
+    }
+    put(b, run, (size_t)(end - run));
+    put(b, "\"", 1);
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void compact(json_text_buf *b, json_t *v, bool sort)
+{
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        size_t n = json_object_size(v), i = 0;
+        if (!n) { put(b, "{}", 2); return; }
+        const char *small[32], **keys = n <= 32 ? small : malloc(n * sizeof *keys);
+        if (!keys) { b->failed = 1; return; }
+        const char *k;
+        json_t *e;
+        json_object_foreach(v, k, e) keys[i++] = k;
+        if (sort) qsort(keys, n, sizeof *keys, key_cmp);
+        put(b, "{", 1);
+        for (i = 0; i < n; i++) {
+            if (i) put(b, ",", 1);
+            compact_string(b, keys[i], strlen(keys[i]));
+            put(b, ":", 1);
+            compact(b, json_object_get(v, keys[i]), sort);
+        }
+        put(b, "}", 1);
+        if (keys != small) free(keys);
+        return;
+    }
+    case JSON_ARRAY: {
+        size_t i;
+        json_t *e;
+        put(b, "[", 1);
+        json_array_foreach(v, i, e) {
+            if (i) put(b, ",", 1);
+            compact(b, e, sort);
+        }
+        put(b, "]", 1);
+        return;
+    }
+    case JSON_STRING:
+        compact_string(b, json_string_value(v), json_string_length(v));
+        return;
+    case JSON_INTEGER: {
+        char num[32];
+        int n = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        put(b, num, (size_t)n);
+        return;
+    }
+    case JSON_REAL: {
+        /* jansson's own spelling of doubles */
+        char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (!t) { b->failed = 1; return; }
+        put(b, t, strlen(t));
+        free(t);
+        return;
+    }
+    case JSON_TRUE: put(b, "true", 4); return;
+    case JSON_FALSE: put(b, "false", 5); return;
+    case JSON_NULL: put(b, "null", 4); return;
+    }
+}
+
+char *json_text_compact(json_t *v, bool sort_keys)
+{
+    if (!json_is_object(v) && !json_is_array(v)) return NULL;
+    json_text_buf b = {0};
+    compact(&b, v, sort_keys);
+    if (b.failed) { free(b.p); return NULL; }
+    return b.p;
+}
