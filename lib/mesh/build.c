@@ -8,39 +8,27 @@
 #include "model/obj.h"
 #include "model/selector.h"
 #include "model/loader.h"
+#include "model/routing_keys.h"
 
 /* ---- ports ---- */
 
 static port_class class_of(const char *proto)
 {
-    if (!proto || !*proto) return PC_AUTO;
-    if (!strcasecmp(proto, "HTTP") || !strcasecmp(proto, "HTTP2") || !strcasecmp(proto, "GRPC") ||
-        !strcasecmp(proto, "GRPC-WEB") || !strcasecmp(proto, "HTTP_PROXY"))
-        return PC_HTTP;
-    if (!strcasecmp(proto, "HTTPS") || !strcasecmp(proto, "TLS")) return PC_TLS;
-    if (!strcasecmp(proto, "UDP")) return PC_UDP;
-    if (!strcasecmp(proto, "TCP") || !strcasecmp(proto, "MONGO") || !strcasecmp(proto, "MYSQL") ||
-        !strcasecmp(proto, "REDIS"))
-        return PC_TCP;
-    return PC_AUTO;
+    switch (routing_port_class(proto)) {
+    case PORT_CLASS_HTTP: return PC_HTTP;
+    case PORT_CLASS_TLS: return PC_TLS;
+    case PORT_CLASS_UDP: return PC_UDP;
+    case PORT_CLASS_TCP: return PC_TCP;
+    default: return PC_AUTO;
+    }
 }
 
 /* Istio's protocol from a Kubernetes port name prefix ("http2-web" -> HTTP2). */
 static const char *proto_from_name(arena *a, const char *name)
 {
-    if (!name || !*name) return "";
-    const char *dash = strchr(name, '-');
-    size_t n = dash ? (size_t)(dash - name) : strlen(name);
     char buf[32];
-    if (n >= sizeof buf) return "";
-    for (size_t i = 0; i < n; i++) buf[i] = (char)toupper((unsigned char)name[i]);
-    buf[n] = 0;
-    if (!strcmp(buf, "GRPC") && dash && !strncmp(dash, "-web", 4)) return "GRPC-WEB";
-    static const char *known[] = {"HTTP", "HTTP2", "HTTPS", "TLS", "TCP", "GRPC", "MONGO",
-                                  "MYSQL", "REDIS", "UDP", "HTTP_PROXY", NULL};
-    for (int i = 0; known[i]; i++)
-        if (!strcmp(buf, known[i])) return arena_strdup(a, buf);
-    return "";
+    routing_proto_from_name(name, buf, sizeof buf);
+    return *buf ? arena_strdup(a, buf) : "";
 }
 
 static void parse_port(arena *a, json_t *p, m_port *out, bool se)
@@ -120,38 +108,47 @@ static bool pod_running(const mesh_workload *w)
 
 static void index_svc(mesh *m, m_svc *s)
 {
-    mindex_add(m->svc_by_host, s->host[0] == '*' ? "" : s->host, s);
-    for (int i = 0; i < s->nvips; i++) mindex_add(m->svc_by_vip, s->vips[i], s);
+    mindex_add_ordered(m->svc_by_host, s->host[0] == '*' ? "" : s->host, s, s->ord);
+    for (int i = 0; i < s->nvips; i++) mindex_add_ordered(m->svc_by_vip, s->vips[i], s, s->ord);
     char key[64];
     for (int i = 0; i < s->nports; i++) {
         const m_port *p = &s->ports[i];
         if (p->cls == PC_HTTP || p->cls == PC_AUTO) {
             snprintf(key, sizeof key, "http:%d", p->number);
-            mindex_add(m->svc_by_port, key, s);
+            mindex_add_ordered(m->svc_by_port, key, s, s->ord);
         }
         if (p->cls == PC_TLS) {
             snprintf(key, sizeof key, "tls:%d", p->number);
-            mindex_add(m->svc_by_port, key, s);
+            mindex_add_ordered(m->svc_by_port, key, s, s->ord);
         }
         if (s->ncidrs) {
             snprintf(key, sizeof key, "cidr:%d", p->number);
-            mindex_add(m->svc_by_port, key, s);
+            mindex_add_ordered(m->svc_by_port, key, s, s->ord);
         }
         /* a TCP port of a NONE entry without addresses captures the whole port */
         if (s->is_se && s->res == RES_NONE && !s->nvips && !s->ncidrs && (p->cls == PC_TCP || p->cls == PC_AUTO)) {
             snprintf(key, sizeof key, "tcpnone:%d", p->number);
-            mindex_add(m->svc_by_port, key, s);
+            mindex_add_ordered(m->svc_by_port, key, s, s->ord);
         }
     }
+}
+
+/* Records of a full build live in arrays counted up front (proxy-config
+ * walks them); a lazy mesh allocates them one by one. */
+static m_svc *new_svc(mesh *m)
+{
+    return m->lazy ? arena_alloc(m->ar, sizeof(m_svc)) : &m->svcs[m->nsvcs++];
 }
 
 static void add_k8s_service(mesh *m, json_t *o)
 {
     json_t *md = jget(o, "metadata"), *spec = jget(o, "spec");
-    m_svc *s = &m->svcs[m->nsvcs++];
+    m_svc *s = new_svc(m);
     s->obj = o;
     s->ns = jstr_or(md, "namespace", "default");
     s->name = jstr_or(md, "name", "");
+    /* the store's order: serviceentries.* sorts before services */
+    s->ord = arena_printf(m->ar, "1\001%s\001%s\001%06d", s->ns, s->name, 0);
     s->host = arena_printf(m->ar, "%s.%s." MESH_DOMAIN, s->name, s->ns);
     s->res = RES_K8S;
     const char *exp = jstr(jget(md, "annotations"), "networking.istio.io/exportTo");
@@ -239,11 +236,12 @@ static void add_service_entry(mesh *m, json_t *o)
     json_t *h;
     json_array_foreach(hosts, i, h) {
         if (!json_is_string(h)) continue;
-        m_svc *s = &m->svcs[m->nsvcs++];
+        m_svc *s = new_svc(m);
         s->obj = o;
         s->is_se = true;
         s->ns = jstr_or(md, "namespace", "default");
         s->name = jstr_or(md, "name", "");
+        s->ord = arena_printf(m->ar, "0\001%s\001%s\001%06zu", s->ns, s->name, i);
         s->host = host_fqdn(m->ar, json_string_value(h), NULL);
         s->mesh_external = !loc || strcmp(loc, "MESH_INTERNAL");
         s->res = parse_resolution(jstr(spec, "resolution"));
@@ -264,12 +262,13 @@ static void add_service_entry(mesh *m, json_t *o)
 static void add_vs(mesh *m, json_t *o)
 {
     json_t *md = jget(o, "metadata"), *spec = jget(o, "spec");
-    m_vs *v = &m->vss[m->nvss++];
+    m_vs *v = m->lazy ? arena_alloc(m->ar, sizeof *v) : &m->vss[m->nvss++];
     v->obj = o;
     v->spec = spec;
     v->ns = jstr_or(md, "namespace", "default");
     v->name = jstr_or(md, "name", "");
     v->key = arena_printf(m->ar, "%s/%s", v->ns, v->name);
+    v->ord = arena_printf(m->ar, "%s\001%s", v->ns, v->name);
     v->export_to = jget(spec, "exportTo");
     json_t *hosts = jget(spec, "hosts");
     v->hosts = arena_alloc(m->ar, sizeof *v->hosts * (json_array_size(hosts) + 1));
@@ -313,9 +312,9 @@ static void add_vs(mesh *m, json_t *o)
     for (int k = 0; k < nb; k++) {
         if (!strcmp(bound[k], "mesh")) {
             for (int j = 0; j < v->nhosts; j++)
-                mindex_add(m->vs_mesh, v->hosts[j][0] == '*' ? "" : v->hosts[j], v);
+                mindex_add_ordered(m->vs_mesh, v->hosts[j][0] == '*' ? "" : v->hosts[j], v, v->ord);
         } else {
-            mindex_add(m->vs_gw, bound[k], v);
+            mindex_add_ordered(m->vs_gw, bound[k], v, v->ord);
             bool wild = false;
             for (int j = 0; j < v->nhosts; j++) {
                 char key[768];
@@ -326,7 +325,7 @@ static void add_vs(mesh *m, json_t *o)
                 } else {
                     snprintf(key, sizeof key, "%s|%s", bound[k], v->hosts[j]);
                 }
-                mindex_add(m->vs_gw_host, key, v);
+                mindex_add_ordered(m->vs_gw_host, key, v, v->ord);
             }
         }
     }
@@ -440,10 +439,18 @@ static bool release_gw_original_dst(const istio_release *rel)
 
 /* ---- build ---- */
 
-mesh *mesh_build(json_t *objects, const istio_release *rel)
+static mesh *build(json_t *objects, const istio_release *rel, const mesh_source *src)
 {
     mesh *m = calloc(1, sizeof *m);
     if (!m) return NULL;
+    if (src) {
+        m->lazy = true;
+        m->src = *src;
+        pthread_mutex_init(&m->mu, NULL);
+        m->done = mindex_new(64);
+        m->loaded = mindex_new(64);
+        if (!m->done || !m->loaded) { mesh_free(m); return NULL; }
+    }
     m->objects = objects;
     m->rel = rel ? rel : release_default();
     m->ar = arena_new();
@@ -533,14 +540,140 @@ mesh *mesh_build(json_t *objects, const istio_release *rel)
     return m;
 }
 
+mesh *mesh_build(json_t *objects, const istio_release *rel) { return build(objects, rel, NULL); }
+
+mesh *mesh_build_lazy(json_t *objects, const istio_release *rel, const mesh_source *src)
+{
+    return src && src->by_key && src->key_exists ? build(objects, rel, src) : NULL;
+}
+
+/* ---- lazy loading (mesh_build_lazy) ---- */
+
+/* Add a keyed object loaded from the source, once.  Caller holds mu. */
+static void add_keyed(mesh *m, json_t *o)
+{
+    const char *kind = jstr(o, "kind");
+    json_t *md = jget(o, "metadata");
+    if (!kind) return;
+    char id[768];
+    snprintf(id, sizeof id, "%s\001%s\001%s", kind, jstr_or(md, "namespace", "default"), jstr_or(md, "name", ""));
+    if (mindex_first(m->loaded, id)) return;
+    if (mindex_add(m->loaded, id, m)) return;
+    json_array_append(m->owned, o);   /* records point into it */
+    if (!strcmp(kind, "ServiceEntry")) add_service_entry(m, o);
+    else if (!strcmp(kind, "VirtualService")) add_vs(m, o);
+}
+
+static void add_all(mesh *m, json_t *objs)
+{
+    size_t i;
+    json_t *o;
+    json_array_foreach(objs, i, o) add_keyed(m, o);
+}
+
+/* Every object filed under key is in the mesh.  Caller holds mu. */
+static void ensure(mesh *m, const char *key)
+{
+    if (mindex_first(m->done, key)) return;
+    json_t *objs = m->src.by_key(m->src.ctx, key, 0, -1);
+    add_all(m, objs);
+    json_decref(objs);
+    mindex_add(m->done, key, m);
+}
+
+/* The store key whose objects fill ix[key]; NULL for tables built whole. */
+static const char *store_key(const mesh *m, const mindex *ix, const char *key, char *buf, size_t len)
+{
+    if (ix == m->svc_by_host || ix == m->vs_mesh) {
+        if (!*key) return "wild";
+        snprintf(buf, len, "host:%s", key);
+        return buf;
+    }
+    if (ix == m->svc_by_vip) { snprintf(buf, len, "addr:%s", key); return buf; }
+    if (ix == m->vs_gw) { snprintf(buf, len, "gw:%s", key); return buf; }
+    if (ix == m->vs_gw_host) {   /* "ns/gateway|host" */
+        const char *bar = strchr(key, '|');
+        if (!bar || !bar[1]) return "wild";
+        snprintf(buf, len, "host:%s", bar + 1);
+        return buf;
+    }
+    if (ix == m->svc_by_port) return key;   /* "cidr:P", "tcpnone:P" (http: and tls: have their own) */
+    return NULL;
+}
+
+void *const *mesh_get(const mesh *m, mindex *ix, const char *key, size_t *n)
+{
+    char buf[600];
+    const char *sk = m->lazy ? store_key(m, ix, key, buf, sizeof buf) : NULL;
+    if (!sk) return mindex_get(ix, key, n);
+    mesh *mm = (mesh *)m;   /* loading is invisible to the caller: the answer is the same */
+    pthread_mutex_lock(&mm->mu);
+    ensure(mm, sk);
+    void *const *v = mindex_get(ix, key, n);
+    pthread_mutex_unlock(&mm->mu);
+    return v;
+}
+
+void *mesh_first(const mesh *m, mindex *ix, const char *key)
+{
+    size_t n;
+    void *const *v = mesh_get(m, ix, key, &n);
+    return n ? v[0] : NULL;
+}
+
+static bool any_visible(const mesh *m, const char *key, const mesh_workload *proxy)
+{
+    size_t n;
+    void *const *v = mindex_get(m->svc_by_port, key, &n);
+    for (size_t i = 0; i < n; i++)
+        if (svc_visible(m, v[i], proxy)) return true;
+    return false;
+}
+
+bool mesh_any_http_port(const mesh *m, const mesh_workload *proxy, int port)
+{
+    char key[32];
+    snprintf(key, sizeof key, "http:%d", port);
+    if (!m->lazy) return any_visible(m, key, proxy);
+    /* existence only: load the port's services a few at a time until one
+     * is visible (usually the first), not all of them */
+    mesh *mm = (mesh *)m;
+    pthread_mutex_lock(&mm->mu);
+    bool found = any_visible(m, key, proxy);
+    const int batch = 16;
+    for (int off = 0; !found && !mindex_first(m->done, key); off += batch) {
+        json_t *objs = m->src.by_key(m->src.ctx, key, off, batch);
+        size_t got = json_array_size(objs);
+        add_all(mm, objs);
+        json_decref(objs);
+        found = any_visible(m, key, proxy);
+        if (got < (size_t)batch) mindex_add(mm->done, key, mm);
+    }
+    pthread_mutex_unlock(&mm->mu);
+    return found;
+}
+
+bool mesh_any_tls_port(const mesh *m, int port)
+{
+    char key[32];
+    snprintf(key, sizeof key, "tls:%d", port);
+    if (!m->lazy) return mindex_first(m->svc_by_port, key) != NULL;
+    mesh *mm = (mesh *)m;
+    pthread_mutex_lock(&mm->mu);
+    bool found = mindex_first(m->svc_by_port, key) != NULL || m->src.key_exists(m->src.ctx, key);
+    pthread_mutex_unlock(&mm->mu);
+    return found;
+}
+
 void mesh_free(mesh *m)
 {
     if (!m) return;
     mindex *all[] = {m->wl_by_ip, m->wl_by_key, m->pods_ns, m->svc_by_host, m->svc_by_vip, m->svc_by_port,
                      m->svc_by_pod, m->vs_mesh, m->vs_gw, m->vs_gw_host, m->gw_by_pod, m->dr_host,
                      m->world_host, m->world_ip, m->ns_labels, m->netpol_ns, m->endpoints_key,
-                     m->sidecar_ns, m->peerauth_ns, m->authz_ns};
+                     m->sidecar_ns, m->peerauth_ns, m->authz_ns, m->done, m->loaded};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) mindex_free(all[i]);
+    if (m->lazy) pthread_mutex_destroy(&m->mu);
     json_decref(m->config);
     json_decref(m->owned);
     arena_free(m->ar);

@@ -21,7 +21,7 @@ static int world_answer(const mesh *m, const char *name, char out[][46], int max
 static int k8s_answer(const mesh *m, const char *fqdn, char out[][46], int max)
 {
     size_t n;
-    void *const *v = mindex_get(m->svc_by_host, fqdn, &n);
+    void *const *v = mesh_get(m, m->svc_by_host, fqdn, &n);
     for (size_t i = 0; i < n; i++) {
         const m_svc *s = v[i];
         if (s->is_se) continue;
@@ -120,7 +120,7 @@ int mesh_dns_lookup(const mesh *m, const mesh_workload *client, const char *name
     /* ServiceEntry addresses: only a proxy's DNS capture knows them */
     if (!client || client->sidecar || client->gateway) {
         size_t n;
-        void *const *v = mindex_get(m->svc_by_host, q, &n);
+        void *const *v = mesh_get(m, m->svc_by_host, q, &n);
         for (size_t i = 0; i < n; i++) {
             const m_svc *s = v[i];
             if (!s->is_se || !s->nvips || (client && !svc_visible(m, s, client))) continue;

@@ -200,10 +200,10 @@ static json_t *svc_domains(const m_svc *s, const mesh_workload *proxy, int p)
 static const m_vs *mesh_http_vs(const mesh *m, const mesh_workload *proxy, const char *host)
 {
     size_t n;
-    void *const *v = mindex_get(m->vs_mesh, host, &n);
+    void *const *v = mesh_get(m, m->vs_mesh, host, &n);
     for (size_t i = 0; i < n; i++)
         if (vs_visible(v[i], proxy->ns) && vs_has(v[i], "http")) return v[i];
-    v = mindex_get(m->vs_mesh, "", &n);
+    v = mesh_get(m, m->vs_mesh, "", &n);
     for (size_t i = 0; i < n; i++) {
         const m_vs *vs = v[i];
         if (!vs_visible(vs, proxy->ns) || !vs_has(vs, "http")) continue;
@@ -288,7 +288,7 @@ static void gateway_tables(const mesh *m, const mesh_workload *proxy, json_t *li
             bool tls = !strcasecmp(proto, "HTTPS") || !strcasecmp(proto, "TLS");
             bool pass = tls && (!*mode || !strcmp(mode, "PASSTHROUGH") || !strcmp(mode, "AUTO_PASSTHROUGH"));
             size_t nv;
-            void *const *vv = mindex_get(m->vs_gw, gw->key, &nv);
+            void *const *vv = mesh_get(m, m->vs_gw, gw->key, &nv);
             if (pass) {
                 for (size_t k = 0; k < nv; k++) {
                     const m_vs *vs = vv[k];
@@ -375,4 +375,49 @@ json_t *mesh_proxy_config(const mesh *m, const mesh_workload *proxy)
     sort_array(eps, cmp_endpoint);
     return json_pack("{so so so so}", "clusters", clusters, "listeners", listeners, "routes", routes,
                      "endpoints", eps);
+}
+
+int mesh_cluster_first_endpoint(const mesh *m, const mesh_workload *proxy, const char *cluster, char ip[46],
+                                int *port)
+{
+    if (!m || !proxy || !cluster || strncmp(cluster, "outbound|", 9)) return -1;
+    char c[640];
+    snprintf(c, sizeof c, "%s", cluster + 9);
+    char *b1 = strchr(c, '|');
+    char *b2 = b1 ? strchr(b1 + 1, '|') : NULL;
+    if (!b2) return -1;
+    *b1 = *b2 = 0;
+    int number = atoi(c);
+    const char *subset = b1 + 1, *host = b2 + 1;
+    /* the cluster exists when proxy-config would list it (outbound_clusters) */
+    const m_svc *s = svc_by_host(m, host, proxy);
+    if (!s || !svc_visible(m, s, proxy)) return -1;
+    const m_port *p = svc_port(s, number);
+    if (!p || p->cls == PC_UDP) return -1;
+    json_t *labels = NULL;
+    if (*subset) {
+        const m_dr *d = dr_lookup(m, proxy->ns, s->host, s->ns);
+        size_t si;
+        json_t *sub;
+        bool found = false;
+        json_array_foreach(jget(d ? d->spec : NULL, "subsets"), si, sub) {
+            const char *sn = jstr(sub, "name");
+            if (sn && !strcmp(sn, subset)) { labels = jget(sub, "labels"); found = true; break; }
+        }
+        if (!found) return -1;
+    }
+    ep_set es;
+    cluster_endpoints(m, proxy, NULL, s, p, labels, &es);
+    /* proxy-config lists a cluster's endpoints sorted as "ip:port" text */
+    char best[64] = "";
+    int bi = -1;
+    for (int i = 0; i < es.n; i++) {
+        char ep[64];
+        snprintf(ep, sizeof ep, "%s:%d", es.ip[i], es.port[i]);
+        if (bi < 0 || strcmp(ep, best) < 0) { snprintf(best, sizeof best, "%s", ep); bi = i; }
+    }
+    if (bi < 0) return -1;
+    snprintf(ip, 46, "%s", es.ip[bi]);
+    *port = es.port[bi];
+    return 0;
 }

@@ -112,19 +112,19 @@ static size_t bound_vs(const mesh *m, const char *gwkey, const char *h, const m_
     size_t n = 0;
     if (!h) {
         size_t nv;
-        void *const *v = mindex_get(m->vs_gw, gwkey, &nv);
+        void *const *v = mesh_get(m, m->vs_gw, gwkey, &nv);
         for (size_t i = 0; i < nv && n < max; i++) out[n++] = v[i];
         return n;
     }
     char key[768];
     size_t na, nb;
     snprintf(key, sizeof key, "%s|%s", gwkey, h);
-    void *const *a = mindex_get(m->vs_gw_host, key, &na);
+    void *const *a = mesh_get(m, m->vs_gw_host, key, &na);
     snprintf(key, sizeof key, "%s|", gwkey);
-    void *const *b = mindex_get(m->vs_gw_host, key, &nb);
+    void *const *b = mesh_get(m, m->vs_gw_host, key, &nb);
     size_t i = 0, j = 0;
     while ((i < na || j < nb) && n < max) {
-        if (j >= nb || (i < na && (const m_vs *)a[i] < (const m_vs *)b[j])) out[n++] = a[i++];
+        if (j >= nb || (i < na && strcmp(((const m_vs *)a[i])->ord, ((const m_vs *)b[j])->ord) < 0)) out[n++] = a[i++];
         else out[n++] = b[j++];
     }
     return n;
@@ -134,7 +134,7 @@ static size_t bound_vs(const mesh *m, const char *gwkey, const char *h, const m_
 static bool any_bound_vs(const mesh *m, const m_gw *gw, const char *kind)
 {
     size_t nv;
-    void *const *v = mindex_get(m->vs_gw, gw->key, &nv);
+    void *const *v = mesh_get(m, m->vs_gw, gw->key, &nv);
     for (size_t i = 0; i < nv; i++)
         if (vs_has(v[i], kind) && vs_visible(v[i], gw->ns)) return true;
     return false;

@@ -1,5 +1,6 @@
 /* String-keyed multimap (separate chaining, FNV-1a) and a bump arena. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@ typedef struct mslot {
     struct mslot *next;
     uint32_t hash;
     void **vals;
+    const char **ords;         /* mindex_add_ordered: each value's order string */
     size_t n, cap;
     char key[];
 } mslot;
@@ -43,7 +45,7 @@ void mindex_free(mindex *ix)
     if (!ix) return;
     for (size_t i = 0; i < ix->nbuckets; i++) {
         mslot *s = ix->buckets[i];
-        while (s) { mslot *nx = s->next; free(s->vals); free(s); s = nx; }
+        while (s) { mslot *nx = s->next; free(s->vals); free(s->ords); free(s); s = nx; }
     }
     free(ix->buckets);
     free(ix);
@@ -75,28 +77,66 @@ static mslot *find(const mindex *ix, const char *key, uint32_t h)
     return NULL;
 }
 
-int mindex_add(mindex *ix, const char *key, void *val)
+static mslot *slot_for(mindex *ix, const char *key)
 {
-    if (!ix || !key) return -1;
     uint32_t h = fnv1a(key);
     mslot *s = find(ix, key, h);
     if (!s) {
         size_t kl = strlen(key);
         s = calloc(1, sizeof *s + kl + 1);
-        if (!s) return -1;
+        if (!s) return NULL;
         memcpy(s->key, key, kl + 1);
         s->hash = h;
         size_t j = h & (ix->nbuckets - 1);
         s->next = ix->buckets[j]; ix->buckets[j] = s;
         if (++ix->nkeys > ix->nbuckets) grow(ix);
     }
-    if (s->n == s->cap) {
-        size_t nc = s->cap ? s->cap * 2 : 2;
-        void **nv = realloc(s->vals, nc * sizeof *nv);
-        if (!nv) return -1;
-        s->vals = nv; s->cap = nc;
+    return s;
+}
+
+static int reserve(mslot *s, bool ordered)
+{
+    if (s->n < s->cap) return 0;
+    size_t nc = s->cap ? s->cap * 2 : 2;
+    void **nv = realloc(s->vals, nc * sizeof *nv);
+    if (!nv) return -1;
+    s->vals = nv;
+    if (ordered) {
+        const char **no = realloc(s->ords, nc * sizeof *no);
+        if (!no) return -1;
+        s->ords = no;
     }
+    s->cap = nc;
+    return 0;
+}
+
+int mindex_add(mindex *ix, const char *key, void *val)
+{
+    if (!ix || !key) return -1;
+    mslot *s = slot_for(ix, key);
+    if (!s || reserve(s, false)) return -1;
     s->vals[s->n++] = val;
+    return 0;
+}
+
+int mindex_add_ordered(mindex *ix, const char *key, void *val, const char *ord)
+{
+    if (!ix || !key || !ord) return -1;
+    mslot *s = slot_for(ix, key);
+    if (!s) return -1;
+    if (s->n && !s->ords) return -1;   /* never mixed with mindex_add */
+    if (reserve(s, true)) return -1;
+    if (!s->ords) {
+        s->ords = malloc(s->cap * sizeof *s->ords);
+        if (!s->ords) return -1;
+    }
+    size_t at = s->n;
+    while (at > 0 && strcmp(s->ords[at - 1], ord) > 0) at--;
+    memmove(s->vals + at + 1, s->vals + at, (s->n - at) * sizeof *s->vals);
+    memmove(s->ords + at + 1, s->ords + at, (s->n - at) * sizeof *s->ords);
+    s->vals[at] = val;
+    s->ords[at] = ord;
+    s->n++;
     return 0;
 }
 

@@ -16,6 +16,10 @@ mindex *mindex_new(size_t hint);
 void mindex_free(mindex *ix);
 /* Add val under key (the key is copied).  Returns 0, -1 on allocation failure. */
 int mindex_add(mindex *ix, const char *key, void *val);
+/* Add val under key at its place in the order of ord (strcmp; ties keep
+ * insertion order).  ord must live as long as the table.  A key's values
+ * are either all added this way or all by mindex_add. */
+int mindex_add_ordered(mindex *ix, const char *key, void *val, const char *ord);
 /* Every value under key, in insertion order; *n gets the count (0: NULL). */
 void *const *mindex_get(const mindex *ix, const char *key, size_t *n);
 /* The first value under key, or NULL. */

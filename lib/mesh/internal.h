@@ -6,6 +6,7 @@
 #ifndef MESHSIM_MESH_INTERNAL_H
 #define MESHSIM_MESH_INTERNAL_H
 
+#include <pthread.h>
 #include <stdio.h>
 #include "mesh/mesh.h"
 #include "mesh/index.h"
@@ -41,6 +42,7 @@ typedef struct m_svc {
     bool has_selector;
     const char *external_name; /* Service type ExternalName: a DNS cluster to this name */
     const mesh_workload **pods; int npods;   /* pods the selector picks */
+    const char *ord;           /* place in the store's order (lists by host, address, port) */
 } m_svc;
 
 typedef struct m_vs {
@@ -49,6 +51,7 @@ typedef struct m_vs {
     const char **hosts; int nhosts;    /* FQDN-resolved against ns */
     const char **gws; int ngws;        /* top-level gateways resolved; ["mesh"] when empty */
     json_t *export_to;
+    const char *ord;           /* place in the store's order: "ns\1name" */
 } m_vs;
 
 typedef struct m_dr {
@@ -96,7 +99,27 @@ struct mesh {
     mindex *sidecar_ns;        /* namespace -> Sidecar */
     mindex *peerauth_ns;       /* namespace -> PeerAuthentication */
     mindex *authz_ns;          /* namespace -> AuthorizationPolicy */
+
+    /* mesh_build_lazy: ServiceEntries and VirtualServices are added on the
+     * first lookup that needs them (mesh_get), under mu, from src.  A key
+     * once loaded holds every object filed under it, so its list never
+     * changes again and readers may keep it without the lock. */
+    bool lazy;
+    mesh_source src;
+    pthread_mutex_t mu;
+    mindex *done;              /* store keys loaded ("host:..", "wild", ...) */
+    mindex *loaded;            /* "kind\1ns\1name" of the keyed objects added */
 };
+
+/* A lookup in one of the tables above: in a lazy mesh the objects filed
+ * under the key are loaded first.  Use these for svc_by_host, svc_by_vip,
+ * svc_by_port (cidr:, tcpnone:), vs_mesh, vs_gw, vs_gw_host. */
+void *const *mesh_get(const mesh *m, mindex *ix, const char *key, size_t *n);
+void *mesh_first(const mesh *m, mindex *ix, const char *key);
+/* Is some service visible to proxy serving port as HTTP (http:P) / is
+ * some service's port TLS (tls:P)?  Lazy meshes load only what answers. */
+bool mesh_any_http_port(const mesh *m, const mesh_workload *proxy, int port);
+bool mesh_any_tls_port(const mesh *m, int port);
 
 /* ---- small json helpers ---- */
 static inline json_t *jget(json_t *o, const char *k) { return json_is_object(o) ? json_object_get(o, k) : NULL; }

@@ -22,6 +22,24 @@ typedef struct mesh mesh;
 mesh *mesh_build(json_t *objects, const istio_release *rel);
 void mesh_free(mesh *m);
 
+/* Where a lazy mesh finds the objects routing looks up by key
+ * (model/routing_keys.h: ServiceEntries and VirtualServices).  Called with
+ * the mesh's lock held, from whichever thread routes; must be safe for that. */
+typedef struct mesh_source {
+    void *ctx;
+    /* the objects filed under key, in the store's order (resource, namespace,
+     * name), from offset, at most limit (-1: all); a new array */
+    json_t *(*by_key)(void *ctx, const char *key, int offset, int limit);
+    bool (*key_exists)(void *ctx, const char *key);
+} mesh_source;
+
+/* The same model for a probe: objects holds every object except the keyed
+ * kinds (borrowed, as for mesh_build); those are loaded through src when a
+ * lookup first needs them, so a decision costs what its hosts involve, not
+ * what the store holds.  Decisions are the same as mesh_build's over all
+ * objects.  (mesh_proxy_config needs mesh_build.) */
+mesh *mesh_build_lazy(json_t *objects, const istio_release *rel, const mesh_source *src);
+
 /* A pod as the network knows it. */
 typedef struct mesh_workload {
     const char *ns, *name, *ip, *service_account;
@@ -175,5 +193,12 @@ json_t *mesh_config(const mesh *m);
  * order Istio generates them.  Special clusters (BlackHoleCluster,
  * PassthroughCluster, ...) have fqdn "" and port 0. */
 json_t *mesh_proxy_config(const mesh *m, const mesh_workload *proxy);
+
+/* The first endpoint mesh_proxy_config would list for cluster
+ * ("outbound|PORT|SUBSET|HOST") of proxy, without enumerating the rest
+ * (works on a lazy mesh).  0, or -1 when proxy has no such cluster or it
+ * has no endpoint. */
+int mesh_cluster_first_endpoint(const mesh *m, const mesh_workload *proxy, const char *cluster, char ip[46],
+                                int *port);
 
 #endif

@@ -132,11 +132,11 @@ bool svc_visible(const mesh *m, const m_svc *s, const mesh_workload *proxy)
 const m_svc *svc_by_host(const mesh *m, const char *host, const mesh_workload *proxy)
 {
     size_t n;
-    void *const *v = mindex_get(m->svc_by_host, host, &n);
+    void *const *v = mesh_get(m, m->svc_by_host, host, &n);
     for (size_t i = 0; i < n; i++)
         if (svc_visible(m, v[i], proxy)) return v[i];
     /* wildcard ServiceEntry hosts: the most specific one covering host */
-    v = mindex_get(m->svc_by_host, "", &n);
+    v = mesh_get(m, m->svc_by_host, "", &n);
     const m_svc *best = NULL;
     for (size_t i = 0; i < n; i++) {
         const m_svc *s = v[i];
@@ -150,7 +150,7 @@ const m_svc *svc_by_host(const mesh *m, const char *host, const mesh_workload *p
 const m_svc *svc_by_vip(const mesh *m, const char *ip, int port, const mesh_workload *proxy)
 {
     size_t n;
-    void *const *v = mindex_get(m->svc_by_vip, ip, &n);
+    void *const *v = mesh_get(m, m->svc_by_vip, ip, &n);
     for (size_t i = 0; i < n; i++)
         if ((!port || svc_port(v[i], port)) && svc_visible(m, v[i], proxy)) return v[i];
     return NULL;
@@ -161,7 +161,7 @@ const m_svc *svc_by_cidr(const mesh *m, const char *ip, int port, const mesh_wor
     char key[32];
     snprintf(key, sizeof key, "cidr:%d", port);
     size_t n;
-    void *const *v = mindex_get(m->svc_by_port, key, &n);
+    void *const *v = mesh_get(m, m->svc_by_port, key, &n);
     const m_svc *best = NULL;
     int best_bits = -1;
     for (size_t i = 0; i < n; i++) {

@@ -40,21 +40,12 @@ static const char *const MESH_GW[] = {"mesh"};
 /* Is there an HTTP listener 0.0.0.0_P (some visible service speaks HTTP on P)? */
 static bool http_listener(const mesh *m, const mesh_workload *proxy, int port)
 {
-    char key[32];
-    snprintf(key, sizeof key, "http:%d", port);
-    size_t n;
-    void *const *v = mindex_get(m->svc_by_port, key, &n);
-    for (size_t i = 0; i < n; i++)
-        if (svc_visible(m, v[i], proxy)) return true;
-    return false;
+    return mesh_any_http_port(m, proxy, port);
 }
 
 static bool any_listener(const mesh *m, const mesh_workload *proxy, int port)
 {
-    if (http_listener(m, proxy, port)) return true;
-    char key[32];
-    snprintf(key, sizeof key, "tls:%d", port);
-    return mindex_first(m->svc_by_port, key) != NULL;
+    return http_listener(m, proxy, port) || mesh_any_tls_port(m, port);
 }
 
 static const m_svc *with_port(const m_svc *s, int port)
@@ -89,12 +80,12 @@ static const m_vs *mesh_vs_for(const mesh *m, const mesh_workload *proxy, const 
                                const char *section, const char **vhost_host)
 {
     size_t n;
-    void *const *v = mindex_get(m->vs_mesh, host, &n);
+    void *const *v = mesh_get(m, m->vs_mesh, host, &n);
     for (size_t i = 0; i < n; i++) {
         const m_vs *vs = v[i];
         if (vs_visible(vs, proxy->ns) && vs_has(vs, section)) { *vhost_host = host; return vs; }
     }
-    v = mindex_get(m->vs_mesh, "", &n);
+    v = mesh_get(m, m->vs_mesh, "", &n);
     const m_vs *best = NULL;
     const char *besth = NULL;
     for (size_t i = 0; i < n; i++) {
@@ -230,7 +221,7 @@ static void sidecar_l4(const mesh *m, const mesh_workload *proxy, const mesh_req
     char key[32];
     snprintf(key, sizeof key, "tcpnone:%d", port);
     size_t n;
-    void *const *v = mindex_get(m->svc_by_port, key, &n);
+    void *const *v = mesh_get(m, m->svc_by_port, key, &n);
     for (size_t i = 0; i < n; i++) {
         const m_svc *s = v[i];
         if (!svc_visible(m, s, proxy)) continue;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <openssl/sha.h>
 #include "model/obj.h"
 #include "net/net_internal.h"
@@ -438,6 +439,22 @@ static void set_xfcc(hop *h, http_msg *req)
     http_set(req, "x-forwarded-client-cert", v);
 }
 
+/* Envoy's x-request-id (and trace ids), a random v4 UUID.  From the kernel: the first
+ * RAND_bytes of a process sets up OpenSSL's generators, a twentieth of a
+ * whole `kubectl exec`. */
+static void request_id(char id[40])
+{
+    unsigned char b[16];
+    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b) {
+        uuid_v4(id);
+        return;
+    }
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    snprintf(id, 40, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
+             b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
 static void add_request_headers(hop *h, http_msg *req, const char *src_ip)
 {
     if (h->inbound) {
@@ -446,7 +463,7 @@ static void add_request_headers(hop *h, http_msg *req, const char *src_ip)
     }
     if (!http_get(req, "x-request-id")) {
         char id[40];
-        uuid_v4(id);
+        request_id(id);
         http_set(req, "x-request-id", id);
     }
     if (!h->inbound && !http_get(req, "x-forwarded-proto")) http_set(req, "x-forwarded-proto", "http");
@@ -460,7 +477,7 @@ static void add_request_headers(hop *h, http_msg *req, const char *src_ip)
     }
     if (!http_get(req, "x-b3-traceid")) {
         char id[40], t[33];
-        uuid_v4(id);
+        request_id(id);
         size_t k = 0;
         for (const char *q = id; *q && k < 32; q++) if (*q != '-') t[k++] = *q;
         t[k] = 0;
@@ -541,23 +558,14 @@ static const char *check_origination(net *n, path *p)
  * authority with "-shadow". */
 static void mirror(net *n, const conn *c, const hop *h, const http_msg *req)
 {
-    json_t *cfg = mesh_proxy_config(n->m, h->proxy);
-    const char *ep = NULL;
-    size_t i;
-    json_t *e;
-    json_array_foreach(json_object_get(cfg, "endpoints"), i, e) {
-        const char *cl = json_string_value(json_object_get(e, "cluster"));
-        if (cl && !strcmp(cl, h->d.mirror_cluster)) { ep = json_string_value(json_object_get(e, "endpoint")); break; }
-    }
     char ip[46];
     int port;
-    if (!ep || sscanf(ep, "%45[0-9.]:%d", ip, &port) != 2) { json_decref(cfg); return; }
+    if (mesh_cluster_first_endpoint(n->m, h->proxy, h->d.mirror_cluster, ip, &port)) return;
     conn c2 = *c;
     snprintf(c2.dst_ip, sizeof c2.dst_ip, "%s", ip);
     c2.dst_port = port;
     snprintf(c2.src_ip, sizeof c2.src_ip, "%s", h->proxy->ip);
     c2.src_port = __atomic_fetch_add(&n->next_port, 1, __ATOMIC_RELAXED);
-    json_decref(cfg);
     http_msg copy;
     http_msg_copy_head(&copy, req);
     http_set_body(&copy, req->body, req->body_len);
@@ -602,7 +610,7 @@ static void exchange(net *n, const conn *c, path *p, http_msg *req, const char *
             if (h->d.delay_ms > 0 && !shadow) net_vclock_advance(n, h->d.delay_ms);
         } else if (!http_get(req, "x-request-id") && !h->inbound) {
             char id[40];
-            uuid_v4(id);
+            request_id(id);
             http_set(req, "x-request-id", id);
         }
         http_msg_copy_head(&seen[i], req);

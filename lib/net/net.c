@@ -12,12 +12,135 @@
 #include "net/net_internal.h"
 #include "net/trace.h"
 #include "pki/pki.h"
+#include "store/index.h"
 
 static bool is_ipv4(const char *s)
 {
     struct in_addr a;
     return s && inet_pton(AF_INET, s, &a) == 1;
 }
+
+/* The lazy mesh's source: the store's key table.  The mesh calls these with
+ * its lock held, from the thread that routes; the store handle is the main
+ * thread's, which does not use it while engine threads route. */
+static json_t *source_by_key(void *ctx, const char *key, int offset, int limit)
+{
+    net_source *src = ctx;
+    pthread_mutex_lock(&src->mu);
+    json_t *a = store_list_by_key(src->st, key, offset, limit);
+    pthread_mutex_unlock(&src->mu);
+    return a;
+}
+
+static bool source_key_exists(void *ctx, const char *key)
+{
+    net_source *src = ctx;
+    pthread_mutex_lock(&src->mu);
+    bool found = store_key_exists(src->st, key);
+    pthread_mutex_unlock(&src->mu);
+    return found;
+}
+
+/* ---- the model kept between probes of one process ------------------------
+ * What net_open builds from the store (objects, mesh, world, TLS contexts)
+ * depends on nothing but the objects (and the PKI material they lead to),
+ * so a process that runs many probes (__probe-loop, the shell) keeps the
+ * last one for as long as the store's objects generation stays the same. */
+typedef struct kept_model {
+    bool valid;
+    char dir[4096];
+    long long generation;
+    const istio_release *rel;
+    net_source *src;
+    json_t *objects;
+    mesh *m;
+    world *w;
+    tls_host *tls;
+    int ntls;
+    tls_srv *srv;
+    int nsrv;
+} kept_model;
+
+static kept_model kept;
+static pthread_mutex_t kept_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void model_free(net_source *src, json_t *objects, mesh *m, world *w, tls_host *tls, int ntls, tls_srv *srv,
+                       int nsrv)
+{
+    for (int i = 0; i < nsrv; i++) SSL_CTX_free(srv[i].ctx);
+    free(srv);
+    for (int i = 0; i < ntls; i++) SSL_CTX_free(tls[i].ctx);
+    free(tls);
+    world_free(w);
+    mesh_free(m);
+    json_decref(objects);
+    if (src) pthread_mutex_destroy(&src->mu);
+    free(src);
+}
+
+static void kept_clear_locked(void)
+{
+    if (kept.valid) model_free(kept.src, kept.objects, kept.m, kept.w, kept.tls, kept.ntls, kept.srv, kept.nsrv);
+    memset(&kept, 0, sizeof kept);
+}
+
+void net_forget_kept_model(void)
+{
+    pthread_mutex_lock(&kept_mu);
+    kept_clear_locked();
+    pthread_mutex_unlock(&kept_mu);
+}
+
+/* Take the kept model when it was built from this store's objects as they are. */
+static bool take_kept(net *n)
+{
+    pthread_mutex_lock(&kept_mu);
+    bool hit = kept.valid && kept.generation == n->generation && kept.rel == n->rel &&
+               !strcmp(kept.dir, store_dir(n->st));
+    if (hit) {
+        n->src = kept.src;
+        n->objects = kept.objects;
+        n->m = kept.m;
+        n->w = kept.w;
+        n->tls = kept.tls;
+        n->ntls = kept.ntls;
+        n->srv = kept.srv;
+        n->nsrv = kept.nsrv;
+        memset(&kept, 0, sizeof kept);
+    }
+    pthread_mutex_unlock(&kept_mu);
+    return hit;
+}
+
+/* Keep n's model for the next probe (replacing the one kept before). */
+static void keep_model(net *n)
+{
+    pthread_mutex_lock(&kept_mu);
+    kept_clear_locked();   /* (at exit it stays: reachable, and freeing it costs a short command) */
+    kept = (kept_model){true, "", n->generation, n->rel, n->src, n->objects, n->m, n->w, n->tls, n->ntls,
+                        n->srv, n->nsrv};
+    snprintf(kept.dir, sizeof kept.dir, "%s", store_dir(n->st));
+    pthread_mutex_unlock(&kept_mu);
+    n->src = NULL;
+    n->objects = NULL;
+    n->m = NULL;
+    n->w = NULL;
+    n->tls = NULL;
+    n->ntls = 0;
+    n->srv = NULL;
+    n->nsrv = 0;
+}
+
+/* Kinds the network never looks at (workload controllers and the like):
+ * not even parsed.  Pods, Services, Endpoints, Secrets, ConfigMaps,
+ * Namespaces, Istio's kinds and the world's hosts are what it reads. */
+static const char *const NOT_NETWORK[] = {
+    "deployments.apps", "replicasets.apps", "statefulsets.apps", "daemonsets.apps", "controllerrevisions.apps",
+    "jobs.batch", "cronjobs.batch", "serviceaccounts", "nodes", "events", "leases.coordination.k8s.io",
+    "horizontalpodautoscalers.autoscaling", "poddisruptionbudgets.policy", "roles.rbac.authorization.k8s.io",
+    "rolebindings.rbac.authorization.k8s.io", "clusterroles.rbac.authorization.k8s.io",
+    "clusterrolebindings.rbac.authorization.k8s.io", "customresourcedefinitions.apiextensions.k8s.io",
+    "istiooperators.install.istio.io", NULL};
 
 net *net_open(store *st, const istio_release *rel, json_t *client_pod, char *err, size_t errlen)
 {
@@ -28,10 +151,24 @@ net *net_open(store *st, const istio_release *rel, json_t *client_pod, char *err
     n->client_pod = client_pod;
     pthread_mutex_init(&n->mu, NULL);
     n->stats = stats_new();
-    n->objects = store_list_all(st);
-    if (!n->objects) n->objects = json_array();
-    n->m = mesh_build(n->objects, n->rel);
-    n->w = world_build(n->objects);
+    /* a model of uncommitted object writes is this probe's alone */
+    n->keep = !store_objects_dirty(st);
+    n->generation = store_objects_generation(st);
+    if (!n->keep || !take_kept(n)) {
+        /* every kind but the many ServiceEntries and VirtualServices, which
+         * the mesh loads by host as routing needs them */
+        n->objects = store_list_unkeyed(st, NOT_NETWORK);
+        if (!n->objects) n->objects = json_array();
+        n->src = calloc(1, sizeof *n->src);
+        if (n->src) {
+            n->src->st = st;
+            pthread_mutex_init(&n->src->mu, NULL);
+            mesh_source src = {n->src, source_by_key, source_key_exists};
+            n->m = mesh_build_lazy(n->objects, n->rel, &src);
+        }
+        n->w = world_build(n->objects);
+    }
+    if (n->src) n->src->st = st;
     if (!n->m || !n->w || !n->stats) {
         snprintf(err, errlen, "cannot build the network model");
         net_close(n);
@@ -76,13 +213,13 @@ int net_close(net *n)
         free(n->logs[i].text);
     }
     free(n->logs);
-    tls_servers_free(n);
-    for (int i = 0; i < n->ntls; i++) SSL_CTX_free(n->tls[i].ctx);
-    free(n->tls);
     stats_free(n->stats);
-    world_free(n->w);
-    mesh_free(n->m);
-    json_decref(n->objects);
+    /* not when this probe itself wrote objects: its lazy loads may have seen them */
+    if (n->keep && n->m && n->w && !rc && (!n->st || !store_objects_dirty(n->st))) {
+        keep_model(n);
+    } else {
+        model_free(n->src, n->objects, n->m, n->w, n->tls, n->ntls, n->srv, n->nsrv);
+    }
     free(n->log_format);
     pthread_mutex_destroy(&n->mu);
     free(n);
@@ -291,41 +428,40 @@ const char *net_app_of(const mesh_workload *w, int port, bool *listens)
 
 /* ---- TLS contexts of the world ------------------------------------------ */
 
-static void prepare_tls(net *n)
+/* The server context of a world host, made the first time a connection
+ * reaches it (from an engine thread): only the hosts a probe talks TLS to
+ * cost a certificate. */
+SSL_CTX *net_world_ctx(net *n, json_t *svc)
 {
-    if (n->tls_ready) return;
-    n->tls_ready = true;
-    size_t i;
-    json_t *o;
-    int cap = 0;
-    json_array_foreach(n->objects, i, o) {
-        const char *kind = obj_kind(o);
-        if (!kind || strcmp(kind, "ExternalService")) continue;
+    if (!svc || !n->src) return NULL;
+    pthread_mutex_lock(&n->src->mu);
+    SSL_CTX *ctx = NULL;
+    bool known = false;
+    for (int i = 0; i < n->ntls && !known; i++)
+        if (n->tls[i].svc == svc) {
+            ctx = n->tls[i].ctx;
+            known = true;
+        }
+    if (!known) {
         bool tls = false;
         size_t j;
         json_t *p;
-        json_array_foreach(obj_at(o, "spec.ports"), j, p) {
+        json_array_foreach(obj_at(svc, "spec.ports"), j, p) {
             const char *proto = obj_str_or(p, "protocol", "");
             if (!strcasecmp(proto, "HTTPS") || !strcasecmp(proto, "TLS")) tls = true;
         }
-        if (!tls) continue;
-        SSL_CTX *ctx = pki_world_server_ctx(n->st, o);
-        if (!ctx) continue;
-        if (n->ntls == cap) {
-            cap = cap ? cap * 2 : 8;
-            tls_host *nt = realloc(n->tls, (size_t)cap * sizeof *nt);
-            if (!nt) { SSL_CTX_free(ctx); return; }
+        ctx = tls ? pki_world_server_ctx(n->src->st, svc) : NULL;
+        tls_host *nt = realloc(n->tls, (size_t)(n->ntls + 1) * sizeof *nt);
+        if (nt) {
             n->tls = nt;
+            n->tls[n->ntls++] = (tls_host){svc, ctx};   /* NULL too: made once, failed once */
+        } else {
+            SSL_CTX_free(ctx);
+            ctx = NULL;
         }
-        n->tls[n->ntls++] = (tls_host){o, ctx};
     }
-}
-
-SSL_CTX *net_world_ctx(net *n, json_t *svc)
-{
-    for (int i = 0; i < n->ntls; i++)
-        if (n->tls[i].svc == svc) return n->tls[i].ctx;
-    return NULL;
+    pthread_mutex_unlock(&n->src->mu);
+    return ctx;
 }
 
 int net_world_hosts(net *n, const char **names, int max)
@@ -360,23 +496,27 @@ static net_dns_status resolve(net *n, const char *name, char addrs[][46], int ma
         *count = 1;
         return NET_DNS_OK;
     }
-    /* The resolver asks kube-dns (UDP 53); NetworkPolicy may stop that. */
-    char dns_ip[46];
-    int dns_port = 53;
-    json_t *svc = NULL;
-    size_t i;
-    json_t *o;
-    json_array_foreach(n->objects, i, o) {
-        const char *kind = obj_kind(o);
-        if (kind && !strcmp(kind, "Service") && !strcmp(obj_namespace(o), "kube-system") &&
-            !strcmp(obj_name(o), "kube-dns")) { svc = o; break; }
+    /* The resolver asks kube-dns (UDP 53); NetworkPolicy may stop that.
+     * The same for every name of this probe: decided once. */
+    if (!n->dns_decided) {
+        n->dns_decided = true;
+        char dns_ip[46];
+        int dns_port = 53;
+        json_t *svc = NULL;
+        size_t i;
+        json_t *o;
+        json_array_foreach(n->objects, i, o) {
+            const char *kind = obj_kind(o);
+            if (kind && !strcmp(kind, "Service") && !strcmp(obj_namespace(o), "kube-system") &&
+                !strcmp(obj_name(o), "kube-dns")) { svc = o; break; }
+        }
+        if (svc && *n->client_ip && obj_str(svc, "spec.clusterIP") &&
+            net_kube_proxy(n, obj_str(svc, "spec.clusterIP"), 53, dns_ip, &dns_port) == 0) {
+            char why[256];
+            n->dns_blocked = !mesh_netpol_allows(n->m, n->client_ip, dns_ip, dns_port, "UDP", why, sizeof why);
+        }
     }
-    if (svc && *n->client_ip && obj_str(svc, "spec.clusterIP") &&
-        net_kube_proxy(n, obj_str(svc, "spec.clusterIP"), 53, dns_ip, &dns_port) == 0) {
-        char why[256];
-        if (!mesh_netpol_allows(n->m, n->client_ip, dns_ip, dns_port, "UDP", why, sizeof why))
-            return NET_DNS_TIMEOUT;
-    }
+    if (n->dns_blocked) return NET_DNS_TIMEOUT;
     int k = mesh_dns_lookup(n->m, n->client, name, addrs, max);
     if (k <= 0) k = world_resolve(n->w, name, addrs, max);
     *count = k > 0 ? k : 0;
@@ -455,8 +595,7 @@ static net_conn_status listen_for(net *n, const char *ip, int port, const char *
         net_conn_status s = first_contact(n, ip, port, host, why, whylen);
         if (s != NET_CONNECTED) return s;
     }
-    prepare_tls(n);          /* the world's servers, before any thread needs them */
-    tls_servers_prepare(n);  /* and the cluster's (tls_servers.c) */
+    tls_servers_prepare(n);  /* the cluster's TLS contexts, before any thread needs them */
     conn *c = calloc(1, sizeof *c);
     if (!c) return NET_REFUSED;
     c->n = n;
@@ -473,12 +612,14 @@ static net_conn_status listen_for(net *n, const char *ip, int port, const char *
         int k = 0;
         while (n->local[ls].paths[k]) k++;
         c->answers = calloc((size_t)k, sizeof *c->answers);
+        pthread_mutex_lock(&n->src->mu);   /* they may read the store; engine threads may run */
         for (int i = 0; c->answers && i < k; i++) {
             c->answers[i].path = strdup(n->local[ls].paths[i]);
             c->answers[i].status = 200;
             c->answers[i].body = n->local[ls].fn(n->local[ls].ctx, n->local[ls].paths[i], &c->answers[i].status);
             c->nanswers++;
         }
+        pthread_mutex_unlock(&n->src->mu);
     }
     n->last_local_port = c->src_port;
 

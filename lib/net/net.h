@@ -28,6 +28,9 @@ net *net_open(store *st, const istio_release *rel, json_t *client_pod, char *err
  * -1 when the store refused a write. */
 int net_close(net *n);
 
+/* Drop the model kept for the next probe (see net.c). */
+void net_forget_kept_model(void);
+
 /* The client is the istio-proxy container itself (UID 1337): iptables does
  * not send its connections to the sidecar. */
 void net_bypass_sidecar(net *n);

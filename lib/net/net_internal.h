@@ -33,6 +33,7 @@ typedef struct tls_srv {
     char why[256];        /* why ctx is NULL, for the trace */
     bool verify_sni;      /* ORIGIN: the server certificate must carry the SNI name (Istio 1.20+'s
                              VERIFY_CERTIFICATE_AT_CLIENT with no subjectAltNames) */
+    bool pending;         /* MESH: ctx is made on first use (tls_srv_find, under src->mu) */
 } tls_srv;
 
 typedef struct tls_host {
@@ -40,8 +41,20 @@ typedef struct tls_host {
     SSL_CTX *ctx;
 } tls_host;
 
+/* The lazy mesh's (and the TLS contexts') way to the store (net.c): the store of the probe that
+ * uses the mesh now, since a kept mesh outlives the probe that made it. */
+typedef struct net_source {
+    store *st;
+    /* engine threads reach the store only under this lock: the mesh's loads,
+     * the world's TLS contexts made on first use */
+    pthread_mutex_t mu;
+} net_source;
+
 struct net {
     store *st;
+    net_source *src;                /* the mesh's source (kept with the mesh) */
+    bool keep;                      /* the model may be kept for the next probe (net_close) */
+    long long generation;           /* the store's objects generation it was built from */
     const istio_release *rel;
     json_t *objects;                /* store_list_all() */
     mesh *m;
@@ -66,13 +79,13 @@ struct net {
     /* connection threads */
     pthread_t *threads;
     int nthreads, capthreads;
-    /* TLS server contexts of the world hosts, made on the main thread */
+    /* TLS server contexts of the world hosts, made on first use (under src->mu) */
     tls_host *tls;
     int ntls;
-    bool tls_ready;
     tls_srv *srv;                   /* cluster-side TLS contexts (tls_servers.c) */
     int nsrv;
     bool bypass;                    /* the client runs as the proxy's user: not captured */
+    bool dns_decided, dns_blocked;  /* may the client reach kube-dns (NetworkPolicy)? */
     struct {
         int port;
         const char *const *paths;
@@ -193,10 +206,11 @@ void hops_walk_from(net *n, const conn *c, const char *sni, const http_msg *http
                     const mesh_workload *start);
 
 /* ---- tls_servers.c ---- */
-/* Make every cluster-side TLS context the engine threads may need (once). */
+/* Make every cluster-side TLS context the engine threads may need (once;
+ * the mesh identities' are only listed, and made on first use). */
 void tls_servers_prepare(net *n);
-void tls_servers_free(net *n);
-/* The entry for (kind, key, key2, port), or NULL when none was prepared. */
+/* The entry for (kind, key, key2, port), or NULL when none was prepared
+ * (a mesh identity's context is made now if it was not yet). */
 const tls_srv *tls_srv_find(const net *n, tls_srv_kind kind, const void *key, const void *key2, int port);
 /* Does the nginx in pod w serve TLS on port (its nginx.conf says `listen port ssl`)? */
 bool tls_nginx_ssl_port(const net *n, const mesh_workload *w, int port);

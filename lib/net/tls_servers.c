@@ -351,16 +351,9 @@ void tls_servers_prepare(net *n)
         const mesh_workload *w = mesh_workload_by_pod(n->m, obj_namespace(o), obj_name(o));
         if (!w) continue;
         if (w->sidecar || w->gateway) {
-            /* one context per identity: the replicas of a Deployment share it */
-            SSL_CTX *ctx = NULL;
-            for (int s = 0; s < n->nsrv && !ctx; s++) {
-                const mesh_workload *o2 = n->srv[s].key;
-                if (n->srv[s].kind == TLS_SRV_MESH && o2 && n->srv[s].ctx && !strcmp(o2->ns, w->ns) &&
-                    !strcmp(o2->service_account, w->service_account) && SSL_CTX_up_ref(n->srv[s].ctx))
-                    ctx = n->srv[s].ctx;
-            }
-            if (!ctx) ctx = pki_mesh_ctx(n->st, w->ns, w->service_account, 1);
-            add(n, &cap, TLS_SRV_MESH, w, NULL, 0, ctx, ctx ? "" : "no workload certificate");
+            /* made when a connection first needs it (most probes never do) */
+            add(n, &cap, TLS_SRV_MESH, w, NULL, 0, NULL, "");
+            n->srv[n->nsrv - 1].pending = true;
         }
         const char *nc = nginx_container(o);
         if (nc) {
@@ -391,19 +384,38 @@ void tls_servers_prepare(net *n)
     ERR_clear_error();
 }
 
-void tls_servers_free(net *n)
+/* A sidecar's mesh identity context, made now: one per identity, the
+ * replicas of a Deployment share it.  Caller holds src->mu. */
+static void make_mesh_ctx(const net *n, tls_srv *e)
 {
-    for (int i = 0; i < n->nsrv; i++) SSL_CTX_free(n->srv[i].ctx);
-    free(n->srv);
-    n->srv = NULL;
-    n->nsrv = 0;
+    const mesh_workload *w = e->key;
+    SSL_CTX *ctx = NULL;
+    for (int s = 0; s < n->nsrv && !ctx; s++) {
+        const mesh_workload *o2 = n->srv[s].key;
+        if (n->srv[s].kind == TLS_SRV_MESH && !n->srv[s].pending && o2 && n->srv[s].ctx &&
+            !strcmp(o2->ns, w->ns) && !strcmp(o2->service_account, w->service_account) &&
+            SSL_CTX_up_ref(n->srv[s].ctx))
+            ctx = n->srv[s].ctx;
+    }
+    if (!ctx) ctx = pki_mesh_ctx(n->src->st, w->ns, w->service_account, 1);
+    e->ctx = ctx;
+    snprintf(e->why, sizeof e->why, "%s", ctx ? "" : "no workload certificate");
+    e->pending = false;
+    ERR_clear_error();
 }
 
 const tls_srv *tls_srv_find(const net *n, tls_srv_kind kind, const void *key, const void *key2, int port)
 {
     for (int i = 0; i < n->nsrv; i++) {
-        const tls_srv *s = &n->srv[i];
-        if (s->kind == kind && s->key && s->key == key && s->key2 == key2 && s->port == port) return s;
+        tls_srv *s = &n->srv[i];
+        if (s->kind == kind && s->key && s->key == key && s->key2 == key2 && s->port == port) {
+            if (kind == TLS_SRV_MESH && n->src) {
+                pthread_mutex_lock(&n->src->mu);
+                if (s->pending) make_mesh_ctx(n, s);
+                pthread_mutex_unlock(&n->src->mu);
+            }
+            return s;
+        }
     }
     return NULL;
 }

@@ -146,11 +146,15 @@ char *world_page(const char *title, long long bytes, size_t *len)
     if (!p) { *len = 0; return NULL; }
     memcpy(p, head, (size_t)hn);
     size_t off = (size_t)hn, end = total - (sizeof tail - 1);
-    while (off < end) {
-        size_t k = sizeof filler - 1;
-        if (k > end - off) k = end - off;
-        memcpy(p + off, filler, k);
-        off += k;
+    /* one period of the filler, then what is filled copied onto the rest
+     * (a whole number of periods each time, so the text stays the same) */
+    size_t k = sizeof filler - 1 < end - off ? sizeof filler - 1 : end - off;
+    memcpy(p + off, filler, k);
+    size_t filled = k;
+    while (hn + filled < end) {
+        size_t n = filled < end - (hn + filled) ? filled : end - (hn + filled);
+        memcpy(p + hn + filled, p + hn, n);
+        filled += n;
     }
     memcpy(p + end, tail, sizeof tail - 1);
     p[total] = 0;

@@ -111,6 +111,17 @@ static int world_ca(store *st, const char *id, X509 **cert, EVP_PKEY **key)
 
 static char *world_ca_pem(store *st, const char *id)
 {
+    /* made before: the stored text is the PEM (no decoding, which costs
+     * OpenSSL 3 most of a millisecond per certificate and key) */
+    char ck[128], kk[128];
+    snprintf(ck, sizeof ck, "pki/world/ca/%s.crt", id);
+    snprintf(kk, sizeof kk, "pki/world/ca/%s.key", id);
+    char *cpem = blob_str(st, ck);
+    char *kpem = cpem && strstr(cpem, "-----BEGIN CERTIFICATE-----") ? blob_str(st, kk) : NULL;
+    bool made = kpem && *kpem;
+    free(kpem);
+    if (made) return cpem;
+    free(cpem);
     X509 *c;
     EVP_PKEY *k;
     if (world_ca(st, id, &c, &k)) return NULL;

@@ -8,6 +8,8 @@
 #include <unistd.h>
 #include <sqlite3.h>
 #include "store/store.h"
+#include "store/index.h"
+#include "store/store_internal.h"
 
 /* 2: objects carry what listings need next to the body (row, labels). */
 #define STORE_SCHEMA_VERSION "2"
@@ -33,6 +35,8 @@ struct store {
     struct { char key[128]; long long value; } counters[COUNTER_CACHE];
     int ncounters;
     long long object_writes;   /* objects put or deleted through this handle */
+    /* this transaction has bumped the objects generation (index.c) */
+    int gen_bumped;
 };
 
 static int flush_counters(store *st);
@@ -117,23 +121,6 @@ static int mkdirs(const char *dir)
     return 0;
 }
 
-/* SQLite's auto-checkpoint, every 128 pages, except that after a big
- * transaction the WAL is also truncated: the first open of every later
- * command reads the whole WAL file (recovery), and a 10 000-object apply
- * leaves tens of MB there.  A truncating checkpoint costs two fsyncs, so
- * small commits keep the cheap passive one. */
-#define WAL_CHECKPOINT_PAGES 128
-#define WAL_TRUNCATE_PAGES 1024
-
-static int wal_hook(void *ctx, sqlite3 *db, const char *name, int pages)
-{
-    (void)ctx;
-    if (pages >= WAL_CHECKPOINT_PAGES)
-        sqlite3_wal_checkpoint_v2(db, name, pages >= WAL_TRUNCATE_PAGES ? SQLITE_CHECKPOINT_TRUNCATE
-                                                                        : SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-    return SQLITE_OK;
-}
-
 /* Run sql, waiting out other processes.  The busy handler covers most
  * waits, but not all: when several processes open a brand-new database at
  * once, switching it to WAL can report SQLITE_BUSY at once.  Retry then,
@@ -148,6 +135,28 @@ static int exec_waiting(sqlite3 *db, const char *sql)
         nanosleep(&pause, NULL);
     }
     return rc;
+}
+
+/* The auto-checkpoint, every 128 pages, and then the WAL emptied.  A plain
+ * (PASSIVE) checkpoint leaves the copied frames in the WAL until the next
+ * write restarts it, but the next command's open recovers the WAL (it is the
+ * only connection) and forgets that they were copied: the WAL never
+ * restarted, grew with every command, and each command read it whole at open
+ * and copied it whole again at its checkpoint.  Truncating it once copied
+ * keeps every command's open cheap.  A reader in another process keeps the
+ * WAL as it is: no waiting for it here. */
+static int wal_checkpoint_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    (void)arg;
+    if (frames < 128) return SQLITE_OK;
+    int nlog = 0, ncopied = 0;
+    if (sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, &nlog, &ncopied) == SQLITE_OK &&
+        nlog == ncopied) {
+        sqlite3_busy_timeout(db, 0);
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+        sqlite3_busy_timeout(db, 30000);
+    }
+    return SQLITE_OK;
 }
 
 store *store_open(const char *dir, bool *created, char *err, size_t errlen)
@@ -190,18 +199,18 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
     sqlite3_busy_timeout(st->db, 30000);
     /* No checkpoint when the handle closes: it fsyncs twice and was most of
      * a short command's time (one kubectl exec: ~8 of ~30 ms).  The WAL is
-     * checkpointed by wal_hook instead: the next command's first open reads
+     * checkpointed by wal_checkpoint_hook instead: the next command's first open reads
      * the whole WAL (recovery), so it must stay small (a 3 MB WAL cost ~20
      * ms per command).  The WAL and -shm files stay next to state.db
      * between commands. */
     sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
-    sqlite3_wal_hook(st->db, wal_hook, NULL);
+    sqlite3_wal_hook(st->db, wal_checkpoint_hook, NULL);
     /* WAL: a killed writer leaves the last committed state intact, and
      * readers never see half a command.  NORMAL sync is enough for that
      * (only a power cut could lose the very last commits). */
     if (exec_waiting(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384; PRAGMA mmap_size=1073741824;") != SQLITE_OK ||
         exec_waiting(st->db, "BEGIN IMMEDIATE") != SQLITE_OK ||
-        sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK || store_index_open(st) != 0) {
         open_failure(st->db, dir, path, "initialise", err, errlen);
         store_close(st);   /* finalizes cached statements, so the handle really closes */
         return NULL;
@@ -258,6 +267,17 @@ void store_close(store *st)
 
 const char *store_dir(const store *st) { return st->dir; }
 long long store_object_writes(const store *st) { return st->object_writes; }
+
+/* ---- for index.c (store_internal.h) ---- */
+sqlite3 *store_sqlite(store *st) { return st->db; }
+void store_note_write_failure(store *st) { note_failure(st); }
+int store_write_failed(store *st) { return st->failed; }
+int store_generation_bumped(store *st) { return st->gen_bumped; }
+void store_set_generation_bumped(store *st) { st->gen_bumped = 1; }
+static sqlite3_stmt *prep(store *st, const char *sql);
+static void done(store *st, sqlite3_stmt *s);
+sqlite3_stmt *store_stmt(store *st, const char *sql) { return prep(st, sql); }
+void store_stmt_done(store *st, sqlite3_stmt *s) { done(st, s); }
 const char *store_errmsg(store *st) { return st->failed ? st->failure : sqlite3_errmsg(st->db); }
 
 int store_begin(store *st)
@@ -266,6 +286,7 @@ int store_begin(store *st)
     if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return -1;
     st->in_tx = 1;
     st->failed = 0;
+    st->gen_bumped = 0;
     return 0;
 }
 
@@ -439,7 +460,7 @@ int store_put_ex(store *st, const char *resource, const char *ns, const char *na
     int rc = step_done(st, s);
     done(st, s);
     st->object_writes++;
-    return rc;
+    return rc ? rc : store_index_put(st, resource, ns, name, obj, x ? x->body : NULL);
 }
 
 int store_delete(store *st, const char *resource, const char *ns, const char *name)
@@ -451,6 +472,7 @@ int store_delete(store *st, const char *resource, const char *ns, const char *na
     int changed = sqlite3_changes(st->db);
     done(st, s);
     if (changed) st->object_writes++;
+    if (!rc && changed) rc = store_index_delete(st, resource, ns, name);
     return rc ? rc : (changed ? 0 : 1);
 }
 
