@@ -34,7 +34,7 @@ struct store {
      * resourceVersion per object was two statements per object. */
     struct { char key[128]; long long value; } counters[COUNTER_CACHE];
     int ncounters;
-    long long object_writes;   /* objects put or deleted through this handle */
+    long long object_writes;   /* objects put or deleted in this transaction */
     /* this transaction has bumped the objects generation (index.c) */
     int gen_bumped;
 };
@@ -202,7 +202,9 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
      * checkpointed by wal_checkpoint_hook instead: the next command's first open reads
      * the whole WAL (recovery), so it must stay small (a 3 MB WAL cost ~20
      * ms per command).  The WAL and -shm files stay next to state.db
-     * between commands. */
+     * between commands: closing a handle deletes no file, so a handle kept
+     * on a store that was removed and made anew (lib/cmd/common.c) can be
+     * closed without touching the new one's files. */
     sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
     sqlite3_wal_hook(st->db, wal_checkpoint_hook, NULL);
     /* WAL: a killed writer leaves the last committed state intact, and
@@ -287,6 +289,7 @@ int store_begin(store *st)
     st->in_tx = 1;
     st->failed = 0;
     st->gen_bumped = 0;
+    st->object_writes = 0;
     return 0;
 }
 

@@ -76,9 +76,9 @@ json_t *store_list_containing(store *st, const char *resource, const char *text)
 /* Every object of every resource (used to build the mesh snapshot). */
 json_t *store_list_all(store *st);
 
-/* How many objects were put or deleted through this handle (since it was
- * opened, a new store's seeding included): a command that wrote none has
- * nothing for the controllers to react to. */
+/* How many objects were put or deleted in this handle's current
+ * transaction (the one store_open begins includes a new store's seeding):
+ * a command that wrote none has nothing for the controllers to react to. */
 long long store_object_writes(const store *st);
 
 /* Counters and small settings (resourceVersion, IP allocators, ...). */
