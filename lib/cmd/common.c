@@ -19,6 +19,8 @@
  * the same directory, and while state.db is still the file it opened (a
  * `meshsim reset` or an `rm -rf` by another process makes a new one: the old
  * handle is then closed, which deletes nothing: see store_open). */
+#define KEPT_WAL_BUDGET 1024
+
 static struct {
     store *st;
     pid_t pid;
@@ -62,6 +64,9 @@ static store *take_kept(const char *home)
         store_close(st);   /* a fresh open says why, in its own words */
         return NULL;
     }
+    /* a process running command after command: fewer, larger checkpoints
+     * (each one fsyncs twice); the WAL is checkpointed when it closes */
+    store_set_wal_budget(st, KEPT_WAL_BUDGET);
     return st;
 }
 
