@@ -179,3 +179,49 @@ kubectl get configmap in-b"
     [ "$output" = 301 ]
     [ $(($(gw_lines) - l1)) -eq 1 ]
 }
+
+@test "shell: what a pod's DNS answers is its own: another namespace, a NetworkPolicy, in one process" {
+    home="$BATS_TEST_TMPDIR/home4"
+    export MESHSIM_HOME="$home"
+    istioctl install --set profile=demo -y >/dev/null
+    kubectl label namespace default istio-injection=enabled >/dev/null
+    kubectl apply -f "$ROOT/samples/sleep/sleep.yaml" -f "$ROOT/samples/httpbin/httpbin.yaml" >/dev/null
+    for ns in other locked; do
+        kubectl create namespace $ns >/dev/null
+        kubectl apply -n $ns -f "$ROOT/samples/sleep/sleep.yaml" >/dev/null
+    done
+    # no egress at all from namespace locked, kube-dns included
+    printf 'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: deny-egress\nspec:\n  podSelector: {}\n  policyTypes:\n  - Egress\n' |
+        kubectl apply -n locked -f - >/dev/null
+    ip=$(kubectl get svc httpbin -o jsonpath='{.spec.clusterIP}')
+    P=$(kubectl get pod -l app=sleep -o jsonpath='{.items[0].metadata.name}')
+    Q=$(kubectl get pod -n other -l app=sleep -o jsonpath='{.items[0].metadata.name}')
+    L=$(kubectl get pod -n locked -l app=sleep -o jsonpath='{.items[0].metadata.name}')
+    W="-s -o /dev/null -w '%{remote_ip}:%{exitcode}\n'"
+    run meshsim shell -c "kubectl exec $P -c sleep -- curl $W http://httpbin:8000/get
+kubectl exec -n other $Q -c sleep -- curl $W http://httpbin:8000/get
+kubectl exec -n other $Q -c sleep -- curl $W http://httpbin.default:8000/get
+kubectl exec -n locked $L -c sleep -- curl $W http://httpbin.default:8000/get
+kubectl exec -n other $Q -c sleep -- curl $W http://httpbin.default:8000/get
+kubectl exec $P -c sleep -- curl $W http://httpbin:8000/get"
+    # (kubectl's "command terminated with exit code 6" goes to stderr)
+    mapfile -t got < <(printf '%s\n' "$output" | grep -v '^command terminated')
+    [ "${got[0]}" = "$ip:0" ]
+    [ "${got[1]}" = ":6" ]      # no httpbin in namespace other
+    [ "${got[2]}" = "$ip:0" ]
+    [ "${got[3]}" = ":6" ]      # kube-dns out of reach
+    [ "${got[4]}" = "$ip:0" ]
+    [ "${got[5]}" = "$ip:0" ]
+    [ "${#got[@]}" -eq 6 ]
+}
+
+@test "__probe-loop: probes of several connections each (a redirect followed) are whole too" {
+    l0=$(gw_lines)
+    run meshsim __probe-loop 20 "$(pod)" -c sleep -- curl -sSL -o /dev/null http://edition.cnn.com/politics http://edition.cnn.com/politics
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"failed: 0"* ]]
+    # two plain HTTP requests per probe pass the egress gateway (the redirect's target is HTTPS, direct)
+    [ $(($(gw_lines) - l0)) -eq 40 ]
+    run kubectl exec "$(pod)" -c sleep -- curl -sSL -o /dev/null -w '%{http_code} %{num_redirects}\n' http://edition.cnn.com/politics
+    [ "$output" = "200 1" ]
+}
