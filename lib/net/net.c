@@ -255,15 +255,18 @@ static int local_server(const net *n, const char *ip, int port)
  * Each connection is served by a thread of its own (conn_thread), taken from
  * threads kept between probes: a process running probe after probe made and
  * joined a thread per connection.  A connection never waits for a thread
- * busy with another one: without an idle thread, a new one is made. */
-#define POOL_IDLE_MAX 8
-
+ * busy with another one: without an idle thread, a new one is made.  At exit
+ * the threads are stopped and joined (nothing of theirs left allocated). */
 static struct {
     pthread_mutex_t mu;
     pthread_cond_t work, done;
     conn *head, *tail;      /* connections waiting for a thread */
     int queued, idle;
-} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, 0};
+    pthread_t *threads;     /* every thread made, for the join at exit */
+    int nthreads, cap;
+    bool stopping, at_exit;
+    pid_t pid;              /* the process that made them (not a fork()ed child) */
+} pool = {.mu = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
 
 static void *pool_thread(void *arg)
 {
@@ -284,13 +287,29 @@ static void *pool_thread(void *arg)
             pthread_cond_broadcast(&pool.done);
             continue;
         }
-        if (pool.idle >= POOL_IDLE_MAX) break;
+        if (pool.stopping) break;
         pool.idle++;
         pthread_cond_wait(&pool.work, &pool.mu);
         pool.idle--;
     }
     pthread_mutex_unlock(&pool.mu);
     return NULL;
+}
+
+static void pool_stop(void)
+{
+    pthread_mutex_lock(&pool.mu);
+    if (pool.pid != getpid()) {   /* a child's copy: the threads are not its own */
+        pthread_mutex_unlock(&pool.mu);
+        return;
+    }
+    pool.stopping = true;
+    pthread_cond_broadcast(&pool.work);
+    pthread_mutex_unlock(&pool.mu);
+    for (int i = 0; i < pool.nthreads; i++) pthread_join(pool.threads[i], NULL);
+    free(pool.threads);
+    pool.threads = NULL;
+    pool.nthreads = pool.cap = 0;
 }
 
 /* Hand c to an engine thread; -1 when none can be made. */
@@ -306,11 +325,20 @@ static int pool_serve(net *n, conn *c)
     if (pool.idle >= pool.queued) {
         pthread_cond_signal(&pool.work);
     } else {
-        pthread_t t;
-        pthread_attr_t at;
-        pthread_attr_init(&at);
-        pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-        if (pthread_create(&t, &at, pool_thread, NULL)) {
+        if (!pool.at_exit) {
+            pool.at_exit = atexit(pool_stop) == 0;
+            pool.pid = getpid();
+        }
+        if (pool.nthreads == pool.cap) {
+            int cap = pool.cap ? pool.cap * 2 : 8;
+            pthread_t *nt = realloc(pool.threads, (size_t)cap * sizeof *nt);
+            if (nt) {
+                pool.threads = nt;
+                pool.cap = cap;
+            }
+        }
+        if (!pool.at_exit || pool.nthreads == pool.cap ||
+            pthread_create(&pool.threads[pool.nthreads], NULL, pool_thread, NULL)) {
             /* still the last one queued: nobody took it while we held the lock */
             conn **p = &pool.head;
             while (*p != c) p = &(*p)->queued;
@@ -319,8 +347,9 @@ static int pool_serve(net *n, conn *c)
             for (conn *q = pool.head; q; q = q->queued) pool.tail = q;
             pool.queued--;
             rc = -1;
+        } else {
+            pool.nthreads++;
         }
-        pthread_attr_destroy(&at);
     }
     if (!rc) n->running++;
     pthread_mutex_unlock(&pool.mu);
