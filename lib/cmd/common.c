@@ -20,6 +20,8 @@
  * `meshsim reset` or an `rm -rf` by another process makes a new one: the old
  * handle is then closed, which deletes nothing: see store_open). */
 #define KEPT_WAL_BUDGET 1024
+/* commands between two store_release_memory() of the kept handle */
+#define KEPT_RELEASE_EVERY 32
 
 static struct {
     store *st;
@@ -27,6 +29,7 @@ static struct {
     dev_t dev;
     ino_t ino;
     bool at_exit;
+    unsigned reuses;
 } kept;
 
 static bool state_file(const char *dir, struct stat *sb)
@@ -60,6 +63,8 @@ static store *take_kept(const char *home)
     }
     store *st = kept.st;
     kept.st = NULL;
+    /* its memory stays flat however many commands it serves */
+    if (++kept.reuses % KEPT_RELEASE_EVERY == 0) store_release_memory(st);
     if (store_begin(st)) {
         store_close(st);   /* a fresh open says why, in its own words */
         return NULL;

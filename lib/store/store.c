@@ -149,6 +149,7 @@ static int exec_waiting(sqlite3 *db, const char *sql)
  * copied keeps every command's open cheap.  A reader in another process
  * keeps the WAL as it is: no waiting for it here. */
 #define WAL_BUDGET 128
+#define MMAP_SIZE "1073741824"
 
 static void checkpoint_now(sqlite3 *db, const char *name)
 {
@@ -169,6 +170,14 @@ static int wal_checkpoint_hook(void *arg, sqlite3 *db, const char *name, int fra
     checkpoint_now(db, name);
     st->wal_frames = 0;
     return SQLITE_OK;
+}
+
+void store_release_memory(store *st)
+{
+    if (st->in_tx) return;
+    sqlite3_db_release_memory(st->db);
+    /* unmapped now, mapped again by the next read */
+    sqlite3_exec(st->db, "PRAGMA mmap_size=0; PRAGMA mmap_size=" MMAP_SIZE, NULL, NULL, NULL);
 }
 
 void store_set_wal_budget(store *st, int frames)
@@ -228,7 +237,7 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
     /* WAL: a killed writer leaves the last committed state intact, and
      * readers never see half a command.  NORMAL sync is enough for that
      * (only a power cut could lose the very last commits). */
-    if (exec_waiting(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384; PRAGMA mmap_size=1073741824;") != SQLITE_OK ||
+    if (exec_waiting(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384; PRAGMA mmap_size=" MMAP_SIZE ";") != SQLITE_OK ||
         exec_waiting(st->db, "BEGIN IMMEDIATE") != SQLITE_OK ||
         sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK || store_index_open(st) != 0) {
         open_failure(st->db, dir, path, "initialise", err, errlen);

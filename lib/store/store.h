@@ -32,6 +32,10 @@ const char *store_dir(const store *st);
  * larger checkpoints.  Closing the handle checkpoints a WAL left past 128,
  * so the next process's open does not read it whole. */
 void store_set_wal_budget(store *st, int frames);
+/* Between transactions: give back the pages the handle caches and the file
+ * mapping it reads through.  A handle kept for many commands would hold every
+ * page it ever touched (the logs grow with every probe). */
+void store_release_memory(store *st);
 
 /* One write transaction per command (BEGIN IMMEDIATE, with a busy timeout so
  * parallel processes wait for each other instead of failing). */
