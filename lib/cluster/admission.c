@@ -83,10 +83,25 @@ static void admit_pod(store *st, const istio_release *rel, json_t *pod, json_t *
     const char *ns = obj_namespace(pod);
     if (!old && cluster_wants_injection(st, pod, ns)) {
         char *w = workload_name(pod);
-        cluster_inject(rel, pod, ns, w);
+        json_t *proxy = cluster_proxy_values(st);
+        cluster_inject_with(rel, pod, ns, w, proxy);
+        json_decref(proxy);
         free(w);
     }
     cluster_pod_defaults(st, pod, old);
+}
+
+void ccache_admit_pod_template(cluster_cache *c, json_t *pod)
+{
+    const char *ns = obj_namespace(pod);
+    if (ccache_wants_injection(c, pod, ns)) {
+        char *w = workload_name(pod);
+        /* the install's proxy values, read once per reconcile */
+        json_t *proxy = json_object_get(ccache_memo(c), "proxy-values");
+        if (!proxy) json_object_set_new(ccache_memo(c), "proxy-values", proxy = cluster_proxy_values(ccache_store(c)));
+        cluster_inject_with(ccache_release(c), pod, ns, w, proxy);
+        free(w);
+    }
 }
 
 static void set_default(json_t *o, const char *key, json_t *v)

@@ -28,6 +28,10 @@ int cluster_admit(store *st, const istio_release *rel, const kind_info *k, json_
 /* Allocate a pod IP (10.244.x.y) / service ClusterIP (10.96.x.y), unique per store. */
 void ipam_pod_ip(store *st, char *buf, size_t len);
 void ipam_service_ip(store *st, char *buf, size_t len);
+/* n pod IPs at once (a ReplicaSet's new pods): the counter value of the
+ * first (-1 on failure), and the address of counter value n. */
+long long ipam_reserve_pod_ips(store *st, long long n);
+void ipam_pod_ip_nth(long long n, char *buf, size_t len);
 
 /* Generated names (names.c): the ReplicaSet's pod-template-hash (stable for
  * equal templates) and n random characters of Kubernetes' safe alphabet. */
@@ -38,6 +42,16 @@ void cluster_random_suffix(char *out, size_t n);
 /* Pods (pods.c): what the API server and kubelet fill into a new pod
  * (defaults, IP, node, Running status); kept from old on update. */
 void cluster_pod_defaults(store *st, json_t *pod, json_t *old);
+/* Its two halves: the spec (the same for every pod of a template) and, for
+ * a new pod, the status (IP, started containers). */
+void cluster_pod_spec_defaults(json_t *pod, json_t *old);
+void cluster_pod_status(store *st, json_t *pod);
+void cluster_pod_status_ip(store *st, json_t *pod, const char *ip);   /* ip NULL: allocate one */
+/* json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER), with the text of n
+ * values inside objects (shared[i], by identity) given as texts[i]: pods of
+ * one template share their spec, labels and annotations, serialised once.
+ * malloc'd. */
+char *cluster_dumps_sharing(json_t *obj, json_t *const *shared, const char *const *texts, int n);
 void cluster_podspec_defaults(json_t *spec);
 
 /* Sidecar injection (inject.c).  Is Istio's control plane installed (an
@@ -48,6 +62,13 @@ void cluster_podspec_defaults(json_t *spec);
 bool cluster_istio_installed(store *st);
 bool cluster_wants_injection(store *st, json_t *pod, const char *ns);
 int cluster_inject(const istio_release *rel, json_t *pod, const char *ns, const char *workload);
+/* The same with the install's values.global.proxy (includeIPRanges,
+ * excludeIPRanges, include/excludeInboundPorts, include/excludeOutboundPorts:
+ * the capture settings istio-init gets unless the pod's
+ * traffic.sidecar.istio.io annotations say otherwise); NULL = none.
+ * cluster_proxy_values: those values of the current install (new object). */
+int cluster_inject_with(const istio_release *rel, json_t *pod, const char *ns, const char *workload, json_t *proxy);
+json_t *cluster_proxy_values(store *st);
 
 /* Files Kubernetes puts into a container (podfiles.c): /etc/hostname,
  * /etc/hosts, /etc/resolv.conf, ConfigMap and Secret volume mounts.
@@ -55,13 +76,66 @@ int cluster_inject(const istio_release *rel, json_t *pod, const char *ns, const 
  * the path is none of these, -1 on failure. */
 int cluster_pod_file(store *st, json_t *pod, const char *container, const char *path, char **content);
 
+/* The controllers' view of the store during one reconcile (cache.c): each
+ * resource listed once, what the controllers write kept in step.  Lists
+ * are new arrays ordered like store_list; ccache_get borrows (NULL when
+ * absent).  Objects in the view are shared: copy before changing one. */
+typedef struct cluster_cache cluster_cache;
+cluster_cache *ccache_new(store *st, const istio_release *rel);
+void ccache_free(cluster_cache *c);
+store *ccache_store(cluster_cache *c);
+const istio_release *ccache_release(cluster_cache *c);
+json_t *ccache_list(cluster_cache *c, const kind_info *k);
+json_t *ccache_get(cluster_cache *c, const kind_info *k, const char *ns, const char *name);
+bool ccache_has_view(cluster_cache *c, const kind_info *k);
+/* Write bookkeeping, so a round can skip a controller none of whose inputs
+ * changed since it last settled: a sequence number counting writes, the
+ * number of the last write of a kind and of the last delete.  A controller
+ * that stopped before settling (a burst limit, a cascade) calls
+ * ccache_again so it runs next round whatever changed. */
+long long ccache_seq(cluster_cache *c);
+long long ccache_last_write(cluster_cache *c, const kind_info *k);
+long long ccache_last_delete(cluster_cache *c);
+void ccache_again(cluster_cache *c);
+bool ccache_take_again(cluster_cache *c);
+/* A JSON object controllers may keep derived values in for the reconcile. */
+json_t *ccache_memo(cluster_cache *c);
+/* The API write path, then the view (obj is stamped and kept: do not change it after). */
+int ccache_create(cluster_cache *c, const kind_info *k, json_t *obj);
+int ccache_update(cluster_cache *c, const kind_info *k, json_t *obj);
+int ccache_delete(cluster_cache *c, const kind_info *k, const char *ns, const char *name);
+/* Write obj when it differs from stored (1 written, 0 same, -1 error). */
+int ccache_write_if_changed(cluster_cache *c, const kind_info *k, json_t *obj, json_t *stored);
+/* ccache_create storing the text serialize(obj, ctx) makes (see api_create_text). */
+int ccache_create_text(cluster_cache *c, const kind_info *k, json_t *obj, char *(*serialize)(json_t *, void *), void *ctx);
+
+/* The same decisions from the controllers' view: admission of the pods a
+ * ReplicaSet creates, done once on a template pod (named like its pods,
+ * metadata labels and annotations, spec) for all of them; each pod then
+ * only gets cluster_pod_defaults. */
+bool ccache_wants_injection(cluster_cache *c, json_t *pod, const char *ns);
+void ccache_admit_pod_template(cluster_cache *c, json_t *pod);
+
+/* The log an istio-init container printed when it ran (initlog.c): the
+ * istio-iptables output of its release for its arguments, one call of fn
+ * per line (stamped with the time it ran).  0, or 1 when container is no
+ * istio-iptables init container of pod (nothing written). */
+int cluster_init_container_log(json_t *pod, const char *container, store_log_fn fn, void *ctx);
+/* The start-up lines a running container wrote (ctl_kubelet.c): Istio's
+ * proxies and istiod, worked out from the pod; 0, or 1 when there are none
+ * (or an older meshsim stored them as log rows: st may say so). */
+int cluster_container_start_log(store *st, json_t *pod, const char *container, store_log_fn fn, void *ctx);
+
 /* The controllers, one per file; cluster_reconcile runs them in order. */
-int controller_service_accounts(store *st);
-int controller_deployments(store *st, const istio_release *rel);
-int controller_replicasets(store *st, const istio_release *rel);
-int controller_garbage(store *st);
-int controller_endpoints(store *st);
-int controller_kubelet(store *st);
+int controller_service_accounts(cluster_cache *c);
+int controller_deployments(cluster_cache *c);
+int controller_deployment_status(cluster_cache *c);
+int controller_replicasets(cluster_cache *c);
+int controller_garbage(cluster_cache *c);
+int controller_endpoints(cluster_cache *c);
+int controller_ca_root_cert(cluster_cache *c);
+/* Does istiod of this release publish istio-ca-root-cert ConfigMaps (1.5 and later)? */
+bool cluster_release_has_ca_root_configmap(const istio_release *rel);
 
 /* Controller helpers (controllers.c): is obj controlled by the owner with
  * this uid; a one-element ownerReferences array naming owner; write obj when

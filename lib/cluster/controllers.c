@@ -11,23 +11,66 @@
  * status written back up; a loop that never settles is a bug, not a hang. */
 #define MAX_ROUNDS 8
 
-int cluster_reconcile(store *st, const istio_release *rel)
+/* The controllers in the order a round runs them, each with what it reads:
+ * a controller whose inputs nobody wrote since it last settled would
+ * decide the same again, so a round skips it (each one settles in one run
+ * unless it says otherwise with ccache_again).  The garbage collector only
+ * has new work after a delete (objects are made with live owners). */
+typedef struct controller {
+    int (*run)(cluster_cache *c);
+    const char *inputs[5];
+    bool after_deletes;   /* any delete is new work too */
+} controller;
+
+static const controller controllers[] = {
+    {controller_service_accounts, {"namespaces", "serviceaccounts"}, false},
+    {controller_garbage, {NULL}, true},   /* deletes only */
+    {controller_ca_root_cert, {"deployments.apps", "namespaces", "configmaps", "secrets"}, false},
+    {controller_deployments, {"deployments.apps", "replicasets.apps"}, false},
+    /* injection reads the namespace's labels and whether istiod runs (no
+     * controller makes Deployments; one could only go with a delete) */
+    {controller_replicasets, {"replicasets.apps", "pods", "namespaces"}, true},
+    /* the Deployments' status from the ReplicaSets of this round, not the last */
+    {controller_deployment_status, {"deployments.apps", "replicasets.apps"}, false},
+    {controller_endpoints, {"services", "pods", "endpoints"}, false},
+};
+#define NCONTROLLERS (sizeof controllers / sizeof controllers[0])
+
+static bool inputs_changed(cluster_cache *c, const controller *ctl, long long settled_at)
 {
+    if (settled_at < 0) return true;
+    if (ctl->after_deletes && ccache_last_delete(c) > settled_at) return true;
+    for (int i = 0; i < 5 && ctl->inputs[i]; i++)
+        if (ccache_last_write(c, kind_lookup(ctl->inputs[i])) > settled_at) return true;
+    return false;
+}
+
+static int run_rounds(cluster_cache *c)
+{
+    long long settled_at[NCONTROLLERS];
+    for (size_t i = 0; i < NCONTROLLERS; i++) settled_at[i] = -1;   /* the first round runs them all */
     for (int round = 0; round < MAX_ROUNDS; round++) {
-        int changed = 0, n;
-        if ((n = controller_service_accounts(st)) < 0) return -1;
-        changed += n;
-        if ((n = controller_garbage(st)) < 0) return -1;
-        changed += n;
-        if ((n = controller_deployments(st, rel)) < 0) return -1;
-        changed += n;
-        if ((n = controller_replicasets(st, rel)) < 0) return -1;
-        changed += n;
-        if ((n = controller_endpoints(st)) < 0) return -1;
-        changed += n;
-        if (!changed) return controller_kubelet(st);
+        int changed = 0;
+        for (size_t i = 0; i < NCONTROLLERS; i++) {
+            if (!inputs_changed(c, &controllers[i], settled_at[i])) continue;
+            ccache_take_again(c);
+            int n = controllers[i].run(c);
+            if (n < 0) return -1;
+            changed += n;
+            settled_at[i] = ccache_take_again(c) ? -1 : ccache_seq(c);
+        }
+        if (!changed) return 0;
     }
     return 0;
+}
+
+int cluster_reconcile(store *st, const istio_release *rel)
+{
+    cluster_cache *c = ccache_new(st, rel);
+    if (!c) return -1;
+    int rc = run_rounds(c);
+    ccache_free(c);
+    return rc;
 }
 
 bool cluster_owned_by(json_t *obj, const char *uid)

@@ -56,79 +56,118 @@ static json_t *new_replicaset(json_t *d, json_t *tmpl, const char *name, const c
     return rs;
 }
 
-/* owned: the ReplicaSets d controls, from one listing per round (see
- * cluster_index_by_owner); only this sync writes them. */
-static int sync_deployment(store *st, const kind_info *dk, const kind_info *rsk, json_t *d, json_t *owned)
+/* The pod-template-hash of d's template, worked out once per reconcile
+ * and generation (the template only changes with the spec). */
+static void template_hash(cluster_cache *c, json_t *d, char hash[CLUSTER_HASH_MAX])
+{
+    char key[160];
+    snprintf(key, sizeof key, "template-hash/%s/%lld", obj_str_or(d, "metadata.uid", ""),
+             obj_int_or(d, "metadata.generation", 0));
+    const char *memo = json_string_value(json_object_get(ccache_memo(c), key));
+    if (memo) {
+        snprintf(hash, CLUSTER_HASH_MAX, "%s", memo);
+        return;
+    }
+    cluster_template_hash(obj_at(d, "spec.template"), hash);
+    json_object_set_new(ccache_memo(c), key, json_string(hash));
+}
+
+/* The ReplicaSets of d in its namespace, from owned (the ReplicaSets d
+ * controls, one listing per round: see cluster_index_by_owner); *current
+ * is the one for d's template (name), if any. */
+static json_t *owned_here(json_t *d, json_t *owned, const char *name, json_t **current, long long *max_rev)
+{
+    const char *ns = obj_namespace(d);
+    json_t *all = json_array(), *rs;
+    size_t i;
+    *current = NULL;
+    *max_rev = 0;
+    json_array_foreach(owned, i, rs) {
+        if (strcmp(obj_namespace(rs), ns)) continue;
+        json_array_append(all, rs);
+        long long rev = revision_of(rs);
+        if (rev > *max_rev) *max_rev = rev;
+        if (!strcmp(obj_name(rs), name)) *current = rs;
+    }
+    return all;
+}
+
+/* The current template's ReplicaSet gets the replicas (created when
+ * missing), the others none; only this sync writes them. */
+static int sync_deployment(cluster_cache *c, const kind_info *rsk, json_t *d, json_t *owned)
 {
     const char *ns = obj_namespace(d);
     json_t *tmpl = obj_at(d, "spec.template");
     if (!json_is_object(tmpl)) return 0;
     long long replicas = obj_int_or(d, "spec.replicas", 1);
     char hash[CLUSTER_HASH_MAX], name[512];
-    cluster_template_hash(tmpl, hash);
+    template_hash(c, d, hash);
     snprintf(name, sizeof name, "%s-%s", obj_name(d), hash);
-    int changed = 0, rc;
-    long long max_rev = 0, ready = 0, total = 0, updated = 0;
-    json_t *all = json_array(), *current = NULL;
+    int changed = 0, rc = 0;
+    long long max_rev;
+    json_t *current, *rs;
+    json_t *all = owned_here(d, owned, name, &current, &max_rev);
     size_t i;
-    json_t *rs;
-    json_array_foreach(owned, i, rs)
-        if (!strcmp(obj_namespace(rs), ns)) json_array_append(all, rs);
     json_array_foreach(all, i, rs) {
-        long long rev = revision_of(rs);
-        if (rev > max_rev) max_rev = rev;
-        if (!strcmp(obj_name(rs), name)) { current = rs; continue; }
-        total += obj_int_or(rs, "status.replicas", 0);
-        ready += obj_int_or(rs, "status.readyReplicas", 0);
-        if (obj_int_or(rs, "spec.replicas", 0) != 0) {
-            json_t *copy = json_deep_copy(rs);
-            json_object_set_new(json_object_get(copy, "spec"), "replicas", json_integer(0));
-            rc = cluster_write_if_changed(st, rsk, copy, rs);
-            json_decref(copy);
-            if (rc < 0) { json_decref(all); return -1; }
-            changed += rc;
-        }
-    }
-    long long revision = max_rev;
-    if (!current) {
-        json_t *owned_other = store_get(st, rsk->resource, ns, name);
-        if (owned_other) {  /* a ReplicaSet of that name that is not ours: leave it be */
-            json_decref(owned_other);
-            json_decref(all);
-            return changed;
-        }
-        revision = max_rev + 1;
-        json_t *nrs = new_replicaset(d, tmpl, name, hash, replicas, revision);
-        rc = cluster_write_if_changed(st, rsk, nrs, NULL);
-        json_decref(nrs);
-        if (rc < 0) { json_decref(all); return -1; }
-        changed += rc;
-    } else {
-        long long rev = revision_of(current);
-        json_t *copy = json_deep_copy(current);
-        json_object_set_new(json_object_get(copy, "spec"), "replicas", json_integer(replicas));
-        if (rev < max_rev) {   /* rolled back to an older template: it becomes the newest revision */
-            char buf[32];
-            snprintf(buf, sizeof buf, "%lld", max_rev + 1);
-            json_object_set_new(obj_annotations_mut(copy), REVISION, json_string(buf));
-            revision = max_rev + 1;
-        } else {
-            revision = rev;
-        }
-        rc = cluster_write_if_changed(st, rsk, copy, current);
+        if (rs == current || obj_int_or(rs, "spec.replicas", 0) == 0) continue;
+        json_t *copy = json_deep_copy(rs);
+        json_object_set_new(json_object_get(copy, "spec"), "replicas", json_integer(0));
+        rc = ccache_write_if_changed(c, rsk, copy, rs);
         json_decref(copy);
-        if (rc < 0) { json_decref(all); return -1; }
+        if (rc < 0) break;
         changed += rc;
-        updated = obj_int_or(current, "status.replicas", 0);
-        total += updated;
-        ready += obj_int_or(current, "status.readyReplicas", 0);
     }
     json_decref(all);
+    if (rc < 0) return -1;
+    if (!current) {
+        if (ccache_get(c, rsk, ns, name)) return changed;  /* a ReplicaSet of that name that is not ours: leave it be */
+        json_t *nrs = new_replicaset(d, tmpl, name, hash, replicas, max_rev + 1);
+        rc = ccache_write_if_changed(c, rsk, nrs, NULL);
+        json_decref(nrs);
+        return rc < 0 ? -1 : changed + rc;
+    }
+    /* rolled back to an older template: it becomes the newest revision */
+    bool bump = revision_of(current) < max_rev;
+    if (!bump && obj_int_or(current, "spec.replicas", -1) == replicas && json_is_integer(obj_at(current, "spec.replicas")))
+        return changed;
+    json_t *copy = json_deep_copy(current);
+    json_object_set_new(json_object_get(copy, "spec"), "replicas", json_integer(replicas));
+    if (bump) {
+        char buf[32];
+        snprintf(buf, sizeof buf, "%lld", max_rev + 1);
+        json_object_set_new(obj_annotations_mut(copy), REVISION, json_string(buf));
+    }
+    rc = ccache_write_if_changed(c, rsk, copy, current);
+    json_decref(copy);
+    return rc < 0 ? -1 : changed + rc;
+}
 
-    /* status, as the controller reports it */
+/* The status, as the controller reports it, once the ReplicaSets of this
+ * round are settled (written only when it changed). */
+static int deployment_status(cluster_cache *c, const kind_info *dk, const kind_info *rsk, json_t *d, json_t *owned)
+{
+    json_t *tmpl = obj_at(d, "spec.template");
+    if (!json_is_object(tmpl)) return 0;
+    long long replicas = obj_int_or(d, "spec.replicas", 1);
+    char hash[CLUSTER_HASH_MAX], name[512];
+    template_hash(c, d, hash);
+    snprintf(name, sizeof name, "%s-%s", obj_name(d), hash);
+    long long max_rev, ready = 0, total = 0, updated = 0;
+    json_t *current, *rs;
+    json_t *all = owned_here(d, owned, name, &current, &max_rev);
+    (void)rsk;
+    size_t i;
+    json_array_foreach(all, i, rs) {
+        total += obj_int_or(rs, "status.replicas", 0);
+        ready += obj_int_or(rs, "status.readyReplicas", 0);
+        if (rs == current) updated = obj_int_or(rs, "status.replicas", 0);
+    }
+    json_decref(all);
+    if (!current) return 0;    /* a ReplicaSet of that name that is not ours */
+    long long revision = revision_of(current);
+
     char now[32], msg[700], revbuf[32];
     time_rfc3339(now, sizeof now, time_now_ms() / 1000);
-    json_t *copy = json_deep_copy(d);
     json_t *old_conds = obj_at(d, "status.conditions");
     json_t *status = json_object();
     json_object_set_new(status, "observedGeneration", json_integer(obj_int_or(d, "metadata.generation", 1)));
@@ -147,26 +186,33 @@ static int sync_deployment(store *st, const kind_info *dk, const kind_info *rsk,
     json_array_append_new(conds, condition(old_conds, "Progressing", "True",
                                            done ? "NewReplicaSetAvailable" : "ReplicaSetUpdated", msg, now));
     json_object_set_new(status, "conditions", conds);
-    json_object_set_new(copy, "status", status);
     snprintf(revbuf, sizeof revbuf, "%lld", revision);
+    const char *have_rev = obj_annotation(d, REVISION);
+    if (have_rev && !strcmp(have_rev, revbuf) && json_equal(status, json_object_get(d, "status"))) {
+        json_decref(status);
+        return 0;
+    }
+    json_t *copy = json_deep_copy(d);
+    json_object_set_new(copy, "status", status);
     json_object_set_new(obj_annotations_mut(copy), REVISION, json_string(revbuf));
-    rc = cluster_write_if_changed(st, dk, copy, d);
+    int rc = ccache_write_if_changed(c, dk, copy, d);
     json_decref(copy);
-    return rc < 0 ? -1 : changed + rc;
+    return rc;
 }
 
-int controller_deployments(store *st, const istio_release *rel)
+/* pass: 0 = the ReplicaSets, 1 = the status (after the replicaset controller ran). */
+static int each_deployment(cluster_cache *c, int pass)
 {
-    (void)rel;
     const kind_info *dk = kind_lookup("deployments.apps"), *rsk = kind_lookup("replicasets.apps");
-    json_t *all = api_list(st, dk, NULL);
-    json_t *rss = json_array_size(all) ? api_list(st, rsk, NULL) : json_array();
+    json_t *all = ccache_list(c, dk);
+    json_t *rss = json_array_size(all) ? ccache_list(c, rsk) : json_array();
     json_t *by_owner = cluster_index_by_owner(rss);
     int changed = 0;
     size_t i;
     json_t *d;
     json_array_foreach(all, i, d) {
-        int n = sync_deployment(st, dk, rsk, d, json_object_get(by_owner, obj_str_or(d, "metadata.uid", "")));
+        json_t *owned = json_object_get(by_owner, obj_str_or(d, "metadata.uid", ""));
+        int n = pass ? deployment_status(c, dk, rsk, d, owned) : sync_deployment(c, rsk, d, owned);
         if (n < 0) { changed = -1; break; }
         changed += n;
     }
@@ -175,3 +221,6 @@ int controller_deployments(store *st, const istio_release *rel)
     json_decref(all);
     return changed;
 }
+
+int controller_deployments(cluster_cache *c) { return each_deployment(c, 0); }
+int controller_deployment_status(cluster_cache *c) { return each_deployment(c, 1); }

@@ -6,23 +6,24 @@
 #include "model/api.h"
 #include "model/obj.h"
 
-static bool owner_alive(store *st, json_t *obj, json_t *ref)
+static bool owner_alive(cluster_cache *c, json_t *obj, json_t *ref)
 {
     bool version_ok;
     const kind_info *k = kind_for_object(obj_str_or(ref, "apiVersion", ""), obj_str_or(ref, "kind", ""), &version_ok);
     if (!k) return true;    /* an owner of a kind we do not serve: not ours to judge */
-    json_t *owner = api_get(st, k, obj_namespace(obj), obj_str_or(ref, "name", ""));
-    bool alive = owner && !strcmp(obj_str_or(owner, "metadata.uid", ""), obj_str_or(ref, "uid", ""));
-    json_decref(owner);
-    return alive;
+    json_t *owner = ccache_get(c, k, obj_namespace(obj), obj_str_or(ref, "name", ""));
+    return owner && !strcmp(obj_str_or(owner, "metadata.uid", ""), obj_str_or(ref, "uid", ""));
 }
 
-int controller_garbage(store *st)
+int controller_garbage(cluster_cache *c)
 {
     int changed = 0;
     for (const kind_info *k = kinds_table; k->kind; k++) {
-        /* only objects with owners can be garbage: skip parsing the rest */
-        json_t *all = store_list_containing(st, k->resource, "\"ownerReferences\"");
+        /* the controllers' own kinds are in the view anyway; of the others
+         * only objects with owners can be garbage: skip parsing the rest */
+        bool viewed = ccache_has_view(c, k) || !strcmp(k->kind, "Pod") || !strcmp(k->kind, "ReplicaSet");
+        json_t *all = viewed ? ccache_list(c, k)
+                             : store_list_containing(ccache_store(c), k->resource, "\"ownerReferences\"");
         size_t i;
         json_t *o;
         json_array_foreach(all, i, o) {
@@ -31,10 +32,10 @@ int controller_garbage(store *st)
             bool alive = false;
             size_t j;
             json_t *ref;
-            json_array_foreach(refs, j, ref) alive = alive || owner_alive(st, o, ref);
+            json_array_foreach(refs, j, ref) alive = alive || owner_alive(c, o, ref);
             if (alive) continue;
-            api_error e;
-            if (api_delete(st, k, obj_namespace(o), obj_name(o), &e) == API_OK) changed++;
+            if (ccache_delete(c, k, obj_namespace(o), obj_name(o)) == 0) changed++;
+            ccache_again(c);   /* what it owned may be garbage now */
         }
         json_decref(all);
     }

@@ -9,32 +9,81 @@
 
 #define RS_BURST 500
 
-/* Create one pod for rs; on success append it (as stored) to mine. */
-static int create_pod(store *st, const istio_release *rel, const kind_info *pk, json_t *rs, json_t *mine)
+/* The pod every pod of rs starts from, admitted (sidecar injected) once
+ * for all of them: metadata name (like theirs), namespace, labels and
+ * annotations of the template, and its spec. */
+static json_t *admitted_template(cluster_cache *c, json_t *rs)
 {
-    const char *ns = obj_namespace(rs);
-    char name[600], suffix[8], gen[520];
-    for (int tries = 0;; tries++) {
-        cluster_random_suffix(suffix, 5);
-        snprintf(name, sizeof name, "%s-%s", obj_name(rs), suffix);
-        json_t *clash = store_get(st, "pods", ns, name);
-        if (!clash) break;
-        json_decref(clash);
-        if (tries > 50) return -1;
-    }
-    snprintf(gen, sizeof gen, "%s-", obj_name(rs));
+    char name[600];
+    snprintf(name, sizeof name, "%s-xxxxx", obj_name(rs));
     json_t *tmpl = obj_at(rs, "spec.template");
-    json_t *md = json_pack("{s:s,s:s,s:s,s:o}", "name", name, "generateName", gen, "namespace", ns,
-                           "ownerReferences", cluster_owner_ref(rs, "apps/v1", "ReplicaSet"));
+    json_t *md = json_pack("{s:s,s:s}", "name", name, "namespace", obj_namespace(rs));
     json_t *labels = obj_at(tmpl, "metadata.labels"), *ann = obj_at(tmpl, "metadata.annotations");
     if (json_is_object(labels)) json_object_set_new(md, "labels", json_deep_copy(labels));
     if (json_is_object(ann) && json_object_size(ann)) json_object_set_new(md, "annotations", json_deep_copy(ann));
     json_t *spec = json_deep_copy(json_object_get(tmpl, "spec"));
     json_t *pod = json_pack("{s:s,s:s,s:o,s:o}", "apiVersion", "v1", "kind", "Pod", "metadata", md,
                             "spec", spec ? spec : json_object());
+    ccache_admit_pod_template(c, pod);
+    cluster_pod_spec_defaults(pod, NULL);
+    return pod;
+}
+
+/* The admitted template of a ReplicaSet's new pods, with its spec's text
+ * (the same in every pod, serialised once) and their reserved IPs. */
+typedef struct pod_template {
+    json_t *pod;
+    json_t *shared[3];    /* its spec, labels, annotations: the same objects in every pod */
+    char *texts[3];
+    long long next_ip;    /* counter value of the next reserved IP; 0 = allocate one by one */
+} pod_template;
+
+static char *pod_text(json_t *pod, void *ctx)
+{
+    pod_template *t = ctx;
+    return cluster_dumps_sharing(pod, t->shared, (const char *const *)t->texts, 3);
+}
+
+static void template_texts(pod_template *t)
+{
+    t->shared[0] = json_object_get(t->pod, "spec");
+    t->shared[1] = obj_at(t->pod, "metadata.labels");
+    t->shared[2] = obj_at(t->pod, "metadata.annotations");
+    for (int i = 0; i < 3; i++)
+        t->texts[i] = t->shared[i] ? json_dumps(t->shared[i], JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+}
+
+/* Create one pod for rs from its admitted template; on success append it
+ * (as stored) to mine. */
+static int create_pod(cluster_cache *c, const kind_info *pk, json_t *rs, pod_template *pt, json_t *mine)
+{
+    json_t *tmpl = pt->pod;
+    const char *ns = obj_namespace(rs);
+    char name[600], suffix[8], gen[520];
+    for (int tries = 0;; tries++) {
+        cluster_random_suffix(suffix, 5);
+        snprintf(name, sizeof name, "%s-%s", obj_name(rs), suffix);
+        if (!ccache_get(c, pk, ns, name)) break;
+        if (tries > 50) return -1;
+    }
+    snprintf(gen, sizeof gen, "%s-", obj_name(rs));
+    json_t *md = json_pack("{s:s,s:s,s:s,s:o}", "name", name, "generateName", gen, "namespace", ns,
+                           "ownerReferences", cluster_owner_ref(rs, "apps/v1", "ReplicaSet"));
+    /* labels and annotations in the order admission left them, shared with
+     * the template like the spec */
+    const char *key;
+    json_t *v;
+    json_object_foreach(json_object_get(tmpl, "metadata"), key, v)
+        if (!strcmp(key, "labels") || !strcmp(key, "annotations")) json_object_set(md, key, v);
+    /* the spec is shared with the template and the ReplicaSet's other pods:
+     * objects in the view are never changed in place */
+    json_t *pod = json_pack("{s:s,s:s,s:o,s:O}", "apiVersion", "v1", "kind", "Pod", "metadata", md,
+                            "spec", json_object_get(tmpl, "spec"));
+    char ip[32];
+    if (pt->next_ip > 0) ipam_pod_ip_nth(pt->next_ip++, ip, sizeof ip);
+    cluster_pod_status_ip(ccache_store(c), pod, pt->next_ip > 0 ? ip : NULL);
     int rc = -1;
-    api_error e;
-    if (!cluster_admit(st, rel, pk, pod, NULL) && api_create(st, pk, pod, &e) == API_OK) {
+    if (ccache_create_text(c, pk, pod, pod_text, pt) == 0) {
         json_array_append(mine, pod);
         rc = 1;
     }
@@ -45,8 +94,7 @@ static int create_pod(store *st, const istio_release *rel, const kind_info *pk, 
 /* owned: the pods this ReplicaSet controls (from one listing of every pod,
  * indexed by owner: listing the namespace per ReplicaSet made reconciling
  * 1 000 Deployments quadratic).  Only this sync changes them. */
-static int sync_replicaset(store *st, const istio_release *rel, const kind_info *rsk, const kind_info *pk, json_t *rs,
-                           json_t *owned)
+static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_info *pk, json_t *rs, json_t *owned)
 {
     const char *ns = obj_namespace(rs);
     long long want = obj_int_or(rs, "spec.replicas", 1);
@@ -59,23 +107,36 @@ static int sync_replicaset(store *st, const istio_release *rel, const kind_info 
     long long have = (long long)json_array_size(mine);
     /* like the real controller, create in bounded batches per sync */
     long long burst = 0;
+    pod_template pt = {0};
     for (; have < want && burst < RS_BURST; have++, burst++) {
-        if (create_pod(st, rel, pk, rs, mine) < 0) { json_decref(mine); return -1; }
+        if (!pt.pod) {
+            pt.pod = admitted_template(c, rs);
+            template_texts(&pt);
+            long long n = want - have < RS_BURST ? want - have : RS_BURST;
+            if (!json_is_true(obj_at(pt.pod, "spec.hostNetwork")))
+                pt.next_ip = ipam_reserve_pod_ips(ccache_store(c), n);
+        }
+        if (create_pod(c, pk, rs, &pt, mine) < 0) { changed = -1; break; }
         changed++;
     }
+    json_decref(pt.pod);
+    for (int i = 0; i < 3; i++) free(pt.texts[i]);
+    if (changed < 0) { json_decref(mine); return -1; }
+    if (have < want) ccache_again(c);   /* the rest in the next round's burst */
     /* scale down: the controller deletes the newest pods first */
     while (have > want) {
         json_t *victim = NULL;
+        size_t at = 0;
         json_array_foreach(mine, i, p) {
-            if (json_is_true(json_object_get(p, "_gone"))) continue;
             if (!victim || strcmp(obj_str_or(p, "metadata.creationTimestamp", ""),
-                                  obj_str_or(victim, "metadata.creationTimestamp", "")) >= 0)
+                                  obj_str_or(victim, "metadata.creationTimestamp", "")) >= 0) {
                 victim = p;
+                at = i;
+            }
         }
         if (!victim) break;
-        api_error e;
-        if (api_delete(st, pk, ns, obj_name(victim), &e) != API_OK) { json_decref(mine); return -1; }
-        json_object_set_new(victim, "_gone", json_true());
+        if (ccache_delete(c, pk, ns, obj_name(victim)) < 0) { json_decref(mine); return -1; }
+        json_array_remove(mine, at);
         have--;
         changed++;
     }
@@ -83,12 +144,10 @@ static int sync_replicaset(store *st, const istio_release *rel, const kind_info 
     /* status from the pods as they are now */
     long long total = 0, ready = 0;
     json_array_foreach(mine, i, p) {
-        if (json_is_true(json_object_get(p, "_gone"))) continue;
         total++;
         if (!strcmp(obj_str_or(p, "status.phase", ""), "Running")) ready++;
     }
     json_decref(mine);
-    json_t *copy = json_deep_copy(rs);
     json_t *status = json_pack("{s:I,s:I,s:I}", "replicas", (json_int_t)total, "fullyLabeledReplicas", (json_int_t)total,
                                "observedGeneration", (json_int_t)obj_int_or(rs, "metadata.generation", 1));
     if (ready) {
@@ -96,24 +155,29 @@ static int sync_replicaset(store *st, const istio_release *rel, const kind_info 
         json_object_set_new(status, "availableReplicas", json_integer(ready));
     }
     if (!total) json_object_del(status, "fullyLabeledReplicas");
+    if (json_equal(status, json_object_get(rs, "status"))) {
+        json_decref(status);
+        return changed;
+    }
+    json_t *copy = json_deep_copy(rs);
     json_object_set_new(copy, "status", status);
-    int rc = cluster_write_if_changed(st, rsk, copy, rs);
+    int rc = ccache_write_if_changed(c, rsk, copy, rs);
     json_decref(copy);
     return rc < 0 ? -1 : changed + rc;
 }
 
-int controller_replicasets(store *st, const istio_release *rel)
+int controller_replicasets(cluster_cache *c)
 {
     const kind_info *rsk = kind_lookup("replicasets.apps"), *pk = kind_lookup("pods");
-    json_t *all = api_list(st, rsk, NULL);
-    json_t *pods = json_array_size(all) ? api_list(st, pk, NULL) : json_array();
+    json_t *all = ccache_list(c, rsk);
+    json_t *pods = json_array_size(all) ? ccache_list(c, pk) : json_array();
     json_t *by_owner = cluster_index_by_owner(pods);
     int changed = 0;
     size_t i;
     json_t *rs;
     json_array_foreach(all, i, rs) {
         json_t *owned = json_object_get(by_owner, obj_str_or(rs, "metadata.uid", ""));
-        int n = sync_replicaset(st, rel, rsk, pk, rs, owned);
+        int n = sync_replicaset(c, rsk, pk, rs, owned);
         if (n < 0) { changed = -1; break; }
         changed += n;
     }

@@ -22,24 +22,36 @@ static const char *inject_flag(json_t *pod)
     return v ? v : obj_annotation(pod, "sidecar.istio.io/inject");
 }
 
-bool cluster_wants_injection(store *st, json_t *pod, const char *ns)
+/* The injector's decision, given whether istiod runs and the namespace object. */
+static bool decide(bool installed, json_t *nso, json_t *pod, const char *ns)
 {
-    if (!cluster_istio_installed(st)) return false;
+    if (!installed) return false;
     if (obj_annotation(pod, "sidecar.istio.io/status")) return false;    /* injected already */
     if (json_is_true(obj_at(pod, "spec.hostNetwork"))) return false;
     /* the webhook never sees the control plane's own namespaces */
     if (!strcmp(ns, "kube-system") || !strcmp(ns, "kube-public") || !strcmp(ns, "istio-system")) return false;
     const char *flag = inject_flag(pod);
     if (flag && !strcmp(flag, "false")) return false;
-    json_t *nso = store_get(st, "namespaces", "", ns);
     const char *label = nso ? obj_label(nso, "istio-injection") : NULL;
     const char *rev = nso ? obj_label(nso, "istio.io/rev") : NULL;
-    bool yes;
-    if (label) yes = !strcmp(label, "enabled");
-    else if (rev) yes = !strcmp(rev, "default");
-    else yes = flag && !strcmp(flag, "true");
+    if (label) return !strcmp(label, "enabled");
+    if (rev) return !strcmp(rev, "default");
+    return flag && !strcmp(flag, "true");
+}
+
+bool cluster_wants_injection(store *st, json_t *pod, const char *ns)
+{
+    if (!cluster_istio_installed(st)) return false;
+    json_t *nso = store_get(st, "namespaces", "", ns);
+    bool yes = decide(true, nso, pod, ns);
     json_decref(nso);
     return yes;
+}
+
+bool ccache_wants_injection(cluster_cache *c, json_t *pod, const char *ns)
+{
+    bool installed = ccache_get(c, kind_lookup("deployments.apps"), "istio-system", "istiod") != NULL;
+    return decide(installed, installed ? ccache_get(c, kind_lookup("namespaces"), "", ns) : NULL, pod, ns);
 }
 
 /* The injector's templates.  Istio before 1.5 mounted the workload
@@ -92,8 +104,21 @@ static const char *const volumes_new =
     "\"expirationSeconds\":43200,\"path\":\"istio-token\"}}]}},"
     "{\"name\":\"istiod-ca-cert\",\"configMap\":{\"name\":\"istio-ca-root-cert\"}}]";
 
+/* The templates above, parsed once per process (a Deployment of 1 000
+ * pods... or 1 000 Deployments parsed them 1 000 times): a copy each time. */
 static json_t *load(const char *text)
 {
+    static struct { const char *text; json_t *parsed; } cache[8];
+    for (size_t i = 0; i < sizeof cache / sizeof cache[0]; i++) {
+        if (cache[i].text == text) return json_deep_copy(cache[i].parsed);
+        if (!cache[i].text) {
+            json_t *v = json_loads(text, 0, NULL);
+            if (!v) return json_array();
+            cache[i].text = text;
+            cache[i].parsed = v;
+            return json_deep_copy(v);
+        }
+    }
     json_t *v = json_loads(text, 0, NULL);
     return v ? v : json_array();
 }
@@ -132,7 +157,106 @@ static const char *canonical_revision(json_t *pod)
     return v ? v : "latest";
 }
 
+/* A setting of values.global.proxy as text ("" when unset); istioctl's
+ * --set keeps "\\," for a comma inside a value. */
+static void proxy_value(json_t *proxy, const char *key, char *out, size_t len)
+{
+    json_t *v = json_object_get(proxy, key);
+    char tmp[1024] = "";
+    if (json_is_string(v)) snprintf(tmp, sizeof tmp, "%s", json_string_value(v));
+    else if (json_is_integer(v)) snprintf(tmp, sizeof tmp, "%lld", (long long)json_integer_value(v));
+    size_t o = 0;
+    for (const char *p = tmp; *p && o + 1 < len; p++) {
+        if (p[0] == '\\' && p[1] == ',') continue;
+        out[o++] = *p;
+    }
+    out[o] = 0;
+}
+
+/* excludeInboundPort of the injector's template: the status port joins the
+ * pod's own exclusions unless it is among them already. */
+static void exclude_inbound(const char *status_port, const char *excluded, char *out, size_t len)
+{
+    size_t o = 0;
+    bool have = false;
+    out[0] = 0;
+    const char *p = excluded;
+    while (p && *p) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        while (n && *p == ' ') { p++; n--; }
+        while (n && p[n - 1] == ' ') n--;
+        if (n) {
+            if (n == strlen(status_port) && !strncmp(p, status_port, n)) have = true;
+            if (o + n + 2 < len) {
+                if (o) out[o++] = ',';
+                memcpy(out + o, p, n);
+                o += n;
+                out[o] = 0;
+            }
+        }
+        p = comma ? comma + 1 : NULL;
+    }
+    if (have) { snprintf(out, len, "%s", excluded); return; }
+    if (o + strlen(status_port) + 2 < len) snprintf(out + o, len - o, "%s%s", o ? "," : "", status_port);
+}
+
+/* istio-init's arguments: the capture settings of the pod's
+ * traffic.sidecar.istio.io annotations, else of the install's
+ * values.global.proxy, else Istio's defaults (everything captured). */
+static json_t *init_args(json_t *pod, json_t *proxy, bool old)
+{
+    char inc[1024], exc[1024], inb[1024], exin[1024], d[1120], outp[1024], outq[1024];
+    const char *a;
+#define SETTING(buf, ann, key, dflt) do { \
+        a = obj_annotation(pod, "traffic.sidecar.istio.io/" ann); \
+        if (a) snprintf(buf, sizeof buf, "%s", a); \
+        else { proxy_value(proxy, key, buf, sizeof buf); if (!json_object_get(proxy, key)) snprintf(buf, sizeof buf, "%s", dflt); } \
+    } while (0)
+    SETTING(inc, "includeOutboundIPRanges", "includeIPRanges", "*");
+    SETTING(exc, "excludeOutboundIPRanges", "excludeIPRanges", "");
+    SETTING(inb, "includeInboundPorts", "includeInboundPorts", "*");
+    SETTING(exin, "excludeInboundPorts", "excludeInboundPorts", "");
+    SETTING(outp, "excludeOutboundPorts", "excludeOutboundPorts", "");
+    SETTING(outq, "includeOutboundPorts", "includeOutboundPorts", "");
+#undef SETTING
+    char excluded[1100];
+    exclude_inbound("15020", exin, excluded, sizeof excluded);
+    snprintf(d, sizeof d, "%s%s", old ? "" : "15090,15021,", excluded);
+    json_t *args = json_pack("[s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s]", "istio-iptables", "-p", "15001", "-z", "15006",
+                             "-u", "1337", "-m", "REDIRECT", "-i", inc, "-x", exc, "-b", inb, "-d", d);
+    if (!old && (obj_annotation(pod, "traffic.sidecar.istio.io/includeOutboundPorts") || *outq)) {
+        json_array_append_new(args, json_string("-q"));
+        json_array_append_new(args, json_string(outq));
+    }
+    if (obj_annotation(pod, "traffic.sidecar.istio.io/excludeOutboundPorts") || *outp) {
+        json_array_append_new(args, json_string("-o"));
+        json_array_append_new(args, json_string(outp));
+    }
+    if ((a = obj_annotation(pod, "traffic.sidecar.istio.io/kubevirtInterfaces"))) {
+        json_array_append_new(args, json_string("-k"));
+        json_array_append_new(args, json_string(a));
+    }
+    json_array_append_new(args, json_string(old ? "--run-validation=false" : "--log_output_level=default:info"));
+    return args;
+}
+
+json_t *cluster_proxy_values(store *st)
+{
+    char *text = store_meta_get(st, "istio_install_spec");
+    json_t *spec = text && *text ? json_loads(text, 0, NULL) : NULL;
+    free(text);
+    json_t *proxy = json_incref(obj_at(spec, "values.global.proxy"));
+    json_decref(spec);
+    return json_is_object(proxy) ? proxy : (json_decref(proxy), json_object());
+}
+
 int cluster_inject(const istio_release *rel, json_t *pod, const char *ns, const char *workload)
+{
+    return cluster_inject_with(rel, pod, ns, workload, NULL);
+}
+
+int cluster_inject_with(const istio_release *rel, json_t *pod, const char *ns, const char *workload, json_t *values)
 {
     (void)ns;
     if (obj_annotation(pod, "sidecar.istio.io/status")) return 1;
@@ -163,13 +287,20 @@ int cluster_inject(const istio_release *rel, json_t *pod, const char *ns, const 
 
     json_t *init = json_pack("{s:s,s:s,s:s,s:o,s:{s:{s:[s,s],s:[s]},s:b,s:b,s:i,s:i}}",
         "name", "istio-init", "image", rel->proxy_image, "imagePullPolicy", "IfNotPresent",
-        "args", json_pack("[s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s,s]", "istio-iptables", "-p", "15001", "-z", "15006",
-                          "-u", "1337", "-m", "REDIRECT", "-i", "*", "-x", "", "-b", "*", "-d",
-                          old ? "15020" : "15090,15021,15020", old ? "--run-validation=false" : "--log_output_level=default:info"),
+        "args", init_args(pod, values, old),
         "securityContext", "capabilities", "add", "NET_ADMIN", "NET_RAW", "drop", "ALL",
         "privileged", 0, "runAsNonRoot", 0, "runAsUser", 0, "runAsGroup", 0);
 
-    char *args_text = replace_all(old ? proxy_args_old : proxy_args_new, "@APP@", cname);
+    /* the proxy's arguments name the app (--serviceCluster) */
+    json_t *proxy_args = load(old ? proxy_args_old : proxy_args_new);
+    size_t ai;
+    json_t *arg;
+    json_array_foreach(proxy_args, ai, arg) {
+        if (!strstr(json_string_value(arg) ? json_string_value(arg) : "", "@APP@")) continue;
+        char *named = replace_all(json_string_value(arg), "@APP@", cname);
+        json_array_set_new(proxy_args, ai, json_string(named));
+        free(named);
+    }
     json_t *env = load(env_common);
     char *ports_text = json_dumps(ports, JSON_COMPACT);
     json_array_append_new(env, json_pack("{s:s,s:s}", "name", "ISTIO_META_POD_PORTS", "value", ports_text));
@@ -179,7 +310,7 @@ int cluster_inject(const istio_release *rel, json_t *pod, const char *ns, const 
     json_t *proxy = json_pack("{s:s,s:s,s:s,s:o,s:o,s:[{s:i,s:s,s:s}],s:o,s:{s:{s:s,s:i},s:i,s:i,s:i},"
                               "s:{s:{s:[s]},s:b,s:b,s:b,s:i,s:i},s:{s:{s:s,s:s},s:{s:s,s:s}}}",
         "name", "istio-proxy", "image", rel->proxy_image, "imagePullPolicy", "IfNotPresent",
-        "args", load(args_text), "env", env,
+        "args", proxy_args, "env", env,
         "ports", "containerPort", 15090, "name", "http-envoy-prom", "protocol", "TCP",
         "volumeMounts", load(old ? mounts_old : mounts_new),
         "readinessProbe", "httpGet", "path", "/healthz/ready", "port", old ? 15020 : 15021,
@@ -187,7 +318,6 @@ int cluster_inject(const istio_release *rel, json_t *pod, const char *ns, const 
         "securityContext", "capabilities", "drop", "ALL", "allowPrivilegeEscalation", 0,
         "privileged", 0, "readOnlyRootFilesystem", 1, "runAsUser", 1337, "runAsGroup", 1337,
         "resources", "limits", "cpu", "2", "memory", "1Gi", "requests", "cpu", "10m", "memory", "40Mi");
-    free(args_text);
     json_decref(ports);
     json_array_append_new(containers, proxy);
 

@@ -22,6 +22,20 @@ void ipam_pod_ip(store *st, char *buf, size_t len)
     format_ip(buf, len, nth_host(0x0af40000UL /* 10.244.0.0 */, n));
 }
 
+long long ipam_reserve_pod_ips(store *st, long long n)
+{
+    /* the store keeps counters in memory until the commit: cheap */
+    long long first = store_counter_next(st, "podIP");
+    for (long long i = 1; i < n && first > 0; i++)
+        if (store_counter_next(st, "podIP") < 0) return -1;
+    return first;
+}
+
+void ipam_pod_ip_nth(long long n, char *buf, size_t len)
+{
+    format_ip(buf, len, nth_host(0x0af40000UL /* 10.244.0.0 */, n));
+}
+
 void ipam_service_ip(store *st, char *buf, size_t len)
 {
     /* 10.96.0.1 (kubernetes) and 10.96.0.10 (kube-dns) are seeded by bootstrap */

@@ -66,7 +66,9 @@ static json_t *container_status(json_t *c, const char *started, bool init)
                      "lastState");
 }
 
-void cluster_pod_defaults(store *st, json_t *pod, json_t *old)
+/* The API server's part: spec defaults, the ServiceAccount, the node (on
+ * create); on update the kubelet's view of a running pod is kept from old. */
+void cluster_pod_spec_defaults(json_t *pod, json_t *old)
 {
     json_t *spec = json_object_get(pod, "spec");
     if (!json_is_object(spec)) {
@@ -89,11 +91,29 @@ void cluster_pod_defaults(store *st, json_t *pod, json_t *old)
         return;
     }
     if (!obj_str(spec, "nodeName")) json_object_set_new(spec, "nodeName", json_string(CLUSTER_NODE_NAME));
+}
+
+void cluster_pod_defaults(store *st, json_t *pod, json_t *old)
+{
+    cluster_pod_spec_defaults(pod, old);
+    if (!old) cluster_pod_status(st, pod);
+}
+
+/* The kubelet's part for a new pod: an IP, every container started. */
+void cluster_pod_status(store *st, json_t *pod)
+{
+    cluster_pod_status_ip(st, pod, NULL);
+}
+
+void cluster_pod_status_ip(store *st, json_t *pod, const char *given_ip)
+{
+    json_t *spec = json_object_get(pod, "spec");
     json_t *status = json_object_get(pod, "status");
     if (json_is_object(status) && obj_str(status, "podIP")) return; /* written by whoever knows better */
     char ip[32], ts[32];
     bool host_network = json_is_true(json_object_get(spec, "hostNetwork"));
     if (host_network) snprintf(ip, sizeof ip, "172.18.0.2");
+    else if (given_ip) snprintf(ip, sizeof ip, "%s", given_ip);
     else ipam_pod_ip(st, ip, sizeof ip);
     time_rfc3339(ts, sizeof ts, time_now_ms() / 1000);
     json_t *cs = json_array(), *ics = json_array();

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "cluster/cluster.h"
 #include "cmd/commands.h"
 #include "cmd/flags.h"
 #include "cmd/pod_target.h"
@@ -54,6 +55,9 @@ static long long parse_duration_ms(const char *s)
 static void print_container(store *st, const log_opts *o, json_t *pod, const char *container)
 {
     collected c = {json_array()};
+    /* what istio-init printed and the proxies' start-up lines follow from
+     * the pod; what the engine logged since is stored */
+    if (cluster_init_container_log(pod, container, collect, &c)) cluster_container_start_log(st, pod, container, collect, &c);
     store_log_each(st, obj_namespace(pod), obj_name(pod), container, collect, &c);
     size_t n = json_array_size(c.lines), first = 0;
     if (o->tail >= 0 && (size_t)o->tail < n) first = n - (size_t)o->tail;

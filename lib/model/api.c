@@ -164,3 +164,49 @@ api_status api_delete(store *st, const kind_info *k, const char *ns, const char 
     }
     return API_OK;
 }
+
+/* api_update for a caller that holds the stored object already (the
+ * controllers' view of the store): spares reading and parsing it again.
+ * Added for the cluster controllers. */
+api_status api_update_known(store *st, const kind_info *k, json_t *obj, json_t *stored, api_error *e)
+{
+    return update(st, k, obj, stored, NULL, e);
+}
+
+/* api_create for a caller that assembles the stored JSON text itself
+ * (serialize gets obj once stamped; it returns malloc'd text equal to
+ * json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER)).  The cluster model
+ * creates the pods of one template this way, sharing the text of their
+ * spec.  Added for the cluster controllers; the stamping is create's. */
+api_status api_create_text(store *st, const kind_info *k, json_t *obj, char *(*serialize)(json_t *obj, void *ctx),
+                           void *ctx, api_error *e)
+{
+    const char *ns = ns_of(k, obj);
+    if (store_exists(st, k->resource, ns, obj_name(obj))) {
+        e->status = API_ERR_EXISTS;
+        snprintf(e->msg, sizeof e->msg, "%s \"%s\" already exists", k->resource, obj_name(obj));
+        return e->status;
+    }
+    json_t *md = obj_metadata(obj);
+    char uid[37], ts[32];
+    uuid_v4(uid);
+    time_rfc3339(ts, sizeof ts, time_now_ms() / 1000);
+    json_object_set_new(md, "uid", json_string(uid));
+    json_object_set_new(md, "creationTimestamp", json_string(ts));
+    if (has_generation(obj)) json_object_set_new(md, "generation", json_integer(1));
+    stamp_rv(st, obj);
+    char *body = serialize(obj, ctx), *row = columns_encode(k, obj), *labels = NULL;
+    json_t *l = obj_labels(obj);
+    if (l && json_object_size(l)) labels = json_text_compact(l, false);
+    store_extras x = {row, labels, NULL, body};
+    int rc = body ? store_put_ex(st, k->resource, ns, obj_name(obj), obj, &x) : -1;
+    free(row);
+    free(labels);
+    free(body);
+    if (rc) {
+        e->status = API_ERR_STORE;
+        snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
+        return e->status;
+    }
+    return API_OK;
+}

@@ -35,6 +35,14 @@ api_status api_update(store *st, const kind_info *k, json_t *obj, api_error *e);
 api_status api_create_applied(store *st, const kind_info *k, json_t *obj, const char *applied, api_error *e);
 api_status api_update_applied(store *st, const kind_info *k, json_t *obj, json_t *old, const char *applied,
                               api_error *e);
+/* Added for the cluster controllers: api_update when the caller holds the
+ * stored object already (the controllers' view of the store), and
+ * api_create storing the text serialize(obj, ctx) returns (malloc'd; must
+ * equal json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER)) for callers
+ * that share most of many objects' text (the pods of one template). */
+api_status api_update_known(store *st, const kind_info *k, json_t *obj, json_t *stored, api_error *e);
+api_status api_create_text(store *st, const kind_info *k, json_t *obj, char *(*serialize)(json_t *obj, void *ctx),
+                           void *ctx, api_error *e);
 /* Delete one object; deleting a namespace deletes what it holds. */
 api_status api_delete(store *st, const kind_info *k, const char *ns, const char *name, api_error *e);
 

@@ -10,6 +10,7 @@
 #include <sys/random.h>
 #include <openssl/sha.h>
 #include "model/obj.h"
+#include "net/capture.h"
 #include "net/net_internal.h"
 #include "telemetry/accesslog.h"
 
@@ -880,7 +881,11 @@ void hops_tcp_done(net *n, const conn *c, path *p, const char *sni, long long st
 
 static void walk(net *n, const conn *c, const char *sni, const http_msg *hr, path *p)
 {
-    walk_from(n, c, sni, hr, p, net_captured(n) ? n->client : NULL);
+    char why[256] = "";
+    bool sidecar = n->client && n->client->sidecar && !n->bypass;
+    bool captured = sidecar && capture_outbound(n->client_pod, c->dst_ip, c->dst_port, why, sizeof why);
+    walk_from(n, c, sni, hr, p, captured ? n->client : NULL);
+    if (sidecar && !captured) snprintf(p->capture, sizeof p->capture, "%s", why);
 }
 
 void hops_walk_from(net *n, const conn *c, const char *sni, const http_msg *hr, path *p,

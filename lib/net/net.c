@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <openssl/err.h>
 #include "model/obj.h"
+#include "net/capture.h"
 #include "net/net_internal.h"
 #include "net/trace.h"
 #include "pki/pki.h"
@@ -363,7 +364,10 @@ void net_wait(net *n)
     pthread_mutex_unlock(&pool.mu);
 }
 
-bool net_captured(const net *n) { return n->client && n->client->sidecar && !n->bypass; }
+bool net_captured(const net *n, const char *ip, int port)
+{
+    return n->client && n->client->sidecar && !n->bypass && capture_outbound(n->client_pod, ip, port, NULL, 0);
+}
 
 void net_bypass_sidecar(net *n) { n->bypass = true; }
 
@@ -764,7 +768,7 @@ static net_conn_status first_contact(net *n, const char *ip, int port, const cha
 net_conn_status net_reachable(net *n, const char *ip, int port, const char *host)
 {
     char why[256];
-    if (net_captured(n) && strncmp(ip, "127.", 4)) return NET_CONNECTED;
+    if (net_captured(n, ip, port)) return NET_CONNECTED;
     return first_contact(n, ip, port, host, why, sizeof why);
 }
 
@@ -772,8 +776,9 @@ static net_conn_status listen_for(net *n, const char *ip, int port, const char *
                                   struct sockaddr_in *lo, char *why, size_t whylen)
 {
     snprintf(why, whylen, "connected");
-    /* iptables sends the pod's outbound TCP to its sidecar, but not loopback traffic */
-    if (!net_captured(n) || !strncmp(ip, "127.", 4)) {
+    /* iptables sends the pod's outbound TCP to its sidecar (never loopback
+     * traffic, and only what istio-init's ranges and ports take) */
+    if (!net_captured(n, ip, port)) {
         net_conn_status s = first_contact(n, ip, port, host, why, whylen);
         if (s != NET_CONNECTED) return s;
     }

@@ -173,13 +173,16 @@ typedef struct path {
     bool handshake_failed;          /* the last hop's sidecar failed the client's TLS handshake: */
                                     /* no filter saw the connection, so it writes no access-log line */
     char why[512];
+    char capture[256];              /* the client has a sidecar, but istio-init's rules let this
+                                       connection go out directly: which rule */
 } path;
 
 typedef void (*h2_handler)(void *ctx, http_msg *req, http_msg *resp);
 
 /* ---- net.c ---- */
-/* Does the client pod's sidecar capture its outbound connections? */
-bool net_captured(const net *n);
+/* Does the client pod's sidecar capture its outbound connection to ip:port
+ * (istio-init's rules: net/capture.h)? */
+bool net_captured(const net *n, const char *ip, int port);
 long long net_now(net *n);
 void net_add_log(net *n, const char *ns, const char *pod, long long ts_ms, const char *text);
 /* A line in another container's log (an application's access log). */

@@ -147,6 +147,7 @@ void trace_path(const net *n, const conn *c, const char *sni, const http_msg *re
         snprintf(where, sizeof where, "%s:%d", p->final_ip, p->final_port);
         json_object_set_new(rec, "final_address", json_string(where));
     }
+    set_if(rec, "capture", p->capture);
     set_if(rec, "why", p->why);
     trace_add(rec);
 }
@@ -177,6 +178,7 @@ void trace_print(FILE *out, json_t *recs)
             else
                 fprintf(out, "   TCP to %s:%lld%s%s\n", s(r, "address"), (long long)json_integer_value(json_object_get(r, "port")),
                         s(r, "sni") ? " SNI " : "", s(r, "sni") ? s(r, "sni") : "");
+            if (s(r, "capture")) fprintf(out, "   capture: %s\n", s(r, "capture"));
             json_array_foreach(json_object_get(r, "hops"), j, h) {
                 fprintf(out, "   hop %zu: %s/%s %s", j + 1, s(h, "namespace"), s(h, "proxy"), s(h, "direction"));
                 if (s(h, "protocol")) fprintf(out, " %s", s(h, "protocol"));

@@ -157,6 +157,23 @@ int pki_mesh_ensure_ca(store *st)
     return 0;
 }
 
+/* What istiod publishes as root-cert.pem (the istio-ca-root-cert
+ * ConfigMaps): the plug-in CA's root when istio-system/cacerts exists (as
+ * written there, unchecked: istiod's own complaint comes from whoever uses
+ * the CA), else the self-signed root, made on first use. */
+char *pki_mesh_root_pem(store *st)
+{
+    json_t *secret = store_get(st, "secrets", "istio-system", "cacerts");
+    if (secret) {
+        char *root = secret_value(secret, "root-cert.pem");
+        json_decref(secret);
+        return root;
+    }
+    char *pem = blob_str(st, "pki/mesh/root.crt");
+    if (!pem && make_self_signed_root(st) == 0) pem = blob_str(st, "pki/mesh/root.crt");
+    return pem;
+}
+
 /* Cached "<cert-chain PEM><key PEM>" for (ns, sa), or a new one. */
 static char *workload_blob(store *st, mesh_ca *ca, const char *ns, const char *sa)
 {

@@ -28,6 +28,10 @@
  * made once per store.  Returns 0, or -1 with a message on stderr. */
 int pki_mesh_ensure_ca(store *st);
 
+/* The mesh root certificate as istiod publishes it (root-cert.pem of the
+ * istio-ca-root-cert ConfigMaps), malloc'd PEM, or NULL. */
+char *pki_mesh_root_pem(store *st);
+
 /* The certificate of workload identity spiffe://cluster.local/ns/NS/sa/SA:
  * empty subject, critical URI SAN, 24 h validity, signed by the mesh CA.
  * The same certificate comes back for (ns, sa) until it passes half its life

@@ -1,0 +1,309 @@
+/* The controllers' view of the store during one reconcile.  Each resource
+ * is listed (parsed) once, the first time a controller asks for it; what
+ * the controllers write goes through here to the API write path and into
+ * the view, so the next round reads memory instead of parsing the whole
+ * store again (1 000 Deployments made every round parse 3 000 pods). */
+#include <stdlib.h>
+#include <string.h>
+#include "cluster/cluster.h"
+#include "model/api.h"
+#include "model/json_text.h"
+#include "model/obj.h"
+
+#define MAX_RESOURCES 64   /* more than kinds_table has */
+
+typedef struct {
+    const kind_info *k;
+    json_t *by_key;    /* "ns\x1fname" -> stored object (the view's reference) */
+    json_t *sorted;    /* the same objects ordered as store_list orders them; NULL = stale */
+} resource_view;
+
+struct cluster_cache {
+    store *st;
+    const istio_release *rel;
+    resource_view res[MAX_RESOURCES];
+    int nres;
+    json_t *memo;
+    /* write bookkeeping: a sequence number per write, the last write of
+     * each kind and the last delete of any kind */
+    long long seq, last_delete;
+    struct { const kind_info *k; long long seq; } last_write[MAX_RESOURCES];
+    int nlast;
+    bool again;
+};
+
+static void wrote(cluster_cache *c, const kind_info *k, bool deleted)
+{
+    c->seq++;
+    if (deleted) c->last_delete = c->seq;
+    for (int i = 0; i < c->nlast; i++)
+        if (c->last_write[i].k == k) { c->last_write[i].seq = c->seq; return; }
+    if (c->nlast < MAX_RESOURCES) {
+        c->last_write[c->nlast].k = k;
+        c->last_write[c->nlast++].seq = c->seq;
+    }
+}
+
+long long ccache_seq(cluster_cache *c) { return c->seq; }
+long long ccache_last_delete(cluster_cache *c) { return c->last_delete; }
+long long ccache_last_write(cluster_cache *c, const kind_info *k)
+{
+    for (int i = 0; i < c->nlast; i++)
+        if (c->last_write[i].k == k) return c->last_write[i].seq;
+    return 0;
+}
+void ccache_again(cluster_cache *c) { c->again = true; }
+bool ccache_take_again(cluster_cache *c)
+{
+    bool a = c->again;
+    c->again = false;
+    return a;
+}
+
+cluster_cache *ccache_new(store *st, const istio_release *rel)
+{
+    cluster_cache *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->st = st;
+    c->rel = rel;
+    c->memo = json_object();
+    return c;
+}
+
+static void drop_views(cluster_cache *c)
+{
+    for (int i = 0; i < c->nres; i++) {
+        json_decref(c->res[i].by_key);
+        json_decref(c->res[i].sorted);
+    }
+    c->nres = 0;
+}
+
+void ccache_free(cluster_cache *c)
+{
+    if (!c) return;
+    drop_views(c);
+    json_decref(c->memo);
+    free(c);
+}
+
+store *ccache_store(cluster_cache *c) { return c->st; }
+json_t *ccache_memo(cluster_cache *c) { return c->memo; }
+const istio_release *ccache_release(cluster_cache *c) { return c->rel; }
+
+static void key_of(char *buf, size_t len, const char *ns, const char *name)
+{
+    size_t n = strlen(ns);
+    if (n + 2 > len) n = len - 2;
+    memcpy(buf, ns, n);
+    buf[n] = '\x1f';
+    size_t m = strlen(name);
+    if (n + 1 + m + 1 > len) m = len - n - 2;
+    memcpy(buf + n + 1, name, m);
+    buf[n + 1 + m] = 0;
+}
+
+static resource_view *find_view(cluster_cache *c, const kind_info *k)
+{
+    for (int i = 0; i < c->nres; i++)
+        if (c->res[i].k == k) return &c->res[i];
+    return NULL;
+}
+
+/* The view of k, listing the store the first time; NULL when full. */
+static resource_view *view(cluster_cache *c, const kind_info *k)
+{
+    resource_view *v = find_view(c, k);
+    if (v || c->nres == MAX_RESOURCES) return v;
+    v = &c->res[c->nres++];
+    v->k = k;
+    v->by_key = json_object();
+    v->sorted = api_list(c->st, k, NULL);
+    size_t i;
+    json_t *o;
+    char key[1024];
+    json_array_foreach(v->sorted, i, o) {
+        key_of(key, sizeof key, k->namespaced ? obj_namespace(o) : "", obj_name(o));
+        json_object_set(v->by_key, key, o);
+    }
+    return v;
+}
+
+/* Keys are "namespace\x1fname" and names never hold a character below
+ * 0x20, so ordering the keys orders by namespace, then name, as the store
+ * lists (comparing keys is much cheaper than looking both fields up). */
+typedef struct { const char *key; json_t *obj; } keyed;
+
+static int by_key(const void *a, const void *b)
+{
+    return strcmp(((const keyed *)a)->key, ((const keyed *)b)->key);
+}
+
+json_t *ccache_list(cluster_cache *c, const kind_info *k)
+{
+    resource_view *v = view(c, k);
+    if (!v) return json_array();
+    if (!v->sorted) {
+        size_t n = json_object_size(v->by_key), i = 0;
+        keyed *objs = malloc((n ? n : 1) * sizeof *objs);
+        const char *key;
+        json_t *o;
+        json_object_foreach(v->by_key, key, o) {
+            objs[i].key = key;
+            objs[i++].obj = o;
+        }
+        qsort(objs, n, sizeof *objs, by_key);
+        v->sorted = json_array();
+        for (i = 0; i < n; i++) json_array_append(v->sorted, objs[i].obj);
+        free(objs);
+    }
+    return json_incref(v->sorted);
+}
+
+json_t *ccache_get(cluster_cache *c, const kind_info *k, const char *ns, const char *name)
+{
+    resource_view *v = view(c, k);
+    if (!v) return NULL;
+    char key[1024];
+    key_of(key, sizeof key, k->namespaced ? ns : "", name);
+    return json_object_get(v->by_key, key);
+}
+
+bool ccache_has_view(cluster_cache *c, const kind_info *k) { return find_view(c, k) != NULL; }
+
+/* obj as now stored goes into the view (a new reference). */
+static void remember(cluster_cache *c, const kind_info *k, json_t *obj)
+{
+    resource_view *v = find_view(c, k);
+    if (!v) return;     /* never listed: nothing to keep up to date */
+    char key[1024];
+    key_of(key, sizeof key, k->namespaced ? obj_namespace(obj) : "", obj_name(obj));
+    json_object_set(v->by_key, key, obj);
+    json_decref(v->sorted);   /* callers iterating it hold their own reference */
+    v->sorted = NULL;
+}
+
+int ccache_create(cluster_cache *c, const kind_info *k, json_t *obj)
+{
+    api_error e;
+    if (api_create(c->st, k, obj, &e) != API_OK) return -1;
+    wrote(c, k, false);
+    remember(c, k, obj);
+    return 0;
+}
+
+int ccache_create_text(cluster_cache *c, const kind_info *k, json_t *obj, char *(*serialize)(json_t *, void *), void *ctx)
+{
+    api_error e;
+    if (api_create_text(c->st, k, obj, serialize, ctx, &e) != API_OK) return -1;
+    wrote(c, k, false);
+    remember(c, k, obj);
+    return 0;
+}
+
+/* growing text buffer for cluster_dumps_sharing */
+typedef struct text { char *s; size_t n, cap; bool failed; } text;
+
+static void append(text *t, const char *s, size_t n)
+{
+    if (t->failed) return;
+    if (t->n + n + 1 > t->cap) {
+        size_t cap = (t->n + n + 1) * 2;
+        char *p = realloc(t->s, cap);
+        if (!p) { t->failed = true; return; }
+        t->s = p;
+        t->cap = cap;
+    }
+    memcpy(t->s + t->n, s, n);
+    t->n += n;
+    t->s[t->n] = 0;
+}
+
+static int append_cb(const char *buf, size_t size, void *data)
+{
+    append(data, buf, size);
+    return 0;
+}
+
+/* Shared values sit in the object or in its objects (a pod's spec, its
+ * metadata's labels); deeper than that the model's compact dumper does it. */
+#define SHARED_DEPTH 2
+
+static void dump_sharing(text *t, json_t *v, json_t *const *shared, const char *const *texts, int n, int depth)
+{
+    const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY;
+    for (int i = 0; i < n; i++)
+        if (v == shared[i] && texts[i]) { append(t, texts[i], strlen(texts[i])); return; }
+    if (depth >= SHARED_DEPTH || !json_is_object(v)) {
+        char *c = json_is_object(v) || json_is_array(v) ? json_text_compact(v, false) : NULL;
+        if (c) append(t, c, strlen(c));
+        else json_dump_callback(v, append_cb, t, flags);
+        free(c);
+        return;
+    }
+    append(t, "{", 1);
+    const char *key;
+    json_t *m;
+    bool first = true;
+    json_object_foreach(v, key, m) {
+        if (!first) append(t, ",", 1);
+        first = false;
+        json_t *k = json_string(key);
+        json_dump_callback(k, append_cb, t, flags);
+        json_decref(k);
+        append(t, ":", 1);
+        dump_sharing(t, m, shared, texts, n, depth + 1);
+    }
+    append(t, "}", 1);
+}
+
+char *cluster_dumps_sharing(json_t *obj, json_t *const *shared, const char *const *texts, int n)
+{
+    text t = {0};
+    dump_sharing(&t, obj, shared, texts, n, 0);
+    if (t.failed) { free(t.s); return NULL; }
+    return t.s;
+}
+
+int ccache_update(cluster_cache *c, const kind_info *k, json_t *obj)
+{
+    api_error e;
+    resource_view *v = find_view(c, k);
+    char key[1024];
+    key_of(key, sizeof key, k->namespaced ? obj_namespace(obj) : "", obj_name(obj));
+    json_t *stored = v ? json_object_get(v->by_key, key) : NULL;
+    api_status s = stored ? api_update_known(c->st, k, obj, stored, &e) : api_update(c->st, k, obj, &e);
+    if (s != API_OK) return -1;
+    wrote(c, k, false);
+    remember(c, k, obj);
+    return 0;
+}
+
+int ccache_delete(cluster_cache *c, const kind_info *k, const char *ns, const char *name)
+{
+    api_error e;
+    if (api_delete(c->st, k, ns, name, &e) != API_OK) return -1;
+    wrote(c, k, true);
+    if (!strcmp(k->kind, "Namespace")) {   /* the namespace took what it held with it */
+        drop_views(c);
+        for (int i = 0; i < c->nlast; i++) c->last_write[i].seq = c->seq;
+        for (const kind_info *x = kinds_table; x->kind; x++) if (x->namespaced) wrote(c, x, true);
+        return 0;
+    }
+    resource_view *v = find_view(c, k);
+    if (v) {
+        char key[1024];
+        key_of(key, sizeof key, k->namespaced ? ns : "", name);
+        json_object_del(v->by_key, key);
+        json_decref(v->sorted);
+        v->sorted = NULL;
+    }
+    return 0;
+}
+
+int ccache_write_if_changed(cluster_cache *c, const kind_info *k, json_t *obj, json_t *stored)
+{
+    if (stored && json_equal(obj, stored)) return 0;
+    int rc = stored ? ccache_update(c, k, obj) : ccache_create(c, k, obj);
+    return rc < 0 ? -1 : 1;
+}
