@@ -20,8 +20,13 @@ typedef int (*cmd_fn)(cmd_ctx *ctx, int argc, char **argv);
 /* Open the store (creating and seeding a new cluster when absent) and begin
  * the command's transaction.  Prints an error and returns NULL on failure. */
 store *cmd_store(cmd_ctx *ctx);
-/* Commit the command's transaction when rc == 0, else roll it back; close. */
+/* Commit the command's transaction (commands that must not commit roll
+ * back first) and give the handle back: the process keeps it for its next
+ * command on the same store (see common.c) and closes it at exit. */
 int cmd_finish(cmd_ctx *ctx, int rc);
+/* Close the handle kept for the store in home (NULL: any), before a command
+ * removes the store's files. */
+void cmd_store_forget(const char *home);
 
 /* A builtin: name, function, one-line summary (git's table of builtins). */
 typedef struct cmd_entry {

@@ -1,20 +1,106 @@
-/* The command context: opening the store once per command, one transaction
- * per command, and the builtin tables. */
+/* The command context: the store handle of a command, one transaction per
+ * command, and the builtin tables. */
 #include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "cmd/cmd.h"
 #include "cluster/cluster.h"
 #include "net/world.h"
+
+/* The store handle kept between the commands of one process (`meshsim
+ * shell`, __probe-loop): opening the store was most of a short command's
+ * cost, since a process that is the store's only connection reads the
+ * schema and recovers the whole WAL at every open.  Each command still runs
+ * in a transaction of its own, begun when it takes the handle and committed
+ * by cmd_finish; between commands the handle holds neither transaction nor
+ * lock, so other processes read and write as they would without it.  It is
+ * reused only in the process that opened it (not in a fork()ed child), for
+ * the same directory, and while state.db is still the file it opened (a
+ * `meshsim reset` or an `rm -rf` by another process makes a new one: the old
+ * handle is then closed, which deletes nothing: see store_open). */
+#define KEPT_WAL_BUDGET 1024
+/* commands between two store_release_memory() of the kept handle */
+#define KEPT_RELEASE_EVERY 32
+
+static struct {
+    store *st;
+    pid_t pid;
+    dev_t dev;
+    ino_t ino;
+    bool at_exit;
+    unsigned reuses;
+} kept;
+
+static bool state_file(const char *dir, struct stat *sb)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/state.db", dir);
+    return stat(path, sb) == 0;
+}
+
+static void close_kept(void)
+{
+    /* a fork()ed child leaves the parent's handle alone */
+    if (kept.st && kept.pid == getpid()) store_close(kept.st);
+    kept.st = NULL;
+}
+
+void cmd_store_forget(const char *home)
+{
+    if (kept.st && (!home || !strcmp(store_dir(kept.st), home))) close_kept();
+}
+
+/* The kept handle for home with this command's transaction begun, or NULL. */
+static store *take_kept(const char *home)
+{
+    if (!kept.st) return NULL;
+    struct stat sb;
+    if (kept.pid != getpid() || strcmp(store_dir(kept.st), home) || !state_file(home, &sb) ||
+        sb.st_dev != kept.dev || sb.st_ino != kept.ino) {
+        close_kept();
+        return NULL;
+    }
+    store *st = kept.st;
+    kept.st = NULL;
+    /* its memory stays flat however many commands it serves */
+    if (++kept.reuses % KEPT_RELEASE_EVERY == 0) store_release_memory(st);
+    if (store_begin(st)) {
+        store_close(st);   /* a fresh open says why, in its own words */
+        return NULL;
+    }
+    /* a process running command after command: fewer, larger checkpoints
+     * (each one fsyncs twice); the WAL is checkpointed when it closes */
+    store_set_wal_budget(st, KEPT_WAL_BUDGET);
+    return st;
+}
+
+/* Keep st (its transaction committed) for the next command; false when it
+ * cannot be kept (another handle is kept, or state.db is gone). */
+static bool keep(store *st)
+{
+    struct stat sb;
+    if (kept.st || !state_file(store_dir(st), &sb)) return false;
+    if (!kept.at_exit) {
+        if (atexit(close_kept)) return false;
+        kept.at_exit = true;
+    }
+    kept.st = st;
+    kept.pid = getpid();
+    kept.dev = sb.st_dev;
+    kept.ino = sb.st_ino;
+    return true;
+}
 
 store *cmd_store(cmd_ctx *ctx)
 {
     if (ctx->st) return ctx->st;
     char err[1024] = "";
     bool created = false;
-    ctx->st = store_open(ctx->home, &created, err, sizeof err);
+    ctx->st = take_kept(ctx->home);
+    if (!ctx->st) ctx->st = store_open(ctx->home, &created, err, sizeof err);
     if (!ctx->st) {
         fprintf(ctx->err, "error: %s\n", err);
         return NULL;
@@ -41,8 +127,10 @@ int cmd_finish(cmd_ctx *ctx, int rc)
     if (store_commit(ctx->st)) {
         fprintf(ctx->err, "error: cannot save the cluster state: %s\n", store_errmsg(ctx->st));
         rc = rc ? rc : 1;
+        store_close(ctx->st);
+    } else if (!keep(ctx->st)) {
+        store_close(ctx->st);
     }
-    store_close(ctx->st);
     ctx->st = NULL;
     return rc;
 }

@@ -11,6 +11,7 @@ int cmd_reset(cmd_ctx *ctx, int argc, char **argv)
     (void)argc; (void)argv;
     char path[4200];
     const char *files[] = {"state.db", "state.db-wal", "state.db-shm", NULL};
+    cmd_store_forget(ctx->home);   /* no handle of this process on the files removed */
     for (const char **f = files; *f; f++) {
         snprintf(path, sizeof path, "%s/%s", ctx->home, *f);
         unlink(path);

@@ -6,6 +6,39 @@
 #include "model/kinds.h"
 #include "model/obj.h"
 #include "model/selector.h"
+#include "store/index.h"
+
+/* The pod last found by name, kept while the store's objects stay the same:
+ * a process that runs many commands (the shell, __probe-loop) would parse
+ * the same pod (6 KB of JSON with a sidecar) at every one.  Keyed by the
+ * store's directory and objects generation, which every committed object
+ * write changes (store/index.h). */
+static struct {
+    char dir[4096];
+    long long generation;
+    char ns[256], name[256];
+    json_t *pod;
+} last;
+
+static json_t *pod_by_name(store *st, const char *ns, const char *name)
+{
+    bool keep = !store_objects_dirty(st) && strlen(store_dir(st)) < sizeof last.dir &&
+                strlen(ns) < sizeof last.ns && strlen(name) < sizeof last.name;
+    long long gen = keep ? store_objects_generation(st) : 0;
+    if (keep && last.pod && last.generation == gen && !strcmp(last.dir, store_dir(st)) &&
+        !strcmp(last.ns, ns) && !strcmp(last.name, name))
+        return json_incref(last.pod);
+    json_t *pod = store_get(st, "pods", ns, name);
+    if (keep && pod) {
+        json_decref(last.pod);
+        last.pod = json_incref(pod);
+        last.generation = gen;
+        strcpy(last.dir, store_dir(st));
+        strcpy(last.ns, ns);
+        strcpy(last.name, name);
+    }
+    return pod;
+}
 
 /* The label selector of a workload or Service, as a LabelSelector object. */
 static json_t *selector_of(json_t *w)
@@ -37,7 +70,7 @@ json_t *pod_target_resolve(store *st, const char *arg, const char *ns, FILE *err
 {
     const char *slash = strchr(arg, '/');
     if (!slash) {
-        json_t *pod = store_get(st, "pods", ns, arg);
+        json_t *pod = pod_by_name(st, ns, arg);
         if (!pod) fprintf(err, "Error from server (NotFound): pods \"%s\" not found\n", arg);
         return pod;
     }

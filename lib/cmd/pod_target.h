@@ -8,7 +8,8 @@
 #include <stdio.h>
 #include "store/store.h"
 
-/* The pod (new reference) or NULL after printing kubectl's NotFound error. */
+/* The pod (new reference) or NULL after printing kubectl's NotFound error.
+ * A pod found by name may be shared with later calls: read only. */
 json_t *pod_target_resolve(store *st, const char *arg, const char *ns, FILE *err);
 /* The pods a workload or selector stands for (new array). */
 json_t *pod_target_pods_of(store *st, json_t *workload);

@@ -6,8 +6,9 @@
  *
  * Each run is a whole `kubectl exec` (store opened, pod resolved, program
  * run, transaction committed); their output is discarded.  Like any process
- * that runs several probes (the shell), the runs share the network model
- * lib/net keeps while the store's objects stay the same.  Prints the
+ * that runs several commands (the shell), the runs share the store handle
+ * (lib/cmd/common.c), the engine's threads, and while the store's objects
+ * stay the same the pod found and the network model.  Prints the
  * total, the time per probe, the failures and the peak resident memory
  * after the first run and after the last (it must not grow with N). */
 #include <stdlib.h>

@@ -46,7 +46,46 @@ static void set_fail(hop *h, int status, const char *flags, const char *details)
 }
 
 /* The service port name behind an outbound cluster "outbound|80|sub|host". */
+static bool cluster_is_http2_of(net *n, const char *cluster);
+
+/* Remembered with the model: it scans every object. */
+struct h2_memo {
+    char cluster[320];
+    bool h2;
+};
+#define H2_MEMO_MAX 256
+
 static bool cluster_is_http2(net *n, const char *cluster)
+{
+    net_source *src = n->src;
+    if (!src || strlen(cluster) >= sizeof src->h2[0].cluster) return cluster_is_http2_of(n, cluster);
+    pthread_mutex_lock(&src->memo_mu);
+    for (int i = 0; i < src->nh2; i++)
+        if (!strcmp(src->h2[i].cluster, cluster)) {
+            bool h2 = src->h2[i].h2;
+            pthread_mutex_unlock(&src->memo_mu);
+            return h2;
+        }
+    pthread_mutex_unlock(&src->memo_mu);
+    bool h2 = cluster_is_http2_of(n, cluster);
+    pthread_mutex_lock(&src->memo_mu);
+    if (src->nh2 == src->caph2 && src->caph2 < H2_MEMO_MAX) {
+        int cap = src->caph2 ? src->caph2 * 2 : 8;
+        struct h2_memo *nm = realloc(src->h2, (size_t)cap * sizeof *nm);
+        if (nm) {
+            src->h2 = nm;
+            src->caph2 = cap;
+        }
+    }
+    if (src->nh2 < src->caph2) {
+        snprintf(src->h2[src->nh2].cluster, sizeof src->h2[0].cluster, "%s", cluster);
+        src->h2[src->nh2++].h2 = h2;
+    }
+    pthread_mutex_unlock(&src->memo_mu);
+    return h2;
+}
+
+static bool cluster_is_http2_of(net *n, const char *cluster)
 {
     char c[320];
     snprintf(c, sizeof c, "%s", cluster);

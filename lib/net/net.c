@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <openssl/err.h>
 #include "model/obj.h"
 #include "net/capture.h"
 #include "net/net_internal.h"
@@ -75,7 +76,12 @@ static void model_free(net_source *src, json_t *objects, mesh *m, world *w, tls_
     world_free(w);
     mesh_free(m);
     json_decref(objects);
-    if (src) pthread_mutex_destroy(&src->mu);
+    if (src) {
+        pthread_mutex_destroy(&src->mu);
+        pthread_mutex_destroy(&src->memo_mu);
+        free(src->dns);
+        free(src->h2);
+    }
     free(src);
 }
 
@@ -164,6 +170,8 @@ net *net_open(store *st, const istio_release *rel, json_t *client_pod, char *err
         if (n->src) {
             n->src->st = st;
             pthread_mutex_init(&n->src->mu, NULL);
+            pthread_mutex_init(&n->src->memo_mu, NULL);
+            n->src->dns_client_blocked = -1;
             mesh_source src = {n->src, source_by_key, source_key_exists};
             n->m = mesh_build_lazy(n->objects, n->rel, &src);
         }
@@ -196,7 +204,6 @@ int net_close(net *n)
     if (!n) return 0;
     int rc = 0;
     net_wait(n);
-    free(n->threads);
     if (n->st) {
         for (int i = 0; i < n->nlogs; i++) {
             log_line *l = &n->logs[i];
@@ -245,10 +252,116 @@ static int local_server(const net *n, const char *ip, int port)
     return -1;
 }
 
+/* ---- engine threads ---------------------------------------------------------
+ * Each connection is served by a thread of its own (conn_thread), taken from
+ * threads kept between probes: a process running probe after probe made and
+ * joined a thread per connection.  A connection never waits for a thread
+ * busy with another one: without an idle thread, a new one is made.  At exit
+ * the threads are stopped and joined (nothing of theirs left allocated). */
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    conn *head, *tail;      /* connections waiting for a thread */
+    int queued, idle;
+    pthread_t *threads;     /* every thread made, for the join at exit */
+    int nthreads, cap;
+    bool stopping, at_exit;
+    pid_t pid;              /* the process that made them (not a fork()ed child) */
+} pool = {.mu = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER, .done = PTHREAD_COND_INITIALIZER};
+
+static void *pool_thread(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&pool.mu);
+    for (;;) {
+        if (pool.head) {
+            conn *c = pool.head;
+            pool.head = c->queued;
+            if (!pool.head) pool.tail = NULL;
+            pool.queued--;
+            net *n = c->n;
+            pthread_mutex_unlock(&pool.mu);
+            conn_thread(c);     /* frees c */
+            ERR_clear_error();  /* nothing of this connection's TLS errors for the next */
+            pthread_mutex_lock(&pool.mu);
+            n->running--;
+            pthread_cond_broadcast(&pool.done);
+            continue;
+        }
+        if (pool.stopping) break;
+        pool.idle++;
+        pthread_cond_wait(&pool.work, &pool.mu);
+        pool.idle--;
+    }
+    pthread_mutex_unlock(&pool.mu);
+    return NULL;
+}
+
+static void pool_stop(void)
+{
+    pthread_mutex_lock(&pool.mu);
+    if (pool.pid != getpid()) {   /* a child's copy: the threads are not its own */
+        pthread_mutex_unlock(&pool.mu);
+        return;
+    }
+    pool.stopping = true;
+    pthread_cond_broadcast(&pool.work);
+    pthread_mutex_unlock(&pool.mu);
+    for (int i = 0; i < pool.nthreads; i++) pthread_join(pool.threads[i], NULL);
+    free(pool.threads);
+    pool.threads = NULL;
+    pool.nthreads = pool.cap = 0;
+}
+
+/* Hand c to an engine thread; -1 when none can be made. */
+static int pool_serve(net *n, conn *c)
+{
+    int rc = 0;
+    pthread_mutex_lock(&pool.mu);
+    c->queued = NULL;
+    if (pool.tail) pool.tail->queued = c;
+    else pool.head = c;
+    pool.tail = c;
+    pool.queued++;
+    if (pool.idle >= pool.queued) {
+        pthread_cond_signal(&pool.work);
+    } else {
+        if (!pool.at_exit) {
+            pool.at_exit = atexit(pool_stop) == 0;
+            pool.pid = getpid();
+        }
+        if (pool.nthreads == pool.cap) {
+            int cap = pool.cap ? pool.cap * 2 : 8;
+            pthread_t *nt = realloc(pool.threads, (size_t)cap * sizeof *nt);
+            if (nt) {
+                pool.threads = nt;
+                pool.cap = cap;
+            }
+        }
+        if (!pool.at_exit || pool.nthreads == pool.cap ||
+            pthread_create(&pool.threads[pool.nthreads], NULL, pool_thread, NULL)) {
+            /* still the last one queued: nobody took it while we held the lock */
+            conn **p = &pool.head;
+            while (*p != c) p = &(*p)->queued;
+            *p = NULL;
+            pool.tail = NULL;
+            for (conn *q = pool.head; q; q = q->queued) pool.tail = q;
+            pool.queued--;
+            rc = -1;
+        } else {
+            pool.nthreads++;
+        }
+    }
+    if (!rc) n->running++;
+    pthread_mutex_unlock(&pool.mu);
+    return rc;
+}
+
 void net_wait(net *n)
 {
-    for (int i = 0; i < n->nthreads; i++) pthread_join(n->threads[i], NULL);
-    n->nthreads = 0;
+    pthread_mutex_lock(&pool.mu);
+    while (n->running) pthread_cond_wait(&pool.done, &pool.mu);
+    pthread_mutex_unlock(&pool.mu);
 }
 
 bool net_captured(const net *n, const char *ip, int port)
@@ -486,6 +599,56 @@ int net_world_hosts(net *n, const char **names, int max)
 
 /* ---- DNS ------------------------------------------------------------------ */
 
+/* What the pod's resolver answers for a name depends on the model and on
+ * the client workload only: remembered with the model (net_source). */
+#define DNS_MEMO_MAX 256
+struct dns_memo {
+    const mesh_workload *client;
+    char name[256];
+    int max, count;
+    char addrs[16][46];
+};
+
+static bool dns_memo_get(net *n, const char *name, int max, char addrs[][46], int *count)
+{
+    if (!n->src || max > 16 || strlen(name) >= 256) return false;
+    bool hit = false;
+    pthread_mutex_lock(&n->src->memo_mu);
+    for (int i = 0; i < n->src->ndns && !hit; i++) {
+        const dns_memo *d = &n->src->dns[i];
+        if (d->client != n->client || d->max != max || strcmp(d->name, name)) continue;
+        memcpy(addrs, d->addrs, (size_t)d->count * sizeof d->addrs[0]);
+        *count = d->count;
+        hit = true;
+    }
+    pthread_mutex_unlock(&n->src->memo_mu);
+    return hit;
+}
+
+static void dns_memo_put(net *n, const char *name, int max, char addrs[][46], int count)
+{
+    if (!n->src || max > 16 || count > max || strlen(name) >= 256) return;
+    pthread_mutex_lock(&n->src->memo_mu);
+    net_source *src = n->src;
+    if (src->ndns == src->capdns && src->capdns < DNS_MEMO_MAX) {
+        int cap = src->capdns ? src->capdns * 2 : 16;
+        dns_memo *nd = realloc(src->dns, (size_t)cap * sizeof *nd);
+        if (nd) {
+            src->dns = nd;
+            src->capdns = cap;
+        }
+    }
+    if (src->ndns < src->capdns) {
+        dns_memo *d = &src->dns[src->ndns++];
+        d->client = n->client;
+        snprintf(d->name, sizeof d->name, "%s", name);
+        d->max = max;
+        d->count = count;
+        memcpy(d->addrs, addrs, (size_t)count * sizeof d->addrs[0]);
+    }
+    pthread_mutex_unlock(&src->memo_mu);
+}
+
 static net_dns_status resolve(net *n, const char *name, char addrs[][46], int max, int *count)
 {
     *count = 0;
@@ -502,6 +665,14 @@ static net_dns_status resolve(net *n, const char *name, char addrs[][46], int ma
     }
     /* The resolver asks kube-dns (UDP 53); NetworkPolicy may stop that.
      * The same for every name of this probe: decided once. */
+    if (!n->dns_decided && n->src) {
+        pthread_mutex_lock(&n->src->memo_mu);
+        if (n->src->dns_client_blocked >= 0 && !strcmp(n->src->dns_client_ip, n->client_ip)) {
+            n->dns_decided = true;
+            n->dns_blocked = n->src->dns_client_blocked == 1;
+        }
+        pthread_mutex_unlock(&n->src->memo_mu);
+    }
     if (!n->dns_decided) {
         n->dns_decided = true;
         char dns_ip[46];
@@ -519,11 +690,22 @@ static net_dns_status resolve(net *n, const char *name, char addrs[][46], int ma
             char why[256];
             n->dns_blocked = !mesh_netpol_allows(n->m, n->client_ip, dns_ip, dns_port, "UDP", why, sizeof why);
         }
+        if (n->src) {
+            pthread_mutex_lock(&n->src->memo_mu);
+            snprintf(n->src->dns_client_ip, sizeof n->src->dns_client_ip, "%s", n->client_ip);
+            n->src->dns_client_blocked = n->dns_blocked;
+            pthread_mutex_unlock(&n->src->memo_mu);
+        }
     }
     if (n->dns_blocked) return NET_DNS_TIMEOUT;
-    int k = mesh_dns_lookup(n->m, n->client, name, addrs, max);
-    if (k <= 0) k = world_resolve(n->w, name, addrs, max);
-    *count = k > 0 ? k : 0;
+    int k = 0;
+    if (!dns_memo_get(n, name, max, addrs, &k)) {
+        k = mesh_dns_lookup(n->m, n->client, name, addrs, max);
+        if (k <= 0) k = world_resolve(n->w, name, addrs, max);
+        if (k < 0) k = 0;
+        dns_memo_put(n, name, max, addrs, k);
+    }
+    *count = k;
     return k > 0 ? NET_DNS_OK : NET_DNS_NXDOMAIN;
 }
 
@@ -638,19 +820,11 @@ static net_conn_status listen_for(net *n, const char *ip, int port, const char *
         free(c);
         return NET_REFUSED;
     }
-    if (n->nthreads == n->capthreads) {
-        int cap = n->capthreads ? n->capthreads * 2 : 8;
-        pthread_t *nt = realloc(n->threads, (size_t)cap * sizeof *nt);
-        if (!nt) { close(c->lfd); free(c); return NET_REFUSED; }
-        n->threads = nt;
-        n->capthreads = cap;
-    }
-    if (pthread_create(&n->threads[n->nthreads], NULL, conn_thread, c)) {
+    if (pool_serve(n, c)) {
         close(c->lfd);
         free(c);
         return NET_REFUSED;
     }
-    n->nthreads++;
     *lo = a;
     return NET_CONNECTED;
 }

@@ -43,11 +43,23 @@ typedef struct tls_host {
 
 /* The lazy mesh's (and the TLS contexts') way to the store (net.c): the store of the probe that
  * uses the mesh now, since a kept mesh outlives the probe that made it. */
+typedef struct dns_memo dns_memo;
 typedef struct net_source {
     store *st;
     /* engine threads reach the store only under this lock: the mesh's loads,
      * the world's TLS contexts made on first use */
     pthread_mutex_t mu;
+    /* What was worked out from this model and holds as long as it does,
+     * given again to the next probes of a kept model (under memo_mu): DNS
+     * answers (net.c: curl resolves every world host per probe), whether
+     * a cluster speaks HTTP/2 (hops.c) */
+    pthread_mutex_t memo_mu;
+    dns_memo *dns;
+    int ndns, capdns;
+    char dns_client_ip[46];         /* and whether that client may reach kube-dns: */
+    int dns_client_blocked;         /* -1 undecided, 0 no, 1 yes */
+    struct h2_memo *h2;
+    int nh2, caph2;
 } net_source;
 
 struct net {
@@ -76,9 +88,9 @@ struct net {
     long long base_ms;              /* wall clock at open */
     int next_port;                  /* simulated ephemeral ports */
     int last_local_port;
-    /* connection threads */
-    pthread_t *threads;
-    int nthreads, capthreads;
+    /* its connections being served by engine threads (net.c's pool;
+     * guarded by the pool's lock) */
+    int running;
     /* TLS server contexts of the world hosts, made on first use (under src->mu) */
     tls_host *tls;
     int ntls;
@@ -103,6 +115,7 @@ typedef struct local_answer {
 
 typedef struct conn {
     net *n;
+    struct conn *queued;            /* next connection waiting for an engine thread (net.c) */
     local_answer *answers;          /* a local server's prepared answers (loopback) */
     int nanswers;
     int lfd, fd;

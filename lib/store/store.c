@@ -34,9 +34,12 @@ struct store {
      * resourceVersion per object was two statements per object. */
     struct { char key[128]; long long value; } counters[COUNTER_CACHE];
     int ncounters;
-    long long object_writes;   /* objects put or deleted through this handle */
+    long long object_writes;   /* objects put or deleted in this transaction */
     /* this transaction has bumped the objects generation (index.c) */
     int gen_bumped;
+    /* frames in the WAL after the last commit, and how many it may hold
+     * before a commit checkpoints it (see wal_checkpoint_hook) */
+    int wal_frames, wal_budget;
 };
 
 static int flush_counters(store *st);
@@ -137,18 +140,19 @@ static int exec_waiting(sqlite3 *db, const char *sql)
     return rc;
 }
 
-/* The auto-checkpoint, every 128 pages, and then the WAL emptied.  A plain
- * (PASSIVE) checkpoint leaves the copied frames in the WAL until the next
- * write restarts it, but the next command's open recovers the WAL (it is the
- * only connection) and forgets that they were copied: the WAL never
- * restarted, grew with every command, and each command read it whole at open
- * and copied it whole again at its checkpoint.  Truncating it once copied
- * keeps every command's open cheap.  A reader in another process keeps the
- * WAL as it is: no waiting for it here. */
-static int wal_checkpoint_hook(void *arg, sqlite3 *db, const char *name, int frames)
+/* The auto-checkpoint, every 128 pages (st->wal_budget), and then the WAL
+ * emptied.  A plain (PASSIVE) checkpoint leaves the copied frames in the WAL
+ * until the next write restarts it, but the next command's open recovers the
+ * WAL (it is the only connection) and forgets that they were copied: the WAL
+ * never restarted, grew with every command, and each command read it whole
+ * at open and copied it whole again at its checkpoint.  Truncating it once
+ * copied keeps every command's open cheap.  A reader in another process
+ * keeps the WAL as it is: no waiting for it here. */
+#define WAL_BUDGET 128
+#define MMAP_SIZE "1073741824"
+
+static void checkpoint_now(sqlite3 *db, const char *name)
 {
-    (void)arg;
-    if (frames < 128) return SQLITE_OK;
     int nlog = 0, ncopied = 0;
     if (sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, &nlog, &ncopied) == SQLITE_OK &&
         nlog == ncopied) {
@@ -156,7 +160,29 @@ static int wal_checkpoint_hook(void *arg, sqlite3 *db, const char *name, int fra
         sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
         sqlite3_busy_timeout(db, 30000);
     }
+}
+
+static int wal_checkpoint_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+    store *st = arg;
+    st->wal_frames = frames;
+    if (frames < st->wal_budget) return SQLITE_OK;
+    checkpoint_now(db, name);
+    st->wal_frames = 0;
     return SQLITE_OK;
+}
+
+void store_release_memory(store *st)
+{
+    if (st->in_tx) return;
+    sqlite3_db_release_memory(st->db);
+    /* unmapped now, mapped again by the next read */
+    sqlite3_exec(st->db, "PRAGMA mmap_size=0; PRAGMA mmap_size=" MMAP_SIZE, NULL, NULL, NULL);
+}
+
+void store_set_wal_budget(store *st, int frames)
+{
+    st->wal_budget = frames > WAL_BUDGET ? frames : WAL_BUDGET;
 }
 
 store *store_open(const char *dir, bool *created, char *err, size_t errlen)
@@ -202,13 +228,16 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
      * checkpointed by wal_checkpoint_hook instead: the next command's first open reads
      * the whole WAL (recovery), so it must stay small (a 3 MB WAL cost ~20
      * ms per command).  The WAL and -shm files stay next to state.db
-     * between commands. */
+     * between commands: closing a handle deletes no file, so a handle kept
+     * on a store that was removed and made anew (lib/cmd/common.c) can be
+     * closed without touching the new one's files. */
     sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
-    sqlite3_wal_hook(st->db, wal_checkpoint_hook, NULL);
+    st->wal_budget = WAL_BUDGET;
+    sqlite3_wal_hook(st->db, wal_checkpoint_hook, st);
     /* WAL: a killed writer leaves the last committed state intact, and
      * readers never see half a command.  NORMAL sync is enough for that
      * (only a power cut could lose the very last commits). */
-    if (exec_waiting(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384; PRAGMA mmap_size=1073741824;") != SQLITE_OK ||
+    if (exec_waiting(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384; PRAGMA mmap_size=" MMAP_SIZE ";") != SQLITE_OK ||
         exec_waiting(st->db, "BEGIN IMMEDIATE") != SQLITE_OK ||
         sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK || store_index_open(st) != 0) {
         open_failure(st->db, dir, path, "initialise", err, errlen);
@@ -261,6 +290,8 @@ void store_close(store *st)
     if (!st) return;
     for (int i = 0; i < st->ncache; i++) sqlite3_finalize(st->cache[i].s);
     if (st->in_tx && !sqlite3_get_autocommit(st->db)) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    /* a WAL let grow past the usual budget is not left for the next open */
+    if (st->wal_frames >= WAL_BUDGET) checkpoint_now(st->db, "main");
     sqlite3_close_v2(st->db);
     free(st);
 }
@@ -287,6 +318,7 @@ int store_begin(store *st)
     st->in_tx = 1;
     st->failed = 0;
     st->gen_bumped = 0;
+    st->object_writes = 0;
     return 0;
 }
 

@@ -26,6 +26,16 @@ const char *store_default_dir(void);
 store *store_open(const char *dir, bool *created, char *err, size_t errlen);
 void store_close(store *st);
 const char *store_dir(const store *st);
+/* Let the WAL hold up to `frames` pages before a commit checkpoints it (the
+ * default, and the least, is 128).  For a handle that runs many commands in
+ * turn, which change the same few pages (a probe's logs and stats): fewer,
+ * larger checkpoints.  Closing the handle checkpoints a WAL left past 128,
+ * so the next process's open does not read it whole. */
+void store_set_wal_budget(store *st, int frames);
+/* Between transactions: give back the pages the handle caches and the file
+ * mapping it reads through.  A handle kept for many commands would hold every
+ * page it ever touched (the logs grow with every probe). */
+void store_release_memory(store *st);
 
 /* One write transaction per command (BEGIN IMMEDIATE, with a busy timeout so
  * parallel processes wait for each other instead of failing). */
@@ -76,9 +86,9 @@ json_t *store_list_containing(store *st, const char *resource, const char *text)
 /* Every object of every resource (used to build the mesh snapshot). */
 json_t *store_list_all(store *st);
 
-/* How many objects were put or deleted through this handle (since it was
- * opened, a new store's seeding included): a command that wrote none has
- * nothing for the controllers to react to. */
+/* How many objects were put or deleted in this handle's current
+ * transaction (the one store_open begins includes a new store's seeding):
+ * a command that wrote none has nothing for the controllers to react to. */
 long long store_object_writes(const store *st);
 
 /* Counters and small settings (resourceVersion, IP allocators, ...). */
