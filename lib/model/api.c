@@ -58,11 +58,12 @@ static int put(store *st, const kind_info *k, const char *ns, json_t *obj, const
 /* Kinds whose objects carry a spec get a generation, as the API server does. */
 static bool has_generation(json_t *obj) { return json_object_get(obj, "spec") != NULL; }
 
-static api_status create(store *st, const kind_info *k, json_t *obj, bool checked, const char *applied,
-                         api_error *e)
+/* What the API server sets on a new object (uid, creationTimestamp,
+ * generation, resourceVersion), after checking it is new unless the caller
+ * has (checked). */
+static api_status stamp_new(store *st, const kind_info *k, json_t *obj, bool checked, api_error *e)
 {
-    const char *ns = ns_of(k, obj);
-    if (!checked && store_exists(st, k->resource, ns, obj_name(obj))) {
+    if (!checked && store_exists(st, k->resource, ns_of(k, obj), obj_name(obj))) {
         e->status = API_ERR_EXISTS;
         snprintf(e->msg, sizeof e->msg, "%s \"%s\" already exists", k->resource, obj_name(obj));
         return e->status;
@@ -75,6 +76,14 @@ static api_status create(store *st, const kind_info *k, json_t *obj, bool checke
     json_object_set_new(md, "creationTimestamp", json_string(ts));
     if (has_generation(obj)) json_object_set_new(md, "generation", json_integer(1));
     stamp_rv(st, obj);
+    return API_OK;
+}
+
+static api_status create(store *st, const kind_info *k, json_t *obj, bool checked, const char *applied,
+                         api_error *e)
+{
+    const char *ns = ns_of(k, obj);
+    if (stamp_new(st, k, obj, checked, e) != API_OK) return e->status;
     if (put(st, k, ns, obj, applied)) {
         e->status = API_ERR_STORE;
         snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
@@ -182,19 +191,7 @@ api_status api_create_text(store *st, const kind_info *k, json_t *obj, char *(*s
                            void *ctx, api_error *e)
 {
     const char *ns = ns_of(k, obj);
-    if (store_exists(st, k->resource, ns, obj_name(obj))) {
-        e->status = API_ERR_EXISTS;
-        snprintf(e->msg, sizeof e->msg, "%s \"%s\" already exists", k->resource, obj_name(obj));
-        return e->status;
-    }
-    json_t *md = obj_metadata(obj);
-    char uid[37], ts[32];
-    uuid_v4(uid);
-    time_rfc3339(ts, sizeof ts, time_now_ms() / 1000);
-    json_object_set_new(md, "uid", json_string(uid));
-    json_object_set_new(md, "creationTimestamp", json_string(ts));
-    if (has_generation(obj)) json_object_set_new(md, "generation", json_integer(1));
-    stamp_rv(st, obj);
+    if (stamp_new(st, k, obj, false, e) != API_OK) return e->status;
     char *body = serialize(obj, ctx), *row = columns_encode(k, obj), *labels = NULL;
     json_t *l = obj_labels(obj);
     if (l && json_object_size(l)) labels = json_text_compact(l, false);
