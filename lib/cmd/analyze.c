@@ -241,7 +241,7 @@ int cmd_analyze(cmd_ctx *ctx, int argc, char **argv)
     }
     if (gather_files(ctx, &fr, o.recursive, &files)) { rc = 1; goto out; }
 
-    const char *ns = o.ns && *o.ns ? o.ns : "default";
+    const char *ns = o.ns && *o.ns ? o.ns : cmd_default_namespace(ctx);
     const istio_release *rel = ctx->rel ? ctx->rel : release_default();
     if (o.use_kube) {
         store *st = cmd_store(ctx);

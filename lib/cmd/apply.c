@@ -164,7 +164,7 @@ static int apply_one(cmd_ctx *ctx, store *st, const apply_opts *o, loaded_doc *d
                     "\"%s\". You must pass '--namespace=%s' to perform this operation.\n", ns, o->ns_flag, ns);
             return 1;
         }
-        if (!ns || !*ns) obj_set_str(obj, "metadata.namespace", o->ns_flag ? o->ns_flag : "default");
+        if (!ns || !*ns) obj_set_str(obj, "metadata.namespace", o->ns_flag ? o->ns_flag : cmd_default_namespace(ctx));
     } else if (json_is_object(obj_at(obj, "metadata"))) {
         json_object_del(obj_metadata(obj), "namespace");
     }

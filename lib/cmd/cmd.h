@@ -27,6 +27,12 @@ int cmd_finish(cmd_ctx *ctx, int rc);
 /* Close the handle kept for the store in home (NULL: any), before a command
  * removes the store's files. */
 void cmd_store_forget(const char *home);
+/* The namespace of the context (`kubectl config set-context --current
+ * --namespace=NS`, store meta "namespace"), else "default": what a
+ * namespaced command uses when given neither -n nor -A.  Read inside the
+ * command's open transaction; a store not yet open is opened only when it
+ * exists.  The string lives until the next call. */
+const char *cmd_default_namespace(cmd_ctx *ctx);
 
 /* A builtin: name, function, one-line summary (git's table of builtins). */
 typedef struct cmd_entry {

@@ -135,6 +135,27 @@ int cmd_finish(cmd_ctx *ctx, int rc)
     return rc;
 }
 
+const char *cmd_default_namespace(cmd_ctx *ctx)
+{
+    static char ns[256];
+    snprintf(ns, sizeof ns, "default");
+    struct stat sb;
+    bool opened = !ctx->st;
+    /* a command that needs no cluster (validate -f) does not create one */
+    if (opened && !state_file(ctx->home, &sb)) return ns;
+    FILE *err = ctx->err;
+    FILE *null = opened ? fopen("/dev/null", "w") : NULL;
+    if (null) ctx->err = null;
+    store *st = cmd_store(ctx);
+    char *v = st ? store_meta_get(st, "namespace") : NULL;
+    if (v && *v) snprintf(ns, sizeof ns, "%s", v);
+    free(v);
+    if (opened && ctx->st) cmd_finish(ctx, 0);
+    ctx->err = err;
+    if (null) fclose(null);
+    return ns;
+}
+
 const cmd_entry *cmd_find(const cmd_entry *table, const char *name)
 {
     for (; table->name; table++)

@@ -122,10 +122,11 @@ static void help_flags(const char *prog, int n, char **path, strlist *out)
 char *current_namespace(cmd_ctx *ctx)
 {
     bool opened = !ctx->st;
-    store *st = cmd_store(ctx);
-    char *ns = st ? store_meta_get(st, "namespace") : NULL;
+    /* a new MESHSIM_HOME: the prompt of a cluster about to be created */
+    if (opened && !cmd_store(ctx)) return strdup("default");
+    char *ns = strdup(cmd_default_namespace(ctx));
     if (opened && ctx->st) cmd_finish(ctx, 0);
-    return ns && *ns ? ns : (free(ns), strdup("default"));
+    return ns;
 }
 
 static bool prefixed(const char *s, const char *cur) { return !strncmp(s, cur, strlen(cur)); }

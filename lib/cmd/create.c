@@ -493,7 +493,7 @@ int cmd_create(cmd_ctx *ctx, int argc, char **argv)
     if (!client) {
         store *st = cmd_store(ctx);
         if (!st) { rc = 1; json_decref(result); goto done; }
-        const char *ns = k->namespaced ? (o.ns ? o.ns : "default") : "";
+        const char *ns = k->namespaced ? (o.ns ? o.ns : cmd_default_namespace(ctx)) : "";
         if (k->namespaced) obj_set_str(obj, "metadata.namespace", ns);
         char msg[4096];
         valid_status vs = validate_object(k, obj, msg, sizeof msg);

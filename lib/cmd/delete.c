@@ -56,7 +56,7 @@ int cmd_delete(cmd_ctx *ctx, int argc, char **argv)
     if (rc) { flags_free(&fr); flag_list_free(&files); return rc; }
     store *st = cmd_store(ctx);
     if (!st) { flags_free(&fr); flag_list_free(&files); return 1; }
-    target_query q = {fr.pos, fr.npos, files.v, files.n, recursive, ns ? ns : "default", all_ns,
+    target_query q = {fr.pos, fr.npos, files.v, files.n, recursive, ns ? ns : cmd_default_namespace(ctx), all_ns,
                       selector, field_selector, ctx->in};
     targets t = {0};
     FILE *quiet = ignore_not_found ? fopen("/dev/null", "w") : NULL;

@@ -600,7 +600,7 @@ int cmd_describe(cmd_ctx *ctx, int argc, char **argv)
     const char *prefix = NULL;
     int nargs = fr.npos;
     if (fr.npos == 2 && !strchr(fr.pos[0], '/')) { prefix = fr.pos[1]; nargs = 1; }
-    target_query q = {fr.pos, nargs, files.v, files.n, recursive, ns ? ns : "default", all_ns, selector, NULL, ctx->in};
+    target_query q = {fr.pos, nargs, files.v, files.n, recursive, ns ? ns : cmd_default_namespace(ctx), all_ns, selector, NULL, ctx->in};
     targets t = {0};
     int rc = targets_resolve(st, &q, ctx->err, &t) ? 1 : 0;
     dbuf b = {0};

@@ -376,7 +376,7 @@ int cmd_describe_istio(cmd_ctx *ctx, int argc, char **argv)
         return 64;
     }
     bool is_pod = fr.pos[0][0] == 'p';
-    const char *ns = ns_flag && *ns_flag ? ns_flag : "default";
+    const char *ns = ns_flag && *ns_flag ? ns_flag : cmd_default_namespace(ctx);
     char name[256], rns[256];
     const char *arg = fr.pos[1], *dot = strrchr(arg, '.');
     if (dot) {

@@ -78,7 +78,7 @@ int cmd_exec(cmd_ctx *ctx, int argc, char **argv)
         rc = 1;
         goto done;
     }
-    json_t *pod = pod_target_resolve(st, fr.pos[0], ns ? ns : "default", ctx->err);
+    json_t *pod = pod_target_resolve(st, fr.pos[0], ns ? ns : cmd_default_namespace(ctx), ctx->err);
     if (!pod) {
         rc = 1;
     } else {

@@ -346,7 +346,7 @@ int cmd_get(cmd_ctx *ctx, int argc, char **argv)
     }
     store *st = cmd_store(ctx);
     if (!st) { flags_free(&fr); flag_list_free(&files); flag_list_free(&o.label_cols); return 1; }
-    target_query q = {fr.pos, fr.npos, files.v, files.n, recursive, o.ns ? o.ns : "default", o.all_ns,
+    target_query q = {fr.pos, fr.npos, files.v, files.n, recursive, o.ns ? o.ns : cmd_default_namespace(ctx), o.all_ns,
                       selector, field_selector, ctx->in};
     /* a table needs the stored rows only (and labels for -l, -L, --show-labels) */
     bool rows = (!o.output || !strcmp(o.output, "wide") || !strcmp(o.output, "name")) && !sort_by && !field_selector;

@@ -104,7 +104,7 @@ static int label_main(cmd_ctx *ctx, int argc, char **argv, bool annotate)
         flag_list_free(&files);
         return rc ? rc : 1;
     }
-    target_query q = {res_args, nres, files.v, files.n, recursive, ns ? ns : "default", all_ns,
+    target_query q = {res_args, nres, files.v, files.n, recursive, ns ? ns : cmd_default_namespace(ctx), all_ns,
                       selector, field_selector, ctx->in};
     if (nres == 1 && !strchr(res_args[0], '/') && !all && !selector && !files.n) {
         fprintf(ctx->err, "error: resource(s) were provided, but no name was specified\n");

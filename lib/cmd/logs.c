@@ -175,7 +175,7 @@ int cmd_logs(cmd_ctx *ctx, int argc, char **argv)
     }
     store *st = cmd_store(ctx);
     if (!st) { flags_free(&fr); return 1; }
-    const char *where = ns ? ns : "default";
+    const char *where = ns ? ns : cmd_default_namespace(ctx);
     if (label_sel) {
         /* kubectl shows the last 10 lines of each pod when a selector is given */
         if (o.tail == -2) o.tail = 10;

@@ -286,7 +286,7 @@ int cmd_patch(cmd_ctx *ctx, int argc, char **argv)
     if (!(patch = read_patch(ctx, text, file))) { rc = 1; goto done; }
     patch_opts o = {(patch_type)ptype, patch, output, local || (dry_run && !strcmp(dry_run, "client")),
                     dry_run && !strcmp(dry_run, "server")};
-    target_query q = {fr.pos, fr.npos, files.v, files.n, recursive, ns ? ns : "default", false, NULL, NULL, ctx->in};
+    target_query q = {fr.pos, fr.npos, files.v, files.n, recursive, ns ? ns : cmd_default_namespace(ctx), false, NULL, NULL, ctx->in};
     if (local) {
         if (targets_from_files(&q, ctx->err, &t)) rc = 1;
         for (size_t i = 0; i < t.n && !rc; i++) rc |= patch_one(ctx, NULL, &o, t.v[i].k, t.v[i].obj);

@@ -545,7 +545,7 @@ static int resolve_pod(cmd_ctx *ctx, store *st, const char *arg, const char *ns_
         snprintf(ns, nslen, "%s", dot + 1);
     } else {
         snprintf(name, namelen, "%s", arg);
-        snprintf(ns, nslen, "%s", ns_flag && *ns_flag ? ns_flag : "default");
+        snprintf(ns, nslen, "%s", ns_flag && *ns_flag ? ns_flag : cmd_default_namespace(ctx));
     }
     if (!deploy) {
         json_t *p = store_get(st, "pods", ns, name);

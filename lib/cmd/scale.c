@@ -43,7 +43,7 @@ int cmd_scale(cmd_ctx *ctx, int argc, char **argv)
     }
     store *st = cmd_store(ctx);
     if (!st) { rc = 1; goto done; }
-    target_query q = {fr.pos, fr.npos, files.v, files.n, false, ns ? ns : "default", false, selector, NULL, ctx->in};
+    target_query q = {fr.pos, fr.npos, files.v, files.n, false, ns ? ns : cmd_default_namespace(ctx), false, selector, NULL, ctx->in};
     targets t = {0};
     if (targets_resolve(st, &q, ctx->err, &t)) rc = 1;
     for (size_t i = 0; i < t.n; i++) {

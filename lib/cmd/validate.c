@@ -217,7 +217,7 @@ int cmd_istio_validate(cmd_ctx *ctx, int argc, char **argv)
         rc = 1;
         goto out;
     }
-    const char *def_ns = ns && *ns ? ns : "default";
+    const char *def_ns = ns && *ns ? ns : cmd_default_namespace(ctx);
     strs errs = {0}, paths = {0};
     strs *warns = NULL;   /* per processed path */
     for (int i = 0; i < files.n; i++) {

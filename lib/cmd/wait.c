@@ -84,7 +84,7 @@ int cmd_wait(cmd_ctx *ctx, int argc, char **argv)
     }
     store *st = cmd_store(ctx);
     if (!st) { rc = 1; goto done; }
-    target_query q = {fr.pos, fr.npos, files.v, files.n, false, ns ? ns : "default", all_ns, selector, field_selector, ctx->in};
+    target_query q = {fr.pos, fr.npos, files.v, files.n, false, ns ? ns : cmd_default_namespace(ctx), all_ns, selector, field_selector, ctx->in};
     targets t = {0};
     bool del = !strcmp(cond, "delete");
     FILE *quiet = del ? fopen("/dev/null", "w") : NULL;
