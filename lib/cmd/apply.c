@@ -101,6 +101,7 @@ typedef struct apply_opts {
     const char *dry_run;      /* NULL, "none", "client", "server" */
     const char *output;
     bool recursive, force;
+    char default_ns[256];     /* the context's namespace, read once for every document ("" = not yet) */
 } apply_opts;
 
 static const char *dry_suffix(const apply_opts *o)
@@ -132,7 +133,7 @@ static void forget_namespaces(void)
 }
 
 /* Apply one document.  Returns 0 on success, 1 on a reported error. */
-static int apply_one(cmd_ctx *ctx, store *st, const apply_opts *o, loaded_doc *d)
+static int apply_one(cmd_ctx *ctx, store *st, apply_opts *o, loaded_doc *d)
 {
     json_t *obj = d->obj;
     const char *kind = obj_str(obj, "kind"), *apiv = obj_str(obj, "apiVersion");
@@ -164,7 +165,9 @@ static int apply_one(cmd_ctx *ctx, store *st, const apply_opts *o, loaded_doc *d
                     "\"%s\". You must pass '--namespace=%s' to perform this operation.\n", ns, o->ns_flag, ns);
             return 1;
         }
-        if (!ns || !*ns) obj_set_str(obj, "metadata.namespace", o->ns_flag ? o->ns_flag : cmd_default_namespace(ctx));
+        if ((!ns || !*ns) && !o->ns_flag && !o->default_ns[0])
+            snprintf(o->default_ns, sizeof o->default_ns, "%s", cmd_default_namespace(ctx));
+        if (!ns || !*ns) obj_set_str(obj, "metadata.namespace", o->ns_flag ? o->ns_flag : o->default_ns);
     } else if (json_is_object(obj_at(obj, "metadata"))) {
         json_object_del(obj_metadata(obj), "namespace");
     }

@@ -14,34 +14,7 @@
 #include "model/api.h"
 #include "model/obj.h"
 
-typedef struct fixture {
-    char dir[64];
-    store *st;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/meshsim-cache-XXXXXX");
-    if (!mkdtemp(f->dir)) return -1;
-    char err[256];
-    bool created;
-    f->st = store_open(f->dir, &created, err, sizeof err);
-    if (!f->st || cluster_bootstrap(f->st)) return -1;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    store_close(f->st);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0) return -1;
-    free(f);
-    return 0;
-}
+#include "cluster_fixture.h"
 
 static json_t *configmap(const char *ns, const char *name)
 {
