@@ -41,13 +41,13 @@ static void stamp_rv(store *st, json_t *obj)
 }
 
 /* Write obj with what listings read instead of the body. */
-static int put(store *st, const kind_info *k, const char *ns, json_t *obj, const char *applied)
+static int put(store *st, const kind_info *k, const char *ns, json_t *obj, const char *applied, bool is_new)
 {
     char *row = columns_encode(k, obj), *labels = NULL;
     json_t *l = obj_labels(obj);
     if (l && json_object_size(l)) labels = json_text_compact(l, false);
     char *body = json_text_compact(obj, false);
-    store_extras x = {row, labels, applied, body};
+    store_extras x = {row, labels, applied, body, is_new};
     int rc = store_put_ex(st, k->resource, ns, obj_name(obj), obj, &x);
     free(row);
     free(labels);
@@ -84,7 +84,7 @@ static api_status create(store *st, const kind_info *k, json_t *obj, bool checke
 {
     const char *ns = ns_of(k, obj);
     if (stamp_new(st, k, obj, checked, e) != API_OK) return e->status;
-    if (put(st, k, ns, obj, applied)) {
+    if (put(st, k, ns, obj, applied, true)) {
         e->status = API_ERR_STORE;
         snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
         return e->status;
@@ -106,7 +106,7 @@ static api_status update(store *st, const kind_info *k, json_t *obj, json_t *old
         json_object_set_new(md, "generation", json_integer(gen ? gen : 1));
     }
     stamp_rv(st, obj);
-    if (put(st, k, ns, obj, applied)) {
+    if (put(st, k, ns, obj, applied, false)) {
         e->status = API_ERR_STORE;
         snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
         return e->status;
@@ -195,7 +195,7 @@ api_status api_create_text(store *st, const kind_info *k, json_t *obj, char *(*s
     char *body = serialize(obj, ctx), *row = columns_encode(k, obj), *labels = NULL;
     json_t *l = obj_labels(obj);
     if (l && json_object_size(l)) labels = json_text_compact(l, false);
-    store_extras x = {row, labels, NULL, body};
+    store_extras x = {row, labels, NULL, body, true};
     int rc = body ? store_put_ex(st, k->resource, ns, obj_name(obj), obj, &x) : -1;
     free(row);
     free(labels);

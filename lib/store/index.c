@@ -82,9 +82,15 @@ int store_index_delete(store *st, const char *resource, const char *ns, const ch
 }
 
 int store_index_put(store *st, const char *resource, const char *ns, const char *name, json_t *obj,
-                    const char *body)
+                    const char *body, bool is_new)
 {
-    if (store_index_delete(st, resource, ns, name)) return -1;
+    /* a new object has no keys to replace (deleting them was a fifth of
+     * filing a 10 000-object apply's keys), but the generation moves */
+    if (is_new) {
+        if (bump_generation(st)) return fail(st);
+    } else if (store_index_delete(st, resource, ns, name)) {
+        return -1;
+    }
     if (!routing_keyed_resource(resource)) return 0;
     json_t *parsed = !obj && body ? json_loads(body, 0, NULL) : NULL;
     int rc = insert_keys(st, resource, ns, name, obj ? obj : parsed);

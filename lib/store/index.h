@@ -17,9 +17,10 @@
 int store_index_open(store *st);
 /* Keep the keys of one object in step with its body (called by store_put
  * and store_delete, inside the command's transaction).  obj, or when the
- * caller has only the text, body (parsed only for the keyed resources). */
+ * caller has only the text, body (parsed only for the keyed resources);
+ * is_new: the object did not exist, so it has no keys yet. */
 int store_index_put(store *st, const char *resource, const char *ns, const char *name, json_t *obj,
-                    const char *body);
+                    const char *body, bool is_new);
 int store_index_delete(store *st, const char *resource, const char *ns, const char *name);
 
 /* The objects with key, ordered by resource, namespace, name, from offset,

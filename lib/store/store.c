@@ -492,7 +492,7 @@ int store_put_ex(store *st, const char *resource, const char *ns, const char *na
     int rc = step_done(st, s);
     done(st, s);
     st->object_writes++;
-    return rc ? rc : store_index_put(st, resource, ns, name, obj, x ? x->body : NULL);
+    return rc ? rc : store_index_put(st, resource, ns, name, obj, x ? x->body : NULL, x && x->is_new);
 }
 
 int store_delete(store *st, const char *resource, const char *ns, const char *name)

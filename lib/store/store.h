@@ -63,6 +63,8 @@ typedef struct store_extras {
     const char *applied;   /* see store_get_applied */
     const char *body;      /* obj's text as store_put writes it (JSON_COMPACT,
                               key order kept) when the caller made it; NULL: from obj */
+    bool is_new;           /* the caller checked that no such object exists in
+                              this transaction: nothing of an old one to remove */
 } store_extras;
 int store_put_ex(store *st, const char *resource, const char *ns, const char *name, json_t *obj,
                  const store_extras *x);
