@@ -115,24 +115,24 @@ static const char *dry_suffix(const apply_opts *o)
 
 static const char *verb_ing(apply_mode m) { return m == MODE_REPLACE ? "replacing" : "creating"; }
 
-/* Namespaces seen to exist during this command: a 10 000-document stream
- * names a few of them thousands of times. */
-static char *known_ns[64];
-static int nknown_ns;
+/* Namespaces seen to exist during this command (a set: a 10 000-document
+ * stream names each of its namespaces hundreds of times).  Applying only
+ * adds namespaces, so what is known stays true until the command ends. */
+static json_t *known_ns;
 
 static bool namespace_known(store *st, const char *ns)
 {
-    for (int i = 0; i < nknown_ns; i++)
-        if (!strcmp(known_ns[i], ns)) return true;
+    if (known_ns && json_object_get(known_ns, ns)) return true;
     if (!api_namespace_exists(st, ns)) return false;
-    if (nknown_ns < 64) known_ns[nknown_ns++] = strdup(ns);
+    if (!known_ns) known_ns = json_object();
+    json_object_set_new(known_ns, ns, json_true());
     return true;
 }
 
 static void forget_namespaces(void)
 {
-    for (int i = 0; i < nknown_ns; i++) free(known_ns[i]);
-    nknown_ns = 0;
+    json_decref(known_ns);
+    known_ns = NULL;
 }
 
 /* What apply works out from a document alone, without the store: its kind,
@@ -582,6 +582,9 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
     if (!o.ns_flag) snprintf(o.default_ns, sizeof o.default_ns, "%s", cmd_default_namespace(ctx));
     prepared *prep = calloc(all.n + 1, sizeof *prep);
     prepare_all(&o, &all, ok, prep);
+    /* a long stream's rows are inserted on a second thread (store.h) */
+    bool write_behind = all.n >= PREPARE_PARALLEL_MIN;
+    if (write_behind) store_write_behind(st, true);
     size_t applied = 0;
     for (size_t j = 0; j < all.n; j++) {
         applied++;
@@ -593,9 +596,8 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
         prepared_free(&prep[j]);
         fflush(estream);
         if (elen > before) errlist_add(&el, strndup(ebuf + before, elen - before), &all.docs[j]);
-        /* a Namespace applied or deleted earlier in the stream changes what exists */
-        if (!strcmp(obj_kind(all.docs[j].obj) ? obj_kind(all.docs[j].obj) : "", "Namespace")) forget_namespaces();
     }
+    if (write_behind) store_write_behind(st, false);
     fclose(estream);
     free(ebuf);
     if (el.n) rc = 1;

@@ -40,10 +40,12 @@ static void add_key(void *ctx, const char *key)
     if (sqlite3_step(a->ins) != SQLITE_DONE) a->rc = -1;
 }
 
+const char index_insert_key_sql[] = "INSERT OR IGNORE INTO obj_keys(resource,namespace,name,key) VALUES(?1,?2,?3,?4)";
+const char index_delete_keys_sql[] = "DELETE FROM obj_keys WHERE resource=?1 AND namespace=?2 AND name=?3";
+
 static int insert_keys(store *st, const char *resource, const char *ns, const char *name, json_t *obj)
 {
-    adder a = {st, prep(st, "INSERT OR IGNORE INTO obj_keys(resource,namespace,name,key) VALUES(?1,?2,?3,?4)"),
-               resource, ns, name, 0};
+    adder a = {st, prep(st, index_insert_key_sql), resource, ns, name, 0};
     if (!a.ins) return -1;
     routing_keys(resource, ns, obj, add_key, &a);
     store_stmt_done(st, a.ins);
@@ -73,7 +75,7 @@ int store_index_delete(store *st, const char *resource, const char *ns, const ch
     if (store_write_failed(st)) return -1;
     if (bump_generation(st)) return fail(st);
     if (!routing_keyed_resource(resource)) return 0;
-    sqlite3_stmt *s = prep(st, "DELETE FROM obj_keys WHERE resource=?1 AND namespace=?2 AND name=?3");
+    sqlite3_stmt *s = prep(st, index_delete_keys_sql);
     if (!s) return fail(st);
     bind(s, 1, resource); bind(s, 2, ns); bind(s, 3, name);
     int rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
@@ -96,6 +98,70 @@ int store_index_put(store *st, const char *resource, const char *ns, const char 
     int rc = insert_keys(st, resource, ns, name, obj ? obj : parsed);
     json_decref(parsed);
     return rc ? fail(st) : 0;
+}
+
+int store_index_note_write(store *st)
+{
+    return bump_generation(st) ? fail(st) : 0;
+}
+
+typedef struct key_list {
+    char **v;
+    size_t n, cap;
+    int failed;
+} key_list;
+
+static void collect_key(void *ctx, const char *key)
+{
+    key_list *l = ctx;
+    if (l->failed) return;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 4;
+        char **v = realloc(l->v, cap * sizeof *v);
+        if (!v) { l->failed = 1; return; }
+        l->v = v;
+        l->cap = cap;
+    }
+    if (!(l->v[l->n] = strdup(key))) { l->failed = 1; return; }
+    l->n++;
+}
+
+int index_collect_keys(const char *resource, const char *ns, json_t *obj, const char *body, char ***keys,
+                       size_t *nkeys, bool *keyed)
+{
+    *keys = NULL;
+    *nkeys = 0;
+    *keyed = routing_keyed_resource(resource);
+    if (!*keyed) return 0;
+    json_t *parsed = !obj && body ? json_loads(body, 0, NULL) : NULL;
+    key_list l = {0};
+    routing_keys(resource, ns, obj ? obj : parsed, collect_key, &l);
+    json_decref(parsed);
+    if (l.failed) {
+        for (size_t i = 0; i < l.n; i++) free(l.v[i]);
+        free(l.v);
+        return -1;
+    }
+    *keys = l.v;
+    *nkeys = l.n;
+    return 0;
+}
+
+int index_write_keys(sqlite3_stmt *del, sqlite3_stmt *ins, const char *resource, const char *ns, const char *name,
+                     char *const *keys, size_t nkeys, bool is_new)
+{
+    int rc = 0;
+    if (!is_new) {
+        bind(del, 1, resource); bind(del, 2, ns); bind(del, 3, name);
+        rc = sqlite3_step(del) == SQLITE_DONE ? 0 : -1;
+        sqlite3_reset(del);
+    }
+    for (size_t i = 0; i < nkeys && !rc; i++) {
+        bind(ins, 1, resource); bind(ins, 2, ns); bind(ins, 3, name); bind(ins, 4, keys[i]);
+        rc = sqlite3_step(ins) == SQLITE_DONE ? 0 : -1;
+        sqlite3_reset(ins);
+    }
+    return rc;
 }
 
 /* A store from before the table: file every keyed object once. */

@@ -10,6 +10,8 @@
 #include "store/store.h"
 #include "store/index.h"
 #include "store/store_internal.h"
+#include "store/keyset.h"
+#include "store/writer.h"
 
 /* 2: objects carry what listings need next to the body (row, labels). */
 #define STORE_SCHEMA_VERSION "2"
@@ -40,6 +42,13 @@ struct store {
     /* frames in the WAL after the last commit, and how many it may hold
      * before a commit checkpoints it (see wal_checkpoint_hook) */
     int wal_frames, wal_budget;
+    /* while a command writes a long run of objects (store_write_behind):
+     * the writer, the objects each resource had when it started (read at
+     * the first lookup), and the objects written since */
+    store_writer *writer;
+    struct { char resource[128]; keyset keys; } known[16];
+    int nknown;
+    keyset written;
 };
 
 static int flush_counters(store *st);
@@ -288,6 +297,7 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
 void store_close(store *st)
 {
     if (!st) return;
+    store_write_behind(st, false);
     for (int i = 0; i < st->ncache; i++) sqlite3_finalize(st->cache[i].s);
     if (st->in_tx && !sqlite3_get_autocommit(st->db)) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     /* a WAL let grow past the usual budget is not left for the next open */
@@ -324,6 +334,7 @@ int store_begin(store *st)
 
 int store_commit(store *st)
 {
+    store_write_behind(st, false);
     if (!st->in_tx) return 0;
     flush_counters(st);   /* a failure dooms the transaction below */
     if (st->failed) {
@@ -344,6 +355,7 @@ int store_commit(store *st)
 
 void store_rollback(store *st)
 {
+    store_write_behind(st, false);
     st->ncounters = 0;
     if (!st->in_tx) return;
     /* SQLite may already have rolled back by itself (SQLITE_FULL, IOERR) */
@@ -352,9 +364,28 @@ void store_rollback(store *st)
     st->failed = 0;
 }
 
+/* Wait for the writer's queue to empty (see writer.h); a row it failed to
+ * write fails the transaction as a failed write of ours would. */
+static void settle(store *st)
+{
+    char why[512];
+    if (st->writer && writer_drain(st->writer, why, sizeof why) && !st->failed) {
+        st->failed = 1;
+        snprintf(st->failure, sizeof st->failure, "%s", why);
+    }
+}
+
 /* sql is always a string literal, so its address names the statement.
- * Give statements back with done(), which resets a cached one. */
+ * Give statements back with done(), which resets a cached one.  Rows the
+ * writer has queued are written first. */
+static sqlite3_stmt *prep_settled(store *st, const char *sql);
 static sqlite3_stmt *prep(store *st, const char *sql)
+{
+    settle(st);
+    return prep_settled(st, sql);
+}
+
+static sqlite3_stmt *prep_settled(store *st, const char *sql)
 {
     for (int i = 0; i < st->ncache; i++)
         if (st->cache[i].sql == sql) return st->cache[i].s;
@@ -426,41 +457,90 @@ static int flush_counters(store *st)
     return rc;
 }
 
+/* While the writer runs: is there surely no such object?  Then a lookup
+ * needs no query, and does not wait for the writer's rows (a stream of new
+ * objects asks that for every one of them). */
+static bool surely_absent(store *st, const char *resource, const char *ns, const char *name)
+{
+    if (!st->writer || strlen(resource) >= sizeof st->known[0].resource) return false;
+    int i = 0;
+    while (i < st->nknown && strcmp(st->known[i].resource, resource)) i++;
+    if (i == st->nknown) {
+        if (st->nknown == (int)(sizeof st->known / sizeof st->known[0])) return false;
+        sqlite3_stmt *s = prep(st, "SELECT namespace, name FROM objects WHERE resource=?1");
+        if (!s) return false;
+        keyset k = {0};
+        bind_text(s, 1, resource);
+        int rc;
+        while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+            keyset_add(&k, keyset_hash(resource, (const char *)sqlite3_column_text(s, 0),
+                                       (const char *)sqlite3_column_text(s, 1)));
+        done(st, s);
+        if (rc != SQLITE_DONE) { keyset_free(&k); return false; }
+        snprintf(st->known[i].resource, sizeof st->known[i].resource, "%s", resource);
+        st->known[i].keys = k;
+        st->nknown++;
+    }
+    uint64_t h = keyset_hash(resource, ns, name);
+    return !keyset_has(&st->known[i].keys, h) && !keyset_has(&st->written, h);
+}
+
+/* One object looked up by its key: between the writer's rows, unless the
+ * writer has that object queued.  lookup_end() after done(). */
+static sqlite3_stmt *lookup_begin(store *st, const char *sql, const char *resource, const char *ns, const char *name)
+{
+    if (st->writer && writer_pending(st->writer, resource, ns, name)) settle(st);
+    if (st->writer) writer_lock(st->writer);
+    sqlite3_stmt *s = prep_settled(st, sql);
+    if (!s && st->writer) writer_unlock(st->writer);
+    if (s) { bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name); }
+    return s;
+}
+
+static void lookup_end(store *st, sqlite3_stmt *s)
+{
+    done(st, s);
+    if (st->writer) writer_unlock(st->writer);
+}
+
 json_t *store_get(store *st, const char *resource, const char *ns, const char *name)
 {
-    sqlite3_stmt *s = prep(st, "SELECT body FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
+    if (surely_absent(st, resource, ns, name)) return NULL;
+    sqlite3_stmt *s = lookup_begin(st, "SELECT body FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3",
+                                   resource, ns, name);
     if (!s) return NULL;
-    bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
     json_t *o = NULL;
     if (sqlite3_step(s) == SQLITE_ROW)
         o = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
-    done(st, s);
+    lookup_end(st, s);
     return o;
 }
 
 char *store_get_applied(store *st, const char *resource, const char *ns, const char *name, bool *exists)
 {
     *exists = false;
-    sqlite3_stmt *s = prep(st, "SELECT applied FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
+    if (surely_absent(st, resource, ns, name)) return NULL;
+    sqlite3_stmt *s = lookup_begin(st, "SELECT applied FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3",
+                                   resource, ns, name);
     if (!s) return NULL;
-    bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
     char *v = NULL;
     if (sqlite3_step(s) == SQLITE_ROW) {
         *exists = true;
         const char *t = (const char *)sqlite3_column_text(s, 0);
         if (t) v = strdup(t);
     }
-    done(st, s);
+    lookup_end(st, s);
     return v;
 }
 
 bool store_exists(store *st, const char *resource, const char *ns, const char *name)
 {
-    sqlite3_stmt *s = prep(st, "SELECT 1 FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
+    if (surely_absent(st, resource, ns, name)) return false;
+    sqlite3_stmt *s = lookup_begin(st, "SELECT 1 FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3",
+                                   resource, ns, name);
     if (!s) return false;
-    bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
     bool found = sqlite3_step(s) == SQLITE_ROW;
-    done(st, s);
+    lookup_end(st, s);
     return found;
 }
 
@@ -475,24 +555,71 @@ static void bind_opt(sqlite3_stmt *s, int i, const char *v)
     else sqlite3_bind_null(s, i);
 }
 
+const char store_put_object_sql[] =
+    "INSERT OR REPLACE INTO objects(resource,namespace,name,row,labels,applied,body) VALUES(?1,?2,?3,?4,?5,?6,?7)";
+
+void store_bind_object(sqlite3_stmt *s, const char *resource, const char *ns, const char *name, const char *row,
+                       const char *labels, const char *applied, const char *body)
+{
+    bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
+    bind_opt(s, 4, row);
+    bind_opt(s, 5, labels);
+    bind_opt(s, 6, applied);
+    bind_text(s, 7, body);
+}
+
+/* Hand the row to the writer thread (keys worked out here, where obj is). */
+static int put_behind(store *st, const char *resource, const char *ns, const char *name, json_t *obj,
+                      const store_extras *x, const char *body)
+{
+    if (st->failed || store_index_note_write(st)) return -1;
+    writer_row r = {resource, ns, name, x ? x->row : NULL, x ? x->labels : NULL, x ? x->applied : NULL, body,
+                    NULL, 0, false, x && x->is_new};
+    if (index_collect_keys(resource, ns, obj, body, &r.keys, &r.nkeys, &r.keyed)) {
+        st->failed = 1;
+        snprintf(st->failure, sizeof st->failure, "out of memory");
+        return -1;
+    }
+    keyset_add(&st->written, keyset_hash(resource, ns, name));
+    if (writer_enqueue(st->writer, &r)) { settle(st); return -1; }
+    st->object_writes++;
+    return 0;
+}
+
 int store_put_ex(store *st, const char *resource, const char *ns, const char *name, json_t *obj,
                  const store_extras *x)
 {
     char *body = x && x->body ? NULL : json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!body && !(x && x->body)) return -1;
-    sqlite3_stmt *s = prep_write(st, "INSERT OR REPLACE INTO objects(resource,namespace,name,row,labels,applied,body)"
-                                     " VALUES(?1,?2,?3,?4,?5,?6,?7)");
+    if (st->writer) {
+        int rc = put_behind(st, resource, ns, name, obj, x, body ? body : x->body);
+        free(body);
+        return rc;
+    }
+    sqlite3_stmt *s = prep_write(st, store_put_object_sql);
     if (!s) { free(body); return -1; }
-    bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
-    bind_opt(s, 4, x ? x->row : NULL);
-    bind_opt(s, 5, x ? x->labels : NULL);
-    bind_opt(s, 6, x ? x->applied : NULL);
-    if (body) sqlite3_bind_text(s, 7, body, -1, free);
-    else sqlite3_bind_text(s, 7, x->body, -1, SQLITE_STATIC);
+    store_bind_object(s, resource, ns, name, x ? x->row : NULL, x ? x->labels : NULL, x ? x->applied : NULL,
+                      body ? body : x->body);
     int rc = step_done(st, s);
     done(st, s);
+    free(body);
     st->object_writes++;
     return rc ? rc : store_index_put(st, resource, ns, name, obj, x ? x->body : NULL, x && x->is_new);
+}
+
+void store_write_behind(store *st, bool on)
+{
+    if (on && !st->writer && st->in_tx && !st->failed) {
+        settle(st);
+        st->writer = writer_start(st->db);
+    } else if (!on && st->writer) {
+        settle(st);
+        writer_stop(st->writer, NULL, 0);
+        st->writer = NULL;
+        for (int i = 0; i < st->nknown; i++) keyset_free(&st->known[i].keys);
+        st->nknown = 0;
+        keyset_free(&st->written);
+    }
 }
 
 int store_delete(store *st, const char *resource, const char *ns, const char *name)

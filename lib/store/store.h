@@ -68,6 +68,13 @@ typedef struct store_extras {
 } store_extras;
 int store_put_ex(store *st, const char *resource, const char *ns, const char *name, json_t *obj,
                  const store_extras *x);
+/* Write-behind, for a command about to write a long run of objects (kubectl
+ * apply of a 10 000-document stream): the rows are inserted by a second
+ * thread while this one works out the next objects.  Nothing else changes
+ * for the caller: reads see every write before them, and a failed write
+ * fails the commit.  Off again (waiting for the last rows) when turned off,
+ * and at commit, rollback and close. */
+void store_write_behind(store *st, bool on);
 /* The `applied` text kept with an object (malloc'd; NULL when none or no
  * such object), without reading the object; *exists tells whether it
  * exists.  kubectl apply keeps there the manifest it wrote when applying

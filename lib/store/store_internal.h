@@ -19,4 +19,24 @@ void store_set_generation_bumped(store *st);
 sqlite3_stmt *store_stmt(store *st, const char *sql);
 void store_stmt_done(store *st, sqlite3_stmt *s);
 
+/* The statement that writes an object row, and its parameters (store.c);
+ * the write-behind thread (writer.c) runs its own copy. */
+extern const char store_put_object_sql[];
+void store_bind_object(sqlite3_stmt *s, const char *resource, const char *ns, const char *name, const char *row,
+                       const char *labels, const char *applied, const char *body);
+
+/* Lookup keys for the writer (index.c): whether the resource has keys
+ * (*keyed), and those of obj (or of body's object when obj is NULL) as a
+ * malloc'd array of malloc'd strings; 0, or -1 when out of memory. */
+int index_collect_keys(const char *resource, const char *ns, json_t *obj, const char *body, char ***keys,
+                       size_t *nkeys, bool *keyed);
+/* File one object's keys with the writer's statements (SQL below): its old
+ * keys go first unless is_new.  0, or -1. */
+extern const char index_delete_keys_sql[], index_insert_key_sql[];
+int index_write_keys(sqlite3_stmt *del, sqlite3_stmt *ins, const char *resource, const char *ns, const char *name,
+                     char *const *keys, size_t nkeys, bool is_new);
+/* An object of this transaction is written (the objects generation moves
+ * once per transaction).  0, or -1 with the failure noted. */
+int store_index_note_write(store *st);
+
 #endif

@@ -1,0 +1,243 @@
+/* The write-behind thread.  See writer.h. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "store/keyset.h"
+#include "store/store_internal.h"
+#include "store/writer.h"
+
+typedef struct entry {
+    struct entry *next;
+    const char *resource, *ns, *name, *row, *labels, *applied, *body;   /* in text */
+    char **keys;
+    size_t nkeys;
+    bool keyed, is_new;
+    char text[];
+} entry;
+
+struct store_writer {
+    sqlite3 *db;
+    sqlite3_stmt *put, *del_keys, *ins_key;
+    pthread_t thread;
+    /* mu guards the queue and the flags; conn is the connection, held by
+     * the writer for one row at a time and by the command's lookups */
+    pthread_mutex_t mu, conn;
+    pthread_cond_t work, idle;
+    entry *head, *tail;
+    /* rows written, freed by the command's thread: a free here of memory
+     * that thread allocated waited on its allocator's lock */
+    entry *written;
+    bool busy, stopping, waiting;
+    int unsignalled;   /* rows queued since the writer was last woken */
+    int failed;
+    char failure[512];
+    /* the keys queued since the queue was last empty (a false positive
+     * only makes a lookup wait) */
+    keyset pending;
+};
+
+static void write_entry(store_writer *w, entry *e)
+{
+    if (w->failed) return;
+    store_bind_object(w->put, e->resource, e->ns, e->name, e->row, e->labels, e->applied, e->body);
+    int rc = sqlite3_step(w->put) == SQLITE_DONE ? 0 : -1;
+    sqlite3_reset(w->put);
+    if (!rc && e->keyed)
+        rc = index_write_keys(w->del_keys, w->ins_key, e->resource, e->ns, e->name, e->keys, e->nkeys, e->is_new);
+    if (rc) {
+        w->failed = 1;
+        snprintf(w->failure, sizeof w->failure, "%s", sqlite3_errmsg(w->db));
+    }
+}
+
+static void entry_free(entry *e)
+{
+    for (size_t i = 0; i < e->nkeys; i++) free(e->keys[i]);
+    free(e->keys);
+    free(e);
+}
+
+static void free_entries(entry *e)
+{
+    while (e) {
+        entry *next = e->next;
+        entry_free(e);
+        e = next;
+    }
+}
+
+/* rows queued before the writer is woken */
+#define WAKE_BATCH 64
+
+static void *writer_run(void *arg)
+{
+    store_writer *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->head && !w->stopping) {
+            w->waiting = true;
+            pthread_cond_wait(&w->work, &w->mu);
+            w->waiting = false;
+        }
+        if (!w->head) break;
+        entry *batch = w->head, *last = w->tail;
+        w->head = w->tail = NULL;
+        w->busy = true;
+        pthread_mutex_unlock(&w->mu);
+        for (entry *e = batch; e; e = e->next) {
+            pthread_mutex_lock(&w->conn);
+            write_entry(w, e);
+            pthread_mutex_unlock(&w->conn);
+        }
+        pthread_mutex_lock(&w->mu);
+        last->next = w->written;
+        w->written = batch;
+        w->busy = false;
+        if (!w->head) pthread_cond_broadcast(&w->idle);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+store_writer *writer_start(sqlite3 *db)
+{
+    store_writer *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->db = db;
+    if (sqlite3_prepare_v2(db, store_put_object_sql, -1, &w->put, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, index_delete_keys_sql, -1, &w->del_keys, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, index_insert_key_sql, -1, &w->ins_key, NULL) != SQLITE_OK)
+        goto fail;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_mutex_init(&w->conn, NULL);
+    pthread_cond_init(&w->work, NULL);
+    pthread_cond_init(&w->idle, NULL);
+    if (pthread_create(&w->thread, NULL, writer_run, w) != 0) {
+        pthread_mutex_destroy(&w->mu);
+        pthread_mutex_destroy(&w->conn);
+        pthread_cond_destroy(&w->work);
+        pthread_cond_destroy(&w->idle);
+        goto fail;
+    }
+    return w;
+fail:
+    sqlite3_finalize(w->put);
+    sqlite3_finalize(w->del_keys);
+    sqlite3_finalize(w->ins_key);
+    free(w);
+    return NULL;
+}
+
+static size_t len0(const char *s) { return s ? strlen(s) + 1 : 0; }
+
+/* Copy s into *at (when given) and advance. */
+static const char *place(char **at, const char *s)
+{
+    if (!s) return NULL;
+    size_t n = strlen(s) + 1;
+    memcpy(*at, s, n);
+    const char *r = *at;
+    *at += n;
+    return r;
+}
+
+int writer_enqueue(store_writer *w, const writer_row *r)
+{
+    size_t n = len0(r->resource) + len0(r->ns) + len0(r->name) + len0(r->row) + len0(r->labels) +
+               len0(r->applied) + len0(r->body);
+    entry *e = malloc(sizeof *e + n);
+    if (!e) {
+        for (size_t i = 0; i < r->nkeys; i++) free(r->keys[i]);
+        free(r->keys);
+        pthread_mutex_lock(&w->mu);
+        if (!w->failed) { w->failed = 1; snprintf(w->failure, sizeof w->failure, "out of memory"); }
+        pthread_mutex_unlock(&w->mu);
+        return -1;
+    }
+    char *at = e->text;
+    e->next = NULL;
+    e->resource = place(&at, r->resource);
+    e->ns = place(&at, r->ns);
+    e->name = place(&at, r->name);
+    e->row = place(&at, r->row);
+    e->labels = place(&at, r->labels);
+    e->applied = place(&at, r->applied);
+    e->body = place(&at, r->body);
+    e->keys = r->keys;
+    e->nkeys = r->nkeys;
+    e->keyed = r->keyed;
+    e->is_new = r->is_new;
+    pthread_mutex_lock(&w->mu);
+    int rc = w->failed ? -1 : 0;
+    if (rc) {
+        pthread_mutex_unlock(&w->mu);
+        entry_free(e);
+        return rc;
+    }
+    keyset_add(&w->pending, keyset_hash(r->resource, r->ns, r->name));
+    if (w->tail) w->tail->next = e;
+    else w->head = e;
+    w->tail = e;
+    /* wake the writer for a batch, not for every row (each wake is a
+     * system call on both sides) */
+    if (++w->unsignalled >= WAKE_BATCH && w->waiting) {
+        w->unsignalled = 0;
+        pthread_cond_signal(&w->work);
+    }
+    entry *done = w->written;
+    w->written = NULL;
+    pthread_mutex_unlock(&w->mu);
+    free_entries(done);
+    return 0;
+}
+
+bool writer_pending(store_writer *w, const char *resource, const char *ns, const char *name)
+{
+    pthread_mutex_lock(&w->mu);
+    bool queued = (w->head || w->busy) && keyset_has(&w->pending, keyset_hash(resource, ns, name));
+    pthread_mutex_unlock(&w->mu);
+    return queued;
+}
+
+void writer_lock(store_writer *w) { pthread_mutex_lock(&w->conn); }
+void writer_unlock(store_writer *w) { pthread_mutex_unlock(&w->conn); }
+
+int writer_drain(store_writer *w, char *failure, size_t len)
+{
+    pthread_mutex_lock(&w->mu);
+    if (w->head) {
+        w->unsignalled = 0;
+        pthread_cond_signal(&w->work);
+    }
+    while (w->head || w->busy) pthread_cond_wait(&w->idle, &w->mu);
+    entry *done = w->written;
+    w->written = NULL;
+    keyset_clear(&w->pending);
+    int rc = w->failed ? -1 : 0;
+    if (rc && failure) snprintf(failure, len, "%s", w->failure);
+    pthread_mutex_unlock(&w->mu);
+    free_entries(done);
+    return rc;
+}
+
+int writer_stop(store_writer *w, char *failure, size_t len)
+{
+    if (!w) return 0;
+    int rc = writer_drain(w, failure, len);
+    pthread_mutex_lock(&w->mu);
+    w->stopping = true;
+    pthread_cond_signal(&w->work);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->thread, NULL);
+    sqlite3_finalize(w->put);
+    sqlite3_finalize(w->del_keys);
+    sqlite3_finalize(w->ins_key);
+    pthread_mutex_destroy(&w->mu);
+    pthread_mutex_destroy(&w->conn);
+    pthread_cond_destroy(&w->work);
+    pthread_cond_destroy(&w->idle);
+    keyset_free(&w->pending);
+    free(w);
+    return rc;
+}
