@@ -21,7 +21,7 @@
  * the same directory, and while state.db is still the file it opened (a
  * `meshsim reset` or an `rm -rf` by another process makes a new one: the old
  * handle is then closed, which deletes nothing: see store_open). */
-#define KEPT_WAL_BUDGET 1024
+#define KEPT_WAL_BUDGET (4L * 1024 * 1024)   /* bytes */
 /* commands between two store_release_memory() of the kept handle */
 #define KEPT_RELEASE_EVERY 32
 

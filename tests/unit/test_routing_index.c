@@ -199,7 +199,7 @@ static void test_store_keeps_keys_with_objects(void **state)
     put_new(f->st, J("{'apiVersion':'networking.istio.io/v1alpha3','kind':'ServiceEntry','metadata':{'name':'t','namespace':'ns3'},"
                      "'spec':{'hosts':['old.example.com']}}"));
     assert_int_equal(store_index_put(f->st, ROUTING_SE_RESOURCE, "ns3", "t", NULL,
-                                     "{\"kind\":\"ServiceEntry\",\"spec\":{\"hosts\":[\"Text.example.com\"]}}"), 0);
+                                     "{\"kind\":\"ServiceEntry\",\"spec\":{\"hosts\":[\"Text.example.com\"]}}", false), 0);
     assert_true(store_key_exists(f->st, "host:text.example.com"));
     assert_false(store_key_exists(f->st, "host:old.example.com"));
     assert_int_equal(store_delete(f->st, ROUTING_SE_RESOURCE, "ns3", "t"), 0);

@@ -271,11 +271,12 @@ static void test_wal_budget(void **state)
     (void)state;
     store *st = open_ok(NULL);
     assert_int_equal(store_commit(st), 0);
+    /* the default budget, 512 KB, is passed by at most one commit's pages */
     write_many(st, "small");
-    assert_true(wal_bytes() < 130 * 4120);
-    store_set_wal_budget(st, 100000);
+    assert_true(wal_bytes() < 512 * 1024 + 4 * 65560);
+    store_set_wal_budget(st, 64L * 1024 * 1024);
     write_many(st, "large");
-    assert_true(wal_bytes() > 130 * 4120);
+    assert_true(wal_bytes() > 512 * 1024 + 4 * 65560);
     /* what it cached and mapped given back between transactions: it reads on */
     store_release_memory(st);
     assert_int_equal(store_begin(st), 0);
@@ -308,10 +309,10 @@ static void test_rows_kept_next_to_objects(void **state)
     (void)state;
     store *st = open_ok(NULL);
     json_t *o = cm("a");
-    store_extras x = {"r-a", "{\"app\":\"a\"}", NULL, NULL};
+    store_extras x = {"r-a", "{\"app\":\"a\"}", NULL, NULL, false};
     assert_int_equal(store_put_ex(st, "configmaps", "default", "a", o, &x), 0);
     assert_int_equal(store_put(st, "configmaps", "default", "b", o), 0);
-    assert_int_equal(store_put_ex(st, "configmaps", "other", "c", o, &(store_extras){"r-c", NULL, NULL, NULL}), 0);
+    assert_int_equal(store_put_ex(st, "configmaps", "other", "c", o, &(store_extras){"r-c", NULL, NULL, NULL, false}), 0);
     json_decref(o);
     char buf[1000] = "";
     assert_int_equal(store_each_row(st, "configmaps", NULL, false, row_cb, buf), 0);
@@ -369,6 +370,146 @@ static void test_version_1_store_is_upgraded(void **state)
     store_close(st);
 }
 
+/* A sequence of writes and reads as kubectl apply of a long stream makes
+ * them (new objects, an object written twice, one deleted and written
+ * again, lookups of present and absent objects, a listing in the middle),
+ * with or without write-behind; returns what the store then holds. */
+static char *write_sequence(bool behind)
+{
+    store *st = open_ok(NULL);
+    assert_int_equal(store_commit(st), 0);
+    assert_int_equal(store_begin(st), 0);
+    json_t *pre = cm("before");
+    assert_int_equal(store_put(st, "configmaps", "default", "before", pre), 0);
+    json_decref(pre);
+    assert_int_equal(store_commit(st), 0);
+    assert_int_equal(store_begin(st), 0);
+    if (behind) store_write_behind(st, true);
+    for (int i = 0; i < 600; i++) {
+        char name[32], host[64];
+        snprintf(name, sizeof name, "se-%d", i);
+        snprintf(host, sizeof host, "h%d.example.com", i < 500 ? i % 250 : i);   /* the last 100: one owner */
+        json_t *o = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:[s]}}", "apiVersion", "networking.istio.io/v1",
+                              "kind", "ServiceEntry", "metadata", "name", name, "namespace", i % 2 ? "a" : "b",
+                              "spec", "hosts", host);
+        store_extras x = {"row", NULL, i % 3 ? "applied" : NULL, NULL, true};
+        /* each object is absent until written, present after */
+        assert_false(store_exists(st, "serviceentries.networking.istio.io", i % 2 ? "a" : "b", name));
+        assert_int_equal(store_put_ex(st, "serviceentries.networking.istio.io", i % 2 ? "a" : "b", name, o, &x), 0);
+        json_decref(o);
+        bool exists = false;
+        char *applied = store_get_applied(st, "serviceentries.networking.istio.io", i % 2 ? "a" : "b", name, &exists);
+        assert_true(exists);
+        if (i % 3) assert_string_equal(applied, "applied");
+        else assert_null(applied);
+        free(applied);
+        assert_true(store_exists(st, "configmaps", "default", "before"));
+        if (i == 300) {
+            /* a listing sees every write before it */
+            json_t *l = store_list(st, "serviceentries.networking.istio.io", NULL);
+            assert_int_equal(json_array_size(l), 301);
+            json_decref(l);
+            assert_true(store_key_exists(st, "host:h100.example.com"));
+            assert_int_equal(store_delete(st, "serviceentries.networking.istio.io", "a", "se-7"), 0);
+            assert_false(store_exists(st, "serviceentries.networking.istio.io", "a", "se-7"));
+        }
+        if (i == 400) {
+            /* written again: an update replaces the keys */
+            json_t *u = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:[s]}}", "apiVersion", "networking.istio.io/v1",
+                                  "kind", "ServiceEntry", "metadata", "name", "se-9", "namespace", "a",
+                                  "spec", "hosts", "moved.example.com");
+            store_extras ux = {"row2", "{\"l\":\"v\"}", NULL, NULL, false};
+            assert_int_equal(store_put_ex(st, "serviceentries.networking.istio.io", "a", "se-9", u, &ux), 0);
+            json_decref(u);
+            json_t *got = store_get(st, "serviceentries.networking.istio.io", "a", "se-9");
+            assert_string_equal(json_string_value(json_array_get(json_object_get(json_object_get(got, "spec"), "hosts"), 0)),
+                                "moved.example.com");
+            json_decref(got);
+        }
+    }
+    /* a key's only owner deleted: the key goes */
+    assert_int_equal(store_delete(st, "serviceentries.networking.istio.io", "b", "se-550"), 0);
+    if (behind) store_write_behind(st, false);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    /* what a later command reads: every object, its row and labels, its keys */
+    st = open_ok(NULL);
+    json_t *all = store_list_all(st);
+    char *text = json_dumps(all, JSON_COMPACT);
+    json_decref(all);
+    char rows[65536] = "";
+    assert_int_equal(store_each_row(st, "serviceentries.networking.istio.io", NULL, false, row_cb, rows), 0);
+    const char *keys[] = {"host:h9.example.com", "host:moved.example.com", "host:h550.example.com", "host:h599.example.com"};
+    char *out = NULL;
+    assert_true(asprintf(&out, "%s\n%s\n%d%d%d%d", text, rows, store_key_exists(st, keys[0]),
+                         store_key_exists(st, keys[1]), store_key_exists(st, keys[2]), store_key_exists(st, keys[3])) > 0);
+    free(text);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    return out;
+}
+
+/* Write-behind changes nothing a reader can see, during the transaction or
+ * after it (store_write_behind). */
+static void test_write_behind_is_invisible(void **state)
+{
+    (void)state;
+    char *plain = write_sequence(false);
+    assert_int_equal(teardown(NULL), 0);
+    assert_int_equal(setup(NULL), 0);
+    char *behind = write_sequence(true);
+    assert_string_equal(plain, behind);
+    /* se-9 moved (h9's other owner, se-259, keeps it), se-550 deleted */
+    assert_non_null(strstr(plain, "\n1101"));
+    free(plain);
+    free(behind);
+}
+
+/* A transaction whose write-behind rows fail is refused at commit, and the
+ * store is as it was. */
+static void test_write_behind_failure_dooms_the_transaction(void **state)
+{
+    (void)state;
+    store *st = open_ok(NULL);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {256 * 1024, 256 * 1024};
+        setrlimit(RLIMIT_FSIZE, &rl);
+        char err[1024];
+        store *c = store_open(dir, NULL, err, sizeof err);
+        if (!c) _exit(10);
+        store_write_behind(c, true);
+        char big[2048];
+        memset(big, 'x', sizeof big - 1);
+        big[sizeof big - 1] = 0;
+        for (int i = 0; i < 3000; i++) {
+            char name[32];
+            snprintf(name, sizeof name, "cm-%d", i);
+            json_t *o = json_pack("{s:s, s:{s:s}, s:{s:s}}", "kind", "ConfigMap", "metadata", "name", name,
+                                  "data", "big", big);
+            store_put(c, "configmaps", "default", name, o);
+            json_decref(o);
+        }
+        int rc = store_commit(c);
+        int has_msg = strlen(store_errmsg(c)) > 0;
+        store_close(c);
+        _exit(rc == -1 && has_msg ? 0 : 11);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+    st = open_ok(NULL);
+    char buf[1000] = "";
+    assert_int_equal(store_count_each(st, count_cb, buf), 0);
+    assert_string_equal(buf, "");
+    store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -383,6 +524,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rollback_discards, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kept_handle_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wal_budget, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_behind_is_invisible, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_behind_failure_dooms_the_transaction, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
