@@ -48,7 +48,11 @@ static bool inputs_changed(cluster_cache *c, const controller *ctl, long long se
 static int run_rounds(cluster_cache *c)
 {
     long long settled_at[NCONTROLLERS];
-    for (size_t i = 0; i < NCONTROLLERS; i++) settled_at[i] = -1;   /* the first round runs them all */
+    /* the first round runs them all, but the garbage collector only when
+     * the command may have left garbage (its scan of every object that has
+     * owners was a twentieth of applying 10 000 new objects) */
+    for (size_t i = 0; i < NCONTROLLERS; i++)
+        settled_at[i] = controllers[i].run == controller_garbage && !store_may_orphan(ccache_store(c)) ? 0 : -1;
     for (int round = 0; round < MAX_ROUNDS; round++) {
         int changed = 0;
         for (size_t i = 0; i < NCONTROLLERS; i++) {

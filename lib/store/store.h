@@ -99,6 +99,10 @@ json_t *store_list_all(store *st);
  * transaction (the one store_open begins includes a new store's seeding):
  * a command that wrote none has nothing for the controllers to react to. */
 long long store_object_writes(const store *st);
+/* Could this transaction have left an object whose owners are gone: did it
+ * delete an object, or write one that names owners (ownerReferences)?  The
+ * garbage collector has nothing to do otherwise. */
+bool store_may_orphan(const store *st);
 
 /* Counters and small settings (resourceVersion, IP allocators, ...). */
 long long store_counter_next(store *st, const char *name);
