@@ -141,6 +141,7 @@ static void forget_namespaces(void)
 typedef struct prepared {
     bool ready;
     const kind_info *k;
+    const char *ns, *name;   /* the object's (texts inside the document) */
     char *error;        /* the message to print, or NULL: the document may be stored */
     char *text;         /* last_applied_text, for apply */
     bool stays;         /* applied_stays(k, obj) of the document as given */
@@ -232,6 +233,8 @@ static void prepare_doc(const apply_opts *o, loaded_doc *d, prepared *p)
                            "resource name may not be empty\n", grp, ver, k->plural, grp, ver, k->kind, ns, d->source);
         return;
     }
+    p->ns = ns;
+    p->name = obj_name(obj);
     p->error = validation_error(o, k, d, ns);
     if (p->error) return;
     p->stays = applied_stays(k, obj);
@@ -289,7 +292,7 @@ static int apply_one(cmd_ctx *ctx, store *st, apply_opts *o, loaded_doc *d, prep
         return 1;
     }
     const kind_info *k = p->k;
-    const char *ns = k->namespaced ? obj_namespace(obj) : "";
+    const char *ns = p->ns, *name = p->name;
     if (k->namespaced && !namespace_known(st, ns)) {
         fprintf(ctx->err, "Error from server (NotFound): error when %s \"%s\": namespaces \"%s\" not found\n",
                 verb_ing(o->mode), d->source, ns);
@@ -303,17 +306,17 @@ static int apply_one(cmd_ctx *ctx, store *st, apply_opts *o, loaded_doc *d, prep
         /* the same manifest as the last apply, which left nothing to change:
          * unchanged, without reading the object (see applied_stays) */
         bool exists = false;
-        char *applied = store_get_applied(st, k->resource, ns, obj_name(obj), &exists);
+        char *applied = store_get_applied(st, k->resource, ns, name, &exists);
         bool same = applied && !strcmp(applied, text);
         free(applied);
         if (same && !(o->output && *o->output && strcmp(o->output, "name"))) {
-            if (o->output && !strcmp(o->output, "name")) fprintf(ctx->out, "%s/%s\n", disp, obj_name(obj));
-            else fprintf(ctx->out, "%s/%s unchanged%s\n", disp, obj_name(obj), dry_suffix(o));
+            if (o->output && !strcmp(o->output, "name")) fprintf(ctx->out, "%s/%s\n", disp, name);
+            else fprintf(ctx->out, "%s/%s unchanged%s\n", disp, name, dry_suffix(o));
             return 0;
         }
-        if (exists) live = api_get(st, k, ns, obj_name(obj));
+        if (exists) live = api_get(st, k, ns, name);
     } else {
-        live = api_get(st, k, ns, obj_name(obj));
+        live = api_get(st, k, ns, name);
     }
     const char *verb;
     json_t *result = NULL;
@@ -343,7 +346,7 @@ static int apply_one(cmd_ctx *ctx, store *st, apply_opts *o, loaded_doc *d, prep
     } else if (o->mode == MODE_CREATE) {
         if (live) {
             fprintf(ctx->err, "Error from server (AlreadyExists): error when creating \"%s\": %s \"%s\" already exists\n",
-                    d->source, k->resource, obj_name(obj));
+                    d->source, k->resource, name);
             json_decref(live);
             return 1;
         }
@@ -352,7 +355,7 @@ static int apply_one(cmd_ctx *ctx, store *st, apply_opts *o, loaded_doc *d, prep
     } else {
         if (!live) {
             fprintf(ctx->err, "Error from server (NotFound): error when replacing \"%s\": %s \"%s\" not found\n",
-                    d->source, k->resource, obj_name(obj));
+                    d->source, k->resource, name);
             return 1;
         }
         result = json_deep_copy(obj);
@@ -376,8 +379,8 @@ static int apply_one(cmd_ctx *ctx, store *st, apply_opts *o, loaded_doc *d, prep
     }
     if (rc == 0) {
         if (o->output && *o->output && strcmp(o->output, "name")) output_object(ctx->out, ctx->err, o->output, result);
-        else if (o->output && !strcmp(o->output, "name")) fprintf(ctx->out, "%s/%s\n", disp, obj_name(obj));
-        else fprintf(ctx->out, "%s/%s %s%s\n", disp, obj_name(obj), verb, dry_suffix(o));
+        else if (o->output && !strcmp(o->output, "name")) fprintf(ctx->out, "%s/%s\n", disp, name);
+        else fprintf(ctx->out, "%s/%s %s%s\n", disp, name, verb, dry_suffix(o));
     }
     json_decref(live);
     json_decref(result);

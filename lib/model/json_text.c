@@ -8,6 +8,7 @@ static void put(json_text_buf *b, const char *s, size_t n)
 {
     if (b->n + n + 1 > b->cap) {
         size_t cap = (b->n + n + 1) * 2;
+        if (cap < 1024) cap = 1024;   /* an object's text is seldom shorter: one allocation */
         char *p = realloc(b->p, cap);
         if (!p) { b->failed = 1; return; }
         b->p = p;
