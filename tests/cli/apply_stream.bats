@@ -1,0 +1,99 @@
+#!/usr/bin/env bats
+# A long stream (hundreds of documents) is applied the fast way: documents
+# prepared on two threads, rows inserted by a second thread, lookups answered
+# from one scan of each resource.  None of that may show: the stream gives
+# the same lines, errors, exit status and objects as the same documents
+# applied a few at a time (each command then too short for the fast way).
+load helpers
+
+# mixed.yaml: 600 documents, among them a namespace made halfway, a document
+# for it, an invalid one, one for a namespace that does not exist, a Service
+# and a Deployment (admission and controllers), and objects applied twice
+# in the same stream (the second time changed, then as first given)
+make_stream() {
+    awk 'BEGIN {
+        for (i = 0; i < 290; i++)
+            printf "apiVersion: networking.istio.io/v1alpha3\nkind: ServiceEntry\nmetadata:\n  name: se%d\nspec:\n  hosts:\n  - h%d.example.com\n  ports:\n  - number: 443\n    name: tls\n    protocol: TLS\n  resolution: DNS\n---\n", i, i
+        printf "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: late\n---\n"
+        printf "apiVersion: networking.istio.io/v1alpha3\nkind: ServiceEntry\nmetadata:\n  name: bad\n  namespace: late\nspec:\n  hosts:\n  - x.example.com\n  ports:\n  - nmber: 443\n---\n"
+        printf "apiVersion: networking.istio.io/v1alpha3\nkind: ServiceEntry\nmetadata:\n  name: se5\nspec:\n  hosts:\n  - changed.example.com\n  resolution: NONE\n  ports:\n  - number: 80\n    name: http\n    protocol: HTTP\n---\n"
+        printf "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm1\n  namespace: nowhere\ndata:\n  a: b\n---\n"
+        printf "apiVersion: v1\nkind: Service\nmetadata:\n  name: svc1\n  namespace: late\nspec:\n  selector:\n    app: x\n  ports:\n  - port: 80\n---\n"
+        printf "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d1\n  namespace: late\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: x\n  template:\n    metadata:\n      labels:\n        app: x\n    spec:\n      containers:\n      - name: c\n        image: nginx\n---\n"
+        for (i = 0; i < 290; i++)
+            printf "apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\nmetadata:\n  name: vs%d\n  namespace: late\nspec:\n  hosts:\n  - h%d.example.com\n  http:\n  - route:\n    - destination:\n        host: h%d.example.com\n---\n", i, i, i
+        printf "apiVersion: networking.istio.io/v1alpha3\nkind: ServiceEntry\nmetadata:\n  name: se5\nspec:\n  hosts:\n  - h5.example.com\n  ports:\n  - number: 443\n    name: tls\n    protocol: TLS\n  resolution: DNS\n"
+    }' > "$1"
+}
+
+# what a later reader sees, without what differs between any two runs
+# (uids, times, resource versions, generated pod names and addresses)
+state() {
+    kubectl get se,vs,svc,deploy,cm,sa -A -o json |
+        grep -v -e '"uid"' -e creationTimestamp -e 'Time"' -e '"resourceVersion"' -e clusterIP -e '"ip"'
+    kubectl get se,vs -A | awk '{ $NF = ""; print }'   # AGE aside
+    kubectl get pods -n late --no-headers | awk '{ print $2, $3 }'
+}
+
+# apply each document of FILE in a command of its own (too short for the fast way)
+apply_one_by_one() {
+    awk -v dir="$BATS_TEST_TMPDIR/docs" 'BEGIN { n = 0; f = sprintf("%s/%04d.yaml", dir, n) }
+        /^---$/ { close(f); n++; f = sprintf("%s/%04d.yaml", dir, n); next } { print > f }' "$1"
+    local out="" rc=0 d
+    for d in "$BATS_TEST_TMPDIR"/docs/*.yaml; do
+        kubectl apply -f "$d" >> "$BATS_TEST_TMPDIR/one.out" 2>> "$BATS_TEST_TMPDIR/one.err" || rc=1
+    done
+    return $rc
+}
+
+@test "a long stream applies as its documents do one by one: lines, errors, exit status, objects" {
+    make_stream "$BATS_TEST_TMPDIR/mixed.yaml"
+    mkdir -p "$BATS_TEST_TMPDIR/docs"
+    [ "$(grep -c '^kind:' "$BATS_TEST_TMPDIR/mixed.yaml")" -eq 587 ]
+
+    export MESHSIM_HOME="$BATS_TEST_TMPDIR/one"
+    run apply_one_by_one "$BATS_TEST_TMPDIR/mixed.yaml"
+    [ "$status" -eq 1 ]
+    state > "$BATS_TEST_TMPDIR/one.state"
+
+    export MESHSIM_HOME="$BATS_TEST_TMPDIR/stream"
+    run kubectl apply -f "$BATS_TEST_TMPDIR/mixed.yaml"
+    [ "$status" -eq 1 ]
+    printf '%s\n' "$output" | grep -v '^Error' > "$BATS_TEST_TMPDIR/stream.out"
+    printf '%s\n' "$output" | grep '^Error' > "$BATS_TEST_TMPDIR/stream.err"
+    state > "$BATS_TEST_TMPDIR/stream.state"
+
+    diff "$BATS_TEST_TMPDIR/one.out" "$BATS_TEST_TMPDIR/stream.out"
+    # (the file each names aside)
+    diff <(sed 's|"[^"]*\.yaml"|"FILE"|' "$BATS_TEST_TMPDIR/one.err") \
+         <(sed 's|"[^"]*\.yaml"|"FILE"|' "$BATS_TEST_TMPDIR/stream.err")
+    diff "$BATS_TEST_TMPDIR/one.state" "$BATS_TEST_TMPDIR/stream.state"
+    # the stream's own story, spelled out
+    grep -qx 'serviceentry.networking.istio.io/se5 configured' "$BATS_TEST_TMPDIR/stream.out"
+    [ "$(grep -c '^serviceentry.networking.istio.io/se5 ' "$BATS_TEST_TMPDIR/stream.out")" -eq 3 ]
+    grep -qx 'namespace/late created' "$BATS_TEST_TMPDIR/stream.out"
+    grep -q 'namespaces "nowhere" not found' "$BATS_TEST_TMPDIR/stream.err"
+    grep -q 'unknown field "spec.ports\[0\].nmber"' "$BATS_TEST_TMPDIR/stream.err"
+    [ "$(kubectl get pods -n late --no-headers | wc -l)" -eq 2 ]
+}
+
+@test "a long stream applied again: unchanged, from the stored texts, and changed where it changes" {
+    make_stream "$BATS_TEST_TMPDIR/mixed.yaml"
+    export MESHSIM_HOME="$BATS_TEST_TMPDIR/home"
+    run kubectl apply -f "$BATS_TEST_TMPDIR/mixed.yaml"
+    [ "$status" -eq 1 ]
+    run kubectl apply -f "$BATS_TEST_TMPDIR/mixed.yaml"
+    [ "$status" -eq 1 ]
+    # se5 was left as the stream's last document gives it: its first
+    # document in the stream changes it, its last changes it back
+    # 585 valid documents, se5's two changing ones aside
+    [ "$(printf '%s\n' "$output" | grep -c ' unchanged$')" -eq 583 ]
+    [ "$(printf '%s\n' "$output" | grep -c '^serviceentry.networking.istio.io/se5 configured$')" -eq 2 ]
+    # a deleted object comes back as created, the rest stays unchanged
+    kubectl delete se se7 >/dev/null
+    kubectl delete vs vs9 -n late >/dev/null
+    run kubectl apply -f "$BATS_TEST_TMPDIR/mixed.yaml"
+    printf '%s\n' "$output" | grep -qx 'serviceentry.networking.istio.io/se7 created'
+    printf '%s\n' "$output" | grep -qx 'virtualservice.networking.istio.io/vs9 created'
+    [ "$(printf '%s\n' "$output" | grep -c ' unchanged$')" -eq 581 ]
+}
