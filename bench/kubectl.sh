@@ -23,19 +23,22 @@ awk 'BEGIN {
     }
 }' > "$MANIFEST"
 
-# median of RUNS runs of "$@": wall seconds and CPU (user+sys) seconds, so a
-# busy machine shows in the wall figure only; $SETUP runs before each
+# median of RUNS runs of "$@": wall milliseconds (from the clock, to the
+# tenth) and CPU (user+sys, as /usr/bin/time counts it, to 10 ms), so a busy
+# machine shows in the wall figure only; $SETUP runs before each
 median() {
     i=0; : > "$WORK/times"
     while [ $i -lt "$RUNS" ]; do
         [ -n "${SETUP:-}" ] && sh -c "$SETUP"
-        /usr/bin/time -f '%e %U %S' -o "$WORK/one" "$@" >/dev/null 2>&1 || true
-        awk '{ printf "%s %.3f\n", $1, $2 + $3 }' "$WORK/one" >> "$WORK/times"
+        t0=$(date +%s%N)
+        /usr/bin/time -f '%U %S' -o "$WORK/one" "$@" >/dev/null 2>&1 || true
+        t1=$(date +%s%N)
+        awk -v w=$(( (t1 - t0) / 100000 )) '{ printf "%.1f %.3f\n", w / 10, $1 + $2 }' "$WORK/one" >> "$WORK/times"
         i=$((i + 1))
     done
-    w=$(cut -d' ' -f1 "$WORK/times" | sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", v[int((NR + 1) / 2)] }')
-    c=$(cut -d' ' -f2 "$WORK/times" | sort -n | awk '{ v[NR] = $1 } END { printf "%.3f", v[int((NR + 1) / 2)] }')
-    printf '%s s wall, %s s cpu' "$w" "$c"
+    w=$(cut -d' ' -f1 "$WORK/times" | sort -n | awk '{ v[NR] = $1 } END { printf "%.1f", v[int((NR + 1) / 2)] }')
+    c=$(cut -d' ' -f2 "$WORK/times" | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] }')
+    printf '%s ms wall, %s s cpu' "$w" "$c"
 }
 peak() {
     if [ -x /usr/bin/time ]; then

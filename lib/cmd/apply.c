@@ -276,10 +276,70 @@ static void prepare_all(const apply_opts *o, loaded_docs *all, const bool *ok, p
     if (threaded) pthread_join(worker, NULL);
 }
 
-static void *free_docs_run(void *all)
+/* A long stream's documents are freed on a second thread, each soon after
+ * it is applied: freeing 10 000 of them at the end was a tenth of applying
+ * them again.  The thread frees what the loop has released. */
+typedef struct doc_freer {
+    loaded_docs *all;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t more;
+    size_t released;   /* documents before this one are applied */
+    bool running;
+} doc_freer;
+
+/* documents released at a time (each release may wake the thread) */
+#define FREE_BATCH 256
+
+static void *doc_freer_run(void *arg)
 {
-    loaded_docs_free(all);
+    doc_freer *f = arg;
+    size_t freed = 0;
+    pthread_mutex_lock(&f->mu);
+    while (freed < f->all->n) {
+        while (f->released == freed) pthread_cond_wait(&f->more, &f->mu);
+        size_t upto = f->released;
+        pthread_mutex_unlock(&f->mu);
+        for (; freed < upto; freed++) {
+            json_decref(f->all->docs[freed].obj);
+            f->all->docs[freed].obj = NULL;
+            free(f->all->docs[freed].source);
+            f->all->docs[freed].source = NULL;
+        }
+        pthread_mutex_lock(&f->mu);
+    }
+    pthread_mutex_unlock(&f->mu);
     return NULL;
+}
+
+static void doc_freer_start(doc_freer *f, loaded_docs *all)
+{
+    f->all = all;
+    pthread_mutex_init(&f->mu, NULL);
+    pthread_cond_init(&f->more, NULL);
+    f->running = all->n >= PREPARE_PARALLEL_MIN && pthread_create(&f->thread, NULL, doc_freer_run, f) == 0;
+}
+
+/* The documents before upto are applied (all of them when upto is n). */
+static void doc_freer_release(doc_freer *f, size_t upto)
+{
+    if (!f->running || (upto - f->released < FREE_BATCH && upto < f->all->n)) return;
+    pthread_mutex_lock(&f->mu);
+    f->released = upto;
+    pthread_cond_signal(&f->more);
+    pthread_mutex_unlock(&f->mu);
+}
+
+/* Wait for the thread, then free what is left. */
+static void doc_freer_finish(doc_freer *f)
+{
+    if (f->running) {
+        doc_freer_release(f, f->all->n);
+        pthread_join(f->thread, NULL);
+    }
+    pthread_mutex_destroy(&f->mu);
+    pthread_cond_destroy(&f->more);
+    loaded_docs_free(f->all);
 }
 
 /* Apply one prepared document.  Returns 0 on success, 1 on a reported error. */
@@ -588,8 +648,11 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
     /* a long stream's rows are inserted on a second thread (store.h) */
     bool write_behind = all.n >= PREPARE_PARALLEL_MIN;
     if (write_behind) store_write_behind(st, true);
+    doc_freer freer = {0};
+    doc_freer_start(&freer, &all);
     size_t applied = 0;
     for (size_t j = 0; j < all.n; j++) {
+        doc_freer_release(&freer, j);
         applied++;
         if (!ok[j]) continue;
         size_t before = elen;
@@ -608,12 +671,8 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
     errlist_print(&el, ctx->err, mode);
     free(ok);
     free(prep);
-    /* a long stream's documents are freed while the controllers run and the
-     * store commits (freeing 10 000 of them was a tenth of applying them
-     * again) */
-    pthread_t freer;
-    bool freeing = all.n >= PREPARE_PARALLEL_MIN && pthread_create(&freer, NULL, free_docs_run, &all) == 0;
-    if (!freeing) loaded_docs_free(&all);
+    /* the last ones are freed while the controllers run and the store commits */
+    doc_freer_release(&freer, all.n);
     if (applied == 0 && rc == 0) {
         fprintf(ctx->err, "error: no objects passed to %s\n", mode == MODE_APPLY ? "apply" : mode == MODE_CREATE ? "create" : "replace");
         rc = 1;
@@ -627,7 +686,7 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
     flags_free(&fr);
     flag_list_free(&files);
     rc = cmd_finish(ctx, rc);
-    if (freeing) pthread_join(freer, NULL);
+    doc_freer_finish(&freer);
     return rc;
 }
 
