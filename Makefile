@@ -9,7 +9,9 @@ SAN     ?=
 OPT     ?= -O2
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g $(OPT) -Ilib -pthread
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libcurl is loaded when curl first runs (lib/probe/curl_lib.h), not linked:
+# with its own dependencies it was half of every command's start-up
+PKG_LIBS   := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null) -ldl
 CFLAGS  += $(CFLAGS_BASE) $(PKG_CFLAGS) $(SAN)
 LDLIBS  += $(PKG_LIBS) -lm -pthread
 LDFLAGS += $(SAN)

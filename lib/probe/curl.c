@@ -19,9 +19,13 @@
 #include "pki/pki.h"
 #include "probe/admin.h"
 #include "probe/curl_args.h"
+#include "probe/curl_lib.h"
 #include "probe/probe.h"
 
 #define MAX_CONNS 64
+
+/* libcurl's functions (curl_lib.h), set by probe_curl_main */
+static const curl_lib *C;
 
 typedef struct sim_conn {
     int lport;                  /* loopback port libcurl really connects to */
@@ -335,22 +339,22 @@ static void write_out(transfer *t, const char *fmt, int rc, const char *errmsg, 
         curl_off_t off = 0;
         char *s = NULL;
         if (!strcmp(var, "http_code") || !strcmp(var, "response_code")) {
-            curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &l);
+            C->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &l);
             fprintf(o, "%03ld", l);
         } else if (!strcmp(var, "http_connect")) {
-            curl_easy_getinfo(h, CURLINFO_HTTP_CONNECTCODE, &l);
+            C->easy_getinfo(h, CURLINFO_HTTP_CONNECTCODE, &l);
             fprintf(o, "%03ld", l);
         } else if (!strcmp(var, "size_download")) {
-            curl_easy_getinfo(h, CURLINFO_SIZE_DOWNLOAD_T, &off);
+            C->easy_getinfo(h, CURLINFO_SIZE_DOWNLOAD_T, &off);
             fprintf(o, "%" CURL_FORMAT_CURL_OFF_T, off);
         } else if (!strcmp(var, "size_upload")) {
-            curl_easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &off);
+            C->easy_getinfo(h, CURLINFO_SIZE_UPLOAD_T, &off);
             fprintf(o, "%" CURL_FORMAT_CURL_OFF_T, off);
         } else if (!strcmp(var, "size_header")) {
-            curl_easy_getinfo(h, CURLINFO_HEADER_SIZE, &l);
+            C->easy_getinfo(h, CURLINFO_HEADER_SIZE, &l);
             fprintf(o, "%ld", l);
         } else if (!strcmp(var, "size_request")) {
-            curl_easy_getinfo(h, CURLINFO_REQUEST_SIZE, &l);
+            C->easy_getinfo(h, CURLINFO_REQUEST_SIZE, &l);
             fprintf(o, "%ld", l);
         } else if (!strncmp(var, "time_", 5)) {
             CURLINFO info = !strcmp(var, "time_total") ? CURLINFO_TOTAL_TIME
@@ -364,12 +368,12 @@ static void write_out(transfer *t, const char *fmt, int rc, const char *errmsg, 
                 fprintf(t->x->err, "curl: unknown --write-out variable: '%s'\n", var);
                 continue;
             }
-            curl_easy_getinfo(h, info, &d);
+            C->easy_getinfo(h, info, &d);
             if (info == CURLINFO_TOTAL_TIME || info == CURLINFO_STARTTRANSFER_TIME) d += vsecs;
             fprintf(o, "%.6f", d);
         } else if (!strcmp(var, "speed_download") || !strcmp(var, "speed_upload")) {
-            curl_easy_getinfo(h, CURLINFO_SIZE_DOWNLOAD_T, &off);
-            curl_easy_getinfo(h, CURLINFO_TOTAL_TIME, &d);
+            C->easy_getinfo(h, CURLINFO_SIZE_DOWNLOAD_T, &off);
+            C->easy_getinfo(h, CURLINFO_TOTAL_TIME, &d);
             d += vsecs;
             if (var[6] == 'u') off = 0;
             fprintf(o, "%.0f", d > 0 ? (double)off / d : 0.0);
@@ -383,32 +387,32 @@ static void write_out(transfer *t, const char *fmt, int rc, const char *errmsg, 
         } else if (!strcmp(var, "local_port")) {
             fprintf(o, "%d", t->ss->last_local_port);
         } else if (!strcmp(var, "url_effective")) {
-            curl_easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &s);
+            C->easy_getinfo(h, CURLINFO_EFFECTIVE_URL, &s);
             if (s) fputs(s, o);
         } else if (!strcmp(var, "redirect_url")) {
-            curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &s);
+            C->easy_getinfo(h, CURLINFO_REDIRECT_URL, &s);
             if (s) fputs(s, o);
         } else if (!strcmp(var, "content_type")) {
-            curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &s);
+            C->easy_getinfo(h, CURLINFO_CONTENT_TYPE, &s);
             if (s) fputs(s, o);
         } else if (!strcmp(var, "num_redirects")) {
-            curl_easy_getinfo(h, CURLINFO_REDIRECT_COUNT, &l);
+            C->easy_getinfo(h, CURLINFO_REDIRECT_COUNT, &l);
             fprintf(o, "%ld", l);
         } else if (!strcmp(var, "num_connects")) {
-            curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &l);
+            C->easy_getinfo(h, CURLINFO_NUM_CONNECTS, &l);
             fprintf(o, "%ld", l);
         } else if (!strcmp(var, "http_version")) {
-            curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &l);
+            C->easy_getinfo(h, CURLINFO_HTTP_VERSION, &l);
             fputs(l == CURL_HTTP_VERSION_1_0 ? "1.0" : l == CURL_HTTP_VERSION_1_1 ? "1.1"
                   : l == CURL_HTTP_VERSION_2_0 ? "2" : l == CURL_HTTP_VERSION_3 ? "3" : "0", o);
         } else if (!strcmp(var, "scheme")) {
-            curl_easy_getinfo(h, CURLINFO_SCHEME, &s);
+            C->easy_getinfo(h, CURLINFO_SCHEME, &s);
             if (s) fputs(s, o);
         } else if (!strcmp(var, "method")) {
-            curl_easy_getinfo(h, CURLINFO_EFFECTIVE_METHOD, &s);
+            C->easy_getinfo(h, CURLINFO_EFFECTIVE_METHOD, &s);
             if (s) fputs(s, o);
         } else if (!strcmp(var, "ssl_verify_result")) {
-            curl_easy_getinfo(h, CURLINFO_SSL_VERIFYRESULT, &l);
+            C->easy_getinfo(h, CURLINFO_SSL_VERIFYRESULT, &l);
             fprintf(o, "%ld", l);
         } else if (!strcmp(var, "exitcode")) {
             fprintf(o, "%d", rc);
@@ -433,7 +437,7 @@ static struct curl_slist *resolve_entry(struct curl_slist *l, const char *host, 
     char e[1024];
     int k = snprintf(e, sizeof e, "%s:%d:", host, port);
     for (int i = 0; i < n && (size_t)k < sizeof e - 48; i++) k += snprintf(e + k, sizeof e - (size_t)k, "%s%s", i ? "," : "", addrs[i]);
-    return curl_slist_append(l, e);
+    return C->slist_append(l, e);
 }
 
 /* Preload the pod's DNS answers for the URL's host and every outside host a
@@ -445,7 +449,7 @@ static struct curl_slist *preload_dns(transfer *t, const char *host, int port, i
     int n = 0;
     bool overridden = false;
     for (int i = 0; i < t->a->nresolve; i++) {
-        l = curl_slist_append(l, t->a->resolve[i]);
+        l = C->slist_append(l, t->a->resolve[i]);
         char h[256];
         int p;
         if (sscanf(t->a->resolve[i], "%255[^:]:%d:", h, &p) == 2 && !strcasecmp(h, host) && p == port)
@@ -463,14 +467,14 @@ static struct curl_slist *preload_dns(transfer *t, const char *host, int port, i
                     net_vclock_advance(t->n, limit);
                     *rc = CURLE_OPERATION_TIMEDOUT;
                     snprintf(msg, ml, "Resolving timed out after %lld milliseconds", limit + 1);
-                    curl_slist_free_all(l);
+                    C->slist_free_all(l);
                     return NULL;
                 }
                 net_vclock_advance(t->n, spent);
             }
             *rc = CURLE_COULDNT_RESOLVE_HOST;
             snprintf(msg, ml, "Could not resolve host: %s", host);
-            curl_slist_free_all(l);
+            C->slist_free_all(l);
             return NULL;
         }
         /* a dropped SYN is reported for the first address (the kernel's
@@ -511,12 +515,12 @@ static int run_url(exec_ctx *x, curl_args *a, net *n, session *ss, const char *u
     char msg[CURL_ERROR_SIZE + 256] = "";
     long long v0 = net_vclock_ms(n);
 
-    CURLU *u = curl_url();
+    CURLU *u = C->url();
     char *host = NULL, *portstr = NULL, *full = NULL;
-    if (curl_url_set(u, CURLUPART_URL, url, CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) ||
-        curl_url_get(u, CURLUPART_PORT, &portstr, CURLU_DEFAULT_PORT) ||
-        curl_url_get(u, CURLUPART_URL, &full, 0)) {
+    if (C->url_set(u, CURLUPART_URL, url, CURLU_GUESS_SCHEME | CURLU_NON_SUPPORT_SCHEME) ||
+        C->url_get(u, CURLUPART_HOST, &host, 0) ||
+        C->url_get(u, CURLUPART_PORT, &portstr, CURLU_DEFAULT_PORT) ||
+        C->url_get(u, CURLUPART_URL, &full, 0)) {
         rc = CURLE_URL_MALFORMAT;
         snprintf(msg, sizeof msg, "URL using bad/illegal format or missing URL");
         goto report;
@@ -537,92 +541,92 @@ static int run_url(exec_ctx *x, curl_args *a, net *n, session *ss, const char *u
     /* the proxy's name resolves through the pod's DNS too */
     struct curl_slist *proxy_dns = NULL;
     if (a->proxy) {
-        CURLU *pu = curl_url();
+        CURLU *pu = C->url();
         char *ph = NULL, *pp = NULL;
-        if (!curl_url_set(pu, CURLUPART_URL, a->proxy, CURLU_GUESS_SCHEME) &&
-            !curl_url_get(pu, CURLUPART_HOST, &ph, 0) && !curl_url_get(pu, CURLUPART_PORT, &pp, CURLU_DEFAULT_PORT)) {
+        if (!C->url_set(pu, CURLUPART_URL, a->proxy, CURLU_GUESS_SCHEME) &&
+            !C->url_get(pu, CURLUPART_HOST, &ph, 0) && !C->url_get(pu, CURLUPART_PORT, &pp, CURLU_DEFAULT_PORT)) {
             char pa[16][46];
             int pn = 0;
             if (net_resolve(n, ph, pa, 16, &pn) == NET_DNS_OK) dns = resolve_entry(dns, ph, atoi(pp), pa, pn);
         }
-        curl_free(ph);
-        curl_free(pp);
-        curl_url_cleanup(pu);
+        C->free(ph);
+        C->free(pp);
+        C->url_cleanup(pu);
     }
-    CURL *h = curl_easy_init();
+    CURL *h = C->easy_init();
     t->h = h;
     char errbuf[CURL_ERROR_SIZE] = "";
     char ua[64];
-    snprintf(ua, sizeof ua, "curl/%s", curl_version_info(CURLVERSION_NOW)->version);
+    snprintf(ua, sizeof ua, "curl/%s", C->version_info(CURLVERSION_NOW)->version);
     struct curl_slist *hdrs = NULL;
-    for (int i = 0; i < a->nheaders; i++) hdrs = curl_slist_append(hdrs, a->headers[i]);
-    curl_easy_setopt(h, CURLOPT_URL, full);
-    curl_easy_setopt(h, CURLOPT_SHARE, ss->share);
-    curl_easy_setopt(h, CURLOPT_RESOLVE, dns);
-    curl_easy_setopt(h, CURLOPT_RESOLVER_START_FUNCTION, resolver_start_cb);
-    curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_cb);
-    curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, t);
-    curl_easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, sockopt_cb);
-    curl_easy_setopt(h, CURLOPT_SOCKOPTDATA, t);
-    curl_easy_setopt(h, CURLOPT_IPRESOLVE, (long)CURL_IPRESOLVE_V4);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(h, CURLOPT_STDERR, x->err);
-    curl_easy_setopt(h, CURLOPT_VERBOSE, a->verbose ? 1L : 0L);
-    curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, debug_cb);
-    curl_easy_setopt(h, CURLOPT_DEBUGDATA, t);
-    curl_easy_setopt(h, CURLOPT_NOPROGRESS, a->silent || a->progress_off ? 1L : 0L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, body_cb);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, a->user_agent ? a->user_agent : ua);
-    if (hdrs) curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, a->location ? 1L : 0L);
-    curl_easy_setopt(h, CURLOPT_MAXREDIRS, a->max_redirs >= 0 ? a->max_redirs : 50L);
-    if (a->request) curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, a->request);
+    for (int i = 0; i < a->nheaders; i++) hdrs = C->slist_append(hdrs, a->headers[i]);
+    C->easy_setopt(h, CURLOPT_URL, full);
+    C->easy_setopt(h, CURLOPT_SHARE, ss->share);
+    C->easy_setopt(h, CURLOPT_RESOLVE, dns);
+    C->easy_setopt(h, CURLOPT_RESOLVER_START_FUNCTION, resolver_start_cb);
+    C->easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_cb);
+    C->easy_setopt(h, CURLOPT_OPENSOCKETDATA, t);
+    C->easy_setopt(h, CURLOPT_SOCKOPTFUNCTION, sockopt_cb);
+    C->easy_setopt(h, CURLOPT_SOCKOPTDATA, t);
+    C->easy_setopt(h, CURLOPT_IPRESOLVE, (long)CURL_IPRESOLVE_V4);
+    C->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    C->easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    C->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    C->easy_setopt(h, CURLOPT_STDERR, x->err);
+    C->easy_setopt(h, CURLOPT_VERBOSE, a->verbose ? 1L : 0L);
+    C->easy_setopt(h, CURLOPT_DEBUGFUNCTION, debug_cb);
+    C->easy_setopt(h, CURLOPT_DEBUGDATA, t);
+    C->easy_setopt(h, CURLOPT_NOPROGRESS, a->silent || a->progress_off ? 1L : 0L);
+    C->easy_setopt(h, CURLOPT_WRITEFUNCTION, body_cb);
+    C->easy_setopt(h, CURLOPT_WRITEDATA, t);
+    C->easy_setopt(h, CURLOPT_HEADERFUNCTION, header_cb);
+    C->easy_setopt(h, CURLOPT_HEADERDATA, t);
+    C->easy_setopt(h, CURLOPT_USERAGENT, a->user_agent ? a->user_agent : ua);
+    if (hdrs) C->easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+    C->easy_setopt(h, CURLOPT_FOLLOWLOCATION, a->location ? 1L : 0L);
+    C->easy_setopt(h, CURLOPT_MAXREDIRS, a->max_redirs >= 0 ? a->max_redirs : 50L);
+    if (a->request) C->easy_setopt(h, CURLOPT_CUSTOMREQUEST, a->request);
     if (a->has_data && !a->get) {
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, a->data ? a->data : "");
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)(a->data ? strlen(a->data) : 0));
+        C->easy_setopt(h, CURLOPT_POSTFIELDS, a->data ? a->data : "");
+        C->easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)(a->data ? strlen(a->data) : 0));
     }
-    if (a->head) curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-    if (a->fail) curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L);
+    if (a->head) C->easy_setopt(h, CURLOPT_NOBODY, 1L);
+    if (a->fail) C->easy_setopt(h, CURLOPT_FAILONERROR, 1L);
     if (a->insecure) {
-        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+        C->easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        C->easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
     }
     if (trust) {
         struct curl_blob blob = {trust, trustlen, CURL_BLOB_COPY};
-        curl_easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
+        C->easy_setopt(h, CURLOPT_CAINFO_BLOB, &blob);
     }
-    curl_easy_setopt(h, CURLOPT_CAPATH, NULL);
+    C->easy_setopt(h, CURLOPT_CAPATH, NULL);
     if (ss->cert_pem) {
         /* --cert without --key: the key is in the same file, as curl reads it */
         const char *kp = ss->key_pem ? ss->key_pem : ss->cert_pem;
         struct curl_blob cb = {ss->cert_pem, strlen(ss->cert_pem), CURL_BLOB_COPY};
         struct curl_blob kb = {(void *)kp, strlen(kp), CURL_BLOB_COPY};
-        curl_easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cb);
-        curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
-        curl_easy_setopt(h, CURLOPT_SSLKEY_BLOB, &kb);
-        curl_easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
+        C->easy_setopt(h, CURLOPT_SSLCERT_BLOB, &cb);
+        C->easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+        C->easy_setopt(h, CURLOPT_SSLKEY_BLOB, &kb);
+        C->easy_setopt(h, CURLOPT_SSLKEYTYPE, "PEM");
     }
-    if (a->compressed) curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+    if (a->compressed) C->easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
     /* only -x names a proxy: the machine's http_proxy variables are not the pod's */
-    curl_easy_setopt(h, CURLOPT_PROXY, a->proxy ? a->proxy : "");
-    if (proxy_dns) curl_easy_setopt(h, CURLOPT_CONNECT_TO, proxy_dns);
-    if (a->referer) curl_easy_setopt(h, CURLOPT_REFERER, a->referer);
-    if (a->user) curl_easy_setopt(h, CURLOPT_USERPWD, a->user);
-    if (a->no_keepalive) curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 0L);
+    C->easy_setopt(h, CURLOPT_PROXY, a->proxy ? a->proxy : "");
+    if (proxy_dns) C->easy_setopt(h, CURLOPT_CONNECT_TO, proxy_dns);
+    if (a->referer) C->easy_setopt(h, CURLOPT_REFERER, a->referer);
+    if (a->user) C->easy_setopt(h, CURLOPT_USERPWD, a->user);
+    if (a->no_keepalive) C->easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 0L);
     long hv = a->http_version == 10 ? CURL_HTTP_VERSION_1_0 : a->http_version == 11 ? CURL_HTTP_VERSION_1_1
             : a->http_version == 2 ? CURL_HTTP_VERSION_2_0 : a->http_version == 20 ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
             : CURL_HTTP_VERSION_2TLS;
-    curl_easy_setopt(h, CURLOPT_HTTP_VERSION, hv);
+    C->easy_setopt(h, CURLOPT_HTTP_VERSION, hv);
     /* A safety net in real time only; simulated timeouts run on the virtual clock. */
-    curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L);
+    C->easy_setopt(h, CURLOPT_TIMEOUT, 120L);
     if (a->max_time_ms) net_set_deadline(n, v0 + a->max_time_ms);
 
-    CURLcode res = curl_easy_perform(h);
+    CURLcode res = C->easy_perform(h);
     rc = (int)res;
 
     if (t->dropped) {
@@ -635,37 +639,37 @@ static int run_url(exec_ctx *x, curl_args *a, net *n, session *ss, const char *u
     } else if (net_deadline_hit(n)) {
         long long spent = net_vclock_ms(n) - v0;
         curl_off_t got = 0;
-        curl_easy_getinfo(h, CURLINFO_SIZE_DOWNLOAD_T, &got);
+        C->easy_getinfo(h, CURLINFO_SIZE_DOWNLOAD_T, &got);
         snprintf(msg, sizeof msg, "Operation timed out after %lld milliseconds with %lld bytes received",
                  spent + 1, (long long)got);
         rc = CURLE_OPERATION_TIMEDOUT;
     } else if (rc) {
-        rewrite_addrs(t, errbuf[0] ? errbuf : curl_easy_strerror(res), strlen(errbuf[0] ? errbuf : curl_easy_strerror(res)),
+        rewrite_addrs(t, errbuf[0] ? errbuf : C->easy_strerror(res), strlen(errbuf[0] ? errbuf : C->easy_strerror(res)),
                       msg, sizeof msg);
     }
     net_set_deadline(n, 0);
 
     if (a->write_out) write_out(t, a->write_out, rc, msg, (double)(net_vclock_ms(n) - v0) / 1000.0);
     written = true;
-    curl_easy_cleanup(h);
-    curl_slist_free_all(hdrs);
-    curl_slist_free_all(dns);
-    curl_slist_free_all(proxy_dns);
+    C->easy_cleanup(h);
+    C->slist_free_all(hdrs);
+    C->slist_free_all(dns);
+    C->slist_free_all(proxy_dns);
 
 report:
     if (a->write_out && !written) {
         /* the transfer never started (bad URL, unknown host): curl still
          * writes out, with zeros ("000" for the code) */
-        t->h = curl_easy_init();
+        t->h = C->easy_init();
         if (t->h) write_out(t, a->write_out, rc, msg, (double)(net_vclock_ms(n) - v0) / 1000.0);
-        curl_easy_cleanup(t->h);
+        C->easy_cleanup(t->h);
         t->h = NULL;
     }
     if (rc && (!a->silent || a->show_error)) fprintf(x->err, "curl: (%d) %s\n", rc, msg);
-    curl_free(host);
-    curl_free(portstr);
-    curl_free(full);
-    curl_url_cleanup(u);
+    C->free(host);
+    C->free(portstr);
+    C->free(full);
+    C->url_cleanup(u);
     free(t);
     return rc;
 }
@@ -721,6 +725,11 @@ static char *read_data_file(void *ctx, const char *path, size_t *len)
 
 int probe_curl_main(exec_ctx *x, int argc, char **argv)
 {
+    char why[256];
+    if (!(C = curl_lib_get(why, sizeof why))) {
+        fprintf(x->err, "curl: (2) Failed initialization: %s\n", why);
+        return CURLE_FAILED_INIT;
+    }
     curl_args a;
     int rc = curl_args_parse(argc, argv, &a, x->err);
     if (rc) { curl_args_free(&a); return rc; }
@@ -756,9 +765,9 @@ int probe_curl_main(exec_ctx *x, int argc, char **argv)
     }
     session *ss = calloc(1, sizeof *ss);
     if (ss) {
-        ss->share = curl_share_init();
-        curl_share_setopt(ss->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
-        curl_share_setopt(ss->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+        ss->share = C->share_init();
+        C->share_setopt(ss->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+        C->share_setopt(ss->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
         /* a client certificate (mutual TLS) from the container's files */
         const char *files[2] = {a.cert, a.key};
         char **pems[2] = {&ss->cert_pem, &ss->key_pem};
@@ -778,7 +787,7 @@ int probe_curl_main(exec_ctx *x, int argc, char **argv)
             if (r) rc = r;
         }
         /* closing the shared connections ends the engine's connection threads */
-        curl_share_cleanup(ss->share);
+        C->share_cleanup(ss->share);
         for (int i = 0; i < ss->nconns; i++)
             if (ss->conns[i].closed_fd >= 0) close(ss->conns[i].closed_fd);
         free(ss->cert_pem);
