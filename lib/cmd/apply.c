@@ -140,6 +140,7 @@ static void forget_namespaces(void)
  * A long stream has these worked out on two threads (prepare_all). */
 typedef struct prepared {
     bool ready;
+    char *map_error;    /* the builder's refusal (no kind, no such kind), or NULL */
     const kind_info *k;
     const char *ns, *name;   /* the object's (texts inside the document) */
     char *error;        /* the message to print, or NULL: the document may be stored */
@@ -149,6 +150,7 @@ typedef struct prepared {
 
 static void prepared_free(prepared *p)
 {
+    free(p->map_error);
     free(p->error);
     free(p->text);
     memset(p, 0, sizeof *p);
@@ -200,17 +202,40 @@ static char *validation_error(const apply_opts *o, const kind_info *k, loaded_do
     return NULL;
 }
 
-/* Work out p for one document (already mappable: doc_mappable).  Reads
+/* The builder's part: a kind and apiVersion the server maps.  NULL, or the
+ * message kubectl prints. */
+static char *mapping_error(loaded_doc *d)
+{
+    json_t *obj = d->obj;
+    const char *kind = obj_str(obj, "kind"), *apiv = obj_str(obj, "apiVersion");
+    if (!kind || !*kind || !apiv || !*apiv) {
+        char *text = json_dumps(obj, JSON_COMPACT);
+        char *m = message("error: unable to decode \"%s\": Object '%s' is missing in '%s'\n", d->source,
+                          !kind || !*kind ? "Kind" : "apiVersion", text ? text : "");
+        free(text);
+        return m;
+    }
+    bool version_ok = false;
+    const kind_info *k = kind_for_object(apiv, kind, &version_ok);
+    if (!k || !version_ok)
+        return message("error: resource mapping not found for name: \"%s\" namespace: \"%s\" from \"%s\": "
+                       "no matches for kind \"%s\" in version \"%s\"\nensure CRDs are installed first\n",
+                       obj_name(obj) ? obj_name(obj) : "", obj_namespace(obj), d->source, kind, apiv);
+    return NULL;
+}
+
+/* Work out p for one document: first whether it maps at all.  Reads
  * nothing but the document and o (o->default_ns filled in beforehand), so
  * documents can be prepared in parallel. */
 static void prepare_doc(const apply_opts *o, loaded_doc *d, prepared *p)
 {
     json_t *obj = d->obj;
+    p->ready = true;
+    if ((p->map_error = mapping_error(d))) return;
     const char *kind = obj_str(obj, "kind"), *apiv = obj_str(obj, "apiVersion");
     bool version_ok = false;
     const kind_info *k = kind_for_object(apiv, kind, &version_ok);
     p->k = k;
-    p->ready = true;
     if (k->namespaced) {
         const char *ns = obj_str(obj, "metadata.namespace");
         if (ns && *ns && o->ns_flag && strcmp(ns, o->ns_flag)) {
@@ -244,7 +269,6 @@ static void prepare_doc(const apply_opts *o, loaded_doc *d, prepared *p)
 typedef struct prepare_range {
     const apply_opts *o;
     loaded_docs *all;
-    const bool *ok;
     prepared *p;
     size_t from, to;
 } prepare_range;
@@ -252,8 +276,7 @@ typedef struct prepare_range {
 static void *prepare_range_run(void *arg)
 {
     prepare_range *r = arg;
-    for (size_t j = r->from; j < r->to; j++)
-        if (r->ok[j]) prepare_doc(r->o, &r->all->docs[j], &r->p[j]);
+    for (size_t j = r->from; j < r->to; j++) prepare_doc(r->o, &r->all->docs[j], &r->p[j]);
     return NULL;
 }
 
@@ -262,9 +285,9 @@ static void *prepare_range_run(void *arg)
 
 /* Prepare every mappable document: a long stream on two threads (validation
  * and the last-applied text were a sixth of a 10 000-object apply). */
-static void prepare_all(const apply_opts *o, loaded_docs *all, const bool *ok, prepared *p)
+static void prepare_all(const apply_opts *o, loaded_docs *all, prepared *p)
 {
-    prepare_range first = {o, all, ok, p, 0, all->n}, second = first;
+    prepare_range first = {o, all, p, 0, all->n}, second = first;
     pthread_t worker;
     bool threaded = all->n >= PREPARE_PARALLEL_MIN;
     if (threaded) {
@@ -515,28 +538,6 @@ static void errlist_print(errlist *el, FILE *err, apply_mode mode)
     el->n = 0;
 }
 
-/* The builder's part: a kind and apiVersion the server maps. */
-static bool doc_mappable(FILE *err, loaded_doc *d)
-{
-    json_t *obj = d->obj;
-    const char *kind = obj_str(obj, "kind"), *apiv = obj_str(obj, "apiVersion");
-    if (!kind || !*kind || !apiv || !*apiv) {
-        char *text = json_dumps(obj, JSON_COMPACT);
-        fprintf(err, "error: unable to decode \"%s\": Object '%s' is missing in '%s'\n", d->source,
-                !kind || !*kind ? "Kind" : "apiVersion", text);
-        free(text);
-        return false;
-    }
-    bool version_ok = false;
-    const kind_info *k = kind_for_object(apiv, kind, &version_ok);
-    if (!k || !version_ok) {
-        fprintf(err, "error: resource mapping not found for name: \"%s\" namespace: \"%s\" from \"%s\": "
-                "no matches for kind \"%s\" in version \"%s\"\nensure CRDs are installed first\n",
-                obj_name(obj) ? obj_name(obj) : "", obj_namespace(obj), d->source, kind, apiv);
-        return false;
-    }
-    return true;
-}
 
 /* Is any -f source a pipe, a terminal or a socket (standard input included)? */
 static bool inputs_may_block(const flag_list *files, FILE *in)
@@ -603,8 +604,10 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
      * come first), applies the mappable ones, and prints every error after
      * the successes: one alone as it is, several one per line. */
     loaded_docs all = {0};
-    size_t mapped_from = 0;
-    bool *ok = NULL;
+    /* where each file's documents end, and its load error: its documents'
+     * mapping errors, worked out with the rest, come before that error */
+    size_t *file_end = calloc((size_t)files.n + 1, sizeof *file_end);
+    char **load_error = calloc((size_t)files.n + 1, sizeof *load_error);
     /* one stream collects every document's messages; each document's part
      * becomes its own error (a stream per document was a cost per object) */
     char *ebuf = NULL;
@@ -613,29 +616,24 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
     for (int i = 0; i < files.n; i++) {
         char err[2048];
         int lrc = loader_load_path(&all, files.v[i], o.recursive, ctx->in, err, sizeof err);
-        ok = realloc(ok, (all.n + 1) * sizeof *ok);
-        for (size_t j = mapped_from; j < all.n; j++) {
-            size_t before = elen;
-            ok[j] = doc_mappable(estream, &all.docs[j]);
-            fflush(estream);
-            if (elen > before) errlist_add(&el, strndup(ebuf + before, elen - before), NULL);
-        }
-        mapped_from = all.n;
-        if (lrc) {
-            char *text = NULL;
-            if (asprintf(&text, "error: %s\n", err) < 0) text = NULL;
-            errlist_add(&el, text, NULL);
-        }
+        file_end[i] = all.n;
+        if (lrc) load_error[i] = message("error: %s\n", err);
     }
     /* The store is opened only once every input is read: an input may be a
      * pipe from another meshsim command that needs the store itself
      * (`kubectl apply -f <(istioctl kube-inject ...)`). */
     if (!st) st = cmd_store(ctx);
     if (!st) {
+        /* after the store's failure, what the builder had to say */
+        for (int i = 0, j = 0; i < files.n; i++) {
+            for (; (size_t)j < file_end[i]; j++) errlist_add(&el, mapping_error(&all.docs[j]), NULL);
+            errlist_add(&el, load_error[i], NULL);
+        }
+        errlist_print(&el, ctx->err, mode);
         fclose(estream);
         free(ebuf);
-        errlist_print(&el, ctx->err, mode);
-        free(ok);
+        free(load_error);
+        free(file_end);
         loaded_docs_free(&all);
         flags_free(&fr);
         flag_list_free(&files);
@@ -644,7 +642,20 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
     /* one read of the store's meta (it is open), for documents without a namespace */
     if (!o.ns_flag) snprintf(o.default_ns, sizeof o.default_ns, "%s", cmd_default_namespace(ctx));
     prepared *prep = calloc(all.n + 1, sizeof *prep);
-    prepare_all(&o, &all, ok, prep);
+    prepare_all(&o, &all, prep);
+    bool *ok = calloc(all.n + 1, sizeof *ok);
+    for (int i = 0, j = 0; i < files.n; i++) {
+        for (; (size_t)j < file_end[i]; j++) {
+            ok[j] = !prep[j].map_error;
+            if (prep[j].map_error) {
+                errlist_add(&el, prep[j].map_error, NULL);
+                prep[j].map_error = NULL;
+            }
+        }
+        if (load_error[i]) errlist_add(&el, load_error[i], NULL);
+    }
+    free(load_error);
+    free(file_end);
     /* a long stream's rows are inserted on a second thread (store.h) */
     bool write_behind = all.n >= PREPARE_PARALLEL_MIN;
     if (write_behind) store_write_behind(st, true);
