@@ -22,7 +22,7 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 static void load(void)
 {
-    void *h = dlopen(LIBCURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+    void *h = dlopen(LIBCURL_SONAME, RTLD_LAZY | RTLD_LOCAL);
     if (!h) {
         snprintf(failure, sizeof failure, "%s", dlerror());
         return;
