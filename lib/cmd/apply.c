@@ -4,28 +4,19 @@
  * way client-side apply does: fields the manifest sets win, fields the
  * previous manifest set but this one dropped are removed, fields others set
  * (labels added by `kubectl label`, status, server defaults) stay. */
-#include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "cmd/apply_docs.h"
 #include "cmd/cmd.h"
 #include "cmd/flags.h"
 #include "cmd/kubectl_help.h"
 #include "cmd/output.h"
 #include "cluster/cluster.h"
 #include "model/api.h"
-#include "model/json_text.h"
 #include "model/loader.h"
 #include "model/obj.h"
-#include "model/validate.h"
-#include "net/world.h"
-#include "analyze/istio_validate.h"
-
-#define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
-
-typedef enum { MODE_APPLY, MODE_CREATE, MODE_REPLACE } apply_mode;
 
 /* Three-way merge of maps: live <- desired, removing what only last had. */
 static void merge3(json_t *live, json_t *desired, json_t *last)
@@ -44,76 +35,11 @@ static void merge3(json_t *live, json_t *desired, json_t *last)
     }
 }
 
-/* What the annotation records: the manifest as given, namespace filled in. */
-static char *last_applied_text(json_t *manifest)
-{
-    if (!obj_annotation(manifest, LAST_APPLIED)) {
-        /* the usual case: nothing to strip, no copy needed */
-        char *text = json_text_compact(manifest, true);
-        size_t n = strlen(text);
-        text = realloc(text, n + 2);
-        text[n] = '\n';
-        text[n + 1] = 0;
-        return text;
-    }
-    json_t *copy = json_deep_copy(manifest);
-    json_t *ann = obj_annotations(copy);
-    if (ann) {
-        json_object_del(ann, LAST_APPLIED);
-        if (json_object_size(ann) == 0) json_object_del(obj_metadata(copy), "annotations");
-    }
-    char *text = json_dumps(copy, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(copy);
-    size_t n = strlen(text);
-    text = realloc(text, n + 2);
-    text[n] = '\n';
-    text[n + 1] = 0;
-    return text;
-}
-
-/* Does applying this manifest (obj) again leave the object apply writes
- * now unchanged?  Then its last-applied text is kept with the object and
- * the next apply of the same text answers "unchanged" without reading it.
- * Apply writes live <- merge3(live, obj, last) + annotation, admitted, then
- * stamped; applying obj again computes merge3(written, obj, obj) + the same
- * annotation, admits it and compares with what is stored.  merge3 keeps
- * every field of obj, so that is the stored object itself, unless
- * - obj sets what the API server stamps (uid, resourceVersion, ...) or the
- *   annotation apply writes, or
- * - admission (cluster_admit) changes objects of this kind: it does for
- *   Services, Namespaces, Pods and workloads, not for the kinds below
- *   (keep this list to kinds cluster_admit leaves alone). */
-static bool applied_stays(const kind_info *k, json_t *obj)
-{
-    bool kind_ok = !strcmp(k->group, "networking.istio.io") || !strcmp(k->group, "security.istio.io") ||
-                   !strcmp(k->group, "meshsim.dev") || !strcmp(k->kind, "ConfigMap") || !strcmp(k->kind, "Secret");
-    if (!kind_ok) return false;
-    json_t *md = json_object_get(obj, "metadata");
-    if (!json_is_object(md)) return false;
-    static const char *const stamped[] = {"uid", "resourceVersion", "creationTimestamp", "generation", NULL};
-    for (const char *const *f = stamped; *f; f++)
-        if (json_object_get(md, *f)) return false;
-    json_t *ann = json_object_get(md, "annotations");
-    if (ann && (!json_is_object(ann) || json_object_get(ann, LAST_APPLIED))) return false;
-    return true;
-}
-
-typedef struct apply_opts {
-    apply_mode mode;
-    const char *ns_flag;
-    const char *dry_run;      /* NULL, "none", "client", "server" */
-    const char *output;
-    bool recursive, force;
-    char default_ns[256];     /* the context's namespace, when a document has none */
-} apply_opts;
-
 static const char *dry_suffix(const apply_opts *o)
 {
     if (!o->dry_run || !strcmp(o->dry_run, "none")) return "";
     return !strcmp(o->dry_run, "server") ? " (server dry run)" : " (dry run)";
 }
-
-static const char *verb_ing(apply_mode m) { return m == MODE_REPLACE ? "replacing" : "creating"; }
 
 /* Namespaces seen to exist during this command (a set: a 10 000-document
  * stream names each of its namespaces hundreds of times).  Applying only
@@ -135,236 +61,6 @@ static void forget_namespaces(void)
     known_ns = NULL;
 }
 
-/* What apply works out from a document alone, without the store: its kind,
- * its namespace filled in, the verdict of validation, the last-applied text.
- * A long stream has these worked out on two threads (prepare_all). */
-typedef struct prepared {
-    bool ready;
-    char *map_error;    /* the builder's refusal (no kind, no such kind), or NULL */
-    const kind_info *k;
-    const char *ns, *name;   /* the object's (texts inside the document) */
-    char *error;        /* the message to print, or NULL: the document may be stored */
-    char *text;         /* last_applied_text, for apply */
-    bool stays;         /* applied_stays(k, obj) of the document as given */
-} prepared;
-
-static void prepared_free(prepared *p)
-{
-    free(p->map_error);
-    free(p->error);
-    free(p->text);
-    memset(p, 0, sizeof *p);
-}
-
-static char *message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *message(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *text = NULL;
-    if (vasprintf(&text, fmt, ap) < 0) text = NULL;
-    va_end(ap);
-    return text ? text : strdup("error: out of memory\n");
-}
-
-/* Validation as the API server and istiod's webhook do it: NULL, or the
- * message kubectl prints. */
-static char *validation_error(const apply_opts *o, const kind_info *k, loaded_doc *d, const char *ns)
-{
-    json_t *obj = d->obj;
-    char msg[2048];
-    valid_status vs = validate_object(k, obj, msg, sizeof msg);
-    if (vs == VALID_BAD_REQUEST)
-        return message("Error from server (BadRequest): error when %s \"%s\": %s\n", verb_ing(o->mode), d->source, msg);
-    if (vs == VALID_INVALID) return message("%s\n", msg);
-    if (vs == VALID_OK && !strcmp(k->kind, "ExternalService") && world_validate(obj, msg, sizeof msg))
-        /* the outside world's own schema (meshsim-world(5)) */
-        return message("The ExternalService \"%s\" is invalid: %s\n", obj_name(obj), msg);
-    if (vs == VALID_OK && !strcmp(k->group, "networking.istio.io")) {
-        /* istiod's validating webhook: Istio's own checks beyond the schema */
-        iv_result r = {0};
-        if (istio_validate(obj, ns, &r) && r.nerrors) {
-            int n = snprintf(msg, sizeof msg, "admission webhook \"validation.istio.io\" denied the request: configuration is invalid: ");
-            if (r.nerrors == 1) {
-                snprintf(msg + n, sizeof msg - (size_t)n, "%s", r.errors[0]);
-            } else {
-                n += snprintf(msg + n, sizeof msg - (size_t)n, "%zu errors occurred:", r.nerrors);
-                for (size_t i = 0; i < r.nerrors && (size_t)n < sizeof msg; i++)
-                    n += snprintf(msg + n, sizeof msg - (size_t)n, "\n\t* %s", r.errors[i]);
-                if ((size_t)n < sizeof msg) snprintf(msg + n, sizeof msg - (size_t)n, "\n\n");
-            }
-            vs = VALID_DENIED;
-        }
-        iv_result_free(&r);
-    }
-    if (vs == VALID_DENIED)
-        return message("Error from server: error when %s \"%s\": %s\n", verb_ing(o->mode), d->source, msg);
-    return NULL;
-}
-
-/* The builder's part: a kind and apiVersion the server maps.  NULL, or the
- * message kubectl prints. */
-static char *mapping_error(loaded_doc *d)
-{
-    json_t *obj = d->obj;
-    const char *kind = obj_str(obj, "kind"), *apiv = obj_str(obj, "apiVersion");
-    if (!kind || !*kind || !apiv || !*apiv) {
-        char *text = json_dumps(obj, JSON_COMPACT);
-        char *m = message("error: unable to decode \"%s\": Object '%s' is missing in '%s'\n", d->source,
-                          !kind || !*kind ? "Kind" : "apiVersion", text ? text : "");
-        free(text);
-        return m;
-    }
-    bool version_ok = false;
-    const kind_info *k = kind_for_object(apiv, kind, &version_ok);
-    if (!k || !version_ok)
-        return message("error: resource mapping not found for name: \"%s\" namespace: \"%s\" from \"%s\": "
-                       "no matches for kind \"%s\" in version \"%s\"\nensure CRDs are installed first\n",
-                       obj_name(obj) ? obj_name(obj) : "", obj_namespace(obj), d->source, kind, apiv);
-    return NULL;
-}
-
-/* Work out p for one document: first whether it maps at all.  Reads
- * nothing but the document and o (o->default_ns filled in beforehand), so
- * documents can be prepared in parallel. */
-static void prepare_doc(const apply_opts *o, loaded_doc *d, prepared *p)
-{
-    json_t *obj = d->obj;
-    p->ready = true;
-    if ((p->map_error = mapping_error(d))) return;
-    const char *kind = obj_str(obj, "kind"), *apiv = obj_str(obj, "apiVersion");
-    bool version_ok = false;
-    const kind_info *k = kind_for_object(apiv, kind, &version_ok);
-    p->k = k;
-    if (k->namespaced) {
-        const char *ns = obj_str(obj, "metadata.namespace");
-        if (ns && *ns && o->ns_flag && strcmp(ns, o->ns_flag)) {
-            p->error = message("error: the namespace from the provided object \"%s\" does not match the namespace "
-                               "\"%s\". You must pass '--namespace=%s' to perform this operation.\n", ns, o->ns_flag, ns);
-            return;
-        }
-        if (!ns || !*ns) obj_set_str(obj, "metadata.namespace", o->ns_flag ? o->ns_flag : o->default_ns);
-    } else if (json_is_object(obj_at(obj, "metadata"))) {
-        json_object_del(obj_metadata(obj), "namespace");
-    }
-    const char *ns = k->namespaced ? obj_namespace(obj) : "";
-    if (o->mode == MODE_APPLY && (!obj_name(obj) || !*obj_name(obj))) {
-        char gvk[256];
-        snprintf(gvk, sizeof gvk, "%s", apiv);
-        char *slash = strrchr(gvk, '/');
-        const char *grp = slash ? (*slash = 0, gvk) : "", *ver = slash ? slash + 1 : gvk;
-        p->error = message("error: error when retrieving current configuration of:\nResource: \"%s/%s, Resource=%s\", "
-                           "GroupVersionKind: \"%s/%s, Kind=%s\"\nName: \"\", Namespace: \"%s\"\nfrom server for: \"%s\": "
-                           "resource name may not be empty\n", grp, ver, k->plural, grp, ver, k->kind, ns, d->source);
-        return;
-    }
-    p->ns = ns;
-    p->name = obj_name(obj);
-    p->error = validation_error(o, k, d, ns);
-    if (p->error) return;
-    p->stays = applied_stays(k, obj);
-    if (o->mode == MODE_APPLY) p->text = last_applied_text(obj);
-}
-
-typedef struct prepare_range {
-    const apply_opts *o;
-    loaded_docs *all;
-    prepared *p;
-    size_t from, to;
-} prepare_range;
-
-static void *prepare_range_run(void *arg)
-{
-    prepare_range *r = arg;
-    for (size_t j = r->from; j < r->to; j++) prepare_doc(r->o, &r->all->docs[j], &r->p[j]);
-    return NULL;
-}
-
-/* Below this many documents a second thread costs more than it saves. */
-#define PREPARE_PARALLEL_MIN 256
-
-/* Prepare every mappable document: a long stream on two threads (validation
- * and the last-applied text were a sixth of a 10 000-object apply). */
-static void prepare_all(const apply_opts *o, loaded_docs *all, prepared *p)
-{
-    prepare_range first = {o, all, p, 0, all->n}, second = first;
-    pthread_t worker;
-    bool threaded = all->n >= PREPARE_PARALLEL_MIN;
-    if (threaded) {
-        first.to = second.from = all->n / 2;
-        threaded = pthread_create(&worker, NULL, prepare_range_run, &second) == 0;
-        if (!threaded) first.to = all->n;
-    }
-    prepare_range_run(&first);
-    if (threaded) pthread_join(worker, NULL);
-}
-
-/* A long stream's documents are freed on a second thread, each soon after
- * it is applied: freeing 10 000 of them at the end was a tenth of applying
- * them again.  The thread frees what the loop has released. */
-typedef struct doc_freer {
-    loaded_docs *all;
-    pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t more;
-    size_t released;   /* documents before this one are applied */
-    bool running;
-} doc_freer;
-
-/* documents released at a time (each release may wake the thread) */
-#define FREE_BATCH 256
-
-static void *doc_freer_run(void *arg)
-{
-    doc_freer *f = arg;
-    size_t freed = 0;
-    pthread_mutex_lock(&f->mu);
-    while (freed < f->all->n) {
-        while (f->released == freed) pthread_cond_wait(&f->more, &f->mu);
-        size_t upto = f->released;
-        pthread_mutex_unlock(&f->mu);
-        for (; freed < upto; freed++) {
-            json_decref(f->all->docs[freed].obj);
-            f->all->docs[freed].obj = NULL;
-            free(f->all->docs[freed].source);
-            f->all->docs[freed].source = NULL;
-        }
-        pthread_mutex_lock(&f->mu);
-    }
-    pthread_mutex_unlock(&f->mu);
-    return NULL;
-}
-
-static void doc_freer_start(doc_freer *f, loaded_docs *all)
-{
-    f->all = all;
-    pthread_mutex_init(&f->mu, NULL);
-    pthread_cond_init(&f->more, NULL);
-    f->running = all->n >= PREPARE_PARALLEL_MIN && pthread_create(&f->thread, NULL, doc_freer_run, f) == 0;
-}
-
-/* The documents before upto are applied (all of them when upto is n). */
-static void doc_freer_release(doc_freer *f, size_t upto)
-{
-    if (!f->running || (upto - f->released < FREE_BATCH && upto < f->all->n)) return;
-    pthread_mutex_lock(&f->mu);
-    f->released = upto;
-    pthread_cond_signal(&f->more);
-    pthread_mutex_unlock(&f->mu);
-}
-
-/* Wait for the thread, then free what is left. */
-static void doc_freer_finish(doc_freer *f)
-{
-    if (f->running) {
-        doc_freer_release(f, f->all->n);
-        pthread_join(f->thread, NULL);
-    }
-    pthread_mutex_destroy(&f->mu);
-    pthread_cond_destroy(&f->more);
-    loaded_docs_free(f->all);
-}
-
 /* Apply one prepared document.  Returns 0 on success, 1 on a reported error. */
 static int apply_one(cmd_ctx *ctx, store *st, apply_opts *o, loaded_doc *d, prepared *p)
 {
@@ -378,7 +74,7 @@ static int apply_one(cmd_ctx *ctx, store *st, apply_opts *o, loaded_doc *d, prep
     const char *ns = p->ns, *name = p->name;
     if (k->namespaced && !namespace_known(st, ns)) {
         fprintf(ctx->err, "Error from server (NotFound): error when %s \"%s\": namespaces \"%s\" not found\n",
-                verb_ing(o->mode), d->source, ns);
+                apply_verb_ing(o->mode), d->source, ns);
         return 1;
     }
     kind_display(k, disp, sizeof disp);
@@ -448,14 +144,14 @@ static int apply_one(cmd_ctx *ctx, store *st, apply_opts *o, loaded_doc *d, prep
     }
     if (strcmp(verb, "unchanged") && (!dry || !strcmp(o->dry_run, "server"))) {
         if (cluster_admit(st, ctx->rel, k, result, live)) {
-            fprintf(ctx->err, "Error from server: error when %s \"%s\": admission failed\n", verb_ing(o->mode), d->source);
+            fprintf(ctx->err, "Error from server: error when %s \"%s\": admission failed\n", apply_verb_ing(o->mode), d->source);
             rc = 1;
         } else if (!dry) {
             const char *applied = text && p->stays ? text : NULL;
             api_status as = live ? api_update_applied(st, k, result, live, applied, &e)
                                  : api_create_applied(st, k, result, applied, &e);
             if (as != API_OK) {
-                fprintf(ctx->err, "Error from server: error when %s \"%s\": %s\n", verb_ing(o->mode), d->source, e.msg);
+                fprintf(ctx->err, "Error from server: error when %s \"%s\": %s\n", apply_verb_ing(o->mode), d->source, e.msg);
                 rc = 1;
             }
         }
@@ -617,7 +313,7 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
         char err[2048];
         int lrc = loader_load_path(&all, files.v[i], o.recursive, ctx->in, err, sizeof err);
         file_end[i] = all.n;
-        if (lrc) load_error[i] = message("error: %s\n", err);
+        if (lrc) load_error[i] = apply_message("error: %s\n", err);
     }
     /* The store is opened only once every input is read: an input may be a
      * pipe from another meshsim command that needs the store itself
@@ -626,7 +322,7 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
     if (!st) {
         /* after the store's failure, what the builder had to say */
         for (int i = 0, j = 0; i < files.n; i++) {
-            for (; (size_t)j < file_end[i]; j++) errlist_add(&el, mapping_error(&all.docs[j]), NULL);
+            for (; (size_t)j < file_end[i]; j++) errlist_add(&el, apply_mapping_error(&all.docs[j]), NULL);
             errlist_add(&el, load_error[i], NULL);
         }
         errlist_print(&el, ctx->err, mode);
@@ -642,7 +338,7 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
     /* one read of the store's meta (it is open), for documents without a namespace */
     if (!o.ns_flag) snprintf(o.default_ns, sizeof o.default_ns, "%s", cmd_default_namespace(ctx));
     prepared *prep = calloc(all.n + 1, sizeof *prep);
-    prepare_all(&o, &all, prep);
+    apply_prepare_all(&o, &all, prep);
     bool *ok = calloc(all.n + 1, sizeof *ok);
     for (int i = 0, j = 0; i < files.n; i++) {
         for (; (size_t)j < file_end[i]; j++) {
@@ -657,7 +353,7 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
     free(load_error);
     free(file_end);
     /* a long stream's rows are inserted on a second thread (store.h) */
-    bool write_behind = all.n >= PREPARE_PARALLEL_MIN;
+    bool write_behind = all.n >= APPLY_LONG_STREAM;
     if (write_behind) store_write_behind(st, true);
     doc_freer freer = {0};
     doc_freer_start(&freer, &all);

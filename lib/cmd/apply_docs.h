@@ -1,0 +1,74 @@
+/* kubectl apply's documents before the store: what each one is and whether
+ * it may be stored (mapping, namespace, validation), and the text its
+ * last-applied annotation records, worked out on two threads for a long
+ * stream; and the documents freed on a second thread once applied.  The
+ * store's part is apply.c's.  Internal to lib/cmd. */
+#ifndef MESHSIM_CMD_APPLY_DOCS_H
+#define MESHSIM_CMD_APPLY_DOCS_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "model/kinds.h"
+#include "model/loader.h"
+
+#define LAST_APPLIED "kubectl.kubernetes.io/last-applied-configuration"
+
+/* A stream this long is worth a second thread (below it, starting the
+ * thread costs more than it saves). */
+#define APPLY_LONG_STREAM 256
+
+typedef enum { MODE_APPLY, MODE_CREATE, MODE_REPLACE } apply_mode;
+
+typedef struct apply_opts {
+    apply_mode mode;
+    const char *ns_flag;
+    const char *dry_run;      /* NULL, "none", "client", "server" */
+    const char *output;
+    bool recursive, force;
+    char default_ns[256];     /* the context's namespace, when a document has none */
+} apply_opts;
+
+/* "creating" or "replacing", as kubectl's messages say */
+const char *apply_verb_ing(apply_mode m);
+/* printf into a malloc'd text */
+char *apply_message(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* What apply works out from a document alone, without the store: its kind,
+ * its namespace filled in, the verdict of validation, the last-applied text.
+ * A long stream has these worked out on two threads (apply_prepare_all). */
+typedef struct prepared {
+    char *map_error;    /* the builder's refusal (no kind, no such kind), or NULL */
+    const kind_info *k;
+    const char *ns, *name;   /* the object's (texts inside the document) */
+    char *error;        /* the message to print, or NULL: the document may be stored */
+    char *text;         /* last_applied_text, for apply */
+    bool stays;         /* applied_stays(k, obj) of the document as given */
+} prepared;
+void prepared_free(prepared *p);
+
+/* The builder's part: a kind and apiVersion the server maps.  NULL, or the
+ * message kubectl prints. */
+char *apply_mapping_error(loaded_doc *d);
+/* Prepare every document of all into p (all->n entries): a long stream on
+ * two threads.  o->default_ns must be filled in. */
+void apply_prepare_all(const apply_opts *o, loaded_docs *all, prepared *p);
+
+/* A long stream's documents are freed on a second thread, each soon after
+ * it is applied: freeing 10 000 of them at the end was a tenth of applying
+ * them again.  The thread frees what the loop has released. */
+typedef struct doc_freer {
+    loaded_docs *all;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t more;
+    size_t released;   /* documents before this one are applied */
+    bool running;
+} doc_freer;
+void doc_freer_start(doc_freer *f, loaded_docs *all);
+/* The documents before upto are applied (all of them when upto is n). */
+void doc_freer_release(doc_freer *f, size_t upto);
+/* Wait for the thread, then free what is left (loaded_docs_free). */
+void doc_freer_finish(doc_freer *f);
+
+#endif
