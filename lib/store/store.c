@@ -446,6 +446,7 @@ static void done(store *st, sqlite3_stmt *s)
  * the command's writes are all or nothing. */
 static sqlite3_stmt *prep_write(store *st, const char *sql)
 {
+    settle(st);   /* the connection's state is the writer's until then */
     if (st->in_tx && !st->failed && sqlite3_get_autocommit(st->db)) {
         st->failed = 1;
         snprintf(st->failure, sizeof st->failure, "the transaction was aborted: %s", sqlite3_errmsg(st->db));
