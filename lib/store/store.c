@@ -344,9 +344,14 @@ int store_generation_bumped(store *st) { return st->gen_bumped; }
 void store_set_generation_bumped(store *st) { st->gen_bumped = 1; }
 static sqlite3_stmt *prep(store *st, const char *sql);
 static void done(store *st, sqlite3_stmt *s);
+static void settle(store *st);
 sqlite3_stmt *store_stmt(store *st, const char *sql) { return prep(st, sql); }
 void store_stmt_done(store *st, sqlite3_stmt *s) { done(st, s); }
-const char *store_errmsg(store *st) { return st->failed ? st->failure : sqlite3_errmsg(st->db); }
+const char *store_errmsg(store *st)
+{
+    settle(st);   /* a row the writer failed to write is the error */
+    return st->failed ? st->failure : sqlite3_errmsg(st->db);
+}
 
 int store_begin(store *st)
 {
