@@ -81,35 +81,73 @@ static int doc_base_line(line_scan *ls, const char *buf, size_t len, int line)
     return ls->base;
 }
 
+static size_t count_newlines(const char *buf, size_t len)
+{
+    size_t n = 0;
+    for (const char *p = buf, *end = buf + len; (p = memchr(p, '\n', (size_t)(end - p))); p++) n++;
+    return n;
+}
+
 /* libyaml's parser slows down quadratically with the nesting of flow
  * collections ([[[[...), so refuse absurd nesting before it starts.  The
  * scan skips quoted scalars and comments; brackets inside plain or block
  * scalars may be counted too, which is why the bound is far above
- * LOADER_MAX_DEPTH (which the conversion enforces exactly). */
+ * LOADER_MAX_DEPTH (which the conversion enforces exactly).
+ * It runs before anything else, so it jumps from one character that matters
+ * to the next; the line is counted only for the message: every "\n" before
+ * the bracket except those right after a backslash in a double-quoted
+ * scalar (which the scan steps over with the backslash). */
+static const unsigned char FLOW_SCAN_STOP[256] = {
+    ['#'] = 1, ['"'] = 1, ['\''] = 1, ['['] = 1, ['{'] = 1, [']'] = 1, ['}'] = 1,
+};
+
 static int flow_depth_ok(const char *buf, size_t len, char *err, size_t errlen, const char *source)
 {
-    int depth = 0, line = 1;
-    char quote = 0, prev = '\n';
-    for (size_t i = 0; i < len; i++) {
-        char c = buf[i];
-        if (c == '\n') line++;
-        if (quote) {
-            if (quote == '"' && c == '\\') i++;
-            else if (c == quote) quote = 0;
-        } else if (c == '#' && (prev == ' ' || prev == '\t' || prev == '\n')) {
-            while (i + 1 < len && buf[i + 1] != '\n') i++;
-        } else if ((c == '"' || c == '\'') && strchr(" \t\n[{,:", prev)) {
-            quote = c;
+    int depth = 0;
+    size_t escaped_newlines = 0, i = 0;
+    while (i < len) {
+        while (i < len && !FLOW_SCAN_STOP[(unsigned char)buf[i]]) i++;
+        if (i == len) break;
+        char c = buf[i], prev = i ? buf[i - 1] : '\n';
+        if (c == '#') {
+            if (prev == ' ' || prev == '\t' || prev == '\n') {
+                const char *nl = memchr(buf + i, '\n', len - i);
+                i = nl ? (size_t)(nl - buf) : len;
+            } else {
+                i++;
+            }
+        } else if (c == '"' || c == '\'') {
+            /* a quote opens a scalar after these (or a NUL: strchr finds the terminator) */
+            if (!strchr(" \t\n[{,:", prev)) {
+                i++;
+                continue;
+            }
+            i++;
+            if (c == '\'') {
+                const char *q = memchr(buf + i, '\'', len - i);
+                i = q ? (size_t)(q - buf) + 1 : len;
+                continue;
+            }
+            while (i < len && buf[i] != '"') {
+                if (buf[i] == '\\') {
+                    if (i + 1 < len && buf[i + 1] == '\n') escaped_newlines++;
+                    i++;
+                }
+                i++;
+            }
+            if (i < len) i++;
         } else if (c == '[' || c == '{') {
             if (++depth > LOADER_MAX_FLOW_DEPTH) {
-                snprintf(err, errlen, "error parsing %s: error converting YAML to JSON: yaml: line %d: exceeded max depth of %d",
+                size_t line = 1 + count_newlines(buf, i) - escaped_newlines;
+                snprintf(err, errlen, "error parsing %s: error converting YAML to JSON: yaml: line %zu: exceeded max depth of %d",
                          source, line, LOADER_MAX_DEPTH);
                 return 0;
             }
-        } else if ((c == ']' || c == '}') && depth > 0) {
-            depth--;
+            i++;
+        } else {
+            if (depth > 0) depth--;
+            i++;
         }
-        prev = c;
     }
     return 1;
 }
@@ -268,13 +306,6 @@ static size_t split_point(const char *buf, size_t len)
     for (const char *p = mid; p > buf; p--)
         if (p[-1] == '\n' && doc_start_at(p, end)) return (size_t)(p - buf);
     return 0;
-}
-
-static size_t count_newlines(const char *buf, size_t len)
-{
-    size_t n = 0;
-    for (const char *p = buf, *end = buf + len; (p = memchr(p, '\n', (size_t)(end - p))); p++) n++;
-    return n;
 }
 
 static void drop_docs(loaded_docs *docs, size_t keep)
