@@ -4,7 +4,8 @@
  * The YAML to JSON conversion itself is in loader_events.c.  A large YAML
  * stream is cut in two at a document boundary and the halves are parsed at
  * the same time; the result is always the one parsing it whole gives (when
- * the second half cannot prove that, it is parsed again after the first). */
+ * the halves cannot vouch for that, after an error or at a limit, the text
+ * or its second half is parsed again, see load_split). */
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>

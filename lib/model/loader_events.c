@@ -82,6 +82,10 @@ static const char *const TRUE_WORDS[] = {"true", "True", "TRUE", "y", "Y", "yes"
 static const char *const FALSE_WORDS[] = {"false", "False", "FALSE", "n", "N", "no", "No", "NO",
                                           "off", "Off", "OFF", NULL};
 static const char *const NULL_WORDS[] = {"", "~", "null", "Null", "NULL", NULL};
+/* the null and boolean words that start with a letter (all three lists) */
+static const char *const LETTER_WORDS[] = {"null", "Null", "NULL", "true", "True", "TRUE", "y", "Y", "yes", "Yes", "YES",
+                                           "on", "On", "ON", "false", "False", "FALSE", "n", "N", "no", "No", "NO",
+                                           "off", "Off", "OFF", NULL};
 
 /* The common case, decided without building a value: a plain scalar that
  * YAML 1.1 reads as a string for sure (no null or boolean word, nothing
@@ -94,7 +98,9 @@ static bool plain_is_string(const char *s)
     case 'n': case 'N': case 't': case 'T': case 'y': case 'Y': case 'f': case 'F': case 'o': case 'O':
         /* the words are at most 5 letters: most keys ("name") are longer */
         if (s[1] && s[2] && s[3] && s[4] && s[5]) return true;
-        return !is_one_of(s, NULL_WORDS) && !is_one_of(s, TRUE_WORDS) && !is_one_of(s, FALSE_WORDS);
+        for (const char *const *w = LETTER_WORDS; *w; w++)
+            if ((*w)[0] == s[0] && !strcmp(*w, s)) return false;
+        return true;
     default:
         return !(s[0] >= '0' && s[0] <= '9');
     }
