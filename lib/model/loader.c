@@ -9,8 +9,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -269,8 +271,9 @@ static void *load_range_thread(void *arg)
     return NULL;
 }
 
-/* Streams at least this long are parsed in two halves at once (tests lower
- * it with MESHSIM_LOADER_SPLIT_MIN to exercise the split on small input). */
+/* Streams at least this long are parsed in two halves at once, when the
+ * process may run on two CPUs (tests set MESHSIM_LOADER_SPLIT_MIN, which
+ * also skips the CPU check, to exercise the split on small input). */
 #define SPLIT_MIN_DEFAULT (256u * 1024u)
 
 static size_t split_min(void)
@@ -281,6 +284,8 @@ static size_t split_min(void)
         unsigned long long v = strtoull(env, &end, 10);
         if (*end == 0) return (size_t)v;
     }
+    cpu_set_t cpus;
+    if (sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) < 2) return SIZE_MAX;
     return SPLIT_MIN_DEFAULT;
 }
 
