@@ -1,198 +1,38 @@
-/* The manifest loader: libyaml documents into jansson values.
+/* The manifest loader: sources (files, directories, standard input) read
+ * into memory, YAML or JSON streams turned into loaded documents.
  *
- * YAML scalars are typed as Kubernetes' YAML-to-JSON conversion types them
- * (YAML 1.1 rules: yes/no/on/off are booleans, leading-zero octal, ...);
- * quoted scalars are always strings.  Alias expansion and nesting are bounded
- * so a hostile document cannot exhaust memory. */
+ * The YAML to JSON conversion itself is in loader_events.c.  A large YAML
+ * stream is cut in two at a document boundary and the halves are parsed at
+ * the same time; the result is always the one parsing it whole gives (when
+ * the halves cannot vouch for that, after an error or at a limit, the text
+ * or its second half is parsed again, see load_split). */
 #include <dirent.h>
 #include <errno.h>
-#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <yaml.h>
 #include "model/loader.h"
+#include "model/loader_events.h"
 
-typedef struct conv {
-    yaml_document_t *doc;
-    size_t nodes;        /* values converted so far in this stream */
-    size_t start;        /* ... when this document began */
-    char *err;
-    size_t errlen;
-    int base_line;
-} conv;
-
-static bool is_one_of(const char *s, const char *const *words)
-{
-    for (; *words; words++)
-        if (!strcmp(s, *words)) return true;
-    return false;
-}
-
-static const char *const TRUE_WORDS[] = {"true", "True", "TRUE", "y", "Y", "yes", "Yes", "YES",
-                                         "on", "On", "ON", NULL};
-static const char *const FALSE_WORDS[] = {"false", "False", "FALSE", "n", "N", "no", "No", "NO",
-                                          "off", "Off", "OFF", NULL};
-static const char *const NULL_WORDS[] = {"", "~", "null", "Null", "NULL", NULL};
-
-/* The common case, decided without building a value: a plain scalar that
- * YAML 1.1 reads as a string for sure (no null or boolean word, nothing
- * that starts like a number, .inf or .nan). */
-static bool plain_is_string(const char *s)
-{
-    switch (s[0]) {
-    case 0: case '~': case '+': case '-': case '.':
-        return false;
-    case 'n': case 'N': case 't': case 'T': case 'y': case 'Y': case 'f': case 'F': case 'o': case 'O':
-        return !is_one_of(s, NULL_WORDS) && !is_one_of(s, TRUE_WORDS) && !is_one_of(s, FALSE_WORDS);
-    default:
-        return !(s[0] >= '0' && s[0] <= '9');
-    }
-}
-
-/* Type a plain scalar the way YAML 1.1 resolves it. */
-static json_t *plain_scalar(const char *s)
-{
-    if (is_one_of(s, NULL_WORDS)) return json_null();
-    if (is_one_of(s, TRUE_WORDS)) return json_true();
-    if (is_one_of(s, FALSE_WORDS)) return json_false();
-    const char *p = s;
-    if (*p == '+' || *p == '-') p++;
-    if (*p >= '0' && *p <= '9') {
-        char *end;
-        errno = 0;
-        long long v;
-        if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) v = strtoll(s, &end, 16);
-        else if (p[0] == '0' && p[1] && strspn(p, "01234567_") == strlen(p)) v = strtoll(s, &end, 8);
-        else v = strtoll(s, &end, 10);
-        if (*end == 0 && errno == 0) return json_integer(v);
-        double d = strtod(s, &end);
-        /* out of double's range (1e400): not a float to YAML, so a string */
-        if (*end == 0 && strspn(p, "0123456789.eE+-") == strlen(p) && isfinite(d)) return json_real(d);
-    } else if (*p == '.' && p[1] >= '0' && p[1] <= '9') {
-        char *end;
-        double d = strtod(s, &end);
-        if (*end == 0 && isfinite(d)) return json_real(d);
-    }
-    if (!strcmp(p, ".inf") || !strcmp(p, ".Inf") || !strcmp(p, ".INF") ||
-        !strcmp(s, ".nan") || !strcmp(s, ".NaN") || !strcmp(s, ".NAN"))
-        return json_string(s);   /* JSON has no infinities: keep the text */
-    return json_string(s);
-}
-
-/* A plain key is typed like any plain scalar and then printed back, as
- * Kubernetes' YAML-to-JSON conversion does: `y:` becomes "true", `0x1F:`
- * becomes "31"; a null key (`~:`) is refused (NULL). */
-static const char *key_text(yaml_node_t *k, char *buf, size_t len)
-{
-    const char *text = (const char *)k->data.scalar.value;
-    if (k->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || plain_is_string(text)) return text;
-    json_t *v = plain_scalar(text);
-    const char *r = text;
-    if (json_is_true(v)) r = "true";
-    else if (json_is_false(v)) r = "false";
-    else if (json_is_null(v)) r = NULL;
-    else if (json_is_integer(v)) { snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(v)); r = buf; }
-    else if (json_is_real(v)) { snprintf(buf, len, "%g", json_real_value(v)); r = buf; }
-    json_decref(v);
-    return r;
-}
-
-static json_t *convert(conv *c, yaml_node_t *node, int depth)
-{
-    if (!node) return json_null();
-    if (depth > LOADER_MAX_DEPTH) {
-        snprintf(c->err, c->errlen, "yaml: line %d: exceeded max depth of %d",
-                 (int)node->start_mark.line + 1 - c->base_line, LOADER_MAX_DEPTH);
-        return NULL;
-    }
-    if (++c->nodes > LOADER_MAX_NODES) {
-        /* more values than the document has nodes: aliases did it (go-yaml's words) */
-        size_t distinct = (size_t)(c->doc->nodes.top - c->doc->nodes.start);
-        if (c->nodes - c->start > distinct)
-            snprintf(c->err, c->errlen, "yaml: document contains excessive aliasing");
-        else
-            snprintf(c->err, c->errlen, "yaml: line %d: more than %u values in one stream",
-                     (int)node->start_mark.line + 1 - c->base_line, LOADER_MAX_NODES);
-        return NULL;
-    }
-    switch (node->type) {
-    case YAML_SCALAR_NODE: {
-        const char *v = (const char *)node->data.scalar.value;
-        if (node->data.scalar.length > LOADER_MAX_SCALAR) {
-            snprintf(c->err, c->errlen, "yaml: line %d: a value of %zu bytes is larger than the limit of %u bytes",
-                     (int)node->start_mark.line + 1 - c->base_line, node->data.scalar.length, LOADER_MAX_SCALAR);
-            return NULL;
-        }
-        if (strlen(v) != node->data.scalar.length) {
-            snprintf(c->err, c->errlen, "yaml: line %d: control characters are not allowed",
-                     (int)node->start_mark.line + 1 - c->base_line);
-            return NULL;
-        }
-        /* libyaml's document API tags every untagged scalar !!str, so only
-         * the style tells a quoted string from a plain one. */
-        if (node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || plain_is_string(v)) return json_string(v);
-        /* YAML's infinities and NaN have no JSON form: kubectl refuses them */
-        const char *inf = v + (*v == '+' || *v == '-');
-        if (!strcmp(inf, ".inf") || !strcmp(inf, ".Inf") || !strcmp(inf, ".INF") ||
-            !strcmp(v, ".nan") || !strcmp(v, ".NaN") || !strcmp(v, ".NAN")) {
-            snprintf(c->err, c->errlen, "json: unsupported value: %s",
-                     inf == v + 1 && *v == '-' ? "-Inf" : inf[1] == 'n' || inf[1] == 'N' ? "NaN" : "+Inf");
-            return NULL;
-        }
-        return plain_scalar(v);
-    }
-    case YAML_SEQUENCE_NODE: {
-        json_t *arr = json_array();
-        for (yaml_node_item_t *it = node->data.sequence.items.start; it < node->data.sequence.items.top; it++) {
-            json_t *v = convert(c, yaml_document_get_node(c->doc, *it), depth + 1);
-            if (!v) { json_decref(arr); return NULL; }
-            json_array_append_new(arr, v);
-        }
-        return arr;
-    }
-    case YAML_MAPPING_NODE: {
-        json_t *obj = json_object();
-        for (yaml_node_pair_t *pr = node->data.mapping.pairs.start; pr < node->data.mapping.pairs.top; pr++) {
-            yaml_node_t *k = yaml_document_get_node(c->doc, pr->key);
-            if (!k || k->type != YAML_SCALAR_NODE) {
-                snprintf(c->err, c->errlen, "yaml: line %d: invalid map key",
-                         k ? (int)k->start_mark.line + 1 - c->base_line : 0);
-                json_decref(obj);
-                return NULL;
-            }
-            json_t *v = convert(c, yaml_document_get_node(c->doc, pr->value), depth + 1);
-            if (!v) { json_decref(obj); return NULL; }
-            char keybuf[64];
-            const char *key = key_text(k, keybuf, sizeof keybuf);
-            if (!key) {
-                /* a null key has no JSON spelling: kubectl refuses it */
-                char *vt = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-                snprintf(c->err, c->errlen, "unsupported map key of type: %%!s(<nil>), key: <nil>, value: %s%s%s",
-                         vt ? "" : "\"", vt ? vt : json_string_value(v), vt ? "" : "\"");
-                free(vt);
-                json_decref(v);
-                json_decref(obj);
-                return NULL;
-            }
-            json_object_set_new(obj, key, v);
-        }
-        return obj;
-    }
-    default:
-        return json_null();
-    }
-}
-
-static void push_doc(loaded_docs *docs, json_t *obj, const char *source, int line)
+static void push_doc_owned(loaded_docs *docs, loaded_doc d)
 {
     if (docs->n == docs->cap) {
         docs->cap = docs->cap ? docs->cap * 2 : 16;
         docs->docs = realloc(docs->docs, docs->cap * sizeof *docs->docs);
     }
-    docs->docs[docs->n++] = (loaded_doc){obj, strdup(source), line};
+    docs->docs[docs->n++] = d;
+}
+
+static void push_doc(loaded_docs *docs, json_t *obj, const char *source, int line)
+{
+    push_doc_owned(docs, (loaded_doc){obj, strdup(source), line});
 }
 
 /* `kind: List` (and *List) contributes its items, which must be objects
@@ -244,35 +84,73 @@ static int doc_base_line(line_scan *ls, const char *buf, size_t len, int line)
     return ls->base;
 }
 
+static size_t count_newlines(const char *buf, size_t len)
+{
+    size_t n = 0;
+    for (const char *p = buf, *end = buf + len; (p = memchr(p, '\n', (size_t)(end - p))); p++) n++;
+    return n;
+}
+
 /* libyaml's parser slows down quadratically with the nesting of flow
  * collections ([[[[...), so refuse absurd nesting before it starts.  The
  * scan skips quoted scalars and comments; brackets inside plain or block
  * scalars may be counted too, which is why the bound is far above
- * LOADER_MAX_DEPTH (which the conversion enforces exactly). */
+ * LOADER_MAX_DEPTH (which the conversion enforces exactly).
+ * It runs before anything else, so it jumps from one character that matters
+ * to the next; the line is counted only for the message: every "\n" before
+ * the bracket except those right after a backslash in a double-quoted
+ * scalar (which the scan steps over with the backslash). */
+static const unsigned char FLOW_SCAN_STOP[256] = {
+    ['#'] = 1, ['"'] = 1, ['\''] = 1, ['['] = 1, ['{'] = 1, [']'] = 1, ['}'] = 1,
+};
+
 static int flow_depth_ok(const char *buf, size_t len, char *err, size_t errlen, const char *source)
 {
-    int depth = 0, line = 1;
-    char quote = 0, prev = '\n';
-    for (size_t i = 0; i < len; i++) {
-        char c = buf[i];
-        if (c == '\n') line++;
-        if (quote) {
-            if (quote == '"' && c == '\\') i++;
-            else if (c == quote) quote = 0;
-        } else if (c == '#' && (prev == ' ' || prev == '\t' || prev == '\n')) {
-            while (i + 1 < len && buf[i + 1] != '\n') i++;
-        } else if ((c == '"' || c == '\'') && strchr(" \t\n[{,:", prev)) {
-            quote = c;
+    int depth = 0;
+    size_t escaped_newlines = 0, i = 0;
+    while (i < len) {
+        while (i < len && !FLOW_SCAN_STOP[(unsigned char)buf[i]]) i++;
+        if (i == len) break;
+        char c = buf[i], prev = i ? buf[i - 1] : '\n';
+        if (c == '#') {
+            if (prev == ' ' || prev == '\t' || prev == '\n') {
+                const char *nl = memchr(buf + i, '\n', len - i);
+                i = nl ? (size_t)(nl - buf) : len;
+            } else {
+                i++;
+            }
+        } else if (c == '"' || c == '\'') {
+            /* a quote opens a scalar after these (or a NUL: strchr finds the terminator) */
+            if (!strchr(" \t\n[{,:", prev)) {
+                i++;
+                continue;
+            }
+            i++;
+            if (c == '\'') {
+                const char *q = memchr(buf + i, '\'', len - i);
+                i = q ? (size_t)(q - buf) + 1 : len;
+                continue;
+            }
+            while (i < len && buf[i] != '"') {
+                if (buf[i] == '\\') {
+                    if (i + 1 < len && buf[i + 1] == '\n') escaped_newlines++;
+                    i++;
+                }
+                i++;
+            }
+            if (i < len) i++;
         } else if (c == '[' || c == '{') {
             if (++depth > LOADER_MAX_FLOW_DEPTH) {
-                snprintf(err, errlen, "error parsing %s: error converting YAML to JSON: yaml: line %d: exceeded max depth of %d",
+                size_t line = 1 + count_newlines(buf, i) - escaped_newlines;
+                snprintf(err, errlen, "error parsing %s: error converting YAML to JSON: yaml: line %zu: exceeded max depth of %d",
                          source, line, LOADER_MAX_DEPTH);
                 return 0;
             }
-        } else if ((c == ']' || c == '}') && depth > 0) {
-            depth--;
+            i++;
+        } else {
+            if (depth > 0) depth--;
+            i++;
         }
-        prev = c;
     }
     return 1;
 }
@@ -283,6 +161,221 @@ static size_t space_len(const char *buf, size_t len)
     size_t n = 0;
     while (n < len && (buf[n] == ' ' || buf[n] == '\t' || buf[n] == '\r' || buf[n] == '\n')) n++;
     return n;
+}
+
+/* One stretch of a YAML stream, parsed as a stream of its own: all of it,
+ * or a part that starts at a document boundary.  Lines of the documents are
+ * offset by line_off; the counts carry over from the parts before it. */
+typedef struct range_load {
+    const char *buf;
+    size_t len;
+    const char *source;
+    int line_off;
+    size_t nodes, ndocs;     /* in: used before this part; out: after it */
+    int end_line;            /* libyaml's line at the end of the part */
+    loaded_docs *docs;
+    char *err;
+    size_t errlen;
+    int rc;
+    atomic_int *failed;      /* shared by the halves of a split: set by the first to fail */
+} range_load;
+
+typedef struct base_ctx {
+    const char *buf;
+    size_t len;
+    line_scan ls;
+} base_ctx;
+
+static int base_of(void *ctx, int line)
+{
+    base_ctx *b = ctx;
+    return doc_base_line(&b->ls, b->buf, b->len, line);
+}
+
+static int load_range(range_load *r)
+{
+    const char *buf = r->buf, *source = r->source;
+    size_t len = r->len;
+    char *err = r->err;
+    size_t errlen = r->errlen;
+    yaml_parser_t parser;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+    base_ctx bc = {buf, len, {0}};
+    yaml_json yj = {.nodes = r->nodes, .base_line = base_of, .base_ctx = &bc};
+    int rc = 0;
+    for (;;) {
+        json_t *v;
+        int line;
+        char cerr[512] = "";
+        if (r->failed && atomic_load(r->failed)) {
+            rc = -1;   /* the other half failed: all is parsed again anyway */
+            break;
+        }
+        int got = yaml_json_next(&yj, &parser, &v, &line, cerr, sizeof cerr);
+        if (got == YAML_JSON_END) {
+            r->end_line = (int)parser.mark.line;
+            break;
+        }
+        if (got == YAML_JSON_PARSE_ERROR) {
+            line = (int)parser.problem_mark.line;
+            if (parser.error == YAML_READER_ERROR) {
+                /* reader errors (bad UTF-8, control bytes) carry a byte offset, not a mark */
+                line = 0;
+                for (size_t i = 0; i < parser.problem_offset && i < len; i++) line += buf[i] == '\n';
+            }
+            int base = doc_base_line(&bc.ls, buf, len, line);
+            snprintf(err, errlen, "error parsing %s: error converting YAML to JSON: yaml: line %d: %s",
+                     source, line - base + 1, parser.problem ? parser.problem : "syntax error");
+            rc = -1;
+            break;
+        }
+        if (++r->ndocs > LOADER_MAX_DOCS) {
+            snprintf(err, errlen, "error parsing %s: more than %u documents in one stream", source, LOADER_MAX_DOCS);
+            json_decref(v);
+            rc = -1;
+            break;
+        }
+        if (got == YAML_JSON_VALUE_ERROR) {
+            snprintf(err, errlen, "error parsing %s: error converting YAML to JSON: %s", source, cerr);
+            rc = -1;
+            break;
+        }
+        if (json_is_null(v) || (json_is_object(v) && json_object_size(v) == 0)) {
+            json_decref(v);     /* empty documents are skipped */
+            continue;
+        }
+        if (!json_is_object(v)) {
+            char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+            snprintf(err, errlen, "error validating data: invalid object %s in %s", text ? text : "?", source);
+            free(text);
+            json_decref(v);
+            rc = -1;
+            break;
+        }
+        if (push_object(r->docs, v, source, line + 1 + r->line_off, err, errlen)) {
+            rc = -1;
+            break;
+        }
+    }
+    if (rc && r->failed) atomic_store(r->failed, 1);
+    r->nodes = yj.nodes;
+    yaml_json_free(&yj);
+    yaml_parser_delete(&parser);
+    return r->rc = rc;
+}
+
+static void *load_range_thread(void *arg)
+{
+    load_range(arg);
+    return NULL;
+}
+
+/* Streams at least this long are parsed in two halves at once, when the
+ * process may run on two CPUs (tests set MESHSIM_LOADER_SPLIT_MIN, which
+ * also skips the CPU check, to exercise the split on small input). */
+#define SPLIT_MIN_DEFAULT (256u * 1024u)
+
+static size_t split_min(void)
+{
+    const char *env = getenv("MESHSIM_LOADER_SPLIT_MIN");
+    if (env && *env) {
+        char *end;
+        unsigned long long v = strtoull(env, &end, 10);
+        if (*end == 0) return (size_t)v;
+    }
+    cpu_set_t cpus;
+    if (sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) < 2) return SIZE_MAX;
+    return SPLIT_MIN_DEFAULT;
+}
+
+/* Is a "---" line at p?  Only the spellings kubectl's splitter (see
+ * doc_base_line) and libyaml both take as a document start. */
+static bool doc_start_at(const char *p, const char *end)
+{
+    return end - p > 3 && !memcmp(p, "---", 3) && (p[3] == '\n' || p[3] == ' ' || p[3] == '\r');
+}
+
+/* Where to cut: the start of a "---" line near the middle, 0 for nowhere.
+ * "---" at the start of a line starts a document wherever it is (inside a
+ * block scalar too: those are indented), or is a syntax error (inside a
+ * quoted scalar or a flow collection), which load_split deals with. */
+static size_t split_point(const char *buf, size_t len)
+{
+    const char *end = buf + len, *mid = buf + len / 2;
+    for (const char *p = mid; p && p < end; ) {
+        p = memchr(p, '\n', (size_t)(end - p));
+        if (!p) break;
+        p++;
+        if (doc_start_at(p, end)) return (size_t)(p - buf);
+    }
+    for (const char *p = mid; p > buf; p--)
+        if (p[-1] == '\n' && doc_start_at(p, end)) return (size_t)(p - buf);
+    return 0;
+}
+
+static void drop_docs(loaded_docs *docs, size_t keep)
+{
+    while (docs->n > keep) {
+        docs->n--;
+        json_decref(docs->docs[docs->n].obj);
+        free(docs->docs[docs->n].source);
+    }
+}
+
+/* Parse buf[0..cut) here and buf[cut..len) in a second thread, then make
+ * sure the halves give what one parse would have.  A document boundary
+ * resets libyaml's parser and scanner to what a new stream starts with, so
+ * a second half that starts at a "---" line parses to the same events, and
+ * only the way the halves end or fail can differ:
+ *  - either half failed: parse the whole text again, as one.  The first
+ *    half may fail only because it ends early (in a quoted scalar, say),
+ *    and libyaml's reader checks characters up to 16 KB ahead of the
+ *    parser, so which documents come before a bad byte depends on where
+ *    the text starts;
+ *  - the halves count lines differently from "\n" (CR or Unicode line
+ *    breaks): the same, since kubectl's lines count from "---" lines;
+ *  - the halves together pass a per-stream limit: parse the second half
+ *    again, continuing the first's counts (both halves read clean, so the
+ *    reader cannot tell the difference). */
+static int load_split(loaded_docs *docs, const char *buf, size_t len, size_t cut, const char *source,
+                      char *err, size_t errlen)
+{
+    json_decref(json_object());   /* jansson seeds its hash on the first object: not in two threads */
+    /* a half's error is never the answer (see above), so it goes to scratch,
+     * and the first to fail tells the other to stop */
+    char scratch[2][256];
+    atomic_int failed = 0;
+    loaded_docs second_docs = {0};
+    range_load second = {.buf = buf + cut, .len = len - cut, .source = source, .docs = &second_docs,
+                         .err = scratch[1], .errlen = sizeof scratch[1], .failed = &failed};
+    range_load whole = {.buf = buf, .len = len, .source = source, .docs = docs, .err = err, .errlen = errlen};
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, load_range_thread, &second)) return load_range(&whole);
+    size_t keep = docs->n;
+    range_load first = {.buf = buf, .len = cut, .source = source, .docs = docs,
+                        .err = scratch[0], .errlen = sizeof scratch[0], .failed = &failed};
+    int rc = load_range(&first);
+    size_t lines = rc ? 0 : count_newlines(buf, cut);
+    pthread_join(thread, NULL);
+    if (rc || second.rc || (size_t)first.end_line != lines) {
+        drop_docs(docs, keep);
+        loaded_docs_free(&second_docs);
+        return load_range(&whole);
+    }
+    if (first.nodes + second.nodes <= LOADER_MAX_NODES && first.ndocs + second.ndocs <= LOADER_MAX_DOCS) {
+        for (size_t i = 0; i < second_docs.n; i++) {
+            loaded_doc d = second_docs.docs[i];
+            d.line += first.end_line;
+            push_doc_owned(docs, d);
+        }
+        free(second_docs.docs);
+        return 0;
+    }
+    loaded_docs_free(&second_docs);
+    range_load rest = {.buf = buf + cut, .len = len - cut, .source = source, .line_off = first.end_line,
+                       .nodes = first.nodes, .ndocs = first.ndocs, .docs = docs, .err = err, .errlen = errlen};
+    return load_range(&rest);
 }
 
 int loader_load_buffer(loaded_docs *docs, const char *buf, size_t len, const char *source,
@@ -316,66 +409,11 @@ int loader_load_buffer(loaded_docs *docs, const char *buf, size_t len, const cha
             return -1;
         }
     }
-    yaml_parser_t parser;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-    int rc = 0;
-    size_t ndocs = 0, nodes = 0;
-    line_scan ls = {0};
-    for (;;) {
-        yaml_document_t doc;
-        if (!yaml_parser_load(&parser, &doc)) {
-            int line = (int)parser.problem_mark.line;
-            if (parser.error == YAML_READER_ERROR) {
-                /* reader errors (bad UTF-8, control bytes) carry a byte offset, not a mark */
-                line = 0;
-                for (size_t i = 0; i < parser.problem_offset && i < len; i++) line += buf[i] == '\n';
-            }
-            int base = doc_base_line(&ls, buf, len, line);
-            snprintf(err, errlen, "error parsing %s: error converting YAML to JSON: yaml: line %d: %s",
-                     source, line - base + 1, parser.problem ? parser.problem : "syntax error");
-            rc = -1;
-            break;
-        }
-        yaml_node_t *root = yaml_document_get_root_node(&doc);
-        if (!root) { yaml_document_delete(&doc); break; }   /* end of stream */
-        int line = (int)root->start_mark.line;
-        if (++ndocs > LOADER_MAX_DOCS) {
-            snprintf(err, errlen, "error parsing %s: more than %u documents in one stream", source, LOADER_MAX_DOCS);
-            yaml_document_delete(&doc);
-            rc = -1;
-            break;
-        }
-        char cerr[512] = "";
-        /* the node budget is shared by every document of the stream */
-        conv c = {&doc, nodes, nodes, cerr, sizeof cerr, doc_base_line(&ls, buf, len, line)};
-        json_t *v = convert(&c, root, 0);
-        nodes = c.nodes;
-        yaml_document_delete(&doc);
-        if (!v) {
-            snprintf(err, errlen, "error parsing %s: error converting YAML to JSON: %s", source, cerr);
-            rc = -1;
-            break;
-        }
-        if (json_is_null(v) || (json_is_object(v) && json_object_size(v) == 0)) {
-            json_decref(v);     /* empty documents are skipped */
-            continue;
-        }
-        if (!json_is_object(v)) {
-            char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-            snprintf(err, errlen, "error validating data: invalid object %s in %s", text ? text : "?", source);
-            free(text);
-            json_decref(v);
-            rc = -1;
-            break;
-        }
-        if (push_object(docs, v, source, line + 1, err, errlen)) {
-            rc = -1;
-            break;
-        }
-    }
-    yaml_parser_delete(&parser);
-    return rc;
+    /* only YAML is split (JSON that jansson refused is YAML's to judge, whole) */
+    size_t cut = len >= split_min() && !(skip < len && buf[skip] == '{') ? split_point(buf, len) : 0;
+    if (cut) return load_split(docs, buf, len, cut, source, err, errlen);
+    range_load whole = {.buf = buf, .len = len, .source = source, .docs = docs, .err = err, .errlen = errlen};
+    return load_range(&whole);
 }
 
 json_t *loader_parse_value(const char *buf, size_t len, char *err, size_t errlen)
@@ -390,22 +428,22 @@ json_t *loader_parse_value(const char *buf, size_t len, char *err, size_t errlen
     yaml_parser_t parser;
     yaml_parser_initialize(&parser);
     yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
-    yaml_document_t doc;
-    if (!yaml_parser_load(&parser, &doc)) {
-        /* an error at the end of the text is reported on its last line (as Go's yaml does) */
-        int line = (int)parser.problem_mark.line + 1, lines = 1;
-        for (size_t i = 0; i + 1 < len; i++) lines += buf[i] == '\n';
-        snprintf(err, errlen, "yaml: line %d: %s", line > lines ? lines : line,
-                 parser.problem ? parser.problem : "syntax error");
-        yaml_parser_delete(&parser);
-        return NULL;
-    }
-    yaml_node_t *root = yaml_document_get_root_node(&doc);
+    yaml_json yj = {0};
     char cerr[512] = "";
-    conv c = {&doc, 0, 0, cerr, sizeof cerr, 0};
-    v = root ? convert(&c, root, 0) : json_null();
-    if (!v) snprintf(err, errlen, "%s", cerr);
-    yaml_document_delete(&doc);
+    int line;
+    int got = yaml_json_next(&yj, &parser, &v, &line, cerr, sizeof cerr);
+    if (got == YAML_JSON_PARSE_ERROR) {
+        /* an error at the end of the text is reported on its last line (as Go's yaml does) */
+        int eline = (int)parser.problem_mark.line + 1, lines = 1;
+        for (size_t i = 0; i + 1 < len; i++) lines += buf[i] == '\n';
+        snprintf(err, errlen, "yaml: line %d: %s", eline > lines ? lines : eline,
+                 parser.problem ? parser.problem : "syntax error");
+    } else if (got == YAML_JSON_VALUE_ERROR) {
+        snprintf(err, errlen, "%s", cerr);
+    } else if (got == YAML_JSON_END) {
+        v = json_null();
+    }
+    yaml_json_free(&yj);
     yaml_parser_delete(&parser);
     return v;
 }
