@@ -72,7 +72,10 @@ static int apply_one(cmd_ctx *ctx, store *st, apply_opts *o, loaded_doc *d, prep
     }
     const kind_info *k = p->k;
     const char *ns = p->ns, *name = p->name;
-    if (k->namespaced && !namespace_known(st, ns)) {
+    /* a client-side dry run asks the server only for the object (which
+     * is then simply not found): the namespace is the server's to check */
+    bool client_dry = o->dry_run && !strcmp(o->dry_run, "client");
+    if (k->namespaced && !client_dry && !namespace_known(st, ns)) {
         fprintf(ctx->err, "Error from server (NotFound): error when %s \"%s\": namespaces \"%s\" not found\n",
                 apply_verb_ing(o->mode), d->source, ns);
         return 1;

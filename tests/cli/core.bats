@@ -150,3 +150,25 @@ EOF2
     run meshsim kubectl get ns default -o name
     [ "$output" = "namespace/default" ]
 }
+
+@test "apply --dry-run=client does not ask whether the namespace exists; --dry-run=server does" {
+    cat > ns.yaml <<'EOF2'
+apiVersion: v1
+kind: Namespace
+metadata: {name: dn}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: c, namespace: dn}
+EOF2
+    run kubectl apply -f ns.yaml --dry-run=client
+    [ "$status" -eq 0 ]
+    [ "$output" = $'namespace/dn created (dry run)\nconfigmap/c created (dry run)' ]
+    run kubectl apply -f ns.yaml --dry-run=server
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "namespace/dn created (server dry run)" ]
+    [ "${lines[1]}" = 'Error from server (NotFound): error when creating "ns.yaml": namespaces "dn" not found' ]
+    run kubectl get ns dn
+    [ "$status" -eq 1 ]
+}
+
