@@ -58,8 +58,8 @@ int cmd_api_resources(cmd_ctx *ctx, int argc, char **argv)
         fprintf(ctx->err, "error: --output %s is not available\n", output);
         rc = 1;
     } else if (namespaced && strcmp(namespaced, "true") && strcmp(namespaced, "false")) {
-        fprintf(ctx->err, "error: invalid argument \"%s\" for \"--namespaced\" flag: strconv.ParseBool: parsing \"%s\": invalid syntax\n",
-                namespaced, namespaced);
+        fprintf(ctx->err, "Error: invalid argument \"%s\" for \"--namespaced\" flag: strconv.ParseBool: parsing \"%s\": "
+                "invalid syntax\nSee 'kubectl api-resources --help' for usage.\n", namespaced, namespaced);
         rc = 1;
     }
     if (rc) { flags_free(&fr); flag_list_free(&categories); return rc; }

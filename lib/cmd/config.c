@@ -57,8 +57,14 @@ int cmd_config(cmd_ctx *ctx, int argc, char **argv)
         {"flatten", 0, FLAG_BOOL, &flatten, NULL}, {"output", 'o', FLAG_STR, &output, NULL},
         {"no-headers", 0, FLAG_BOOL, &no_headers, NULL}, {0},
     };
+    /* a flag's error names the subcommand, as cobra's does */
+    char cmdpath[64] = "kubectl config";
+    static const char *const subs[] = {"current-context", "get-contexts", "set-context", "use-context", "view", NULL};
+    for (int i = 0; i < argc && argv[i][0] != '-'; i++)
+        for (const char *const *sc = subs; *sc; sc++)
+            if (!strcmp(argv[i], *sc)) snprintf(cmdpath, sizeof cmdpath, "kubectl config %s", *sc);
     flag_result fr;
-    int prc = flags_parse(specs, argc, argv, &fr, "kubectl config", ctx->err);
+    int prc = flags_parse(specs, argc, argv, &fr, cmdpath, ctx->err);
     if (prc || fr.npos == 0) {
         if (prc >= 0) fprintf(prc > 0 ? ctx->out : ctx->err, "Modify kubeconfig files using subcommands like \"kubectl config set current-context my-context\".\n\n"
                               "Available Commands:\n  current-context   Display the current-context\n"

@@ -34,7 +34,7 @@ static int set_value(const flag_spec *s, const char *v, const char *cmdpath, FIL
         if (!v || !strcmp(v, "true") || !strcmp(v, "1")) *(bool *)s->target = true;
         else if (!strcmp(v, "false") || !strcmp(v, "0")) *(bool *)s->target = false;
         else {
-            fprintf(err, "error: invalid argument \"%s\" for \"%s\" flag: strconv.ParseBool: parsing \"%s\": invalid syntax\n"
+            fprintf(err, "Error: invalid argument \"%s\" for \"%s\" flag: strconv.ParseBool: parsing \"%s\": invalid syntax\n"
                     "See '%s --help' for usage.\n", v, flag_title(s, title, sizeof title), v, cmdpath);
             return -1;
         }
@@ -46,7 +46,7 @@ static int set_value(const flag_spec *s, const char *v, const char *cmdpath, FIL
         char *end;
         long n = strtol(v, &end, 10);
         if (*v == 0 || *end) {
-            fprintf(err, "error: invalid argument \"%s\" for \"%s\" flag: strconv.ParseInt: parsing \"%s\": invalid syntax\n"
+            fprintf(err, "Error: invalid argument \"%s\" for \"%s\" flag: strconv.ParseInt: parsing \"%s\": invalid syntax\n"
                     "See '%s --help' for usage.\n", v, flag_title(s, title, sizeof title), v, cmdpath);
             return -1;
         }
@@ -65,7 +65,7 @@ static int set_value(const flag_spec *s, const char *v, const char *cmdpath, FIL
 
 static int missing_arg(const char *flag, const char *cmdpath, FILE *err)
 {
-    fprintf(err, "error: flag needs an argument: %s\nSee '%s --help' for usage.\n", flag, cmdpath);
+    fprintf(err, "Error: flag needs an argument: %s\nSee '%s --help' for usage.\n", flag, cmdpath);
     return -1;
 }
 
@@ -89,7 +89,7 @@ int flags_parse(const flag_spec *specs, int argc, char **argv, flag_result *res,
             const flag_spec *s = find_long(specs, name, n);
             if (!s && n == 4 && !strncmp(name, "help", 4)) { help = true; continue; }
             if (!s) {
-                fprintf(err, "error: unknown flag: --%.*s\nSee '%s --help' for usage.\n", (int)n, name, cmdpath);
+                fprintf(err, "Error: unknown flag: --%.*s\nSee '%s --help' for usage.\n", (int)n, name, cmdpath);
                 return -1;
             }
             const char *v = eq ? eq + 1 : NULL;
@@ -104,7 +104,7 @@ int flags_parse(const flag_spec *specs, int argc, char **argv, flag_result *res,
                 const flag_spec *s = find_short(specs, *p);
                 if (!s && *p == 'h') { help = true; continue; }
                 if (!s) {
-                    fprintf(err, "error: unknown shorthand flag: '%c' in %s\nSee '%s --help' for usage.\n", *p, a, cmdpath);
+                    fprintf(err, "Error: unknown shorthand flag: '%c' in %s\nSee '%s --help' for usage.\n", *p, a, cmdpath);
                     return -1;
                 }
                 if (s->type == FLAG_BOOL) {
@@ -116,7 +116,8 @@ int flags_parse(const flag_spec *specs, int argc, char **argv, flag_result *res,
                 const char *v = p[1] ? p + 1 + (p[1] == '=') : NULL;
                 if (!v) {
                     if (i + 1 >= argc) {
-                        char f[3] = {'-', *p, 0};
+                        char f[16];   /* cobra's words for a shorthand: 'o' in -o */
+                        snprintf(f, sizeof f, "'%c' in -%c", *p, *p);
                         return missing_arg(f, cmdpath, err);
                     }
                     v = argv[++i];

@@ -136,7 +136,8 @@ int cmd_logs(cmd_ctx *ctx, int argc, char **argv)
     if (since) {
         long long d = parse_duration_ms(since);
         if (d < 0) {
-            fprintf(ctx->err, "error: invalid argument \"%s\" for \"--since\" flag: time: invalid duration \"%s\"\n", since, since);
+            fprintf(ctx->err, "Error: invalid argument \"%s\" for \"--since\" flag: time: invalid duration \"%s\"\n"
+                    "See 'kubectl logs --help' for usage.\n", since, since);
             flags_free(&fr);
             return 1;
         }

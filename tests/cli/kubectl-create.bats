@@ -178,7 +178,7 @@ status: {}' ]
     run kubectl create secret tls t --cert=c.pem --dry-run=client
     [ "$output" = 'error: key and cert must be specified' ]
     run kubectl create deployment d --image=nginx --replicas=x --dry-run=client
-    [ "${lines[0]}" = 'error: invalid argument "x" for "-r, --replicas" flag: strconv.ParseInt: parsing "x": invalid syntax' ]
+    [ "${lines[0]}" = 'Error: invalid argument "x" for "-r, --replicas" flag: strconv.ParseInt: parsing "x": invalid syntax' ]
     run kubectl create configmap c --from-literal=bad --dry-run=client
     [ "$output" = 'error: invalid literal source bad, expected key=value' ]
 }

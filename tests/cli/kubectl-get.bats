@@ -110,7 +110,7 @@ EOF2
     [ "$output" = 'error: the server doesn'"'"'t have a resource type "frob"' ]
     run kubectl get pods --x
     [ "$status" -eq 1 ]
-    [ "$output" = $'error: unknown flag: --x\nSee \'kubectl get --help\' for usage.' ]
+    [ "$output" = $'Error: unknown flag: --x\nSee \'kubectl get --help\' for usage.' ]
     run kubectl lable ns default a=b
     [ "$status" -eq 1 ]
     [ "$output" = $'error: unknown command "lable" for "kubectl"\n\nDid you mean this?\n\tlabel' ]
