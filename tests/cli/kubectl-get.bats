@@ -111,6 +111,17 @@ EOF2
     run kubectl get pods --x
     [ "$status" -eq 1 ]
     [ "$output" = $'Error: unknown flag: --x\nSee \'kubectl get --help\' for usage.' ]
+    # cobra's other words (kubectl 1.32)
+    run kubectl get pods -o
+    [ "$status" -eq 1 ]
+    [ "$output" = $'Error: flag needs an argument: \'o\' in -o\nSee \'kubectl get --help\' for usage.' ]
+    run kubectl get pods --output
+    [ "$output" = $'Error: flag needs an argument: --output\nSee \'kubectl get --help\' for usage.' ]
+    run kubectl config set-context --current -n foo
+    [ "$status" -eq 1 ]
+    [ "$output" = $'Error: unknown shorthand flag: \'n\' in -n\nSee \'kubectl config set-context --help\' for usage.' ]
+    run kubectl logs p --since=xx
+    [ "$output" = $'Error: invalid argument "xx" for "--since" flag: time: invalid duration "xx"\nSee \'kubectl logs --help\' for usage.' ]
     run kubectl lable ns default a=b
     [ "$status" -eq 1 ]
     [ "$output" = $'error: unknown command "lable" for "kubectl"\n\nDid you mean this?\n\tlabel' ]
