@@ -33,6 +33,10 @@ void cmd_store_forget(const char *home);
  * command's open transaction; a store not yet open is opened only when it
  * exists.  The string lives until the next call. */
 const char *cmd_default_namespace(cmd_ctx *ctx);
+/* kubectl's last word on a command cobra refused before running it (a
+ * required flag not set): a klog error line, e.g.
+ * E1127 10:46:26.610624   13324 run.go:72] "command failed" err="required flag(s) \"image\" not set" */
+void cmd_klog_command_failed(FILE *err, const char *why);
 
 /* A builtin: name, function, one-line summary (git's table of builtins). */
 typedef struct cmd_entry {

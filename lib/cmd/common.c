@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 #include "cmd/cmd.h"
 #include "cluster/cluster.h"
@@ -177,3 +179,19 @@ int cmd_bin_dir(char *buf, size_t size)
     snprintf(buf, size, "%s", dirname(self));
     return 0;
 }
+
+void cmd_klog_command_failed(FILE *err, const char *why)
+{
+    struct timeval tv;
+    struct tm tm;
+    gettimeofday(&tv, NULL);
+    localtime_r(&tv.tv_sec, &tm);
+    fprintf(err, "E%02d%02d %02d:%02d:%02d.%06ld %7d run.go:72] \"command failed\" err=\"", tm.tm_mon + 1, tm.tm_mday,
+            tm.tm_hour, tm.tm_min, tm.tm_sec, (long)tv.tv_usec, (int)getpid());
+    for (const char *p = why; *p; p++) {   /* Go's %q of the message */
+        if (*p == '"' || *p == '\\') fputc('\\', err);
+        fputc(*p, err);
+    }
+    fputs("\"\n", err);
+}
+

@@ -8,6 +8,7 @@
 #include "cmd/cmd.h"
 #include "cmd/commands.h"
 #include "cmd/flags.h"
+#include "cmd/kubectl_help.h"
 #include "cmd/output.h"
 #include "model/printer.h"
 
@@ -107,7 +108,13 @@ int cmd_config(cmd_ctx *ctx, int argc, char **argv)
             table_free(&t);
         }
     } else if (!strcmp(sub, "use-context")) {
-        if (fr.npos < 2 || strcmp(fr.pos[1], CONTEXT)) {
+        if (fr.npos < 2) {
+            /* cobra's answer to a missing argument: the help, then the error */
+            kubectl_help(ctx->out, "config use-context");
+            fflush(ctx->out);   /* printed before the error, as kubectl's unbuffered writes are */
+            fprintf(ctx->err, "error: Unexpected args: []\n");
+            rc = 1;
+        } else if (strcmp(fr.pos[1], CONTEXT)) {
             fprintf(ctx->err, "error: no context exists with the name: \"%s\"\n", fr.npos > 1 ? fr.pos[1] : "");
             rc = 1;
         } else {

@@ -185,7 +185,7 @@ static json_t *build(cmd_ctx *ctx, create_opts *o)
         obj = base("v1", "ServiceAccount", o->name, ns);
     } else if (!strcmp(s, "deployment") || !strcmp(s, "deploy")) {
         if (o->images.n == 0) {
-            fprintf(ctx->err, "error: required flag(s) \"image\" not set\n");
+            cmd_klog_command_failed(ctx->err, "required flag(s) \"image\" not set");
             return NULL;
         }
         obj = base("apps/v1", "Deployment", o->name, ns);

@@ -587,9 +587,7 @@ int cmd_describe(cmd_ctx *ctx, int argc, char **argv)
         return prc > 0 ? 0 : 1;
     }
     if (fr.npos == 0 && files.n == 0) {
-        fprintf(ctx->err, "You must specify the type of resource to describe. Use \"kubectl api-resources\" for a complete list of supported resources.\n\n"
-                "error: Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).\n"
-                "See 'kubectl describe -h' for help and examples\n");
+        fprintf(ctx->err, "error: You must specify the type of resource to describe. Use \"kubectl api-resources\" for a complete list of supported resources.\n");
         flags_free(&fr);
         flag_list_free(&files);
         return 1;

@@ -11,6 +11,9 @@ typedef struct verb_help {
 } verb_help;
 
 static const verb_help helps[] = {
+    {"config use-context", "Make a context the current one.  meshsim's store has one context, \"meshsim\".",
+     "  # Use the meshsim context\n  kubectl config use-context meshsim",
+     "kubectl config use-context CONTEXT_NAME [options]"},
     {"apply", "Apply a configuration to a resource by file name or stdin. The resource is created if it does not\n"
               "exist yet; otherwise the fields the manifest sets are merged into it.",
      "  # Apply the manifests in a file\n  kubectl apply -f ./manifest.yaml\n\n"

@@ -87,7 +87,10 @@ static int label_main(cmd_ctx *ctx, int argc, char **argv, bool annotate)
     }
     change changes[256];
     int n = 0, rc = 0;
-    if (nchg == 0 && !list) {
+    if (nres == 0 && files.n == 0) {
+        fprintf(ctx->err, "error: one or more resources must be specified as <resource> <name> or <resource>/<name>\n");
+        rc = 1;
+    } else if (nchg == 0 && !list) {
         fprintf(ctx->err, "error: at least one %s update is required\n", what);
         rc = 1;
     } else if (parse_changes(chg_args, nchg, changes, &n, what, ctx->err)) {

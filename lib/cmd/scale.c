@@ -12,10 +12,11 @@ int cmd_scale(cmd_ctx *ctx, int argc, char **argv)
 {
     const char *ns = NULL, *selector = NULL;
     long replicas = -1, current = -1;
+    bool replicas_set = false;
     bool all = false;
     flag_list files = {0};
     const flag_spec specs[] = {
-        {"replicas", 0, FLAG_INT, &replicas, NULL},
+        {"replicas", 0, FLAG_INT, &replicas, &replicas_set},
         {"current-replicas", 0, FLAG_INT, &current, NULL},
         {"namespace", 'n', FLAG_STR, &ns, NULL},
         {"selector", 'l', FLAG_STR, &selector, NULL},
@@ -29,6 +30,11 @@ int cmd_scale(cmd_ctx *ctx, int argc, char **argv)
         if (prc > 0) fprintf(ctx->out, "Set a new size for a deployment, replica set, replication controller, or stateful set.\n\n"
                                        "Usage:\n  kubectl scale [--resource-version=version] [--current-replicas=count] --replicas=COUNT (-f FILENAME | TYPE NAME) [options]\n");
         rc = prc > 0 ? 0 : 1;
+        goto done;
+    }
+    if (!replicas_set) {
+        cmd_klog_command_failed(ctx->err, "required flag(s) \"replicas\" not set");
+        rc = 1;
         goto done;
     }
     if (replicas < 0) {

@@ -81,9 +81,13 @@ status: {}' ]
     [ "$output" = 'Error from server (NotFound): namespaces "nowhere" not found' ]
     run kubectl create namespace foo --dry-run=client
     [ "$output" = "namespace/foo created (dry run)" ]
+    # cobra refuses it before running: kubectl 1.32 says so in a klog line
     run kubectl create deployment d
     [ "$status" -eq 1 ]
-    [ "$output" = 'error: required flag(s) "image" not set' ]
+    [[ "$output" =~ ^E[0-9]{4}\ [0-9:.]{15}\ +[0-9]+\ run\.go:72\]\ \"command\ failed\"\ err=\"required\ flag\(s\)\ \\\"image\\\"\ not\ set\"$ ]]
+    run kubectl scale deployment d
+    [ "$status" -eq 1 ]
+    [[ "$output" == *'run.go:72] "command failed" err="required flag(s) \"replicas\" not set"' ]]
     run kubectl create namespace
     [ "$status" -eq 1 ]
     [ "${lines[0]}" = 'error: exactly one NAME is required, got 0' ]

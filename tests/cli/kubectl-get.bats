@@ -120,6 +120,16 @@ EOF2
     run kubectl config set-context --current -n foo
     [ "$status" -eq 1 ]
     [ "$output" = $'Error: unknown shorthand flag: \'n\' in -n\nSee \'kubectl config set-context --help\' for usage.' ]
+    run kubectl describe
+    [ "$status" -eq 1 ]
+    [ "$output" = 'error: You must specify the type of resource to describe. Use "kubectl api-resources" for a complete list of supported resources.' ]
+    run kubectl label
+    [ "$output" = 'error: one or more resources must be specified as <resource> <name> or <resource>/<name>' ]
+    run kubectl config use-context
+    [ "$status" -eq 1 ]
+    [ "${lines[-1]}" = 'error: Unexpected args: []' ]
+    run kubectl version --short
+    [ "$output" = $'Error: unknown flag: --short\nSee \'kubectl version --help\' for usage.' ]
     run kubectl logs p --since=xx
     [ "$output" = $'Error: invalid argument "xx" for "--since" flag: time: invalid duration "xx"\nSee \'kubectl logs --help\' for usage.' ]
     run kubectl lable ns default a=b
@@ -247,3 +257,20 @@ EOF2
     run kubectl get cm -o json
     [[ "$output" == *'"a\"quoted\\key": "v"'* ]]
 }
+
+@test "kubectl version: lines, or -o json|yaml for scripts" {
+    run kubectl version
+    [ "$output" = $'Client Version: v1.32.4\nKustomize Version: v5.5.0\nServer Version: v1.32.2' ]
+    run kubectl version -o json
+    [ "$status" -eq 0 ]
+    printf '%s\n' "$output" | python3 -c 'import json, sys; v = json.load(sys.stdin); assert (v["clientVersion"]["gitVersion"], v["serverVersion"]["gitVersion"], v["serverVersion"]["minor"]) == ("v1.32.4", "v1.32.2", "32")' 
+    [ "${lines[1]}" = '  "clientVersion": {' ]   # two-space indent, as json.MarshalIndent
+    run kubectl version --client -o yaml
+    [ "${lines[0]}" = "clientVersion:" ]
+    [ "${lines[1]}" = '  buildDate: "2025-05-15T20:09:34Z"' ]
+    [ "${lines[-1]}" = "kustomizeVersion: v5.5.0" ]
+    run kubectl version -o table
+    [ "$status" -eq 1 ]
+    [ "$output" = "error: --output must be 'yaml' or 'json'" ]
+}
+
