@@ -9,10 +9,12 @@
 #include <sqlite3.h>
 #include "store/store.h"
 #include "store/index.h"
+#include "store/shared.h"
 #include "store/store_internal.h"
 
-/* 2: objects carry what listings need next to the body (row, labels). */
-#define STORE_SCHEMA_VERSION "2"
+/* 2: objects carry what listings need next to the body (row, labels).
+ * 3: a body may be kept split around a shared text (sid, tail: shared.h). */
+#define STORE_SCHEMA_VERSION "3"
 
 #define STMT_CACHE 32
 #define COUNTER_CACHE 8
@@ -40,6 +42,7 @@ struct store {
     /* frames in the WAL after the last commit, and how many it may hold
      * before a commit checkpoints it (see wal_checkpoint_hook) */
     int wal_frames, wal_budget;
+    void *shared;   /* shared.c's state */
 };
 
 static int flush_counters(store *st);
@@ -83,10 +86,12 @@ static void open_failure(sqlite3 *db, const char *dir, const char *path, const c
  * index reads a table page per object; a table of 3 000 pods is 30 MB. */
 #define OBJECTS_TABLE(name) \
     "CREATE TABLE IF NOT EXISTS " name "(id INTEGER PRIMARY KEY, resource TEXT NOT NULL," \
-    " namespace TEXT NOT NULL, name TEXT NOT NULL, row TEXT, labels TEXT, applied TEXT, body TEXT NOT NULL);"
+    " namespace TEXT NOT NULL, name TEXT NOT NULL, row TEXT, labels TEXT, applied TEXT, body TEXT NOT NULL," \
+    " sid INTEGER, tail TEXT);"
 #define OBJECTS_INDEX \
     "CREATE UNIQUE INDEX IF NOT EXISTS objects_by_key ON objects(resource, namespace, name);" \
-    "CREATE INDEX IF NOT EXISTS objects_rows ON objects(resource, namespace, name, row, labels);"
+    "CREATE INDEX IF NOT EXISTS objects_rows ON objects(resource, namespace, name, row, labels);" \
+    "CREATE INDEX IF NOT EXISTS objects_by_sid ON objects(sid) WHERE sid IS NOT NULL;"
 
 static const char *SCHEMA =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -239,7 +244,8 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
      * (only a power cut could lose the very last commits). */
     if (exec_waiting(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384; PRAGMA mmap_size=" MMAP_SIZE ";") != SQLITE_OK ||
         exec_waiting(st->db, "BEGIN IMMEDIATE") != SQLITE_OK ||
-        sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK || store_index_open(st) != 0) {
+        sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK || store_shared_open(st) != 0 ||
+        store_index_open(st) != 0) {
         open_failure(st->db, dir, path, "initialise", err, errlen);
         store_close(st);   /* finalizes cached statements, so the handle really closes */
         return NULL;
@@ -262,6 +268,15 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
                          " SELECT resource,namespace,name,body FROM objects;"
                          "DROP TABLE objects; ALTER TABLE objects_v2 RENAME TO objects;" OBJECTS_INDEX, NULL, NULL, NULL) != SQLITE_OK ||
             store_meta_set(st, "schema_version", STORE_SCHEMA_VERSION)) {
+            open_failure(st->db, dir, path, "upgrade", err, errlen);
+            free(ver);
+            store_close(st);
+            return NULL;
+        }
+        fresh = false;
+    } else if (!strcmp(ver, "2")) {
+        /* version 2 lacked sid and tail: store_shared_open added them, empty */
+        if (store_meta_set(st, "schema_version", STORE_SCHEMA_VERSION)) {
             open_failure(st->db, dir, path, "upgrade", err, errlen);
             free(ver);
             store_close(st);
@@ -292,6 +307,7 @@ void store_close(store *st)
     if (st->in_tx && !sqlite3_get_autocommit(st->db)) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     /* a WAL let grow past the usual budget is not left for the next open */
     if (st->wal_frames >= WAL_BUDGET) checkpoint_now(st->db, "main");
+    store_shared_forget(st);
     sqlite3_close_v2(st->db);
     free(st);
 }
@@ -305,6 +321,8 @@ void store_note_write_failure(store *st) { note_failure(st); }
 int store_write_failed(store *st) { return st->failed; }
 int store_generation_bumped(store *st) { return st->gen_bumped; }
 void store_set_generation_bumped(store *st) { st->gen_bumped = 1; }
+void **store_shared_slot(store *st) { return &st->shared; }
+int store_in_transaction(const store *st) { return st->in_tx; }
 static sqlite3_stmt *prep(store *st, const char *sql);
 static void done(store *st, sqlite3_stmt *s);
 sqlite3_stmt *store_stmt(store *st, const char *sql) { return prep(st, sql); }
@@ -326,6 +344,8 @@ int store_commit(store *st)
 {
     if (!st->in_tx) return 0;
     flush_counters(st);   /* a failure dooms the transaction below */
+    store_shared_commit(st);   /* likewise */
+    store_shared_forget(st);
     if (st->failed) {
         /* a write of this transaction was lost: keep the store as it was */
         store_rollback(st);
@@ -345,6 +365,7 @@ int store_commit(store *st)
 void store_rollback(store *st)
 {
     st->ncounters = 0;
+    store_shared_forget(st);
     if (!st->in_tx) return;
     /* SQLite may already have rolled back by itself (SQLITE_FULL, IOERR) */
     if (sqlite3_get_autocommit(st->db) == 0) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -428,7 +449,7 @@ static int flush_counters(store *st)
 
 json_t *store_get(store *st, const char *resource, const char *ns, const char *name)
 {
-    sqlite3_stmt *s = prep(st, "SELECT body FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
+    sqlite3_stmt *s = prep(st, "SELECT " STORE_BODY " FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
     if (!s) return NULL;
     bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
     json_t *o = NULL;
@@ -480,17 +501,27 @@ int store_put_ex(store *st, const char *resource, const char *ns, const char *na
 {
     char *body = x && x->body ? NULL : json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!body && !(x && x->body)) return -1;
-    sqlite3_stmt *s = prep_write(st, "INSERT OR REPLACE INTO objects(resource,namespace,name,row,labels,applied,body)"
-                                     " VALUES(?1,?2,?3,?4,?5,?6,?7)");
+    sqlite3_stmt *s = prep_write(st, "INSERT OR REPLACE INTO objects(resource,namespace,name,row,labels,applied,body,sid,tail)"
+                                     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)");
     if (!s) { free(body); return -1; }
+    /* a long repeated piece (a template's pod spec) is kept once: shared.h */
+    const char *text = body ? body : x->body, *tail = NULL;
+    size_t head = 0;
+    long long sid = 0;
+    store_shared_note_write(st, resource);
+    if (store_shared_split(st, resource, text, &head, &sid, &tail)) { free(body); done(st, s); return -1; }
     bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
     bind_opt(s, 4, x ? x->row : NULL);
     bind_opt(s, 5, x ? x->labels : NULL);
     bind_opt(s, 6, x ? x->applied : NULL);
-    if (body) sqlite3_bind_text(s, 7, body, -1, free);
-    else sqlite3_bind_text(s, 7, x->body, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, text, sid ? (int)head : -1, SQLITE_STATIC);
+    if (sid) {
+        sqlite3_bind_int64(s, 8, sid);
+        sqlite3_bind_text(s, 9, tail, -1, SQLITE_STATIC);
+    }
     int rc = step_done(st, s);
     done(st, s);
+    free(body);
     st->object_writes++;
     return rc ? rc : store_index_put(st, resource, ns, name, obj, x ? x->body : NULL);
 }
@@ -499,6 +530,7 @@ int store_delete(store *st, const char *resource, const char *ns, const char *na
 {
     sqlite3_stmt *s = prep_write(st, "DELETE FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
     if (!s) return -1;
+    store_shared_note_write(st, resource);
     bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
     int rc = step_done(st, s);
     int changed = sqlite3_changes(st->db);
@@ -522,8 +554,8 @@ static json_t *collect(store *st, sqlite3_stmt *s)
 json_t *store_list(store *st, const char *resource, const char *ns)
 {
     sqlite3_stmt *s = ns
-        ? prep(st, "SELECT body FROM objects WHERE resource=?1 AND namespace=?2 ORDER BY namespace, name")
-        : prep(st, "SELECT body FROM objects WHERE resource=?1 ORDER BY namespace, name");
+        ? prep(st, "SELECT " STORE_BODY " FROM objects WHERE resource=?1 AND namespace=?2 ORDER BY namespace, name")
+        : prep(st, "SELECT " STORE_BODY " FROM objects WHERE resource=?1 ORDER BY namespace, name");
     if (!s) return json_array();
     bind_text(s, 1, resource);
     if (ns) bind_text(s, 2, ns);
@@ -536,9 +568,9 @@ int store_each_row(store *st, const char *resource, const char *ns, bool bodies,
      * for the few rows that have no row text */
     sqlite3_stmt *s;
     if (bodies)
-        s = ns ? prep(st, "SELECT namespace, name, row, labels, body FROM objects"
+        s = ns ? prep(st, "SELECT namespace, name, row, labels, " STORE_BODY " FROM objects"
                           " WHERE resource=?1 AND namespace=?2 ORDER BY namespace, name")
-               : prep(st, "SELECT namespace, name, row, labels, body FROM objects"
+               : prep(st, "SELECT namespace, name, row, labels, " STORE_BODY " FROM objects"
                           " WHERE resource=?1 ORDER BY namespace, name");
     else
         s = ns ? prep(st, "SELECT namespace, name, row, labels FROM objects INDEXED BY objects_rows"
@@ -555,7 +587,7 @@ int store_each_row(store *st, const char *resource, const char *ns, bool bodies,
                        bodies ? (const char *)sqlite3_column_text(s, 4) : NULL};
         sqlite3_stmt *b = NULL;
         if (!bodies && !r.row) {
-            b = prep(st, "SELECT body FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
+            b = prep(st, "SELECT " STORE_BODY " FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
             if (b) {
                 bind_text(b, 1, resource); bind_text(b, 2, r.ns); bind_text(b, 3, r.name);
                 if (sqlite3_step(b) == SQLITE_ROW) r.body = (const char *)sqlite3_column_text(b, 0);
@@ -571,7 +603,7 @@ int store_each_row(store *st, const char *resource, const char *ns, bool bodies,
 
 json_t *store_list_containing(store *st, const char *resource, const char *text)
 {
-    sqlite3_stmt *s = prep(st, "SELECT body FROM objects WHERE resource=?1 AND instr(body, ?2) > 0"
+    sqlite3_stmt *s = prep(st, "SELECT " STORE_BODY " FROM objects WHERE resource=?1 AND instr(" STORE_BODY ", ?2) > 0"
                                " ORDER BY namespace, name");
     if (!s) return json_array();
     bind_text(s, 1, resource);
@@ -581,7 +613,7 @@ json_t *store_list_containing(store *st, const char *resource, const char *text)
 
 json_t *store_list_all(store *st)
 {
-    sqlite3_stmt *s = prep(st, "SELECT body FROM objects ORDER BY resource, namespace, name");
+    sqlite3_stmt *s = prep(st, "SELECT " STORE_BODY " FROM objects ORDER BY resource, namespace, name");
     return s ? collect(st, s) : json_array();
 }
 
@@ -757,7 +789,7 @@ int store_integrity_check(store *st, char *msg, size_t len)
     done(st, s);
     if (rc) return rc;
     /* every object must still be a JSON object */
-    s = prep(st, "SELECT resource, namespace, name, body FROM objects");
+    s = prep(st, "SELECT resource, namespace, name, " STORE_BODY " FROM objects");
     if (!s) { snprintf(msg, len, "%s", store_errmsg(st)); return -1; }
     while (sqlite3_step(s) == SQLITE_ROW) {
         json_t *o = json_loads((const char *)sqlite3_column_text(s, 3), 0, NULL);
