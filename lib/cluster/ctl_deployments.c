@@ -192,10 +192,12 @@ static int deployment_status(cluster_cache *c, const kind_info *dk, const kind_i
         json_decref(status);
         return 0;
     }
-    json_t *copy = json_deep_copy(d);
+    json_t *copy = ccache_writable(d, true);
     json_object_set_new(copy, "status", status);
     json_object_set_new(obj_annotations_mut(copy), REVISION, json_string(revbuf));
-    int rc = ccache_write_if_changed(c, dk, copy, d);
+    /* the revision annotation is the status' bookkeeping: the ReplicaSets
+     * follow the spec */
+    int rc = ccache_write_status_if_changed(c, dk, copy, d);
     json_decref(copy);
     return rc;
 }
