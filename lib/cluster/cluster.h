@@ -56,6 +56,9 @@ typedef struct cluster_status_kit cluster_status_kit;
 cluster_status_kit *cluster_status_kit_new(json_t *spec);
 void cluster_status_kit_free(cluster_status_kit *k);
 void cluster_pod_status_kit(cluster_status_kit *k, json_t *pod, const char *ip);
+/* The kit's values shared by the pods of its last cluster_pod_status_kit
+ * and their texts, for cluster_dumps_sharing: how many (at most 3). */
+int cluster_status_kit_shared(cluster_status_kit *k, json_t **nodes, const char **texts);
 /* json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER), with the text of n
  * values inside objects (shared[i], by identity) given as texts[i]: pods of
  * one template share their spec, labels and annotations, serialised once.

@@ -32,13 +32,14 @@ static json_t *admitted_template(cluster_cache *c, json_t *rs)
 /* The admitted template of a ReplicaSet's new pods, with its spec's text
  * (the same in every pod, serialised once) and their reserved IPs. */
 #define NSHARED 4
+#define NKIT 3   /* cluster_status_kit_shared */
 
 typedef struct pod_template {
     json_t *pod;
     json_t *owner;        /* the pods' ownerReferences */
     /* its spec, labels, annotations and the owner: the same objects in every pod */
-    json_t *shared[NSHARED];
-    char *texts[NSHARED];
+    json_t *shared[NSHARED + NKIT];
+    const char *texts[NSHARED + NKIT];
     cluster_status_kit *kit;   /* NULL: statuses made one by one */
     long long next_ip;    /* counter value of the next reserved IP; 0 = allocate one by one */
 } pod_template;
@@ -46,7 +47,8 @@ typedef struct pod_template {
 static char *pod_text(json_t *pod, void *ctx)
 {
     pod_template *t = ctx;
-    return cluster_dumps_sharing(pod, t->shared, (const char *const *)t->texts, NSHARED);
+    int n = NSHARED + cluster_status_kit_shared(t->kit, t->shared + NSHARED, t->texts + NSHARED);
+    return cluster_dumps_sharing(pod, t->shared, t->texts, n);
 }
 
 static void template_texts(pod_template *t, json_t *rs)
@@ -65,7 +67,7 @@ static void template_free(pod_template *t)
 {
     json_decref(t->pod);
     json_decref(t->owner);
-    for (int i = 0; i < NSHARED; i++) free(t->texts[i]);
+    for (int i = 0; i < NSHARED; i++) free((char *)t->texts[i]);
     cluster_status_kit_free(t->kit);
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <openssl/rand.h>
 #include "cluster/cluster.h"
+#include "model/json_text.h"
 
 /* Kubernetes' alphabet for generated names: no vowels (no words) and no
  * look-alikes (0/o, 1/l). */
@@ -17,7 +18,9 @@ static const char safe_alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
  * (apimachinery rand.SafeEncodeString), so equal templates give equal names. */
 void cluster_template_hash(json_t *tmpl, char out[CLUSTER_HASH_MAX])
 {
-    char *text = json_dumps(tmpl ? tmpl : json_null(), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    /* the model's dumper gives jansson's text (keys sorted) faster */
+    char *text = json_text_compact(tmpl, true);
+    if (!text) text = json_dumps(tmpl ? tmpl : json_null(), JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
     uint32_t h = 2166136261u;
     for (const unsigned char *p = (const unsigned char *)(text ? text : ""); *p; p++) {
         h ^= *p;

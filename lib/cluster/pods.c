@@ -145,10 +145,15 @@ struct cluster_status_kit {
         *besteffort;
     json_t *names[64], *images[64];   /* per container (init containers after the others) */
     size_t ncontainers, ninit;
+    char *texts[3];   /* of conditions, running, host_ips (cluster_status_kit_shared) */
 };
 
 static void kit_drop_time(cluster_status_kit *k)
 {
+    for (int i = 0; i < 3; i++) {
+        free(k->texts[i]);
+        k->texts[i] = NULL;
+    }
     json_decref(k->conditions);
     json_decref(k->running);
     json_decref(k->started);
@@ -168,6 +173,19 @@ static void kit_time(cluster_status_kit *k, const char *ts)
         json_array_append_new(k->conditions, json_pack("{s:s,s:s,s:n,s:O}", "type", types[t], "status", "True",
                                                        "lastProbeTime", "lastTransitionTime", k->started));
     k->running = json_pack("{s:{s:O}}", "running", "startedAt", k->started);
+    json_t *nodes[3] = {k->conditions, k->running, k->host_ips};
+    for (int i = 0; i < 3; i++) k->texts[i] = cluster_dumps_sharing(nodes[i], NULL, NULL, 0);
+}
+
+int cluster_status_kit_shared(cluster_status_kit *k, json_t **nodes, const char **texts)
+{
+    if (!k || !k->conditions) return 0;
+    json_t *n[3] = {k->conditions, k->running, k->host_ips};
+    for (int i = 0; i < 3; i++) {
+        nodes[i] = n[i];
+        texts[i] = k->texts[i];
+    }
+    return 3;
 }
 
 cluster_status_kit *cluster_status_kit_new(json_t *spec)
