@@ -80,6 +80,14 @@ int cluster_inject(const istio_release *rel, json_t *pod, const char *ns, const 
  * traffic.sidecar.istio.io annotations say otherwise); NULL = none.
  * cluster_proxy_values: those values of the current install (new object). */
 int cluster_inject_with(const istio_release *rel, json_t *pod, const char *ns, const char *workload, json_t *proxy);
+/* The same with the values every injection of rel shares (a new object of
+ * cluster_inject_parts): they go into pod by reference, so pods injected
+ * with one parts share those values and must not change them in place
+ * (as the controllers' view never does).  The replicaset controller
+ * injects every template of a reconcile with one parts. */
+json_t *cluster_inject_parts(const istio_release *rel);
+int cluster_inject_shared(const istio_release *rel, json_t *pod, const char *ns, const char *workload, json_t *proxy,
+                          json_t *parts);
 json_t *cluster_proxy_values(store *st);
 
 /* Files Kubernetes puts into a container (podfiles.c): /etc/hostname,
