@@ -441,7 +441,7 @@ static void test_pods_share_their_spec(void **state)
     char *texts[10] = {0};
     /* p0..p2 of one template, p3 of another, p4 put without a text */
     for (int i = 0; i < 4; i++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "p%d", i);
         put_pod(st, name, i == 3, &texts[i]);
     }
@@ -456,7 +456,7 @@ static void test_pods_share_their_spec(void **state)
     assert_true(count_rows("SELECT max(length(body) + length(tail)) FROM objects") < (long long)strlen(texts[0]) / 2);
 
     for (int i = 0; i < 5; i++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "p%d", i);
         json_t *o = store_get(st, "pods", "default", name);
         assert_same_text(o, texts[i]);
@@ -505,7 +505,7 @@ static void test_pods_share_their_spec(void **state)
     assert_int_equal(store_put(st, "pods", "default", "p0", plain), 0);
     json_decref(plain);
     for (int i = 1; i < 6; i++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "p%d", i);
         store_delete(st, "pods", "default", name);
     }
