@@ -197,7 +197,11 @@ static void remember(cluster_cache *c, const kind_info *k, json_t *obj)
 int ccache_create(cluster_cache *c, const kind_info *k, json_t *obj)
 {
     api_error e;
-    if (api_create(c->st, k, obj, &e) != API_OK) return -1;
+    /* the view follows every write of the reconcile: absent from it is
+     * absent from the store, no need to ask */
+    bool absent = find_view(c, k) && !ccache_get(c, k, k->namespaced ? obj_namespace(obj) : "", obj_name(obj));
+    api_status s = absent ? api_create_applied(c->st, k, obj, NULL, &e) : api_create(c->st, k, obj, &e);
+    if (s != API_OK) return -1;
     wrote(c, k, false);
     remember(c, k, obj);
     return 0;
@@ -236,21 +240,27 @@ static int append_cb(const char *buf, size_t size, void *data)
     return 0;
 }
 
-/* A string as jansson's compact dumper writes it: most need no escape and
- * are copied; the others are left to jansson. */
+/* A string as jansson's compact dumper writes it: quotes and backslashes
+ * escaped (JSON in annotations and env values), other characters as they
+ * are; a string with a control character is left to jansson. */
 static void dump_string(text *t, const char *s, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch < 0x20 || ch == '"' || ch == '\\') {
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20) {
             json_t *v = json_stringn_nocheck(s, n);
             json_dump_callback(v, append_cb, t, JSON_COMPACT | JSON_ENCODE_ANY);
             json_decref(v);
             return;
         }
-    }
     append(t, "\"", 1);
-    append(t, s, n);
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '"' && s[i] != '\\') continue;
+        append(t, s + run, i - run);
+        append(t, "\\", 1);
+        run = i;   /* the character itself starts the next run */
+    }
+    append(t, s + run, n - run);
     append(t, "\"", 1);
 }
 

@@ -152,6 +152,9 @@ static void test_dumps_sharing_is_json_dumps(void **state)
                             "p\u00e9", "namespace", "d", "spec", spec, "status", "phase", "Running");
     json_t *md = json_object_get(pod, "metadata");
     json_object_set_new(md, "labels", json_pack("{s:s,s:s}", "app", "x", "z", "\t"));
+    /* escapes at either end and in the middle, DEL and UTF-8 as they are */
+    json_object_set_new(md, "annotations", json_pack("{s:s,s:s,s:s,s:s}", "q\"k", "\"{\\\"a\\\":1}\"", "b", "\\",
+                                                     "del", "\x7f", "u", "\u00e9\u2028"));
     json_t *shared[2] = {spec, json_object_get(md, "labels")};
     char *texts[2] = {json_dumps(spec, flags), json_dumps(shared[1], flags)};
     char *want = json_dumps(pod, flags);
