@@ -146,6 +146,7 @@ struct cluster_status_kit {
     json_t *names[64], *images[64];   /* per container (init containers after the others) */
     size_t ncontainers, ninit;
     char *texts[3];   /* of conditions, running, host_ips (cluster_status_kit_shared) */
+    long long sec;    /* the second ts names */
 };
 
 static void kit_drop_time(cluster_status_kit *k)
@@ -244,58 +245,62 @@ static json_t *kit_container_status(cluster_status_kit *k, size_t at, bool init)
     char id[80], rnd[33];
     cluster_random_suffix(rnd, 32);
     snprintf(id, sizeof id, "containerd://%s", rnd);
-    json_t *cid = json_string(id), *state;
+    json_t *cid = json_string_nocheck(id), *state;   /* ASCII, as the IP: no UTF-8 check */
     if (init) {
         json_t *term = json_object();
-        json_object_set(term, "containerID", cid);
-        json_object_set(term, "reason", k->completed);
-        json_object_set(term, "exitCode", k->zero);
-        json_object_set(term, "startedAt", k->started);
-        json_object_set(term, "finishedAt", k->started);
+        json_object_set_nocheck(term, "containerID", cid);
+        json_object_set_nocheck(term, "reason", k->completed);
+        json_object_set_nocheck(term, "exitCode", k->zero);
+        json_object_set_nocheck(term, "startedAt", k->started);
+        json_object_set_nocheck(term, "finishedAt", k->started);
         state = json_object();
-        json_object_set_new(state, "terminated", term);
+        json_object_set_new_nocheck(state, "terminated", term);
     } else {
         state = json_incref(k->running);
     }
     json_t *cs = json_object();
-    json_object_set(cs, "name", k->names[at]);
-    json_object_set(cs, "image", k->images[at]);
-    json_object_set(cs, "imageID", k->images[at]);
-    json_object_set_new(cs, "containerID", cid);
-    json_object_set_new(cs, "ready", json_boolean(!init));
-    json_object_set(cs, "restartCount", k->zero);
-    json_object_set_new(cs, "started", json_boolean(!init));
-    json_object_set_new(cs, "state", state);
-    json_object_set(cs, "lastState", k->last_state);
+    json_object_set_nocheck(cs, "name", k->names[at]);
+    json_object_set_nocheck(cs, "image", k->images[at]);
+    json_object_set_nocheck(cs, "imageID", k->images[at]);
+    json_object_set_new_nocheck(cs, "containerID", cid);
+    json_object_set_new_nocheck(cs, "ready", json_boolean(!init));
+    json_object_set_nocheck(cs, "restartCount", k->zero);
+    json_object_set_new_nocheck(cs, "started", json_boolean(!init));
+    json_object_set_new_nocheck(cs, "state", state);
+    json_object_set_nocheck(cs, "lastState", k->last_state);
     return cs;
 }
 
 void cluster_pod_status_kit(cluster_status_kit *k, json_t *pod, const char *ip)
 {
-    char ts[32];
-    time_rfc3339(ts, sizeof ts, time_now_ms() / 1000);
-    kit_time(k, ts);
+    long long now = time_now_ms() / 1000;
+    if (!k->conditions || now != k->sec) {
+        char ts[32];
+        time_rfc3339(ts, sizeof ts, now);
+        kit_time(k, ts);
+        k->sec = now;
+    }
     json_t *status = json_object();
-    json_t *podip = json_string(ip);
-    json_object_set(status, "phase", k->running_phase);
-    json_object_set(status, "conditions", k->conditions);
-    json_object_set(status, "hostIP", k->host_ip);
-    json_object_set(status, "hostIPs", k->host_ips);
-    json_object_set(status, "podIP", podip);
+    json_t *podip = json_string_nocheck(ip);
+    json_object_set_nocheck(status, "phase", k->running_phase);
+    json_object_set_nocheck(status, "conditions", k->conditions);
+    json_object_set_nocheck(status, "hostIP", k->host_ip);
+    json_object_set_nocheck(status, "hostIPs", k->host_ips);
+    json_object_set_nocheck(status, "podIP", podip);
     json_t *ipobj = json_object();
-    json_object_set_new(ipobj, "ip", podip);
+    json_object_set_new_nocheck(ipobj, "ip", podip);
     json_t *ips = json_array();
     json_array_append_new(ips, ipobj);
-    json_object_set_new(status, "podIPs", ips);
-    json_object_set(status, "qosClass", k->besteffort);
-    json_object_set(status, "startTime", k->started);
+    json_object_set_new_nocheck(status, "podIPs", ips);
+    json_object_set_nocheck(status, "qosClass", k->besteffort);
+    json_object_set_nocheck(status, "startTime", k->started);
     json_t *cs = json_array();
     for (size_t i = 0; i < k->ncontainers; i++) json_array_append_new(cs, kit_container_status(k, i, false));
-    json_object_set_new(status, "containerStatuses", cs);
+    json_object_set_new_nocheck(status, "containerStatuses", cs);
     if (k->ninit) {
         json_t *ics = json_array();
         for (size_t i = 0; i < k->ninit; i++) json_array_append_new(ics, kit_container_status(k, k->ncontainers + i, true));
-        json_object_set_new(status, "initContainerStatuses", ics);
+        json_object_set_new_nocheck(status, "initContainerStatuses", ics);
     }
     json_object_set_new(pod, "status", status);
 }
