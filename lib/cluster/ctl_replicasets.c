@@ -37,6 +37,7 @@ static json_t *admitted_template(cluster_cache *c, json_t *rs)
 typedef struct pod_template {
     json_t *pod;
     json_t *owner;        /* the pods' ownerReferences */
+    json_t *words[4];     /* their apiVersion, kind, namespace and generateName strings */
     /* its spec, labels, annotations and the owner: the same objects in every pod */
     json_t *shared[NSHARED + NKIT];
     const char *texts[NSHARED + NKIT];
@@ -54,6 +55,12 @@ static char *pod_text(json_t *pod, void *ctx)
 static void template_texts(pod_template *t, json_t *rs)
 {
     t->owner = cluster_owner_ref(rs, "apps/v1", "ReplicaSet");
+    char gen[520];
+    snprintf(gen, sizeof gen, "%s-", obj_name(rs));
+    t->words[0] = json_string("v1");
+    t->words[1] = json_string("Pod");
+    t->words[2] = json_string(obj_namespace(rs));
+    t->words[3] = json_string(gen);
     t->shared[0] = json_object_get(t->pod, "spec");
     t->shared[1] = obj_at(t->pod, "metadata.labels");
     t->shared[2] = obj_at(t->pod, "metadata.annotations");
@@ -67,6 +74,7 @@ static void template_free(pod_template *t)
 {
     json_decref(t->pod);
     json_decref(t->owner);
+    for (int i = 0; i < 4; i++) json_decref(t->words[i]);
     for (int i = 0; i < NSHARED; i++) free((char *)t->texts[i]);
     cluster_status_kit_free(t->kit);
 }
@@ -77,26 +85,30 @@ static int create_pod(cluster_cache *c, const kind_info *pk, json_t *rs, pod_tem
 {
     json_t *tmpl = pt->pod;
     const char *ns = obj_namespace(rs);
-    char name[600], suffix[8], gen[520];
+    char name[600], suffix[8];
     for (int tries = 0;; tries++) {
         cluster_random_suffix(suffix, 5);
         snprintf(name, sizeof name, "%s-%s", obj_name(rs), suffix);
         if (!ccache_get(c, pk, ns, name)) break;
         if (tries > 50) return -1;
     }
-    snprintf(gen, sizeof gen, "%s-", obj_name(rs));
-    json_t *md = json_pack("{s:s,s:s,s:s,s:O}", "name", name, "generateName", gen, "namespace", ns,
-                           "ownerReferences", pt->owner);
-    /* labels and annotations in the order admission left them, shared with
-     * the template like the spec */
+    /* all but the name shared with the ReplicaSet's other pods: objects
+     * in the view are never changed in place */
+    json_t *md = json_object();
+    json_object_set_new_nocheck(md, "name", json_string(name));
+    json_object_set_nocheck(md, "generateName", pt->words[3]);
+    json_object_set_nocheck(md, "namespace", pt->words[2]);
+    json_object_set_nocheck(md, "ownerReferences", pt->owner);
+    /* labels and annotations in the order admission left them */
     const char *key;
     json_t *v;
     json_object_foreach(json_object_get(tmpl, "metadata"), key, v)
-        if (!strcmp(key, "labels") || !strcmp(key, "annotations")) json_object_set(md, key, v);
-    /* the spec is shared with the template and the ReplicaSet's other pods:
-     * objects in the view are never changed in place */
-    json_t *pod = json_pack("{s:s,s:s,s:o,s:O}", "apiVersion", "v1", "kind", "Pod", "metadata", md,
-                            "spec", json_object_get(tmpl, "spec"));
+        if (!strcmp(key, "labels") || !strcmp(key, "annotations")) json_object_set_nocheck(md, key, v);
+    json_t *pod = json_object();
+    json_object_set_nocheck(pod, "apiVersion", pt->words[0]);
+    json_object_set_nocheck(pod, "kind", pt->words[1]);
+    json_object_set_new_nocheck(pod, "metadata", md);
+    json_object_set_nocheck(pod, "spec", json_object_get(tmpl, "spec"));
     char ip[32];
     if (pt->next_ip > 0) ipam_pod_ip_nth(pt->next_ip++, ip, sizeof ip);
     if (pt->kit) cluster_pod_status_kit(pt->kit, pod, ip);
