@@ -99,7 +99,9 @@ void ccache_admit_pod_template(cluster_cache *c, json_t *pod)
         /* the install's proxy values, read once per reconcile */
         json_t *proxy = json_object_get(ccache_memo(c), "proxy-values");
         if (!proxy) json_object_set_new(ccache_memo(c), "proxy-values", proxy = cluster_proxy_values(ccache_store(c)));
-        cluster_inject_with(ccache_release(c), pod, ns, w, proxy);
+        json_t *parts = json_object_get(ccache_memo(c), "inject-parts");
+        if (!parts) json_object_set_new(ccache_memo(c), "inject-parts", parts = cluster_inject_parts(ccache_release(c)));
+        cluster_inject_shared(ccache_release(c), pod, ns, w, proxy, parts);
         free(w);
     }
 }

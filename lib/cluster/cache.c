@@ -27,21 +27,26 @@ struct cluster_cache {
     /* write bookkeeping: a sequence number per write, the last write of
      * each kind and the last delete of any kind */
     long long seq, last_delete;
-    struct { const kind_info *k; long long seq; } last_write[MAX_RESOURCES];
+    /* seq: any write of the kind; spec_seq: any but those of ccache_write_status_if_changed */
+    struct { const kind_info *k; long long seq, spec_seq; } last_write[MAX_RESOURCES];
     int nlast;
     bool again;
+    bool status_only;   /* the write being made changes the status only */
 };
 
 static void wrote(cluster_cache *c, const kind_info *k, bool deleted)
 {
     c->seq++;
     if (deleted) c->last_delete = c->seq;
-    for (int i = 0; i < c->nlast; i++)
-        if (c->last_write[i].k == k) { c->last_write[i].seq = c->seq; return; }
-    if (c->nlast < MAX_RESOURCES) {
+    int i = 0;
+    while (i < c->nlast && c->last_write[i].k != k) i++;
+    if (i == c->nlast) {
+        if (c->nlast == MAX_RESOURCES) return;
         c->last_write[c->nlast].k = k;
-        c->last_write[c->nlast++].seq = c->seq;
+        c->last_write[c->nlast++].spec_seq = 0;
     }
+    c->last_write[i].seq = c->seq;
+    if (!c->status_only) c->last_write[i].spec_seq = c->seq;
 }
 
 long long ccache_seq(cluster_cache *c) { return c->seq; }
@@ -50,6 +55,12 @@ long long ccache_last_write(cluster_cache *c, const kind_info *k)
 {
     for (int i = 0; i < c->nlast; i++)
         if (c->last_write[i].k == k) return c->last_write[i].seq;
+    return 0;
+}
+long long ccache_last_spec_write(cluster_cache *c, const kind_info *k)
+{
+    for (int i = 0; i < c->nlast; i++)
+        if (c->last_write[i].k == k) return c->last_write[i].spec_seq;
     return 0;
 }
 void ccache_again(cluster_cache *c) { c->again = true; }
@@ -186,7 +197,11 @@ static void remember(cluster_cache *c, const kind_info *k, json_t *obj)
 int ccache_create(cluster_cache *c, const kind_info *k, json_t *obj)
 {
     api_error e;
-    if (api_create(c->st, k, obj, &e) != API_OK) return -1;
+    /* the view follows every write of the reconcile: absent from it is
+     * absent from the store, no need to ask */
+    bool absent = find_view(c, k) && !ccache_get(c, k, k->namespaced ? obj_namespace(obj) : "", obj_name(obj));
+    api_status s = absent ? api_create_applied(c->st, k, obj, NULL, &e) : api_create(c->st, k, obj, &e);
+    if (s != API_OK) return -1;
     wrote(c, k, false);
     remember(c, k, obj);
     return 0;
@@ -225,42 +240,84 @@ static int append_cb(const char *buf, size_t size, void *data)
     return 0;
 }
 
-/* Shared values sit in the object or in its objects (a pod's spec, its
- * metadata's labels); deeper than that the model's compact dumper does it. */
-#define SHARED_DEPTH 2
-
-static void dump_sharing(text *t, json_t *v, json_t *const *shared, const char *const *texts, int n, int depth)
+/* A string as jansson's compact dumper writes it: quotes and backslashes
+ * escaped (JSON in annotations and env values), other characters as they
+ * are; a string with a control character is left to jansson. */
+static void dump_string(text *t, const char *s, size_t n)
 {
-    const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20) {
+            json_t *v = json_stringn_nocheck(s, n);
+            json_dump_callback(v, append_cb, t, JSON_COMPACT | JSON_ENCODE_ANY);
+            json_decref(v);
+            return;
+        }
+    append(t, "\"", 1);
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] != '"' && s[i] != '\\') continue;
+        append(t, s + run, i - run);
+        append(t, "\\", 1);
+        run = i;   /* the character itself starts the next run */
+    }
+    append(t, s + run, n - run);
+    append(t, "\"", 1);
+}
+
+/* json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER) into t, with the text
+ * of a shared value (by identity, at any depth) copied instead. */
+static void dump_sharing(text *t, json_t *v, json_t *const *shared, const char *const *texts, int n)
+{
     for (int i = 0; i < n; i++)
         if (v == shared[i] && texts[i]) { append(t, texts[i], strlen(texts[i])); return; }
-    if (depth >= SHARED_DEPTH || !json_is_object(v)) {
-        char *c = json_is_object(v) || json_is_array(v) ? json_text_compact(v, false) : NULL;
-        if (c) append(t, c, strlen(c));
-        else json_dump_callback(v, append_cb, t, flags);
-        free(c);
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        append(t, "{", 1);
+        const char *key;
+        size_t klen;
+        json_t *m;
+        bool first = true;
+        json_object_keylen_foreach(v, key, klen, m) {
+            if (!first) append(t, ",", 1);
+            first = false;
+            dump_string(t, key, klen);
+            append(t, ":", 1);
+            dump_sharing(t, m, shared, texts, n);
+        }
+        append(t, "}", 1);
         return;
     }
-    append(t, "{", 1);
-    const char *key;
-    json_t *m;
-    bool first = true;
-    json_object_foreach(v, key, m) {
-        if (!first) append(t, ",", 1);
-        first = false;
-        json_t *k = json_string(key);
-        json_dump_callback(k, append_cb, t, flags);
-        json_decref(k);
-        append(t, ":", 1);
-        dump_sharing(t, m, shared, texts, n, depth + 1);
+    case JSON_ARRAY: {
+        append(t, "[", 1);
+        size_t i;
+        json_t *m;
+        json_array_foreach(v, i, m) {
+            if (i) append(t, ",", 1);
+            dump_sharing(t, m, shared, texts, n);
+        }
+        append(t, "]", 1);
+        return;
     }
-    append(t, "}", 1);
+    case JSON_STRING: dump_string(t, json_string_value(v), json_string_length(v)); return;
+    case JSON_INTEGER: {
+        char num[32];
+        int len = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        append(t, num, (size_t)len);
+        return;
+    }
+    case JSON_TRUE: append(t, "true", 4); return;
+    case JSON_FALSE: append(t, "false", 5); return;
+    case JSON_NULL: append(t, "null", 4); return;
+    default: json_dump_callback(v, append_cb, t, JSON_COMPACT | JSON_ENCODE_ANY); return;
+    }
 }
 
 char *cluster_dumps_sharing(json_t *obj, json_t *const *shared, const char *const *texts, int n)
 {
-    text t = {0};
-    dump_sharing(&t, obj, shared, texts, n, 0);
+    text t = {malloc(8192), 0, 8192, false};   /* an injected pod's text is ~6 KB */
+    if (!t.s) return NULL;
+    t.s[0] = 0;
+    dump_sharing(&t, obj, shared, texts, n);
     if (t.failed) { free(t.s); return NULL; }
     return t.s;
 }
@@ -286,7 +343,7 @@ int ccache_delete(cluster_cache *c, const kind_info *k, const char *ns, const ch
     wrote(c, k, true);
     if (!strcmp(k->kind, "Namespace")) {   /* the namespace took what it held with it */
         drop_views(c);
-        for (int i = 0; i < c->nlast; i++) c->last_write[i].seq = c->seq;
+        for (int i = 0; i < c->nlast; i++) c->last_write[i].seq = c->last_write[i].spec_seq = c->seq;
         for (const kind_info *x = kinds_table; x->kind; x++) if (x->namespaced) wrote(c, x, true);
         return 0;
     }
@@ -306,4 +363,24 @@ int ccache_write_if_changed(cluster_cache *c, const kind_info *k, json_t *obj, j
     if (stored && json_equal(obj, stored)) return 0;
     int rc = stored ? ccache_update(c, k, obj) : ccache_create(c, k, obj);
     return rc < 0 ? -1 : 1;
+}
+
+json_t *ccache_writable(json_t *stored, bool annotations)
+{
+    json_t *copy = json_copy(stored);
+    json_t *md = json_object_get(copy, "metadata");
+    if (!copy || !json_is_object(md)) return copy;
+    md = json_copy(md);
+    json_object_set_new(copy, "metadata", md);
+    json_t *ann = json_object_get(md, "annotations");
+    if (annotations && json_is_object(ann)) json_object_set_new(md, "annotations", json_copy(ann));
+    return copy;
+}
+
+int ccache_write_status_if_changed(cluster_cache *c, const kind_info *k, json_t *obj, json_t *stored)
+{
+    c->status_only = stored != NULL;
+    int rc = ccache_write_if_changed(c, k, obj, stored);
+    c->status_only = false;
+    return rc;
 }

@@ -47,6 +47,18 @@ void cluster_pod_defaults(store *st, json_t *pod, json_t *old);
 void cluster_pod_spec_defaults(json_t *pod, json_t *old);
 void cluster_pod_status(store *st, json_t *pod);
 void cluster_pod_status_ip(store *st, json_t *pod, const char *ip);   /* ip NULL: allocate one */
+/* The same status for many new pods of one spec (a ReplicaSet's): what
+ * they have alike is made once and shared between them (objects in the
+ * controllers' view are never changed in place).  ip is the pod's (the
+ * spec has no hostNetwork).  cluster_status_kit_new returns NULL when
+ * the spec has too many containers (then use cluster_pod_status_ip). */
+typedef struct cluster_status_kit cluster_status_kit;
+cluster_status_kit *cluster_status_kit_new(json_t *spec);
+void cluster_status_kit_free(cluster_status_kit *k);
+void cluster_pod_status_kit(cluster_status_kit *k, json_t *pod, const char *ip);
+/* The kit's values shared by the pods of its last cluster_pod_status_kit
+ * and their texts, for cluster_dumps_sharing: how many (at most 3). */
+int cluster_status_kit_shared(cluster_status_kit *k, json_t **nodes, const char **texts);
 /* json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER), with the text of n
  * values inside objects (shared[i], by identity) given as texts[i]: pods of
  * one template share their spec, labels and annotations, serialised once.
@@ -68,6 +80,14 @@ int cluster_inject(const istio_release *rel, json_t *pod, const char *ns, const 
  * traffic.sidecar.istio.io annotations say otherwise); NULL = none.
  * cluster_proxy_values: those values of the current install (new object). */
 int cluster_inject_with(const istio_release *rel, json_t *pod, const char *ns, const char *workload, json_t *proxy);
+/* The same with the values every injection of rel shares (a new object of
+ * cluster_inject_parts): they go into pod by reference, so pods injected
+ * with one parts share those values and must not change them in place
+ * (as the controllers' view never does).  The replicaset controller
+ * injects every template of a reconcile with one parts. */
+json_t *cluster_inject_parts(const istio_release *rel);
+int cluster_inject_shared(const istio_release *rel, json_t *pod, const char *ns, const char *workload, json_t *proxy,
+                          json_t *parts);
 json_t *cluster_proxy_values(store *st);
 
 /* Files Kubernetes puts into a container (podfiles.c): /etc/hostname,
@@ -96,6 +116,8 @@ bool ccache_has_view(cluster_cache *c, const kind_info *k);
 long long ccache_seq(cluster_cache *c);
 long long ccache_last_write(cluster_cache *c, const kind_info *k);
 long long ccache_last_delete(cluster_cache *c);
+/* The last write of a kind other than ccache_write_status_if_changed's. */
+long long ccache_last_spec_write(cluster_cache *c, const kind_info *k);
 void ccache_again(cluster_cache *c);
 bool ccache_take_again(cluster_cache *c);
 /* A JSON object controllers may keep derived values in for the reconcile. */
@@ -104,8 +126,18 @@ json_t *ccache_memo(cluster_cache *c);
 int ccache_create(cluster_cache *c, const kind_info *k, json_t *obj);
 int ccache_update(cluster_cache *c, const kind_info *k, json_t *obj);
 int ccache_delete(cluster_cache *c, const kind_info *k, const char *ns, const char *name);
+/* A copy of stored (an object of the view) to change and write back: the
+ * object and its metadata are new (the API stamps the metadata), and its
+ * annotations when asked; the rest is shared with stored, so replace a
+ * member (json_object_set) rather than change it in place.  Comparing and
+ * storing it skip the shared parts (json_equal checks identity first). */
+json_t *ccache_writable(json_t *stored, bool annotations);
 /* Write obj when it differs from stored (1 written, 0 same, -1 error). */
 int ccache_write_if_changed(cluster_cache *c, const kind_info *k, json_t *obj, json_t *stored);
+/* The same for a write that changes only obj's status (and bookkeeping
+ * annotations no controller decides on): controllers that read only
+ * specs need not run again for it (see controllers.c). */
+int ccache_write_status_if_changed(cluster_cache *c, const kind_info *k, json_t *obj, json_t *stored);
 /* ccache_create storing the text serialize(obj, ctx) makes (see api_create_text). */
 int ccache_create_text(cluster_cache *c, const kind_info *k, json_t *obj, char *(*serialize)(json_t *, void *), void *ctx);
 

@@ -20,19 +20,22 @@ typedef struct controller {
     int (*run)(cluster_cache *c);
     const char *inputs[5];
     bool after_deletes;   /* any delete is new work too */
+    const char *spec_inputs[3];   /* inputs whose status writes it does not read */
 } controller;
 
 static const controller controllers[] = {
-    {controller_service_accounts, {"namespaces", "serviceaccounts"}, false},
-    {controller_garbage, {NULL}, true},   /* deletes only */
-    {controller_ca_root_cert, {"deployments.apps", "namespaces", "configmaps", "secrets"}, false},
-    {controller_deployments, {"deployments.apps", "replicasets.apps"}, false},
+    {controller_service_accounts, {"namespaces", "serviceaccounts"}, false, {NULL}},
+    {controller_garbage, {NULL}, true, {NULL}},   /* deletes only */
+    {controller_ca_root_cert, {"deployments.apps", "namespaces", "configmaps", "secrets"}, false, {NULL}},
+    /* a Deployment's ReplicaSets follow its spec and theirs, not the
+     * statuses written after them */
+    {controller_deployments, {NULL}, false, {"deployments.apps", "replicasets.apps"}},
     /* injection reads the namespace's labels and whether istiod runs (no
      * controller makes Deployments; one could only go with a delete) */
-    {controller_replicasets, {"replicasets.apps", "pods", "namespaces"}, true},
+    {controller_replicasets, {"replicasets.apps", "pods", "namespaces"}, true, {NULL}},
     /* the Deployments' status from the ReplicaSets of this round, not the last */
-    {controller_deployment_status, {"deployments.apps", "replicasets.apps"}, false},
-    {controller_endpoints, {"services", "pods", "endpoints"}, false},
+    {controller_deployment_status, {"deployments.apps", "replicasets.apps"}, false, {NULL}},
+    {controller_endpoints, {"services", "pods", "endpoints"}, false, {NULL}},
 };
 #define NCONTROLLERS (sizeof controllers / sizeof controllers[0])
 
@@ -42,6 +45,8 @@ static bool inputs_changed(cluster_cache *c, const controller *ctl, long long se
     if (ctl->after_deletes && ccache_last_delete(c) > settled_at) return true;
     for (int i = 0; i < 5 && ctl->inputs[i]; i++)
         if (ccache_last_write(c, kind_lookup(ctl->inputs[i])) > settled_at) return true;
+    for (int i = 0; i < 3 && ctl->spec_inputs[i]; i++)
+        if (ccache_last_spec_write(c, kind_lookup(ctl->spec_inputs[i])) > settled_at) return true;
     return false;
 }
 

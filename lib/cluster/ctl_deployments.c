@@ -32,11 +32,23 @@ static json_t *condition(json_t *old_conds, const char *type, const char *status
                      "lastTransitionTime", now, "reason", reason, "message", message);
 }
 
+/* A member of o that is an object, copied (shallow) to be changed; a new
+ * empty one when absent (as obj_labels_mut makes it). */
+static json_t *own_object(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    json_t *copy = json_is_object(v) ? json_copy(v) : json_object();
+    json_object_set_new(o, key, copy);
+    return copy;
+}
+
 static json_t *new_replicaset(json_t *d, json_t *tmpl, const char *name, const char *hash, long long replicas,
                               long long revision)
 {
-    json_t *t = json_deep_copy(tmpl);
-    json_object_set_new(obj_labels_mut(t), "pod-template-hash", json_string(hash));
+    /* the template with the hash among its labels; its spec stays the
+     * Deployment's (objects of the view are never changed in place) */
+    json_t *t = json_copy(tmpl);
+    json_object_set_new(own_object(own_object(t, "metadata"), "labels"), "pod-template-hash", json_string(hash));
     json_t *labels = json_deep_copy(obj_labels(t));
     json_t *match = json_deep_copy(obj_at(d, "spec.selector.matchLabels"));
     if (!json_is_object(match)) { json_decref(match); match = json_object(); }
@@ -192,10 +204,12 @@ static int deployment_status(cluster_cache *c, const kind_info *dk, const kind_i
         json_decref(status);
         return 0;
     }
-    json_t *copy = json_deep_copy(d);
+    json_t *copy = ccache_writable(d, true);
     json_object_set_new(copy, "status", status);
     json_object_set_new(obj_annotations_mut(copy), REVISION, json_string(revbuf));
-    int rc = ccache_write_if_changed(c, dk, copy, d);
+    /* the revision annotation is the status' bookkeeping: the ReplicaSets
+     * follow the spec */
+    int rc = ccache_write_status_if_changed(c, dk, copy, d);
     json_decref(copy);
     return rc;
 }

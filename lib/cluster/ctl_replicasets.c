@@ -31,26 +31,52 @@ static json_t *admitted_template(cluster_cache *c, json_t *rs)
 
 /* The admitted template of a ReplicaSet's new pods, with its spec's text
  * (the same in every pod, serialised once) and their reserved IPs. */
+#define NSHARED 4
+#define NKIT 3   /* cluster_status_kit_shared */
+
 typedef struct pod_template {
     json_t *pod;
-    json_t *shared[3];    /* its spec, labels, annotations: the same objects in every pod */
-    char *texts[3];
+    json_t *owner;        /* the pods' ownerReferences */
+    json_t *words[4];     /* their apiVersion, kind, namespace and generateName strings */
+    /* its spec, labels, annotations and the owner: the same objects in every pod */
+    json_t *shared[NSHARED + NKIT];
+    const char *texts[NSHARED + NKIT];
+    cluster_status_kit *kit;   /* NULL: statuses made one by one */
     long long next_ip;    /* counter value of the next reserved IP; 0 = allocate one by one */
 } pod_template;
 
 static char *pod_text(json_t *pod, void *ctx)
 {
     pod_template *t = ctx;
-    return cluster_dumps_sharing(pod, t->shared, (const char *const *)t->texts, 3);
+    int n = NSHARED + cluster_status_kit_shared(t->kit, t->shared + NSHARED, t->texts + NSHARED);
+    return cluster_dumps_sharing(pod, t->shared, t->texts, n);
 }
 
-static void template_texts(pod_template *t)
+static void template_texts(pod_template *t, json_t *rs)
 {
+    t->owner = cluster_owner_ref(rs, "apps/v1", "ReplicaSet");
+    char gen[520];
+    snprintf(gen, sizeof gen, "%s-", obj_name(rs));
+    t->words[0] = json_string("v1");
+    t->words[1] = json_string("Pod");
+    t->words[2] = json_string(obj_namespace(rs));
+    t->words[3] = json_string(gen);
     t->shared[0] = json_object_get(t->pod, "spec");
     t->shared[1] = obj_at(t->pod, "metadata.labels");
     t->shared[2] = obj_at(t->pod, "metadata.annotations");
-    for (int i = 0; i < 3; i++)
-        t->texts[i] = t->shared[i] ? json_dumps(t->shared[i], JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    t->shared[3] = t->owner;
+    for (int i = 0; i < NSHARED; i++)
+        t->texts[i] = t->shared[i] ? cluster_dumps_sharing(t->shared[i], NULL, NULL, 0) : NULL;
+    if (t->next_ip > 0) t->kit = cluster_status_kit_new(t->shared[0]);
+}
+
+static void template_free(pod_template *t)
+{
+    json_decref(t->pod);
+    json_decref(t->owner);
+    for (int i = 0; i < 4; i++) json_decref(t->words[i]);
+    for (int i = 0; i < NSHARED; i++) free((char *)t->texts[i]);
+    cluster_status_kit_free(t->kit);
 }
 
 /* Create one pod for rs from its admitted template; on success append it
@@ -59,29 +85,34 @@ static int create_pod(cluster_cache *c, const kind_info *pk, json_t *rs, pod_tem
 {
     json_t *tmpl = pt->pod;
     const char *ns = obj_namespace(rs);
-    char name[600], suffix[8], gen[520];
+    char name[600], suffix[8];
     for (int tries = 0;; tries++) {
         cluster_random_suffix(suffix, 5);
         snprintf(name, sizeof name, "%s-%s", obj_name(rs), suffix);
         if (!ccache_get(c, pk, ns, name)) break;
         if (tries > 50) return -1;
     }
-    snprintf(gen, sizeof gen, "%s-", obj_name(rs));
-    json_t *md = json_pack("{s:s,s:s,s:s,s:o}", "name", name, "generateName", gen, "namespace", ns,
-                           "ownerReferences", cluster_owner_ref(rs, "apps/v1", "ReplicaSet"));
-    /* labels and annotations in the order admission left them, shared with
-     * the template like the spec */
+    /* all but the name shared with the ReplicaSet's other pods: objects
+     * in the view are never changed in place */
+    json_t *md = json_object();
+    json_object_set_new_nocheck(md, "name", json_string(name));
+    json_object_set_nocheck(md, "generateName", pt->words[3]);
+    json_object_set_nocheck(md, "namespace", pt->words[2]);
+    json_object_set_nocheck(md, "ownerReferences", pt->owner);
+    /* labels and annotations in the order admission left them */
     const char *key;
     json_t *v;
     json_object_foreach(json_object_get(tmpl, "metadata"), key, v)
-        if (!strcmp(key, "labels") || !strcmp(key, "annotations")) json_object_set(md, key, v);
-    /* the spec is shared with the template and the ReplicaSet's other pods:
-     * objects in the view are never changed in place */
-    json_t *pod = json_pack("{s:s,s:s,s:o,s:O}", "apiVersion", "v1", "kind", "Pod", "metadata", md,
-                            "spec", json_object_get(tmpl, "spec"));
+        if (!strcmp(key, "labels") || !strcmp(key, "annotations")) json_object_set_nocheck(md, key, v);
+    json_t *pod = json_object();
+    json_object_set_nocheck(pod, "apiVersion", pt->words[0]);
+    json_object_set_nocheck(pod, "kind", pt->words[1]);
+    json_object_set_new_nocheck(pod, "metadata", md);
+    json_object_set_nocheck(pod, "spec", json_object_get(tmpl, "spec"));
     char ip[32];
     if (pt->next_ip > 0) ipam_pod_ip_nth(pt->next_ip++, ip, sizeof ip);
-    cluster_pod_status_ip(ccache_store(c), pod, pt->next_ip > 0 ? ip : NULL);
+    if (pt->kit) cluster_pod_status_kit(pt->kit, pod, ip);
+    else cluster_pod_status_ip(ccache_store(c), pod, pt->next_ip > 0 ? ip : NULL);
     int rc = -1;
     if (ccache_create_text(c, pk, pod, pod_text, pt) == 0) {
         json_array_append(mine, pod);
@@ -111,16 +142,15 @@ static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_in
     for (; have < want && burst < RS_BURST; have++, burst++) {
         if (!pt.pod) {
             pt.pod = admitted_template(c, rs);
-            template_texts(&pt);
             long long n = want - have < RS_BURST ? want - have : RS_BURST;
             if (!json_is_true(obj_at(pt.pod, "spec.hostNetwork")))
                 pt.next_ip = ipam_reserve_pod_ips(ccache_store(c), n);
+            template_texts(&pt, rs);
         }
         if (create_pod(c, pk, rs, &pt, mine) < 0) { changed = -1; break; }
         changed++;
     }
-    json_decref(pt.pod);
-    for (int i = 0; i < 3; i++) free(pt.texts[i]);
+    template_free(&pt);
     if (changed < 0) { json_decref(mine); return -1; }
     if (have < want) ccache_again(c);   /* the rest in the next round's burst */
     /* scale down: the controller deletes the newest pods first */
@@ -159,9 +189,9 @@ static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_in
         json_decref(status);
         return changed;
     }
-    json_t *copy = json_deep_copy(rs);
+    json_t *copy = ccache_writable(rs, false);
     json_object_set_new(copy, "status", status);
-    int rc = ccache_write_if_changed(c, rsk, copy, rs);
+    int rc = ccache_write_status_if_changed(c, rsk, copy, rs);
     json_decref(copy);
     return rc < 0 ? -1 : changed + rc;
 }

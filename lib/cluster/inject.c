@@ -256,7 +256,34 @@ int cluster_inject(const istio_release *rel, json_t *pod, const char *ns, const 
     return cluster_inject_with(rel, pod, ns, workload, NULL);
 }
 
+json_t *cluster_inject_parts(const istio_release *rel)
+{
+    bool old = rel->cert_dir && *rel->cert_dir;
+    return json_pack("{s:o,s:o,s:o,s:o,s:[{s:i,s:s,s:s}],s:{s:{s:s,s:i},s:i,s:i,s:i},"
+                     "s:{s:{s:[s]},s:b,s:b,s:b,s:i,s:i},s:{s:{s:s,s:s},s:{s:s,s:s}},s:{s:{s:[s,s],s:[s]},s:b,s:b,s:i,s:i}}",
+        "args", load(old ? proxy_args_old : proxy_args_new), "env", load(env_common),
+        "volumeMounts", load(old ? mounts_old : mounts_new), "volumes", old ? json_array() : load(volumes_new),
+        "ports", "containerPort", 15090, "name", "http-envoy-prom", "protocol", "TCP",
+        "readinessProbe", "httpGet", "path", "/healthz/ready", "port", old ? 15020 : 15021,
+        "periodSeconds", old ? 2 : 15, "failureThreshold", old ? 30 : 4, "timeoutSeconds", 3,
+        "securityContext", "capabilities", "drop", "ALL", "allowPrivilegeEscalation", 0,
+        "privileged", 0, "readOnlyRootFilesystem", 1, "runAsUser", 1337, "runAsGroup", 1337,
+        "resources", "limits", "cpu", "2", "memory", "1Gi", "requests", "cpu", "10m", "memory", "40Mi",
+        "initSecurityContext", "capabilities", "add", "NET_ADMIN", "NET_RAW", "drop", "ALL",
+        "privileged", 0, "runAsNonRoot", 0, "runAsUser", 0, "runAsGroup", 0);
+}
+
 int cluster_inject_with(const istio_release *rel, json_t *pod, const char *ns, const char *workload, json_t *values)
+{
+    if (obj_annotation(pod, "sidecar.istio.io/status")) return 1;
+    json_t *parts = cluster_inject_parts(rel);
+    int rc = cluster_inject_shared(rel, pod, ns, workload, values, parts);
+    json_decref(parts);
+    return rc;
+}
+
+int cluster_inject_shared(const istio_release *rel, json_t *pod, const char *ns, const char *workload, json_t *values,
+                          json_t *parts)
 {
     (void)ns;
     if (obj_annotation(pod, "sidecar.istio.io/status")) return 1;
@@ -285,39 +312,37 @@ int cluster_inject_with(const istio_release *rel, json_t *pod, const char *ns, c
         json_array_foreach(json_object_get(c, "ports"), j, p) json_array_append(ports, p);
     }
 
-    json_t *init = json_pack("{s:s,s:s,s:s,s:o,s:{s:{s:[s,s],s:[s]},s:b,s:b,s:i,s:i}}",
+    json_t *init = json_pack("{s:s,s:s,s:s,s:o,s:O}",
         "name", "istio-init", "image", rel->proxy_image, "imagePullPolicy", "IfNotPresent",
-        "args", init_args(pod, values, old),
-        "securityContext", "capabilities", "add", "NET_ADMIN", "NET_RAW", "drop", "ALL",
-        "privileged", 0, "runAsNonRoot", 0, "runAsUser", 0, "runAsGroup", 0);
+        "args", init_args(pod, values, old), "securityContext", json_object_get(parts, "initSecurityContext"));
 
     /* the proxy's arguments name the app (--serviceCluster) */
-    json_t *proxy_args = load(old ? proxy_args_old : proxy_args_new);
+    json_t *proxy_args = json_array();
     size_t ai;
     json_t *arg;
-    json_array_foreach(proxy_args, ai, arg) {
-        if (!strstr(json_string_value(arg) ? json_string_value(arg) : "", "@APP@")) continue;
+    json_array_foreach(json_object_get(parts, "args"), ai, arg) {
+        if (!strstr(json_string_value(arg) ? json_string_value(arg) : "", "@APP@")) {
+            json_array_append(proxy_args, arg);
+            continue;
+        }
         char *named = replace_all(json_string_value(arg), "@APP@", cname);
-        json_array_set_new(proxy_args, ai, json_string(named));
+        json_array_append_new(proxy_args, json_string(named));
         free(named);
     }
-    json_t *env = load(env_common);
+    json_t *env = json_array();
+    json_array_extend(env, json_object_get(parts, "env"));
     char *ports_text = json_dumps(ports, JSON_COMPACT);
     json_array_append_new(env, json_pack("{s:s,s:s}", "name", "ISTIO_META_POD_PORTS", "value", ports_text));
     json_array_append_new(env, json_pack("{s:s,s:s}", "name", "ISTIO_META_APP_CONTAINERS", "value", app));
     json_array_append_new(env, json_pack("{s:s,s:s}", "name", "ISTIO_META_WORKLOAD_NAME", "value", workload));
     free(ports_text);
-    json_t *proxy = json_pack("{s:s,s:s,s:s,s:o,s:o,s:[{s:i,s:s,s:s}],s:o,s:{s:{s:s,s:i},s:i,s:i,s:i},"
-                              "s:{s:{s:[s]},s:b,s:b,s:b,s:i,s:i},s:{s:{s:s,s:s},s:{s:s,s:s}}}",
+    json_t *proxy = json_pack("{s:s,s:s,s:s,s:o,s:o,s:O,s:O,s:O,s:O,s:O}",
         "name", "istio-proxy", "image", rel->proxy_image, "imagePullPolicy", "IfNotPresent",
-        "args", proxy_args, "env", env,
-        "ports", "containerPort", 15090, "name", "http-envoy-prom", "protocol", "TCP",
-        "volumeMounts", load(old ? mounts_old : mounts_new),
-        "readinessProbe", "httpGet", "path", "/healthz/ready", "port", old ? 15020 : 15021,
-        "periodSeconds", old ? 2 : 15, "failureThreshold", old ? 30 : 4, "timeoutSeconds", 3,
-        "securityContext", "capabilities", "drop", "ALL", "allowPrivilegeEscalation", 0,
-        "privileged", 0, "readOnlyRootFilesystem", 1, "runAsUser", 1337, "runAsGroup", 1337,
-        "resources", "limits", "cpu", "2", "memory", "1Gi", "requests", "cpu", "10m", "memory", "40Mi");
+        "args", proxy_args, "env", env, "ports", json_object_get(parts, "ports"),
+        "volumeMounts", json_object_get(parts, "volumeMounts"),
+        "readinessProbe", json_object_get(parts, "readinessProbe"),
+        "securityContext", json_object_get(parts, "securityContext"),
+        "resources", json_object_get(parts, "resources"));
     json_decref(ports);
     json_array_append_new(containers, proxy);
 
@@ -340,9 +365,7 @@ int cluster_inject_with(const istio_release *rel, json_t *pod, const char *ns, c
         json_array_append_new(vols, json_pack("{s:s,s:{s:b,s:s}}", "name", "istio-certs", "secret", "optional", 1,
                                               "secretName", secret));
     } else {
-        json_t *nv = load(volumes_new);
-        json_array_extend(vols, nv);
-        json_decref(nv);
+        json_array_extend(vols, json_object_get(parts, "volumes"));
     }
 
     json_t *ann = obj_annotations_mut(pod);

@@ -134,3 +134,173 @@ void cluster_pod_status_ip(store *st, json_t *pod, const char *given_ip)
     json_decref(ics);
     json_object_set_new(pod, "status", status);
 }
+
+/* ---- the statuses of many new pods of one template (see cluster.h) ---- */
+
+struct cluster_status_kit {
+    json_t *spec;
+    char ts[32];
+    /* the same in every pod started in that second: shared, never changed */
+    json_t *conditions, *host_ip, *host_ips, *running, *last_state, *started, *zero, *completed, *running_phase,
+        *besteffort;
+    json_t *names[64], *images[64];   /* per container (init containers after the others) */
+    size_t ncontainers, ninit;
+    char *texts[3];   /* of conditions, running, host_ips (cluster_status_kit_shared) */
+    long long sec;    /* the second ts names */
+};
+
+static void kit_drop_time(cluster_status_kit *k)
+{
+    for (int i = 0; i < 3; i++) {
+        free(k->texts[i]);
+        k->texts[i] = NULL;
+    }
+    json_decref(k->conditions);
+    json_decref(k->running);
+    json_decref(k->started);
+    k->conditions = k->running = k->started = NULL;
+}
+
+/* The parts that depend on the second the pods start. */
+static void kit_time(cluster_status_kit *k, const char *ts)
+{
+    if (k->conditions && !strcmp(k->ts, ts)) return;
+    kit_drop_time(k);
+    snprintf(k->ts, sizeof k->ts, "%s", ts);
+    k->started = json_string(ts);
+    k->conditions = json_array();
+    const char *types[] = {"PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"};
+    for (int t = 0; t < 5; t++)
+        json_array_append_new(k->conditions, json_pack("{s:s,s:s,s:n,s:O}", "type", types[t], "status", "True",
+                                                       "lastProbeTime", "lastTransitionTime", k->started));
+    k->running = json_pack("{s:{s:O}}", "running", "startedAt", k->started);
+    json_t *nodes[3] = {k->conditions, k->running, k->host_ips};
+    for (int i = 0; i < 3; i++) k->texts[i] = cluster_dumps_sharing(nodes[i], NULL, NULL, 0);
+}
+
+int cluster_status_kit_shared(cluster_status_kit *k, json_t **nodes, const char **texts)
+{
+    if (!k || !k->conditions) return 0;
+    json_t *n[3] = {k->conditions, k->running, k->host_ips};
+    for (int i = 0; i < 3; i++) {
+        nodes[i] = n[i];
+        texts[i] = k->texts[i];
+    }
+    return 3;
+}
+
+cluster_status_kit *cluster_status_kit_new(json_t *spec)
+{
+    cluster_status_kit *k = calloc(1, sizeof *k);
+    if (!k) return NULL;
+    k->spec = json_incref(spec);
+    json_t *cs = json_object_get(spec, "containers"), *ics = json_object_get(spec, "initContainers");
+    if (json_array_size(cs) + json_array_size(ics) > sizeof k->names / sizeof k->names[0]) {
+        json_decref(k->spec);
+        free(k);
+        return NULL;   /* the caller makes them one by one */
+    }
+    size_t i;
+    json_t *c;
+    json_array_foreach(cs, i, c) {
+        k->names[k->ncontainers] = json_string(obj_str_or(c, "name", ""));
+        k->images[k->ncontainers++] = json_string(obj_str_or(c, "image", ""));
+    }
+    json_array_foreach(ics, i, c) {
+        k->names[k->ncontainers + k->ninit] = json_string(obj_str_or(c, "name", ""));
+        k->images[k->ncontainers + k->ninit++] = json_string(obj_str_or(c, "image", ""));
+    }
+    k->host_ip = json_string("172.18.0.2");
+    k->host_ips = json_pack("[{s:O}]", "ip", k->host_ip);
+    k->last_state = json_object();
+    k->zero = json_integer(0);
+    k->completed = json_string("Completed");
+    k->running_phase = json_string("Running");
+    k->besteffort = json_string("BestEffort");
+    return k;
+}
+
+void cluster_status_kit_free(cluster_status_kit *k)
+{
+    if (!k) return;
+    kit_drop_time(k);
+    for (size_t i = 0; i < k->ncontainers + k->ninit; i++) {
+        json_decref(k->names[i]);
+        json_decref(k->images[i]);
+    }
+    json_decref(k->spec);
+    json_decref(k->host_ip);
+    json_decref(k->host_ips);
+    json_decref(k->last_state);
+    json_decref(k->zero);
+    json_decref(k->completed);
+    json_decref(k->running_phase);
+    json_decref(k->besteffort);
+    free(k);
+}
+
+/* container_status, sharing what every pod of the kit has alike. */
+static json_t *kit_container_status(cluster_status_kit *k, size_t at, bool init)
+{
+    char id[80], rnd[33];
+    cluster_random_suffix(rnd, 32);
+    snprintf(id, sizeof id, "containerd://%s", rnd);
+    json_t *cid = json_string_nocheck(id), *state;   /* ASCII, as the IP: no UTF-8 check */
+    if (init) {
+        json_t *term = json_object();
+        json_object_set_nocheck(term, "containerID", cid);
+        json_object_set_nocheck(term, "reason", k->completed);
+        json_object_set_nocheck(term, "exitCode", k->zero);
+        json_object_set_nocheck(term, "startedAt", k->started);
+        json_object_set_nocheck(term, "finishedAt", k->started);
+        state = json_object();
+        json_object_set_new_nocheck(state, "terminated", term);
+    } else {
+        state = json_incref(k->running);
+    }
+    json_t *cs = json_object();
+    json_object_set_nocheck(cs, "name", k->names[at]);
+    json_object_set_nocheck(cs, "image", k->images[at]);
+    json_object_set_nocheck(cs, "imageID", k->images[at]);
+    json_object_set_new_nocheck(cs, "containerID", cid);
+    json_object_set_new_nocheck(cs, "ready", json_boolean(!init));
+    json_object_set_nocheck(cs, "restartCount", k->zero);
+    json_object_set_new_nocheck(cs, "started", json_boolean(!init));
+    json_object_set_new_nocheck(cs, "state", state);
+    json_object_set_nocheck(cs, "lastState", k->last_state);
+    return cs;
+}
+
+void cluster_pod_status_kit(cluster_status_kit *k, json_t *pod, const char *ip)
+{
+    long long now = time_now_ms() / 1000;
+    if (!k->conditions || now != k->sec) {
+        char ts[32];
+        time_rfc3339(ts, sizeof ts, now);
+        kit_time(k, ts);
+        k->sec = now;
+    }
+    json_t *status = json_object();
+    json_t *podip = json_string_nocheck(ip);
+    json_object_set_nocheck(status, "phase", k->running_phase);
+    json_object_set_nocheck(status, "conditions", k->conditions);
+    json_object_set_nocheck(status, "hostIP", k->host_ip);
+    json_object_set_nocheck(status, "hostIPs", k->host_ips);
+    json_object_set_nocheck(status, "podIP", podip);
+    json_t *ipobj = json_object();
+    json_object_set_new_nocheck(ipobj, "ip", podip);
+    json_t *ips = json_array();
+    json_array_append_new(ips, ipobj);
+    json_object_set_new_nocheck(status, "podIPs", ips);
+    json_object_set_nocheck(status, "qosClass", k->besteffort);
+    json_object_set_nocheck(status, "startTime", k->started);
+    json_t *cs = json_array();
+    for (size_t i = 0; i < k->ncontainers; i++) json_array_append_new(cs, kit_container_status(k, i, false));
+    json_object_set_new_nocheck(status, "containerStatuses", cs);
+    if (k->ninit) {
+        json_t *ics = json_array();
+        for (size_t i = 0; i < k->ninit; i++) json_array_append_new(ics, kit_container_status(k, k->ncontainers + i, true));
+        json_object_set_new_nocheck(status, "initContainerStatuses", ics);
+    }
+    json_object_set_new(pod, "status", status);
+}

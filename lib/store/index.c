@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "model/routing_keys.h"
 #include "store/index.h"
+#include "store/shared.h"
 #include "store/store_internal.h"
 
 /* Bump when routing_keys() changes what it emits: the table is refilled. */
@@ -169,7 +170,7 @@ static int refill(store *st)
 {
     sqlite3 *db = store_sqlite(st);
     if (sqlite3_exec(db, "DELETE FROM obj_keys", NULL, NULL, NULL) != SQLITE_OK) return -1;
-    sqlite3_stmt *s = prep(st, "SELECT resource, namespace, name, body FROM objects");
+    sqlite3_stmt *s = prep(st, "SELECT resource, namespace, name, " STORE_BODY " FROM objects");
     if (!s) return -1;
     int rc = 0;
     while (!rc && sqlite3_step(s) == SQLITE_ROW) {
@@ -223,7 +224,7 @@ static json_t *collect(store *st, sqlite3_stmt *s)
 
 json_t *store_list_by_key(store *st, const char *key, int offset, int limit)
 {
-    sqlite3_stmt *s = prep(st, "SELECT o.body FROM obj_keys k JOIN objects o ON o.resource=k.resource"
+    sqlite3_stmt *s = prep(st, "SELECT " STORE_BODY_OF("o.") " FROM obj_keys k JOIN objects o ON o.resource=k.resource"
                                " AND o.namespace=k.namespace AND o.name=k.name WHERE k.key=?1"
                                " ORDER BY k.resource, k.namespace, k.name LIMIT ?2 OFFSET ?3");
     if (!s) return json_array();
@@ -257,10 +258,10 @@ json_t *store_list_unkeyed(store *st, const char *const *skip)
 {
     /* three ranges of the primary key around the keyed resources, so their
      * (many) rows are never read */
-    sqlite3_stmt *s = prep(st, "SELECT resource, namespace, name, body FROM objects WHERE resource < ?1"
-                               " UNION ALL SELECT resource, namespace, name, body FROM objects"
+    sqlite3_stmt *s = prep(st, "SELECT resource, namespace, name, " STORE_BODY " FROM objects WHERE resource < ?1"
+                               " UNION ALL SELECT resource, namespace, name, " STORE_BODY " FROM objects"
                                " WHERE resource > ?1 AND resource < ?2"
-                               " UNION ALL SELECT resource, namespace, name, body FROM objects WHERE resource > ?2"
+                               " UNION ALL SELECT resource, namespace, name, " STORE_BODY " FROM objects WHERE resource > ?2"
                                " ORDER BY 1, 2, 3");
     if (!s) return json_array();
     bind(s, 1, ROUTING_SE_RESOURCE);

@@ -9,13 +9,15 @@
 #include <sqlite3.h>
 #include "store/store.h"
 #include "store/index.h"
+#include "store/shared.h"
 #include "store/store_internal.h"
 #include "store/keyset.h"
 #include "store/snapshot.h"
 #include "store/writer.h"
 
-/* 2: objects carry what listings need next to the body (row, labels). */
-#define STORE_SCHEMA_VERSION "2"
+/* 2: objects carry what listings need next to the body (row, labels).
+ * 3: a body may be kept split around a shared text (sid, tail: shared.h). */
+#define STORE_SCHEMA_VERSION "3"
 
 #define STMT_CACHE 32
 #define COUNTER_CACHE 8
@@ -53,6 +55,7 @@ struct store {
     struct { char resource[128]; snapshot *objects; } known[16];
     int nknown;
     keyset written;
+    void *shared;   /* shared.c's state */
 };
 
 static int flush_counters(store *st);
@@ -96,10 +99,12 @@ static void open_failure(sqlite3 *db, const char *dir, const char *path, const c
  * index reads a table page per object; a table of 3 000 pods is 30 MB. */
 #define OBJECTS_TABLE(name) \
     "CREATE TABLE IF NOT EXISTS " name "(id INTEGER PRIMARY KEY, resource TEXT NOT NULL," \
-    " namespace TEXT NOT NULL, name TEXT NOT NULL, row TEXT, labels TEXT, applied TEXT, body TEXT NOT NULL);"
+    " namespace TEXT NOT NULL, name TEXT NOT NULL, row TEXT, labels TEXT, applied TEXT, body TEXT NOT NULL," \
+    " sid INTEGER, tail TEXT);"
 #define OBJECTS_INDEX \
     "CREATE UNIQUE INDEX IF NOT EXISTS objects_by_key ON objects(resource, namespace, name);" \
-    "CREATE INDEX IF NOT EXISTS objects_rows ON objects(resource, namespace, name, row, labels);"
+    "CREATE INDEX IF NOT EXISTS objects_rows ON objects(resource, namespace, name, row, labels);" \
+    "CREATE INDEX IF NOT EXISTS objects_by_sid ON objects(sid) WHERE sid IS NOT NULL;"
 
 static const char *SCHEMA =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -265,7 +270,8 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
      * (only a power cut could lose the very last commits). */
     if (exec_waiting(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384; PRAGMA mmap_size=" MMAP_SIZE ";") != SQLITE_OK ||
         exec_waiting(st->db, "BEGIN IMMEDIATE") != SQLITE_OK ||
-        sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK || store_index_open(st) != 0) {
+        sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK || store_shared_open(st) != 0 ||
+        store_index_open(st) != 0) {
         open_failure(st->db, dir, path, "initialise", err, errlen);
         store_close(st);   /* finalizes cached statements, so the handle really closes */
         return NULL;
@@ -297,6 +303,15 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
             return NULL;
         }
         fresh = false;
+    } else if (!strcmp(ver, "2")) {
+        /* version 2 lacked sid and tail: store_shared_open added them, empty */
+        if (store_meta_set(st, "schema_version", STORE_SCHEMA_VERSION)) {
+            open_failure(st->db, dir, path, "upgrade", err, errlen);
+            free(ver);
+            store_close(st);
+            return NULL;
+        }
+        fresh = false;
     } else if (strcmp(ver, STORE_SCHEMA_VERSION) != 0) {
         snprintf(err, errlen, "state store %s has schema version %s; this meshsim reads version %s"
                  " (run `meshsim reset` to start a new cluster)", path, ver, STORE_SCHEMA_VERSION);
@@ -322,6 +337,7 @@ void store_close(store *st)
     if (st->in_tx && !sqlite3_get_autocommit(st->db)) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     /* a WAL let grow past the usual budget is not left for the next open */
     if (st->wal_budget_least && st->wal_frames >= st->wal_budget_least) checkpoint_now(st->db, "main");
+    store_shared_forget(st);
     sqlite3_close_v2(st->db);
     free(st);
 }
@@ -342,6 +358,8 @@ void store_note_write_failure(store *st) { note_failure(st); }
 int store_write_failed(store *st) { return st->failed; }
 int store_generation_bumped(store *st) { return st->gen_bumped; }
 void store_set_generation_bumped(store *st) { st->gen_bumped = 1; }
+void **store_shared_slot(store *st) { return &st->shared; }
+int store_in_transaction(const store *st) { return st->in_tx; }
 static sqlite3_stmt *prep(store *st, const char *sql);
 static void done(store *st, sqlite3_stmt *s);
 static void settle(store *st);
@@ -370,6 +388,8 @@ int store_commit(store *st)
     store_write_behind(st, false);
     if (!st->in_tx) return 0;
     flush_counters(st);   /* a failure dooms the transaction below */
+    store_shared_commit(st);   /* likewise */
+    store_shared_forget(st);
     if (st->failed) {
         /* a write of this transaction was lost: keep the store as it was */
         store_rollback(st);
@@ -390,6 +410,7 @@ void store_rollback(store *st)
 {
     store_write_behind(st, false);
     st->ncounters = 0;
+    store_shared_forget(st);
     if (!st->in_tx) return;
     /* SQLite may already have rolled back by itself (SQLITE_FULL, IOERR) */
     if (sqlite3_get_autocommit(st->db) == 0) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -542,7 +563,7 @@ json_t *store_get(store *st, const char *resource, const char *ns, const char *n
 {
     snapshot *known = snapshot_for(st, resource, ns, name);
     if (known && !snapshot_find(known, ns, name, NULL)) return NULL;
-    sqlite3_stmt *s = lookup_begin(st, "SELECT body FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3",
+    sqlite3_stmt *s = lookup_begin(st, "SELECT " STORE_BODY " FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3",
                                    resource, ns, name);
     if (!s) return NULL;
     json_t *o = NULL;
@@ -634,18 +655,31 @@ int store_put_ex(store *st, const char *resource, const char *ns, const char *na
 {
     char *body = x && x->body ? NULL : json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!body && !(x && x->body)) return -1;
-    if (st->writer) {
+    /* a body the shared encoding may split is written here, not behind
+     * (shared.c keeps its state on this thread) */
+    if (st->writer && !store_shared_encodes(resource)) {
         int rc = put_behind(st, resource, ns, name, obj, x, body ? body : x->body);
         free(body);
         return rc;
     }
-    sqlite3_stmt *s = prep_write(st, store_put_object_sql);
+    sqlite3_stmt *s = prep_write(st, "INSERT OR REPLACE INTO objects(resource,namespace,name,row,labels,applied,body,sid,tail)"
+                                     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)");
     if (!s) { free(body); return -1; }
-    store_bind_object(s, resource, ns, name, x ? x->row : NULL, x ? x->labels : NULL, x ? x->applied : NULL,
-                      body ? body : x->body);
+    /* a long repeated piece (a template's pod spec) is kept once: shared.h */
+    const char *text = body ? body : x->body, *tail = NULL;
+    size_t head = 0;
+    long long sid = 0;
+    store_shared_note_write(st, resource);
+    if (store_shared_split(st, resource, text, &head, &sid, &tail)) { free(body); done(st, s); return -1; }
+    store_bind_object(s, resource, ns, name, x ? x->row : NULL, x ? x->labels : NULL, x ? x->applied : NULL, text);
+    if (sid) {
+        sqlite3_bind_text(s, 7, text, (int)head, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 8, sid);
+        sqlite3_bind_text(s, 9, tail, -1, SQLITE_STATIC);
+    }
     int rc = step_done(st, s);
     done(st, s);
-    note_owners(st, body ? body : x->body);
+    note_owners(st, text);
     free(body);
     st->object_writes++;
     return rc ? rc : store_index_put(st, resource, ns, name, obj, x ? x->body : NULL, x && x->is_new);
@@ -671,6 +705,7 @@ int store_delete(store *st, const char *resource, const char *ns, const char *na
     sqlite3_stmt *s = prep_write(st, "DELETE FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
     if (!s) return -1;
     if (st->writer) keyset_add(&st->written, keyset_hash(resource, ns, name));   /* its snapshot is stale */
+    store_shared_note_write(st, resource);
     bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
     int rc = step_done(st, s);
     int changed = sqlite3_changes(st->db);
@@ -697,8 +732,8 @@ static json_t *collect(store *st, sqlite3_stmt *s)
 json_t *store_list(store *st, const char *resource, const char *ns)
 {
     sqlite3_stmt *s = ns
-        ? prep(st, "SELECT body FROM objects WHERE resource=?1 AND namespace=?2 ORDER BY namespace, name")
-        : prep(st, "SELECT body FROM objects WHERE resource=?1 ORDER BY namespace, name");
+        ? prep(st, "SELECT " STORE_BODY " FROM objects WHERE resource=?1 AND namespace=?2 ORDER BY namespace, name")
+        : prep(st, "SELECT " STORE_BODY " FROM objects WHERE resource=?1 ORDER BY namespace, name");
     if (!s) return json_array();
     bind_text(s, 1, resource);
     if (ns) bind_text(s, 2, ns);
@@ -711,9 +746,9 @@ int store_each_row(store *st, const char *resource, const char *ns, bool bodies,
      * for the few rows that have no row text */
     sqlite3_stmt *s;
     if (bodies)
-        s = ns ? prep(st, "SELECT namespace, name, row, labels, body FROM objects"
+        s = ns ? prep(st, "SELECT namespace, name, row, labels, " STORE_BODY " FROM objects"
                           " WHERE resource=?1 AND namespace=?2 ORDER BY namespace, name")
-               : prep(st, "SELECT namespace, name, row, labels, body FROM objects"
+               : prep(st, "SELECT namespace, name, row, labels, " STORE_BODY " FROM objects"
                           " WHERE resource=?1 ORDER BY namespace, name");
     else
         s = ns ? prep(st, "SELECT namespace, name, row, labels FROM objects INDEXED BY objects_rows"
@@ -730,7 +765,7 @@ int store_each_row(store *st, const char *resource, const char *ns, bool bodies,
                        bodies ? (const char *)sqlite3_column_text(s, 4) : NULL};
         sqlite3_stmt *b = NULL;
         if (!bodies && !r.row) {
-            b = prep(st, "SELECT body FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
+            b = prep(st, "SELECT " STORE_BODY " FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
             if (b) {
                 bind_text(b, 1, resource); bind_text(b, 2, r.ns); bind_text(b, 3, r.name);
                 if (sqlite3_step(b) == SQLITE_ROW) r.body = (const char *)sqlite3_column_text(b, 0);
@@ -746,7 +781,7 @@ int store_each_row(store *st, const char *resource, const char *ns, bool bodies,
 
 json_t *store_list_containing(store *st, const char *resource, const char *text)
 {
-    sqlite3_stmt *s = prep(st, "SELECT body FROM objects WHERE resource=?1 AND instr(body, ?2) > 0"
+    sqlite3_stmt *s = prep(st, "SELECT " STORE_BODY " FROM objects WHERE resource=?1 AND instr(" STORE_BODY ", ?2) > 0"
                                " ORDER BY namespace, name");
     if (!s) return json_array();
     bind_text(s, 1, resource);
@@ -756,7 +791,7 @@ json_t *store_list_containing(store *st, const char *resource, const char *text)
 
 json_t *store_list_all(store *st)
 {
-    sqlite3_stmt *s = prep(st, "SELECT body FROM objects ORDER BY resource, namespace, name");
+    sqlite3_stmt *s = prep(st, "SELECT " STORE_BODY " FROM objects ORDER BY resource, namespace, name");
     return s ? collect(st, s) : json_array();
 }
 
@@ -932,7 +967,7 @@ int store_integrity_check(store *st, char *msg, size_t len)
     done(st, s);
     if (rc) return rc;
     /* every object must still be a JSON object */
-    s = prep(st, "SELECT resource, namespace, name, body FROM objects");
+    s = prep(st, "SELECT resource, namespace, name, " STORE_BODY " FROM objects");
     if (!s) { snprintf(msg, len, "%s", store_errmsg(st)); return -1; }
     while (sqlite3_step(s) == SQLITE_ROW) {
         json_t *o = json_loads((const char *)sqlite3_column_text(s, 3), 0, NULL);

@@ -18,6 +18,10 @@ void store_set_generation_bumped(store *st);
  * kept for the life of the handle; give it back with store_stmt_done. */
 sqlite3_stmt *store_stmt(store *st, const char *sql);
 void store_stmt_done(store *st, sqlite3_stmt *s);
+/* shared.c's state for this handle (NULL until it makes one), and whether
+ * a transaction is open. */
+void **store_shared_slot(store *st);
+int store_in_transaction(const store *st);
 
 /* The statement that writes an object row, and its parameters (store.c);
  * the write-behind thread (writer.c) runs its own copy. */

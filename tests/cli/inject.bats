@@ -125,3 +125,80 @@ deployment.apps/sleep created" ]
     run istioctl kube-inject
     [ "$status" -eq 64 ]
 }
+
+# A pod's -o json without what differs between any two pods (name, uid,
+# times, resourceVersion, container IDs, IP, owner).
+pod_shape() {
+    kubectl get pod "$1" -o json | awk '
+        /"ownerReferences": \[/ { skip = 1; next }
+        skip && /^        \],?$/ { skip = 0; next }
+        skip { next }
+        /"(uid|creationTimestamp|resourceVersion|generateName|containerID|startedAt|finishedAt|lastTransitionTime|startTime)":/ { next }
+        { gsub(/"web-[a-z0-9]+-[a-z0-9]+"/, "\"POD\""); gsub(/10\.244\.[0-9]+\.[0-9]+/, "IP"); print }'
+}
+
+@test "a Deployment's injected pods are the pod the same template makes when created alone" {
+    istioctl install --set profile=demo -y
+    kubectl label namespace default istio-injection=enabled
+    cat > "$BATS_TEST_TMPDIR/web.yaml" <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 3
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+        version: v2
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.25
+        ports:
+        - containerPort: 80
+          protocol: TCP
+YAML
+    kubectl apply -f "$BATS_TEST_TMPDIR/web.yaml"
+    hash=$(kubectl get rs -l app=web -o jsonpath='{.items[0].metadata.labels.pod-template-hash}')
+    run kubectl get pods -l app=web -o jsonpath='{range .items[*]}{.metadata.name} {.status.podIP} {.metadata.ownerReferences[0].name}{"\n"}{end}'
+    [ "${#lines[@]}" -eq 3 ]
+    for l in "${lines[@]}"; do [[ "$l" =~ ^web-$hash-[bcdfghjklmnpqrstvwxz2456789]{5}\ 10\.244\.[0-9]+\.[0-9]+\ web-$hash$ ]]; done
+    [ "$(printf '%s\n' "${lines[@]}" | cut -d' ' -f2 | sort -u | wc -l)" -eq 3 ]
+    run kubectl get pods -l app=web --no-headers
+    [ "$(grep -c ' 2/2 *Running ' <<<"$output")" -eq 3 ]
+    cat > "$BATS_TEST_TMPDIR/alone.yaml" <<YAML
+apiVersion: v1
+kind: Pod
+metadata:
+  name: web-$hash-zzzzz
+  labels:
+    app: web
+    version: v2
+    pod-template-hash: "$hash"
+spec:
+  containers:
+  - name: web
+    image: nginx:1.25
+    ports:
+    - containerPort: 80
+      protocol: TCP
+YAML
+    kubectl create -f "$BATS_TEST_TMPDIR/alone.yaml"
+    first=$(kubectl get pods -l app=web -o jsonpath='{.items[0].metadata.name}')
+    pod_shape "$first" > "$BATS_TEST_TMPDIR/from-rs"
+    pod_shape "web-$hash-zzzzz" > "$BATS_TEST_TMPDIR/alone"
+    grep -q '"istio-proxy"' "$BATS_TEST_TMPDIR/from-rs"
+    grep -q '"podIP": "IP"' "$BATS_TEST_TMPDIR/from-rs"
+    run diff "$BATS_TEST_TMPDIR/alone" "$BATS_TEST_TMPDIR/from-rs"
+    [ "$status" -eq 0 ]
+    # every pod of the ReplicaSet has that shape
+    for p in $(kubectl get pods -l app=web -o jsonpath='{.items[*].metadata.name}'); do
+        [ "$p" = "web-$hash-zzzzz" ] && continue
+        pod_shape "$p" | diff - "$BATS_TEST_TMPDIR/from-rs"
+    done
+}

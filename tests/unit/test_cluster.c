@@ -178,6 +178,43 @@ static void test_inject_appends_proxy_and_init(void **state)
     json_decref(pod);
 }
 
+/* Injections sharing one parts are the injections made alone, byte for
+ * byte, for both injector generations; the shared values are the same
+ * objects in both pods. */
+static void test_inject_shared_is_inject(void **state)
+{
+    (void)state;
+    const char *rels[] = {"1.4", "1.24"};
+    for (int r = 0; r < 2; r++) {
+        const istio_release *rel = release_lookup(rels[r]);
+        assert_non_null(rel);
+        const char *text = "{\"metadata\":{\"name\":\"web-abc-xxxxx\",\"labels\":{\"app\":\"web\"}},"
+                           "\"spec\":{\"serviceAccountName\":\"web\",\"containers\":[{\"name\":\"web\",\"image\":\"nginx\","
+                           "\"ports\":[{\"containerPort\":80}]}]}}";
+        json_t *alone = json_loads(text, 0, NULL), *a = json_loads(text, 0, NULL), *b = json_loads(text, 0, NULL);
+        json_t *values = json_pack("{s:s}", "excludeIPRanges", "10.0.0.0/8");
+        assert_int_equal(cluster_inject_with(rel, alone, "default", "web", values), 0);
+        json_t *parts = cluster_inject_parts(rel);
+        assert_int_equal(cluster_inject_shared(rel, a, "default", "web", values, parts), 0);
+        assert_int_equal(cluster_inject_shared(rel, b, "default", "other", values, parts), 0);
+        char *want = json_dumps(alone, JSON_COMPACT | JSON_PRESERVE_ORDER), *got = json_dumps(a, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        assert_string_equal(got, want);
+        free(want);
+        free(got);
+        json_t *pa = json_array_get(obj_at(a, "spec.containers"), 1), *pb = json_array_get(obj_at(b, "spec.containers"), 1);
+        assert_ptr_equal(json_object_get(pa, "volumeMounts"), json_object_get(pb, "volumeMounts"));
+        assert_ptr_equal(json_array_get(json_object_get(pa, "env"), 0), json_array_get(json_object_get(pb, "env"), 0));
+        assert_ptr_not_equal(json_object_get(pa, "env"), json_object_get(pb, "env"));
+        assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(pb, "env"),
+                            json_array_size(json_object_get(pb, "env")) - 1), "value")), "other");
+        json_decref(parts);
+        json_decref(values);
+        json_decref(alone);
+        json_decref(a);
+        json_decref(b);
+    }
+}
+
 static void test_mesh_config_yaml(void **state)
 {
     (void)state;
@@ -202,6 +239,7 @@ int main(void)
         cmocka_unit_test(test_profiles),
         cmocka_unit_test(test_manifest_egress_gateway_ports_follow_the_release),
         cmocka_unit_test(test_inject_appends_proxy_and_init),
+        cmocka_unit_test(test_inject_shared_is_inject),
         cmocka_unit_test(test_mesh_config_yaml),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -152,6 +152,9 @@ static void test_dumps_sharing_is_json_dumps(void **state)
                             "p\u00e9", "namespace", "d", "spec", spec, "status", "phase", "Running");
     json_t *md = json_object_get(pod, "metadata");
     json_object_set_new(md, "labels", json_pack("{s:s,s:s}", "app", "x", "z", "\t"));
+    /* escapes at either end and in the middle, DEL and UTF-8 as they are */
+    json_object_set_new(md, "annotations", json_pack("{s:s,s:s,s:s,s:s}", "q\"k", "\"{\\\"a\\\":1}\"", "b", "\\",
+                                                     "del", "\x7f", "u", "\u00e9\u2028"));
     json_t *shared[2] = {spec, json_object_get(md, "labels")};
     char *texts[2] = {json_dumps(spec, flags), json_dumps(shared[1], flags)};
     char *want = json_dumps(pod, flags);
@@ -242,6 +245,68 @@ static void test_release_rule_for_ca_root_configmaps(void **state)
     assert_false(cluster_release_has_ca_root_configmap(NULL));
 }
 
+/* Every containerID (random) as "X", recursively. */
+static void blank_container_ids(json_t *v)
+{
+    const char *key;
+    json_t *m;
+    size_t i;
+    if (json_is_object(v)) {
+        json_object_foreach(v, key, m) {
+            if (!strcmp(key, "containerID")) json_object_set_new(v, key, json_string("X"));
+            else blank_container_ids(m);
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, m) blank_container_ids(m);
+    }
+}
+
+/* The statuses a ReplicaSet's pods get from one kit are the statuses
+ * cluster_pod_status_ip gives a pod, but for the random container IDs. */
+static void test_status_kit_is_pod_status(void **state)
+{
+    fixture *f = *state;
+    json_t *spec = json_loads("{\"containers\":[{\"name\":\"app\",\"image\":\"nginx\"},{\"name\":\"istio-proxy\","
+                              "\"image\":\"docker.io/istio/proxyv2:1.4.6\"}],\"initContainers\":[{\"name\":\"istio-init\","
+                              "\"image\":\"docker.io/istio/proxyv2:1.4.6\"}]}", 0, NULL);
+    assert_non_null(spec);
+    cluster_status_kit *k = cluster_status_kit_new(spec);
+    assert_non_null(k);
+    for (int attempt = 0; attempt < 3; attempt++) {   /* both within one second */
+        json_t *a = json_pack("{s:O}", "spec", spec), *b = json_pack("{s:O}", "spec", spec),
+               *b2 = json_pack("{s:O}", "spec", spec);
+        cluster_pod_status_ip(f->st, a, "10.244.0.7");
+        cluster_pod_status_kit(k, b, "10.244.0.7");
+        cluster_pod_status_kit(k, b2, "10.244.0.8");
+        assert_string_equal(obj_str(b2, "status.podIP"), "10.244.0.8");
+        assert_string_not_equal(obj_str(json_array_get(obj_at(b, "status.containerStatuses"), 0), "containerID"),
+                                obj_str(json_array_get(obj_at(b2, "status.containerStatuses"), 0), "containerID"));
+        assert_string_equal(obj_str(json_array_get(obj_at(b, "status.initContainerStatuses"), 0), "containerID"),
+                            obj_str(json_array_get(obj_at(b, "status.initContainerStatuses"), 0), "state.terminated.containerID"));
+        bool same_second = !strcmp(obj_str(a, "status.startTime"), obj_str(b, "status.startTime"));
+        json_t *sa = json_deep_copy(json_object_get(a, "status")), *sb = json_deep_copy(json_object_get(b, "status"));
+        blank_container_ids(sa);
+        blank_container_ids(sb);
+        char *ta = json_dumps(sa, JSON_COMPACT | JSON_PRESERVE_ORDER), *tb = json_dumps(sb, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (same_second) assert_string_equal(tb, ta);
+        /* and its text, with the kit's shared parts, is json_dumps' */
+        char *whole = json_dumps(b, JSON_COMPACT | JSON_PRESERVE_ORDER), *shared = cluster_dumps_sharing(b, NULL, NULL, 0);
+        assert_string_equal(shared, whole);
+        free(whole);
+        free(shared);
+        free(ta);
+        free(tb);
+        json_decref(sa);
+        json_decref(sb);
+        json_decref(a);
+        json_decref(b);
+        json_decref(b2);
+        if (same_second) break;
+    }
+    cluster_status_kit_free(k);
+    json_decref(spec);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -251,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_dumps_sharing_is_json_dumps),
         cmocka_unit_test_setup_teardown(test_burst_beyond_one_round, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reserved_pod_ips_follow_the_counter, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_status_kit_is_pod_status, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -80,7 +80,7 @@ static void test_other_schema_version_is_refused(void **state)
     store_close(st);
     char err[1024] = "";
     assert_null(store_open(dir, NULL, err, sizeof err));
-    assert_non_null(strstr(err, "has schema version 7; this meshsim reads version 2"));
+    assert_non_null(strstr(err, "has schema version 7; this meshsim reads version 3"));
 }
 
 static void test_foreign_file_is_refused_untouched(void **state)
@@ -375,7 +375,7 @@ static void test_version_1_store_is_upgraded(void **state)
     assert_int_equal(store_each_row(st, "configmaps", NULL, false, row_cb, buf), 0);
     assert_string_equal(buf, "default/old row=- labels=- body=yes;");
     char *ver = store_meta_get(st, "schema_version");
-    assert_string_equal(ver, "2");
+    assert_string_equal(ver, "3");
     free(ver);
     assert_int_equal(store_commit(st), 0);
     store_close(st);
@@ -476,6 +476,208 @@ static void test_write_behind_is_invisible(void **state)
     free(behind);
 }
 
+/* ---- shared texts (lib/store/shared.h): pods of one template keep their
+ * long spec once; every reader gets back the very text that was put. */
+
+/* A pod whose spec is long (like an injected one's), named name, with
+ * `variant` in its spec so two templates differ. */
+static char *pod_text(const char *name, int variant)
+{
+    json_t *containers = json_array();
+    for (int i = 0; i < 12; i++)
+        json_array_append_new(containers, json_pack("{s:s,s:s,s:[s,s,s],s:{s:i}}", "name", i ? "istio-proxy" : "app",
+            "image", variant ? "docker.io/istio/proxyv2:1.24.3" : "docker.io/istio/proxyv2:1.4.6",
+            "args", "proxy", "sidecar", "--domain=$(POD_NAMESPACE).svc.cluster.local \u00e9\"q\"", "resources", "n", i));
+    json_t *pod = json_pack("{s:s,s:s,s:{s:s,s:s,s:{s:s,s:s}},s:{s:o,s:s},s:{s:s,s:s}}", "apiVersion", "v1", "kind", "Pod",
+        "metadata", "name", name, "namespace", "default", "annotations", "note", "\"spec\":{} inside a string",
+        "other", "{\"spec\":{\"containers\":[]}}",
+        "spec", "containers", containers, "serviceAccountName", "default",
+        "status", "phase", "Running", "podIP", name);
+    char *text = json_dumps(pod, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(pod);
+    return text;
+}
+
+static long long count_rows(const char *sql)
+{
+    char path[400];
+    snprintf(path, sizeof path, "%s/state.db", dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    long long n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}
+
+static void put_pod(store *st, const char *name, int variant, char **text)
+{
+    *text = pod_text(name, variant);
+    json_t *o = json_loads(*text, 0, NULL);
+    assert_non_null(o);
+    store_extras x = {"row", NULL, NULL, *text, false};
+    assert_int_equal(store_put_ex(st, "pods", "default", name, o, &x), 0);
+    json_decref(o);
+}
+
+static int body_cb(void *ctx, const store_row *r)
+{
+    char **texts = ctx;
+    int i = r->name[1] - '0';
+    assert_non_null(r->body);
+    assert_string_equal(r->body, texts[i]);
+    texts[9] = (char *)r->body;   /* seen */
+    return 0;
+}
+
+static void assert_same_text(json_t *o, const char *text)
+{
+    assert_non_null(o);
+    char *again = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_string_equal(again, text);
+    free(again);
+}
+
+static void test_pods_share_their_spec(void **state)
+{
+    (void)state;
+    store *st = open_ok(NULL);
+    char *texts[10] = {0};
+    /* p0..p2 of one template, p3 of another, p4 put without a text */
+    for (int i = 0; i < 4; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "p%d", i);
+        put_pod(st, name, i == 3, &texts[i]);
+    }
+    texts[4] = pod_text("p4", 0);
+    json_t *p4 = json_loads(texts[4], 0, NULL);
+    assert_int_equal(store_put(st, "pods", "default", "p4", p4), 0);
+    json_decref(p4);
+    assert_int_equal(store_commit(st), 0);
+    /* two texts kept, each once; every pod refers to one */
+    assert_int_equal(count_rows("SELECT count(*) FROM shared"), 2);
+    assert_int_equal(count_rows("SELECT count(*) FROM objects WHERE resource='pods' AND sid IS NOT NULL"), 5);
+    assert_true(count_rows("SELECT max(length(body) + length(tail)) FROM objects") < (long long)strlen(texts[0]) / 2);
+
+    for (int i = 0; i < 5; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "p%d", i);
+        json_t *o = store_get(st, "pods", "default", name);
+        assert_same_text(o, texts[i]);
+        json_decref(o);
+    }
+    json_t *all = store_list(st, "pods", "default");
+    assert_int_equal(json_array_size(all), 5);
+    for (int i = 0; i < 5; i++) assert_same_text(json_array_get(all, i), texts[i]);
+    json_decref(all);
+    all = store_list_all(st);
+    assert_int_equal(json_array_size(all), 5);
+    json_decref(all);
+    /* the streamed bodies (kubectl get -o json) are the texts as put */
+    assert_int_equal(store_each_row(st, "pods", NULL, true, body_cb, texts), 0);
+    assert_non_null(texts[9]);
+    /* a search finds text inside the shared piece */
+    all = store_list_containing(st, "pods", "proxyv2:1.24.3");
+    assert_int_equal(json_array_size(all), 1);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(json_array_get(all, 0), "metadata"), "name")), "p3");
+    json_decref(all);
+    char msg[256];
+    assert_int_equal(store_integrity_check(st, msg, sizeof msg), 0);
+
+    /* a rolled-back transaction leaves no shared row behind, and the next
+     * one does not trust what the handle learned in it */
+    assert_int_equal(store_begin(st), 0);
+    char *t5;
+    put_pod(st, "p5", 7, &t5);
+    free(t5);
+    store_rollback(st);
+    assert_int_equal(count_rows("SELECT count(*) FROM shared"), 2);
+    assert_int_equal(store_begin(st), 0);
+    put_pod(st, "p5", 0, &texts[5]);
+    assert_int_equal(store_commit(st), 0);
+    json_t *o = store_get(st, "pods", "default", "p5");
+    assert_same_text(o, texts[5]);
+    json_decref(o);
+
+    /* texts nobody uses any more go at commit */
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_delete(st, "pods", "default", "p3"), 0);
+    assert_int_equal(store_commit(st), 0);
+    assert_int_equal(count_rows("SELECT count(*) FROM shared"), 1);
+    assert_int_equal(store_begin(st), 0);
+    json_t *plain = cm("p0");   /* replaced by an object with a short spec */
+    assert_int_equal(store_put(st, "pods", "default", "p0", plain), 0);
+    json_decref(plain);
+    for (int i = 1; i < 6; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "p%d", i);
+        store_delete(st, "pods", "default", name);
+    }
+    assert_int_equal(store_commit(st), 0);
+    assert_int_equal(count_rows("SELECT count(*) FROM shared"), 0);
+    o = store_get(st, "pods", "default", "p0");
+    assert_non_null(o);
+    assert_null(json_object_get(o, "spec"));
+    json_decref(o);
+    store_close(st);
+    for (int i = 0; i < 6; i++) free(texts[i]);
+}
+
+/* A store of schema version 2 (no shared texts) is upgraded in place: its
+ * objects read as before, new pods are kept the new way. */
+static void test_version_2_store_is_upgraded(void **state)
+{
+    (void)state;
+    char path[400];
+    mkdir(dir, 0700);
+    snprintf(path, sizeof path, "%s/state.db", dir);
+    char *old = pod_text("old", 0);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+        "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+        "CREATE TABLE objects(id INTEGER PRIMARY KEY, resource TEXT NOT NULL, namespace TEXT NOT NULL,"
+        " name TEXT NOT NULL, row TEXT, labels TEXT, applied TEXT, body TEXT NOT NULL);"
+        "CREATE UNIQUE INDEX objects_by_key ON objects(resource, namespace, name);"
+        "CREATE INDEX objects_rows ON objects(resource, namespace, name, row, labels);"
+        "INSERT INTO meta VALUES('schema_version','2');", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_stmt *s = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO objects(resource,namespace,name,row,body)"
+                                            " VALUES('pods','default','old','r',?1)", -1, &s, NULL), SQLITE_OK);
+    sqlite3_bind_text(s, 1, old, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+
+    bool created = true;
+    store *st = open_ok(&created);
+    assert_false(created);
+    char *ver = store_meta_get(st, "schema_version");
+    assert_string_equal(ver, "3");
+    free(ver);
+    json_t *o = store_get(st, "pods", "default", "old");
+    assert_same_text(o, old);
+    json_decref(o);
+    char *fresh;
+    put_pod(st, "new", 0, &fresh);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    assert_int_equal(count_rows("SELECT count(*) FROM objects WHERE sid IS NOT NULL"), 1);
+    st = open_ok(&created);
+    json_t *all = store_list(st, "pods", NULL);
+    assert_int_equal(json_array_size(all), 2);
+    assert_same_text(json_array_get(all, 0), fresh);
+    assert_same_text(json_array_get(all, 1), old);
+    json_decref(all);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    free(old);
+    free(fresh);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -492,6 +694,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wal_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_behind_is_invisible, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_behind_failure_dooms_the_transaction, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pods_share_their_spec, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_version_2_store_is_upgraded, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,201 @@
+/* Shared texts (see shared.h).  A pod's body is split around its spec when
+ * that spec is long: the text of the spec goes into `shared` once, keyed
+ * by a hash of it, and every pod of the template keeps a reference.  The
+ * split point is found in the text (the first "spec": key); any text
+ * there that equals a shared row's would do, since the reader only glues
+ * the three pieces back together. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "store/shared.h"
+#include "store/store_internal.h"
+
+/* Shorter specs are not worth a row of their own. */
+#define MIN_SHARED 512
+#define CACHE 8
+
+/* What this handle learned of the table in the current transaction: the
+ * texts it put or found lately, so the pods of one template cost a
+ * comparison each, not a lookup. */
+typedef struct shared_state {
+    struct { long long sid; char *text; size_t len; } cache[CACHE];
+    int n, next;
+    int dirty;   /* an object that may have used a shared row was replaced or deleted */
+} shared_state;
+
+static shared_state *state(store *st, int make)
+{
+    void **slot = store_shared_slot(st);
+    if (!*slot && make) *slot = calloc(1, sizeof(shared_state));
+    return *slot;
+}
+
+/* Only the pods of one template repeat a spec this long: other resources
+ * would pay a lookup for nothing. */
+static int encoded_resource(const char *resource) { return !strcmp(resource, "pods"); }
+
+bool store_shared_encodes(const char *resource) { return encoded_resource(resource); }
+
+int store_shared_open(store *st)
+{
+    sqlite3 *db = store_sqlite(st);
+    sqlite3_stmt *probe = NULL;
+    /* a store from before the encoding: the columns start empty (plain bodies) */
+    if (sqlite3_prepare_v2(db, "SELECT sid, tail FROM objects LIMIT 0", -1, &probe, NULL) != SQLITE_OK) {
+        if (sqlite3_exec(db, "ALTER TABLE objects ADD COLUMN sid INTEGER;"
+                             "ALTER TABLE objects ADD COLUMN tail TEXT;", NULL, NULL, NULL) != SQLITE_OK)
+            return -1;
+    }
+    sqlite3_finalize(probe);
+    return sqlite3_exec(db,
+        "CREATE TABLE IF NOT EXISTS shared(id INTEGER PRIMARY KEY, hash INTEGER NOT NULL, text TEXT NOT NULL);"
+        "CREATE INDEX IF NOT EXISTS shared_by_hash ON shared(hash);"
+        "CREATE INDEX IF NOT EXISTS objects_by_sid ON objects(sid) WHERE sid IS NOT NULL;",
+        NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+/* The end of the JSON value at p (text the store was given, so valid
+ * JSON; NULL when it is not after all). */
+static const char *skip_value(const char *p)
+{
+    int depth = 0;
+    for (;;) {
+        switch (*p) {
+        case 0: return NULL;
+        case '"':
+            for (p++; *p != '"'; p++) {
+                if (!*p) return NULL;
+                if (*p == '\\' && !*++p) return NULL;
+            }
+            p++;
+            break;
+        case '{': case '[': depth++; p++; break;
+        case '}': case ']':
+            if (depth == 0) return p;
+            depth--; p++;
+            break;
+        case ',':
+            if (depth == 0) return p;
+            p++;
+            break;
+        default: p++; break;
+        }
+        if (depth == 0 && (*p == ',' || *p == '}' || *p == ']' || !*p)) return p;
+    }
+}
+
+/* A 64-bit hash of n bytes, word by word. */
+static long long hash_text(const char *s, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    for (; i < n; i++) h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
+    h ^= h >> 29;
+    return (long long)(h & 0x7fffffffffffffffULL);
+}
+
+/* The row holding text (found or added): its id, 0 when the text cannot be
+ * shared (another text has its hash), -1 on a failed write. */
+static long long row_for(store *st, const char *text, size_t len)
+{
+    long long h = hash_text(text, len), id = 0;
+    sqlite3_stmt *s = store_stmt(st, "SELECT id, text FROM shared WHERE hash=?1");
+    if (!s) return -1;
+    sqlite3_bind_int64(s, 1, h);
+    int taken = 0;
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        taken = 1;
+        if ((size_t)sqlite3_column_bytes(s, 1) == len && !memcmp(sqlite3_column_text(s, 1), text, len)) {
+            id = sqlite3_column_int64(s, 0);
+            break;
+        }
+    }
+    store_stmt_done(st, s);
+    if (id || taken) return id;
+    if (store_write_failed(st)) return -1;
+    s = store_stmt(st, "INSERT INTO shared(hash, text) VALUES(?1, ?2)");
+    if (!s) return -1;
+    sqlite3_bind_int64(s, 1, h);
+    sqlite3_bind_text(s, 2, text, (int)len, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_DONE) id = sqlite3_last_insert_rowid(store_sqlite(st));
+    else { store_note_write_failure(st); id = -1; }
+    store_stmt_done(st, s);
+    return id;
+}
+
+int store_shared_split(store *st, const char *resource, const char *body, size_t *head, long long *sid,
+                       const char **tail)
+{
+    *sid = 0;
+    if (!encoded_resource(resource) || !store_in_transaction(st)) return 0;
+    size_t n = strlen(body);
+    const char *key = memmem(body, n, "\"spec\":", 7);
+    if (!key) return 0;
+    const char *start = key + 7;
+    size_t left = n - (size_t)(start - body);
+    shared_state *ss = state(st, 1);
+    if (!ss) return 0;
+    for (int i = 0; i < ss->n; i++) {
+        if (ss->cache[i].len > left || memcmp(start, ss->cache[i].text, ss->cache[i].len)) continue;
+        *head = (size_t)(start - body);
+        *sid = ss->cache[i].sid;
+        *tail = start + ss->cache[i].len;
+        return 0;
+    }
+    const char *end = skip_value(start);
+    if (!end || end - start < MIN_SHARED) return 0;
+    size_t len = (size_t)(end - start);
+    long long id = row_for(st, start, len);
+    if (id < 0) return -1;
+    if (!id) return 0;
+    char *copy = malloc(len);
+    if (copy) {
+        memcpy(copy, start, len);
+        int at = ss->n < CACHE ? ss->n++ : ss->next++ % CACHE;
+        free(ss->cache[at].text);
+        ss->cache[at].sid = id;
+        ss->cache[at].text = copy;
+        ss->cache[at].len = len;
+    }
+    *head = (size_t)(start - body);
+    *sid = id;
+    *tail = end;
+    return 0;
+}
+
+void store_shared_note_write(store *st, const char *resource)
+{
+    if (!encoded_resource(resource)) return;
+    shared_state *ss = state(st, 1);
+    if (ss) ss->dirty = 1;
+}
+
+int store_shared_commit(store *st)
+{
+    shared_state *ss = state(st, 0);
+    if (!ss || !ss->dirty) return 0;
+    ss->dirty = 0;
+    if (store_write_failed(st)) return -1;
+    sqlite3_stmt *s = store_stmt(st, "DELETE FROM shared WHERE NOT EXISTS"
+                                     " (SELECT 1 FROM objects WHERE objects.sid=shared.id)");
+    if (!s) return -1;
+    int rc = 0;
+    if (sqlite3_step(s) != SQLITE_DONE) { store_note_write_failure(st); rc = -1; }
+    store_stmt_done(st, s);
+    return rc;
+}
+
+void store_shared_forget(store *st)
+{
+    shared_state *ss = state(st, 0);
+    if (!ss) return;
+    for (int i = 0; i < ss->n; i++) free(ss->cache[i].text);
+    free(ss);
+    *store_shared_slot(st) = NULL;
+}

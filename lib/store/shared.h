@@ -1,0 +1,44 @@
+/* Shared texts: the store's compact encoding of objects whose bodies repeat
+ * one large piece (the pods of one template share their whole spec, ~4 KB
+ * of a ~6 KB pod once a sidecar is injected).  Such a body is kept as
+ * body (the text before the piece), sid (the piece, a row of the `shared`
+ * table, stored once) and tail (the text after it); readers get
+ * body || shared.text || tail, the very text that was put.  The encoding
+ * is textual only: nothing here parses or changes what the object means.
+ * Internal to lib/store. */
+#ifndef MESHSIM_STORE_SHARED_H
+#define MESHSIM_STORE_SHARED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "store/store.h"
+
+/* The object's text in a query over the objects table: an SQL expression,
+ * for a table named (or aliased) t with the dot ("objects.", "o."). */
+#define STORE_BODY_OF(t) \
+    "(CASE WHEN " t "sid IS NULL THEN " t "body ELSE " t "body||(SELECT text FROM shared WHERE shared.id=" t "sid)||" t "tail END)"
+#define STORE_BODY STORE_BODY_OF("objects.")
+
+/* May bodies of this resource be split (then they are written on the
+ * command's thread, never behind: writer.h)? */
+bool store_shared_encodes(const char *resource);
+
+/* The table, and the objects' sid/tail columns added to a store made
+ * before them (inside the opening transaction).  0, or -1. */
+int store_shared_open(store *st);
+
+/* How to keep body: when *sid > 0, as its first *head bytes, shared row
+ * *sid, then the text from *tail on; else as it is.  -1 on a failed write. */
+int store_shared_split(store *st, const char *resource, const char *body, size_t *head, long long *sid,
+                       const char **tail);
+
+/* An object of resource was replaced or deleted: its shared row may be
+ * left unused (dropped at commit by store_shared_commit). */
+void store_shared_note_write(store *st, const char *resource);
+/* Before COMMIT: drop the shared rows no object uses any more.  0, or -1. */
+int store_shared_commit(store *st);
+/* The transaction ended (committed or rolled back): forget what this
+ * handle knew of the table, which other processes may change from now. */
+void store_shared_forget(store *st);
+
+#endif
