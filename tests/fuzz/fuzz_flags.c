@@ -44,7 +44,7 @@ FUZZ_TARGET(flags)
     fclose(err);
     FUZZ_CHECK(rc == -1 || rc == 0 || rc == 1);
     if (rc == -1) {
-        FUZZ_CHECK(msglen > 0 && !strncmp(msg, "error: ", 7));
+        FUZZ_CHECK(msglen > 0 && !strncmp(msg, "Error: ", 7));   /* cobra's word */
         FUZZ_CHECK(strstr(msg, "See 'kubectl fuzz --help' for usage.") != NULL);
     } else {
         FUZZ_CHECK(msglen == 0);
