@@ -17,6 +17,9 @@ int cluster_bootstrap(store *st);
 
 /* Run the controllers until nothing changes (called after every write command). */
 int cluster_reconcile(store *st, const istio_release *rel);
+/* Wait until what the last cluster_reconcile worked from is freed (on a
+ * second thread, while the command commits); cmd_finish calls it. */
+void cluster_reconcile_done(void);
 
 /* Mutating admission, before an object is stored: Service ClusterIPs,
  * sidecar injection into pods, defaults the API server fills in.

@@ -122,7 +122,10 @@ store *cmd_store(cmd_ctx *ctx)
 
 int cmd_finish(cmd_ctx *ctx, int rc)
 {
-    if (!ctx->st) return rc;
+    if (!ctx->st) {
+        cluster_reconcile_done();   /* (the freeing of a reconcile's view: see cluster.h) */
+        return rc;
+    }
     /* A failing command still commits what it did to the objects that
      * succeeded (kubectl applies the valid documents of a stream); commands
      * that must be all-or-nothing call store_rollback() themselves first. */
@@ -134,6 +137,7 @@ int cmd_finish(cmd_ctx *ctx, int rc)
         store_close(ctx->st);
     }
     ctx->st = NULL;
+    cluster_reconcile_done();
     return rc;
 }
 
