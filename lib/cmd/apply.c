@@ -358,11 +358,8 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
     /* a long stream's rows are inserted on a second thread (store.h) */
     bool write_behind = all.n >= APPLY_LONG_STREAM;
     if (write_behind) store_write_behind(st, true);
-    doc_freer freer = {0};
-    doc_freer_start(&freer, &all);
     size_t applied = 0;
     for (size_t j = 0; j < all.n; j++) {
-        doc_freer_release(&freer, j);
         applied++;
         if (!ok[j]) continue;
         size_t before = elen;
@@ -381,8 +378,9 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
     errlist_print(&el, ctx->err, mode);
     free(ok);
     free(prep);
-    /* the last ones are freed while the controllers run and the store commits */
-    doc_freer_release(&freer, all.n);
+    /* freed while the controllers run and the store commits */
+    doc_freer freer;
+    doc_freer_start(&freer, &all);
     if (applied == 0 && rc == 0) {
         fprintf(ctx->err, "error: no objects passed to %s\n", mode == MODE_APPLY ? "apply" : mode == MODE_CREATE ? "create" : "replace");
         rc = 1;

@@ -214,56 +214,21 @@ void apply_prepare_all(const apply_opts *o, loaded_docs *all, prepared *p)
 }
 
 
-/* documents released at a time (each release may wake the thread) */
-#define FREE_BATCH 256
-
-static void *doc_freer_run(void *arg)
+static void *doc_freer_run(void *all)
 {
-    doc_freer *f = arg;
-    size_t freed = 0;
-    pthread_mutex_lock(&f->mu);
-    while (freed < f->all->n) {
-        while (f->released == freed) pthread_cond_wait(&f->more, &f->mu);
-        size_t upto = f->released;
-        pthread_mutex_unlock(&f->mu);
-        for (; freed < upto; freed++) {
-            json_decref(f->all->docs[freed].obj);
-            f->all->docs[freed].obj = NULL;
-            free(f->all->docs[freed].source);
-            f->all->docs[freed].source = NULL;
-        }
-        pthread_mutex_lock(&f->mu);
-    }
-    pthread_mutex_unlock(&f->mu);
+    loaded_docs_free(all);
     return NULL;
 }
 
 void doc_freer_start(doc_freer *f, loaded_docs *all)
 {
     f->all = all;
-    pthread_mutex_init(&f->mu, NULL);
-    pthread_cond_init(&f->more, NULL);
-    f->running = all->n >= APPLY_LONG_STREAM && pthread_create(&f->thread, NULL, doc_freer_run, f) == 0;
+    f->running = all->n >= APPLY_LONG_STREAM && pthread_create(&f->thread, NULL, doc_freer_run, all) == 0;
+    if (!f->running) loaded_docs_free(all);
 }
 
-/* The documents before upto are applied (all of them when upto is n). */
-void doc_freer_release(doc_freer *f, size_t upto)
-{
-    if (!f->running || (upto - f->released < FREE_BATCH && upto < f->all->n)) return;
-    pthread_mutex_lock(&f->mu);
-    f->released = upto;
-    pthread_cond_signal(&f->more);
-    pthread_mutex_unlock(&f->mu);
-}
-
-/* Wait for the thread, then free what is left. */
 void doc_freer_finish(doc_freer *f)
 {
-    if (f->running) {
-        doc_freer_release(f, f->all->n);
-        pthread_join(f->thread, NULL);
-    }
-    pthread_mutex_destroy(&f->mu);
-    pthread_cond_destroy(&f->more);
-    loaded_docs_free(f->all);
+    if (f->running) pthread_join(f->thread, NULL);
+    f->running = false;
 }

@@ -54,21 +54,19 @@ char *apply_mapping_error(loaded_doc *d);
  * two threads.  o->default_ns must be filled in. */
 void apply_prepare_all(const apply_opts *o, loaded_docs *all, prepared *p);
 
-/* A long stream's documents are freed on a second thread, each soon after
- * it is applied: freeing 10 000 of them at the end was a tenth of applying
- * them again.  The thread frees what the loop has released. */
+/* A long stream's documents are freed on a second thread once all are
+ * applied, while the controllers run and the store commits.  (Freeing each
+ * soon after it was applied cost five times more: its memory came from
+ * other threads' heaps, whose locks the freeing then shared with them.) */
 typedef struct doc_freer {
     loaded_docs *all;
     pthread_t thread;
-    pthread_mutex_t mu;
-    pthread_cond_t more;
-    size_t released;   /* documents before this one are applied */
     bool running;
 } doc_freer;
+/* Free all's documents (loaded_docs_free): on a second thread for a long
+ * stream, else at once. */
 void doc_freer_start(doc_freer *f, loaded_docs *all);
-/* The documents before upto are applied (all of them when upto is n). */
-void doc_freer_release(doc_freer *f, size_t upto);
-/* Wait for the thread, then free what is left (loaded_docs_free). */
+/* Wait until they are freed. */
 void doc_freer_finish(doc_freer *f);
 
 #endif

@@ -619,34 +619,37 @@ static void bind_opt(sqlite3_stmt *s, int i, const char *v)
 }
 
 const char store_put_object_sql[] =
-    "INSERT OR REPLACE INTO objects(resource,namespace,name,row,labels,applied,body) VALUES(?1,?2,?3,?4,?5,?6,?7)";
+    "INSERT OR REPLACE INTO objects(resource,namespace,name,row,labels,applied,body,sid,tail)"
+    " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)";
 
-void store_bind_object(sqlite3_stmt *s, const char *resource, const char *ns, const char *name, const char *row,
-                       const char *labels, const char *applied, const char *body)
+void store_bind_object(sqlite3_stmt *s, const object_row *r)
 {
-    bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
-    bind_opt(s, 4, row);
-    bind_opt(s, 5, labels);
-    bind_opt(s, 6, applied);
-    bind_text(s, 7, body);
+    bind_text(s, 1, r->resource); bind_text(s, 2, r->ns); bind_text(s, 3, r->name);
+    bind_opt(s, 4, r->row);
+    bind_opt(s, 5, r->labels);
+    bind_opt(s, 6, r->applied);
+    sqlite3_bind_text(s, 7, r->body, r->sid ? (int)r->body_len : -1, SQLITE_STATIC);
+    if (r->sid) {
+        sqlite3_bind_int64(s, 8, r->sid);
+        sqlite3_bind_text(s, 9, r->tail, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(s, 8);
+        sqlite3_bind_null(s, 9);
+    }
 }
 
 /* Hand the row to the writer thread (keys worked out here, where obj is). */
-static int put_behind(store *st, const char *resource, const char *ns, const char *name, json_t *obj,
-                      const store_extras *x, const char *body)
+static int put_behind(store *st, const object_row *row, json_t *obj, const char *text, bool is_new)
 {
     if (st->failed || store_index_note_write(st)) return -1;
-    writer_row r = {resource, ns, name, x ? x->row : NULL, x ? x->labels : NULL, x ? x->applied : NULL, body,
-                    NULL, 0, false, x && x->is_new};
-    if (index_collect_keys(resource, ns, obj, body, &r.keys, &r.nkeys, &r.keyed)) {
+    writer_row r = {*row, NULL, 0, false, is_new};
+    if (index_collect_keys(row->resource, row->ns, obj, text, &r.keys, &r.nkeys, &r.keyed)) {
         st->failed = 1;
         snprintf(st->failure, sizeof st->failure, "out of memory");
         return -1;
     }
-    keyset_add(&st->written, keyset_hash(resource, ns, name));
+    keyset_add(&st->written, keyset_hash(row->resource, row->ns, row->name));
     if (writer_enqueue(st->writer, &r)) { settle(st); return -1; }
-    st->object_writes++;
-    note_owners(st, body);
     return 0;
 }
 
@@ -655,34 +658,30 @@ int store_put_ex(store *st, const char *resource, const char *ns, const char *na
 {
     char *body = x && x->body ? NULL : json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!body && !(x && x->body)) return -1;
-    /* a body the shared encoding may split is written here, not behind
-     * (shared.c keeps its state on this thread) */
-    if (st->writer && !store_shared_encodes(resource)) {
-        int rc = put_behind(st, resource, ns, name, obj, x, body ? body : x->body);
-        free(body);
-        return rc;
-    }
-    sqlite3_stmt *s = prep_write(st, "INSERT OR REPLACE INTO objects(resource,namespace,name,row,labels,applied,body,sid,tail)"
-                                     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)");
-    if (!s) { free(body); return -1; }
+    const char *text = body ? body : x->body;
+    object_row r = {resource, ns, name, x ? x->row : NULL, x ? x->labels : NULL, x ? x->applied : NULL,
+                    text, 0, 0, NULL};
     /* a long repeated piece (a template's pod spec) is kept once: shared.h */
-    const char *text = body ? body : x->body, *tail = NULL;
-    size_t head = 0;
-    long long sid = 0;
     store_shared_note_write(st, resource);
-    if (store_shared_split(st, resource, text, &head, &sid, &tail)) { free(body); done(st, s); return -1; }
-    store_bind_object(s, resource, ns, name, x ? x->row : NULL, x ? x->labels : NULL, x ? x->applied : NULL, text);
-    if (sid) {
-        sqlite3_bind_text(s, 7, text, (int)head, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 8, sid);
-        sqlite3_bind_text(s, 9, tail, -1, SQLITE_STATIC);
+    if (store_shared_split(st, resource, text, &r.body_len, &r.sid, &r.tail)) { free(body); return -1; }
+    int rc;
+    bool is_new = x && x->is_new;
+    if (st->writer) {
+        rc = put_behind(st, &r, obj, text, is_new);
+    } else {
+        sqlite3_stmt *s = prep_write(st, store_put_object_sql);
+        if (!s) { free(body); return -1; }
+        store_bind_object(s, &r);
+        rc = step_done(st, s);
+        done(st, s);
+        if (!rc) rc = store_index_put(st, resource, ns, name, obj, x ? x->body : NULL, is_new);
     }
-    int rc = step_done(st, s);
-    done(st, s);
-    note_owners(st, text);
+    if (!rc) {
+        st->object_writes++;
+        note_owners(st, text);
+    }
     free(body);
-    st->object_writes++;
-    return rc ? rc : store_index_put(st, resource, ns, name, obj, x ? x->body : NULL, x && x->is_new);
+    return rc;
 }
 
 void store_write_behind(store *st, bool on)

@@ -23,11 +23,18 @@ void store_stmt_done(store *st, sqlite3_stmt *s);
 void **store_shared_slot(store *st);
 int store_in_transaction(const store *st);
 
+/* One row of the objects table as it is written. */
+typedef struct object_row {
+    const char *resource, *ns, *name, *row, *labels, *applied;
+    const char *body;        /* the text, or (sid > 0) its first body_len bytes */
+    size_t body_len;
+    long long sid;           /* > 0: then the shared text sid, then tail (shared.h) */
+    const char *tail;
+} object_row;
 /* The statement that writes an object row, and its parameters (store.c);
  * the write-behind thread (writer.c) runs its own copy. */
 extern const char store_put_object_sql[];
-void store_bind_object(sqlite3_stmt *s, const char *resource, const char *ns, const char *name, const char *row,
-                       const char *labels, const char *applied, const char *body);
+void store_bind_object(sqlite3_stmt *s, const object_row *r);
 
 /* Lookup keys for the writer (index.c): whether the resource has keys
  * (*keyed), and those of obj (or of body's object when obj is NULL) as a

@@ -1,5 +1,6 @@
 /* The write-behind thread.  See writer.h. */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,7 +10,7 @@
 
 typedef struct entry {
     struct entry *next;
-    const char *resource, *ns, *name, *row, *labels, *applied, *body;   /* in text */
+    object_row obj;   /* its texts in text */
     char **keys;
     size_t nkeys;
     bool keyed, is_new;
@@ -40,11 +41,12 @@ struct store_writer {
 static void write_entry(store_writer *w, entry *e)
 {
     if (w->failed) return;
-    store_bind_object(w->put, e->resource, e->ns, e->name, e->row, e->labels, e->applied, e->body);
+    store_bind_object(w->put, &e->obj);
     int rc = sqlite3_step(w->put) == SQLITE_DONE ? 0 : -1;
     sqlite3_reset(w->put);
     if (!rc && e->keyed)
-        rc = index_write_keys(w->del_keys, w->ins_key, e->resource, e->ns, e->name, e->keys, e->nkeys, e->is_new);
+        rc = index_write_keys(w->del_keys, w->ins_key, e->obj.resource, e->obj.ns, e->obj.name, e->keys, e->nkeys,
+                              e->is_new);
     if (rc) {
         w->failed = 1;
         snprintf(w->failure, sizeof w->failure, "%s", sqlite3_errmsg(w->db));
@@ -131,21 +133,25 @@ fail:
 
 static size_t len0(const char *s) { return s ? strlen(s) + 1 : 0; }
 
-/* Copy s into *at (when given) and advance. */
-static const char *place(char **at, const char *s)
+/* Copy n bytes of s (a string when n is SIZE_MAX) into *at, NUL-ended, and
+ * advance; NULL stays NULL. */
+static const char *place(char **at, const char *s, size_t n)
 {
     if (!s) return NULL;
-    size_t n = strlen(s) + 1;
+    if (n == SIZE_MAX) n = strlen(s);
     memcpy(*at, s, n);
+    (*at)[n] = 0;
     const char *r = *at;
-    *at += n;
+    *at += n + 1;
     return r;
 }
 
 int writer_enqueue(store_writer *w, const writer_row *r)
 {
-    size_t n = len0(r->resource) + len0(r->ns) + len0(r->name) + len0(r->row) + len0(r->labels) +
-               len0(r->applied) + len0(r->body);
+    const object_row *o = &r->obj;
+    size_t body_len = o->sid ? o->body_len : strlen(o->body);
+    size_t n = len0(o->resource) + len0(o->ns) + len0(o->name) + len0(o->row) + len0(o->labels) +
+               len0(o->applied) + body_len + 1 + len0(o->tail);
     entry *e = malloc(sizeof *e + n);
     if (!e) {
         for (size_t i = 0; i < r->nkeys; i++) free(r->keys[i]);
@@ -157,13 +163,15 @@ int writer_enqueue(store_writer *w, const writer_row *r)
     }
     char *at = e->text;
     e->next = NULL;
-    e->resource = place(&at, r->resource);
-    e->ns = place(&at, r->ns);
-    e->name = place(&at, r->name);
-    e->row = place(&at, r->row);
-    e->labels = place(&at, r->labels);
-    e->applied = place(&at, r->applied);
-    e->body = place(&at, r->body);
+    e->obj = *o;
+    e->obj.resource = place(&at, o->resource, SIZE_MAX);
+    e->obj.ns = place(&at, o->ns, SIZE_MAX);
+    e->obj.name = place(&at, o->name, SIZE_MAX);
+    e->obj.row = place(&at, o->row, SIZE_MAX);
+    e->obj.labels = place(&at, o->labels, SIZE_MAX);
+    e->obj.applied = place(&at, o->applied, SIZE_MAX);
+    e->obj.body = place(&at, o->body, body_len);
+    e->obj.tail = place(&at, o->tail, SIZE_MAX);
     e->keys = r->keys;
     e->nkeys = r->nkeys;
     e->keyed = r->keyed;
@@ -175,7 +183,7 @@ int writer_enqueue(store_writer *w, const writer_row *r)
         entry_free(e);
         return rc;
     }
-    keyset_add(&w->pending, keyset_hash(r->resource, r->ns, r->name));
+    keyset_add(&w->pending, keyset_hash(o->resource, o->ns, o->name));
     if (w->tail) w->tail->next = e;
     else w->head = e;
     w->tail = e;

@@ -16,13 +16,14 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "store/store_internal.h"
 
 typedef struct store_writer store_writer;
 
 /* One object row.  The writer copies the texts; it takes keys (an array of
  * malloc'd strings, itself malloc'd) when `keyed`. */
 typedef struct writer_row {
-    const char *resource, *ns, *name, *row, *labels, *applied, *body;
+    object_row obj;
     char **keys;
     size_t nkeys;
     bool keyed;     /* the resource has lookup keys (its old ones go first) */
