@@ -48,6 +48,7 @@ struct store {
      * before a commit checkpoints it (see wal_checkpoint_hook) */
     int wal_frames, wal_budget;   /* budget in frames (pages): see WAL_BUDGET_BYTES */
     int wal_budget_least;
+    long page_size;   /* read once at open */
     /* while a command writes a long run of objects (store_write_behind):
      * the writer, the objects each resource had when it started (read at
      * its first lookup), and the objects written or deleted since */
@@ -213,7 +214,7 @@ static long store_page_size(store *st)
 
 void store_set_wal_budget(store *st, long bytes)
 {
-    long frames = bytes / store_page_size(st);
+    long frames = bytes / st->page_size;
     st->wal_budget = frames > st->wal_budget_least ? (int)frames : st->wal_budget_least;
 }
 
@@ -276,7 +277,8 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
         store_close(st);   /* finalizes cached statements, so the handle really closes */
         return NULL;
     }
-    st->wal_budget_least = (int)(WAL_BUDGET_BYTES / store_page_size(st));
+    st->page_size = store_page_size(st);
+    st->wal_budget_least = (int)(WAL_BUDGET_BYTES / st->page_size);
     if (st->wal_budget_least < 4) st->wal_budget_least = 4;
     st->wal_budget = st->wal_budget_least;
     /* A store made by another schema version is refused, never misread. */
