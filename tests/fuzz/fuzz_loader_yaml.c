@@ -29,6 +29,25 @@ static void loader_check_roundtrip(json_t *obj)
     free(text);
 }
 
+/* The same bytes parsed in two halves at once (a long stream is; any
+ * length here) give the same documents, lines and error. */
+static void loader_check_split(const uint8_t *data, size_t size, int rc, const char *err, loaded_docs *docs)
+{
+    setenv("MESHSIM_LOADER_SPLIT_MIN", "1", 1);
+    loaded_docs split = {0};
+    char serr[1024] = "";
+    int src = loader_load_buffer(&split, (const char *)data, size, "fuzz.yaml", serr, sizeof serr);
+    unsetenv("MESHSIM_LOADER_SPLIT_MIN");
+    FUZZ_CHECK(src == rc);
+    FUZZ_CHECK(rc == 0 || !strcmp(serr, err));
+    FUZZ_CHECK(split.n == docs->n);
+    for (size_t i = 0; i < docs->n && i < split.n; i++) {
+        FUZZ_CHECK(json_equal(split.docs[i].obj, docs->docs[i].obj));
+        FUZZ_CHECK(split.docs[i].line == docs->docs[i].line);
+    }
+    loaded_docs_free(&split);
+}
+
 static int loader_run(const uint8_t *data, size_t size, int roundtrip)
 {
     loaded_docs docs = {0};
@@ -45,6 +64,7 @@ static int loader_run(const uint8_t *data, size_t size, int roundtrip)
         FUZZ_CHECK(docs.docs[i].source && docs.docs[i].line >= 1);
         if (roundtrip) loader_check_roundtrip(docs.docs[i].obj);
     }
+    if (roundtrip) loader_check_split(data, size, rc, err, &docs);
     loaded_docs_free(&docs);
     return 0;
 }
