@@ -1,5 +1,6 @@
 /* The write-behind thread.  See writer.h. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,26 +32,35 @@ struct store_writer {
     entry *written;
     bool busy, stopping, waiting;
     int unsignalled;   /* rows queued since the writer was last woken */
-    int failed;
+    /* set once, under mu, after failure is written; read by both threads */
+    atomic_int failed;
     char failure[512];
     /* the keys queued since the queue was last empty (a false positive
      * only makes a lookup wait) */
     keyset pending;
 };
 
+/* Note the first failure (either thread). */
+static void fail(store_writer *w, const char *why)
+{
+    pthread_mutex_lock(&w->mu);
+    if (!atomic_load(&w->failed)) {
+        snprintf(w->failure, sizeof w->failure, "%s", why);
+        atomic_store(&w->failed, 1);
+    }
+    pthread_mutex_unlock(&w->mu);
+}
+
 static void write_entry(store_writer *w, entry *e)
 {
-    if (w->failed) return;
+    if (atomic_load(&w->failed)) return;
     store_bind_object(w->put, &e->obj);
     int rc = sqlite3_step(w->put) == SQLITE_DONE ? 0 : -1;
     sqlite3_reset(w->put);
     if (!rc && e->keyed)
         rc = index_write_keys(w->del_keys, w->ins_key, e->obj.resource, e->obj.ns, e->obj.name, e->keys, e->nkeys,
                               e->is_new);
-    if (rc) {
-        w->failed = 1;
-        snprintf(w->failure, sizeof w->failure, "%s", sqlite3_errmsg(w->db));
-    }
+    if (rc) fail(w, sqlite3_errmsg(w->db));
 }
 
 static void entry_free(entry *e)
@@ -156,9 +166,7 @@ int writer_enqueue(store_writer *w, const writer_row *r)
     if (!e) {
         for (size_t i = 0; i < r->nkeys; i++) free(r->keys[i]);
         free(r->keys);
-        pthread_mutex_lock(&w->mu);
-        if (!w->failed) { w->failed = 1; snprintf(w->failure, sizeof w->failure, "out of memory"); }
-        pthread_mutex_unlock(&w->mu);
+        fail(w, "out of memory");
         return -1;
     }
     char *at = e->text;
@@ -177,7 +185,7 @@ int writer_enqueue(store_writer *w, const writer_row *r)
     e->keyed = r->keyed;
     e->is_new = r->is_new;
     pthread_mutex_lock(&w->mu);
-    int rc = w->failed ? -1 : 0;
+    int rc = atomic_load(&w->failed) ? -1 : 0;
     if (rc) {
         pthread_mutex_unlock(&w->mu);
         entry_free(e);
@@ -222,7 +230,7 @@ int writer_drain(store_writer *w, char *failure, size_t len)
     entry *done = w->written;
     w->written = NULL;
     keyset_clear(&w->pending);
-    int rc = w->failed ? -1 : 0;
+    int rc = atomic_load(&w->failed) ? -1 : 0;
     if (rc && failure) snprintf(failure, len, "%s", w->failure);
     pthread_mutex_unlock(&w->mu);
     free_entries(done);
