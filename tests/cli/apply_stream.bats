@@ -97,3 +97,34 @@ apply_one_by_one() {
     printf '%s\n' "$output" | grep -qx 'virtualservice.networking.istio.io/vs9 created'
     [ "$(printf '%s\n' "$output" | grep -c ' unchanged$')" -eq 581 ]
 }
+
+# pods.yaml: 300 pods whose spec is long enough to be kept once (shared.h),
+# in three templates, so the writer gets split rows
+make_pods() {
+    awk 'BEGIN {
+        for (i = 0; i < 300; i++) {
+            printf "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p%d\n  labels:\n    app: t%d\nspec:\n  containers:\n", i, i % 3
+            for (c = 0; c < 6; c++)
+                printf "  - name: c%d\n    image: registry.example.com/team/image-%d:1.2.3\n    args: [\"--flag-%d=a-long-value\", \"--other=%d\"]\n    ports:\n    - containerPort: %d\n", c, i % 3, c, c, 8000 + c
+            printf "---\n"
+        }
+    }' > "$1"
+}
+
+@test "a long stream of pods (their specs kept once) applies as its pods do one by one" {
+    make_pods "$BATS_TEST_TMPDIR/pods.yaml"
+    mkdir -p "$BATS_TEST_TMPDIR/docs"
+    export MESHSIM_HOME="$BATS_TEST_TMPDIR/one"
+    apply_one_by_one "$BATS_TEST_TMPDIR/pods.yaml"
+    kubectl get pods -o json | grep -v -e '"uid"' -e creationTimestamp -e 'Time"' -e '"resourceVersion"' \
+        -e containerID -e startedAt > "$BATS_TEST_TMPDIR/one.pods"
+    export MESHSIM_HOME="$BATS_TEST_TMPDIR/stream"
+    run kubectl apply -f "$BATS_TEST_TMPDIR/pods.yaml"
+    [ "$status" -eq 0 ]
+    [ "$(printf '%s\n' "$output" | grep -c '^pod/p[0-9]* created$')" -eq 300 ]
+    kubectl get pods -o json | grep -v -e '"uid"' -e creationTimestamp -e 'Time"' -e '"resourceVersion"' \
+        -e containerID -e startedAt > "$BATS_TEST_TMPDIR/stream.pods"
+    diff "$BATS_TEST_TMPDIR/one.pods" "$BATS_TEST_TMPDIR/stream.pods"
+    # every pod whole: its last container, and that container's status
+    [ "$(grep -c '"name": "c5"' "$BATS_TEST_TMPDIR/stream.pods")" -eq 600 ]
+}
