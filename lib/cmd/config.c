@@ -147,7 +147,7 @@ int cmd_config(cmd_ctx *ctx, int argc, char **argv)
                     CONTEXT, CONTEXT, CONTEXT, CONTEXT, data, data);
         }
     } else {
-        fprintf(ctx->err, "error: unknown command \"%s\" for \"kubectl config\"\n", sub);
+        fprintf(ctx->err, "error: unknown command \"%s\"\nSee 'kubectl config -h' for help and examples\n", sub);
         rc = 1;
     }
     flags_free(&fr);

@@ -70,6 +70,7 @@ static void suggest(FILE *err, const char *typed)
     for (const cmd_entry *e = kubectl_verbs; e->name; e++)
         if (distance(typed, e->name) <= 2 || !strncmp(e->name, typed, strlen(typed)))
             fprintf(err, "%s\t%s\n", n++ ? "" : "\nDid you mean this?\n", e->name);
+    if (n) fputc('\n', err);   /* cobra ends the suggestions with a blank line */
 }
 
 int kubectl_main(cmd_ctx *ctx, int argc, char **argv)
@@ -90,7 +91,7 @@ int kubectl_main(cmd_ctx *ctx, int argc, char **argv)
     }
     const cmd_entry *e = cmd_find(kubectl_verbs, argv[i]);
     if (!e) {
-        fprintf(ctx->err, "error: unknown command \"%s\" for \"kubectl\"\n", argv[i]);
+        fprintf(ctx->err, "Error: unknown command \"%s\" for \"kubectl\"\n", argv[i]);
         suggest(ctx->err, argv[i]);
         return 1;
     }

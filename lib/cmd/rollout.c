@@ -35,14 +35,15 @@ static int status_one(cmd_ctx *ctx, const kind_info *k, json_t *o)
 int cmd_rollout(cmd_ctx *ctx, int argc, char **argv)
 {
     if (argc == 0 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h")) {
-        fprintf(argc ? ctx->out : ctx->err, "Manage the rollout of one or many resources.\n\nAvailable Commands:\n"
+        /* kubectl prints it on standard output either way, and fails without a subcommand */
+        fprintf(ctx->out, "Manage the rollout of one or many resources.\n\nAvailable Commands:\n"
                 "  history       View rollout history\n  restart       Restart a resource\n"
                 "  status        Show the status of the rollout\n\nUsage:\n  kubectl rollout SUBCOMMAND [options]\n");
         return argc ? 0 : 1;
     }
     const char *sub = argv[0];
     if (strcmp(sub, "status") && strcmp(sub, "restart") && strcmp(sub, "history")) {
-        fprintf(ctx->err, "error: unknown command \"%s\" for \"kubectl rollout\"\n", sub);
+        fprintf(ctx->err, "error: unknown command \"%s\"\nSee 'kubectl rollout -h' for help and examples\n", sub);
         return 1;
     }
     char cmdpath[64];

@@ -128,13 +128,19 @@ EOF2
     run kubectl config use-context
     [ "$status" -eq 1 ]
     [ "${lines[-1]}" = 'error: Unexpected args: []' ]
+    run kubectl rollout bogus
+    [ "$status" -eq 1 ]
+    [ "$output" = $'error: unknown command "bogus"\nSee \'kubectl rollout -h\' for help and examples' ]
+    run kubectl rollout
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "Manage the rollout of one or many resources." ]
     run kubectl version --short
     [ "$output" = $'Error: unknown flag: --short\nSee \'kubectl version --help\' for usage.' ]
     run kubectl logs p --since=xx
     [ "$output" = $'Error: invalid argument "xx" for "--since" flag: time: invalid duration "xx"\nSee \'kubectl logs --help\' for usage.' ]
     run kubectl lable ns default a=b
     [ "$status" -eq 1 ]
-    [ "$output" = $'error: unknown command "lable" for "kubectl"\n\nDid you mean this?\n\tlabel' ]
+    [ "$output" = $'Error: unknown command "lable" for "kubectl"\n\nDid you mean this?\n\tlabel' ]
     run kubectl get ns default nothing -o custom-columns=N:.metadata.name
     [ "$status" -eq 1 ]
     [ "$output" = $'N\ndefault\nError from server (NotFound): namespaces "nothing" not found' ]
