@@ -52,14 +52,25 @@ static bool inputs_changed(cluster_cache *c, const controller *ctl, long long se
     return false;
 }
 
+static bool first_round_needed(const store *st, const controller *ctl)
+{
+    if (ctl->after_deletes && store_may_orphan(st)) return true;
+    for (int i = 0; i < 5 && ctl->inputs[i]; i++)
+        if (store_resource_written(st, ctl->inputs[i])) return true;
+    for (int i = 0; i < 3 && ctl->spec_inputs[i]; i++)
+        if (store_resource_written(st, ctl->spec_inputs[i])) return true;
+    return false;
+}
+
 static int run_rounds(cluster_cache *c)
 {
     long long settled_at[NCONTROLLERS];
-    /* the first round runs them all, but the garbage collector only when
-     * the command may have left garbage (its scan of every object that has
-     * owners was a twentieth of applying 10 000 new objects) */
+    /* the store was settled when the command began: the first round runs
+     * the controllers whose inputs the command wrote, and the garbage
+     * collector when it may have left garbage.  (Running them all read every
+     * pod of a 3 000-pod cluster to apply one VirtualService: 0.5 s, 200 MB.) */
     for (size_t i = 0; i < NCONTROLLERS; i++)
-        settled_at[i] = controllers[i].run == controller_garbage && !store_may_orphan(ccache_store(c)) ? 0 : -1;
+        settled_at[i] = first_round_needed(ccache_store(c), &controllers[i]) ? -1 : 0;
     for (int round = 0; round < MAX_ROUNDS; round++) {
         int changed = 0;
         for (size_t i = 0; i < NCONTROLLERS; i++) {

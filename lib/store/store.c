@@ -42,6 +42,10 @@ struct store {
     long long object_writes;   /* objects put or deleted in this transaction */
     /* of those, deletes and objects written with owners (see store_may_orphan) */
     long long owner_changes;
+    /* the resources they were of (store_resource_written); too many: all */
+    const char *written_resources[24];
+    int nwritten_resources;
+    bool many_resources;
     /* this transaction has bumped the objects generation (index.c) */
     int gen_bumped;
     /* frames in the WAL after the last commit, and how many it may hold
@@ -60,6 +64,7 @@ struct store {
 };
 
 static int flush_counters(store *st);
+static void forget_resources(store *st);
 
 /* Remember why a statement failed; the command's commit will refuse. */
 static void note_failure(store *st)
@@ -341,12 +346,40 @@ void store_close(store *st)
     if (st->wal_budget_least && st->wal_frames >= st->wal_budget_least) checkpoint_now(st->db, "main");
     store_shared_forget(st);
     sqlite3_close_v2(st->db);
+    forget_resources(st);
     free(st);
 }
 
 const char *store_dir(const store *st) { return st->dir; }
 long long store_object_writes(const store *st) { return st->object_writes; }
 bool store_may_orphan(const store *st) { return st->owner_changes > 0; }
+
+/* The transaction wrote an object of resource (a copy of the name is kept
+ * until the next transaction begins). */
+static void note_resource(store *st, const char *resource)
+{
+    for (int i = 0; i < st->nwritten_resources; i++)
+        if (!strcmp(st->written_resources[i], resource)) return;
+    int max = (int)(sizeof st->written_resources / sizeof st->written_resources[0]);
+    char *copy = st->nwritten_resources < max ? strdup(resource) : NULL;
+    if (!copy) { st->many_resources = true; return; }
+    st->written_resources[st->nwritten_resources++] = copy;
+}
+
+static void forget_resources(store *st)
+{
+    for (int i = 0; i < st->nwritten_resources; i++) free((char *)st->written_resources[i]);
+    st->nwritten_resources = 0;
+    st->many_resources = false;
+}
+
+bool store_resource_written(const store *st, const char *resource)
+{
+    if (st->many_resources) return true;
+    for (int i = 0; i < st->nwritten_resources; i++)
+        if (!strcmp(st->written_resources[i], resource)) return true;
+    return false;
+}
 
 /* the text test of store_list_containing(..., "\"ownerReferences\"") */
 static void note_owners(store *st, const char *body)
@@ -382,6 +415,7 @@ int store_begin(store *st)
     st->gen_bumped = 0;
     st->object_writes = 0;
     st->owner_changes = 0;
+    forget_resources(st);
     return 0;
 }
 
@@ -681,6 +715,7 @@ int store_put_ex(store *st, const char *resource, const char *ns, const char *na
     if (!rc) {
         st->object_writes++;
         note_owners(st, text);
+        note_resource(st, resource);
     }
     free(body);
     return rc;
@@ -714,6 +749,7 @@ int store_delete(store *st, const char *resource, const char *ns, const char *na
     if (changed) {
         st->object_writes++;
         st->owner_changes++;
+        note_resource(st, resource);
     }
     if (!rc && changed) rc = store_index_delete(st, resource, ns, name);
     return rc ? rc : (changed ? 0 : 1);

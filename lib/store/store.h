@@ -103,6 +103,9 @@ long long store_object_writes(const store *st);
  * delete an object, or write one that names owners (ownerReferences)?  The
  * garbage collector has nothing to do otherwise. */
 bool store_may_orphan(const store *st);
+/* Did this transaction put or delete an object of resource?  The
+ * controllers' first round runs only those whose inputs it did. */
+bool store_resource_written(const store *st, const char *resource);
 
 /* Counters and small settings (resourceVersion, IP allocators, ...). */
 long long store_counter_next(store *st, const char *name);

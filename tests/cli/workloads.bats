@@ -235,3 +235,41 @@ virtualservice.networking.istio.io/direct-cnn-through-egress-gateway configured"
     run kubectl apply -n kube-system -f "$d/networkpolicy.yaml"
     [ "$output" = "networkpolicy.networking.k8s.io/allow-egress-to-istio-system-and-kube-dns created" ]
 }
+
+# The controllers' first round runs only those whose inputs the command
+# wrote (and the garbage collector after deletes or owned writes): what
+# they must still do, they do.
+@test "the controllers react to what each command writes, and only that" {
+    kubectl apply -f "$ROOT/samples/sleep/sleep.yaml" >/dev/null
+    pods=$(kubectl get pods -o jsonpath='{.items[*].metadata.name}')
+    # a VirtualService: no controller's input, nothing else changes
+    kubectl apply -f "$ROOT/samples/egress-gateway/serviceentry-cnn.yaml" >/dev/null
+    [ "$(kubectl get pods -o jsonpath='{.items[*].metadata.name}')" = "$pods" ]
+    # a new namespace gets its ServiceAccount
+    kubectl create namespace other >/dev/null
+    [ "$(kubectl get sa -n other -o name)" = "serviceaccount/default" ]
+    # a deleted pod comes back under a new name
+    kubectl delete pod "$pods" >/dev/null
+    run kubectl get pods -o jsonpath='{.items[*].metadata.name}'
+    [ -n "$output" ] && [ "$output" != "$pods" ]
+    # a pod applied with an owner that does not exist is collected
+    cat > "$BATS_TEST_TMPDIR/orphan.yaml" <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata:
+  name: orphan
+  ownerReferences:
+  - apiVersion: apps/v1
+    kind: ReplicaSet
+    name: gone-12345
+    uid: 00000000-0000-0000-0000-000000000000
+spec:
+  containers:
+  - name: c
+    image: nginx
+YAML
+    run kubectl apply -f "$BATS_TEST_TMPDIR/orphan.yaml"
+    [ "$output" = "pod/orphan created" ]
+    run kubectl get pod orphan
+    [ "$status" -eq 1 ]
+}
