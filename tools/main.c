@@ -21,6 +21,7 @@ int main(int argc, char **argv)
         .home = store_default_dir(),
         .rel = release_default(),
         .in_is_tty = isatty(0),
+        .last_command = true,
     };
     /* personality_main also answers the hidden `__complete` of the completion scripts */
     int rc = personality_main(&ctx, !strcmp(name, "kubectl") || !strcmp(name, "istioctl") ? name : "meshsim",

@@ -380,7 +380,7 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
     free(prep);
     /* freed while the controllers run and the store commits */
     doc_freer freer;
-    doc_freer_start(&freer, &all);
+    doc_freer_start(&freer, &all, ctx->last_command);
     if (applied == 0 && rc == 0) {
         fprintf(ctx->err, "error: no objects passed to %s\n", mode == MODE_APPLY ? "apply" : mode == MODE_CREATE ? "create" : "replace");
         rc = 1;

@@ -13,6 +13,10 @@ typedef struct cmd_ctx {
     store *st;                     /* opened on first use by cmd_store() */
     const istio_release *rel;      /* emulated Istio release of this cluster */
     int in_is_tty;                 /* standard input is a terminal */
+    /* the process ends with this command (one kubectl or istioctl run;
+     * not a command of meshsim shell or __probe-loop): what it allocated
+     * last need not be freed object by object */
+    bool last_command;
 } cmd_ctx;
 
 typedef int (*cmd_fn)(cmd_ctx *ctx, int argc, char **argv);

@@ -68,6 +68,7 @@ int cmd_probe_loop(cmd_ctx *ctx, int argc, char **argv)
     run.err = null_err;
     run.st = NULL;
     run.in_is_tty = 0;
+    run.last_command = false;   /* n commands in this process */
     long failed = 0, first_peak = 0;
     int last_rc = 0;
     double t0 = now_s(), first = 0;
