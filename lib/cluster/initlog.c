@@ -167,6 +167,15 @@ static rule *add(ruleset *rs, const char *chain, const char *target)
     return r;
 }
 
+/* A TCP rule, to dport when given (the form most of istio-iptables' rules take). */
+static rule *add_tcp(ruleset *rs, const char *chain, const char *target, const char *dport)
+{
+    rule *r = add(rs, chain, target);
+    r->tcp = true;
+    if (dport) snprintf(r->dport, sizeof r->dport, "%s", dport);
+    return r;
+}
+
 static void new_chain(ruleset *rs, const char *chain)
 {
     for (int i = 0; i < rs->nchains; i++)
@@ -322,15 +331,13 @@ static void script_era(out *o, const ipt_args *a, const char *when)
     bool all_in = !strcmp(a->b, "*");
     line(o, "+ iptables -t nat -N ISTIO_REDIRECT");
     new_chain(rs, "ISTIO_REDIRECT");
-    r = add(rs, "ISTIO_REDIRECT", "REDIRECT");
-    r->tcp = true;
+    r = add_tcp(rs, "ISTIO_REDIRECT", "REDIRECT", NULL);
     snprintf(r->targs, sizeof r->targs, "%s", a->p);
     trace_rule(o, rs, r);
     line(o, "+ iptables -t nat -N ISTIO_IN_REDIRECT");
     new_chain(rs, "ISTIO_IN_REDIRECT");
     linef(o, "+ '[' %s == '*' ']'", shq(a->b, q1, sizeof q1));
-    r = add(rs, "ISTIO_IN_REDIRECT", "REDIRECT");
-    r->tcp = true;
+    r = add_tcp(rs, "ISTIO_IN_REDIRECT", "REDIRECT", NULL);
     snprintf(r->targs, sizeof r->targs, "%s", all_in ? a->z : a->p);
     trace_rule(o, rs, r);
     linef(o, "+ '[' -n %s ']'", shq(a->b, q1, sizeof q1));
@@ -339,37 +346,29 @@ static void script_era(out *o, const ipt_args *a, const char *when)
         line(o, "+ table=nat");
         line(o, "+ iptables -t nat -N ISTIO_INBOUND");
         new_chain(rs, "ISTIO_INBOUND");
-        r = add(rs, "PREROUTING", "ISTIO_INBOUND");
-        r->tcp = true;
+        r = add_tcp(rs, "PREROUTING", "ISTIO_INBOUND", NULL);
         trace_rule(o, rs, r);
         linef(o, "+ '[' %s == '*' ']'", shq(a->b, q1, sizeof q1));
         if (all_in) {
-            r = add(rs, "ISTIO_INBOUND", "RETURN");
-            r->tcp = true;
-            snprintf(r->dport, sizeof r->dport, "22");
+            r = add_tcp(rs, "ISTIO_INBOUND", "RETURN", "22");
             trace_rule(o, rs, r);
             linef(o, "+ '[' -n %s ']'", shq(a->d, q1, sizeof q1));
             json_t *ports = split(a->d);
             json_array_foreach(ports, i, v) {
                 line(o, "+ for port in ${INBOUND_PORTS_EXCLUDE}");
-                r = add(rs, "ISTIO_INBOUND", "RETURN");
-                r->tcp = true;
-                snprintf(r->dport, sizeof r->dport, "%s", json_string_value(v));
+                r = add_tcp(rs, "ISTIO_INBOUND", "RETURN", json_string_value(v));
                 trace_rule(o, rs, r);
             }
             json_decref(ports);
             linef(o, "+ '[' %s = TPROXY ']'", shq(a->m, q1, sizeof q1));
-            r = add(rs, "ISTIO_INBOUND", "ISTIO_IN_REDIRECT");
-            r->tcp = true;
+            r = add_tcp(rs, "ISTIO_INBOUND", "ISTIO_IN_REDIRECT", NULL);
             trace_rule(o, rs, r);
         } else {
             json_t *ports = split(a->b);
             json_array_foreach(ports, i, v) {
                 line(o, "+ for port in ${INBOUND_PORTS_INCLUDE}");
                 linef(o, "+ '[' %s = TPROXY ']'", shq(a->m, q1, sizeof q1));
-                r = add(rs, "ISTIO_INBOUND", "ISTIO_IN_REDIRECT");
-                r->tcp = true;
-                snprintf(r->dport, sizeof r->dport, "%s", json_string_value(v));
+                r = add_tcp(rs, "ISTIO_INBOUND", "ISTIO_IN_REDIRECT", json_string_value(v));
                 trace_rule(o, rs, r);
             }
             json_decref(ports);
@@ -377,16 +376,13 @@ static void script_era(out *o, const ipt_args *a, const char *when)
     }
     line(o, "+ iptables -t nat -N ISTIO_OUTPUT");
     new_chain(rs, "ISTIO_OUTPUT");
-    r = add(rs, "OUTPUT", "ISTIO_OUTPUT");
-    r->tcp = true;
+    r = add_tcp(rs, "OUTPUT", "ISTIO_OUTPUT", NULL);
     trace_rule(o, rs, r);
     linef(o, "+ '[' -n %s ']'", shq(a->o, q1, sizeof q1));
     json_t *oports = split(a->o);
     json_array_foreach(oports, i, v) {
         line(o, "+ for port in ${OUTBOUND_PORTS_EXCLUDE}");
-        r = add(rs, "ISTIO_OUTPUT", "RETURN");
-        r->tcp = true;
-        snprintf(r->dport, sizeof r->dport, "%s", json_string_value(v));
+        r = add_tcp(rs, "ISTIO_OUTPUT", "RETURN", json_string_value(v));
         trace_rule(o, rs, r);
     }
     json_decref(oports);
@@ -525,38 +521,27 @@ static void agent_era(out *o, const ipt_args *a, long long start_ms, const char 
     json_t *v;
     const char *chains[] = {"ISTIO_INBOUND", "ISTIO_REDIRECT", "ISTIO_IN_REDIRECT", "ISTIO_OUTPUT"};
     for (int c = 0; c < 4; c++) new_chain(rs, chains[c]);
-    r = add(rs, "ISTIO_INBOUND", "RETURN");
-    r->tcp = true;
-    snprintf(r->dport, sizeof r->dport, "15008");
-    r = add(rs, "ISTIO_REDIRECT", "REDIRECT");
-    r->tcp = true;
+    r = add_tcp(rs, "ISTIO_INBOUND", "RETURN", "15008");
+    r = add_tcp(rs, "ISTIO_REDIRECT", "REDIRECT", NULL);
     snprintf(r->targs, sizeof r->targs, "%s", a->p);
-    r = add(rs, "ISTIO_IN_REDIRECT", "REDIRECT");
-    r->tcp = true;
+    r = add_tcp(rs, "ISTIO_IN_REDIRECT", "REDIRECT", NULL);
     snprintf(r->targs, sizeof r->targs, "%s", a->z);
     if (*a->b) {
-        r = add(rs, "PREROUTING", "ISTIO_INBOUND");
-        r->tcp = true;
+        r = add_tcp(rs, "PREROUTING", "ISTIO_INBOUND", NULL);
         bool all_in = !strcmp(a->b, "*");
         json_t *ports = split(all_in ? a->d : a->b);
         json_array_foreach(ports, i, v) {
-            r = add(rs, "ISTIO_INBOUND", all_in ? "RETURN" : "ISTIO_IN_REDIRECT");
-            r->tcp = true;
-            snprintf(r->dport, sizeof r->dport, "%s", json_string_value(v));
+            r = add_tcp(rs, "ISTIO_INBOUND", all_in ? "RETURN" : "ISTIO_IN_REDIRECT", json_string_value(v));
         }
         json_decref(ports);
         if (all_in) {
-            r = add(rs, "ISTIO_INBOUND", "ISTIO_IN_REDIRECT");
-            r->tcp = true;
+            r = add_tcp(rs, "ISTIO_INBOUND", "ISTIO_IN_REDIRECT", NULL);
         }
     }
-    r = add(rs, "OUTPUT", "ISTIO_OUTPUT");
-    r->tcp = true;
+    r = add_tcp(rs, "OUTPUT", "ISTIO_OUTPUT", NULL);
     json_t *ports = split(a->o);
     json_array_foreach(ports, i, v) {
-        r = add(rs, "ISTIO_OUTPUT", "RETURN");
-        r->tcp = true;
-        snprintf(r->dport, sizeof r->dport, "%s", json_string_value(v));
+        r = add_tcp(rs, "ISTIO_OUTPUT", "RETURN", json_string_value(v));
     }
     json_decref(ports);
     r = add(rs, "ISTIO_OUTPUT", "RETURN");
@@ -594,9 +579,7 @@ static void agent_era(out *o, const ipt_args *a, long long start_ms, const char 
     json_decref(ex);
     ports = split(a->q);
     json_array_foreach(ports, i, v) {
-        r = add(rs, "ISTIO_OUTPUT", "ISTIO_REDIRECT");
-        r->tcp = true;
-        snprintf(r->dport, sizeof r->dport, "%s", json_string_value(v));
+        r = add_tcp(rs, "ISTIO_OUTPUT", "ISTIO_REDIRECT", json_string_value(v));
     }
     json_decref(ports);
     if (!strcmp(a->i, "*")) {

@@ -227,7 +227,6 @@ static loaded_docs left_at_exit;
 
 void doc_freer_start(doc_freer *f, loaded_docs *all, bool process_ends)
 {
-    f->all = all;
     if (process_ends && all->n >= APPLY_LONG_STREAM && !left_at_exit.docs) {
         left_at_exit = *all;
         memset(all, 0, sizeof *all);

@@ -59,7 +59,6 @@ void apply_prepare_all(const apply_opts *o, loaded_docs *all, prepared *p);
  * soon after it was applied cost five times more: its memory came from
  * other threads' heaps, whose locks the freeing then shared with them.) */
 typedef struct doc_freer {
-    loaded_docs *all;
     pthread_t thread;
     bool running;
 } doc_freer;

@@ -119,12 +119,7 @@ static int label_main(cmd_ctx *ctx, int argc, char **argv, bool annotate)
         /* --list: the object's labels, "key=value" one per line (sorted) */
         json_t *m = annotate ? obj_annotations(t.v[i].obj) : obj_labels(t.v[i].obj);
         const char *keys[512];
-        size_t nk = 0;
-        const char *key;
-        json_t *v;
-        json_object_foreach(m, key, v) if (nk < 512) keys[nk++] = key;
-        for (size_t a = 1; a < nk; a++)
-            for (size_t b = a; b > 0 && strcmp(keys[b - 1], keys[b]) > 0; b--) { const char *x = keys[b]; keys[b] = keys[b - 1]; keys[b - 1] = x; }
+        size_t nk = obj_sorted_keys(m, keys, 512);
         if (t.n > 1) {
             const kind_info *k = t.v[i].k;
             fprintf(ctx->out, "Listing %ss for %s.%s/%s:\n", what, k->kind, k->group, obj_name(t.v[i].obj));

@@ -173,3 +173,19 @@ void uuid_v4(char *buf)
     }
     *p = 0;
 }
+
+static int key_order(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+size_t obj_sorted_keys(json_t *obj, const char **keys, size_t max)
+{
+    size_t n = 0;
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj, key, v) if (n < max) keys[n++] = key;
+    qsort(keys, n, sizeof *keys, key_order);
+    return n;
+}
+

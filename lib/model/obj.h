@@ -41,4 +41,8 @@ long long time_now_ms(void);
 /* A v4 UUID (random), into buf of at least 37 bytes. */
 void uuid_v4(char *buf);
 
+/* The keys of an object (at most max of them) in byte order, as Go prints
+ * a map; returns how many.  The strings are obj's. */
+size_t obj_sorted_keys(json_t *obj, const char **keys, size_t max);
+
 #endif

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "model/obj.h"
 #include "model/patch.h"
 
 int patch_type_parse(const char *name)
@@ -396,12 +397,7 @@ static void go_fmt(json_t *v, char *buf, size_t len, size_t *o)
 #define PUT(...) do { if (*o < len) *o += (size_t)snprintf(buf + *o, len - *o, __VA_ARGS__); } while (0)
     if (json_is_object(v)) {
         const char *keys[256];
-        size_t n = 0;
-        const char *key;
-        json_t *m;
-        json_object_foreach(v, key, m) if (n < 256) keys[n++] = key;
-        for (size_t a = 1; a < n; a++)
-            for (size_t b = a; b > 0 && strcmp(keys[b - 1], keys[b]) > 0; b--) { const char *x = keys[b]; keys[b] = keys[b - 1]; keys[b - 1] = x; }
+        size_t n = obj_sorted_keys(v, keys, 256);
         PUT("map[");
         for (size_t i = 0; i < n; i++) {
             PUT("%s%s:", i ? " " : "", keys[i]);

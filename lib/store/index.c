@@ -211,17 +211,6 @@ int store_index_open(store *st)
     return rc;
 }
 
-static json_t *collect(store *st, sqlite3_stmt *s)
-{
-    json_t *arr = json_array();
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        json_t *o = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
-        if (o) json_array_append_new(arr, o);
-    }
-    store_stmt_done(st, s);
-    return arr;
-}
-
 json_t *store_list_by_key(store *st, const char *key, int offset, int limit)
 {
     sqlite3_stmt *s = prep(st, "SELECT " STORE_BODY_OF("o.") " FROM obj_keys k JOIN objects o ON o.resource=k.resource"
@@ -231,7 +220,7 @@ json_t *store_list_by_key(store *st, const char *key, int offset, int limit)
     bind(s, 1, key);
     sqlite3_bind_int(s, 2, limit);
     sqlite3_bind_int(s, 3, offset < 0 ? 0 : offset);
-    return collect(st, s);
+    return store_collect(st, s);
 }
 
 bool store_key_exists(store *st, const char *key)

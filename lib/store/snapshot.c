@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "store/keyset.h"
 #include "store/snapshot.h"
 
 /* Texts live in one growing arena, so an entry is a few offsets. */
@@ -17,15 +18,6 @@ struct snapshot {
     char *arena;
     size_t used, size;
 };
-
-static uint64_t hash_key(const char *ns, const char *name)
-{
-    uint64_t h = 1469598103934665603ull;   /* FNV-1a of ns, 0x1f, name */
-    for (const char *p = ns; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    h = (h ^ 0x1f) * 1099511628211ull;
-    for (const char *p = name; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    return h ? h : 1;
-}
 
 snapshot *snapshot_new(void) { return calloc(1, sizeof(snapshot)); }
 
@@ -65,7 +57,7 @@ static bool grow(snapshot *s)
 int snapshot_add(snapshot *s, const char *ns, const char *name, const char *applied)
 {
     if ((s->n + 1) * 2 > s->cap && !grow(s)) return -1;
-    entry e = {hash_key(ns, name), keep(s, ns), keep(s, name), applied ? keep(s, applied) : SIZE_MAX};
+    entry e = {keyset_hash("", ns, name), keep(s, ns), keep(s, name), applied ? keep(s, applied) : SIZE_MAX};
     if (e.ns == SIZE_MAX || e.name == SIZE_MAX || (applied && e.applied == SIZE_MAX)) return -1;
     size_t j = e.hash & (s->cap - 1);
     while (s->slot[j].hash) j = (j + 1) & (s->cap - 1);
@@ -77,7 +69,7 @@ int snapshot_add(snapshot *s, const char *ns, const char *name, const char *appl
 bool snapshot_find(const snapshot *s, const char *ns, const char *name, const char **applied)
 {
     if (!s->cap) return false;
-    uint64_t h = hash_key(ns, name);
+    uint64_t h = keyset_hash("", ns, name);
     for (size_t j = h & (s->cap - 1); s->slot[j].hash; j = (j + 1) & (s->cap - 1)) {
         const entry *e = &s->slot[j];
         if (e->hash != h || strcmp(s->arena + e->ns, ns) || strcmp(s->arena + e->name, name)) continue;

@@ -755,7 +755,7 @@ int store_delete(store *st, const char *resource, const char *ns, const char *na
     return rc ? rc : (changed ? 0 : 1);
 }
 
-static json_t *collect(store *st, sqlite3_stmt *s)
+json_t *store_collect(store *st, sqlite3_stmt *s)
 {
     json_t *arr = json_array();
     while (sqlite3_step(s) == SQLITE_ROW) {
@@ -774,7 +774,7 @@ json_t *store_list(store *st, const char *resource, const char *ns)
     if (!s) return json_array();
     bind_text(s, 1, resource);
     if (ns) bind_text(s, 2, ns);
-    return collect(st, s);
+    return store_collect(st, s);
 }
 
 int store_each_row(store *st, const char *resource, const char *ns, bool bodies, store_row_fn fn, void *ctx)
@@ -823,13 +823,13 @@ json_t *store_list_containing(store *st, const char *resource, const char *text)
     if (!s) return json_array();
     bind_text(s, 1, resource);
     bind_text(s, 2, text);
-    return collect(st, s);
+    return store_collect(st, s);
 }
 
 json_t *store_list_all(store *st)
 {
     sqlite3_stmt *s = prep(st, "SELECT " STORE_BODY " FROM objects ORDER BY resource, namespace, name");
-    return s ? collect(st, s) : json_array();
+    return s ? store_collect(st, s) : json_array();
 }
 
 char *store_meta_get(store *st, const char *key)

@@ -23,6 +23,10 @@ void store_stmt_done(store *st, sqlite3_stmt *s);
 void **store_shared_slot(store *st);
 int store_in_transaction(const store *st);
 
+/* The objects whose texts s's rows hold in their first column, parsed; s
+ * is then given back (store_stmt_done). */
+json_t *store_collect(store *st, sqlite3_stmt *s);
+
 /* One row of the objects table as it is written. */
 typedef struct object_row {
     const char *resource, *ns, *name, *row, *labels, *applied;
