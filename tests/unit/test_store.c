@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 #include "store/index.h"
 #include "store/store.h"
+#include "store/store_internal.h"
 
 static char dir[256];
 
@@ -301,6 +302,34 @@ static void test_wal_budget(void **state)
     assert_true(store_exists(st, "configmaps", "default", "large-199"));
     assert_true(store_exists(st, "configmaps", "default", "small-199"));
     store_close(st);
+}
+
+/* fsync is off unless MESHSIM_SYNC asks (store.c, store_open): SQLite's
+ * setting as each value leaves it, an unknown value the safest. */
+static int sync_setting(const char *value)
+{
+    if (value) setenv("MESHSIM_SYNC", value, 1);
+    else unsetenv("MESHSIM_SYNC");
+    store *st = open_ok(NULL);
+    sqlite3_stmt *s = store_stmt(st, "PRAGMA synchronous");
+    assert_non_null(s);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    int level = sqlite3_column_int(s, 0);
+    store_stmt_done(st, s);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    unsetenv("MESHSIM_SYNC");
+    return level;
+}
+
+static void test_sync_follows_meshsim_sync(void **state)
+{
+    (void)state;
+    assert_int_equal(sync_setting(NULL), 0);
+    assert_int_equal(sync_setting("off"), 0);
+    assert_int_equal(sync_setting("normal"), 1);
+    assert_int_equal(sync_setting("FULL"), 2);
+    assert_int_equal(sync_setting("sometimes"), 2);
 }
 
 static int row_cb(void *ctx, const store_row *r)
@@ -692,6 +721,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rollback_discards, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kept_handle_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wal_budget, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_follows_meshsim_sync, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_behind_is_invisible, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_behind_failure_dooms_the_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pods_share_their_spec, setup, teardown),
