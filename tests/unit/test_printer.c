@@ -228,6 +228,17 @@ static void test_compact_text_is_janssons(void **state)
     assert_compact_like_jansson(v);
     json_decref(v);
     free(big);
+    /* a string longer than compact_string's pieces, escapes across their
+     * boundaries, and a key with a NUL in it */
+    char *lng = malloc(10001);
+    for (int i = 0; i < 10000; i++) lng[i] = "a\"b\\\n\x01\xc3\xa9"[i % 8];
+    lng[10000] = 0;
+    v = json_object();
+    json_object_set_new(v, "long", json_stringn(lng, 10000));
+    json_object_setn_new(v, "k\0ey", 4, json_true());
+    assert_compact_like_jansson(v);
+    json_decref(v);
+    free(lng);
     v = json_pack("[{s:i},[]]", "x", 1);
     assert_compact_like_jansson(v);
     json_decref(v);
