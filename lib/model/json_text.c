@@ -1,4 +1,5 @@
 /* Re-printing stored JSON text as kubectl -o json prints it.  See json_text.h. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -263,6 +264,15 @@ static bool reserve(json_text_buf *b, size_t n)
  * its worst case (every byte six): one check per piece instead of one per
  * run between escapes (a last-applied annotation has dozens of quotes). */
 #define PIECE 4096
+
+/* Whether any byte of w needs an escape: below 0x20, '"' or '\\' (the
+ * has-less and has-zero tests of SWAR, exact as a whole). */
+static inline bool word_needs_escape(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+    return (((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) & highs;
+}
 static void compact_string(json_text_buf *b, const char *s, size_t len)
 {
     static const char hex[] = "0123456789ABCDEF";
@@ -273,8 +283,17 @@ static void compact_string(json_text_buf *b, const char *s, size_t len)
         size_t piece = (size_t)(end - p) < PIECE ? (size_t)(end - p) : PIECE;
         if (!reserve(b, 6 * piece + 1)) return;
         char *o = b->p + b->n;
-        for (const unsigned char *stop = p + piece; p < stop; p++) {
-            unsigned char c = *p;
+        const unsigned char *stop = p + piece;
+        while (p < stop) {
+            /* eight plain bytes at a time: most of a manifest's text */
+            uint64_t w;
+            if (stop - p >= 8 && (memcpy(&w, p, 8), !word_needs_escape(w))) {
+                memcpy(o, &w, 8);
+                o += 8;
+                p += 8;
+                continue;
+            }
+            unsigned char c = *p++;
             if (c >= 0x20 && c != '"' && c != '\\') { *o++ = (char)c; continue; }
             *o++ = '\\';
             switch (c) {

@@ -259,7 +259,11 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
     if (!st) { snprintf(err, errlen, "out of memory"); return NULL; }
     snprintf(st->dir, sizeof st->dir, "%s", dir);
     mode_t old = umask(077);
-    int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    /* NOMUTEX: SQLite's own locking per call was a tenth of the write-behind
+     * thread's time; a handle is never used by two threads at once (the
+     * writer and the lookups take writer.c's conn lock, and everything else
+     * waits for the writer first: settle()). */
+    int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     umask(old);
     /* SQLite falls back to read-only when it cannot write the file (with
      * the WAL left from the last command it would even read): every command
