@@ -322,6 +322,46 @@ static int sync_setting(const char *value)
     return level;
 }
 
+/* A new store's pages are 16 KB (fewer frames for a big commit to write
+ * and copy); one made with SQLite's default 4 KB keeps them. */
+static int page_size_of(const char *path_in_dir)
+{
+    sqlite3 *db = NULL;
+    int size = -1;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_open_v2(path_in_dir, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        size = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return size;
+}
+
+static void test_page_size_of_new_and_old_stores(void **state)
+{
+    (void)state;
+    char path[300];
+    snprintf(path, sizeof path, "%s/state.db", dir);
+    store *st = open_ok(NULL);
+    assert_int_equal(store_put(st, "configmaps", "default", "a", cm("a")), 0);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    assert_int_equal(page_size_of(path), 16384);
+    /* an older store, 4 KB pages, opened and written: its pages stay */
+    char cmd[1000];
+    snprintf(cmd, sizeof cmd, "rm -f '%s' '%s-wal' '%s-shm'", path, path, path);
+    assert_int_equal(system(cmd), 0);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA page_size=4096; CREATE TABLE t(x);", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    st = open_ok(NULL);
+    assert_int_equal(store_put(st, "configmaps", "default", "b", cm("b")), 0);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    assert_int_equal(page_size_of(path), 4096);
+}
+
 static void test_sync_follows_meshsim_sync(void **state)
 {
     (void)state;
@@ -722,6 +762,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_kept_handle_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wal_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_follows_meshsim_sync, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_page_size_of_new_and_old_stores, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_behind_is_invisible, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_behind_failure_dooms_the_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pods_share_their_spec, setup, teardown),
