@@ -262,8 +262,9 @@ static bool reserve(json_text_buf *b, size_t n)
  * \r \t, others \u00XX); everything else, UTF-8 included, as it is.
  * Written in pieces of at most PIECE bytes, each with room reserved for
  * its worst case (every byte six): one check per piece instead of one per
- * run between escapes (a last-applied annotation has dozens of quotes). */
-#define PIECE 4096
+ * run between escapes (a last-applied annotation has dozens of quotes),
+ * and a small piece so the buffer grows little past what it holds. */
+#define PIECE 64
 
 /* Whether any byte of w needs an escape: below 0x20, '"' or '\\' (the
  * has-less and has-zero tests of SWAR, exact as a whole). */
