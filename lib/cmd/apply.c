@@ -35,6 +35,19 @@ static void merge3(json_t *live, json_t *desired, json_t *last)
     }
 }
 
+/* "disp/name verb suffix" and a newline, the line of every applied
+ * document: pieces put as they are (printf's parsing of its format was a
+ * share of a 10 000-document apply's main thread) */
+static void put_line(FILE *out, const char *a, const char *b, const char *c, const char *d, const char *e,
+                     const char *f)
+{
+    flockfile(out);
+    const char *parts[] = {a, b, c, d, e, f};
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) fputs_unlocked(parts[i], out);
+    putc_unlocked('\n', out);
+    funlockfile(out);
+}
+
 static const char *dry_suffix(const apply_opts *o)
 {
     if (!o->dry_run || !strcmp(o->dry_run, "none")) return "";
@@ -165,7 +178,7 @@ static int apply_one(cmd_ctx *ctx, store *st, apply_opts *o, loaded_doc *d, prep
     if (rc == 0) {
         if (o->output && *o->output && strcmp(o->output, "name")) output_object(ctx->out, ctx->err, o->output, result);
         else if (o->output && !strcmp(o->output, "name")) fprintf(ctx->out, "%s/%s\n", disp, name);
-        else fprintf(ctx->out, "%s/%s %s%s\n", disp, name, verb, dry_suffix(o));
+        else put_line(ctx->out, disp, "/", name, " ", verb, dry_suffix(o));
     }
     json_decref(live);
     json_decref(result);

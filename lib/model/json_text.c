@@ -266,17 +266,46 @@ static bool reserve(json_text_buf *b, size_t n)
  * and a small piece so the buffer grows little past what it holds. */
 #define PIECE 64
 
-/* Whether any byte of w needs an escape: below 0x20, '"' or '\\' (the
- * has-less and has-zero tests of SWAR, exact as a whole). */
-static inline bool word_needs_escape(uint64_t w)
+/* The index (0-7) of the first byte of w, as read from memory, that needs
+ * an escape (below 0x20, '"' or '\\'), or 8: the has-less and has-zero
+ * tests of SWAR, whose lowest flag is exact (a borrow only runs upward). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define WORDS 1
+static inline int first_escape(uint64_t w)
 {
     const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
     uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
-    return (((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) & highs;
+    uint64_t m = (((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) & highs;
+    return m ? __builtin_ctzll(m) >> 3 : 8;
 }
-static void compact_string(json_text_buf *b, const char *s, size_t len)
+#else
+#define WORDS 0
+#endif
+
+/* c's escape at o; returns the byte after it */
+static char *put_escape(char *o, unsigned char c)
 {
     static const char hex[] = "0123456789ABCDEF";
+    *o++ = '\\';
+    switch (c) {
+    case '"': *o++ = '"'; break;
+    case '\\': *o++ = '\\'; break;
+    case '\b': *o++ = 'b'; break;
+    case '\f': *o++ = 'f'; break;
+    case '\n': *o++ = 'n'; break;
+    case '\r': *o++ = 'r'; break;
+    case '\t': *o++ = 't'; break;
+    default:
+        memcpy(o, "u00", 3);
+        o[3] = hex[c >> 4];
+        o[4] = hex[c & 15];
+        o += 5;
+    }
+    return o;
+}
+
+static void compact_string(json_text_buf *b, const char *s, size_t len)
+{
     const unsigned char *p = (const unsigned char *)s, *end = p + len;
     if (!reserve(b, 1)) return;
     b->p[b->n++] = '"';
@@ -285,32 +314,23 @@ static void compact_string(json_text_buf *b, const char *s, size_t len)
         if (!reserve(b, 6 * piece + 1)) return;
         char *o = b->p + b->n;
         const unsigned char *stop = p + piece;
-        while (p < stop) {
-            /* eight plain bytes at a time: most of a manifest's text */
+#if WORDS
+        /* a word at a time: its plain bytes copied at once (the word is
+         * copied whole; the reserve leaves room), then the escape if any */
+        while (stop - p >= 8) {
             uint64_t w;
-            if (stop - p >= 8 && (memcpy(&w, p, 8), !word_needs_escape(w))) {
-                memcpy(o, &w, 8);
-                o += 8;
-                p += 8;
-                continue;
-            }
-            unsigned char c = *p++;
-            if (c >= 0x20 && c != '"' && c != '\\') { *o++ = (char)c; continue; }
-            *o++ = '\\';
-            switch (c) {
-            case '"': *o++ = '"'; break;
-            case '\\': *o++ = '\\'; break;
-            case '\b': *o++ = 'b'; break;
-            case '\f': *o++ = 'f'; break;
-            case '\n': *o++ = 'n'; break;
-            case '\r': *o++ = 'r'; break;
-            case '\t': *o++ = 't'; break;
-            default:
-                memcpy(o, "u00", 3);
-                o[3] = hex[c >> 4];
-                o[4] = hex[c & 15];
-                o += 5;
-            }
+            memcpy(&w, p, 8);
+            int k = first_escape(w);
+            memcpy(o, &w, 8);
+            o += k;
+            p += k;
+            if (k < 8) o = put_escape(o, *p++);
+        }
+#endif
+        for (; p < stop; p++) {
+            unsigned char c = *p;
+            if (c >= 0x20 && c != '"' && c != '\\') *o++ = (char)c;
+            else o = put_escape(o, c);
         }
         b->n = (size_t)(o - b->p);
     }
