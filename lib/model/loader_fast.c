@@ -17,6 +17,7 @@
  * always safe; accepting is only done where the rules below are libyaml's
  * (tests/fuzz/fuzz_loader_yaml.c compares the two on every input). */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "model/loader.h"
@@ -74,7 +75,16 @@ static size_t utf8_char(const char *s, const char *end)
  * chunk libyaml's reader would refuse is always declined. */
 static const char *line_end(const char *p, const char *end)
 {
-    while (p < end) {
+    for (;;) {
+        /* eight bytes at a time while all are printable ASCII (no byte
+         * below 0x20, none above 0x7E) */
+        while (end - p >= 8) {
+            uint64_t w;
+            memcpy(&w, p, 8);
+            if ((((w - 0x2020202020202020u) & ~w) | (w + 0x0101010101010101u) | w) & 0x8080808080808080u) break;
+            p += 8;
+        }
+        if (p == end) return p;
         unsigned char c = (unsigned char)*p;
         if (c >= 0x20 && c < 0x7F) {
             p++;
@@ -86,7 +96,6 @@ static const char *line_end(const char *p, const char *end)
             p += n;
         }
     }
-    return p;
 }
 
 /* "---" or "..." at a line start, followed by a blank, a break or the end:
