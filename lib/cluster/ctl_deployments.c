@@ -120,6 +120,13 @@ static int sync_deployment(cluster_cache *c, const kind_info *rsk, json_t *d, js
     json_t *current, *rs;
     json_t *all = owned_here(d, owned, name, &current, &max_rev);
     size_t i;
+    if (!current && json_is_true(obj_at(d, "spec.paused"))) {
+        /* paused (kubectl rollout pause): a new template waits for the
+         * resume, the newest ReplicaSet keeps the pods, scaled as asked */
+        json_array_foreach(all, i, rs)
+            if (revision_of(rs) == max_rev) current = rs;
+        if (!current) { json_decref(all); return 0; }
+    }
     json_array_foreach(all, i, rs) {
         if (rs == current || obj_int_or(rs, "spec.replicas", 0) == 0) continue;
         json_t *copy = json_deep_copy(rs);

@@ -1,5 +1,6 @@
-/* kubectl rollout status|restart|history: a rollout in meshsim completes
- * within the command that starts it, so status answers at once. */
+/* kubectl rollout status|restart|history|pause|resume|undo: a rollout in
+ * meshsim completes within the command that starts it, so status answers
+ * at once. */
 #include <stdlib.h>
 #include <string.h>
 #include "cmd/commands.h"
@@ -32,23 +33,113 @@ static int status_one(cmd_ctx *ctx, const kind_info *k, json_t *o)
     return 1;
 }
 
+/* The ReplicaSets of deployment d, newest revision first in *latest and
+ * the one before in *previous, or (to_revision > 0) that revision's in
+ * *latest; borrowed from all. */
+static void revisions(json_t *all, json_t *d, long long to_revision, json_t **latest, json_t **previous)
+{
+    long long latest_rev = -1, previous_rev = -1;
+    *latest = *previous = NULL;
+    size_t i;
+    json_t *rs;
+    json_array_foreach(all, i, rs) {
+        if (!cluster_owned_by(rs, obj_str_or(d, "metadata.uid", ""))) continue;
+        const char *a = obj_annotation(rs, "deployment.kubernetes.io/revision");
+        if (!a) continue;
+        long long v = atoll(a);
+        if (to_revision > 0) {
+            if (v == to_revision) { *latest = rs; return; }
+        } else if (v > latest_rev) {
+            previous_rev = latest_rev; *previous = *latest;
+            latest_rev = v; *latest = rs;
+        } else if (v > previous_rev) {
+            previous_rev = v; *previous = rs;
+        }
+    }
+}
+
+/* A pod template without the pod-template-hash label the ReplicaSet adds. */
+static json_t *template_without_hash(json_t *tmpl)
+{
+    json_t *t = json_deep_copy(tmpl);
+    json_t *labels = obj_at(t, "metadata.labels");
+    if (json_is_object(labels)) json_object_del(labels, "pod-template-hash");
+    return t;
+}
+
+/* kubectl rollout undo of one Deployment (o is updated): its template
+ * becomes that of the previous revision's ReplicaSet (or --to-revision's).
+ * Returns 0 with *skipped_rev set when the template already is that one. */
+static int undo_one(cmd_ctx *ctx, store *st, json_t *o, long long to_revision, long long *skipped_rev)
+{
+    *skipped_rev = 0;
+    if (json_is_true(obj_at(o, "spec.paused"))) {
+        fprintf(ctx->err, "error: you cannot rollback a paused deployment; resume it first with "
+                          "'kubectl rollout resume deployment/%s' and try again\n", obj_name(o));
+        return 1;
+    }
+    json_t *all = store_list(st, "replicasets.apps", obj_namespace(o)), *target, *previous;
+    revisions(all, o, to_revision, &target, &previous);
+    if (to_revision <= 0) target = previous;
+    int rc = 0;
+    if (!target) {
+        if (to_revision > 0) fprintf(ctx->err, "error: unable to find specified revision %lld in history\n", to_revision);
+        else fprintf(ctx->err, "error: no rollout history found for deployment \"%s\"\n", obj_name(o));
+        rc = 1;
+    } else {
+        json_t *want = template_without_hash(obj_at(target, "spec.template"));
+        json_t *have = template_without_hash(obj_at(o, "spec.template"));
+        if (json_equal(want, have)) {
+            *skipped_rev = atoll(obj_annotation(target, "deployment.kubernetes.io/revision"));
+        } else {
+            json_object_set(json_object_get(o, "spec"), "template", want);
+        }
+        json_decref(want);
+        json_decref(have);
+    }
+    json_decref(all);
+    return rc;
+}
+
+static const char ROLLOUT_HELP[] =
+    "Manage the rollout of one or many resources.\n"
+    "        \n"
+    " Valid resource types include:\n\n"
+    "  *  deployments\n  *  daemonsets\n  *  statefulsets\n\n"
+    "Examples:\n"
+    "  # Rollback to the previous deployment\n  kubectl rollout undo deployment/abc\n  \n"
+    "  # Check the rollout status of a daemonset\n  kubectl rollout status daemonset/foo\n  \n"
+    "  # Restart a deployment\n  kubectl rollout restart deployment/abc\n  \n"
+    "  # Restart deployments with the 'app=nginx' label\n  kubectl rollout restart deployment --selector=app=nginx\n\n"
+    "Available Commands:\n"
+    "  history       View rollout history\n"
+    "  pause         Mark the provided resource as paused\n"
+    "  restart       Restart a resource\n"
+    "  resume        Resume a paused resource\n"
+    "  status        Show the status of the rollout\n"
+    "  undo          Undo a previous rollout\n\n"
+    "Usage:\n  kubectl rollout SUBCOMMAND [options]\n\n"
+    "Use \"kubectl rollout <command> --help\" for more information about a given command.\n"
+    "Use \"kubectl options\" for a list of global command-line options (applies to all commands).\n";
+
 int cmd_rollout(cmd_ctx *ctx, int argc, char **argv)
 {
     if (argc == 0 || !strcmp(argv[0], "--help") || !strcmp(argv[0], "-h")) {
         /* kubectl prints it on standard output either way, and fails without a subcommand */
-        fprintf(ctx->out, "Manage the rollout of one or many resources.\n\nAvailable Commands:\n"
-                "  history       View rollout history\n  restart       Restart a resource\n"
-                "  status        Show the status of the rollout\n\nUsage:\n  kubectl rollout SUBCOMMAND [options]\n");
+        fputs(ROLLOUT_HELP, ctx->out);
         return argc ? 0 : 1;
     }
     const char *sub = argv[0];
-    if (strcmp(sub, "status") && strcmp(sub, "restart") && strcmp(sub, "history")) {
+    static const char *const subs[] = {"status", "restart", "history", "pause", "resume", "undo", NULL};
+    bool known = false;
+    for (const char *const *w = subs; *w && !known; w++) known = !strcmp(*w, sub);
+    if (!known) {
         fprintf(ctx->err, "error: unknown command \"%s\"\nSee 'kubectl rollout -h' for help and examples\n", sub);
         return 1;
     }
     char cmdpath[64];
     snprintf(cmdpath, sizeof cmdpath, "kubectl rollout %s", sub);
-    const char *ns = NULL, *timeout = NULL, *selector = NULL, *revision = NULL;
+    const char *ns = NULL, *timeout = NULL, *selector = NULL, *revision = NULL, *to_revision = NULL;
     bool watch = true;
     flag_list files = {0};
     const flag_spec specs[] = {
@@ -57,6 +148,7 @@ int cmd_rollout(cmd_ctx *ctx, int argc, char **argv)
         {"watch", 'w', FLAG_BOOL, &watch, NULL},
         {"selector", 'l', FLAG_STR, &selector, NULL},
         {"revision", 0, FLAG_STR, &revision, NULL},
+        {"to-revision", 0, FLAG_STR, &to_revision, NULL},
         {"filename", 'f', FLAG_LIST, &files, NULL},
         {0},
     };
@@ -87,12 +179,50 @@ int cmd_rollout(cmd_ctx *ctx, int argc, char **argv)
         char disp[256];
         kind_display(k, disp, sizeof disp);
         if (!rollout_kind(k)) {
-            fprintf(ctx->err, "error: no %s has been implemented for \"%s\"\n",
-                    !strcmp(sub, "status") ? "status viewer" : !strcmp(sub, "restart") ? "restarter" : "history viewer", k->kind);
+            if (!strcmp(sub, "pause") || !strcmp(sub, "resume"))
+                fprintf(ctx->err, "error: %s \"%s\" %s is not supported\n", k->resource, obj_name(o),
+                        !strcmp(sub, "pause") ? "pausing" : "resuming");
+            else
+                fprintf(ctx->err, "error: no %s has been implemented for \"%s\"\n",
+                        !strcmp(sub, "status") ? "status viewer" : !strcmp(sub, "restart") ? "restarter"
+                        : !strcmp(sub, "undo") ? "rollbacker" : "history viewer", k->kind);
             rc = 1;
             continue;
         }
-        if (!strcmp(sub, "status")) {
+        if (!strcmp(sub, "pause") || !strcmp(sub, "resume")) {
+            /* while paused, the deployment controller rolls out no new template */
+            bool pause = !strcmp(sub, "pause"), paused = json_is_true(obj_at(o, "spec.paused"));
+            if (pause == paused) {
+                fprintf(ctx->err, "error: %s \"%s\" is %s\n", k->resource, obj_name(o), pause ? "already paused" : "not paused");
+                rc = 1;
+                continue;
+            }
+            if (pause) json_object_set_new(json_object_get(o, "spec"), "paused", json_true());
+            else json_object_del(json_object_get(o, "spec"), "paused");
+            api_error e;
+            if (api_update(st, k, o, &e) != API_OK) {
+                fprintf(ctx->err, "Error from server: %s\n", e.msg);
+                rc = 1;
+            } else {
+                fprintf(ctx->out, "%s/%s %s\n", disp, obj_name(o), pause ? "paused" : "resumed");
+            }
+        } else if (!strcmp(sub, "undo")) {
+            long long skipped = 0;
+            if (undo_one(ctx, st, o, to_revision ? atoll(to_revision) : 0, &skipped)) {
+                rc = 1;
+                continue;
+            }
+            api_error e;
+            if (skipped) {
+                fprintf(ctx->out, "%s/%s skipped rollback (current template already matches revision %lld)\n", disp,
+                        obj_name(o), skipped);
+            } else if (api_update(st, k, o, &e) != API_OK) {
+                fprintf(ctx->err, "Error from server: %s\n", e.msg);
+                rc = 1;
+            } else {
+                fprintf(ctx->out, "%s/%s rolled back\n", disp, obj_name(o));
+            }
+        } else if (!strcmp(sub, "status")) {
             rc |= status_one(ctx, k, o);
         } else if (!strcmp(sub, "restart")) {
             /* a new pod template annotation makes a new ReplicaSet, which replaces every pod */
@@ -135,7 +265,8 @@ int cmd_rollout(cmd_ctx *ctx, int argc, char **argv)
             fputc('\n', ctx->out);
         }
     }
-    if (!strcmp(sub, "restart") && cluster_reconcile(st, ctx->rel)) rc = 1;
+    if ((!strcmp(sub, "restart") || !strcmp(sub, "resume") || !strcmp(sub, "undo")) && cluster_reconcile(st, ctx->rel))
+        rc = 1;
     targets_free(&t);
     flags_free(&fr);
     flag_list_free(&files);

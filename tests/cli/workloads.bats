@@ -105,6 +105,73 @@ deployment.apps "sleep" deleted' ]
     [ "$output" = 'deployment "sleep" successfully rolled out' ]
 }
 
+web() {   # web IMAGE: a Deployment of two replicas
+    printf 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: web\n        image: %s\n' "$1" | kubectl apply -f - >/dev/null
+}
+image() { kubectl get deploy web -o jsonpath='{.spec.template.spec.containers[0].image}'; }
+pod_images() { kubectl get pods -l app=web -o jsonpath='{range .items[*]}{.spec.containers[0].image}{"\n"}{end}' | sort -u | tr '\n' ' '; }
+
+@test "rollout undo goes back to the previous revision's template, or --to-revision's; kubectl's errors" {
+    web nginx:1.25
+    run kubectl rollout undo deployment/web
+    [ "$status" -eq 1 ]
+    [ "$output" = 'error: no rollout history found for deployment "web"' ]
+    web nginx:1.26
+    run kubectl rollout undo deployment/web
+    [ "$status" -eq 0 ]
+    [ "$output" = "deployment.apps/web rolled back" ]
+    [ "$(image)" = nginx:1.25 ]
+    [ "$(pod_images)" = "nginx:1.25 " ]
+    # the old template's ReplicaSet came back as the newest revision
+    run kubectl rollout history deployment/web
+    [ "$output" = $'deployment.apps/web \nREVISION  CHANGE-CAUSE\n2         <none>\n3         <none>' ]
+    run kubectl rollout undo deployment/web --to-revision=2
+    [ "$output" = "deployment.apps/web rolled back" ]
+    [ "$(image)" = nginx:1.26 ]
+    run kubectl rollout undo deployment/web --to-revision=4
+    [ "$output" = "deployment.apps/web skipped rollback (current template already matches revision 4)" ]
+    run kubectl rollout undo deployment/web --to-revision=9
+    [ "$status" -eq 1 ]
+    [ "$output" = "error: unable to find specified revision 9 in history" ]
+    run kubectl rollout undo service/kubernetes
+    [ "$output" = 'error: no rollbacker has been implemented for "Service"' ]
+}
+
+@test "rollout pause holds a new template back until rollout resume; kubectl's errors" {
+    web nginx:1.25
+    run kubectl rollout pause deployment/web
+    [ "$status" -eq 0 ]
+    [ "$output" = "deployment.apps/web paused" ]
+    run kubectl rollout pause deployment/web
+    [ "$status" -eq 1 ]
+    [ "$output" = 'error: deployments.apps "web" is already paused' ]
+    web nginx:1.26
+    [ "$(pod_images)" = "nginx:1.25 " ]
+    [ "$(kubectl get rs --no-headers | wc -l)" -eq 1 ]
+    kubectl scale deployment web --replicas=3 >/dev/null
+    [ "$(kubectl get pods -l app=web --no-headers | wc -l)" -eq 3 ]
+    run kubectl rollout undo deployment/web
+    [ "$status" -eq 1 ]
+    [ "$output" = "error: you cannot rollback a paused deployment; resume it first with 'kubectl rollout resume deployment/web' and try again" ]
+    run kubectl rollout resume deployment/web
+    [ "$output" = "deployment.apps/web resumed" ]
+    [ "$(pod_images)" = "nginx:1.26 " ]
+    [ "$(kubectl get pods -l app=web --no-headers | wc -l)" -eq 3 ]
+    run kubectl rollout resume deployment/web
+    [ "$status" -eq 1 ]
+    [ "$output" = 'error: deployments.apps "web" is not paused' ]
+    run kubectl rollout pause service/kubernetes
+    [ "$output" = 'error: services "kubernetes" pausing is not supported' ]
+}
+
+@test "kubectl rollout alone prints kubectl's help, every subcommand in it, and fails" {
+    run kubectl rollout
+    [ "$status" -eq 1 ]
+    [[ "$output" == "Manage the rollout of one or many resources."* ]]
+    for sub in history pause restart resume status undo; do [[ "$output" == *$'\n  '"$sub "* ]]; done
+    [[ "$output" == *'Use "kubectl options" for a list of global command-line options (applies to all commands).' ]]
+}
+
 @test "rollout status of a missing deployment is NotFound" {
     run kubectl rollout status deployment nosuch
     [ "$status" -eq 1 ]
