@@ -108,9 +108,12 @@ static bool plain_is_string(const char *s)
 /* Type a plain scalar the way YAML 1.1 resolves it. */
 static json_t *plain_scalar(const char *s)
 {
-    if (is_one_of(s, NULL_WORDS)) return json_null();
-    if (is_one_of(s, TRUE_WORDS)) return json_true();
-    if (is_one_of(s, FALSE_WORDS)) return json_false();
+    /* no null or boolean word starts with a digit: numbers skip the lists */
+    if (!(s[0] >= '0' && s[0] <= '9')) {
+        if (is_one_of(s, NULL_WORDS)) return json_null();
+        if (is_one_of(s, TRUE_WORDS)) return json_true();
+        if (is_one_of(s, FALSE_WORDS)) return json_false();
+    }
     const char *p = s;
     if (*p == '+' || *p == '-') p++;
     if (*p >= '0' && *p <= '9') {
@@ -175,10 +178,6 @@ json_t *yaml_json_scalar(const char *v, size_t len, bool plain, int line, char *
                  line, len, LOADER_MAX_SCALAR);
         return NULL;
     }
-    if (memchr(v, 0, len)) {
-        snprintf(err, errlen, "yaml: line %d: control characters are not allowed", line);
-        return NULL;
-    }
     /* libyaml checked the UTF-8 (and its escapes make only valid UTF-8) */
     if (!plain || plain_is_string(v)) return json_stringn_nocheck(v, len);
     /* YAML's infinities and NaN have no JSON form: kubectl refuses them */
@@ -194,6 +193,11 @@ json_t *yaml_json_scalar(const char *v, size_t len, bool plain, int line, char *
 
 static json_t *scalar_value(state *st, const char *v, size_t len, bool plain, int line)
 {
+    /* an escape can make a NUL (the size limit is checked first) */
+    if (len <= LOADER_MAX_SCALAR && memchr(v, 0, len)) {
+        snprintf(st->err, st->errlen, "yaml: line %d: control characters are not allowed", line + 1 - st->base);
+        return NULL;
+    }
     return yaml_json_scalar(v, len, plain, line + 1 - st->base, st->err, st->errlen);
 }
 

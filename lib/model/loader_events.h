@@ -38,9 +38,10 @@ int yaml_json_next(yaml_json *yj, yaml_parser_t *parser, json_t **value, int *li
 void yaml_json_free(yaml_json *yj);
 
 /* The conversion's typing of one scalar, shared with the fast path
- * (loader_fast.c).  A value (text NUL-terminated at len; plain: unquoted)
- * becomes its JSON value, or NULL with err set ("yaml: line <line>: ...")
- * when the conversion refuses it. */
+ * (loader_fast.c).  A value (text NUL-terminated at len, with no NUL
+ * before; plain: unquoted) becomes its JSON value, or NULL with err set
+ * ("yaml: line <line>: ..." or "json: unsupported value: ...") when the
+ * conversion refuses it. */
 json_t *yaml_json_scalar(const char *text, size_t len, bool plain, int line, char *err, size_t errlen);
 /* A mapping key as JSON spells it (a plain `y` is "true", `0x1F` is "31"):
  * text itself, buf, or a constant; NULL for a null key, which JSON cannot
