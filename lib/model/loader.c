@@ -3,7 +3,7 @@
  *
  * The YAML to JSON conversion itself is in loader_events.c, from libyaml's
  * events; loader_fast.c reads the documents written in plain block YAML
- * (nearly all of a manifest) without libyaml, four times cheaper, and
+ * (nearly all of a manifest) without libyaml, several times cheaper, and
  * leaves it the rest (see load_range_fast).  A large YAML stream is cut in
  * two at a document boundary and the halves are parsed at the same time;
  * the result is always the one parsing it whole with libyaml gives (when
