@@ -89,7 +89,9 @@ static int apply_one(cmd_ctx *ctx, store *st, apply_opts *o, loaded_doc *d, prep
          * unchanged, without reading the object (see applied_stays) */
         bool exists = false;
         char *applied = store_get_applied(st, k->resource, ns, name, &exists);
-        bool same = applied && !strcmp(applied, text);
+        /* the store keeps the manifest's digest (a store written before
+         * digests: the manifest itself) */
+        bool same = applied && (!strcmp(applied, p->digest) || !strcmp(applied, text));
         free(applied);
         if (same && !(o->output && *o->output && strcmp(o->output, "name"))) {
             if (o->output && !strcmp(o->output, "name")) fprintf(ctx->out, "%s/%s\n", disp, name);
@@ -151,7 +153,7 @@ static int apply_one(cmd_ctx *ctx, store *st, apply_opts *o, loaded_doc *d, prep
             fprintf(ctx->err, "Error from server: error when %s \"%s\": admission failed\n", apply_verb_ing(o->mode), d->source);
             rc = 1;
         } else if (!dry) {
-            const char *applied = text && p->stays ? text : NULL;
+            const char *applied = text && p->stays ? p->digest : NULL;
             api_status as = live ? api_update_applied(st, k, result, live, applied, &e)
                                  : api_create_applied(st, k, result, applied, &e);
             if (as != API_OK) {

@@ -180,7 +180,10 @@ static void prepare_doc(const apply_opts *o, loaded_doc *d, prepared *p)
     p->error = validation_error(o, k, d, ns);
     if (p->error) return;
     p->stays = applied_stays(k, obj);
-    if (o->mode == MODE_APPLY) p->text = last_applied_text(obj);
+    if (o->mode == MODE_APPLY) {
+        p->text = last_applied_text(obj);
+        digest_text(p->text, strlen(p->text), p->digest);
+    }
 }
 
 typedef struct prepare_range {

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "model/digest.h"
 #include "model/kinds.h"
 #include "model/loader.h"
 
@@ -43,6 +44,7 @@ typedef struct prepared {
     const char *ns, *name;   /* the object's (texts inside the document) */
     char *error;        /* the message to print, or NULL: the document may be stored */
     char *text;         /* last_applied_text, for apply */
+    char digest[DIGEST_TEXT_LEN + 1];   /* text's, what the store keeps of it */
     bool stays;         /* applied_stays(k, obj) of the document as given */
 } prepared;
 void prepared_free(prepared *p);

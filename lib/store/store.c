@@ -712,13 +712,13 @@ void store_bind_object(sqlite3_stmt *s, const object_row *r)
 static int put_behind(store *st, const object_row *row, json_t *obj, const char *text, bool is_new)
 {
     if (st->failed || store_index_note_write(st)) return -1;
-    writer_row r = {*row, NULL, 0, false, is_new};
+    writer_row r = {*row, NULL, 0, false, is_new, keyset_hash(row->resource, row->ns, row->name)};
     if (index_collect_keys(row->resource, row->ns, obj, text, &r.keys, &r.nkeys, &r.keyed)) {
         st->failed = 1;
         snprintf(st->failure, sizeof st->failure, "out of memory");
         return -1;
     }
-    keyset_add(&st->written, keyset_hash(row->resource, row->ns, row->name));
+    keyset_add(&st->written, r.hash);
     if (writer_enqueue(st->writer, &r)) { settle(st); return -1; }
     return 0;
 }

@@ -77,8 +77,10 @@ int store_put_ex(store *st, const char *resource, const char *ns, const char *na
 void store_write_behind(store *st, bool on);
 /* The `applied` text kept with an object (malloc'd; NULL when none or no
  * such object), without reading the object; *exists tells whether it
- * exists.  kubectl apply keeps there the manifest it wrote when applying
- * that manifest again is known to change nothing; any other write drops it. */
+ * exists.  kubectl apply keeps there the digest (model/digest.h) of the
+ * manifest it wrote when applying that manifest again is known to change
+ * nothing (stores written before digests: the manifest itself); any other
+ * write drops it. */
 char *store_get_applied(store *st, const char *resource, const char *ns, const char *name, bool *exists);
 /* fn once per object of a resource (ns NULL = every namespace), ordered
  * like store_list; body (the object's JSON text) is given when `bodies`,

@@ -203,7 +203,7 @@ int writer_enqueue(store_writer *w, const writer_row *r)
         entry_free(e);
         return rc;
     }
-    keyset_add(&w->pending, keyset_hash(o->resource, o->ns, o->name));
+    keyset_add(&w->pending, r->hash);
     if (w->tail) w->tail->next = e;
     else w->head = e;
     w->tail = e;

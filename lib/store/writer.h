@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "store/store_internal.h"
 
 typedef struct store_writer store_writer;
@@ -28,6 +29,7 @@ typedef struct writer_row {
     size_t nkeys;
     bool keyed;     /* the resource has lookup keys (its old ones go first) */
     bool is_new;    /* no such object before: no old keys */
+    uint64_t hash;  /* keyset_hash of its resource, namespace and name */
 } writer_row;
 
 /* A writer on db with statements of its own.  NULL when it cannot start

@@ -128,3 +128,36 @@ make_pods() {
     # every pod whole: its last container, and that container's status
     [ "$(grep -c '"name": "c5"' "$BATS_TEST_TMPDIR/stream.pods")" -eq 600 ]
 }
+
+# sql STATEMENT: run one statement on the store (sqlite3, else python3)
+sql() {
+    if command -v sqlite3 >/dev/null; then
+        sqlite3 "$MESHSIM_HOME/state.db" "$1"
+    elif command -v python3 >/dev/null; then
+        python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); r=c.execute(sys.argv[2]).fetchall(); c.commit(); print("\n".join("|".join(str(x) for x in row) for row in r))' \
+            "$MESHSIM_HOME/state.db" "$1"
+    else
+        skip "neither sqlite3 nor python3 to read the store"
+    fi
+}
+
+@test "the store keeps a digest of the manifest applied; a manifest kept whole by an older store still reads as unchanged" {
+    fresh_cluster
+    printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n  a: b\n' > "$BATS_TEST_TMPDIR/cm.yaml"
+    run kubectl apply -f "$BATS_TEST_TMPDIR/cm.yaml"
+    [ "$output" = "configmap/cm created" ]
+    run sql "SELECT applied FROM objects WHERE resource='configmaps' AND name='cm'"
+    [[ "$output" =~ ^sha256:[0-9a-f]{32}$ ]]
+    run kubectl apply -f "$BATS_TEST_TMPDIR/cm.yaml"
+    [ "$output" = "configmap/cm unchanged" ]
+    # what an older meshsim kept: the annotation's text itself
+    text=$(kubectl get cm cm -o jsonpath='{.metadata.annotations.kubectl\.kubernetes\.io/last-applied-configuration}')
+    sql "UPDATE objects SET applied='$text' || char(10) WHERE resource='configmaps' AND name='cm'" >/dev/null
+    run kubectl apply -f "$BATS_TEST_TMPDIR/cm.yaml"
+    [ "$output" = "configmap/cm unchanged" ]
+    # and a changed manifest is no longer the same
+    sed -i 's/a: b/a: c/' "$BATS_TEST_TMPDIR/cm.yaml"
+    run kubectl apply -f "$BATS_TEST_TMPDIR/cm.yaml"
+    [ "$output" = "configmap/cm configured" ]
+    [ "$(kubectl get cm cm -o jsonpath='{.data.a}')" = c ]
+}

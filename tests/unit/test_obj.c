@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "model/digest.h"
 #include "model/obj.h"
 
 static bool uuid_form_ok(const char *u)
@@ -66,11 +67,24 @@ static void test_forked_child_draws_its_own(void **state)
     assert_string_not_equal(child_next, parent_next);
 }
 
+/* The digest the store keeps of a manifest: SHA-256's first 128 bits. */
+static void test_digest_text(void **state)
+{
+    (void)state;
+    char d[DIGEST_TEXT_LEN + 1];
+    digest_text("abc", 3, d);
+    assert_string_equal(d, "sha256:ba7816bf8f01cfea414140de5dae2223");
+    digest_text("", 0, d);
+    assert_string_equal(d, "sha256:e3b0c44298fc1c149afbf4c8996fb924");
+    assert_int_equal(strlen(d), DIGEST_TEXT_LEN);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_uuids_are_version_4_and_distinct),
         cmocka_unit_test(test_forked_child_draws_its_own),
+        cmocka_unit_test(test_digest_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

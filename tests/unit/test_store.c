@@ -343,7 +343,8 @@ static void test_page_size_of_new_and_old_stores(void **state)
     char path[300];
     snprintf(path, sizeof path, "%s/state.db", dir);
     store *st = open_ok(NULL);
-    assert_int_equal(store_put(st, "configmaps", "default", "a", cm("a")), 0);
+    json_t *a = cm("a"), *b = cm("b");
+    assert_int_equal(store_put(st, "configmaps", "default", "a", a), 0);
     assert_int_equal(store_commit(st), 0);
     store_close(st);
     assert_int_equal(page_size_of(path), 16384);
@@ -356,10 +357,12 @@ static void test_page_size_of_new_and_old_stores(void **state)
     assert_int_equal(sqlite3_exec(db, "PRAGMA page_size=4096; CREATE TABLE t(x);", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     st = open_ok(NULL);
-    assert_int_equal(store_put(st, "configmaps", "default", "b", cm("b")), 0);
+    assert_int_equal(store_put(st, "configmaps", "default", "b", b), 0);
     assert_int_equal(store_commit(st), 0);
     store_close(st);
     assert_int_equal(page_size_of(path), 4096);
+    json_decref(a);
+    json_decref(b);
 }
 
 static void test_sync_follows_meshsim_sync(void **state)
@@ -757,12 +760,15 @@ static void test_one_row_per_object(void **state)
     (void)state;
     char msg[512];
     store *st = open_ok(NULL);
-    for (int i = 0; i < 3; i++) assert_int_equal(store_put(st, "configmaps", "default", "a", cm("a")), 0);
+    json_t *a = cm("a"), *b = cm("b");
+    for (int i = 0; i < 3; i++) assert_int_equal(store_put(st, "configmaps", "default", "a", a), 0);
     store_write_behind(st, true);
-    for (int i = 0; i < 3; i++) assert_int_equal(store_put(st, "configmaps", "default", "a", cm("a")), 0);
+    for (int i = 0; i < 3; i++) assert_int_equal(store_put(st, "configmaps", "default", "a", a), 0);
     store_extras fresh = {.is_new = true};
-    assert_int_equal(store_put_ex(st, "configmaps", "default", "b", cm("b"), &fresh), 0);
-    assert_int_equal(store_put(st, "configmaps", "default", "b", cm("b")), 0);
+    assert_int_equal(store_put_ex(st, "configmaps", "default", "b", b, &fresh), 0);
+    assert_int_equal(store_put(st, "configmaps", "default", "b", b), 0);
+    json_decref(a);
+    json_decref(b);
     store_write_behind(st, false);
     assert_int_equal(store_commit(st), 0);
     assert_int_equal(count_rows("SELECT count(*) FROM objects WHERE resource='configmaps'"), 2);
