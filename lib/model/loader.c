@@ -1,11 +1,14 @@
 /* The manifest loader: sources (files, directories, standard input) read
  * into memory, YAML or JSON streams turned into loaded documents.
  *
- * The YAML to JSON conversion itself is in loader_events.c.  A large YAML
- * stream is cut in two at a document boundary and the halves are parsed at
- * the same time; the result is always the one parsing it whole gives (when
- * the halves cannot vouch for that, after an error or at a limit, the text
- * or its second half is parsed again, see load_split). */
+ * The YAML to JSON conversion itself is in loader_events.c, from libyaml's
+ * events; loader_fast.c reads the documents written in plain block YAML
+ * (nearly all of a manifest) without libyaml, several times cheaper, and
+ * leaves it the rest (see load_range_fast).  A large YAML stream is cut in
+ * two at a document boundary and the halves are parsed at the same time;
+ * the result is always the one parsing it whole with libyaml gives (when
+ * the halves or the fast path cannot vouch for that, after an error or at
+ * a limit, the text or its second half is parsed again with libyaml). */
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
@@ -20,6 +23,7 @@
 #include <yaml.h>
 #include "model/loader.h"
 #include "model/loader_events.h"
+#include "model/loader_fast.h"
 
 static void push_doc_owned(loaded_docs *docs, loaded_doc d)
 {
@@ -192,6 +196,25 @@ static int base_of(void *ctx, int line)
     return doc_base_line(&b->ls, b->buf, b->len, line);
 }
 
+/* A document read (owned): empty ones are skipped, one that is not an
+ * object refused, the rest pushed (a List's items). */
+static int take_doc(range_load *r, json_t *v, int line)
+{
+    if (json_is_null(v) || (json_is_object(v) && json_object_size(v) == 0)) {
+        json_decref(v);     /* empty documents are skipped */
+        return 0;
+    }
+    if (!json_is_object(v)) {
+        char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        snprintf(r->err, r->errlen, "error validating data: invalid object %s in %s", text ? text : "?", r->source);
+        free(text);
+        json_decref(v);
+        return -1;
+    }
+    return push_object(r->docs, v, r->source, line, r->err, r->errlen);
+}
+
+/* The part of a YAML stream libyaml reads, through loader_events.c. */
 static int load_range(range_load *r)
 {
     const char *buf = r->buf, *source = r->source;
@@ -241,19 +264,7 @@ static int load_range(range_load *r)
             rc = -1;
             break;
         }
-        if (json_is_null(v) || (json_is_object(v) && json_object_size(v) == 0)) {
-            json_decref(v);     /* empty documents are skipped */
-            continue;
-        }
-        if (!json_is_object(v)) {
-            char *text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-            snprintf(err, errlen, "error validating data: invalid object %s in %s", text ? text : "?", source);
-            free(text);
-            json_decref(v);
-            rc = -1;
-            break;
-        }
-        if (push_object(r->docs, v, source, line + 1 + r->line_off, err, errlen)) {
+        if (take_doc(r, v, line + 1 + r->line_off)) {
             rc = -1;
             break;
         }
@@ -265,9 +276,82 @@ static int load_range(range_load *r)
     return r->rc = rc;
 }
 
+/* The same with the fast path (loader_fast.c) reading the documents it
+ * takes, chunk by chunk, and libyaml the runs of chunks it declines (a
+ * run starts at a "---" line, where libyaml starts afresh, see load_split).
+ * Only a success is its answer: after any error the caller reads the text
+ * again with load_range alone, so errors, their lines and the documents
+ * kept before them are libyaml's. */
+static int load_range_fast(range_load *r)
+{
+    const char *buf = r->buf;
+    size_t len = r->len, pos = 0;
+    size_t held = SIZE_MAX;   /* where the declined chunks not yet read start */
+    int line = 0, held_line = 0;   /* lines before pos (before held), as libyaml counts them */
+    loader_fast lf = {0};
+    int rc = 0;
+    for (;;) {
+        if (r->failed && atomic_load(r->failed)) {
+            rc = -1;
+            break;
+        }
+        fast_doc fd;
+        bool took = pos < len && loader_fast_doc(&lf, buf + pos, len - pos, &fd) == 0;
+        if (pos < len && !took) {
+            if (held == SIZE_MAX) {
+                held = pos;
+                held_line = line;
+            }
+            pos += fd.end;
+            continue;
+        }
+        if (held != SIZE_MAX) {
+            range_load part = {.buf = buf + held, .len = pos - held, .source = r->source, .line_off = r->line_off + held_line,
+                               .nodes = r->nodes, .ndocs = r->ndocs, .docs = r->docs, .err = r->err, .errlen = r->errlen,
+                               .failed = r->failed};
+            if (load_range(&part)) {
+                if (took) json_decref(fd.value);
+                rc = -1;
+                break;
+            }
+            r->nodes = part.nodes;
+            r->ndocs = part.ndocs;
+            line = held_line + part.end_line;
+            held = SIZE_MAX;
+        }
+        if (!took) break;
+        r->nodes += fd.nodes;
+        r->ndocs += fd.docs;
+        if (r->nodes > LOADER_MAX_NODES || r->ndocs > LOADER_MAX_DOCS) {
+            json_decref(fd.value);   /* libyaml says how, on the next read */
+            rc = -1;
+            break;
+        }
+        if (fd.value && take_doc(r, fd.value, r->line_off + line + fd.line + 1)) {
+            rc = -1;
+            break;
+        }
+        line += fd.lines;
+        pos += fd.end;
+    }
+    loader_fast_free(&lf);
+    r->end_line = line;
+    if (rc && r->failed) atomic_store(r->failed, 1);
+    return r->rc = rc;
+}
+
+/* MESHSIM_LOADER_FAST=0 leaves everything to libyaml (the tests compare). */
+static bool fast_enabled(void)
+{
+    const char *env = getenv("MESHSIM_LOADER_FAST");
+    return !(env && !strcmp(env, "0"));
+}
+
 static void *load_range_thread(void *arg)
 {
-    load_range(arg);
+    range_load *r = arg;
+    if (fast_enabled()) load_range_fast(r);
+    else load_range(r);
     return NULL;
 }
 
@@ -355,7 +439,7 @@ static int load_split(loaded_docs *docs, const char *buf, size_t len, size_t cut
     size_t keep = docs->n;
     range_load first = {.buf = buf, .len = cut, .source = source, .docs = docs,
                         .err = scratch[0], .errlen = sizeof scratch[0], .failed = &failed};
-    int rc = load_range(&first);
+    int rc = fast_enabled() ? load_range_fast(&first) : load_range(&first);
     size_t lines = rc ? 0 : count_newlines(buf, cut);
     pthread_join(thread, NULL);
     if (rc || second.rc || (size_t)first.end_line != lines) {
@@ -412,6 +496,14 @@ int loader_load_buffer(loaded_docs *docs, const char *buf, size_t len, const cha
     /* only YAML is split (JSON that jansson refused is YAML's to judge, whole) */
     size_t cut = len >= split_min() && !(skip < len && buf[skip] == '{') ? split_point(buf, len) : 0;
     if (cut) return load_split(docs, buf, len, cut, source, err, errlen);
+    if (fast_enabled()) {
+        /* its errors are never the answer (see load_range_fast) */
+        char scratch[256];
+        size_t keep = docs->n;
+        range_load fast = {.buf = buf, .len = len, .source = source, .docs = docs, .err = scratch, .errlen = sizeof scratch};
+        if (load_range_fast(&fast) == 0) return 0;
+        drop_docs(docs, keep);
+    }
     range_load whole = {.buf = buf, .len = len, .source = source, .docs = docs, .err = err, .errlen = errlen};
     return load_range(&whole);
 }

@@ -108,9 +108,12 @@ static bool plain_is_string(const char *s)
 /* Type a plain scalar the way YAML 1.1 resolves it. */
 static json_t *plain_scalar(const char *s)
 {
-    if (is_one_of(s, NULL_WORDS)) return json_null();
-    if (is_one_of(s, TRUE_WORDS)) return json_true();
-    if (is_one_of(s, FALSE_WORDS)) return json_false();
+    /* no null or boolean word starts with a digit: numbers skip the lists */
+    if (!(s[0] >= '0' && s[0] <= '9')) {
+        if (is_one_of(s, NULL_WORDS)) return json_null();
+        if (is_one_of(s, TRUE_WORDS)) return json_true();
+        if (is_one_of(s, FALSE_WORDS)) return json_false();
+    }
     const char *p = s;
     if (*p == '+' || *p == '-') p++;
     if (*p >= '0' && *p <= '9') {
@@ -136,7 +139,7 @@ static json_t *plain_scalar(const char *s)
  * Kubernetes' YAML-to-JSON conversion does: `y:` becomes "true", `0x1F:`
  * becomes "31"; a null key (`~:`) is refused (NULL).  Keys are not values:
  * they use no budget and text after a NUL escape is dropped. */
-static const char *key_text(const char *text, bool plain, char *buf, size_t len)
+const char *yaml_json_key(const char *text, bool plain, char *buf, size_t len)
 {
     if (!plain || plain_is_string(text)) return text;
     json_t *v = plain_scalar(text);
@@ -168,15 +171,11 @@ static int node_check(yaml_json *yj, state *st, int depth, int line)
     return 0;
 }
 
-static json_t *scalar_value(state *st, const char *v, size_t len, bool plain, int line)
+json_t *yaml_json_scalar(const char *v, size_t len, bool plain, int line, char *err, size_t errlen)
 {
     if (len > LOADER_MAX_SCALAR) {
-        snprintf(st->err, st->errlen, "yaml: line %d: a value of %zu bytes is larger than the limit of %u bytes",
-                 line + 1 - st->base, len, LOADER_MAX_SCALAR);
-        return NULL;
-    }
-    if (memchr(v, 0, len)) {
-        snprintf(st->err, st->errlen, "yaml: line %d: control characters are not allowed", line + 1 - st->base);
+        snprintf(err, errlen, "yaml: line %d: a value of %zu bytes is larger than the limit of %u bytes",
+                 line, len, LOADER_MAX_SCALAR);
         return NULL;
     }
     /* libyaml checked the UTF-8 (and its escapes make only valid UTF-8) */
@@ -185,11 +184,21 @@ static json_t *scalar_value(state *st, const char *v, size_t len, bool plain, in
     const char *inf = v + (*v == '+' || *v == '-');
     if (!strcmp(inf, ".inf") || !strcmp(inf, ".Inf") || !strcmp(inf, ".INF") ||
         !strcmp(v, ".nan") || !strcmp(v, ".NaN") || !strcmp(v, ".NAN")) {
-        snprintf(st->err, st->errlen, "json: unsupported value: %s",
+        snprintf(err, errlen, "json: unsupported value: %s",
                  inf == v + 1 && *v == '-' ? "-Inf" : inf[1] == 'n' || inf[1] == 'N' ? "NaN" : "+Inf");
         return NULL;
     }
     return plain_scalar(v);
+}
+
+static json_t *scalar_value(state *st, const char *v, size_t len, bool plain, int line)
+{
+    /* an escape can make a NUL (the size limit is checked first) */
+    if (len <= LOADER_MAX_SCALAR && memchr(v, 0, len)) {
+        snprintf(st->err, st->errlen, "yaml: line %d: control characters are not allowed", line + 1 - st->base);
+        return NULL;
+    }
+    return yaml_json_scalar(v, len, plain, line + 1 - st->base, st->err, st->errlen);
 }
 
 /* The checks of expanding anchor `ai` at `depth`, value by value in
@@ -323,7 +332,7 @@ static void attach(state *st, json_t *v)
 static void set_key(frame *top, const char *text, bool plain, char *owned)
 {
     char buf[64];
-    const char *k = key_text(text, plain, buf, sizeof buf);
+    const char *k = yaml_json_key(text, plain, buf, sizeof buf);
     top->have_key = true;
     top->null_key = !k;
     if (k && k == owned) {

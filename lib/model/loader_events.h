@@ -5,6 +5,7 @@
 #define MESHSIM_LOADER_EVENTS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <yaml.h>
 
@@ -35,5 +36,16 @@ enum yaml_json_result {
 int yaml_json_next(yaml_json *yj, yaml_parser_t *parser, json_t **value, int *line,
                    char *err, size_t errlen);
 void yaml_json_free(yaml_json *yj);
+
+/* The conversion's typing of one scalar, shared with the fast path
+ * (loader_fast.c).  A value (text NUL-terminated at len, with no NUL
+ * before; plain: unquoted) becomes its JSON value, or NULL with err set
+ * ("yaml: line <line>: ..." or "json: unsupported value: ...") when the
+ * conversion refuses it. */
+json_t *yaml_json_scalar(const char *text, size_t len, bool plain, int line, char *err, size_t errlen);
+/* A mapping key as JSON spells it (a plain `y` is "true", `0x1F` is "31"):
+ * text itself, buf, or a constant; NULL for a null key, which JSON cannot
+ * have. */
+const char *yaml_json_key(const char *text, bool plain, char *buf, size_t buflen);
 
 #endif
