@@ -3,6 +3,7 @@
  * the controllers write goes through here to the API write path and into
  * the view, so the next round reads memory instead of parsing the whole
  * store again (1 000 Deployments made every round parse 3 000 pods). */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cluster/cluster.h"
@@ -12,9 +13,18 @@
 
 #define MAX_RESOURCES 64   /* more than kinds_table has */
 
+/* An object of the view not made yet (see ccache_create_prepared): in
+ * by_key as an integer holding its address (stored objects are JSON
+ * objects, so the two never mix). */
+typedef struct lazy_obj {
+    ccache_lazy how;
+    bool dropped;
+    struct lazy_obj *next;
+} lazy_obj;
+
 typedef struct {
     const kind_info *k;
-    json_t *by_key;    /* "ns\x1fname" -> stored object (the view's reference) */
+    json_t *by_key;    /* "ns\x1fname" -> stored object (the view's reference), or a lazy_obj */
     json_t *sorted;    /* the same objects ordered as store_list orders them; NULL = stale */
 } resource_view;
 
@@ -32,6 +42,7 @@ struct cluster_cache {
     int nlast;
     bool again;
     bool status_only;   /* the write being made changes the status only */
+    lazy_obj *lazies;   /* every one made, dropped when the view goes */
 };
 
 static void wrote(cluster_cache *c, const kind_info *k, bool deleted)
@@ -90,10 +101,23 @@ static void drop_views(cluster_cache *c)
     c->nres = 0;
 }
 
+static void lazy_drop(lazy_obj *l)
+{
+    if (l->dropped) return;
+    l->dropped = true;
+    if (l->how.drop) l->how.drop(l->how.ctx);
+}
+
 void ccache_free(cluster_cache *c)
 {
     if (!c) return;
     drop_views(c);
+    while (c->lazies) {
+        lazy_obj *l = c->lazies;
+        c->lazies = l->next;
+        lazy_drop(l);
+        free(l);
+    }
     json_decref(c->memo);
     free(c);
 }
@@ -119,6 +143,42 @@ static resource_view *find_view(cluster_cache *c, const kind_info *k)
     for (int i = 0; i < c->nres; i++)
         if (c->res[i].k == k) return &c->res[i];
     return NULL;
+}
+
+/* The object of the view at key, made now when it was lazy (val is what
+ * by_key holds there); NULL when absent or when it cannot be made. */
+static json_t *made(resource_view *v, const char *key, json_t *val)
+{
+    if (!json_is_integer(val)) return val;
+    lazy_obj *l = (lazy_obj *)(intptr_t)json_integer_value(val);
+    json_t *o = l->how.make(l->how.ctx);
+    lazy_drop(l);
+    if (!o) {
+        json_object_del(v->by_key, key);
+        return NULL;
+    }
+    json_object_set_new(v->by_key, key, o);
+    return o;
+}
+
+/* Make every lazy object of v whose key starts with prefix. */
+static void make_all(resource_view *v, const char *prefix)
+{
+    size_t plen = strlen(prefix), n = 0, i = 0;
+    const char *key;
+    json_t *o;
+    json_object_foreach(v->by_key, key, o)
+        if (json_is_integer(o) && !strncmp(key, prefix, plen)) n++;
+    if (!n) return;
+    char **keys = malloc(n * sizeof *keys);
+    if (!keys) return;
+    json_object_foreach(v->by_key, key, o)
+        if (json_is_integer(o) && !strncmp(key, prefix, plen) && i < n) keys[i++] = strdup(key);
+    for (i = 0; i < n; i++) {
+        if (keys[i]) made(v, keys[i], json_object_get(v->by_key, keys[i]));
+        free(keys[i]);
+    }
+    free(keys);
 }
 
 /* The view of k, listing the store the first time; NULL when full. */
@@ -150,25 +210,44 @@ static int by_key(const void *a, const void *b)
     return strcmp(((const keyed *)a)->key, ((const keyed *)b)->key);
 }
 
+/* The objects of v whose keys start with prefix, ordered as the store lists them. */
+static json_t *sorted_with(resource_view *v, const char *prefix)
+{
+    make_all(v, prefix);
+    size_t n = json_object_size(v->by_key), i = 0, plen = strlen(prefix);
+    keyed *objs = malloc((n ? n : 1) * sizeof *objs);
+    json_t *list = json_array();
+    if (!objs) return list;
+    const char *key;
+    json_t *o;
+    json_object_foreach(v->by_key, key, o) {
+        if (strncmp(key, prefix, plen)) continue;
+        objs[i].key = key;
+        objs[i++].obj = o;
+    }
+    n = i;
+    qsort(objs, n, sizeof *objs, by_key);
+    for (i = 0; i < n; i++) json_array_append(list, objs[i].obj);
+    free(objs);
+    return list;
+}
+
 json_t *ccache_list(cluster_cache *c, const kind_info *k)
 {
     resource_view *v = view(c, k);
     if (!v) return json_array();
-    if (!v->sorted) {
-        size_t n = json_object_size(v->by_key), i = 0;
-        keyed *objs = malloc((n ? n : 1) * sizeof *objs);
-        const char *key;
-        json_t *o;
-        json_object_foreach(v->by_key, key, o) {
-            objs[i].key = key;
-            objs[i++].obj = o;
-        }
-        qsort(objs, n, sizeof *objs, by_key);
-        v->sorted = json_array();
-        for (i = 0; i < n; i++) json_array_append(v->sorted, objs[i].obj);
-        free(objs);
-    }
+    if (!v->sorted) v->sorted = sorted_with(v, "");
     return json_incref(v->sorted);
+}
+
+json_t *ccache_list_in(cluster_cache *c, const kind_info *k, const char *ns)
+{
+    if (!k->namespaced) return ccache_list(c, k);
+    resource_view *v = view(c, k);
+    if (!v) return json_array();
+    char prefix[1024];
+    key_of(prefix, sizeof prefix, ns, "");
+    return sorted_with(v, prefix);
 }
 
 json_t *ccache_get(cluster_cache *c, const kind_info *k, const char *ns, const char *name)
@@ -177,7 +256,16 @@ json_t *ccache_get(cluster_cache *c, const kind_info *k, const char *ns, const c
     if (!v) return NULL;
     char key[1024];
     key_of(key, sizeof key, k->namespaced ? ns : "", name);
-    return json_object_get(v->by_key, key);
+    return made(v, key, json_object_get(v->by_key, key));
+}
+
+bool ccache_contains(cluster_cache *c, const kind_info *k, const char *ns, const char *name)
+{
+    resource_view *v = view(c, k);
+    if (!v) return false;
+    char key[1024];
+    key_of(key, sizeof key, k->namespaced ? ns : "", name);
+    return json_object_get(v->by_key, key) != NULL;
 }
 
 bool ccache_has_view(cluster_cache *c, const kind_info *k) { return find_view(c, k) != NULL; }
@@ -204,6 +292,40 @@ int ccache_create(cluster_cache *c, const kind_info *k, json_t *obj)
     if (s != API_OK) return -1;
     wrote(c, k, false);
     remember(c, k, obj);
+    return 0;
+}
+
+int ccache_create_prepared(cluster_cache *c, const kind_info *k, const char *ns, const char *name, const char *body,
+                           const char *row, const char *labels, const ccache_lazy *lazy)
+{
+    api_error e;
+    if (!k->namespaced) ns = "";
+    resource_view *v = find_view(c, k);
+    char key[1024];
+    key_of(key, sizeof key, ns, name);
+    /* the view follows every write of the reconcile; without one, ask */
+    if (v ? json_object_get(v->by_key, key) != NULL : store_exists(c->st, k->resource, ns, name)) {
+        if (lazy->drop) lazy->drop(lazy->ctx);
+        return -1;
+    }
+    lazy_obj *l = v ? malloc(sizeof *l) : NULL;
+    if (api_create_prepared(c->st, k, ns, name, body, row, labels, &e) != API_OK || (v && !l)) {
+        free(l);
+        if (lazy->drop) lazy->drop(lazy->ctx);
+        return -1;
+    }
+    wrote(c, k, false);
+    if (!v) {
+        if (lazy->drop) lazy->drop(lazy->ctx);
+        return 0;
+    }
+    l->how = *lazy;
+    l->dropped = false;
+    l->next = c->lazies;
+    c->lazies = l;
+    json_object_set_new(v->by_key, key, json_integer((json_int_t)(intptr_t)l));
+    json_decref(v->sorted);
+    v->sorted = NULL;
     return 0;
 }
 
@@ -328,7 +450,7 @@ int ccache_update(cluster_cache *c, const kind_info *k, json_t *obj)
     resource_view *v = find_view(c, k);
     char key[1024];
     key_of(key, sizeof key, k->namespaced ? obj_namespace(obj) : "", obj_name(obj));
-    json_t *stored = v ? json_object_get(v->by_key, key) : NULL;
+    json_t *stored = v ? made(v, key, json_object_get(v->by_key, key)) : NULL;
     api_status s = stored ? api_update_known(c->st, k, obj, stored, &e) : api_update(c->st, k, obj, &e);
     if (s != API_OK) return -1;
     wrote(c, k, false);

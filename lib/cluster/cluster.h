@@ -59,6 +59,11 @@ typedef struct cluster_status_kit cluster_status_kit;
 cluster_status_kit *cluster_status_kit_new(json_t *spec);
 void cluster_status_kit_free(cluster_status_kit *k);
 void cluster_pod_status_kit(cluster_status_kit *k, json_t *pod, const char *ip);
+/* The same with the start time ts (any text, placeholders too; NULL: the
+ * kit's last) and the random parts of the container ids: ids[i] for the
+ * i-th of the kit's cluster_status_kit_containers (init containers last). */
+size_t cluster_status_kit_containers(cluster_status_kit *k);
+void cluster_pod_status_kit_as(cluster_status_kit *k, json_t *pod, const char *ip, const char *ts, char (*ids)[33]);
 /* The kit's values shared by the pods of its last cluster_pod_status_kit
  * and their texts, for cluster_dumps_sharing: how many (at most 3). */
 int cluster_status_kit_shared(cluster_status_kit *k, json_t **nodes, const char **texts);
@@ -68,6 +73,44 @@ int cluster_status_kit_shared(cluster_status_kit *k, json_t **nodes, const char 
  * malloc'd. */
 char *cluster_dumps_sharing(json_t *obj, json_t *const *shared, const char *const *texts, int n);
 void cluster_podspec_defaults(json_t *spec);
+
+/* The pods of one template as texts (podtext.c).  They differ in a few
+ * values only, so one pod built with placeholders for those values, stamped
+ * with placeholders (api_stamp_set) and serialised as any pod gives every
+ * pod's stored texts (body, listing row) by filling the values in.  A
+ * placeholder is CLUSTER_POD_TOKEN (DEL, which JSON and the listing row keep
+ * as it is) and a letter: the name's random suffix (the name is <base>
+ * and the suffix), uid, creationTimestamp, resourceVersion, the containers'
+ * start time, the pod IP, the spec (its text, shared) and container i's id
+ * (its random part) with cluster_pod_token_id.  Texts of the template (labels, spec, names) must
+ * hold no CLUSTER_POD_TOKEN. */
+#define CLUSTER_POD_TOKEN '\x7f'
+#define CLUSTER_POD_TOKEN_SUFFIX "\x7f" "N"
+#define CLUSTER_POD_TOKEN_UID "\x7f" "U"
+#define CLUSTER_POD_TOKEN_CREATED "\x7f" "C"
+#define CLUSTER_POD_TOKEN_RV "\x7f" "R"
+#define CLUSTER_POD_TOKEN_STARTED "\x7f" "S"
+#define CLUSTER_POD_TOKEN_IP "\x7f" "I"
+#define CLUSTER_POD_TOKEN_SPEC "\x7f" "P"
+#define CLUSTER_POD_TOKEN_IDS 36   /* containers at most */
+void cluster_pod_token_id(size_t i, char out[33]);
+/* From pod (the placeholders' pod, namespaced and named <base><suffix
+ * placeholder>) and its body text (the spec's as a placeholder); spec (with
+ * its text): the spec the pods share, given to the view's objects of them;
+ * nids: how many container ids.
+ * NULL when a text has a placeholder of no value. */
+typedef struct cluster_pod_forms cluster_pod_forms;
+cluster_pod_forms *cluster_pod_forms_new(const kind_info *k, json_t *pod, const char *body, json_t *spec,
+                                         const char *spec_text, size_t nids);
+void cluster_pod_forms_free(cluster_pod_forms *f);
+/* Create one more pod with IP ip: its name suffix, start time, container
+ * ids, uid, creationTimestamp and resourceVersion drawn now, in the order
+ * the objects' path draws them.  0, or -1. */
+typedef struct cluster_cache cluster_cache;
+int cluster_pod_forms_create(cluster_cache *c, cluster_pod_forms *f, const char *ip);
+/* The replicaset controller makes its pods so (on by default); off, as
+ * objects one by one: tests compare the two. */
+void cluster_pod_forms_enable(bool on);
 
 /* Sidecar injection (inject.c).  Is Istio's control plane installed (an
  * istiod Deployment in istio-system)?  Would the injector inject this pod of
@@ -141,6 +184,23 @@ int ccache_write_if_changed(cluster_cache *c, const kind_info *k, json_t *obj, j
  * annotations no controller decides on): controllers that read only
  * specs need not run again for it (see controllers.c). */
 int ccache_write_status_if_changed(cluster_cache *c, const kind_info *k, json_t *obj, json_t *stored);
+/* ccache_create of an object the caller made as texts (api_create_prepared:
+ * its body, listing row and labels), absent from the view.  The view keeps
+ * lazy->make(ctx) in its place, made when a controller reads the object
+ * (the pods a ReplicaSet creates are seldom read in the reconcile that
+ * creates them); lazy->drop(ctx) when the view no longer needs ctx (also
+ * on failure).  0, or -1. */
+typedef struct ccache_lazy {
+    json_t *(*make)(void *ctx);
+    void (*drop)(void *ctx);
+    void *ctx;
+} ccache_lazy;
+int ccache_create_prepared(cluster_cache *c, const kind_info *k, const char *ns, const char *name, const char *body,
+                           const char *row, const char *labels, const ccache_lazy *lazy);
+/* Is there such an object (without making a lazy one)?  The objects of one
+ * namespace (ccache_list's order; a new array). */
+bool ccache_contains(cluster_cache *c, const kind_info *k, const char *ns, const char *name);
+json_t *ccache_list_in(cluster_cache *c, const kind_info *k, const char *ns);
 /* ccache_create storing the text serialize(obj, ctx) makes (see api_create_text). */
 int ccache_create_text(cluster_cache *c, const kind_info *k, json_t *obj, char *(*serialize)(json_t *, void *), void *ctx);
 

@@ -2,6 +2,7 @@
  * the template named <replicaset>-<5 random characters>, owned by the
  * ReplicaSet; pods go through admission (injection, IP) like any other. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "cluster/cluster.h"
 #include "model/api.h"
@@ -42,6 +43,7 @@ typedef struct pod_template {
     json_t *shared[NSHARED + NKIT];
     const char *texts[NSHARED + NKIT];
     cluster_status_kit *kit;   /* NULL: statuses made one by one */
+    cluster_pod_forms *forms;  /* NULL: pods made as objects */
     long long next_ip;    /* counter value of the next reserved IP; 0 = allocate one by one */
 } pod_template;
 
@@ -77,23 +79,15 @@ static void template_free(pod_template *t)
     for (int i = 0; i < 4; i++) json_decref(t->words[i]);
     for (int i = 0; i < NSHARED; i++) free((char *)t->texts[i]);
     cluster_status_kit_free(t->kit);
+    cluster_pod_forms_free(t->forms);
 }
 
-/* Create one pod for rs from its admitted template; on success append it
- * (as stored) to mine. */
-static int create_pod(cluster_cache *c, const kind_info *pk, json_t *rs, pod_template *pt, json_t *mine)
+/* A new pod of rs named name from its admitted template, without status:
+ * all but the name shared with the ReplicaSet's other pods (objects in the
+ * view are never changed in place). */
+static json_t *template_pod(pod_template *pt, const char *name)
 {
     json_t *tmpl = pt->pod;
-    const char *ns = obj_namespace(rs);
-    char name[600], suffix[8];
-    for (int tries = 0;; tries++) {
-        cluster_random_suffix(suffix, 5);
-        snprintf(name, sizeof name, "%s-%s", obj_name(rs), suffix);
-        if (!ccache_get(c, pk, ns, name)) break;
-        if (tries > 50) return -1;
-    }
-    /* all but the name shared with the ReplicaSet's other pods: objects
-     * in the view are never changed in place */
     json_t *md = json_object();
     json_object_set_new_nocheck(md, "name", json_string(name));
     json_object_set_nocheck(md, "generateName", pt->words[3]);
@@ -109,6 +103,22 @@ static int create_pod(cluster_cache *c, const kind_info *pk, json_t *rs, pod_tem
     json_object_set_nocheck(pod, "kind", pt->words[1]);
     json_object_set_new_nocheck(pod, "metadata", md);
     json_object_set_nocheck(pod, "spec", json_object_get(tmpl, "spec"));
+    return pod;
+}
+
+/* Create one pod for rs from its admitted template; on success append it
+ * (as stored) to mine. */
+static int create_pod(cluster_cache *c, const kind_info *pk, json_t *rs, pod_template *pt, json_t *mine)
+{
+    const char *ns = obj_namespace(rs);
+    char name[600], suffix[8];
+    for (int tries = 0;; tries++) {
+        cluster_random_suffix(suffix, 5);
+        snprintf(name, sizeof name, "%s-%s", obj_name(rs), suffix);
+        if (!ccache_contains(c, pk, ns, name)) break;
+        if (tries > 50) return -1;
+    }
+    json_t *pod = template_pod(pt, name);
     char ip[32];
     if (pt->next_ip > 0) ipam_pod_ip_nth(pt->next_ip++, ip, sizeof ip);
     if (pt->kit) cluster_pod_status_kit(pt->kit, pod, ip);
@@ -120,6 +130,41 @@ static int create_pod(cluster_cache *c, const kind_info *pk, json_t *rs, pod_tem
     }
     json_decref(pod);
     return rc;
+}
+
+/* Pods as texts (podtext.c) unless turned off (tests compare the two). */
+static bool forms_off;
+void cluster_pod_forms_enable(bool on) { forms_off = !on; }
+
+static bool has_token(const char *s) { return s && strchr(s, CLUSTER_POD_TOKEN); }
+
+/* The template's pod with placeholders, as its pods' texts: NULL when they
+ * are made as objects (no IPs reserved, a text of the template holds a
+ * placeholder's character, too many containers). */
+static cluster_pod_forms *template_forms(const kind_info *pk, json_t *rs, pod_template *pt)
+{
+    if (forms_off || !pt->kit || pt->next_ip <= 0 || has_token(obj_name(rs)) || has_token(obj_namespace(rs))) return NULL;
+    for (int i = 0; i < NSHARED; i++)
+        if (has_token(pt->texts[i])) return NULL;
+    size_t nids = cluster_status_kit_containers(pt->kit);
+    if (nids > CLUSTER_POD_TOKEN_IDS) return NULL;
+    char name[600];
+    snprintf(name, sizeof name, "%s-%s", obj_name(rs), CLUSTER_POD_TOKEN_SUFFIX);
+    json_t *pod = template_pod(pt, name);
+    char ids[64][33];
+    for (size_t i = 0; i < nids; i++) cluster_pod_token_id(i, ids[i]);
+    cluster_pod_status_kit_as(pt->kit, pod, CLUSTER_POD_TOKEN_IP, CLUSTER_POD_TOKEN_STARTED, ids);
+    api_stamp stamp = {CLUSTER_POD_TOKEN_UID, CLUSTER_POD_TOKEN_CREATED, CLUSTER_POD_TOKEN_RV};
+    api_stamp_set(pod, &stamp);
+    /* the spec's text is the pods' longest part: a placeholder until filled */
+    const char *spec_text = pt->texts[0];
+    pt->texts[0] = CLUSTER_POD_TOKEN_SPEC;
+    char *body = spec_text ? pod_text(pod, pt) : NULL;
+    pt->texts[0] = spec_text;
+    cluster_pod_forms *f = body ? cluster_pod_forms_new(pk, pod, body, pt->shared[0], spec_text, nids) : NULL;
+    free(body);
+    json_decref(pod);
+    return f;
 }
 
 /* owned: the pods this ReplicaSet controls (from one listing of every pod,
@@ -137,7 +182,7 @@ static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_in
     int changed = 0;
     long long have = (long long)json_array_size(mine);
     /* like the real controller, create in bounded batches per sync */
-    long long burst = 0;
+    long long burst = 0, made_running = 0;   /* pods made as texts: Running */
     pod_template pt = {0};
     for (; have < want && burst < RS_BURST; have++, burst++) {
         if (!pt.pod) {
@@ -146,8 +191,17 @@ static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_in
             if (!json_is_true(obj_at(pt.pod, "spec.hostNetwork")))
                 pt.next_ip = ipam_reserve_pod_ips(ccache_store(c), n);
             template_texts(&pt, rs);
+            pt.forms = template_forms(pk, rs, &pt);
         }
-        if (create_pod(c, pk, rs, &pt, mine) < 0) { changed = -1; break; }
+        if (pt.forms) {
+            char ip[32];
+            ipam_pod_ip_nth(pt.next_ip++, ip, sizeof ip);
+            if (cluster_pod_forms_create(c, pt.forms, ip) < 0) { changed = -1; break; }
+            made_running++;
+        } else if (create_pod(c, pk, rs, &pt, mine) < 0) {
+            changed = -1;
+            break;
+        }
         changed++;
     }
     template_free(&pt);
@@ -172,7 +226,7 @@ static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_in
     }
 
     /* status from the pods as they are now */
-    long long total = 0, ready = 0;
+    long long total = made_running, ready = made_running;
     json_array_foreach(mine, i, p) {
         total++;
         if (!strcmp(obj_str_or(p, "status.phase", ""), "Running")) ready++;

@@ -239,11 +239,11 @@ void cluster_status_kit_free(cluster_status_kit *k)
     free(k);
 }
 
-/* container_status, sharing what every pod of the kit has alike. */
-static json_t *kit_container_status(cluster_status_kit *k, size_t at, bool init)
+/* container_status, sharing what every pod of the kit has alike; rnd is
+ * the container id's random part. */
+static json_t *kit_container_status(cluster_status_kit *k, size_t at, bool init, const char *rnd)
 {
-    char id[80], rnd[33];
-    cluster_random_suffix(rnd, 32);
+    char id[80];
     snprintf(id, sizeof id, "containerd://%s", rnd);
     json_t *cid = json_string_nocheck(id), *state;   /* ASCII, as the IP: no UTF-8 check */
     if (init) {
@@ -280,6 +280,19 @@ void cluster_pod_status_kit(cluster_status_kit *k, json_t *pod, const char *ip)
         kit_time(k, ts);
         k->sec = now;
     }
+    char ids[64][33];
+    for (size_t i = 0; i < k->ncontainers + k->ninit; i++) cluster_random_suffix(ids[i], 32);
+    cluster_pod_status_kit_as(k, pod, ip, NULL, ids);
+}
+
+size_t cluster_status_kit_containers(cluster_status_kit *k) { return k->ncontainers + k->ninit; }
+
+void cluster_pod_status_kit_as(cluster_status_kit *k, json_t *pod, const char *ip, const char *ts, char (*ids)[33])
+{
+    if (ts) {
+        kit_time(k, ts);
+        k->sec = -1;   /* no second of the clock's */
+    }
     json_t *status = json_object();
     json_t *podip = json_string_nocheck(ip);
     json_object_set_nocheck(status, "phase", k->running_phase);
@@ -295,11 +308,12 @@ void cluster_pod_status_kit(cluster_status_kit *k, json_t *pod, const char *ip)
     json_object_set_nocheck(status, "qosClass", k->besteffort);
     json_object_set_nocheck(status, "startTime", k->started);
     json_t *cs = json_array();
-    for (size_t i = 0; i < k->ncontainers; i++) json_array_append_new(cs, kit_container_status(k, i, false));
+    for (size_t i = 0; i < k->ncontainers; i++) json_array_append_new(cs, kit_container_status(k, i, false, ids[i]));
     json_object_set_new_nocheck(status, "containerStatuses", cs);
     if (k->ninit) {
         json_t *ics = json_array();
-        for (size_t i = 0; i < k->ninit; i++) json_array_append_new(ics, kit_container_status(k, k->ncontainers + i, true));
+        for (size_t i = 0; i < k->ninit; i++)
+            json_array_append_new(ics, kit_container_status(k, k->ncontainers + i, true, ids[k->ncontainers + i]));
         json_object_set_new_nocheck(status, "initContainerStatuses", ics);
     }
     json_object_set_new(pod, "status", status);

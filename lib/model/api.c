@@ -58,6 +58,22 @@ static int put(store *st, const kind_info *k, const char *ns, json_t *obj, const
 /* Kinds whose objects carry a spec get a generation, as the API server does. */
 static bool has_generation(json_t *obj) { return json_object_get(obj, "spec") != NULL; }
 
+void api_stamp_draw(store *st, api_stamp *s)
+{
+    uuid_v4(s->uid);
+    time_rfc3339(s->created, sizeof s->created, time_now_ms() / 1000);
+    snprintf(s->rv, sizeof s->rv, "%lld", store_counter_next(st, "resourceVersion"));
+}
+
+void api_stamp_set(json_t *obj, const api_stamp *s)
+{
+    json_t *md = obj_metadata(obj);
+    json_object_set_new(md, "uid", json_string(s->uid));
+    json_object_set_new(md, "creationTimestamp", json_string(s->created));
+    if (has_generation(obj)) json_object_set_new(md, "generation", json_integer(1));
+    json_object_set_new(md, "resourceVersion", json_string(s->rv));
+}
+
 /* What the API server sets on a new object (uid, creationTimestamp,
  * generation, resourceVersion), after checking it is new unless the caller
  * has (checked). */
@@ -68,14 +84,9 @@ static api_status stamp_new(store *st, const kind_info *k, json_t *obj, bool che
         snprintf(e->msg, sizeof e->msg, "%s \"%s\" already exists", k->resource, obj_name(obj));
         return e->status;
     }
-    json_t *md = obj_metadata(obj);
-    char uid[37], ts[32];
-    uuid_v4(uid);
-    time_rfc3339(ts, sizeof ts, time_now_ms() / 1000);
-    json_object_set_new(md, "uid", json_string(uid));
-    json_object_set_new(md, "creationTimestamp", json_string(ts));
-    if (has_generation(obj)) json_object_set_new(md, "generation", json_integer(1));
-    stamp_rv(st, obj);
+    api_stamp s;
+    api_stamp_draw(st, &s);
+    api_stamp_set(obj, &s);
     return API_OK;
 }
 
@@ -201,6 +212,20 @@ api_status api_create_text(store *st, const kind_info *k, json_t *obj, char *(*s
     free(labels);
     free(body);
     if (rc) {
+        e->status = API_ERR_STORE;
+        snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
+        return e->status;
+    }
+    return API_OK;
+}
+
+/* The write of api_create_text, for a caller that made every text itself
+ * (see api.h).  Added for the cluster controllers. */
+api_status api_create_prepared(store *st, const kind_info *k, const char *ns, const char *name, const char *body,
+                               const char *row, const char *labels, api_error *e)
+{
+    store_extras x = {row, labels, NULL, body, true};
+    if (store_put_ex(st, k->resource, k->namespaced ? ns : "", name, NULL, &x)) {
         e->status = API_ERR_STORE;
         snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
         return e->status;

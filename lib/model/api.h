@@ -43,6 +43,20 @@ api_status api_update_applied(store *st, const kind_info *k, json_t *obj, json_t
 api_status api_update_known(store *st, const kind_info *k, json_t *obj, json_t *stored, api_error *e);
 api_status api_create_text(store *st, const kind_info *k, json_t *obj, char *(*serialize)(json_t *obj, void *ctx),
                            void *ctx, api_error *e);
+/* For callers that write many objects alike as text (the pods of one
+ * template: lib/cluster/podtext.c).  The values api_create stamps on a new
+ * object: api_stamp_draw draws them now (uid, creationTimestamp, the next
+ * resourceVersion), api_stamp_set sets them on obj as api_create does (any
+ * texts will do, placeholders too).  api_create_prepared stores an object
+ * the caller found absent in this transaction, as api_create_text would,
+ * from its texts: body (json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER)
+ * of the stamped object), row (columns_encode) and labels (NULL when none).
+ * Added for the cluster controllers. */
+typedef struct api_stamp { char uid[37], created[32], rv[24]; } api_stamp;
+void api_stamp_draw(store *st, api_stamp *s);
+void api_stamp_set(json_t *obj, const api_stamp *s);
+api_status api_create_prepared(store *st, const kind_info *k, const char *ns, const char *name, const char *body,
+                               const char *row, const char *labels, api_error *e);
 /* Delete one object; deleting a namespace deletes what it holds. */
 api_status api_delete(store *st, const kind_info *k, const char *ns, const char *name, api_error *e);
 
