@@ -26,6 +26,8 @@ typedef struct {
     const kind_info *k;
     json_t *by_key;    /* "ns\x1fname" -> stored object (the view's reference), or a lazy_obj */
     json_t *sorted;    /* the same objects ordered as store_list orders them; NULL = stale */
+    json_t *pending;   /* "ns\x1fname" -> an object written in this reconcile, not stored yet */
+    json_t *created;   /* the keys of pending objects the store does not hold: "ns\x1fname" -> true */
 } resource_view;
 
 struct cluster_cache {
@@ -43,6 +45,7 @@ struct cluster_cache {
     bool again;
     bool status_only;   /* the write being made changes the status only */
     lazy_obj *lazies;   /* every one made, dropped when the view goes */
+    int npending;       /* views with pending objects (see ccache_flush) */
 };
 
 static void wrote(cluster_cache *c, const kind_info *k, bool deleted)
@@ -97,6 +100,8 @@ static void drop_views(cluster_cache *c)
     for (int i = 0; i < c->nres; i++) {
         json_decref(c->res[i].by_key);
         json_decref(c->res[i].sorted);
+        json_decref(c->res[i].pending);
+        json_decref(c->res[i].created);
     }
     c->nres = 0;
 }
@@ -181,6 +186,52 @@ static void make_all(resource_view *v, const char *prefix)
     free(keys);
 }
 
+/* api_list of every namespace, the texts parsed on two threads (a listing
+ * of 1 000 Deployments was a tenth of reconciling them). */
+typedef struct texts { char **v; json_t **parsed; size_t n, cap; } texts;
+
+static int collect_text(void *ctx, const store_row *r)
+{
+    texts *t = ctx;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 64;
+        char **v = realloc(t->v, cap * sizeof *v);
+        if (!v) return -1;
+        t->v = v;
+        t->cap = cap;
+    }
+    if (!r->body || !(t->v[t->n] = strdup(r->body))) return -1;
+    t->n++;
+    return 0;
+}
+
+static void parse_text(void *ctx, size_t i)
+{
+    texts *t = ctx;
+    t->parsed[i] = json_loads(t->v[i], 0, NULL);
+    free(t->v[i]);
+}
+
+#define PARSE_APART 64   /* fewer objects are parsed on this thread only */
+
+static json_t *listing(store *st, const kind_info *k)
+{
+    texts t = {0};
+    json_t *list = json_array();
+    if (store_each_row(st, k->resource, NULL, true, collect_text, &t) || !(t.parsed = calloc(t.n + 1, sizeof *t.parsed))) {
+        for (size_t i = 0; i < t.n; i++) free(t.v[i]);
+        free(t.v);
+        json_decref(list);
+        return api_list(st, k, NULL);
+    }
+    cluster_parallel(t.n, PARSE_APART, parse_text, &t);
+    for (size_t i = 0; i < t.n; i++)
+        if (t.parsed[i]) json_array_append_new(list, t.parsed[i]);
+    free(t.parsed);
+    free(t.v);
+    return list;
+}
+
 /* The view of k, listing the store the first time; NULL when full. */
 static resource_view *view(cluster_cache *c, const kind_info *k)
 {
@@ -189,7 +240,7 @@ static resource_view *view(cluster_cache *c, const kind_info *k)
     v = &c->res[c->nres++];
     v->k = k;
     v->by_key = json_object();
-    v->sorted = api_list(c->st, k, NULL);
+    v->sorted = listing(c->st, k);
     size_t i;
     json_t *o;
     char key[1024];
@@ -282,17 +333,96 @@ static void remember(cluster_cache *c, const kind_info *k, json_t *obj)
     v->sorted = NULL;
 }
 
+/* What controllers write to an object of a view is stored when the
+ * reconcile ends (ccache_flush), as it is then: a ReplicaSet created and
+ * given its status in one reconcile is written once, and the texts of what
+ * is written are made on two threads.  Objects are stamped when written,
+ * as the API would, so what is stored is the same. */
+static void hold(cluster_cache *c, resource_view *v, const char *key, json_t *obj, bool is_new)
+{
+    if (!v->pending) {
+        v->pending = json_object();
+        v->created = json_object();
+        c->npending++;
+    }
+    json_object_set(v->pending, key, obj);
+    if (is_new) json_object_set_new(v->created, key, json_true());
+}
+
 int ccache_create(cluster_cache *c, const kind_info *k, json_t *obj)
 {
     api_error e;
+    resource_view *v = find_view(c, k);
+    char key[1024];
+    key_of(key, sizeof key, k->namespaced ? obj_namespace(obj) : "", obj_name(obj));
     /* the view follows every write of the reconcile: absent from it is
      * absent from the store, no need to ask */
-    bool absent = find_view(c, k) && !ccache_get(c, k, k->namespaced ? obj_namespace(obj) : "", obj_name(obj));
-    api_status s = absent ? api_create_applied(c->st, k, obj, NULL, &e) : api_create(c->st, k, obj, &e);
-    if (s != API_OK) return -1;
+    if (v && !json_object_get(v->by_key, key)) {
+        api_stamp s;
+        api_stamp_draw(c->st, &s);
+        api_stamp_set(obj, &s);
+        hold(c, v, key, obj, true);
+    } else if (api_create(c->st, k, obj, &e) != API_OK) {
+        return -1;
+    }
     wrote(c, k, false);
     remember(c, k, obj);
     return 0;
+}
+
+/* One object to store, its texts made on either thread. */
+typedef struct held {
+    const kind_info *k;
+    json_t *obj;
+    bool is_new;
+    char *body, *row, *labels;
+} held;
+
+static void held_texts(void *ctx, size_t i)
+{
+    held *h = (held *)ctx + i;
+    api_object_texts(h->k, h->obj, &h->body, &h->row, &h->labels);
+}
+
+#define TEXTS_APART 64   /* fewer objects' texts are made on this thread only */
+
+int ccache_flush(cluster_cache *c)
+{
+    if (!c->npending) return 0;
+    size_t n = 0, at = 0;
+    for (int i = 0; i < c->nres; i++)
+        if (c->res[i].pending) n += json_object_size(c->res[i].pending);
+    held *all = calloc(n + 1, sizeof *all);
+    if (!all) return -1;
+    for (int i = 0; i < c->nres; i++) {
+        resource_view *v = &c->res[i];
+        const char *key;
+        json_t *o;
+        json_object_foreach(v->pending, key, o) {
+            all[at].k = v->k;
+            all[at].obj = json_incref(o);
+            all[at++].is_new = json_object_get(v->created, key) != NULL;
+        }
+        json_decref(v->pending);
+        json_decref(v->created);
+        v->pending = v->created = NULL;
+    }
+    c->npending = 0;
+    cluster_parallel(n, TEXTS_APART, held_texts, all);
+    int rc = 0;
+    api_error e;
+    for (size_t i = 0; i < n; i++) {
+        held *h = &all[i];
+        if (!rc && api_store_prepared(c->st, h->k, obj_namespace(h->obj), obj_name(h->obj), h->body, h->row, h->labels,
+                                      h->is_new, &e) != API_OK)
+            rc = -1;
+        json_decref(h->obj);
+        free(h->body);
+        free(h->row);
+        free(h->labels);
+    }
+    free(all);
+    return rc;
 }
 
 int ccache_create_prepared(cluster_cache *c, const kind_info *k, const char *ns, const char *name, const char *body,
@@ -309,7 +439,7 @@ int ccache_create_prepared(cluster_cache *c, const kind_info *k, const char *ns,
         return -1;
     }
     lazy_obj *l = v ? malloc(sizeof *l) : NULL;
-    if (api_create_prepared(c->st, k, ns, name, body, row, labels, &e) != API_OK || (v && !l)) {
+    if (api_store_prepared(c->st, k, ns, name, body, row, labels, true, &e) != API_OK || (v && !l)) {
         free(l);
         if (lazy->drop) lazy->drop(lazy->ctx);
         return -1;
@@ -436,7 +566,9 @@ static void dump_sharing(text *t, json_t *v, json_t *const *shared, const char *
 
 char *cluster_dumps_sharing(json_t *obj, json_t *const *shared, const char *const *texts, int n)
 {
-    text t = {malloc(8192), 0, 8192, false};   /* an injected pod's text is ~6 KB */
+    /* small to start: most texts made so are a few hundred bytes (labels,
+     * owners, statuses); a spec grows it a few times */
+    text t = {malloc(512), 0, 512, false};
     if (!t.s) return NULL;
     t.s[0] = 0;
     dump_sharing(&t, obj, shared, texts, n);
@@ -451,8 +583,13 @@ int ccache_update(cluster_cache *c, const kind_info *k, json_t *obj)
     char key[1024];
     key_of(key, sizeof key, k->namespaced ? obj_namespace(obj) : "", obj_name(obj));
     json_t *stored = v ? made(v, key, json_object_get(v->by_key, key)) : NULL;
-    api_status s = stored ? api_update_known(c->st, k, obj, stored, &e) : api_update(c->st, k, obj, &e);
-    if (s != API_OK) return -1;
+    if (stored) {   /* stored when the reconcile ends, as it is then */
+        api_stamp_update(c->st, obj, stored);
+        hold(c, v, key, obj, false);
+    } else {
+        api_status s = stored ? api_update_known(c->st, k, obj, stored, &e) : api_update(c->st, k, obj, &e);
+        if (s != API_OK) return -1;
+    }
     wrote(c, k, false);
     remember(c, k, obj);
     return 0;
@@ -461,6 +598,7 @@ int ccache_update(cluster_cache *c, const kind_info *k, json_t *obj)
 int ccache_delete(cluster_cache *c, const kind_info *k, const char *ns, const char *name)
 {
     api_error e;
+    if (ccache_flush(c)) return -1;   /* (deleting a namespace deletes what the store holds) */
     if (api_delete(c->st, k, ns, name, &e) != API_OK) return -1;
     wrote(c, k, true);
     if (!strcmp(k->kind, "Namespace")) {   /* the namespace took what it held with it */

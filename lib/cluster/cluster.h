@@ -64,6 +64,10 @@ void cluster_pod_status_kit(cluster_status_kit *k, json_t *pod, const char *ip);
  * i-th of the kit's cluster_status_kit_containers (init containers last). */
 size_t cluster_status_kit_containers(cluster_status_kit *k);
 void cluster_pod_status_kit_as(cluster_status_kit *k, json_t *pod, const char *ip, const char *ts, char (*ids)[33]);
+/* What depends on the start time, taken from another kit (shared: the
+ * same for every kit of that time), so that the next call for that time
+ * does not make it again. */
+void cluster_status_kit_times_from(cluster_status_kit *k, const cluster_status_kit *from);
 /* The kit's values shared by the pods of its last cluster_pod_status_kit
  * and their texts, for cluster_dumps_sharing: how many (at most 3). */
 int cluster_status_kit_shared(cluster_status_kit *k, json_t **nodes, const char **texts);
@@ -168,10 +172,15 @@ void ccache_again(cluster_cache *c);
 bool ccache_take_again(cluster_cache *c);
 /* A JSON object controllers may keep derived values in for the reconcile. */
 json_t *ccache_memo(cluster_cache *c);
-/* The API write path, then the view (obj is stamped and kept: do not change it after). */
+/* The API write path, then the view (obj is stamped and kept: do not change
+ * it after).  An object created or updated in a view is stored by
+ * ccache_flush, which cluster_reconcile calls when the controllers are done
+ * (and ccache_delete before a delete): written once however often it
+ * changed, the texts of many made on two threads. */
 int ccache_create(cluster_cache *c, const kind_info *k, json_t *obj);
 int ccache_update(cluster_cache *c, const kind_info *k, json_t *obj);
 int ccache_delete(cluster_cache *c, const kind_info *k, const char *ns, const char *name);
+int ccache_flush(cluster_cache *c);
 /* A copy of stored (an object of the view) to change and write back: the
  * object and its metadata are new (the API stamps the metadata), and its
  * annotations when asked; the rest is shared with stored, so replace a
@@ -184,7 +193,7 @@ int ccache_write_if_changed(cluster_cache *c, const kind_info *k, json_t *obj, j
  * annotations no controller decides on): controllers that read only
  * specs need not run again for it (see controllers.c). */
 int ccache_write_status_if_changed(cluster_cache *c, const kind_info *k, json_t *obj, json_t *stored);
-/* ccache_create of an object the caller made as texts (api_create_prepared:
+/* ccache_create of an object the caller made as texts (api_store_prepared:
  * its body, listing row and labels), absent from the view.  The view keeps
  * lazy->make(ctx) in its place, made when a controller reads the object
  * (the pods a ReplicaSet creates are seldom read in the reconcile that
@@ -210,6 +219,19 @@ int ccache_create_text(cluster_cache *c, const kind_info *k, json_t *obj, char *
  * only gets cluster_pod_defaults. */
 bool ccache_wants_injection(cluster_cache *c, json_t *pod, const char *ns);
 void ccache_admit_pod_template(cluster_cache *c, json_t *pod);
+/* The same in two steps, the second touching neither the view nor the
+ * store (the replicaset controller admits templates on a second thread):
+ * what admission of a pod of namespace ns reads (borrowed from the view),
+ * then the admission. */
+typedef struct cluster_admission_inputs {
+    const istio_release *rel;
+    bool installed;             /* istiod's Deployment exists */
+    json_t *nso, *proxy, *parts;   /* the namespace; cluster_proxy_values, cluster_inject_parts */
+} cluster_admission_inputs;
+void ccache_admission_inputs(cluster_cache *c, const char *ns, cluster_admission_inputs *in);
+void cluster_admit_pod_template_with(const cluster_admission_inputs *in, json_t *pod);
+/* The injector's decision from what it reads: istiod runs, the namespace. */
+bool cluster_injection_decided(bool installed, json_t *nso, json_t *pod, const char *ns);
 
 /* The log an istio-init container printed when it ran (initlog.c): the
  * istio-iptables output of its release for its arguments, one call of fn
@@ -231,6 +253,11 @@ int controller_endpoints(cluster_cache *c);
 int controller_ca_root_cert(cluster_cache *c);
 /* Does istiod of this release publish istio-ca-root-cert ConfigMaps (1.5 and later)? */
 bool cluster_release_has_ca_root_configmap(const istio_release *rel);
+
+/* fn(ctx, i) for every i in [0, n), on this thread and, when n >= min, a
+ * second one as well (parallel.c): for steps that touch neither the store
+ * nor the view, whose items are independent. */
+void cluster_parallel(size_t n, size_t min, void (*fn)(void *ctx, size_t i), void *ctx);
 
 /* Controller helpers (controllers.c): is obj controlled by the owner with
  * this uid; a one-element ownerReferences array naming owner; write obj when

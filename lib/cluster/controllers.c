@@ -111,6 +111,7 @@ int cluster_reconcile(store *st, const istio_release *rel)
     cluster_cache *c = ccache_new(st, rel);
     if (!c) return -1;
     int rc = run_rounds(c);
+    if (ccache_flush(c)) rc = -1;
     static bool joined_at_exit;
     if (!joined_at_exit) joined_at_exit = atexit(cluster_reconcile_done) == 0;
     freeing_running = joined_at_exit && pthread_create(&freeing, NULL, free_view, c) == 0;

@@ -1,6 +1,7 @@
 /* The replicaset controller: as many pods as spec.replicas, each a copy of
  * the template named <replicaset>-<5 random characters>, owned by the
  * ReplicaSet; pods go through admission (injection, IP) like any other. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,7 @@
 /* The pod every pod of rs starts from, admitted (sidecar injected) once
  * for all of them: metadata name (like theirs), namespace, labels and
  * annotations of the template, and its spec. */
-static json_t *admitted_template(cluster_cache *c, json_t *rs)
+static json_t *admitted_template(const cluster_admission_inputs *in, json_t *rs)
 {
     char name[600];
     snprintf(name, sizeof name, "%s-xxxxx", obj_name(rs));
@@ -25,7 +26,7 @@ static json_t *admitted_template(cluster_cache *c, json_t *rs)
     json_t *spec = json_deep_copy(json_object_get(tmpl, "spec"));
     json_t *pod = json_pack("{s:s,s:s,s:o,s:o}", "apiVersion", "v1", "kind", "Pod", "metadata", md,
                             "spec", spec ? spec : json_object());
-    ccache_admit_pod_template(c, pod);
+    cluster_admit_pod_template_with(in, pod);
     cluster_pod_spec_defaults(pod, NULL);
     return pod;
 }
@@ -54,7 +55,7 @@ static char *pod_text(json_t *pod, void *ctx)
     return cluster_dumps_sharing(pod, t->shared, t->texts, n);
 }
 
-static void template_texts(pod_template *t, json_t *rs)
+static void template_texts(pod_template *t, json_t *rs, bool kit)
 {
     t->owner = cluster_owner_ref(rs, "apps/v1", "ReplicaSet");
     char gen[520];
@@ -69,7 +70,7 @@ static void template_texts(pod_template *t, json_t *rs)
     t->shared[3] = t->owner;
     for (int i = 0; i < NSHARED; i++)
         t->texts[i] = t->shared[i] ? cluster_dumps_sharing(t->shared[i], NULL, NULL, 0) : NULL;
-    if (t->next_ip > 0) t->kit = cluster_status_kit_new(t->shared[0]);
+    if (kit) t->kit = cluster_status_kit_new(t->shared[0]);
 }
 
 static void template_free(pod_template *t)
@@ -80,6 +81,7 @@ static void template_free(pod_template *t)
     for (int i = 0; i < NSHARED; i++) free((char *)t->texts[i]);
     cluster_status_kit_free(t->kit);
     cluster_pod_forms_free(t->forms);
+    memset(t, 0, sizeof *t);
 }
 
 /* A new pod of rs named name from its admitted template, without status:
@@ -139,11 +141,11 @@ void cluster_pod_forms_enable(bool on) { forms_off = !on; }
 static bool has_token(const char *s) { return s && strchr(s, CLUSTER_POD_TOKEN); }
 
 /* The template's pod with placeholders, as its pods' texts: NULL when they
- * are made as objects (no IPs reserved, a text of the template holds a
- * placeholder's character, too many containers). */
+ * are made as objects (no kit: on the host network or too many containers;
+ * a text of the template holds a placeholder's character). */
 static cluster_pod_forms *template_forms(const kind_info *pk, json_t *rs, pod_template *pt)
 {
-    if (forms_off || !pt->kit || pt->next_ip <= 0 || has_token(obj_name(rs)) || has_token(obj_namespace(rs))) return NULL;
+    if (forms_off || !pt->kit || has_token(obj_name(rs)) || has_token(obj_namespace(rs))) return NULL;
     for (int i = 0; i < NSHARED; i++)
         if (has_token(pt->texts[i])) return NULL;
     size_t nids = cluster_status_kit_containers(pt->kit);
@@ -167,45 +169,128 @@ static cluster_pod_forms *template_forms(const kind_info *pk, json_t *rs, pod_te
     return f;
 }
 
-/* owned: the pods this ReplicaSet controls (from one listing of every pod,
- * indexed by owner: listing the namespace per ReplicaSet made reconciling
- * 1 000 Deployments quadratic).  Only this sync changes them. */
-static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_info *pk, json_t *rs, json_t *owned)
+/* A ReplicaSet of this sync: its pods (of its namespace, from one listing
+ * of every pod indexed by owner: listing the namespace per ReplicaSet made
+ * reconciling 1 000 Deployments quadratic), how many pods it creates now,
+ * and their template, prepared before (on a second thread when many
+ * ReplicaSets create pods: admitting, serialising and encoding a
+ * template is most of what a ReplicaSet of few pods costs). */
+typedef struct rs_job {
+    json_t *rs, *mine;
+    long long want, have, create;
+    cluster_admission_inputs in;
+    bool host_network;
+    pod_template pt;
+} rs_job;
+
+/* times: a kit that keeps the placeholders' times for the next templates
+ * (NULL: none), made from the first template with them. */
+static void prepare(const kind_info *pk, rs_job *j, cluster_status_kit **times)
 {
+    j->pt.pod = admitted_template(&j->in, j->rs);
+    j->host_network = json_is_true(obj_at(j->pt.pod, "spec.hostNetwork"));
+    template_texts(&j->pt, j->rs, !j->host_network);
+    if (times && *times && j->pt.kit) cluster_status_kit_times_from(j->pt.kit, *times);
+    j->pt.forms = template_forms(pk, j->rs, &j->pt);
+    if (times && !*times && j->pt.forms && (*times = cluster_status_kit_new(j->pt.shared[0])))
+        cluster_status_kit_times_from(*times, j->pt.kit);
+}
+
+/* The ReplicaSets' templates, prepared in order by a second thread, which
+ * also frees them once used (what a thread made is cheaper freed there). */
+typedef struct preparer {
+    rs_job *jobs;
+    size_t n, ready, used, freed;   /* jobs[0, ready) prepared, [0, used) used, [0, freed) freed */
+    bool stop;
+    const kind_info *pk;
+    cluster_status_kit *times;   /* see prepare */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} preparer;
+
+/* Free the jobs used since last time. */
+static void free_used(preparer *p, bool wait)
+{
+    pthread_mutex_lock(&p->mu);
+    while (wait && p->used == p->freed && !p->stop) pthread_cond_wait(&p->cv, &p->mu);
+    size_t upto = p->used;
+    pthread_mutex_unlock(&p->mu);
+    for (; p->freed < upto; p->freed++) template_free(&p->jobs[p->freed].pt);
+}
+
+static void *prepare_all(void *arg)
+{
+    preparer *p = arg;
+    for (size_t i = 0; i < p->n; i++) {
+        pthread_mutex_lock(&p->mu);
+        bool stop = p->stop;
+        pthread_mutex_unlock(&p->mu);
+        if (!stop && p->jobs[i].create > 0) prepare(p->pk, &p->jobs[i], &p->times);
+        pthread_mutex_lock(&p->mu);
+        p->ready = i + 1;
+        pthread_cond_broadcast(&p->cv);
+        pthread_mutex_unlock(&p->mu);
+        free_used(p, false);
+    }
+    while (p->freed < p->n) {
+        free_used(p, true);
+        pthread_mutex_lock(&p->mu);
+        bool stop = p->stop;
+        pthread_mutex_unlock(&p->mu);
+        if (stop) break;
+    }
+    return NULL;
+}
+
+static void wait_prepared(preparer *p, size_t i)
+{
+    pthread_mutex_lock(&p->mu);
+    while (p->ready <= i) pthread_cond_wait(&p->cv, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void mark_used(preparer *p, size_t upto)
+{
+    pthread_mutex_lock(&p->mu);
+    p->used = upto;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Only this sync changes the ReplicaSet's pods. */
+static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_info *pk, rs_job *j)
+{
+    json_t *rs = j->rs, *mine = j->mine, *p;
     const char *ns = obj_namespace(rs);
-    long long want = obj_int_or(rs, "spec.replicas", 1);
-    json_t *mine = json_array();
+    long long want = j->want, have = j->have;
     size_t i;
-    json_t *p;
-    json_array_foreach(owned, i, p)
-        if (!strcmp(obj_namespace(p), ns)) json_array_append(mine, p);
     int changed = 0;
-    long long have = (long long)json_array_size(mine);
     /* like the real controller, create in bounded batches per sync */
-    long long burst = 0, made_running = 0;   /* pods made as texts: Running */
-    pod_template pt = {0};
-    for (; have < want && burst < RS_BURST; have++, burst++) {
-        if (!pt.pod) {
-            pt.pod = admitted_template(c, rs);
-            long long n = want - have < RS_BURST ? want - have : RS_BURST;
-            if (!json_is_true(obj_at(pt.pod, "spec.hostNetwork")))
-                pt.next_ip = ipam_reserve_pod_ips(ccache_store(c), n);
-            template_texts(&pt, rs);
-            pt.forms = template_forms(pk, rs, &pt);
+    long long made_running = 0;   /* pods made as texts: Running */
+    pod_template *pt = &j->pt;
+    if (j->create > 0) {
+        if (!pt->pod) prepare(pk, j, NULL);
+        if (!j->host_network) pt->next_ip = ipam_reserve_pod_ips(ccache_store(c), j->create);
+        if (pt->next_ip <= 0) {   /* addresses one by one */
+            cluster_status_kit_free(pt->kit);
+            cluster_pod_forms_free(pt->forms);
+            pt->kit = NULL;
+            pt->forms = NULL;
         }
-        if (pt.forms) {
+    }
+    for (long long k = 0; k < j->create; k++, have++) {
+        if (pt->forms) {
             char ip[32];
-            ipam_pod_ip_nth(pt.next_ip++, ip, sizeof ip);
-            if (cluster_pod_forms_create(c, pt.forms, ip) < 0) { changed = -1; break; }
+            ipam_pod_ip_nth(pt->next_ip++, ip, sizeof ip);
+            if (cluster_pod_forms_create(c, pt->forms, ip) < 0) { changed = -1; break; }
             made_running++;
-        } else if (create_pod(c, pk, rs, &pt, mine) < 0) {
+        } else if (create_pod(c, pk, rs, pt, mine) < 0) {
             changed = -1;
             break;
         }
         changed++;
     }
-    template_free(&pt);
-    if (changed < 0) { json_decref(mine); return -1; }
+    if (changed < 0) return -1;
     if (have < want) ccache_again(c);   /* the rest in the next round's burst */
     /* scale down: the controller deletes the newest pods first */
     while (have > want) {
@@ -219,7 +304,7 @@ static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_in
             }
         }
         if (!victim) break;
-        if (ccache_delete(c, pk, ns, obj_name(victim)) < 0) { json_decref(mine); return -1; }
+        if (ccache_delete(c, pk, ns, obj_name(victim)) < 0) return -1;
         json_array_remove(mine, at);
         have--;
         changed++;
@@ -231,7 +316,6 @@ static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_in
         total++;
         if (!strcmp(obj_str_or(p, "status.phase", ""), "Running")) ready++;
     }
-    json_decref(mine);
     json_t *status = json_pack("{s:I,s:I,s:I}", "replicas", (json_int_t)total, "fullyLabeledReplicas", (json_int_t)total,
                                "observedGeneration", (json_int_t)obj_int_or(rs, "metadata.generation", 1));
     if (ready) {
@@ -250,21 +334,66 @@ static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_in
     return rc < 0 ? -1 : changed + rc;
 }
 
+/* Fewer ReplicaSets creating pods than this are prepared on this thread. */
+#define PREPARE_BEHIND 8
+
 int controller_replicasets(cluster_cache *c)
 {
     const kind_info *rsk = kind_lookup("replicasets.apps"), *pk = kind_lookup("pods");
     json_t *all = ccache_list(c, rsk);
-    json_t *pods = json_array_size(all) ? ccache_list(c, pk) : json_array();
+    size_t n = json_array_size(all);
+    json_t *pods = n ? ccache_list(c, pk) : json_array();
     json_t *by_owner = cluster_index_by_owner(pods);
-    int changed = 0;
-    size_t i;
-    json_t *rs;
-    json_array_foreach(all, i, rs) {
-        json_t *owned = json_object_get(by_owner, obj_str_or(rs, "metadata.uid", ""));
-        int n = sync_replicaset(c, rsk, pk, rs, owned);
-        if (n < 0) { changed = -1; break; }
-        changed += n;
+    rs_job *jobs = calloc(n ? n : 1, sizeof *jobs);
+    if (!jobs) {
+        json_decref(by_owner);
+        json_decref(pods);
+        json_decref(all);
+        return -1;
     }
+    size_t i, creating = 0;
+    json_t *rs, *p;
+    json_array_foreach(all, i, rs) {
+        rs_job *j = &jobs[i];
+        j->rs = rs;
+        j->mine = json_array();
+        const char *ns = obj_namespace(rs);
+        size_t k;
+        json_array_foreach(json_object_get(by_owner, obj_str_or(rs, "metadata.uid", "")), k, p)
+            if (!strcmp(obj_namespace(p), ns)) json_array_append(j->mine, p);
+        j->want = obj_int_or(rs, "spec.replicas", 1);
+        j->have = (long long)json_array_size(j->mine);
+        j->create = j->have < j->want ? (j->want - j->have < RS_BURST ? j->want - j->have : RS_BURST) : 0;
+        if (j->create > 0) {
+            ccache_admission_inputs(c, ns, &j->in);
+            creating++;
+        }
+    }
+    /* the templates on a second thread, the writes here */
+    preparer prep = {jobs, n, 0, 0, 0, false, pk, NULL, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
+    pthread_t helper;
+    bool behind = creating >= PREPARE_BEHIND && pthread_create(&helper, NULL, prepare_all, &prep) == 0;
+    int changed = 0;
+    for (i = 0; i < n; i++) {
+        if (behind) wait_prepared(&prep, i);
+        int k = sync_replicaset(c, rsk, pk, &jobs[i]);
+        if (behind) mark_used(&prep, i + 1);
+        else template_free(&jobs[i].pt);
+        if (k < 0) { changed = -1; break; }
+        changed += k;
+    }
+    if (behind) {
+        pthread_mutex_lock(&prep.mu);
+        prep.stop = true;
+        pthread_mutex_unlock(&prep.mu);
+        pthread_join(helper, NULL);
+        cluster_status_kit_free(prep.times);
+    }
+    for (i = 0; i < n; i++) {
+        template_free(&jobs[i].pt);
+        json_decref(jobs[i].mine);
+    }
+    free(jobs);
     json_decref(by_owner);
     json_decref(pods);
     json_decref(all);

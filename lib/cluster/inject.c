@@ -48,6 +48,11 @@ bool cluster_wants_injection(store *st, json_t *pod, const char *ns)
     return yes;
 }
 
+bool cluster_injection_decided(bool installed, json_t *nso, json_t *pod, const char *ns)
+{
+    return decide(installed, nso, pod, ns);
+}
+
 bool ccache_wants_injection(cluster_cache *c, json_t *pod, const char *ns)
 {
     bool installed = ccache_get(c, kind_lookup("deployments.apps"), "istio-system", "istiod") != NULL;

@@ -178,6 +178,18 @@ static void kit_time(cluster_status_kit *k, const char *ts)
     for (int i = 0; i < 3; i++) k->texts[i] = cluster_dumps_sharing(nodes[i], NULL, NULL, 0);
 }
 
+void cluster_status_kit_times_from(cluster_status_kit *k, const cluster_status_kit *from)
+{
+    if (!from || !from->conditions || k == from) return;
+    kit_drop_time(k);
+    memcpy(k->ts, from->ts, sizeof k->ts);
+    k->sec = from->sec;
+    k->started = json_incref(from->started);
+    k->conditions = json_incref(from->conditions);
+    k->running = json_incref(from->running);
+    for (int i = 0; i < 3; i++) k->texts[i] = from->texts[i] ? strdup(from->texts[i]) : NULL;
+}
+
 int cluster_status_kit_shared(cluster_status_kit *k, json_t **nodes, const char **texts)
 {
     if (!k || !k->conditions) return 0;

@@ -40,13 +40,20 @@ static void stamp_rv(store *st, json_t *obj)
     json_object_set_new(obj_metadata(obj), "resourceVersion", json_string(rv));
 }
 
+void api_object_texts(const kind_info *k, json_t *obj, char **body, char **row, char **labels)
+{
+    *row = columns_encode(k, obj);
+    *labels = NULL;
+    json_t *l = obj_labels(obj);
+    if (l && json_object_size(l)) *labels = json_text_compact(l, false);
+    *body = json_text_compact(obj, false);
+}
+
 /* Write obj with what listings read instead of the body. */
 static int put(store *st, const kind_info *k, const char *ns, json_t *obj, const char *applied, bool is_new)
 {
-    char *row = columns_encode(k, obj), *labels = NULL;
-    json_t *l = obj_labels(obj);
-    if (l && json_object_size(l)) labels = json_text_compact(l, false);
-    char *body = json_text_compact(obj, false);
+    char *row, *labels, *body;
+    api_object_texts(k, obj, &body, &row, &labels);
     store_extras x = {row, labels, applied, body, is_new};
     int rc = store_put_ex(st, k->resource, ns, obj_name(obj), obj, &x);
     free(row);
@@ -103,10 +110,8 @@ static api_status create(store *st, const kind_info *k, json_t *obj, bool checke
     return API_OK;
 }
 
-static api_status update(store *st, const kind_info *k, json_t *obj, json_t *old, const char *applied,
-                         api_error *e)
+void api_stamp_update(store *st, json_t *obj, json_t *old)
 {
-    const char *ns = ns_of(k, obj);
     json_t *md = obj_metadata(obj);
     json_t *omd = obj_metadata(old);
     json_object_set(md, "uid", json_object_get(omd, "uid"));
@@ -117,6 +122,13 @@ static api_status update(store *st, const kind_info *k, json_t *obj, json_t *old
         json_object_set_new(md, "generation", json_integer(gen ? gen : 1));
     }
     stamp_rv(st, obj);
+}
+
+static api_status update(store *st, const kind_info *k, json_t *obj, json_t *old, const char *applied,
+                         api_error *e)
+{
+    const char *ns = ns_of(k, obj);
+    api_stamp_update(st, obj, old);
     if (put(st, k, ns, obj, applied, false)) {
         e->status = API_ERR_STORE;
         snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
@@ -219,13 +231,13 @@ api_status api_create_text(store *st, const kind_info *k, json_t *obj, char *(*s
     return API_OK;
 }
 
-/* The write of api_create_text, for a caller that made every text itself
- * (see api.h).  Added for the cluster controllers. */
-api_status api_create_prepared(store *st, const kind_info *k, const char *ns, const char *name, const char *body,
-                               const char *row, const char *labels, api_error *e)
+/* The write of api_create_text or api_update, for a caller that made every
+ * text itself (see api.h).  Added for the cluster controllers. */
+api_status api_store_prepared(store *st, const kind_info *k, const char *ns, const char *name, const char *body,
+                              const char *row, const char *labels, bool is_new, api_error *e)
 {
-    store_extras x = {row, labels, NULL, body, true};
-    if (store_put_ex(st, k->resource, k->namespaced ? ns : "", name, NULL, &x)) {
+    store_extras x = {row, labels, NULL, body, is_new};
+    if (!body || store_put_ex(st, k->resource, k->namespaced ? ns : "", name, NULL, &x)) {
         e->status = API_ERR_STORE;
         snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
         return e->status;

@@ -60,6 +60,10 @@ static void test_view_orders_and_follows_writes(void **state)
         json_decref(o);
     }
     l = ccache_list(c, cmk);
+    /* objects created in a view are stored when the reconcile ends (a
+     * ReplicaSet created and then given its status is written once) */
+    assert_false(store_exists(f->st, "configmaps", "default", "z"));
+    assert_int_equal(ccache_flush(c), 0);
     json_t *from_store = store_list(f->st, "configmaps", NULL);
     char want[1024];
     snprintf(want, sizeof want, "%s", names(from_store));
@@ -74,6 +78,7 @@ static void test_view_orders_and_follows_writes(void **state)
     assert_int_equal(ccache_write_if_changed(c, cmk, copy, stored), 1);
     json_decref(copy);
     assert_string_equal(obj_str(ccache_get(c, cmk, "default", "b"), "data.k"), "w");
+    assert_int_equal(ccache_flush(c), 0);
     json_t *in_store = store_get(f->st, "configmaps", "default", "b");
     assert_true(json_equal(in_store, ccache_get(c, cmk, "default", "b")));
     json_decref(in_store);

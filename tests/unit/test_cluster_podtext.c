@@ -236,6 +236,7 @@ static void test_view_makes_the_stored_pods(void **state)
     }
     assert_int_equal(made, 3);
     json_decref(mine);
+    assert_int_equal(ccache_flush(c), 0);
     ccache_free(c);
     /* and the Service's endpoints list web's four pods */
     assert_int_equal(cluster_reconcile(f->st, release_default()), 0);
