@@ -100,12 +100,12 @@ void cluster_podspec_defaults(json_t *spec);
 void cluster_pod_token_id(size_t i, char out[33]);
 /* From pod (the placeholders' pod, namespaced and named <base><suffix
  * placeholder>) and its body text (the spec's as a placeholder); spec (with
- * its text): the spec the pods share, given to the view's objects of them;
- * nids: how many container ids.
- * NULL when a text has a placeholder of no value. */
+ * its text, malloc'd: taken on success): the spec the pods share, given to
+ * the view's objects of them; nids: how many container ids.  NULL when a
+ * text has a placeholder of no value. */
 typedef struct cluster_pod_forms cluster_pod_forms;
 cluster_pod_forms *cluster_pod_forms_new(const kind_info *k, json_t *pod, const char *body, json_t *spec,
-                                         const char *spec_text, size_t nids);
+                                         char *spec_text, size_t nids);
 void cluster_pod_forms_free(cluster_pod_forms *f);
 /* Create one more pod with IP ip: its name suffix, start time, container
  * ids, uid, creationTimestamp and resourceVersion drawn now, in the order

@@ -2,6 +2,7 @@
  * the template named <replicaset>-<5 random characters>, owned by the
  * ReplicaSet; pods go through admission (injection, IP) like any other. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,7 +164,8 @@ static cluster_pod_forms *template_forms(const kind_info *pk, json_t *rs, pod_te
     pt->texts[0] = CLUSTER_POD_TOKEN_SPEC;
     char *body = spec_text ? pod_text(pod, pt) : NULL;
     pt->texts[0] = spec_text;
-    cluster_pod_forms *f = body ? cluster_pod_forms_new(pk, pod, body, pt->shared[0], spec_text, nids) : NULL;
+    cluster_pod_forms *f = body ? cluster_pod_forms_new(pk, pod, body, pt->shared[0], (char *)spec_text, nids) : NULL;
+    if (f) pt->texts[0] = NULL;   /* the forms' now (pods made as objects share no text of it) */
     free(body);
     json_decref(pod);
     return f;
@@ -197,16 +199,34 @@ static void prepare(const kind_info *pk, rs_job *j, cluster_status_kit **times)
 }
 
 /* The ReplicaSets' templates, prepared in order by a second thread, which
- * also frees them once used (what a thread made is cheaper freed there). */
+ * also frees them once used (what a thread made is cheaper freed there);
+ * this thread prepares the next one itself rather than wait for it. */
+enum { UNCLAIMED, PREPARING, PREPARED };
+
 typedef struct preparer {
     rs_job *jobs;
-    size_t n, ready, used, freed;   /* jobs[0, ready) prepared, [0, used) used, [0, freed) freed */
+    atomic_int *state;           /* per job */
+    size_t n, used, freed;       /* jobs[0, used) used, [0, freed) freed */
     bool stop;
     const kind_info *pk;
-    cluster_status_kit *times;   /* see prepare */
+    cluster_status_kit *times;   /* the second thread's (see prepare) */
     pthread_mutex_t mu;
     pthread_cond_t cv;
 } preparer;
+
+static bool claim(preparer *p, size_t i)
+{
+    int expect = UNCLAIMED;
+    return atomic_compare_exchange_strong(&p->state[i], &expect, PREPARING);
+}
+
+static void publish(preparer *p, size_t i)
+{
+    pthread_mutex_lock(&p->mu);
+    atomic_store(&p->state[i], PREPARED);
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
 
 /* Free the jobs used since last time. */
 static void free_used(preparer *p, bool wait)
@@ -218,34 +238,38 @@ static void free_used(preparer *p, bool wait)
     for (; p->freed < upto; p->freed++) template_free(&p->jobs[p->freed].pt);
 }
 
+static bool stopped(preparer *p)
+{
+    pthread_mutex_lock(&p->mu);
+    bool stop = p->stop;
+    pthread_mutex_unlock(&p->mu);
+    return stop;
+}
+
 static void *prepare_all(void *arg)
 {
     preparer *p = arg;
-    for (size_t i = 0; i < p->n; i++) {
-        pthread_mutex_lock(&p->mu);
-        bool stop = p->stop;
-        pthread_mutex_unlock(&p->mu);
-        if (!stop && p->jobs[i].create > 0) prepare(p->pk, &p->jobs[i], &p->times);
-        pthread_mutex_lock(&p->mu);
-        p->ready = i + 1;
-        pthread_cond_broadcast(&p->cv);
-        pthread_mutex_unlock(&p->mu);
+    for (size_t i = 0; i < p->n && !stopped(p); i++) {
+        if (claim(p, i)) {
+            prepare(p->pk, &p->jobs[i], &p->times);
+            publish(p, i);
+        }
         free_used(p, false);
     }
-    while (p->freed < p->n) {
-        free_used(p, true);
-        pthread_mutex_lock(&p->mu);
-        bool stop = p->stop;
-        pthread_mutex_unlock(&p->mu);
-        if (stop) break;
-    }
+    while (p->freed < p->n && !stopped(p)) free_used(p, true);
     return NULL;
 }
 
-static void wait_prepared(preparer *p, size_t i)
+/* Job i prepared, here if nobody has begun it. */
+static void get_prepared(preparer *p, size_t i)
 {
+    if (claim(p, i)) {
+        prepare(p->pk, &p->jobs[i], NULL);
+        atomic_store(&p->state[i], PREPARED);
+        return;
+    }
     pthread_mutex_lock(&p->mu);
-    while (p->ready <= i) pthread_cond_wait(&p->cv, &p->mu);
+    while (atomic_load(&p->state[i]) != PREPARED) pthread_cond_wait(&p->cv, &p->mu);
     pthread_mutex_unlock(&p->mu);
 }
 
@@ -370,12 +394,14 @@ int controller_replicasets(cluster_cache *c)
         }
     }
     /* the templates on a second thread, the writes here */
-    preparer prep = {jobs, n, 0, 0, 0, false, pk, NULL, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
+    atomic_int *state = calloc(n ? n : 1, sizeof *state);
+    for (i = 0; state && i < n; i++) atomic_init(&state[i], jobs[i].create > 0 ? UNCLAIMED : PREPARED);
+    preparer prep = {jobs, state, n, 0, 0, false, pk, NULL, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
     pthread_t helper;
-    bool behind = creating >= PREPARE_BEHIND && pthread_create(&helper, NULL, prepare_all, &prep) == 0;
+    bool behind = state && creating >= PREPARE_BEHIND && pthread_create(&helper, NULL, prepare_all, &prep) == 0;
     int changed = 0;
     for (i = 0; i < n; i++) {
-        if (behind) wait_prepared(&prep, i);
+        if (behind) get_prepared(&prep, i);
         int k = sync_replicaset(c, rsk, pk, &jobs[i]);
         if (behind) mark_used(&prep, i + 1);
         else template_free(&jobs[i].pt);
@@ -389,6 +415,7 @@ int controller_replicasets(cluster_cache *c)
         pthread_join(helper, NULL);
         cluster_status_kit_free(prep.times);
     }
+    free(state);
     for (i = 0; i < n; i++) {
         template_free(&jobs[i].pt);
         json_decref(jobs[i].mine);

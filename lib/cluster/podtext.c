@@ -118,7 +118,7 @@ static char *form_fill(const form *f, const pod_values *v, bool bare)
 }
 
 cluster_pod_forms *cluster_pod_forms_new(const kind_info *k, json_t *pod, const char *body, json_t *spec,
-                                         const char *spec_text, size_t nids)
+                                         char *spec_text, size_t nids)
 {
     const char *name = obj_name(pod), *ns = obj_namespace(pod);
     size_t nlen = strlen(name);
@@ -131,17 +131,17 @@ cluster_pod_forms *cluster_pod_forms_new(const kind_info *k, json_t *pod, const 
     f->ns = strdup(ns);
     f->base = strndup(name, nlen - 2);
     f->spec = json_incref(spec);
-    f->spec_text = strdup(spec_text);
     char *row = columns_encode(k, pod);
     json_t *labels = obj_labels(pod);
     if (labels && json_object_size(labels)) f->labels = json_text_compact(labels, false);
-    int bad = !f->ns || !f->base || !row || !f->spec_text || (labels && json_object_size(labels) && !f->labels) ||
+    int bad = !f->ns || !f->base || !row || !spec_text || (labels && json_object_size(labels) && !f->labels) ||
               form_compile(&f->body, body, nids) || form_compile(&f->row, row, nids);
     free(row);
     if (bad) {
         cluster_pod_forms_free(f);
         return NULL;
     }
+    f->spec_text = spec_text;
     return f;
 }
 
