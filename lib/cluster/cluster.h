@@ -20,6 +20,11 @@ int cluster_reconcile(store *st, const istio_release *rel);
 /* Wait until what the last cluster_reconcile worked from is freed (on a
  * second thread, while the command commits); cmd_finish calls it. */
 void cluster_reconcile_done(void);
+/* The process ends with this command: the views of its reconciles are left
+ * to the system (kept reachable, for leak checkers) rather than freed:
+ * freeing the view of 1 000 Deployments and their ReplicaSets took longer
+ * than committing them.  For commands that know (cmd_ctx.last_command). */
+void cluster_reconcile_leave_views(bool leave);
 
 /* Mutating admission, before an object is stored: Service ClusterIPs,
  * sidecar injection into pods, defaults the API server fills in.

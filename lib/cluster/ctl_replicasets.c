@@ -209,7 +209,7 @@ typedef struct preparer {
     size_t n, used, freed;       /* jobs[0, used) used, [0, freed) freed */
     bool stop;
     const kind_info *pk;
-    cluster_status_kit *times;   /* the second thread's (see prepare) */
+    cluster_status_kit *times, *own_times;   /* the second thread's and this one's (see prepare) */
     pthread_mutex_t mu;
     pthread_cond_t cv;
 } preparer;
@@ -264,7 +264,7 @@ static void *prepare_all(void *arg)
 static void get_prepared(preparer *p, size_t i)
 {
     if (claim(p, i)) {
-        prepare(p->pk, &p->jobs[i], NULL);
+        prepare(p->pk, &p->jobs[i], &p->own_times);
         atomic_store(&p->state[i], PREPARED);
         return;
     }
@@ -396,7 +396,7 @@ int controller_replicasets(cluster_cache *c)
     /* the templates on a second thread, the writes here */
     atomic_int *state = calloc(n ? n : 1, sizeof *state);
     for (i = 0; state && i < n; i++) atomic_init(&state[i], jobs[i].create > 0 ? UNCLAIMED : PREPARED);
-    preparer prep = {jobs, state, n, 0, 0, false, pk, NULL, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
+    preparer prep = {jobs, state, n, 0, 0, false, pk, NULL, NULL, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
     pthread_t helper;
     bool behind = state && creating >= PREPARE_BEHIND && pthread_create(&helper, NULL, prepare_all, &prep) == 0;
     int changed = 0;
@@ -414,6 +414,7 @@ int controller_replicasets(cluster_cache *c)
         pthread_mutex_unlock(&prep.mu);
         pthread_join(helper, NULL);
         cluster_status_kit_free(prep.times);
+        cluster_status_kit_free(prep.own_times);
     }
     free(state);
     for (i = 0; i < n; i++) {
