@@ -109,14 +109,15 @@ static int apply_one(cmd_ctx *ctx, store *st, apply_opts *o, loaded_doc *d, prep
             /* the document becomes the object: nothing reads it as given
              * any more (p->stays was decided before) */
             result = json_incref(obj);
-            json_object_set_new(obj_annotations_mut(result), LAST_APPLIED, json_string(text));
+            /* (text is jansson's own output: valid UTF-8, no second check) */
+            json_object_set_new(obj_annotations_mut(result), LAST_APPLIED, json_stringn_nocheck(text, strlen(text)));
             verb = "created";
         } else {
             const char *old = obj_annotation(live, LAST_APPLIED);
             json_t *last = old ? json_loads(old, 0, NULL) : NULL;
             result = json_deep_copy(live);
             merge3(result, obj, last);
-            json_object_set_new(obj_annotations_mut(result), LAST_APPLIED, json_string(text));
+            json_object_set_new(obj_annotations_mut(result), LAST_APPLIED, json_stringn_nocheck(text, strlen(text)));
             /* compare with what the API server would store: lists the manifest
              * replaces get their server-side defaults back (ports' protocol, ...) */
             json_t *admitted = json_deep_copy(result);

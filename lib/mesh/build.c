@@ -268,7 +268,9 @@ static void add_vs(mesh *m, json_t *o)
     v->ns = jstr_or(md, "namespace", "default");
     v->name = jstr_or(md, "name", "");
     v->key = arena_printf(m->ar, "%s/%s", v->ns, v->name);
-    v->ord = arena_printf(m->ar, "%s\001%s", v->ns, v->name);
+    /* Istio's order of VirtualServices (sortConfigByCreationTime): the
+     * oldest first, ties (timestamps are to the second) by name.namespace */
+    v->ord = arena_printf(m->ar, "%s\001%s.%s", jstr_or(md, "creationTimestamp", ""), v->name, v->ns);
     v->export_to = jget(spec, "exportTo");
     json_t *hosts = jget(spec, "hosts");
     v->hosts = arena_alloc(m->ar, sizeof *v->hosts * (json_array_size(hosts) + 1));

@@ -51,7 +51,7 @@ typedef struct m_vs {
     const char **hosts; int nhosts;    /* FQDN-resolved against ns */
     const char **gws; int ngws;        /* top-level gateways resolved; ["mesh"] when empty */
     json_t *export_to;
-    const char *ord;           /* place in the store's order: "ns\1name" */
+    const char *ord;           /* Istio's order: "creationTimestamp\1name.ns" (build.c) */
 } m_vs;
 
 typedef struct m_dr {

@@ -1,4 +1,5 @@
 /* Re-printing stored JSON text as kubectl -o json prints it.  See json_text.h. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -243,43 +244,87 @@ int json_text_pretty_value(json_text_buf *b, json_t *v, int depth)
 
 /* ---- compact text of a value -------------------------------------------- */
 
+/* Room for n more bytes and the NUL after them. */
+static bool reserve(json_text_buf *b, size_t n)
+{
+    if (b->failed) return false;
+    if (b->n + n + 1 <= b->cap) return true;
+    size_t cap = (b->n + n + 1) * 2;
+    if (cap < 1024) cap = 1024;
+    char *p = realloc(b->p, cap);
+    if (!p) { b->failed = 1; return false; }
+    b->p = p;
+    b->cap = cap;
+    return true;
+}
+
 /* A string as jansson escapes it: ", \ and control characters (\b \f \n
- * \r \t, others \u00XX); everything else, UTF-8 included, as it is. */
+ * \r \t, others \u00XX); everything else, UTF-8 included, as it is.
+ * Written in pieces of at most PIECE bytes, each with room reserved for
+ * its worst case (every byte six): one check per piece instead of one per
+ * run between escapes (a last-applied annotation has dozens of quotes),
+ * and a small piece so the buffer grows little past what it holds. */
+#define PIECE 64
+
+/* Whether any byte of w needs an escape: below 0x20, '"' or '\\' (the
+ * has-less and has-zero tests of SWAR, exact as a whole). */
+static inline bool word_needs_escape(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\');
+    return (((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash)) & highs;
+}
 static void compact_string(json_text_buf *b, const char *s, size_t len)
 {
     static const char hex[] = "0123456789ABCDEF";
-    put(b, "\"", 1);
-    const char *run = s, *end = s + len;
-    for (const char *p = s; p < end; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        put(b, run, (size_t)(p - run));
-        char esc[7] = {'\\', 0};
-        size_t n = 2;
-        switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
-        default:
-            memcpy(esc + 1, "u00", 3);
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            n = 6;
+    const unsigned char *p = (const unsigned char *)s, *end = p + len;
+    if (!reserve(b, 1)) return;
+    b->p[b->n++] = '"';
+    while (p < end) {
+        size_t piece = (size_t)(end - p) < PIECE ? (size_t)(end - p) : PIECE;
+        if (!reserve(b, 6 * piece + 1)) return;
+        char *o = b->p + b->n;
+        const unsigned char *stop = p + piece;
+        while (p < stop) {
+            /* eight plain bytes at a time: most of a manifest's text */
+            uint64_t w;
+            if (stop - p >= 8 && (memcpy(&w, p, 8), !word_needs_escape(w))) {
+                memcpy(o, &w, 8);
+                o += 8;
+                p += 8;
+                continue;
+            }
+            unsigned char c = *p++;
+            if (c >= 0x20 && c != '"' && c != '\\') { *o++ = (char)c; continue; }
+            *o++ = '\\';
+            switch (c) {
+            case '"': *o++ = '"'; break;
+            case '\\': *o++ = '\\'; break;
+            case '\b': *o++ = 'b'; break;
+            case '\f': *o++ = 'f'; break;
+            case '\n': *o++ = 'n'; break;
+            case '\r': *o++ = 'r'; break;
+            case '\t': *o++ = 't'; break;
+            default:
+                memcpy(o, "u00", 3);
+                o[3] = hex[c >> 4];
+                o[4] = hex[c & 15];
+                o += 5;
+            }
         }
-        put(b, esc, n);
-        run = p + 1;
+        b->n = (size_t)(o - b->p);
     }
-    put(b, run, (size_t)(end - run));
-    put(b, "\"", 1);
+    if (!reserve(b, 1)) return;
+    b->p[b->n++] = '"';
+    b->p[b->n] = 0;
 }
 
-static int key_cmp(const void *a, const void *b)
+typedef struct member_value { const char *k; size_t klen; json_t *v; } member_value;
+
+/* jansson's JSON_SORT_KEYS order */
+static int member_value_cmp(const void *a, const void *b)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    return strcmp(((const member_value *)a)->k, ((const member_value *)b)->k);
 }
 
 static void compact(json_text_buf *b, json_t *v, bool sort)
@@ -288,21 +333,31 @@ static void compact(json_text_buf *b, json_t *v, bool sort)
     case JSON_OBJECT: {
         size_t n = json_object_size(v), i = 0;
         if (!n) { put(b, "{}", 2); return; }
-        const char *small[32], **keys = n <= 32 ? small : malloc(n * sizeof *keys);
-        if (!keys) { b->failed = 1; return; }
-        const char *k;
-        json_t *e;
-        json_object_foreach(v, k, e) keys[i++] = k;
-        if (sort) qsort(keys, n, sizeof *keys, key_cmp);
         put(b, "{", 1);
-        for (i = 0; i < n; i++) {
-            if (i) put(b, ",", 1);
-            compact_string(b, keys[i], strlen(keys[i]));
+        if (!sort) {
+            /* in the object's order, straight from its iterator */
+            for (void *it = json_object_iter(v); it; it = json_object_iter_next(v, it), i++) {
+                if (i) put(b, ",", 1);
+                compact_string(b, json_object_iter_key(it), json_object_iter_key_len(it));
+                put(b, ":", 1);
+                compact(b, json_object_iter_value(it), sort);
+            }
+            put(b, "}", 1);
+            return;
+        }
+        member_value small[32], *m = n <= 32 ? small : malloc(n * sizeof *m);
+        if (!m) { b->failed = 1; return; }
+        for (void *it = json_object_iter(v); it && i < n; it = json_object_iter_next(v, it), i++)
+            m[i] = (member_value){json_object_iter_key(it), json_object_iter_key_len(it), json_object_iter_value(it)};
+        qsort(m, i, sizeof *m, member_value_cmp);
+        for (size_t j = 0; j < i; j++) {
+            if (j) put(b, ",", 1);
+            compact_string(b, m[j].k, m[j].klen);
             put(b, ":", 1);
-            compact(b, json_object_get(v, keys[i]), sort);
+            compact(b, m[j].v, sort);
         }
         put(b, "}", 1);
-        if (keys != small) free(keys);
+        if (m != small) free(m);
         return;
     }
     case JSON_ARRAY: {

@@ -1,4 +1,5 @@
 /* Helpers over Kubernetes objects held as jansson values. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,17 +146,26 @@ long long time_now_ms(void)
     return (long long)tv.tv_sec * 1000 + tv.tv_usec / 1000;
 }
 
+/* Forks so far, counted in each child: a forked child must not hand out
+ * the random bytes its parent drew (getpid() per UUID, to notice, was a
+ * system call per object). */
+static unsigned forks_seen;
+static void count_fork(void) { forks_seen++; }
+static pthread_once_t fork_counting = PTHREAD_ONCE_INIT;
+static void count_forks(void) { pthread_atfork(NULL, NULL, count_fork); }
+
 void uuid_v4(char *buf)
 {
-    /* random bytes fetched 16 UUIDs at a time: one RAND_bytes per object
+    /* random bytes fetched 64 UUIDs at a time: one RAND_bytes per object
      * was a twentieth of a 10 000-object apply (per thread: the forwarding
      * engine's threads make request ids) */
-    static _Thread_local unsigned char pool[256];
+    static _Thread_local unsigned char pool[1024];
     static _Thread_local size_t left;
-    static _Thread_local pid_t owner;
+    static _Thread_local unsigned drawn_after;   /* forks_seen when drawn */
     unsigned char b[16];
-    if (left < 16 || owner != getpid()) {   /* a forked child draws its own */
-        owner = getpid();
+    pthread_once(&fork_counting, count_forks);
+    if (left < 16 || drawn_after != forks_seen) {
+        drawn_after = forks_seen;
         if (RAND_bytes(pool, sizeof pool) == 1) left = sizeof pool;
         else for (left = 0; left < sizeof pool; left++) pool[left] = (unsigned char)rand();
     }

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -17,7 +18,7 @@
 
 /* 2: objects carry what listings need next to the body (row, labels).
  * 3: a body may be kept split around a shared text (sid, tail: shared.h). */
-#define STORE_SCHEMA_VERSION "3"
+#define STORE_SCHEMA_VERSION "4"
 
 #define STMT_CACHE 32
 #define COUNTER_CACHE 8
@@ -107,8 +108,12 @@ static void open_failure(sqlite3 *db, const char *dir, const char *path, const c
     "CREATE TABLE IF NOT EXISTS " name "(id INTEGER PRIMARY KEY, resource TEXT NOT NULL," \
     " namespace TEXT NOT NULL, name TEXT NOT NULL, row TEXT, labels TEXT, applied TEXT, body TEXT NOT NULL," \
     " sid INTEGER, tail TEXT);"
+/* One index finds an object by its key and lists a resource's rows without
+ * reading their bodies.  It is not UNIQUE (its key is longer than an
+ * object's): writes keep one row per key themselves (store_put_ex, the
+ * writer), and store_integrity_check looks.  A second, unique index on the
+ * key alone (schema 3) cost a sixth of a long apply's inserts. */
 #define OBJECTS_INDEX \
-    "CREATE UNIQUE INDEX IF NOT EXISTS objects_by_key ON objects(resource, namespace, name);" \
     "CREATE INDEX IF NOT EXISTS objects_rows ON objects(resource, namespace, name, row, labels);" \
     "CREATE INDEX IF NOT EXISTS objects_by_sid ON objects(sid) WHERE sid IS NOT NULL;"
 
@@ -173,10 +178,24 @@ static int exec_waiting(sqlite3 *db, const char *sql)
  * copied keeps every command's open cheap.  A reader in another process
  * keeps the WAL as it is: no waiting for it here. */
 #define WAL_BUDGET_BYTES (512 * 1024)
-/* (Pages stay SQLite's 4 KB.  64 KB pages made a 10 000-object apply's
- * commit and checkpoint 25 ms shorter, but every small transaction writes
- * whole pages: a probe in a kept process took 0.87 ms instead of 0.35.) */
+/* Pages of 16 KB (a new store's; an older store keeps its own): a
+ * 10 000-object apply's commit and checkpoint write and copy a quarter as
+ * many frames (a system call or two each: 25 -> 18 ms) and its B-trees
+ * split a quarter as often (the write-behind thread: 61 -> 50 ms).  Every
+ * small transaction writes whole pages, though: 64 KB pages made a probe
+ * in a kept process take 0.87 ms instead of 0.35; 16 KB ones do not show. */
+#define PAGE_SIZE "16384"
 #define MMAP_SIZE "1073741824"
+
+/* SQLite's synchronous setting: OFF, or what MESHSIM_SYNC names (normal,
+ * full).  An unknown value gets the safest. */
+static const char *sync_mode(void)
+{
+    const char *v = getenv("MESHSIM_SYNC");
+    if (!v || !*v || !strcasecmp(v, "off") || !strcmp(v, "0")) return "OFF";
+    if (!strcasecmp(v, "normal")) return "NORMAL";
+    return "FULL";
+}
 
 static void checkpoint_now(sqlite3 *db, const char *name)
 {
@@ -248,7 +267,11 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
     if (!st) { snprintf(err, errlen, "out of memory"); return NULL; }
     snprintf(st->dir, sizeof st->dir, "%s", dir);
     mode_t old = umask(077);
-    int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+    /* NOMUTEX: SQLite's own locking per call was a tenth of the write-behind
+     * thread's time; a handle is never used by two threads at once (the
+     * writer and the lookups take writer.c's conn lock, and everything else
+     * waits for the writer first: settle()). */
+    int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     umask(old);
     /* SQLite falls back to read-only when it cannot write the file (with
      * the WAL left from the last command it would even read): every command
@@ -272,9 +295,16 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
     sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
     sqlite3_wal_hook(st->db, wal_checkpoint_hook, st);
     /* WAL: a killed writer leaves the last committed state intact, and
-     * readers never see half a command.  NORMAL sync is enough for that
-     * (only a power cut could lose the very last commits). */
-    if (exec_waiting(st->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=OFF; PRAGMA cache_size=-16384; PRAGMA mmap_size=" MMAP_SIZE ";") != SQLITE_OK ||
+     * readers never see half a command.  That needs no fsync at all: what a
+     * process wrote survives its death in the page cache.  fsync only guards
+     * against an operating system crash or a power cut, and it was a fifth of
+     * a 10 000-object apply (the checkpoint's two fdatasyncs: 25 ms of ~185);
+     * a simulated cluster can be applied again, so it is off unless
+     * MESHSIM_SYNC asks for it (as CI runs etcd with --unsafe-no-fsync). */
+    char pragmas[256];
+    snprintf(pragmas, sizeof pragmas, "PRAGMA page_size=" PAGE_SIZE "; PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=OFF;"
+             " PRAGMA cache_size=-16384; PRAGMA mmap_size=" MMAP_SIZE ";", sync_mode());
+    if (exec_waiting(st->db, pragmas) != SQLITE_OK ||
         exec_waiting(st->db, "BEGIN IMMEDIATE") != SQLITE_OK ||
         sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK || store_shared_open(st) != 0 ||
         store_index_open(st) != 0) {
@@ -310,9 +340,11 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
             return NULL;
         }
         fresh = false;
-    } else if (!strcmp(ver, "2")) {
-        /* version 2 lacked sid and tail: store_shared_open added them, empty */
-        if (store_meta_set(st, "schema_version", STORE_SCHEMA_VERSION)) {
+    } else if (!strcmp(ver, "2") || !strcmp(ver, "3")) {
+        /* version 2 lacked sid and tail: store_shared_open added them, empty;
+         * versions 2 and 3 had the unique index on the key (see OBJECTS_INDEX) */
+        if (sqlite3_exec(st->db, "DROP INDEX IF EXISTS objects_by_key", NULL, NULL, NULL) != SQLITE_OK ||
+            store_meta_set(st, "schema_version", STORE_SCHEMA_VERSION)) {
             open_failure(st->db, dir, path, "upgrade", err, errlen);
             free(ver);
             store_close(st);
@@ -655,8 +687,10 @@ static void bind_opt(sqlite3_stmt *s, int i, const char *v)
 }
 
 const char store_put_object_sql[] =
-    "INSERT OR REPLACE INTO objects(resource,namespace,name,row,labels,applied,body,sid,tail)"
+    "INSERT INTO objects(resource,namespace,name,row,labels,applied,body,sid,tail)"
     " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)";
+/* what store_put_object_sql replaces, unless the object is new */
+const char store_delete_object_sql[] = "DELETE FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3";
 
 void store_bind_object(sqlite3_stmt *s, const object_row *r)
 {
@@ -705,7 +739,17 @@ int store_put_ex(store *st, const char *resource, const char *ns, const char *na
     if (st->writer) {
         rc = put_behind(st, &r, obj, text, is_new);
     } else {
-        sqlite3_stmt *s = prep_write(st, store_put_object_sql);
+        sqlite3_stmt *s = is_new ? NULL : prep_write(st, store_delete_object_sql);
+        if (s) {
+            bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
+            rc = step_done(st, s);
+            done(st, s);
+            if (rc) { free(body); return -1; }
+        } else if (!is_new) {
+            free(body);
+            return -1;
+        }
+        s = prep_write(st, store_put_object_sql);
         if (!s) { free(body); return -1; }
         store_bind_object(s, &r);
         rc = step_done(st, s);
@@ -1000,6 +1044,16 @@ int store_integrity_check(store *st, char *msg, size_t len)
         rc = r && !strcmp(r, "ok") ? 0 : -1;
     } else {
         snprintf(msg, len, "%s", sqlite3_errmsg(st->db));
+    }
+    done(st, s);
+    if (rc) return rc;
+    /* one row per object (no index makes it so: see OBJECTS_INDEX) */
+    s = prep(st, "SELECT resource, namespace, name FROM objects GROUP BY resource, namespace, name HAVING count(*) > 1");
+    if (!s) { snprintf(msg, len, "%s", store_errmsg(st)); return -1; }
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        snprintf(msg, len, "object %s %s/%s is stored more than once", sqlite3_column_text(s, 0),
+                 sqlite3_column_text(s, 1), sqlite3_column_text(s, 2));
+        rc = -1;
     }
     done(st, s);
     if (rc) return rc;

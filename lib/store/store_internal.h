@@ -38,6 +38,7 @@ typedef struct object_row {
 /* The statement that writes an object row, and its parameters (store.c);
  * the write-behind thread (writer.c) runs its own copy. */
 extern const char store_put_object_sql[];
+extern const char store_delete_object_sql[];
 void store_bind_object(sqlite3_stmt *s, const object_row *r);
 
 /* Lookup keys for the writer (index.c): whether the resource has keys

@@ -20,7 +20,7 @@ typedef struct entry {
 
 struct store_writer {
     sqlite3 *db;
-    sqlite3_stmt *put, *del_keys, *ins_key;
+    sqlite3_stmt *put, *del_obj, *del_keys, *ins_key;
     pthread_t thread;
     /* mu guards the queue and the flags; conn is the connection, held by
      * the writer for one row at a time and by the command's lookups */
@@ -54,9 +54,19 @@ static void fail(store_writer *w, const char *why)
 static void write_entry(store_writer *w, entry *e)
 {
     if (atomic_load(&w->failed)) return;
-    store_bind_object(w->put, &e->obj);
-    int rc = sqlite3_step(w->put) == SQLITE_DONE ? 0 : -1;
-    sqlite3_reset(w->put);
+    int rc = 0;
+    if (!e->is_new) {   /* the row it replaces (one row per object: store.c) */
+        sqlite3_bind_text(w->del_obj, 1, e->obj.resource, -1, SQLITE_STATIC);
+        sqlite3_bind_text(w->del_obj, 2, e->obj.ns, -1, SQLITE_STATIC);
+        sqlite3_bind_text(w->del_obj, 3, e->obj.name, -1, SQLITE_STATIC);
+        rc = sqlite3_step(w->del_obj) == SQLITE_DONE ? 0 : -1;
+        sqlite3_reset(w->del_obj);
+    }
+    if (!rc) {
+        store_bind_object(w->put, &e->obj);
+        rc = sqlite3_step(w->put) == SQLITE_DONE ? 0 : -1;
+        sqlite3_reset(w->put);
+    }
     if (!rc && e->keyed)
         rc = index_write_keys(w->del_keys, w->ins_key, e->obj.resource, e->obj.ns, e->obj.name, e->keys, e->nkeys,
                               e->is_new);
@@ -118,6 +128,7 @@ store_writer *writer_start(sqlite3 *db)
     if (!w) return NULL;
     w->db = db;
     if (sqlite3_prepare_v2(db, store_put_object_sql, -1, &w->put, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, store_delete_object_sql, -1, &w->del_obj, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, index_delete_keys_sql, -1, &w->del_keys, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, index_insert_key_sql, -1, &w->ins_key, NULL) != SQLITE_OK)
         goto fail;
@@ -135,6 +146,7 @@ store_writer *writer_start(sqlite3 *db)
     return w;
 fail:
     sqlite3_finalize(w->put);
+    sqlite3_finalize(w->del_obj);
     sqlite3_finalize(w->del_keys);
     sqlite3_finalize(w->ins_key);
     free(w);
@@ -247,6 +259,7 @@ int writer_stop(store_writer *w, char *failure, size_t len)
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL);
     sqlite3_finalize(w->put);
+    sqlite3_finalize(w->del_obj);
     sqlite3_finalize(w->del_keys);
     sqlite3_finalize(w->ins_key);
     pthread_mutex_destroy(&w->mu);

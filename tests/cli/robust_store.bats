@@ -91,7 +91,7 @@ small_tmpfs() {
     before=$(cksum < "$MESHSIM_HOME/state.db")
     run kubectl get namespaces
     [ "$status" -eq 1 ]
-    [ "$output" = "error: state store $MESHSIM_HOME/state.db has schema version 99; this meshsim reads version 3 (run \`meshsim reset\` to start a new cluster)" ]
+    [ "$output" = "error: state store $MESHSIM_HOME/state.db has schema version 99; this meshsim reads version 4 (run \`meshsim reset\` to start a new cluster)" ]
     [ "$(cksum < "$MESHSIM_HOME/state.db")" = "$before" ]
     run meshsim reset
     [ "$status" -eq 0 ]

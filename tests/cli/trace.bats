@@ -58,3 +58,34 @@ pod() { kubectl get pod -l app=sleep -o jsonpath='{.items[0].metadata.name}'; }
     [ "$status" -eq 1 ]
     [[ "$output" == *"Usage:"* ]]
 }
+
+# Two VirtualServices for one host: Istio uses the oldest, and among those
+# created in the same second the first by name.namespace (not by namespace).
+vs() {   # vs NAMESPACE NAME
+    printf 'apiVersion: networking.istio.io/v1alpha3\nkind: VirtualService\nmetadata:\n  name: %s\n  namespace: %s\nspec:\n  hosts:\n  - edition.cnn.com\n  http:\n  - route:\n    - destination:\n        host: edition.cnn.com\n        port:\n          number: 80\n---\n' "$2" "$1"
+}
+
+@test "of two VirtualServices for a host the oldest routes; in one second, the first by name.namespace" {
+    export MESHSIM_HOME="$BATS_TEST_TMPDIR/home"
+    istioctl install --set profile=demo -y >/dev/null
+    kubectl label namespace default istio-injection=enabled >/dev/null
+    kubectl create namespace a-team >/dev/null
+    kubectl apply -f "$ROOT/samples/sleep/sleep.yaml" -f "$ROOT/samples/egress-gateway/serviceentry-cnn.yaml" >/dev/null
+    # one second: zz in a-team sorts first by namespace/name, aa.default by name.namespace
+    { vs a-team zz; vs default aa; } | kubectl apply -f - >/dev/null
+    # (should the command have crossed a second, zz is the older)
+    want=default/aa
+    [ "$(kubectl get vs zz -n a-team -o jsonpath='{.metadata.creationTimestamp}')" = \
+      "$(kubectl get vs aa -o jsonpath='{.metadata.creationTimestamp}')" ] || want=a-team/zz
+    run meshsim trace "$(pod)" -c sleep -- curl -s -o /dev/null http://edition.cnn.com/
+    [[ "$output" == *"virtual_service   $want (rule 0)"* ]]
+    # an older one wins over both, whatever its name
+    kubectl delete virtualservice aa zz -n default --ignore-not-found >/dev/null
+    kubectl delete virtualservice zz -n a-team >/dev/null
+    vs default zzz-old | kubectl apply -f - >/dev/null
+    sleep 1.1
+    vs default aaa-new | kubectl apply -f - >/dev/null
+    run meshsim trace "$(pod)" -c sleep -- curl -s -o /dev/null http://edition.cnn.com/
+    [[ "$output" == *"virtual_service   default/zzz-old (rule 0)"* ]]
+    [[ "$output" != *"aaa-new"* ]]
+}

@@ -228,6 +228,32 @@ static void test_compact_text_is_janssons(void **state)
     assert_compact_like_jansson(v);
     json_decref(v);
     free(big);
+    /* a string longer than compact_string's pieces, escapes across their
+     * boundaries, and a key with a NUL in it */
+    char *lng = malloc(10001);
+    for (int i = 0; i < 10000; i++) lng[i] = "a\"b\\\n\x01\xc3\xa9"[i % 8];
+    lng[10000] = 0;
+    v = json_object();
+    json_object_set_new(v, "long", json_stringn(lng, 10000));
+    json_object_setn_new(v, "k\0ey", 4, json_true());
+    assert_compact_like_jansson(v);
+    json_decref(v);
+    free(lng);
+    /* one byte to escape at every offset of an eight-byte word, among plain
+     * ASCII and UTF-8 (compact_string's word-at-a-time test) */
+    const char specials[] = {'"', '\\', 0x1f, 0x01, '\n'};
+    for (size_t k = 0; k < sizeof specials; k++)
+        for (int pos = 0; pos < 24; pos++) {
+            char t[32];
+            for (int i = 0; i < 24; i++) t[i] = i % 5 == 4 ? ' ' : "ab\x7f~"[i % 4];
+            memcpy(t + 26, "\xc3\xa9", 2);
+            t[24] = 'z'; t[25] = '}';
+            t[pos] = specials[k];
+            t[28] = 0;
+            v = json_pack("{s:s}", "k", t);
+            assert_compact_like_jansson(v);
+            json_decref(v);
+        }
     v = json_pack("[{s:i},[]]", "x", 1);
     assert_compact_like_jansson(v);
     json_decref(v);

@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 #include "store/index.h"
 #include "store/store.h"
+#include "store/store_internal.h"
 
 static char dir[256];
 
@@ -80,7 +81,7 @@ static void test_other_schema_version_is_refused(void **state)
     store_close(st);
     char err[1024] = "";
     assert_null(store_open(dir, NULL, err, sizeof err));
-    assert_non_null(strstr(err, "has schema version 7; this meshsim reads version 3"));
+    assert_non_null(strstr(err, "has schema version 7; this meshsim reads version 4"));
 }
 
 static void test_foreign_file_is_refused_untouched(void **state)
@@ -303,6 +304,74 @@ static void test_wal_budget(void **state)
     store_close(st);
 }
 
+/* fsync is off unless MESHSIM_SYNC asks (store.c, store_open): SQLite's
+ * setting as each value leaves it, an unknown value the safest. */
+static int sync_setting(const char *value)
+{
+    if (value) setenv("MESHSIM_SYNC", value, 1);
+    else unsetenv("MESHSIM_SYNC");
+    store *st = open_ok(NULL);
+    sqlite3_stmt *s = store_stmt(st, "PRAGMA synchronous");
+    assert_non_null(s);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    int level = sqlite3_column_int(s, 0);
+    store_stmt_done(st, s);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    unsetenv("MESHSIM_SYNC");
+    return level;
+}
+
+/* A new store's pages are 16 KB (fewer frames for a big commit to write
+ * and copy); one made with SQLite's default 4 KB keeps them. */
+static int page_size_of(const char *path_in_dir)
+{
+    sqlite3 *db = NULL;
+    int size = -1;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_open_v2(path_in_dir, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        size = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return size;
+}
+
+static void test_page_size_of_new_and_old_stores(void **state)
+{
+    (void)state;
+    char path[300];
+    snprintf(path, sizeof path, "%s/state.db", dir);
+    store *st = open_ok(NULL);
+    assert_int_equal(store_put(st, "configmaps", "default", "a", cm("a")), 0);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    assert_int_equal(page_size_of(path), 16384);
+    /* an older store, 4 KB pages, opened and written: its pages stay */
+    char cmd[1000];
+    snprintf(cmd, sizeof cmd, "rm -f '%s' '%s-wal' '%s-shm'", path, path, path);
+    assert_int_equal(system(cmd), 0);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA page_size=4096; CREATE TABLE t(x);", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    st = open_ok(NULL);
+    assert_int_equal(store_put(st, "configmaps", "default", "b", cm("b")), 0);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    assert_int_equal(page_size_of(path), 4096);
+}
+
+static void test_sync_follows_meshsim_sync(void **state)
+{
+    (void)state;
+    assert_int_equal(sync_setting(NULL), 0);
+    assert_int_equal(sync_setting("off"), 0);
+    assert_int_equal(sync_setting("normal"), 1);
+    assert_int_equal(sync_setting("FULL"), 2);
+    assert_int_equal(sync_setting("sometimes"), 2);
+}
+
 static int row_cb(void *ctx, const store_row *r)
 {
     char *buf = ctx;
@@ -375,7 +444,7 @@ static void test_version_1_store_is_upgraded(void **state)
     assert_int_equal(store_each_row(st, "configmaps", NULL, false, row_cb, buf), 0);
     assert_string_equal(buf, "default/old row=- labels=- body=yes;");
     char *ver = store_meta_get(st, "schema_version");
-    assert_string_equal(ver, "3");
+    assert_string_equal(ver, "4");
     free(ver);
     assert_int_equal(store_commit(st), 0);
     store_close(st);
@@ -656,7 +725,7 @@ static void test_version_2_store_is_upgraded(void **state)
     store *st = open_ok(&created);
     assert_false(created);
     char *ver = store_meta_get(st, "schema_version");
-    assert_string_equal(ver, "3");
+    assert_string_equal(ver, "4");
     free(ver);
     json_t *o = store_get(st, "pods", "default", "old");
     assert_same_text(o, old);
@@ -676,6 +745,44 @@ static void test_version_2_store_is_upgraded(void **state)
     store_close(st);
     free(old);
     free(fresh);
+    /* the unique index of versions 2 and 3 is gone (OBJECTS_INDEX) */
+    assert_int_equal(count_rows("SELECT count(*) FROM sqlite_master WHERE name='objects_by_key'"), 0);
+}
+
+/* One row per object, kept by the writes themselves (no unique index):
+ * replacing an object, directly and through the write-behind thread,
+ * leaves one row; a second row is what the integrity check reports. */
+static void test_one_row_per_object(void **state)
+{
+    (void)state;
+    char msg[512];
+    store *st = open_ok(NULL);
+    for (int i = 0; i < 3; i++) assert_int_equal(store_put(st, "configmaps", "default", "a", cm("a")), 0);
+    store_write_behind(st, true);
+    for (int i = 0; i < 3; i++) assert_int_equal(store_put(st, "configmaps", "default", "a", cm("a")), 0);
+    store_extras fresh = {.is_new = true};
+    assert_int_equal(store_put_ex(st, "configmaps", "default", "b", cm("b"), &fresh), 0);
+    assert_int_equal(store_put(st, "configmaps", "default", "b", cm("b")), 0);
+    store_write_behind(st, false);
+    assert_int_equal(store_commit(st), 0);
+    assert_int_equal(count_rows("SELECT count(*) FROM objects WHERE resource='configmaps'"), 2);
+    assert_int_equal(store_begin(st), 0);
+    assert_int_equal(store_integrity_check(st, msg, sizeof msg), 0);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    /* a second row, as a write that skipped its replacing would leave */
+    char path[400];
+    snprintf(path, sizeof path, "%s/state.db", dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "INSERT INTO objects(resource,namespace,name,body)"
+                                      " SELECT resource,namespace,name,body FROM objects WHERE name='a'", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    st = open_ok(NULL);
+    assert_int_equal(store_integrity_check(st, msg, sizeof msg), -1);
+    assert_string_equal(msg, "object configmaps default/a is stored more than once");
+    store_close(st);
 }
 
 int main(void)
@@ -683,6 +790,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_new_store_is_private, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_schema_version_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_row_per_object, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rows_kept_next_to_objects, setup, teardown),
         cmocka_unit_test_setup_teardown(test_version_1_store_is_upgraded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_file_is_refused_untouched, setup, teardown),
@@ -692,6 +800,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rollback_discards, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kept_handle_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wal_budget, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_follows_meshsim_sync, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_page_size_of_new_and_old_stores, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_behind_is_invisible, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_behind_failure_dooms_the_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pods_share_their_spec, setup, teardown),
