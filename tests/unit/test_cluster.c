@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "cluster/cluster.h"
 #include "cluster/install.h"
 #include "model/obj.h"
@@ -55,6 +57,34 @@ static void test_random_suffix_has_five_safe_characters_and_varies(void **state)
         strcpy(prev, s);
     }
     assert_true(different >= 15);
+}
+
+/* A forked child draws names of its own, not the rest of its parent's pool. */
+static void test_forked_child_draws_other_names(void **state)
+{
+    (void)state;
+    char first[8], mine[33], theirs[33] = "";
+    cluster_random_suffix(first, 5);   /* the pool is filled before the fork */
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char s[33];
+        cluster_random_suffix(s, 32);
+        ssize_t w = write(fds[1], s, 32);
+        _exit(w == 32 ? 0 : 1);
+    }
+    close(fds[1]);
+    cluster_random_suffix(mine, 32);
+    assert_int_equal(read(fds[0], theirs, 32), 32);
+    theirs[32] = 0;
+    close(fds[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(strlen(theirs), 32);
+    assert_string_not_equal(mine, theirs);
 }
 
 static void test_set_paths_with_list_indexes_and_types(void **state)
@@ -234,6 +264,7 @@ int main(void)
         cmocka_unit_test(test_template_hash_is_kubernetes_fnv_in_safe_alphabet),
         cmocka_unit_test(test_template_hash_is_stable_and_key_order_free),
         cmocka_unit_test(test_random_suffix_has_five_safe_characters_and_varies),
+        cmocka_unit_test(test_forked_child_draws_other_names),
         cmocka_unit_test(test_set_paths_with_list_indexes_and_types),
         cmocka_unit_test(test_set_rejects_unknown_fields_and_values),
         cmocka_unit_test(test_profiles),
