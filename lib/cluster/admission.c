@@ -103,7 +103,10 @@ void ccache_admission_inputs(cluster_cache *c, const char *ns, cluster_admission
     if (!in->proxy)
         json_object_set_new(ccache_memo(c), "proxy-values", in->proxy = cluster_proxy_values(ccache_store(c)));
     in->parts = json_object_get(ccache_memo(c), "inject-parts");
-    if (!in->parts) json_object_set_new(ccache_memo(c), "inject-parts", in->parts = cluster_inject_parts(in->rel));
+    if (!in->parts) {
+        json_object_set_new(ccache_memo(c), "inject-parts", in->parts = cluster_inject_parts(in->rel));
+        cluster_inject_parts_for(in->parts, in->rel, in->proxy);
+    }
 }
 
 void cluster_admit_pod_template_with(const cluster_admission_inputs *in, json_t *pod)

@@ -577,9 +577,11 @@ static void dump_sharing(text *t, json_t *v, json_t *const *shared, const char *
 
 char *cluster_dumps_sharing(json_t *obj, json_t *const *shared, const char *const *texts, int n)
 {
-    /* small to start: most texts made so are a few hundred bytes (labels,
-     * owners, statuses); a spec grows it a few times */
-    text t = {malloc(512), 0, 512, false};
+    /* room for what is shared and a little: most texts made so are a few
+     * hundred bytes (labels, owners, statuses); a spec grows it a few times */
+    size_t cap = 512;
+    for (int i = 0; i < n; i++) cap += texts[i] ? strlen(texts[i]) : 0;
+    text t = {malloc(cap), 0, cap, false};
     if (!t.s) return NULL;
     t.s[0] = 0;
     dump_sharing(&t, obj, shared, texts, n);

@@ -69,10 +69,9 @@ void cluster_pod_status_kit(cluster_status_kit *k, json_t *pod, const char *ip);
  * i-th of the kit's cluster_status_kit_containers (init containers last). */
 size_t cluster_status_kit_containers(cluster_status_kit *k);
 void cluster_pod_status_kit_as(cluster_status_kit *k, json_t *pod, const char *ip, const char *ts, char (*ids)[33]);
-/* What depends on the start time, taken from another kit (shared: the
- * same for every kit of that time), so that the next call for that time
- * does not make it again. */
-void cluster_status_kit_times_from(cluster_status_kit *k, const cluster_status_kit *from);
+/* Do spec's containers (then init containers) have the kit's names and
+ * images, so that the kit makes their statuses too? */
+bool cluster_status_kit_fits(cluster_status_kit *k, json_t *spec);
 /* The kit's values shared by the pods of its last cluster_pod_status_kit
  * and their texts, for cluster_dumps_sharing: how many (at most 3). */
 int cluster_status_kit_shared(cluster_status_kit *k, json_t **nodes, const char **texts);
@@ -144,6 +143,9 @@ json_t *cluster_inject_parts(const istio_release *rel);
 int cluster_inject_shared(const istio_release *rel, json_t *pod, const char *ns, const char *workload, json_t *proxy,
                           json_t *parts);
 json_t *cluster_proxy_values(store *st);
+/* parts for the install's proxy values: istio-init's arguments worked out
+ * once for the pods without capture annotations (shared by them). */
+void cluster_inject_parts_for(json_t *parts, const istio_release *rel, json_t *proxy);
 
 /* Files Kubernetes puts into a container (podfiles.c): /etc/hostname,
  * /etc/hosts, /etc/resolv.conf, ConfigMap and Secret volume mounts.

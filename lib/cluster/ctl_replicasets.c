@@ -56,7 +56,7 @@ static char *pod_text(json_t *pod, void *ctx)
     return cluster_dumps_sharing(pod, t->shared, t->texts, n);
 }
 
-static void template_texts(pod_template *t, json_t *rs, bool kit)
+static void template_texts(pod_template *t, json_t *rs)
 {
     t->owner = cluster_owner_ref(rs, "apps/v1", "ReplicaSet");
     char gen[520];
@@ -71,7 +71,6 @@ static void template_texts(pod_template *t, json_t *rs, bool kit)
     t->shared[3] = t->owner;
     for (int i = 0; i < NSHARED; i++)
         t->texts[i] = t->shared[i] ? cluster_dumps_sharing(t->shared[i], NULL, NULL, 0) : NULL;
-    if (kit) t->kit = cluster_status_kit_new(t->shared[0]);
 }
 
 static void template_free(pod_template *t)
@@ -141,30 +140,73 @@ void cluster_pod_forms_enable(bool on) { forms_off = !on; }
 
 static bool has_token(const char *s) { return s && strchr(s, CLUSTER_POD_TOKEN); }
 
-/* The template's pod with placeholders, as its pods' texts: NULL when they
- * are made as objects (no kit: on the host network or too many containers;
- * a text of the template holds a placeholder's character). */
-static cluster_pod_forms *template_forms(const kind_info *pk, json_t *rs, pod_template *pt)
+/* The placeholders' status of the pods of templates whose containers have
+ * one list of names and images, with its text: the same for all of them
+ * (the 1 000 Deployments of one manifest often share one), made once per
+ * thread by a kit like any pod's. */
+typedef struct shape {
+    cluster_status_kit *kit;
+    json_t *status;
+    char *text;
+    size_t nids;
+} shape;
+
+static void shape_free(shape *s)
 {
-    if (forms_off || !pt->kit || has_token(obj_name(rs)) || has_token(obj_namespace(rs))) return NULL;
+    cluster_status_kit_free(s->kit);
+    json_decref(s->status);
+    free(s->text);
+    memset(s, 0, sizeof *s);
+}
+
+static bool shape_of(shape *s, json_t *spec)
+{
+    if (s->kit && cluster_status_kit_fits(s->kit, spec)) return s->text != NULL;
+    shape_free(s);
+    if (!(s->kit = cluster_status_kit_new(spec))) return false;
+    s->nids = cluster_status_kit_containers(s->kit);
+    if (s->nids > CLUSTER_POD_TOKEN_IDS) return false;
+    char ids[64][33];
+    for (size_t i = 0; i < s->nids; i++) cluster_pod_token_id(i, ids[i]);
+    json_t *pod = json_object();
+    cluster_pod_status_kit_as(s->kit, pod, CLUSTER_POD_TOKEN_IP, CLUSTER_POD_TOKEN_STARTED, ids);
+    s->status = json_incref(json_object_get(pod, "status"));
+    json_decref(pod);
+    json_t *nodes[NKIT];
+    const char *texts[NKIT];
+    int n = cluster_status_kit_shared(s->kit, nodes, texts);
+    s->text = cluster_dumps_sharing(s->status, nodes, texts, n);
+    return s->text != NULL;
+}
+
+/* The template's pod with placeholders, as its pods' texts: NULL when they
+ * are made as objects (on the host network, too many containers, a text of
+ * the template holding a placeholder's character). */
+static cluster_pod_forms *template_forms(const kind_info *pk, json_t *rs, pod_template *pt, shape *sh)
+{
+    if (forms_off || has_token(obj_name(rs)) || has_token(obj_namespace(rs)) || !pt->texts[0]) return NULL;
     for (int i = 0; i < NSHARED; i++)
         if (has_token(pt->texts[i])) return NULL;
-    size_t nids = cluster_status_kit_containers(pt->kit);
-    if (nids > CLUSTER_POD_TOKEN_IDS) return NULL;
+    if (!shape_of(sh, pt->shared[0])) return NULL;
     char name[600];
     snprintf(name, sizeof name, "%s-%s", obj_name(rs), CLUSTER_POD_TOKEN_SUFFIX);
     json_t *pod = template_pod(pt, name);
-    char ids[64][33];
-    for (size_t i = 0; i < nids; i++) cluster_pod_token_id(i, ids[i]);
-    cluster_pod_status_kit_as(pt->kit, pod, CLUSTER_POD_TOKEN_IP, CLUSTER_POD_TOKEN_STARTED, ids);
+    json_object_set(pod, "status", sh->status);
     api_stamp stamp = {CLUSTER_POD_TOKEN_UID, CLUSTER_POD_TOKEN_CREATED, CLUSTER_POD_TOKEN_RV};
     api_stamp_set(pod, &stamp);
     /* the spec's text is the pods' longest part: a placeholder until filled */
-    const char *spec_text = pt->texts[0];
-    pt->texts[0] = CLUSTER_POD_TOKEN_SPEC;
-    char *body = spec_text ? pod_text(pod, pt) : NULL;
-    pt->texts[0] = spec_text;
-    cluster_pod_forms *f = body ? cluster_pod_forms_new(pk, pod, body, pt->shared[0], (char *)spec_text, nids) : NULL;
+    json_t *shared[NSHARED + 1];
+    const char *texts[NSHARED + 1];
+    for (int i = 0; i < NSHARED; i++) {
+        shared[i] = pt->shared[i];
+        texts[i] = pt->texts[i];
+    }
+    texts[0] = CLUSTER_POD_TOKEN_SPEC;
+    shared[NSHARED] = sh->status;
+    texts[NSHARED] = sh->text;
+    char *body = cluster_dumps_sharing(pod, shared, texts, NSHARED + 1);
+    cluster_pod_forms *f =
+        body ? cluster_pod_forms_new(pk, pod, body, pt->shared[0], (char *)pt->texts[0], sh->nids) : NULL;
     if (f) pt->texts[0] = NULL;   /* the forms' now (pods made as objects share no text of it) */
     free(body);
     json_decref(pod);
@@ -185,17 +227,16 @@ typedef struct rs_job {
     pod_template pt;
 } rs_job;
 
-/* times: a kit that keeps the placeholders' times for the next templates
- * (NULL: none), made from the first template with them. */
-static void prepare(const kind_info *pk, rs_job *j, cluster_status_kit **times)
+/* sh: this thread's placeholders' status (see shape). */
+static void prepare(const kind_info *pk, rs_job *j, shape *sh)
 {
-    j->pt.pod = admitted_template(&j->in, j->rs);
-    j->host_network = json_is_true(obj_at(j->pt.pod, "spec.hostNetwork"));
-    template_texts(&j->pt, j->rs, !j->host_network);
-    if (times && *times && j->pt.kit) cluster_status_kit_times_from(j->pt.kit, *times);
-    j->pt.forms = template_forms(pk, j->rs, &j->pt);
-    if (times && !*times && j->pt.forms && (*times = cluster_status_kit_new(j->pt.shared[0])))
-        cluster_status_kit_times_from(*times, j->pt.kit);
+    pod_template *pt = &j->pt;
+    pt->pod = admitted_template(&j->in, j->rs);
+    j->host_network = json_is_true(obj_at(pt->pod, "spec.hostNetwork"));
+    template_texts(pt, j->rs);
+    if (!j->host_network) pt->forms = template_forms(pk, j->rs, pt, sh);
+    /* pods made as objects: their statuses from a kit */
+    if (!j->host_network && !pt->forms) pt->kit = cluster_status_kit_new(pt->shared[0]);
 }
 
 /* The ReplicaSets' templates, prepared in order by a second thread, which
@@ -209,7 +250,7 @@ typedef struct preparer {
     size_t n, used, freed;       /* jobs[0, used) used, [0, freed) freed */
     bool stop;
     const kind_info *pk;
-    cluster_status_kit *times, *own_times;   /* the second thread's and this one's (see prepare) */
+    shape shapes[2];             /* the second thread's and this one's (see prepare) */
     pthread_mutex_t mu;
     pthread_cond_t cv;
 } preparer;
@@ -251,7 +292,7 @@ static void *prepare_all(void *arg)
     preparer *p = arg;
     for (size_t i = 0; i < p->n && !stopped(p); i++) {
         if (claim(p, i)) {
-            prepare(p->pk, &p->jobs[i], &p->times);
+            prepare(p->pk, &p->jobs[i], &p->shapes[0]);
             publish(p, i);
         }
         free_used(p, false);
@@ -264,7 +305,7 @@ static void *prepare_all(void *arg)
 static void get_prepared(preparer *p, size_t i)
 {
     if (claim(p, i)) {
-        prepare(p->pk, &p->jobs[i], &p->own_times);
+        prepare(p->pk, &p->jobs[i], &p->shapes[1]);
         atomic_store(&p->state[i], PREPARED);
         return;
     }
@@ -282,7 +323,7 @@ static void mark_used(preparer *p, size_t upto)
 }
 
 /* Only this sync changes the ReplicaSet's pods. */
-static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_info *pk, rs_job *j)
+static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_info *pk, rs_job *j, shape *own)
 {
     json_t *rs = j->rs, *mine = j->mine, *p;
     const char *ns = obj_namespace(rs);
@@ -293,7 +334,7 @@ static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_in
     long long made_running = 0;   /* pods made as texts: Running */
     pod_template *pt = &j->pt;
     if (j->create > 0) {
-        if (!pt->pod) prepare(pk, j, NULL);
+        if (!pt->pod) prepare(pk, j, own);
         if (!j->host_network) pt->next_ip = ipam_reserve_pod_ips(ccache_store(c), j->create);
         if (pt->next_ip <= 0) {   /* addresses one by one */
             cluster_status_kit_free(pt->kit);
@@ -396,13 +437,13 @@ int controller_replicasets(cluster_cache *c)
     /* the templates on a second thread, the writes here */
     atomic_int *state = calloc(n ? n : 1, sizeof *state);
     for (i = 0; state && i < n; i++) atomic_init(&state[i], jobs[i].create > 0 ? UNCLAIMED : PREPARED);
-    preparer prep = {jobs, state, n, 0, 0, false, pk, NULL, NULL, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
+    preparer prep = {jobs, state, n, 0, 0, false, pk, {{0}}, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
     pthread_t helper;
     bool behind = state && creating >= PREPARE_BEHIND && pthread_create(&helper, NULL, prepare_all, &prep) == 0;
     int changed = 0;
     for (i = 0; i < n; i++) {
         if (behind) get_prepared(&prep, i);
-        int k = sync_replicaset(c, rsk, pk, &jobs[i]);
+        int k = sync_replicaset(c, rsk, pk, &jobs[i], &prep.shapes[1]);
         if (behind) mark_used(&prep, i + 1);
         else template_free(&jobs[i].pt);
         if (k < 0) { changed = -1; break; }
@@ -413,9 +454,9 @@ int controller_replicasets(cluster_cache *c)
         prep.stop = true;
         pthread_mutex_unlock(&prep.mu);
         pthread_join(helper, NULL);
-        cluster_status_kit_free(prep.times);
-        cluster_status_kit_free(prep.own_times);
     }
+    shape_free(&prep.shapes[0]);
+    shape_free(&prep.shapes[1]);
     free(state);
     for (i = 0; i < n; i++) {
         template_free(&jobs[i].pt);

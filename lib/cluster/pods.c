@@ -178,16 +178,21 @@ static void kit_time(cluster_status_kit *k, const char *ts)
     for (int i = 0; i < 3; i++) k->texts[i] = cluster_dumps_sharing(nodes[i], NULL, NULL, 0);
 }
 
-void cluster_status_kit_times_from(cluster_status_kit *k, const cluster_status_kit *from)
+/* Do the containers of spec (then the init containers) have the kit's names and images? */
+bool cluster_status_kit_fits(cluster_status_kit *k, json_t *spec)
 {
-    if (!from || !from->conditions || k == from) return;
-    kit_drop_time(k);
-    memcpy(k->ts, from->ts, sizeof k->ts);
-    k->sec = from->sec;
-    k->started = json_incref(from->started);
-    k->conditions = json_incref(from->conditions);
-    k->running = json_incref(from->running);
-    for (int i = 0; i < 3; i++) k->texts[i] = from->texts[i] ? strdup(from->texts[i]) : NULL;
+    json_t *lists[2] = {json_object_get(spec, "containers"), json_object_get(spec, "initContainers")};
+    if (json_array_size(lists[0]) != k->ncontainers || json_array_size(lists[1]) != k->ninit) return false;
+    size_t at = 0, i;
+    json_t *c;
+    for (int l = 0; l < 2; l++)
+        json_array_foreach(lists[l], i, c) {
+            if (strcmp(obj_str_or(c, "name", ""), json_string_value(k->names[at])) ||
+                strcmp(obj_str_or(c, "image", ""), json_string_value(k->images[at])))
+                return false;
+            at++;
+        }
+    return true;
 }
 
 int cluster_status_kit_shared(cluster_status_kit *k, json_t **nodes, const char **texts)

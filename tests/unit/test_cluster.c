@@ -231,6 +231,32 @@ static void test_inject_shared_is_inject(void **state)
         assert_string_equal(got, want);
         free(want);
         free(got);
+        /* istio-init's arguments worked out once for the install's values:
+         * the same, and a pod with capture annotations still gets its own */
+        json_t *parts_for = cluster_inject_parts(rel);
+        cluster_inject_parts_for(parts_for, rel, values);
+        json_t *c = json_loads(text, 0, NULL);
+        assert_int_equal(cluster_inject_shared(rel, c, "default", "web", values, parts_for), 0);
+        want = json_dumps(alone, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        got = json_dumps(c, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        assert_string_equal(got, want);
+        free(want);
+        free(got);
+        json_t *own = json_loads(text, 0, NULL), *own_alone = json_loads(text, 0, NULL);
+        json_object_set_new(obj_annotations_mut(own), "traffic.sidecar.istio.io/excludeOutboundPorts", json_string("9000"));
+        json_object_set_new(obj_annotations_mut(own_alone), "traffic.sidecar.istio.io/excludeOutboundPorts", json_string("9000"));
+        assert_int_equal(cluster_inject_shared(rel, own, "default", "web", values, parts_for), 0);
+        assert_int_equal(cluster_inject_with(rel, own_alone, "default", "web", values), 0);
+        want = json_dumps(own_alone, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        got = json_dumps(own, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        assert_string_equal(got, want);
+        assert_non_null(strstr(got, "\"-o\",\"9000\""));
+        free(want);
+        free(got);
+        json_decref(own);
+        json_decref(own_alone);
+        json_decref(c);
+        json_decref(parts_for);
         json_t *pa = json_array_get(obj_at(a, "spec.containers"), 1), *pb = json_array_get(obj_at(b, "spec.containers"), 1);
         assert_ptr_equal(json_object_get(pa, "volumeMounts"), json_object_get(pb, "volumeMounts"));
         assert_ptr_equal(json_array_get(json_object_get(pa, "env"), 0), json_array_get(json_object_get(pb, "env"), 0));
