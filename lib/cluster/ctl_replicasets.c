@@ -451,7 +451,8 @@ int controller_replicasets(cluster_cache *c)
     }
     if (behind) {
         pthread_mutex_lock(&prep.mu);
-        prep.stop = true;
+        prep.stop = true;   /* (after a failure, the rest is freed here) */
+        pthread_cond_broadcast(&prep.cv);
         pthread_mutex_unlock(&prep.mu);
         pthread_join(helper, NULL);
     }

@@ -15,6 +15,7 @@
 #include "cluster/cluster.h"
 #include "model/api.h"
 #include "model/obj.h"
+#include "store/store_internal.h"
 
 #include "cluster_fixture.h"
 
@@ -258,11 +259,39 @@ static void test_view_makes_the_stored_pods(void **state)
     json_decref(ep);
 }
 
+/* A store that fills up while the controllers write many ReplicaSets' pods:
+ * the reconcile fails (and its second thread stops) rather than hangs. */
+static void test_full_store_fails_the_reconcile(void **state)
+{
+    fixture *f = *state;
+    put_json(f->st, "namespaces", "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"istio-system\"}}");
+    for (int i = 0; i < MANY; i++) {
+        char m[512];
+        snprintf(m, sizeof m, "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"app-%d\","
+                 "\"namespace\":\"default\"},\"spec\":{\"replicas\":3,\"selector\":{\"matchLabels\":{\"app\":\"a%d\"}},"
+                 "\"template\":{\"metadata\":{\"labels\":{\"app\":\"a%d\"}},\"spec\":{\"containers\":[{\"name\":\"c\","
+                 "\"image\":\"nginx\"}]}}}}", i, i, i);
+        put_json(f->st, "deployments.apps", m);
+    }
+    sqlite3 *db = store_sqlite(f->st);
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA page_count", -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    long long pages = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    char pragma[64];
+    snprintf(pragma, sizeof pragma, "PRAGMA max_page_count=%lld", pages + 4);
+    assert_int_equal(sqlite3_exec(db, pragma, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(cluster_reconcile(f->st, release_default()), -1);
+    cluster_reconcile_done();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_texts_store_what_objects_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_view_makes_the_stored_pods, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_full_store_fails_the_reconcile, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
