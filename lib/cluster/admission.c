@@ -91,13 +91,13 @@ static void admit_pod(store *st, const istio_release *rel, json_t *pod, json_t *
     cluster_pod_defaults(st, pod, old);
 }
 
-void ccache_admission_inputs(cluster_cache *c, const char *ns, cluster_admission_inputs *in)
+void ccache_admission_inputs(cluster_cache *c, json_t *pod, const char *ns, cluster_admission_inputs *in)
 {
     in->rel = ccache_release(c);
     in->installed = ccache_get(c, kind_lookup("deployments.apps"), "istio-system", "istiod") != NULL;
     in->nso = in->installed ? ccache_get(c, kind_lookup("namespaces"), "", ns) : NULL;
     in->proxy = in->parts = NULL;
-    if (!in->installed) return;   /* nothing is injected */
+    if (!cluster_injection_decided(in->installed, in->nso, pod, ns)) return;   /* nothing to inject */
     /* the install's proxy values and the injector's parts, made once per reconcile */
     in->proxy = json_object_get(ccache_memo(c), "proxy-values");
     if (!in->proxy)
@@ -112,7 +112,8 @@ void ccache_admission_inputs(cluster_cache *c, const char *ns, cluster_admission
 void cluster_admit_pod_template_with(const cluster_admission_inputs *in, json_t *pod)
 {
     const char *ns = obj_namespace(pod);
-    if (cluster_injection_decided(in->installed, in->nso, pod, ns)) {
+    /* (the inputs decided on the same labels, annotations and spec) */
+    if (in->parts && cluster_injection_decided(in->installed, in->nso, pod, ns)) {
         char *w = workload_name(pod);
         cluster_inject_shared(in->rel, pod, ns, w, in->proxy, in->parts);
         free(w);
@@ -122,7 +123,7 @@ void cluster_admit_pod_template_with(const cluster_admission_inputs *in, json_t 
 void ccache_admit_pod_template(cluster_cache *c, json_t *pod)
 {
     cluster_admission_inputs in;
-    ccache_admission_inputs(c, obj_namespace(pod), &in);
+    ccache_admission_inputs(c, pod, obj_namespace(pod), &in);
     cluster_admit_pod_template_with(&in, pod);
 }
 

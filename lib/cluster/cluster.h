@@ -228,14 +228,15 @@ bool ccache_wants_injection(cluster_cache *c, json_t *pod, const char *ns);
 void ccache_admit_pod_template(cluster_cache *c, json_t *pod);
 /* The same in two steps, the second touching neither the view nor the
  * store (the replicaset controller admits templates on a second thread):
- * what admission of a pod of namespace ns reads (borrowed from the view),
- * then the admission. */
+ * what admission of pod (or a pod template: metadata and spec) of
+ * namespace ns reads (borrowed from the view; the injector's parts only
+ * when it is injected), then the admission. */
 typedef struct cluster_admission_inputs {
     const istio_release *rel;
     bool installed;             /* istiod's Deployment exists */
     json_t *nso, *proxy, *parts;   /* the namespace; cluster_proxy_values, cluster_inject_parts */
 } cluster_admission_inputs;
-void ccache_admission_inputs(cluster_cache *c, const char *ns, cluster_admission_inputs *in);
+void ccache_admission_inputs(cluster_cache *c, json_t *pod, const char *ns, cluster_admission_inputs *in);
 void cluster_admit_pod_template_with(const cluster_admission_inputs *in, json_t *pod);
 /* The injector's decision from what it reads: istiod runs, the namespace. */
 bool cluster_injection_decided(bool installed, json_t *nso, json_t *pod, const char *ns);

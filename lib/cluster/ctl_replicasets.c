@@ -430,7 +430,7 @@ int controller_replicasets(cluster_cache *c)
         j->have = (long long)json_array_size(j->mine);
         j->create = j->have < j->want ? (j->want - j->have < RS_BURST ? j->want - j->have : RS_BURST) : 0;
         if (j->create > 0) {
-            ccache_admission_inputs(c, ns, &j->in);
+            ccache_admission_inputs(c, obj_at(rs, "spec.template"), ns, &j->in);
             creating++;
         }
     }
