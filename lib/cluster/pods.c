@@ -6,11 +6,11 @@
 #include "cluster/cluster.h"
 #include "model/obj.h"
 
-static void set_default(json_t *o, const char *key, json_t *v)
-{
-    if (!json_object_get(o, key)) json_object_set(o, key, v);
-    json_decref(v);
-}
+/* o[key] = made when unset; made is worked out only then (the templates of
+ * many ReplicaSets have their defaults already). */
+#define set_default(o, key, made) do { \
+        if (!json_object_get((o), (key))) json_object_set_new((o), (key), (made)); \
+    } while (0)
 
 /* Image pull policy default: Always for :latest or untagged images. */
 static const char *pull_policy(const char *image)
