@@ -120,13 +120,6 @@ void cluster_admit_pod_template_with(const cluster_admission_inputs *in, json_t 
     }
 }
 
-void ccache_admit_pod_template(cluster_cache *c, json_t *pod)
-{
-    cluster_admission_inputs in;
-    ccache_admission_inputs(c, pod, obj_namespace(pod), &in);
-    cluster_admit_pod_template_with(&in, pod);
-}
-
 static void set_default(json_t *o, const char *key, json_t *v)
 {
     if (json_is_object(o) && !json_object_get(o, key)) json_object_set(o, key, v);

@@ -223,14 +223,12 @@ int ccache_create_text(cluster_cache *c, const kind_info *k, json_t *obj, char *
 /* The same decisions from the controllers' view: admission of the pods a
  * ReplicaSet creates, done once on a template pod (named like its pods,
  * metadata labels and annotations, spec) for all of them; each pod then
- * only gets cluster_pod_defaults. */
-bool ccache_wants_injection(cluster_cache *c, json_t *pod, const char *ns);
-void ccache_admit_pod_template(cluster_cache *c, json_t *pod);
-/* The same in two steps, the second touching neither the view nor the
- * store (the replicaset controller admits templates on a second thread):
- * what admission of pod (or a pod template: metadata and spec) of
- * namespace ns reads (borrowed from the view; the injector's parts only
- * when it is injected), then the admission. */
+ * only gets cluster_pod_defaults.  In two steps, the second touching
+ * neither the view nor the store (the replicaset controller admits
+ * templates on a second thread): what admission of pod (or a pod
+ * template: metadata and spec) of namespace ns reads (borrowed from the
+ * view; the injector's parts only when it is injected), then the
+ * admission. */
 typedef struct cluster_admission_inputs {
     const istio_release *rel;
     bool installed;             /* istiod's Deployment exists */

@@ -54,12 +54,6 @@ bool cluster_injection_decided(bool installed, json_t *nso, json_t *pod, const c
     return decide(installed, nso, pod, ns);
 }
 
-bool ccache_wants_injection(cluster_cache *c, json_t *pod, const char *ns)
-{
-    bool installed = ccache_get(c, kind_lookup("deployments.apps"), "istio-system", "istiod") != NULL;
-    return decide(installed, installed ? ccache_get(c, kind_lookup("namespaces"), "", ns) : NULL, pod, ns);
-}
-
 /* The injector's templates.  Istio before 1.5 mounted the workload
  * certificates from a Secret at /etc/certs; later releases fetch them over
  * SDS from the agent. */
