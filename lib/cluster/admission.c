@@ -91,17 +91,31 @@ static void admit_pod(store *st, const istio_release *rel, json_t *pod, json_t *
     cluster_pod_defaults(st, pod, old);
 }
 
-void ccache_admit_pod_template(cluster_cache *c, json_t *pod)
+void ccache_admission_inputs(cluster_cache *c, json_t *pod, const char *ns, cluster_admission_inputs *in)
+{
+    in->rel = ccache_release(c);
+    in->installed = ccache_get(c, kind_lookup("deployments.apps"), "istio-system", "istiod") != NULL;
+    in->nso = in->installed ? ccache_get(c, kind_lookup("namespaces"), "", ns) : NULL;
+    in->proxy = in->parts = NULL;
+    if (!cluster_injection_decided(in->installed, in->nso, pod, ns)) return;   /* nothing to inject */
+    /* the install's proxy values and the injector's parts, made once per reconcile */
+    in->proxy = json_object_get(ccache_memo(c), "proxy-values");
+    if (!in->proxy)
+        json_object_set_new(ccache_memo(c), "proxy-values", in->proxy = cluster_proxy_values(ccache_store(c)));
+    in->parts = json_object_get(ccache_memo(c), "inject-parts");
+    if (!in->parts) {
+        json_object_set_new(ccache_memo(c), "inject-parts", in->parts = cluster_inject_parts(in->rel));
+        cluster_inject_parts_for(in->parts, in->rel, in->proxy);
+    }
+}
+
+void cluster_admit_pod_template_with(const cluster_admission_inputs *in, json_t *pod)
 {
     const char *ns = obj_namespace(pod);
-    if (ccache_wants_injection(c, pod, ns)) {
+    /* (the inputs decided on the same labels, annotations and spec) */
+    if (in->parts && cluster_injection_decided(in->installed, in->nso, pod, ns)) {
         char *w = workload_name(pod);
-        /* the install's proxy values, read once per reconcile */
-        json_t *proxy = json_object_get(ccache_memo(c), "proxy-values");
-        if (!proxy) json_object_set_new(ccache_memo(c), "proxy-values", proxy = cluster_proxy_values(ccache_store(c)));
-        json_t *parts = json_object_get(ccache_memo(c), "inject-parts");
-        if (!parts) json_object_set_new(ccache_memo(c), "inject-parts", parts = cluster_inject_parts(ccache_release(c)));
-        cluster_inject_shared(ccache_release(c), pod, ns, w, proxy, parts);
+        cluster_inject_shared(in->rel, pod, ns, w, in->proxy, in->parts);
         free(w);
     }
 }

@@ -20,6 +20,11 @@ int cluster_reconcile(store *st, const istio_release *rel);
 /* Wait until what the last cluster_reconcile worked from is freed (on a
  * second thread, while the command commits); cmd_finish calls it. */
 void cluster_reconcile_done(void);
+/* The process ends with this command: the views of its reconciles are left
+ * to the system (kept reachable, for leak checkers) rather than freed:
+ * freeing the view of 1 000 Deployments and their ReplicaSets took longer
+ * than committing them.  For commands that know (cmd_ctx.last_command). */
+void cluster_reconcile_leave_views(bool leave);
 
 /* Mutating admission, before an object is stored: Service ClusterIPs,
  * sidecar injection into pods, defaults the API server fills in.
@@ -59,6 +64,14 @@ typedef struct cluster_status_kit cluster_status_kit;
 cluster_status_kit *cluster_status_kit_new(json_t *spec);
 void cluster_status_kit_free(cluster_status_kit *k);
 void cluster_pod_status_kit(cluster_status_kit *k, json_t *pod, const char *ip);
+/* The same with the start time ts (any text, placeholders too; NULL: the
+ * kit's last) and the random parts of the container ids: ids[i] for the
+ * i-th of the kit's cluster_status_kit_containers (init containers last). */
+size_t cluster_status_kit_containers(cluster_status_kit *k);
+void cluster_pod_status_kit_as(cluster_status_kit *k, json_t *pod, const char *ip, const char *ts, char (*ids)[33]);
+/* Do spec's containers (then init containers) have the kit's names and
+ * images, so that the kit makes their statuses too? */
+bool cluster_status_kit_fits(cluster_status_kit *k, json_t *spec);
 /* The kit's values shared by the pods of its last cluster_pod_status_kit
  * and their texts, for cluster_dumps_sharing: how many (at most 3). */
 int cluster_status_kit_shared(cluster_status_kit *k, json_t **nodes, const char **texts);
@@ -68,6 +81,44 @@ int cluster_status_kit_shared(cluster_status_kit *k, json_t **nodes, const char 
  * malloc'd. */
 char *cluster_dumps_sharing(json_t *obj, json_t *const *shared, const char *const *texts, int n);
 void cluster_podspec_defaults(json_t *spec);
+
+/* The pods of one template as texts (podtext.c).  They differ in a few
+ * values only, so one pod built with placeholders for those values, stamped
+ * with placeholders (api_stamp_set) and serialised as any pod gives every
+ * pod's stored texts (body, listing row) by filling the values in.  A
+ * placeholder is CLUSTER_POD_TOKEN (DEL, which JSON and the listing row keep
+ * as it is) and a letter: the name's random suffix (the name is <base>
+ * and the suffix), uid, creationTimestamp, resourceVersion, the containers'
+ * start time, the pod IP, the spec (its text, shared) and container i's id
+ * (its random part) with cluster_pod_token_id.  Texts of the template (labels, spec, names) must
+ * hold no CLUSTER_POD_TOKEN. */
+#define CLUSTER_POD_TOKEN '\x7f'
+#define CLUSTER_POD_TOKEN_SUFFIX "\x7f" "N"
+#define CLUSTER_POD_TOKEN_UID "\x7f" "U"
+#define CLUSTER_POD_TOKEN_CREATED "\x7f" "C"
+#define CLUSTER_POD_TOKEN_RV "\x7f" "R"
+#define CLUSTER_POD_TOKEN_STARTED "\x7f" "S"
+#define CLUSTER_POD_TOKEN_IP "\x7f" "I"
+#define CLUSTER_POD_TOKEN_SPEC "\x7f" "P"
+#define CLUSTER_POD_TOKEN_IDS 36   /* containers at most */
+void cluster_pod_token_id(size_t i, char out[33]);
+/* From pod (the placeholders' pod, namespaced and named <base><suffix
+ * placeholder>) and its body text (the spec's as a placeholder); spec (with
+ * its text, malloc'd: taken on success): the spec the pods share, given to
+ * the view's objects of them; nids: how many container ids.  NULL when a
+ * text has a placeholder of no value. */
+typedef struct cluster_pod_forms cluster_pod_forms;
+cluster_pod_forms *cluster_pod_forms_new(const kind_info *k, json_t *pod, const char *body, json_t *spec,
+                                         char *spec_text, size_t nids);
+void cluster_pod_forms_free(cluster_pod_forms *f);
+/* Create one more pod with IP ip: its name suffix, start time, container
+ * ids, uid, creationTimestamp and resourceVersion drawn now, in the order
+ * the objects' path draws them.  0, or -1. */
+typedef struct cluster_cache cluster_cache;
+int cluster_pod_forms_create(cluster_cache *c, cluster_pod_forms *f, const char *ip);
+/* The replicaset controller makes its pods so (on by default); off, as
+ * objects one by one: tests compare the two. */
+void cluster_pod_forms_enable(bool on);
 
 /* Sidecar injection (inject.c).  Is Istio's control plane installed (an
  * istiod Deployment in istio-system)?  Would the injector inject this pod of
@@ -92,6 +143,9 @@ json_t *cluster_inject_parts(const istio_release *rel);
 int cluster_inject_shared(const istio_release *rel, json_t *pod, const char *ns, const char *workload, json_t *proxy,
                           json_t *parts);
 json_t *cluster_proxy_values(store *st);
+/* parts for the install's proxy values: istio-init's arguments worked out
+ * once for the pods without capture annotations (shared by them). */
+void cluster_inject_parts_for(json_t *parts, const istio_release *rel, json_t *proxy);
 
 /* Files Kubernetes puts into a container (podfiles.c): /etc/hostname,
  * /etc/hosts, /etc/resolv.conf, ConfigMap and Secret volume mounts.
@@ -125,10 +179,15 @@ void ccache_again(cluster_cache *c);
 bool ccache_take_again(cluster_cache *c);
 /* A JSON object controllers may keep derived values in for the reconcile. */
 json_t *ccache_memo(cluster_cache *c);
-/* The API write path, then the view (obj is stamped and kept: do not change it after). */
+/* The API write path, then the view (obj is stamped and kept: do not change
+ * it after).  An object created or updated in a view is stored by
+ * ccache_flush, which cluster_reconcile calls when the controllers are done
+ * (and ccache_delete before a delete): written once however often it
+ * changed, the texts of many made on two threads. */
 int ccache_create(cluster_cache *c, const kind_info *k, json_t *obj);
 int ccache_update(cluster_cache *c, const kind_info *k, json_t *obj);
 int ccache_delete(cluster_cache *c, const kind_info *k, const char *ns, const char *name);
+int ccache_flush(cluster_cache *c);
 /* A copy of stored (an object of the view) to change and write back: the
  * object and its metadata are new (the API stamps the metadata), and its
  * annotations when asked; the rest is shared with stored, so replace a
@@ -141,15 +200,44 @@ int ccache_write_if_changed(cluster_cache *c, const kind_info *k, json_t *obj, j
  * annotations no controller decides on): controllers that read only
  * specs need not run again for it (see controllers.c). */
 int ccache_write_status_if_changed(cluster_cache *c, const kind_info *k, json_t *obj, json_t *stored);
+/* ccache_create of an object the caller made as texts (api_store_prepared:
+ * its body, listing row and labels), absent from the view.  The view keeps
+ * lazy->make(ctx) in its place, made when a controller reads the object
+ * (the pods a ReplicaSet creates are seldom read in the reconcile that
+ * creates them); lazy->drop(ctx) when the view no longer needs ctx (also
+ * on failure).  0, or -1. */
+typedef struct ccache_lazy {
+    json_t *(*make)(void *ctx);
+    void (*drop)(void *ctx);
+    void *ctx;
+} ccache_lazy;
+int ccache_create_prepared(cluster_cache *c, const kind_info *k, const char *ns, const char *name, const char *body,
+                           const char *row, const char *labels, const ccache_lazy *lazy);
+/* Is there such an object (without making a lazy one)?  The objects of one
+ * namespace (ccache_list's order; a new array). */
+bool ccache_contains(cluster_cache *c, const kind_info *k, const char *ns, const char *name);
+json_t *ccache_list_in(cluster_cache *c, const kind_info *k, const char *ns);
 /* ccache_create storing the text serialize(obj, ctx) makes (see api_create_text). */
 int ccache_create_text(cluster_cache *c, const kind_info *k, json_t *obj, char *(*serialize)(json_t *, void *), void *ctx);
 
 /* The same decisions from the controllers' view: admission of the pods a
  * ReplicaSet creates, done once on a template pod (named like its pods,
  * metadata labels and annotations, spec) for all of them; each pod then
- * only gets cluster_pod_defaults. */
-bool ccache_wants_injection(cluster_cache *c, json_t *pod, const char *ns);
-void ccache_admit_pod_template(cluster_cache *c, json_t *pod);
+ * only gets cluster_pod_defaults.  In two steps, the second touching
+ * neither the view nor the store (the replicaset controller admits
+ * templates on a second thread): what admission of pod (or a pod
+ * template: metadata and spec) of namespace ns reads (borrowed from the
+ * view; the injector's parts only when it is injected), then the
+ * admission. */
+typedef struct cluster_admission_inputs {
+    const istio_release *rel;
+    bool installed;             /* istiod's Deployment exists */
+    json_t *nso, *proxy, *parts;   /* the namespace; cluster_proxy_values, cluster_inject_parts */
+} cluster_admission_inputs;
+void ccache_admission_inputs(cluster_cache *c, json_t *pod, const char *ns, cluster_admission_inputs *in);
+void cluster_admit_pod_template_with(const cluster_admission_inputs *in, json_t *pod);
+/* The injector's decision from what it reads: istiod runs, the namespace. */
+bool cluster_injection_decided(bool installed, json_t *nso, json_t *pod, const char *ns);
 
 /* The log an istio-init container printed when it ran (initlog.c): the
  * istio-iptables output of its release for its arguments, one call of fn
@@ -171,6 +259,11 @@ int controller_endpoints(cluster_cache *c);
 int controller_ca_root_cert(cluster_cache *c);
 /* Does istiod of this release publish istio-ca-root-cert ConfigMaps (1.5 and later)? */
 bool cluster_release_has_ca_root_configmap(const istio_release *rel);
+
+/* fn(ctx, i) for every i in [0, n), on this thread and, when n >= min, a
+ * second one as well (parallel.c): for steps that touch neither the store
+ * nor the view, whose items are independent. */
+void cluster_parallel(size_t n, size_t min, void (*fn)(void *ctx, size_t i), void *ctx);
 
 /* Controller helpers (controllers.c): is obj controlled by the owner with
  * this uid; a one-element ownerReferences array naming owner; write obj when

@@ -105,12 +105,29 @@ void cluster_reconcile_done(void)
     freeing_running = false;
 }
 
+/* Views left to the system when the process ends (see cluster.h): kept
+ * reachable here, as leak checkers want. */
+static bool leaving;
+static cluster_cache *left[8];
+static int nleft;
+
+void cluster_reconcile_leave_views(bool leave) { leaving = leave; }
+
+static bool leave_view(cluster_cache *c)
+{
+    if (!leaving || nleft == (int)(sizeof left / sizeof left[0])) return false;
+    left[nleft++] = c;
+    return true;
+}
+
 int cluster_reconcile(store *st, const istio_release *rel)
 {
     cluster_reconcile_done();
     cluster_cache *c = ccache_new(st, rel);
     if (!c) return -1;
     int rc = run_rounds(c);
+    if (ccache_flush(c)) rc = -1;
+    if (leave_view(c)) return rc;
     static bool joined_at_exit;
     if (!joined_at_exit) joined_at_exit = atexit(cluster_reconcile_done) == 0;
     freeing_running = joined_at_exit && pthread_create(&freeing, NULL, free_view, c) == 0;

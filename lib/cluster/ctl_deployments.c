@@ -69,19 +69,28 @@ static json_t *new_replicaset(json_t *d, json_t *tmpl, const char *name, const c
 }
 
 /* The pod-template-hash of d's template, worked out once per reconcile
- * and generation (the template only changes with the spec). */
-static void template_hash(cluster_cache *c, json_t *d, char hash[CLUSTER_HASH_MAX])
+ * and generation (the template only changes with the spec): the memo's
+ * key for it, the hash (from the memo, read only: this may run on a second
+ * thread), and keeping it there. */
+static void hash_key(json_t *d, char key[160])
+{
+    snprintf(key, 160, "template-hash/%s/%lld", obj_str_or(d, "metadata.uid", ""), obj_int_or(d, "metadata.generation", 0));
+}
+
+static void template_hash(json_t *memo, json_t *d, char hash[CLUSTER_HASH_MAX])
 {
     char key[160];
-    snprintf(key, sizeof key, "template-hash/%s/%lld", obj_str_or(d, "metadata.uid", ""),
-             obj_int_or(d, "metadata.generation", 0));
-    const char *memo = json_string_value(json_object_get(ccache_memo(c), key));
-    if (memo) {
-        snprintf(hash, CLUSTER_HASH_MAX, "%s", memo);
-        return;
-    }
-    cluster_template_hash(obj_at(d, "spec.template"), hash);
-    json_object_set_new(ccache_memo(c), key, json_string(hash));
+    hash_key(d, key);
+    const char *known = json_string_value(json_object_get(memo, key));
+    if (known) snprintf(hash, CLUSTER_HASH_MAX, "%s", known);
+    else cluster_template_hash(obj_at(d, "spec.template"), hash);
+}
+
+static void keep_hash(json_t *memo, json_t *d, const char *hash)
+{
+    char key[160];
+    hash_key(d, key);
+    if (!json_object_get(memo, key)) json_object_set_new(memo, key, json_string(hash));
 }
 
 /* The ReplicaSets of d in its namespace, from owned (the ReplicaSets d
@@ -104,30 +113,104 @@ static json_t *owned_here(json_t *d, json_t *owned, const char *name, json_t **c
     return all;
 }
 
-/* The current template's ReplicaSet gets the replicas (created when
- * missing), the others none; only this sync writes them. */
-static int sync_deployment(cluster_cache *c, const kind_info *rsk, json_t *d, json_t *owned)
-{
-    const char *ns = obj_namespace(d);
-    json_t *tmpl = obj_at(d, "spec.template");
-    if (!json_is_object(tmpl)) return 0;
-    long long replicas = obj_int_or(d, "spec.replicas", 1);
+/* A Deployment of this round and what the controller works out for it
+ * from the view alone, on two threads (cluster_parallel): its template's
+ * hash, its ReplicaSets, the new ReplicaSet it would create (pass 0), the
+ * Deployment with its new status (pass 1); then the writes, in order, on
+ * this one. */
+typedef struct dep_job {
+    json_t *d, *owned;       /* borrowed */
+    json_t *memo;            /* read only while worked out */
     char hash[CLUSTER_HASH_MAX], name[512];
-    template_hash(c, d, hash);
-    snprintf(name, sizeof name, "%s-%s", obj_name(d), hash);
-    int changed = 0, rc = 0;
+    json_t *all, *current;   /* owned_here */
     long long max_rev;
-    json_t *current, *rs;
-    json_t *all = owned_here(d, owned, name, &current, &max_rev);
-    size_t i;
-    if (!current && json_is_true(obj_at(d, "spec.paused"))) {
+    json_t *nrs;             /* pass 0: the ReplicaSet to create when none is current */
+    json_t *status;          /* pass 1: the status when it changed (NULL: none) */
+    bool revision;           /* pass 1: the revision annotation changes */
+    char revbuf[32];
+} dep_job;
+
+static void work_out(dep_job *j, int pass)
+{
+    json_t *d = j->d, *tmpl = obj_at(d, "spec.template");
+    if (!json_is_object(tmpl)) return;
+    template_hash(j->memo, d, j->hash);
+    snprintf(j->name, sizeof j->name, "%s-%s", obj_name(d), j->hash);
+    j->all = owned_here(d, j->owned, j->name, &j->current, &j->max_rev);
+    if (!j->current && json_is_true(obj_at(d, "spec.paused"))) {
         /* paused (kubectl rollout pause): a new template waits for the
          * resume, the newest ReplicaSet keeps the pods, scaled as asked */
-        json_array_foreach(all, i, rs)
-            if (revision_of(rs) == max_rev) current = rs;
-        if (!current) { json_decref(all); return 0; }
+        size_t i;
+        json_t *rs;
+        json_array_foreach(j->all, i, rs)
+            if (revision_of(rs) == j->max_rev) j->current = rs;
     }
-    json_array_foreach(all, i, rs) {
+    long long replicas = obj_int_or(d, "spec.replicas", 1);
+    if (pass == 0) {
+        if (!j->current) j->nrs = new_replicaset(d, tmpl, j->name, j->hash, replicas, j->max_rev + 1);
+        return;
+    }
+    if (!j->current) return;   /* a ReplicaSet of that name that is not ours */
+    long long ready = 0, total = 0, updated = 0;
+    size_t i;
+    json_t *rs;
+    json_array_foreach(j->all, i, rs) {
+        total += obj_int_or(rs, "status.replicas", 0);
+        ready += obj_int_or(rs, "status.readyReplicas", 0);
+        if (rs == j->current) updated = obj_int_or(rs, "status.replicas", 0);
+    }
+    long long revision = revision_of(j->current);
+    char now[32], msg[700];
+    time_rfc3339(now, sizeof now, time_now_ms() / 1000);
+    json_t *old_conds = obj_at(d, "status.conditions");
+    json_t *status = json_object();
+    json_object_set_new(status, "observedGeneration", json_integer(obj_int_or(d, "metadata.generation", 1)));
+    if (total) json_object_set_new(status, "replicas", json_integer(total));
+    if (updated) json_object_set_new(status, "updatedReplicas", json_integer(updated));
+    if (ready) json_object_set_new(status, "readyReplicas", json_integer(ready));
+    if (ready) json_object_set_new(status, "availableReplicas", json_integer(ready));
+    if (total > ready) json_object_set_new(status, "unavailableReplicas", json_integer(total - ready));
+    json_t *conds = json_array();
+    bool available = ready >= replicas - replicas / 4;
+    json_array_append_new(conds, condition(old_conds, "Available", available ? "True" : "False",
+        available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
+        available ? "Deployment has minimum availability." : "Deployment does not have minimum availability.", now));
+    bool done = updated == replicas && total == replicas && ready == replicas;
+    snprintf(msg, sizeof msg, done ? "ReplicaSet \"%s\" has successfully progressed." : "ReplicaSet \"%s\" is progressing.",
+             j->name);
+    json_array_append_new(conds, condition(old_conds, "Progressing", "True",
+                                           done ? "NewReplicaSetAvailable" : "ReplicaSetUpdated", msg, now));
+    json_object_set_new(status, "conditions", conds);
+    snprintf(j->revbuf, sizeof j->revbuf, "%lld", revision);
+    const char *have_rev = obj_annotation(d, REVISION);
+    if (have_rev && !strcmp(have_rev, j->revbuf) && json_equal(status, json_object_get(d, "status"))) {
+        json_decref(status);
+        return;
+    }
+    j->status = status;
+}
+
+static void job_free(dep_job *j)
+{
+    json_decref(j->all);
+    json_decref(j->nrs);
+    json_decref(j->status);
+}
+
+/* The current template's ReplicaSet gets the replicas (created when
+ * missing), the others none; only this sync writes them. */
+static int sync_deployment(cluster_cache *c, const kind_info *rsk, dep_job *j)
+{
+    json_t *d = j->d;
+    const char *ns = obj_namespace(d);
+    if (!json_is_object(obj_at(d, "spec.template"))) return 0;
+    long long replicas = obj_int_or(d, "spec.replicas", 1);
+    keep_hash(ccache_memo(c), d, j->hash);
+    int changed = 0, rc = 0;
+    json_t *current = j->current, *rs;
+    long long max_rev = j->max_rev;
+    size_t i;
+    json_array_foreach(j->all, i, rs) {
         if (rs == current || obj_int_or(rs, "spec.replicas", 0) == 0) continue;
         json_t *copy = json_deep_copy(rs);
         json_object_set_new(json_object_get(copy, "spec"), "replicas", json_integer(0));
@@ -136,13 +219,10 @@ static int sync_deployment(cluster_cache *c, const kind_info *rsk, json_t *d, js
         if (rc < 0) break;
         changed += rc;
     }
-    json_decref(all);
     if (rc < 0) return -1;
     if (!current) {
-        if (ccache_get(c, rsk, ns, name)) return changed;  /* a ReplicaSet of that name that is not ours: leave it be */
-        json_t *nrs = new_replicaset(d, tmpl, name, hash, replicas, max_rev + 1);
-        rc = ccache_write_if_changed(c, rsk, nrs, NULL);
-        json_decref(nrs);
+        if (ccache_contains(c, rsk, ns, j->name)) return changed;  /* a ReplicaSet of that name that is not ours: leave it be */
+        rc = ccache_write_if_changed(c, rsk, j->nrs, NULL);
         return rc < 0 ? -1 : changed + rc;
     }
     /* rolled back to an older template: it becomes the newest revision */
@@ -163,63 +243,28 @@ static int sync_deployment(cluster_cache *c, const kind_info *rsk, json_t *d, js
 
 /* The status, as the controller reports it, once the ReplicaSets of this
  * round are settled (written only when it changed). */
-static int deployment_status(cluster_cache *c, const kind_info *dk, const kind_info *rsk, json_t *d, json_t *owned)
+static int deployment_status(cluster_cache *c, const kind_info *dk, dep_job *j)
 {
-    json_t *tmpl = obj_at(d, "spec.template");
-    if (!json_is_object(tmpl)) return 0;
-    long long replicas = obj_int_or(d, "spec.replicas", 1);
-    char hash[CLUSTER_HASH_MAX], name[512];
-    template_hash(c, d, hash);
-    snprintf(name, sizeof name, "%s-%s", obj_name(d), hash);
-    long long max_rev, ready = 0, total = 0, updated = 0;
-    json_t *current, *rs;
-    json_t *all = owned_here(d, owned, name, &current, &max_rev);
-    (void)rsk;
-    size_t i;
-    json_array_foreach(all, i, rs) {
-        total += obj_int_or(rs, "status.replicas", 0);
-        ready += obj_int_or(rs, "status.readyReplicas", 0);
-        if (rs == current) updated = obj_int_or(rs, "status.replicas", 0);
-    }
-    json_decref(all);
-    if (!current) return 0;    /* a ReplicaSet of that name that is not ours */
-    long long revision = revision_of(current);
-
-    char now[32], msg[700], revbuf[32];
-    time_rfc3339(now, sizeof now, time_now_ms() / 1000);
-    json_t *old_conds = obj_at(d, "status.conditions");
-    json_t *status = json_object();
-    json_object_set_new(status, "observedGeneration", json_integer(obj_int_or(d, "metadata.generation", 1)));
-    if (total) json_object_set_new(status, "replicas", json_integer(total));
-    if (updated) json_object_set_new(status, "updatedReplicas", json_integer(updated));
-    if (ready) json_object_set_new(status, "readyReplicas", json_integer(ready));
-    if (ready) json_object_set_new(status, "availableReplicas", json_integer(ready));
-    if (total > ready) json_object_set_new(status, "unavailableReplicas", json_integer(total - ready));
-    json_t *conds = json_array();
-    bool available = ready >= replicas - replicas / 4;
-    json_array_append_new(conds, condition(old_conds, "Available", available ? "True" : "False",
-        available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
-        available ? "Deployment has minimum availability." : "Deployment does not have minimum availability.", now));
-    bool done = updated == replicas && total == replicas && ready == replicas;
-    snprintf(msg, sizeof msg, done ? "ReplicaSet \"%s\" has successfully progressed." : "ReplicaSet \"%s\" is progressing.", name);
-    json_array_append_new(conds, condition(old_conds, "Progressing", "True",
-                                           done ? "NewReplicaSetAvailable" : "ReplicaSetUpdated", msg, now));
-    json_object_set_new(status, "conditions", conds);
-    snprintf(revbuf, sizeof revbuf, "%lld", revision);
-    const char *have_rev = obj_annotation(d, REVISION);
-    if (have_rev && !strcmp(have_rev, revbuf) && json_equal(status, json_object_get(d, "status"))) {
-        json_decref(status);
-        return 0;
-    }
-    json_t *copy = ccache_writable(d, true);
-    json_object_set_new(copy, "status", status);
-    json_object_set_new(obj_annotations_mut(copy), REVISION, json_string(revbuf));
+    if (!j->status) return 0;
+    json_t *copy = ccache_writable(j->d, true);
+    json_object_set(copy, "status", j->status);
+    json_object_set_new(obj_annotations_mut(copy), REVISION, json_string(j->revbuf));
     /* the revision annotation is the status' bookkeeping: the ReplicaSets
      * follow the spec */
-    int rc = ccache_write_status_if_changed(c, dk, copy, d);
+    int rc = ccache_write_status_if_changed(c, dk, copy, j->d);
     json_decref(copy);
     return rc;
 }
+
+typedef struct dep_jobs { dep_job *v; int pass; } dep_jobs;
+
+static void work_out_one(void *ctx, size_t i)
+{
+    dep_jobs *js = ctx;
+    work_out(&js->v[i], js->pass);
+}
+
+#define APART 32   /* fewer Deployments are worked out on this thread only */
 
 /* pass: 0 = the ReplicaSets, 1 = the status (after the replicaset controller ran). */
 static int each_deployment(cluster_cache *c, int pass)
@@ -228,15 +273,27 @@ static int each_deployment(cluster_cache *c, int pass)
     json_t *all = ccache_list(c, dk);
     json_t *rss = json_array_size(all) ? ccache_list(c, rsk) : json_array();
     json_t *by_owner = cluster_index_by_owner(rss);
-    int changed = 0;
-    size_t i;
+    size_t n = json_array_size(all), i;
+    dep_job *jobs = calloc(n ? n : 1, sizeof *jobs);
+    int changed = jobs ? 0 : -1;
     json_t *d;
     json_array_foreach(all, i, d) {
-        json_t *owned = json_object_get(by_owner, obj_str_or(d, "metadata.uid", ""));
-        int n = pass ? deployment_status(c, dk, rsk, d, owned) : sync_deployment(c, rsk, d, owned);
-        if (n < 0) { changed = -1; break; }
-        changed += n;
+        if (!jobs) break;
+        jobs[i].d = d;
+        jobs[i].owned = json_object_get(by_owner, obj_str_or(d, "metadata.uid", ""));
+        jobs[i].memo = ccache_memo(c);
     }
+    if (jobs) {
+        dep_jobs js = {jobs, pass};
+        cluster_parallel(n, APART, work_out_one, &js);
+    }
+    for (i = 0; jobs && i < n; i++) {
+        int k = pass ? deployment_status(c, dk, &jobs[i]) : sync_deployment(c, rsk, &jobs[i]);
+        if (k < 0) { changed = -1; break; }
+        changed += k;
+    }
+    for (i = 0; jobs && i < n; i++) job_free(&jobs[i]);
+    free(jobs);
     json_decref(by_owner);
     json_decref(rss);
     json_decref(all);

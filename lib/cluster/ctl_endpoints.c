@@ -92,40 +92,23 @@ static json_t *desired_endpoints(json_t *svc, json_t *subsets, json_t *stored)
     return ep;
 }
 
-/* pods grouped by namespace: {ns: [pod, ...]} (borrowed elements) */
-static json_t *index_by_namespace(json_t *pods)
-{
-    json_t *index = json_object();
-    size_t i;
-    json_t *p;
-    json_array_foreach(pods, i, p) {
-        json_t *list = json_object_get(index, obj_namespace(p));
-        if (!list) json_object_set_new(index, obj_namespace(p), list = json_array());
-        json_array_append(list, p);
-    }
-    return index;
-}
-
 int controller_endpoints(cluster_cache *c)
 {
     const kind_info *ek = kind_lookup("endpoints"), *sk = kind_lookup("services"), *pk = kind_lookup("pods");
     json_t *svcs = ccache_list(c, sk);
-    /* every pod grouped by namespace once: this controller writes no pods,
-     * and a listing per Service made it quadratic */
-    json_t *pods_by_ns = NULL, *empty = json_array();
+    /* the pods of a namespace listed once: this controller writes no pods,
+     * and a listing per Service made it quadratic; only the namespaces of
+     * Services (a ReplicaSet's new pods are made for the view when read) */
+    json_t *pods_by_ns = json_object();
     int changed = 0;
     size_t i;
     json_t *svc;
     json_array_foreach(svcs, i, svc) {
         json_t *sel = obj_at(svc, "spec.selector");
         if (!json_is_object(sel) || !json_object_size(sel)) continue;
-        if (!pods_by_ns) {
-            json_t *pods = ccache_list(c, pk);
-            pods_by_ns = index_by_namespace(pods);
-            json_decref(pods);
-        }
         json_t *pods = json_object_get(pods_by_ns, obj_namespace(svc));
-        json_t *subsets = subsets_for(svc, pods ? pods : empty);
+        if (!pods) json_object_set_new(pods_by_ns, obj_namespace(svc), pods = ccache_list_in(c, pk, obj_namespace(svc)));
+        json_t *subsets = subsets_for(svc, pods);
         json_t *stored = ccache_get(c, ek, obj_namespace(svc), obj_name(svc));
         json_t *ep = desired_endpoints(svc, subsets, stored);
         int rc = ccache_write_if_changed(c, ek, ep, stored);
@@ -135,7 +118,6 @@ int controller_endpoints(cluster_cache *c)
         changed += rc;
     }
     json_decref(pods_by_ns);
-    json_decref(empty);
     json_decref(svcs);
     if (changed < 0) return -1;
     /* Endpoints this controller made whose Service is gone, or lost its selector */

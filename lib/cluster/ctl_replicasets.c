@@ -1,7 +1,10 @@
 /* The replicaset controller: as many pods as spec.replicas, each a copy of
  * the template named <replicaset>-<5 random characters>, owned by the
  * ReplicaSet; pods go through admission (injection, IP) like any other. */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "cluster/cluster.h"
 #include "model/api.h"
@@ -12,7 +15,7 @@
 /* The pod every pod of rs starts from, admitted (sidecar injected) once
  * for all of them: metadata name (like theirs), namespace, labels and
  * annotations of the template, and its spec. */
-static json_t *admitted_template(cluster_cache *c, json_t *rs)
+static json_t *admitted_template(const cluster_admission_inputs *in, json_t *rs)
 {
     char name[600];
     snprintf(name, sizeof name, "%s-xxxxx", obj_name(rs));
@@ -24,7 +27,7 @@ static json_t *admitted_template(cluster_cache *c, json_t *rs)
     json_t *spec = json_deep_copy(json_object_get(tmpl, "spec"));
     json_t *pod = json_pack("{s:s,s:s,s:o,s:o}", "apiVersion", "v1", "kind", "Pod", "metadata", md,
                             "spec", spec ? spec : json_object());
-    ccache_admit_pod_template(c, pod);
+    cluster_admit_pod_template_with(in, pod);
     cluster_pod_spec_defaults(pod, NULL);
     return pod;
 }
@@ -42,6 +45,7 @@ typedef struct pod_template {
     json_t *shared[NSHARED + NKIT];
     const char *texts[NSHARED + NKIT];
     cluster_status_kit *kit;   /* NULL: statuses made one by one */
+    cluster_pod_forms *forms;  /* NULL: pods made as objects */
     long long next_ip;    /* counter value of the next reserved IP; 0 = allocate one by one */
 } pod_template;
 
@@ -67,7 +71,6 @@ static void template_texts(pod_template *t, json_t *rs)
     t->shared[3] = t->owner;
     for (int i = 0; i < NSHARED; i++)
         t->texts[i] = t->shared[i] ? cluster_dumps_sharing(t->shared[i], NULL, NULL, 0) : NULL;
-    if (t->next_ip > 0) t->kit = cluster_status_kit_new(t->shared[0]);
 }
 
 static void template_free(pod_template *t)
@@ -77,23 +80,16 @@ static void template_free(pod_template *t)
     for (int i = 0; i < 4; i++) json_decref(t->words[i]);
     for (int i = 0; i < NSHARED; i++) free((char *)t->texts[i]);
     cluster_status_kit_free(t->kit);
+    cluster_pod_forms_free(t->forms);
+    memset(t, 0, sizeof *t);
 }
 
-/* Create one pod for rs from its admitted template; on success append it
- * (as stored) to mine. */
-static int create_pod(cluster_cache *c, const kind_info *pk, json_t *rs, pod_template *pt, json_t *mine)
+/* A new pod of rs named name from its admitted template, without status:
+ * all but the name shared with the ReplicaSet's other pods (objects in the
+ * view are never changed in place). */
+static json_t *template_pod(pod_template *pt, const char *name)
 {
     json_t *tmpl = pt->pod;
-    const char *ns = obj_namespace(rs);
-    char name[600], suffix[8];
-    for (int tries = 0;; tries++) {
-        cluster_random_suffix(suffix, 5);
-        snprintf(name, sizeof name, "%s-%s", obj_name(rs), suffix);
-        if (!ccache_get(c, pk, ns, name)) break;
-        if (tries > 50) return -1;
-    }
-    /* all but the name shared with the ReplicaSet's other pods: objects
-     * in the view are never changed in place */
     json_t *md = json_object();
     json_object_set_new_nocheck(md, "name", json_string(name));
     json_object_set_nocheck(md, "generateName", pt->words[3]);
@@ -109,6 +105,22 @@ static int create_pod(cluster_cache *c, const kind_info *pk, json_t *rs, pod_tem
     json_object_set_nocheck(pod, "kind", pt->words[1]);
     json_object_set_new_nocheck(pod, "metadata", md);
     json_object_set_nocheck(pod, "spec", json_object_get(tmpl, "spec"));
+    return pod;
+}
+
+/* Create one pod for rs from its admitted template; on success append it
+ * (as stored) to mine. */
+static int create_pod(cluster_cache *c, const kind_info *pk, json_t *rs, pod_template *pt, json_t *mine)
+{
+    const char *ns = obj_namespace(rs);
+    char name[600], suffix[8];
+    for (int tries = 0;; tries++) {
+        cluster_random_suffix(suffix, 5);
+        snprintf(name, sizeof name, "%s-%s", obj_name(rs), suffix);
+        if (!ccache_contains(c, pk, ns, name)) break;
+        if (tries > 50) return -1;
+    }
+    json_t *pod = template_pod(pt, name);
     char ip[32];
     if (pt->next_ip > 0) ipam_pod_ip_nth(pt->next_ip++, ip, sizeof ip);
     if (pt->kit) cluster_pod_status_kit(pt->kit, pod, ip);
@@ -122,36 +134,228 @@ static int create_pod(cluster_cache *c, const kind_info *pk, json_t *rs, pod_tem
     return rc;
 }
 
-/* owned: the pods this ReplicaSet controls (from one listing of every pod,
- * indexed by owner: listing the namespace per ReplicaSet made reconciling
- * 1 000 Deployments quadratic).  Only this sync changes them. */
-static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_info *pk, json_t *rs, json_t *owned)
+/* Pods as texts (podtext.c) unless turned off (tests compare the two). */
+static bool forms_off;
+void cluster_pod_forms_enable(bool on) { forms_off = !on; }
+
+static bool has_token(const char *s) { return s && strchr(s, CLUSTER_POD_TOKEN); }
+
+/* The placeholders' status of the pods of templates whose containers have
+ * one list of names and images, with its text: the same for all of them
+ * (the 1 000 Deployments of one manifest often share one), made once per
+ * thread by a kit like any pod's. */
+typedef struct shape {
+    cluster_status_kit *kit;
+    json_t *status;
+    char *text;
+    size_t nids;
+} shape;
+
+static void shape_free(shape *s)
 {
-    const char *ns = obj_namespace(rs);
-    long long want = obj_int_or(rs, "spec.replicas", 1);
-    json_t *mine = json_array();
-    size_t i;
-    json_t *p;
-    json_array_foreach(owned, i, p)
-        if (!strcmp(obj_namespace(p), ns)) json_array_append(mine, p);
-    int changed = 0;
-    long long have = (long long)json_array_size(mine);
-    /* like the real controller, create in bounded batches per sync */
-    long long burst = 0;
-    pod_template pt = {0};
-    for (; have < want && burst < RS_BURST; have++, burst++) {
-        if (!pt.pod) {
-            pt.pod = admitted_template(c, rs);
-            long long n = want - have < RS_BURST ? want - have : RS_BURST;
-            if (!json_is_true(obj_at(pt.pod, "spec.hostNetwork")))
-                pt.next_ip = ipam_reserve_pod_ips(ccache_store(c), n);
-            template_texts(&pt, rs);
+    cluster_status_kit_free(s->kit);
+    json_decref(s->status);
+    free(s->text);
+    memset(s, 0, sizeof *s);
+}
+
+static bool shape_of(shape *s, json_t *spec)
+{
+    if (s->kit && cluster_status_kit_fits(s->kit, spec)) return s->text != NULL;
+    shape_free(s);
+    if (!(s->kit = cluster_status_kit_new(spec))) return false;
+    s->nids = cluster_status_kit_containers(s->kit);
+    if (s->nids > CLUSTER_POD_TOKEN_IDS) return false;
+    char ids[64][33];
+    for (size_t i = 0; i < s->nids; i++) cluster_pod_token_id(i, ids[i]);
+    json_t *pod = json_object();
+    cluster_pod_status_kit_as(s->kit, pod, CLUSTER_POD_TOKEN_IP, CLUSTER_POD_TOKEN_STARTED, ids);
+    s->status = json_incref(json_object_get(pod, "status"));
+    json_decref(pod);
+    json_t *nodes[NKIT];
+    const char *texts[NKIT];
+    int n = cluster_status_kit_shared(s->kit, nodes, texts);
+    s->text = cluster_dumps_sharing(s->status, nodes, texts, n);
+    return s->text != NULL;
+}
+
+/* The template's pod with placeholders, as its pods' texts: NULL when they
+ * are made as objects (on the host network, too many containers, a text of
+ * the template holding a placeholder's character). */
+static cluster_pod_forms *template_forms(const kind_info *pk, json_t *rs, pod_template *pt, shape *sh)
+{
+    if (forms_off || has_token(obj_name(rs)) || has_token(obj_namespace(rs)) || !pt->texts[0]) return NULL;
+    for (int i = 0; i < NSHARED; i++)
+        if (has_token(pt->texts[i])) return NULL;
+    if (!shape_of(sh, pt->shared[0])) return NULL;
+    char name[600];
+    snprintf(name, sizeof name, "%s-%s", obj_name(rs), CLUSTER_POD_TOKEN_SUFFIX);
+    json_t *pod = template_pod(pt, name);
+    json_object_set(pod, "status", sh->status);
+    api_stamp stamp = {CLUSTER_POD_TOKEN_UID, CLUSTER_POD_TOKEN_CREATED, CLUSTER_POD_TOKEN_RV};
+    api_stamp_set(pod, &stamp);
+    /* the spec's text is the pods' longest part: a placeholder until filled */
+    json_t *shared[NSHARED + 1];
+    const char *texts[NSHARED + 1];
+    for (int i = 0; i < NSHARED; i++) {
+        shared[i] = pt->shared[i];
+        texts[i] = pt->texts[i];
+    }
+    texts[0] = CLUSTER_POD_TOKEN_SPEC;
+    shared[NSHARED] = sh->status;
+    texts[NSHARED] = sh->text;
+    char *body = cluster_dumps_sharing(pod, shared, texts, NSHARED + 1);
+    cluster_pod_forms *f =
+        body ? cluster_pod_forms_new(pk, pod, body, pt->shared[0], (char *)pt->texts[0], sh->nids) : NULL;
+    if (f) pt->texts[0] = NULL;   /* the forms' now (pods made as objects share no text of it) */
+    free(body);
+    json_decref(pod);
+    return f;
+}
+
+/* A ReplicaSet of this sync: its pods (of its namespace, from one listing
+ * of every pod indexed by owner: listing the namespace per ReplicaSet made
+ * reconciling 1 000 Deployments quadratic), how many pods it creates now,
+ * and their template, prepared before (on a second thread when many
+ * ReplicaSets create pods: admitting, serialising and encoding a
+ * template is most of what a ReplicaSet of few pods costs). */
+typedef struct rs_job {
+    json_t *rs, *mine;
+    long long want, have, create;
+    cluster_admission_inputs in;
+    bool host_network;
+    pod_template pt;
+} rs_job;
+
+/* sh: this thread's placeholders' status (see shape). */
+static void prepare(const kind_info *pk, rs_job *j, shape *sh)
+{
+    pod_template *pt = &j->pt;
+    pt->pod = admitted_template(&j->in, j->rs);
+    j->host_network = json_is_true(obj_at(pt->pod, "spec.hostNetwork"));
+    template_texts(pt, j->rs);
+    if (!j->host_network) pt->forms = template_forms(pk, j->rs, pt, sh);
+    /* pods made as objects: their statuses from a kit */
+    if (!j->host_network && !pt->forms) pt->kit = cluster_status_kit_new(pt->shared[0]);
+}
+
+/* The ReplicaSets' templates, prepared in order by a second thread, which
+ * also frees them once used (what a thread made is cheaper freed there);
+ * this thread prepares the next one itself rather than wait for it. */
+enum { UNCLAIMED, PREPARING, PREPARED };
+
+typedef struct preparer {
+    rs_job *jobs;
+    atomic_int *state;           /* per job */
+    size_t n, used, freed;       /* jobs[0, used) used, [0, freed) freed */
+    bool stop;
+    const kind_info *pk;
+    shape shapes[2];             /* the second thread's and this one's (see prepare) */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+} preparer;
+
+static bool claim(preparer *p, size_t i)
+{
+    int expect = UNCLAIMED;
+    return atomic_compare_exchange_strong(&p->state[i], &expect, PREPARING);
+}
+
+static void publish(preparer *p, size_t i)
+{
+    pthread_mutex_lock(&p->mu);
+    atomic_store(&p->state[i], PREPARED);
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Free the jobs used since last time. */
+static void free_used(preparer *p, bool wait)
+{
+    pthread_mutex_lock(&p->mu);
+    while (wait && p->used == p->freed && !p->stop) pthread_cond_wait(&p->cv, &p->mu);
+    size_t upto = p->used;
+    pthread_mutex_unlock(&p->mu);
+    for (; p->freed < upto; p->freed++) template_free(&p->jobs[p->freed].pt);
+}
+
+static bool stopped(preparer *p)
+{
+    pthread_mutex_lock(&p->mu);
+    bool stop = p->stop;
+    pthread_mutex_unlock(&p->mu);
+    return stop;
+}
+
+static void *prepare_all(void *arg)
+{
+    preparer *p = arg;
+    for (size_t i = 0; i < p->n && !stopped(p); i++) {
+        if (claim(p, i)) {
+            prepare(p->pk, &p->jobs[i], &p->shapes[0]);
+            publish(p, i);
         }
-        if (create_pod(c, pk, rs, &pt, mine) < 0) { changed = -1; break; }
+        free_used(p, false);
+    }
+    while (p->freed < p->n && !stopped(p)) free_used(p, true);
+    return NULL;
+}
+
+/* Job i prepared, here if nobody has begun it. */
+static void get_prepared(preparer *p, size_t i)
+{
+    if (claim(p, i)) {
+        prepare(p->pk, &p->jobs[i], &p->shapes[1]);
+        atomic_store(&p->state[i], PREPARED);
+        return;
+    }
+    pthread_mutex_lock(&p->mu);
+    while (atomic_load(&p->state[i]) != PREPARED) pthread_cond_wait(&p->cv, &p->mu);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void mark_used(preparer *p, size_t upto)
+{
+    pthread_mutex_lock(&p->mu);
+    p->used = upto;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Only this sync changes the ReplicaSet's pods. */
+static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_info *pk, rs_job *j, shape *own)
+{
+    json_t *rs = j->rs, *mine = j->mine, *p;
+    const char *ns = obj_namespace(rs);
+    long long want = j->want, have = j->have;
+    size_t i;
+    int changed = 0;
+    /* like the real controller, create in bounded batches per sync */
+    long long made_running = 0;   /* pods made as texts: Running */
+    pod_template *pt = &j->pt;
+    if (j->create > 0) {
+        if (!pt->pod) prepare(pk, j, own);
+        if (!j->host_network) pt->next_ip = ipam_reserve_pod_ips(ccache_store(c), j->create);
+        if (pt->next_ip <= 0) {   /* addresses one by one */
+            cluster_status_kit_free(pt->kit);
+            cluster_pod_forms_free(pt->forms);
+            pt->kit = NULL;
+            pt->forms = NULL;
+        }
+    }
+    for (long long k = 0; k < j->create; k++, have++) {
+        if (pt->forms) {
+            char ip[32];
+            ipam_pod_ip_nth(pt->next_ip++, ip, sizeof ip);
+            if (cluster_pod_forms_create(c, pt->forms, ip) < 0) { changed = -1; break; }
+            made_running++;
+        } else if (create_pod(c, pk, rs, pt, mine) < 0) {
+            changed = -1;
+            break;
+        }
         changed++;
     }
-    template_free(&pt);
-    if (changed < 0) { json_decref(mine); return -1; }
+    if (changed < 0) return -1;
     if (have < want) ccache_again(c);   /* the rest in the next round's burst */
     /* scale down: the controller deletes the newest pods first */
     while (have > want) {
@@ -165,19 +369,18 @@ static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_in
             }
         }
         if (!victim) break;
-        if (ccache_delete(c, pk, ns, obj_name(victim)) < 0) { json_decref(mine); return -1; }
+        if (ccache_delete(c, pk, ns, obj_name(victim)) < 0) return -1;
         json_array_remove(mine, at);
         have--;
         changed++;
     }
 
     /* status from the pods as they are now */
-    long long total = 0, ready = 0;
+    long long total = made_running, ready = made_running;
     json_array_foreach(mine, i, p) {
         total++;
         if (!strcmp(obj_str_or(p, "status.phase", ""), "Running")) ready++;
     }
-    json_decref(mine);
     json_t *status = json_pack("{s:I,s:I,s:I}", "replicas", (json_int_t)total, "fullyLabeledReplicas", (json_int_t)total,
                                "observedGeneration", (json_int_t)obj_int_or(rs, "metadata.generation", 1));
     if (ready) {
@@ -196,21 +399,71 @@ static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_in
     return rc < 0 ? -1 : changed + rc;
 }
 
+/* Fewer ReplicaSets creating pods than this are prepared on this thread. */
+#define PREPARE_BEHIND 8
+
 int controller_replicasets(cluster_cache *c)
 {
     const kind_info *rsk = kind_lookup("replicasets.apps"), *pk = kind_lookup("pods");
     json_t *all = ccache_list(c, rsk);
-    json_t *pods = json_array_size(all) ? ccache_list(c, pk) : json_array();
+    size_t n = json_array_size(all);
+    json_t *pods = n ? ccache_list(c, pk) : json_array();
     json_t *by_owner = cluster_index_by_owner(pods);
-    int changed = 0;
-    size_t i;
-    json_t *rs;
-    json_array_foreach(all, i, rs) {
-        json_t *owned = json_object_get(by_owner, obj_str_or(rs, "metadata.uid", ""));
-        int n = sync_replicaset(c, rsk, pk, rs, owned);
-        if (n < 0) { changed = -1; break; }
-        changed += n;
+    rs_job *jobs = calloc(n ? n : 1, sizeof *jobs);
+    if (!jobs) {
+        json_decref(by_owner);
+        json_decref(pods);
+        json_decref(all);
+        return -1;
     }
+    size_t i, creating = 0;
+    json_t *rs, *p;
+    json_array_foreach(all, i, rs) {
+        rs_job *j = &jobs[i];
+        j->rs = rs;
+        j->mine = json_array();
+        const char *ns = obj_namespace(rs);
+        size_t k;
+        json_array_foreach(json_object_get(by_owner, obj_str_or(rs, "metadata.uid", "")), k, p)
+            if (!strcmp(obj_namespace(p), ns)) json_array_append(j->mine, p);
+        j->want = obj_int_or(rs, "spec.replicas", 1);
+        j->have = (long long)json_array_size(j->mine);
+        j->create = j->have < j->want ? (j->want - j->have < RS_BURST ? j->want - j->have : RS_BURST) : 0;
+        if (j->create > 0) {
+            ccache_admission_inputs(c, obj_at(rs, "spec.template"), ns, &j->in);
+            creating++;
+        }
+    }
+    /* the templates on a second thread, the writes here */
+    atomic_int *state = calloc(n ? n : 1, sizeof *state);
+    for (i = 0; state && i < n; i++) atomic_init(&state[i], jobs[i].create > 0 ? UNCLAIMED : PREPARED);
+    preparer prep = {jobs, state, n, 0, 0, false, pk, {{0}}, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
+    pthread_t helper;
+    bool behind = state && creating >= PREPARE_BEHIND && pthread_create(&helper, NULL, prepare_all, &prep) == 0;
+    int changed = 0;
+    for (i = 0; i < n; i++) {
+        if (behind) get_prepared(&prep, i);
+        int k = sync_replicaset(c, rsk, pk, &jobs[i], &prep.shapes[1]);
+        if (behind) mark_used(&prep, i + 1);
+        else template_free(&jobs[i].pt);
+        if (k < 0) { changed = -1; break; }
+        changed += k;
+    }
+    if (behind) {
+        pthread_mutex_lock(&prep.mu);
+        prep.stop = true;   /* (after a failure, the rest is freed here) */
+        pthread_cond_broadcast(&prep.cv);
+        pthread_mutex_unlock(&prep.mu);
+        pthread_join(helper, NULL);
+    }
+    shape_free(&prep.shapes[0]);
+    shape_free(&prep.shapes[1]);
+    free(state);
+    for (i = 0; i < n; i++) {
+        template_free(&jobs[i].pt);
+        json_decref(jobs[i].mine);
+    }
+    free(jobs);
     json_decref(by_owner);
     json_decref(pods);
     json_decref(all);

@@ -1,6 +1,7 @@
 /* Sidecar injection, as Istio's mutating webhook does it when a pod is
  * created: an istio-init container that sets up the traffic capture and an
  * istio-proxy container (Envoy and its agent) appended after the app's. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,10 +49,9 @@ bool cluster_wants_injection(store *st, json_t *pod, const char *ns)
     return yes;
 }
 
-bool ccache_wants_injection(cluster_cache *c, json_t *pod, const char *ns)
+bool cluster_injection_decided(bool installed, json_t *nso, json_t *pod, const char *ns)
 {
-    bool installed = ccache_get(c, kind_lookup("deployments.apps"), "istio-system", "istiod") != NULL;
-    return decide(installed, installed ? ccache_get(c, kind_lookup("namespaces"), "", ns) : NULL, pod, ns);
+    return decide(installed, nso, pod, ns);
 }
 
 /* The injector's templates.  Istio before 1.5 mounted the workload
@@ -241,6 +241,38 @@ static json_t *init_args(json_t *pod, json_t *proxy, bool old)
     return args;
 }
 
+/* An object of n members given as key, value (taken), in order: what
+ * json_pack("{s:o,...}") makes, without parsing a format per pod. */
+static json_t *object_of(int n, ...)
+{
+    json_t *o = json_object();
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++) {
+        const char *key = va_arg(ap, const char *);
+        json_object_set_new(o, key, va_arg(ap, json_t *));
+    }
+    va_end(ap);
+    return o;
+}
+
+/* Does the pod say how its traffic is captured (traffic.sidecar.istio.io/...)? */
+static bool traffic_annotated(json_t *pod)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(obj_annotations(pod), key, v)
+        if (!strncmp(key, "traffic.sidecar.istio.io/", 25)) return true;
+    return false;
+}
+
+void cluster_inject_parts_for(json_t *parts, const istio_release *rel, json_t *proxy)
+{
+    json_t *pod = json_object();
+    json_object_set_new(parts, "initArgs", init_args(pod, proxy, rel->cert_dir && *rel->cert_dir));
+    json_decref(pod);
+}
+
 json_t *cluster_proxy_values(store *st)
 {
     char *text = store_meta_get(st, "istio_install_spec");
@@ -312,9 +344,13 @@ int cluster_inject_shared(const istio_release *rel, json_t *pod, const char *ns,
         json_array_foreach(json_object_get(c, "ports"), j, p) json_array_append(ports, p);
     }
 
-    json_t *init = json_pack("{s:s,s:s,s:s,s:o,s:O}",
-        "name", "istio-init", "image", rel->proxy_image, "imagePullPolicy", "IfNotPresent",
-        "args", init_args(pod, values, old), "securityContext", json_object_get(parts, "initSecurityContext"));
+    /* istio-init's arguments: the same for every pod without capture
+     * annotations, when the caller worked them out (cluster_inject_parts_for) */
+    json_t *args = json_object_get(parts, "initArgs");
+    args = args && !traffic_annotated(pod) ? json_incref(args) : init_args(pod, values, old);
+    json_t *init = object_of(5, "name", json_string("istio-init"), "image", json_string(rel->proxy_image),
+        "imagePullPolicy", json_string("IfNotPresent"), "args", args,
+        "securityContext", json_incref(json_object_get(parts, "initSecurityContext")));
 
     /* the proxy's arguments name the app (--serviceCluster) */
     json_t *proxy_args = json_array();
@@ -332,17 +368,18 @@ int cluster_inject_shared(const istio_release *rel, json_t *pod, const char *ns,
     json_t *env = json_array();
     json_array_extend(env, json_object_get(parts, "env"));
     char *ports_text = json_dumps(ports, JSON_COMPACT);
-    json_array_append_new(env, json_pack("{s:s,s:s}", "name", "ISTIO_META_POD_PORTS", "value", ports_text));
-    json_array_append_new(env, json_pack("{s:s,s:s}", "name", "ISTIO_META_APP_CONTAINERS", "value", app));
-    json_array_append_new(env, json_pack("{s:s,s:s}", "name", "ISTIO_META_WORKLOAD_NAME", "value", workload));
+    const char *const env_pod[3][2] = {{"ISTIO_META_POD_PORTS", ports_text}, {"ISTIO_META_APP_CONTAINERS", app},
+                                       {"ISTIO_META_WORKLOAD_NAME", workload}};
+    for (int e = 0; e < 3; e++)
+        json_array_append_new(env, object_of(2, "name", json_string(env_pod[e][0]), "value", json_string(env_pod[e][1])));
     free(ports_text);
-    json_t *proxy = json_pack("{s:s,s:s,s:s,s:o,s:o,s:O,s:O,s:O,s:O,s:O}",
-        "name", "istio-proxy", "image", rel->proxy_image, "imagePullPolicy", "IfNotPresent",
-        "args", proxy_args, "env", env, "ports", json_object_get(parts, "ports"),
-        "volumeMounts", json_object_get(parts, "volumeMounts"),
-        "readinessProbe", json_object_get(parts, "readinessProbe"),
-        "securityContext", json_object_get(parts, "securityContext"),
-        "resources", json_object_get(parts, "resources"));
+    json_t *proxy = object_of(10, "name", json_string("istio-proxy"), "image", json_string(rel->proxy_image),
+        "imagePullPolicy", json_string("IfNotPresent"), "args", proxy_args, "env", env,
+        "ports", json_incref(json_object_get(parts, "ports")),
+        "volumeMounts", json_incref(json_object_get(parts, "volumeMounts")),
+        "readinessProbe", json_incref(json_object_get(parts, "readinessProbe")),
+        "securityContext", json_incref(json_object_get(parts, "securityContext")),
+        "resources", json_incref(json_object_get(parts, "resources")));
     json_decref(ports);
     json_array_append_new(containers, proxy);
 

@@ -1,10 +1,10 @@
 /* Generated names, as the Kubernetes controllers make them: the
  * pod-template-hash of a ReplicaSet and the random suffix of a pod. */
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 #include <openssl/rand.h>
 #include "cluster/cluster.h"
 #include "model/json_text.h"
@@ -35,15 +35,23 @@ void cluster_template_hash(json_t *tmpl, char out[CLUSTER_HASH_MAX])
 }
 
 /* Random bytes drawn a few kilobytes at a time: 3 000 pods asked OpenSSL
- * 12 000 times for a few bytes each (names, container IDs). */
+ * 12 000 times for a few bytes each (names, container IDs).  A forked
+ * child draws its own, noticed by a count of forks (getpid() per call to
+ * notice was a system call per name). */
+static unsigned forks_seen;
+static void count_fork(void) { forks_seen++; }
+static pthread_once_t fork_counting = PTHREAD_ONCE_INIT;
+static void count_forks(void) { pthread_atfork(NULL, NULL, count_fork); }
+
 static void random_bytes(unsigned char *out, size_t n)
 {
     static _Thread_local unsigned char pool[4096];
     static _Thread_local size_t left;
-    static _Thread_local pid_t owner;   /* a forked child draws its own */
+    static _Thread_local unsigned drawn_after;   /* forks_seen when drawn */
     if (n > sizeof pool) n = sizeof pool;
-    if (left < n || owner != getpid()) {
-        owner = getpid();
+    pthread_once(&fork_counting, count_forks);
+    if (left < n || drawn_after != forks_seen) {
+        drawn_after = forks_seen;
         if (RAND_bytes(pool, (int)sizeof pool) != 1)
             for (size_t i = 0; i < sizeof pool; i++) pool[i] = (unsigned char)(i * 7 + 3);
         left = sizeof pool;

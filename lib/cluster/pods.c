@@ -6,11 +6,11 @@
 #include "cluster/cluster.h"
 #include "model/obj.h"
 
-static void set_default(json_t *o, const char *key, json_t *v)
-{
-    if (!json_object_get(o, key)) json_object_set(o, key, v);
-    json_decref(v);
-}
+/* o[key] = made when unset; made is worked out only then (the templates of
+ * many ReplicaSets have their defaults already). */
+#define set_default(o, key, made) do { \
+        if (!json_object_get((o), (key))) json_object_set_new((o), (key), (made)); \
+    } while (0)
 
 /* Image pull policy default: Always for :latest or untagged images. */
 static const char *pull_policy(const char *image)
@@ -178,6 +178,23 @@ static void kit_time(cluster_status_kit *k, const char *ts)
     for (int i = 0; i < 3; i++) k->texts[i] = cluster_dumps_sharing(nodes[i], NULL, NULL, 0);
 }
 
+/* Do the containers of spec (then the init containers) have the kit's names and images? */
+bool cluster_status_kit_fits(cluster_status_kit *k, json_t *spec)
+{
+    json_t *lists[2] = {json_object_get(spec, "containers"), json_object_get(spec, "initContainers")};
+    if (json_array_size(lists[0]) != k->ncontainers || json_array_size(lists[1]) != k->ninit) return false;
+    size_t at = 0, i;
+    json_t *c;
+    for (int l = 0; l < 2; l++)
+        json_array_foreach(lists[l], i, c) {
+            if (strcmp(obj_str_or(c, "name", ""), json_string_value(k->names[at])) ||
+                strcmp(obj_str_or(c, "image", ""), json_string_value(k->images[at])))
+                return false;
+            at++;
+        }
+    return true;
+}
+
 int cluster_status_kit_shared(cluster_status_kit *k, json_t **nodes, const char **texts)
 {
     if (!k || !k->conditions) return 0;
@@ -239,11 +256,11 @@ void cluster_status_kit_free(cluster_status_kit *k)
     free(k);
 }
 
-/* container_status, sharing what every pod of the kit has alike. */
-static json_t *kit_container_status(cluster_status_kit *k, size_t at, bool init)
+/* container_status, sharing what every pod of the kit has alike; rnd is
+ * the container id's random part. */
+static json_t *kit_container_status(cluster_status_kit *k, size_t at, bool init, const char *rnd)
 {
-    char id[80], rnd[33];
-    cluster_random_suffix(rnd, 32);
+    char id[80];
     snprintf(id, sizeof id, "containerd://%s", rnd);
     json_t *cid = json_string_nocheck(id), *state;   /* ASCII, as the IP: no UTF-8 check */
     if (init) {
@@ -280,6 +297,19 @@ void cluster_pod_status_kit(cluster_status_kit *k, json_t *pod, const char *ip)
         kit_time(k, ts);
         k->sec = now;
     }
+    char ids[64][33];
+    for (size_t i = 0; i < k->ncontainers + k->ninit; i++) cluster_random_suffix(ids[i], 32);
+    cluster_pod_status_kit_as(k, pod, ip, NULL, ids);
+}
+
+size_t cluster_status_kit_containers(cluster_status_kit *k) { return k->ncontainers + k->ninit; }
+
+void cluster_pod_status_kit_as(cluster_status_kit *k, json_t *pod, const char *ip, const char *ts, char (*ids)[33])
+{
+    if (ts) {
+        kit_time(k, ts);
+        k->sec = -1;   /* no second of the clock's */
+    }
     json_t *status = json_object();
     json_t *podip = json_string_nocheck(ip);
     json_object_set_nocheck(status, "phase", k->running_phase);
@@ -295,11 +325,12 @@ void cluster_pod_status_kit(cluster_status_kit *k, json_t *pod, const char *ip)
     json_object_set_nocheck(status, "qosClass", k->besteffort);
     json_object_set_nocheck(status, "startTime", k->started);
     json_t *cs = json_array();
-    for (size_t i = 0; i < k->ncontainers; i++) json_array_append_new(cs, kit_container_status(k, i, false));
+    for (size_t i = 0; i < k->ncontainers; i++) json_array_append_new(cs, kit_container_status(k, i, false, ids[i]));
     json_object_set_new_nocheck(status, "containerStatuses", cs);
     if (k->ninit) {
         json_t *ics = json_array();
-        for (size_t i = 0; i < k->ninit; i++) json_array_append_new(ics, kit_container_status(k, k->ncontainers + i, true));
+        for (size_t i = 0; i < k->ninit; i++)
+            json_array_append_new(ics, kit_container_status(k, k->ncontainers + i, true, ids[k->ncontainers + i]));
         json_object_set_new_nocheck(status, "initContainerStatuses", ics);
     }
     json_object_set_new(pod, "status", status);

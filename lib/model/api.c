@@ -59,13 +59,20 @@ static void now_rfc3339(char ts[32])
     memcpy(ts, text, sizeof text);
 }
 
+void api_object_texts(const kind_info *k, json_t *obj, char **body, char **row, char **labels)
+{
+    *row = columns_encode(k, obj);
+    *labels = NULL;
+    json_t *l = obj_labels(obj);
+    if (l && json_object_size(l)) *labels = json_text_compact(l, false);
+    *body = json_text_compact(obj, false);
+}
+
 /* Write obj with what listings read instead of the body. */
 static int put(store *st, const kind_info *k, const char *ns, json_t *obj, const char *applied, bool is_new)
 {
-    char *row = columns_encode(k, obj), *labels = NULL;
-    json_t *l = obj_labels(obj);
-    if (l && json_object_size(l)) labels = json_text_compact(l, false);
-    char *body = json_text_compact(obj, false);
+    char *row, *labels, *body;
+    api_object_texts(k, obj, &body, &row, &labels);
     store_extras x = {row, labels, applied, body, is_new};
     int rc = store_put_ex(st, k->resource, ns, obj_name(obj), obj, &x);
     free(row);
@@ -77,6 +84,22 @@ static int put(store *st, const kind_info *k, const char *ns, json_t *obj, const
 /* Kinds whose objects carry a spec get a generation, as the API server does. */
 static bool has_generation(json_t *obj) { return json_object_get(obj, "spec") != NULL; }
 
+void api_stamp_draw(store *st, api_stamp *s)
+{
+    uuid_v4(s->uid);
+    now_rfc3339(s->created);
+    snprintf(s->rv, sizeof s->rv, "%lld", store_counter_next(st, "resourceVersion"));
+}
+
+void api_stamp_set(json_t *obj, const api_stamp *s)
+{
+    json_t *md = obj_metadata(obj);
+    json_object_set_new(md, "uid", ascii_string(s->uid));
+    json_object_set_new(md, "creationTimestamp", ascii_string(s->created));
+    if (has_generation(obj)) json_object_set_new(md, "generation", json_integer(1));
+    json_object_set_new(md, "resourceVersion", ascii_string(s->rv));
+}
+
 /* What the API server sets on a new object (uid, creationTimestamp,
  * generation, resourceVersion), after checking it is new unless the caller
  * has (checked). */
@@ -87,14 +110,9 @@ static api_status stamp_new(store *st, const kind_info *k, json_t *obj, bool che
         snprintf(e->msg, sizeof e->msg, "%s \"%s\" already exists", k->resource, obj_name(obj));
         return e->status;
     }
-    json_t *md = obj_metadata(obj);
-    char uid[37], ts[32];
-    uuid_v4(uid);
-    now_rfc3339(ts);
-    json_object_set_new(md, "uid", ascii_string(uid));
-    json_object_set_new(md, "creationTimestamp", ascii_string(ts));
-    if (has_generation(obj)) json_object_set_new(md, "generation", json_integer(1));
-    stamp_rv(st, obj);
+    api_stamp s;
+    api_stamp_draw(st, &s);
+    api_stamp_set(obj, &s);
     return API_OK;
 }
 
@@ -111,10 +129,8 @@ static api_status create(store *st, const kind_info *k, json_t *obj, bool checke
     return API_OK;
 }
 
-static api_status update(store *st, const kind_info *k, json_t *obj, json_t *old, const char *applied,
-                         api_error *e)
+void api_stamp_update(store *st, json_t *obj, json_t *old)
 {
-    const char *ns = ns_of(k, obj);
     json_t *md = obj_metadata(obj);
     json_t *omd = obj_metadata(old);
     json_object_set(md, "uid", json_object_get(omd, "uid"));
@@ -125,6 +141,13 @@ static api_status update(store *st, const kind_info *k, json_t *obj, json_t *old
         json_object_set_new(md, "generation", json_integer(gen ? gen : 1));
     }
     stamp_rv(st, obj);
+}
+
+static api_status update(store *st, const kind_info *k, json_t *obj, json_t *old, const char *applied,
+                         api_error *e)
+{
+    const char *ns = ns_of(k, obj);
+    api_stamp_update(st, obj, old);
     if (put(st, k, ns, obj, applied, false)) {
         e->status = API_ERR_STORE;
         snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
@@ -220,6 +243,20 @@ api_status api_create_text(store *st, const kind_info *k, json_t *obj, char *(*s
     free(labels);
     free(body);
     if (rc) {
+        e->status = API_ERR_STORE;
+        snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
+        return e->status;
+    }
+    return API_OK;
+}
+
+/* The write of api_create_text or api_update, for a caller that made every
+ * text itself (see api.h).  Added for the cluster controllers. */
+api_status api_store_prepared(store *st, const kind_info *k, const char *ns, const char *name, const char *body,
+                              const char *row, const char *labels, bool is_new, api_error *e)
+{
+    store_extras x = {row, labels, NULL, body, is_new};
+    if (!body || store_put_ex(st, k->resource, k->namespaced ? ns : "", name, NULL, &x)) {
         e->status = API_ERR_STORE;
         snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
         return e->status;

@@ -43,6 +43,26 @@ api_status api_update_applied(store *st, const kind_info *k, json_t *obj, json_t
 api_status api_update_known(store *st, const kind_info *k, json_t *obj, json_t *stored, api_error *e);
 api_status api_create_text(store *st, const kind_info *k, json_t *obj, char *(*serialize)(json_t *obj, void *ctx),
                            void *ctx, api_error *e);
+/* For callers that make what is stored themselves (the cluster controllers:
+ * the pods of one template filled into one text, objects written when the
+ * reconcile ends, their texts made on two threads).  What api_create
+ * stamps on a new object: api_stamp_draw draws it now (uid,
+ * creationTimestamp, the next resourceVersion), api_stamp_set sets it on
+ * obj as api_create does (any texts will do, placeholders too).  What
+ * api_update stamps on obj replacing old: api_stamp_update (uid,
+ * creationTimestamp and generation from old, the next resourceVersion).
+ * The texts the API stores for a stamped object (malloc'd; *labels NULL
+ * when it has none): api_object_texts (no store: any thread).  And the
+ * write of an object from those texts (body: json_dumps(obj, JSON_COMPACT |
+ * JSON_PRESERVE_ORDER) of the stamped object), is_new when the caller knows
+ * it absent from the store.  Added for the cluster controllers. */
+typedef struct api_stamp { char uid[37], created[32], rv[24]; } api_stamp;
+void api_stamp_draw(store *st, api_stamp *s);
+void api_stamp_set(json_t *obj, const api_stamp *s);
+void api_stamp_update(store *st, json_t *obj, json_t *old);
+void api_object_texts(const kind_info *k, json_t *obj, char **body, char **row, char **labels);
+api_status api_store_prepared(store *st, const kind_info *k, const char *ns, const char *name, const char *body,
+                              const char *row, const char *labels, bool is_new, api_error *e);
 /* Delete one object; deleting a namespace deletes what it holds. */
 api_status api_delete(store *st, const kind_info *k, const char *ns, const char *name, api_error *e);
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "cluster/cluster.h"
 #include "cluster/install.h"
 #include "model/obj.h"
@@ -55,6 +57,34 @@ static void test_random_suffix_has_five_safe_characters_and_varies(void **state)
         strcpy(prev, s);
     }
     assert_true(different >= 15);
+}
+
+/* A forked child draws names of its own, not the rest of its parent's pool. */
+static void test_forked_child_draws_other_names(void **state)
+{
+    (void)state;
+    char first[8], mine[33], theirs[33] = "";
+    cluster_random_suffix(first, 5);   /* the pool is filled before the fork */
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        char s[33];
+        cluster_random_suffix(s, 32);
+        ssize_t w = write(fds[1], s, 32);
+        _exit(w == 32 ? 0 : 1);
+    }
+    close(fds[1]);
+    cluster_random_suffix(mine, 32);
+    assert_int_equal(read(fds[0], theirs, 32), 32);
+    theirs[32] = 0;
+    close(fds[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(strlen(theirs), 32);
+    assert_string_not_equal(mine, theirs);
 }
 
 static void test_set_paths_with_list_indexes_and_types(void **state)
@@ -201,6 +231,32 @@ static void test_inject_shared_is_inject(void **state)
         assert_string_equal(got, want);
         free(want);
         free(got);
+        /* istio-init's arguments worked out once for the install's values:
+         * the same, and a pod with capture annotations still gets its own */
+        json_t *parts_for = cluster_inject_parts(rel);
+        cluster_inject_parts_for(parts_for, rel, values);
+        json_t *c = json_loads(text, 0, NULL);
+        assert_int_equal(cluster_inject_shared(rel, c, "default", "web", values, parts_for), 0);
+        want = json_dumps(alone, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        got = json_dumps(c, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        assert_string_equal(got, want);
+        free(want);
+        free(got);
+        json_t *own = json_loads(text, 0, NULL), *own_alone = json_loads(text, 0, NULL);
+        json_object_set_new(obj_annotations_mut(own), "traffic.sidecar.istio.io/excludeOutboundPorts", json_string("9000"));
+        json_object_set_new(obj_annotations_mut(own_alone), "traffic.sidecar.istio.io/excludeOutboundPorts", json_string("9000"));
+        assert_int_equal(cluster_inject_shared(rel, own, "default", "web", values, parts_for), 0);
+        assert_int_equal(cluster_inject_with(rel, own_alone, "default", "web", values), 0);
+        want = json_dumps(own_alone, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        got = json_dumps(own, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        assert_string_equal(got, want);
+        assert_non_null(strstr(got, "\"-o\",\"9000\""));
+        free(want);
+        free(got);
+        json_decref(own);
+        json_decref(own_alone);
+        json_decref(c);
+        json_decref(parts_for);
         json_t *pa = json_array_get(obj_at(a, "spec.containers"), 1), *pb = json_array_get(obj_at(b, "spec.containers"), 1);
         assert_ptr_equal(json_object_get(pa, "volumeMounts"), json_object_get(pb, "volumeMounts"));
         assert_ptr_equal(json_array_get(json_object_get(pa, "env"), 0), json_array_get(json_object_get(pb, "env"), 0));
@@ -234,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_template_hash_is_kubernetes_fnv_in_safe_alphabet),
         cmocka_unit_test(test_template_hash_is_stable_and_key_order_free),
         cmocka_unit_test(test_random_suffix_has_five_safe_characters_and_varies),
+        cmocka_unit_test(test_forked_child_draws_other_names),
         cmocka_unit_test(test_set_paths_with_list_indexes_and_types),
         cmocka_unit_test(test_set_rejects_unknown_fields_and_values),
         cmocka_unit_test(test_profiles),

@@ -60,6 +60,10 @@ static void test_view_orders_and_follows_writes(void **state)
         json_decref(o);
     }
     l = ccache_list(c, cmk);
+    /* objects created in a view are stored when the reconcile ends (a
+     * ReplicaSet created and then given its status is written once) */
+    assert_false(store_exists(f->st, "configmaps", "default", "z"));
+    assert_int_equal(ccache_flush(c), 0);
     json_t *from_store = store_list(f->st, "configmaps", NULL);
     char want[1024];
     snprintf(want, sizeof want, "%s", names(from_store));
@@ -74,6 +78,7 @@ static void test_view_orders_and_follows_writes(void **state)
     assert_int_equal(ccache_write_if_changed(c, cmk, copy, stored), 1);
     json_decref(copy);
     assert_string_equal(obj_str(ccache_get(c, cmk, "default", "b"), "data.k"), "w");
+    assert_int_equal(ccache_flush(c), 0);
     json_t *in_store = store_get(f->st, "configmaps", "default", "b");
     assert_true(json_equal(in_store, ccache_get(c, cmk, "default", "b")));
     json_decref(in_store);
@@ -146,7 +151,8 @@ static void test_dumps_sharing_is_json_dumps(void **state)
 {
     (void)state;
     const size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER;
-    json_t *spec = json_loads("{\"containers\":[{\"name\":\"a\\\"b\",\"ports\":[1,2.5,null,true]}],\"z\":{}}", 0, NULL);
+    json_t *spec = json_loads("{\"containers\":[{\"name\":\"a\\\"b\",\"ports\":[1,2.5,null,true,0,-7,"
+                              "9223372036854775807,-9223372036854775808]}],\"z\":{}}", 0, NULL);
     assert_non_null(spec);
     json_t *pod = json_pack("{s:s,s:s,s:{s:s,s:s},s:O,s:{s:s}}", "apiVersion", "v1", "kind", "Pod", "metadata", "name",
                             "p\u00e9", "namespace", "d", "spec", spec, "status", "phase", "Running");
@@ -227,6 +233,32 @@ static void test_burst_beyond_one_round(void **state)
     json_decref(pods);
     json_t *d = store_get(f->st, "deployments.apps", "default", "web");
     assert_int_equal(obj_int_or(d, "status.readyReplicas", 0), 503);
+    json_decref(d);
+}
+
+/* Views left to the system when the process ends: the reconciles do what
+ * they do, one after the other (and leak checkers see nothing lost). */
+static void test_views_left_to_the_system(void **state)
+{
+    fixture *f = *state;
+    const kind_info *dk = kind_lookup("deployments.apps");
+    cluster_reconcile_leave_views(true);
+    for (int i = 0; i < 2; i++) {
+        json_t *o = json_loads(deployment, 0, NULL);
+        if (i) json_object_set_new(obj_metadata(o), "name", json_string("web2"));
+        api_error e;
+        assert_int_equal(cluster_admit(f->st, release_default(), dk, o, NULL), 0);
+        assert_int_equal(api_create(f->st, dk, o, &e), API_OK);
+        json_decref(o);
+        assert_int_equal(cluster_reconcile(f->st, release_default()), 0);
+        cluster_reconcile_done();
+        json_t *pods = store_list(f->st, "pods", "default");
+        assert_int_equal(json_array_size(pods), 3 * (i + 1));
+        json_decref(pods);
+    }
+    cluster_reconcile_leave_views(false);
+    json_t *d = store_get(f->st, "deployments.apps", "default", "web2");
+    assert_int_equal(obj_int_or(d, "status.readyReplicas", 0), 3);
     json_decref(d);
 }
 
@@ -313,6 +345,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_view_orders_and_follows_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_settled_reconcile_writes_nothing_and_pods_share_one_admission, setup, teardown),
         cmocka_unit_test(test_release_rule_for_ca_root_configmaps),
+        cmocka_unit_test_setup_teardown(test_views_left_to_the_system, setup, teardown),
         cmocka_unit_test(test_dumps_sharing_is_json_dumps),
         cmocka_unit_test_setup_teardown(test_burst_beyond_one_round, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reserved_pod_ips_follow_the_counter, setup, teardown),
