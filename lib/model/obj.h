@@ -40,6 +40,9 @@ long long time_now_ms(void);
 
 /* A v4 UUID (random), into buf of at least 37 bytes. */
 void uuid_v4(char *buf);
+/* n random bytes (OpenSSL's, drawn ahead per thread; a forked child draws
+ * its own). */
+void random_bytes(unsigned char *out, size_t n);
 
 /* The keys of an object (at most max of them) in byte order, as Go prints
  * a map; returns how many.  The strings are obj's. */
