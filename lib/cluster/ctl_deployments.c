@@ -123,6 +123,7 @@ typedef struct dep_job {
     json_t *memo;            /* read only while worked out */
     char hash[CLUSTER_HASH_MAX], name[512];
     json_t *all, *current;   /* owned_here */
+    bool held_back;          /* paused: current is the newest, not the template's */
     long long max_rev;
     json_t *nrs;             /* pass 0: the ReplicaSet to create when none is current */
     json_t *status;          /* pass 1: the status when it changed (NULL: none) */
@@ -137,6 +138,7 @@ static void work_out(dep_job *j, int pass)
     template_hash(j->memo, d, j->hash);
     snprintf(j->name, sizeof j->name, "%s-%s", obj_name(d), j->hash);
     j->all = owned_here(d, j->owned, j->name, &j->current, &j->max_rev);
+    j->held_back = false;
     if (!j->current && json_is_true(obj_at(d, "spec.paused"))) {
         /* paused (kubectl rollout pause): a new template waits for the
          * resume, the newest ReplicaSet keeps the pods, scaled as asked */
@@ -144,6 +146,7 @@ static void work_out(dep_job *j, int pass)
         json_t *rs;
         json_array_foreach(j->all, i, rs)
             if (revision_of(rs) == j->max_rev) j->current = rs;
+        j->held_back = j->current != NULL;
     }
     long long replicas = obj_int_or(d, "spec.replicas", 1);
     if (pass == 0) {
@@ -157,7 +160,8 @@ static void work_out(dep_job *j, int pass)
     json_array_foreach(j->all, i, rs) {
         total += obj_int_or(rs, "status.replicas", 0);
         ready += obj_int_or(rs, "status.readyReplicas", 0);
-        if (rs == j->current) updated = obj_int_or(rs, "status.replicas", 0);
+        /* held back by a pause, no pod has the template yet */
+        if (rs == j->current && !j->held_back) updated = obj_int_or(rs, "status.replicas", 0);
     }
     long long revision = revision_of(j->current);
     char now[32], msg[700];

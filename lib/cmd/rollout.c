@@ -15,20 +15,30 @@ static bool rollout_kind(const kind_info *k)
     return !strcmp(k->kind, "Deployment");
 }
 
-static int status_one(cmd_ctx *ctx, const kind_info *k, json_t *o)
+/* kubectl's status of a Deployment's rollout, in its order of questions.
+ * Nothing changes while kubectl would watch (meshsim's controllers run
+ * inside each command): watching ends as its timeout would. */
+static int status_one(cmd_ctx *ctx, json_t *o, bool watch)
 {
-    char disp[256];
-    kind_display(k, disp, sizeof disp);
     long long want = obj_int_or(o, "spec.replicas", 1);
     long long updated = obj_int_or(o, "status.updatedReplicas", 0), avail = obj_int_or(o, "status.availableReplicas", 0);
     long long total = obj_int_or(o, "status.replicas", 0);
-    if (updated >= want && total <= updated && avail >= updated) {
-        fprintf(ctx->out, "deployment \"%s\" successfully rolled out\n", obj_name(o));
+    const char *name = obj_name(o);
+    if (updated < want)
+        fprintf(ctx->out, "Waiting for deployment \"%s\" rollout to finish: %lld out of %lld new replicas have been updated...\n",
+                name, updated, want);
+    else if (total > updated)
+        fprintf(ctx->out, "Waiting for deployment \"%s\" rollout to finish: %lld old replicas are pending termination...\n",
+                name, total - updated);
+    else if (avail < updated)
+        fprintf(ctx->out, "Waiting for deployment \"%s\" rollout to finish: %lld of %lld updated replicas are available...\n",
+                name, avail, updated);
+    else {
+        fprintf(ctx->out, "deployment \"%s\" successfully rolled out\n", name);
         return 0;
     }
-    /* nothing will change while we wait: meshsim's controllers run inside each command */
-    fprintf(ctx->out, "Waiting for deployment \"%s\" rollout to finish: %lld of %lld updated replicas are available...\n",
-            obj_name(o), avail, want);
+    if (!watch) return 0;
+    fflush(ctx->out);   /* in kubectl's order: Go's writes are unbuffered */
     fprintf(ctx->err, "error: timed out waiting for the condition\n");
     return 1;
 }
@@ -223,7 +233,7 @@ int cmd_rollout(cmd_ctx *ctx, int argc, char **argv)
                 fprintf(ctx->out, "%s/%s rolled back\n", disp, obj_name(o));
             }
         } else if (!strcmp(sub, "status")) {
-            rc |= status_one(ctx, k, o);
+            rc |= status_one(ctx, o, watch);
         } else if (!strcmp(sub, "restart")) {
             /* a new pod template annotation makes a new ReplicaSet, which replaces every pod */
             char ts[32];

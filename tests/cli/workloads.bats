@@ -148,6 +148,13 @@ pod_images() { kubectl get pods -l app=web -o jsonpath='{range .items[*]}{.spec.
     web nginx:1.26
     [ "$(pod_images)" = "nginx:1.25 " ]
     [ "$(kubectl get rs --no-headers | wc -l)" -eq 1 ]
+    # no pod has the new template: kubectl's first question, asked once or watched until it times out
+    run kubectl rollout status deployment/web --watch=false
+    [ "$status" -eq 0 ]
+    [ "$output" = 'Waiting for deployment "web" rollout to finish: 0 out of 2 new replicas have been updated...' ]
+    run kubectl rollout status deployment/web
+    [ "$status" -eq 1 ]
+    [ "${lines[1]}" = "error: timed out waiting for the condition" ]
     kubectl scale deployment web --replicas=3 >/dev/null
     [ "$(kubectl get pods -l app=web --no-headers | wc -l)" -eq 3 ]
     run kubectl rollout undo deployment/web
@@ -156,6 +163,8 @@ pod_images() { kubectl get pods -l app=web -o jsonpath='{range .items[*]}{.spec.
     run kubectl rollout resume deployment/web
     [ "$output" = "deployment.apps/web resumed" ]
     [ "$(pod_images)" = "nginx:1.26 " ]
+    run kubectl rollout status deployment/web
+    [ "$output" = 'deployment "web" successfully rolled out' ]
     [ "$(kubectl get pods -l app=web --no-headers | wc -l)" -eq 3 ]
     run kubectl rollout resume deployment/web
     [ "$status" -eq 1 ]
