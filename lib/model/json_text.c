@@ -369,7 +369,17 @@ static void compact(json_text_buf *b, json_t *v, bool sort)
         if (!m) { b->failed = 1; return; }
         for (void *it = json_object_iter(v); it && i < n; it = json_object_iter_next(v, it), i++)
             m[i] = (member_value){json_object_iter_key(it), json_object_iter_key_len(it), json_object_iter_value(it)};
-        qsort(m, i, sizeof *m, member_value_cmp);
+        if (i <= 16) {
+            /* a manifest's objects are small: insertion sort, no calls */
+            for (size_t x = 1; x < i; x++) {
+                member_value t = m[x];
+                size_t y = x;
+                for (; y > 0 && strcmp(m[y - 1].k, t.k) > 0; y--) m[y] = m[y - 1];
+                m[y] = t;
+            }
+        } else {
+            qsort(m, i, sizeof *m, member_value_cmp);
+        }
         for (size_t j = 0; j < i; j++) {
             if (j) put(b, ",", 1);
             compact_string(b, m[j].k, m[j].klen);

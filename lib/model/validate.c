@@ -563,11 +563,12 @@ static void walk(vctx *c, const stype *t, json_t *v, const step *at, const char 
         const char *short_go = go ? (strchr(t->go, '.') ? strchr(t->go, '.') + 1 : t->go) : gs;
         /* required fields are checked before the fields themselves, as the schema validator does */
         for (const sfield *f = t->fields; f->name; f++) {
+            if (!f->required) continue;   /* (a lookup per field of the schema was most of validation) */
             json_t *have = json_object_get(v, f->name);
             bool empty = !have || json_is_null(have) || (json_is_string(have) && !*json_string_value(have) && !go) ||
                          (go && json_is_array(have) && json_array_size(have) == 0) ||
                          (go && json_is_string(have) && !*json_string_value(have));
-            if (f->required && empty) {
+            if (empty) {
                 path_of(at, false, ip, sizeof ip);
                 add_cause(c, "%s%s%s: Required value", ip, *ip ? "." : "", f->name);
             }
