@@ -559,13 +559,10 @@ static void dump_sharing(text *t, json_t *v, json_t *const *shared, const char *
         return;
     }
     case JSON_STRING: dump_string(t, json_string_value(v), json_string_length(v)); return;
-    case JSON_INTEGER: {   /* as %lld, without printf's cost */
-        char num[24], *p = num + sizeof num;
-        json_int_t x = json_integer_value(v);
-        unsigned long long u = x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
-        do *--p = (char)('0' + u % 10); while (u /= 10);
-        if (x < 0) *--p = '-';
-        append(t, p, (size_t)(num + sizeof num - p));
+    case JSON_INTEGER: {
+        char num[DECIMAL_MAX];
+        const char *p = decimal(num, json_integer_value(v));
+        append(t, p, strlen(p));
         return;
     }
     case JSON_TRUE: append(t, "true", 4); return;

@@ -40,9 +40,8 @@ static json_t *ascii_string(const char *s) { return json_stringn_nocheck(s, strl
 
 static void stamp_rv(store *st, json_t *obj)
 {
-    char rv[32];
-    snprintf(rv, sizeof rv, "%lld", store_counter_next(st, "resourceVersion"));
-    json_object_set_new(obj_metadata(obj), "resourceVersion", ascii_string(rv));
+    char buf[DECIMAL_MAX];
+    json_object_set_new(obj_metadata(obj), "resourceVersion", ascii_string(decimal(buf, store_counter_next(st, "resourceVersion"))));
 }
 
 /* now as creationTimestamp spells it, formatted again only when the
@@ -88,7 +87,8 @@ void api_stamp_draw(store *st, api_stamp *s)
 {
     uuid_v4(s->uid);
     now_rfc3339(s->created);
-    snprintf(s->rv, sizeof s->rv, "%lld", store_counter_next(st, "resourceVersion"));
+    char buf[DECIMAL_MAX];
+    snprintf(s->rv, sizeof s->rv, "%s", decimal(buf, store_counter_next(st, "resourceVersion")));
 }
 
 void api_stamp_set(json_t *obj, const api_stamp *s)

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <stdio.h>
 #include "model/json_text.h"
+#include "model/obj.h"
 
 static void put(json_text_buf *b, const char *s, size_t n)
 {
@@ -405,9 +406,9 @@ static void compact(json_text_buf *b, json_t *v, bool sort)
         compact_string(b, json_string_value(v), json_string_length(v));
         return;
     case JSON_INTEGER: {
-        char num[32];
-        int n = snprintf(num, sizeof num, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-        put(b, num, (size_t)n);
+        char num[DECIMAL_MAX];
+        const char *p = decimal(num, json_integer_value(v));
+        put(b, p, strlen(p));
         return;
     }
     case JSON_REAL: {

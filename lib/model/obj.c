@@ -179,6 +179,16 @@ void random_bytes(unsigned char *out, size_t n)
     }
 }
 
+const char *decimal(char buf[DECIMAL_MAX], long long v)
+{
+    char *p = buf + DECIMAL_MAX;
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    *--p = 0;
+    do *--p = (char)('0' + u % 10); while ((u /= 10));
+    if (v < 0) *--p = '-';
+    return p;
+}
+
 void uuid_v4(char *buf)
 {
     unsigned char b[16];

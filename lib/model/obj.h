@@ -40,6 +40,10 @@ long long time_now_ms(void);
 
 /* A v4 UUID (random), into buf of at least 37 bytes. */
 void uuid_v4(char *buf);
+/* v in decimal, as %lld spells it, without printf's cost: the text is at
+ * the returned place inside buf. */
+#define DECIMAL_MAX 24
+const char *decimal(char buf[DECIMAL_MAX], long long v);
 /* n random bytes (OpenSSL's, drawn ahead per thread; a forked child draws
  * its own). */
 void random_bytes(unsigned char *out, size_t n);

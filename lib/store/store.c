@@ -1,5 +1,6 @@
 /* The SQLite state store.  See store.h for the contract. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +243,8 @@ void store_set_wal_budget(store *st, long bytes)
     st->wal_budget = frames > st->wal_budget_least ? (int)frames : st->wal_budget_least;
 }
 
+static void no_memory_statistics(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
 store *store_open(const char *dir, bool *created, char *err, size_t errlen)
 {
     char path[4200];
@@ -263,6 +266,11 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
         snprintf(err, errlen, "state store %s is not a regular file", path);
         return NULL;
     }
+    /* SQLite's memory statistics take a global mutex on every allocation;
+     * nothing reads them (it must be said before SQLite's first use: later,
+     * the call is refused and nothing changes) */
+    static pthread_once_t configured = PTHREAD_ONCE_INIT;
+    pthread_once(&configured, no_memory_statistics);
     store *st = calloc(1, sizeof *st);
     if (!st) { snprintf(err, errlen, "out of memory"); return NULL; }
     snprintf(st->dir, sizeof st->dir, "%s", dir);
@@ -896,10 +904,13 @@ int store_meta_set(store *st, const char *key, const char *value)
 
 long long store_counter_next(store *st, const char *name)
 {
+    /* the cached counters first, without making the key (a printf per
+     * object stamped) */
+    for (int i = 0; i < st->ncounters; i++)
+        if (!strncmp(st->counters[i].key, "counter:", 8) && !strcmp(st->counters[i].key + 8, name))
+            return ++st->counters[i].value;
     char key[256];
     snprintf(key, sizeof key, "counter:%s", name);
-    for (int i = 0; i < st->ncounters; i++)
-        if (!strcmp(st->counters[i].key, key)) return ++st->counters[i].value;
     char *cur = store_meta_get(st, key);
     long long n = cur ? atoll(cur) + 1 : 1;
     free(cur);

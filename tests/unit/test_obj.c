@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,12 +80,25 @@ static void test_digest_text(void **state)
     assert_int_equal(strlen(d), DIGEST_TEXT_LEN);
 }
 
+/* decimal() spells integers as %lld does, the extremes included. */
+static void test_decimal(void **state)
+{
+    (void)state;
+    const long long v[] = {0, 7, -1, 10, 1234567890123LL, LLONG_MAX, LLONG_MIN};
+    for (size_t i = 0; i < sizeof v / sizeof *v; i++) {
+        char want[32], buf[DECIMAL_MAX];
+        snprintf(want, sizeof want, "%lld", v[i]);
+        assert_string_equal(decimal(buf, v[i]), want);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_uuids_are_version_4_and_distinct),
         cmocka_unit_test(test_forked_child_draws_its_own),
         cmocka_unit_test(test_digest_text),
+        cmocka_unit_test(test_decimal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
