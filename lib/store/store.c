@@ -706,7 +706,7 @@ void store_bind_object(sqlite3_stmt *s, const object_row *r)
     bind_opt(s, 4, r->row);
     bind_opt(s, 5, r->labels);
     bind_opt(s, 6, r->applied);
-    sqlite3_bind_text(s, 7, r->body, r->sid ? (int)r->body_len : -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, r->body, r->body_len ? (int)r->body_len : -1, SQLITE_STATIC);
     if (r->sid) {
         sqlite3_bind_int64(s, 8, r->sid);
         sqlite3_bind_text(s, 9, r->tail, -1, SQLITE_STATIC);

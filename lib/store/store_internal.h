@@ -31,7 +31,7 @@ json_t *store_collect(store *st, sqlite3_stmt *s);
 typedef struct object_row {
     const char *resource, *ns, *name, *row, *labels, *applied;
     const char *body;        /* the text, or (sid > 0) its first body_len bytes */
-    size_t body_len;
+    size_t body_len;         /* (sid 0: the text's length when known, else 0) */
     long long sid;           /* > 0: then the shared text sid, then tail (shared.h) */
     const char *tail;
 } object_row;

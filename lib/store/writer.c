@@ -153,14 +153,10 @@ fail:
     return NULL;
 }
 
-static size_t len0(const char *s) { return s ? strlen(s) + 1 : 0; }
-
-/* Copy n bytes of s (a string when n is SIZE_MAX) into *at, NUL-ended, and
- * advance; NULL stays NULL. */
+/* Copy s (n bytes; NULL stays NULL) into *at, NUL-ended, and advance. */
 static const char *place(char **at, const char *s, size_t n)
 {
     if (!s) return NULL;
-    if (n == SIZE_MAX) n = strlen(s);
     memcpy(*at, s, n);
     (*at)[n] = 0;
     const char *r = *at;
@@ -171,10 +167,14 @@ static const char *place(char **at, const char *s, size_t n)
 int writer_enqueue(store_writer *w, const writer_row *r)
 {
     const object_row *o = &r->obj;
-    size_t body_len = o->sid ? o->body_len : strlen(o->body);
-    size_t n = len0(o->resource) + len0(o->ns) + len0(o->name) + len0(o->row) + len0(o->labels) +
-               len0(o->applied) + body_len + 1 + len0(o->tail);
-    entry *e = malloc(sizeof *e + n);
+    /* each text's length measured once (a body is most of a row) */
+    const char *texts[] = {o->resource, o->ns, o->name, o->row, o->labels, o->applied, o->body, o->tail};
+    size_t lens[8], n = 0;
+    for (int i = 0; i < 8; i++) {
+        lens[i] = !texts[i] ? 0 : i == 6 && o->sid ? o->body_len : strlen(texts[i]);
+        n += texts[i] ? lens[i] + 1 : 0;
+    }
+    entry *e = malloc(sizeof *e + n + 1);
     if (!e) {
         for (size_t i = 0; i < r->nkeys; i++) free(r->keys[i]);
         free(r->keys);
@@ -184,14 +184,15 @@ int writer_enqueue(store_writer *w, const writer_row *r)
     char *at = e->text;
     e->next = NULL;
     e->obj = *o;
-    e->obj.resource = place(&at, o->resource, SIZE_MAX);
-    e->obj.ns = place(&at, o->ns, SIZE_MAX);
-    e->obj.name = place(&at, o->name, SIZE_MAX);
-    e->obj.row = place(&at, o->row, SIZE_MAX);
-    e->obj.labels = place(&at, o->labels, SIZE_MAX);
-    e->obj.applied = place(&at, o->applied, SIZE_MAX);
-    e->obj.body = place(&at, o->body, body_len);
-    e->obj.tail = place(&at, o->tail, SIZE_MAX);
+    e->obj.resource = place(&at, o->resource, lens[0]);
+    e->obj.ns = place(&at, o->ns, lens[1]);
+    e->obj.name = place(&at, o->name, lens[2]);
+    e->obj.row = place(&at, o->row, lens[3]);
+    e->obj.labels = place(&at, o->labels, lens[4]);
+    e->obj.applied = place(&at, o->applied, lens[5]);
+    e->obj.body = place(&at, o->body, lens[6]);
+    e->obj.tail = place(&at, o->tail, lens[7]);
+    e->obj.body_len = lens[6];   /* (known now: SQLite need not measure it again) */
     e->keys = r->keys;
     e->nkeys = r->nkeys;
     e->keyed = r->keyed;
