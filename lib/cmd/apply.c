@@ -117,8 +117,25 @@ static int apply_one(cmd_ctx *ctx, store *st, apply_opts *o, loaded_doc *d, prep
     }
     const char *verb;
     json_t *result = NULL;
-    api_error e = {0};
+    api_error e = {0}, e0 = {0};
     int rc = 0;
+    bool plain_output = !(o->output && *o->output && strcmp(o->output, "name"));
+    if (o->mode == MODE_APPLY && !live && !dry && p->stays && plain_output) {
+        /* created as is: admission leaves these kinds alone (applied_stays),
+         * and nothing prints the object, so its stored text is made
+         * without setting the annotation and stamps on the document */
+        api_status as = api_create_applied_as_is(st, k, obj, LAST_APPLIED, text, p->digest, &e0);
+        if (as == API_OK) {
+            if (o->output && !strcmp(o->output, "name")) fprintf(ctx->out, "%s/%s\n", disp, name);
+            else put_line(ctx->out, disp, "/", name, " ", "created", "");
+            return 0;
+        }
+        if (as != API_ERR_INVALID) {
+            fprintf(ctx->err, "Error from server: error when creating \"%s\": %s\n", d->source, e0.msg);
+            return 1;
+        }
+        /* a document this path does not take goes the usual way */
+    }
     if (o->mode == MODE_APPLY) {
         if (!live) {
             /* the document becomes the object: nothing reads it as given

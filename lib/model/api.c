@@ -263,3 +263,64 @@ api_status api_store_prepared(store *st, const kind_info *k, const char *ns, con
     }
     return API_OK;
 }
+
+char *api_created_text(json_t *obj, const char *ann_key, const char *ann_value, const api_stamp *s)
+{
+    json_t *md = json_object_get(obj, "metadata");
+    json_t *ann = json_object_get(md, "annotations");
+    if (!json_is_object(md) || (ann && !json_is_object(ann))) return NULL;
+    /* what api_create_applied's path appends: the annotation (in the
+     * annotations, made last in metadata when missing), then the stamps */
+    json_text_buf a = {0}, m = {0};
+    json_text_string(&a, ann_key, strlen(ann_key));
+    json_text_put(&a, ":");
+    json_text_string(&a, ann_value, strlen(ann_value));
+    if (!ann) {
+        json_text_put(&m, "\"annotations\":{");
+        json_text_put(&m, a.p ? a.p : "");
+        json_text_put(&m, "},");
+    }
+    json_text_put(&m, "\"uid\":\"");
+    json_text_put(&m, s->uid);
+    json_text_put(&m, "\",\"creationTimestamp\":\"");
+    json_text_put(&m, s->created);
+    json_text_put(&m, has_generation(obj) ? "\",\"generation\":1,\"resourceVersion\":\"" : "\",\"resourceVersion\":\"");
+    json_text_put(&m, s->rv);
+    json_text_put(&m, "\"");
+    char *body = NULL;
+    if (!a.failed && !m.failed) {
+        json_text_more more[2] = {{md, m.p}, {ann, a.p}};
+        body = json_text_compact_more(obj, more, ann ? 2 : 1);
+    }
+    free(a.p);
+    free(m.p);
+    return body;
+}
+
+api_status api_create_applied_as_is(store *st, const kind_info *k, json_t *obj, const char *ann_key,
+                                    const char *ann_value, const char *applied, api_error *e)
+{
+    json_t *ann = obj_at(obj, "metadata.annotations");
+    if (!json_is_object(obj_at(obj, "metadata")) || (ann && !json_is_object(ann))) {
+        e->status = API_ERR_INVALID;
+        snprintf(e->msg, sizeof e->msg, "not a document for this path");
+        return e->status;
+    }
+    api_stamp s;
+    api_stamp_draw(st, &s);
+    char *body = api_created_text(obj, ann_key, ann_value, &s);
+    char *row = columns_encode_created(k, obj, s.created), *labels = NULL;
+    json_t *l = obj_labels(obj);
+    if (l && json_object_size(l)) labels = json_text_compact(l, false);
+    store_extras x = {row, labels, applied, body, true};
+    int rc = body ? store_put_ex(st, k->resource, ns_of(k, obj), obj_name(obj), obj, &x) : -1;
+    free(row);
+    free(labels);
+    free(body);
+    if (rc) {
+        e->status = API_ERR_STORE;
+        snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
+        return e->status;
+    }
+    return API_OK;
+}

@@ -291,11 +291,15 @@ void columns_row(const kind_info *k, bool wide, json_t *o, char **cells)
 
 char *columns_encode(const kind_info *k, json_t *o)
 {
+    return columns_encode_created(k, o, obj_str_or(o, "metadata.creationTimestamp", ""));
+}
+
+char *columns_encode_created(const kind_info *k, json_t *o, const char *created)
+{
     columns cols;
     columns_for(k, true, &cols);
     char *cells[COLUMNS_MAX] = {0};
     row_cells(k, true, o, cells, true);
-    const char *created = obj_str_or(o, "metadata.creationTimestamp", "");
     size_t len = strlen(ROW_LAYOUT) + strlen(created) + 1;
     bool ok = !strchr(created, CELL_SEP) && !strchr(created, AGE_MARK[0]);
     for (int i = 0; i < cols.n; i++) {

@@ -24,6 +24,9 @@ void columns_row(const kind_info *k, bool wide, json_t *obj, char **cells);
  * -o wide cell, AGE cells to be filled in when printed.  NULL when a cell
  * cannot be kept this way (it holds the separator bytes \x1e or \x1f). */
 char *columns_encode(const kind_info *k, json_t *obj);
+/* The same for obj as created at `created` (an RFC 3339 time) while obj
+ * has no creationTimestamp yet. */
+char *columns_encode_created(const kind_info *k, json_t *obj, const char *created);
 /* The cells of columns_for(k, wide) from an encoded row (malloc'd); false
  * when the row does not fit the table or was written for another layout
  * of the rows (then nothing is allocated). */

@@ -348,12 +348,21 @@ static int member_value_cmp(const void *a, const void *b)
     return strcmp(((const member_value *)a)->k, ((const member_value *)b)->k);
 }
 
+/* The members json_text_compact_more adds to object v, or NULL. */
+static const char *more_for(const json_text_buf *b, const json_t *v)
+{
+    for (size_t i = 0; i < b->nmore; i++)
+        if (b->more[i].object == v) return b->more[i].members;
+    return NULL;
+}
+
 static void compact(json_text_buf *b, json_t *v, bool sort)
 {
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
         size_t n = json_object_size(v), i = 0;
-        if (!n) { put(b, "{}", 2); return; }
+        const char *more = b->nmore ? more_for(b, v) : NULL;
+        if (!n && !more) { put(b, "{}", 2); return; }
         put(b, "{", 1);
         if (!sort) {
             /* in the object's order, straight from its iterator */
@@ -362,6 +371,10 @@ static void compact(json_text_buf *b, json_t *v, bool sort)
                 compact_string(b, json_object_iter_key(it), json_object_iter_key_len(it));
                 put(b, ":", 1);
                 compact(b, json_object_iter_value(it), sort);
+            }
+            if (more) {
+                if (i) put(b, ",", 1);
+                put(b, more, strlen(more));
             }
             put(b, "}", 1);
             return;
@@ -424,6 +437,17 @@ static void compact(json_text_buf *b, json_t *v, bool sort)
     case JSON_NULL: put(b, "null", 4); return;
     }
 }
+
+char *json_text_compact_more(json_t *v, const json_text_more *more, size_t nmore)
+{
+    if (!json_is_object(v)) return NULL;
+    json_text_buf b = {.more = more, .nmore = nmore};
+    compact(&b, v, false);
+    if (b.failed) { free(b.p); return NULL; }
+    return b.p;
+}
+
+void json_text_string(json_text_buf *b, const char *s, size_t len) { compact_string(b, s, len); }
 
 char *json_text_compact(json_t *v, bool sort_keys)
 {
