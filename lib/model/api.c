@@ -224,21 +224,16 @@ api_status api_update_known(store *st, const kind_info *k, json_t *obj, json_t *
     return update(st, k, obj, stored, NULL, e);
 }
 
-/* api_create for a caller that assembles the stored JSON text itself
- * (serialize gets obj once stamped; it returns malloc'd text equal to
- * json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER)).  The cluster model
- * creates the pods of one template this way, sharing the text of their
- * spec.  Added for the cluster controllers; the stamping is create's. */
-api_status api_create_text(store *st, const kind_info *k, json_t *obj, char *(*serialize)(json_t *obj, void *ctx),
-                           void *ctx, api_error *e)
+/* Store a new obj from texts made for it (body and row taken and freed;
+ * its labels' text made here). */
+static api_status put_new(store *st, const kind_info *k, json_t *obj, char *body, char *row, const char *applied,
+                          api_error *e)
 {
-    const char *ns = ns_of(k, obj);
-    if (stamp_new(st, k, obj, false, e) != API_OK) return e->status;
-    char *body = serialize(obj, ctx), *row = columns_encode(k, obj), *labels = NULL;
+    char *labels = NULL;
     json_t *l = obj_labels(obj);
     if (l && json_object_size(l)) labels = json_text_compact(l, false);
-    store_extras x = {row, labels, NULL, body, true};
-    int rc = body ? store_put_ex(st, k->resource, ns, obj_name(obj), obj, &x) : -1;
+    store_extras x = {row, labels, applied, body, true};
+    int rc = body ? store_put_ex(st, k->resource, ns_of(k, obj), obj_name(obj), obj, &x) : -1;
     free(row);
     free(labels);
     free(body);
@@ -248,6 +243,18 @@ api_status api_create_text(store *st, const kind_info *k, json_t *obj, char *(*s
         return e->status;
     }
     return API_OK;
+}
+
+/* api_create for a caller that assembles the stored JSON text itself
+ * (serialize gets obj once stamped; it returns malloc'd text equal to
+ * json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER)).  The cluster model
+ * creates the pods of one template this way, sharing the text of their
+ * spec.  Added for the cluster controllers; the stamping is create's. */
+api_status api_create_text(store *st, const kind_info *k, json_t *obj, char *(*serialize)(json_t *obj, void *ctx),
+                           void *ctx, api_error *e)
+{
+    if (stamp_new(st, k, obj, false, e) != API_OK) return e->status;
+    return put_new(st, k, obj, serialize(obj, ctx), columns_encode(k, obj), NULL, e);
 }
 
 /* The write of api_create_text or api_update, for a caller that made every
@@ -308,19 +315,6 @@ api_status api_create_applied_as_is(store *st, const kind_info *k, json_t *obj, 
     }
     api_stamp s;
     api_stamp_draw(st, &s);
-    char *body = api_created_text(obj, ann_key, ann_value, &s);
-    char *row = columns_encode_created(k, obj, s.created), *labels = NULL;
-    json_t *l = obj_labels(obj);
-    if (l && json_object_size(l)) labels = json_text_compact(l, false);
-    store_extras x = {row, labels, applied, body, true};
-    int rc = body ? store_put_ex(st, k->resource, ns_of(k, obj), obj_name(obj), obj, &x) : -1;
-    free(row);
-    free(labels);
-    free(body);
-    if (rc) {
-        e->status = API_ERR_STORE;
-        snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
-        return e->status;
-    }
-    return API_OK;
+    return put_new(st, k, obj, api_created_text(obj, ann_key, ann_value, &s), columns_encode_created(k, obj, s.created),
+                   applied, e);
 }
