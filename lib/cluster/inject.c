@@ -123,23 +123,6 @@ static json_t *load(const char *text)
     return v ? v : json_array();
 }
 
-static char *replace_all(const char *s, const char *what, const char *with)
-{
-    size_t n = 0, wl = strlen(what), rl = strlen(with);
-    for (const char *p = strstr(s, what); p; p = strstr(p + wl, what)) n++;
-    char *out = malloc(strlen(s) + n * (rl + 1) + 1), *o = out;
-    for (const char *p = s;;) {
-        const char *q = strstr(p, what);
-        if (!q) { strcpy(o, p); break; }
-        memcpy(o, p, (size_t)(q - p));
-        o += q - p;
-        memcpy(o, with, rl);
-        o += rl;
-        p = q + wl;
-    }
-    return out;
-}
-
 /* The canonical service name Istio derives for telemetry. */
 static const char *canonical_name(json_t *pod, const char *workload)
 {
@@ -361,7 +344,7 @@ int cluster_inject_shared(const istio_release *rel, json_t *pod, const char *ns,
             json_array_append(proxy_args, arg);
             continue;
         }
-        char *named = replace_all(json_string_value(arg), "@APP@", cname);
+        char *named = text_replace_all(json_string_value(arg), "@APP@", cname);
         json_array_append_new(proxy_args, json_string(named));
         free(named);
     }

@@ -35,23 +35,24 @@ static void merge3(json_t *live, json_t *desired, json_t *last)
     }
 }
 
-/* "disp/name verb suffix" and a newline, the line of every applied
- * document: pieces put as they are (printf's parsing of its format was a
- * share of a 10 000-document apply's main thread) */
-static void put_line(FILE *out, const char *a, const char *b, const char *c, const char *d, const char *e,
-                     const char *f)
-{
-    flockfile(out);
-    const char *parts[] = {a, b, c, d, e, f};
-    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) fputs_unlocked(parts[i], out);
-    putc_unlocked('\n', out);
-    funlockfile(out);
-}
-
 static const char *dry_suffix(const apply_opts *o)
 {
     if (!o->dry_run || !strcmp(o->dry_run, "none")) return "";
     return !strcmp(o->dry_run, "server") ? " (server dry run)" : " (dry run)";
+}
+
+/* The line of an applied document: "disp/name" for -o name, else
+ * "disp/name verb" and the dry run's suffix, put in pieces (printf's
+ * parsing of its format was a share of a 10 000-document apply's main
+ * thread). */
+static void print_applied(FILE *out, const apply_opts *o, const char *disp, const char *name, const char *verb)
+{
+    bool just_name = o->output && !strcmp(o->output, "name");
+    const char *parts[] = {disp, "/", name, just_name ? "" : " ", just_name ? "" : verb, just_name ? "" : dry_suffix(o)};
+    flockfile(out);
+    for (size_t i = 0; i < sizeof parts / sizeof *parts; i++) fputs_unlocked(parts[i], out);
+    putc_unlocked('\n', out);
+    funlockfile(out);
 }
 
 /* Namespaces seen to exist during this command (a set: a 10 000-document
@@ -95,6 +96,8 @@ static int apply_one(cmd_ctx *ctx, store *st, apply_opts *o, loaded_doc *d, prep
     }
     kind_display(k, disp, sizeof disp);
     bool dry = o->dry_run && strcmp(o->dry_run, "none");
+    /* no -o that prints the object: just its line */
+    bool plain_output = !(o->output && *o->output && strcmp(o->output, "name"));
     const char *text = p->text;
     json_t *live = NULL;
     if (text) {
@@ -106,9 +109,8 @@ static int apply_one(cmd_ctx *ctx, store *st, apply_opts *o, loaded_doc *d, prep
          * digests: the manifest itself) */
         bool same = applied && (!strcmp(applied, p->digest) || !strcmp(applied, text));
         free(applied);
-        if (same && !(o->output && *o->output && strcmp(o->output, "name"))) {
-            if (o->output && !strcmp(o->output, "name")) fprintf(ctx->out, "%s/%s\n", disp, name);
-            else fprintf(ctx->out, "%s/%s unchanged%s\n", disp, name, dry_suffix(o));
+        if (same && plain_output) {
+            print_applied(ctx->out, o, disp, name, "unchanged");
             return 0;
         }
         if (exists) live = api_get(st, k, ns, name);
@@ -117,21 +119,19 @@ static int apply_one(cmd_ctx *ctx, store *st, apply_opts *o, loaded_doc *d, prep
     }
     const char *verb;
     json_t *result = NULL;
-    api_error e = {0}, e0 = {0};
+    api_error e = {0};
     int rc = 0;
-    bool plain_output = !(o->output && *o->output && strcmp(o->output, "name"));
     if (o->mode == MODE_APPLY && !live && !dry && p->stays && plain_output) {
         /* created as is: admission leaves these kinds alone (applied_stays),
          * and nothing prints the object, so its stored text is made
          * without setting the annotation and stamps on the document */
-        api_status as = api_create_applied_as_is(st, k, obj, LAST_APPLIED, text, p->digest, &e0);
+        api_status as = api_create_applied_as_is(st, k, obj, LAST_APPLIED, text, p->digest, &e);
         if (as == API_OK) {
-            if (o->output && !strcmp(o->output, "name")) fprintf(ctx->out, "%s/%s\n", disp, name);
-            else put_line(ctx->out, disp, "/", name, " ", "created", "");
+            print_applied(ctx->out, o, disp, name, "created");
             return 0;
         }
         if (as != API_ERR_INVALID) {
-            fprintf(ctx->err, "Error from server: error when creating \"%s\": %s\n", d->source, e0.msg);
+            fprintf(ctx->err, "Error from server: error when creating \"%s\": %s\n", d->source, e.msg);
             return 1;
         }
         /* a document this path does not take goes the usual way */
@@ -193,9 +193,8 @@ static int apply_one(cmd_ctx *ctx, store *st, apply_opts *o, loaded_doc *d, prep
         }
     }
     if (rc == 0) {
-        if (o->output && *o->output && strcmp(o->output, "name")) output_object(ctx->out, ctx->err, o->output, result);
-        else if (o->output && !strcmp(o->output, "name")) fprintf(ctx->out, "%s/%s\n", disp, name);
-        else put_line(ctx->out, disp, "/", name, " ", verb, dry_suffix(o));
+        if (!plain_output) output_object(ctx->out, ctx->err, o->output, result);
+        else print_applied(ctx->out, o, disp, name, verb);
     }
     json_decref(live);
     json_decref(result);

@@ -179,6 +179,25 @@ void random_bytes(unsigned char *out, size_t n)
     }
 }
 
+char *text_replace_all(const char *s, const char *what, const char *with)
+{
+    if (!*what) return strdup(s);
+    size_t n = 0, wl = strlen(what), rl = strlen(with);
+    for (const char *p = strstr(s, what); p; p = strstr(p + wl, what)) n++;
+    char *out = malloc(strlen(s) - n * wl + n * rl + 1), *o = out;
+    if (!out) return NULL;
+    for (const char *p = s;;) {
+        const char *q = strstr(p, what);
+        if (!q) { strcpy(o, p); break; }
+        memcpy(o, p, (size_t)(q - p));
+        o += q - p;
+        memcpy(o, with, rl);
+        o += rl;
+        p = q + wl;
+    }
+    return out;
+}
+
 const char *decimal(char buf[DECIMAL_MAX], long long v)
 {
     char *p = buf + DECIMAL_MAX;

@@ -40,6 +40,8 @@ long long time_now_ms(void);
 
 /* A v4 UUID (random), into buf of at least 37 bytes. */
 void uuid_v4(char *buf);
+/* s with every what replaced by with (malloc'd; what "" replaces nothing). */
+char *text_replace_all(const char *s, const char *what, const char *with);
 /* v in decimal, as %lld spells it, without printf's cost: the text is at
  * the returned place inside buf. */
 #define DECIMAL_MAX 24

@@ -243,6 +243,21 @@ void store_set_wal_budget(store *st, long bytes)
     st->wal_budget = frames > st->wal_budget_least ? (int)frames : st->wal_budget_least;
 }
 
+/* What brings a store of an older schema version to this one, or NULL. */
+static const char *upgrade_sql(const char *version)
+{
+    /* version 1 had the body only: the derived columns start empty
+     * (readers fall back on the body) until an object is written again */
+    if (!strcmp(version, "1"))
+        return "DROP TABLE IF EXISTS objects_v2;" OBJECTS_TABLE("objects_v2")
+               "INSERT INTO objects_v2(resource,namespace,name,body) SELECT resource,namespace,name,body FROM objects;"
+               "DROP TABLE objects; ALTER TABLE objects_v2 RENAME TO objects;" OBJECTS_INDEX;
+    /* version 2 lacked sid and tail (store_shared_open added them, empty);
+     * versions 2 and 3 had the unique index on the key (see OBJECTS_INDEX) */
+    if (!strcmp(version, "2") || !strcmp(version, "3")) return "DROP INDEX IF EXISTS objects_by_key";
+    return NULL;
+}
+
 static void no_memory_statistics(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
 
 store *store_open(const char *dir, bool *created, char *err, size_t errlen)
@@ -334,24 +349,8 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
             return NULL;
         }
         fresh = true;
-    } else if (!strcmp(ver, "1")) {
-        /* version 1 had the body only: the derived columns start empty
-         * (readers fall back on the body) until an object is written again */
-        if (sqlite3_exec(st->db, "DROP TABLE IF EXISTS objects_v2;" OBJECTS_TABLE("objects_v2")
-                         "INSERT INTO objects_v2(resource,namespace,name,body)"
-                         " SELECT resource,namespace,name,body FROM objects;"
-                         "DROP TABLE objects; ALTER TABLE objects_v2 RENAME TO objects;" OBJECTS_INDEX, NULL, NULL, NULL) != SQLITE_OK ||
-            store_meta_set(st, "schema_version", STORE_SCHEMA_VERSION)) {
-            open_failure(st->db, dir, path, "upgrade", err, errlen);
-            free(ver);
-            store_close(st);
-            return NULL;
-        }
-        fresh = false;
-    } else if (!strcmp(ver, "2") || !strcmp(ver, "3")) {
-        /* version 2 lacked sid and tail: store_shared_open added them, empty;
-         * versions 2 and 3 had the unique index on the key (see OBJECTS_INDEX) */
-        if (sqlite3_exec(st->db, "DROP INDEX IF EXISTS objects_by_key", NULL, NULL, NULL) != SQLITE_OK ||
+    } else if (upgrade_sql(ver)) {
+        if (sqlite3_exec(st->db, upgrade_sql(ver), NULL, NULL, NULL) != SQLITE_OK ||
             store_meta_set(st, "schema_version", STORE_SCHEMA_VERSION)) {
             open_failure(st->db, dir, path, "upgrade", err, errlen);
             free(ver);

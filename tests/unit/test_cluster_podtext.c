@@ -81,22 +81,12 @@ static void build(store *st, bool texts)
     cluster_pod_forms_enable(true);
 }
 
-static char *replace_all(char *s, const char *what, const char *with)
+/* text with what replaced (text freed) */
+static char *replace_all(char *text, const char *what, const char *with)
 {
-    if (!what || !*what) return s;
-    size_t wl = strlen(what), rl = strlen(with), n = 0;
-    for (const char *p = strstr(s, what); p; p = strstr(p + wl, what)) n++;
-    char *out = malloc(strlen(s) + n * rl + 1), *o = out;
-    for (const char *p = s;;) {
-        const char *q = strstr(p, what);
-        if (!q) { strcpy(o, p); break; }
-        memcpy(o, p, (size_t)(q - p));
-        o += q - p;
-        memcpy(o, with, rl);
-        o += rl;
-        p = q + wl;
-    }
-    free(s);
+    if (!what) return text;
+    char *out = text_replace_all(text, what, with);
+    free(text);
     return out;
 }
 
