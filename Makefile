@@ -12,6 +12,16 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libcurl is loaded when curl first runs (lib/probe/curl_lib.h), not linked:
 # with its own dependencies it was half of every command's start-up
 PKG_LIBS   := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null) -ldl
+# The libraries are linked statically from the archives their -dev packages
+# ship: the dynamic loader's relocations of libcrypto, libsqlite3 and the
+# rest were half of a small command's run (get pod: 3.9 -> 1.9 ms of CPU).
+# libc, libm and libdl stay shared; LINK=shared links everything shared.
+LINK ?= static
+ifeq ($(LINK),static)
+SYS_LIBS   := -ldl -lm -lz -pthread
+PKG_STATIC := $(filter-out $(SYS_LIBS),$(shell pkg-config --static --libs $(filter-out libcurl,$(PKGS)) 2>/dev/null))
+PKG_LIBS   := -Wl,-Bstatic $(PKG_STATIC) -Wl,-Bdynamic -ldl
+endif
 CFLAGS  += $(CFLAGS_BASE) $(PKG_CFLAGS) $(SAN)
 LDLIBS  += $(PKG_LIBS) -lm -pthread
 LDFLAGS += $(SAN)
@@ -38,7 +48,7 @@ $(LIBA): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN): $(TOOL_OBJ) $(LIBA)
+$(BIN): $(TOOL_OBJ) $(LIBA) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(TOOL_OBJ) $(LIBA) $(LDLIBS)
 
