@@ -14,8 +14,7 @@
 
 /* The store handle kept between the commands of one process (`meshsim
  * shell`, __probe-loop): opening the store was most of a short command's
- * cost, since a process that is the store's only connection reads the
- * schema and recovers the whole WAL at every open.  Each command still runs
+ * cost, since each open reads the schema again.  Each command still runs
  * in a transaction of its own, begun when it takes the handle and committed
  * by cmd_finish; between commands the handle holds neither transaction nor
  * lock, so other processes read and write as they would without it.  It is
@@ -23,7 +22,6 @@
  * the same directory, and while state.db is still the file it opened (a
  * `meshsim reset` or an `rm -rf` by another process makes a new one: the old
  * handle is then closed, which deletes nothing: see store_open). */
-#define KEPT_WAL_BUDGET (4L * 1024 * 1024)   /* bytes */
 /* commands between two store_release_memory() of the kept handle */
 #define KEPT_RELEASE_EVERY 32
 
@@ -73,9 +71,6 @@ static store *take_kept(const char *home)
         store_close(st);   /* a fresh open says why, in its own words */
         return NULL;
     }
-    /* a process running command after command: fewer, larger checkpoints
-     * (each one fsyncs twice); the WAL is checkpointed when it closes */
-    store_set_wal_budget(st, KEPT_WAL_BUDGET);
     return st;
 }
 

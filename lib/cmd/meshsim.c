@@ -10,7 +10,9 @@ int cmd_reset(cmd_ctx *ctx, int argc, char **argv)
 {
     (void)argc; (void)argv;
     char path[4200];
-    const char *files[] = {"state.db", "state.db-wal", "state.db-shm", NULL};
+    /* the journal first: a killed command's, left beside a new state.db,
+     * would be played into it (-wal and -shm: an older meshsim's) */
+    const char *files[] = {"state.db-journal", "state.db-wal", "state.db-shm", "state.db", NULL};
     cmd_store_forget(ctx->home);   /* no handle of this process on the files removed */
     for (const char **f = files; *f; f++) {
         snprintf(path, sizeof path, "%s/%s", ctx->home, *f);

@@ -50,11 +50,6 @@ struct store {
     bool many_resources;
     /* this transaction has bumped the objects generation (index.c) */
     int gen_bumped;
-    /* frames in the WAL after the last commit, and how many it may hold
-     * before a commit checkpoints it (see wal_checkpoint_hook) */
-    int wal_frames, wal_budget;   /* budget in frames (pages): see WAL_BUDGET_BYTES */
-    int wal_budget_least;
-    long page_size;   /* read once at open */
     /* while a command writes a long run of objects (store_write_behind):
      * the writer, the objects each resource had when it started (read at
      * its first lookup), and the objects written or deleted since */
@@ -155,9 +150,9 @@ static int mkdirs(const char *dir)
 }
 
 /* Run sql, waiting out other processes.  The busy handler covers most
- * waits, but not all: when several processes open a brand-new database at
- * once, switching it to WAL can report SQLITE_BUSY at once.  Retry then,
- * for as long as the busy timeout would have waited. */
+ * waits, but not all: SQLite reports SQLITE_BUSY at once where waiting
+ * could deadlock (two processes opening a brand-new database at once).
+ * Retry then, for as long as the busy timeout would have waited. */
 static int exec_waiting(sqlite3 *db, const char *sql)
 {
     int rc = SQLITE_OK;
@@ -170,22 +165,26 @@ static int exec_waiting(sqlite3 *db, const char *sql)
     return rc;
 }
 
-/* The auto-checkpoint, every 512 KB of WAL (st->wal_budget), and then the WAL
- * emptied.  A plain (PASSIVE) checkpoint leaves the copied frames in the WAL
- * until the next write restarts it, but the next command's open recovers the
- * WAL (it is the only connection) and forgets that they were copied: the WAL
- * never restarted, grew with every command, and each command read it whole
- * at open and copied it whole again at its checkpoint.  Truncating it once
- * copied keeps every command's open cheap.  A reader in another process
- * keeps the WAL as it is: no waiting for it here. */
-#define WAL_BUDGET_BYTES (512 * 1024)
 /* Pages of 16 KB (a new store's; an older store keeps its own): a
- * 10 000-object apply's commit and checkpoint write and copy a quarter as
- * many frames (a system call or two each: 25 -> 18 ms) and its B-trees
+ * 10 000-object apply's commit writes a quarter as many pages (a system
+ * call or two each: 25 -> 18 ms, with the WAL of then) and its B-trees
  * split a quarter as often (the write-behind thread: 61 -> 50 ms).  Every
  * small transaction writes whole pages, though: 64 KB pages made a probe
  * in a kept process take 0.87 ms instead of 0.35; 16 KB ones do not show. */
 #define PAGE_SIZE "16384"
+/* The rollback journal, not the WAL: a command's transaction writes its
+ * pages into state.db once, keeping the pages it changes in state.db-journal
+ * until it commits.  A WAL writes every page twice (into the WAL at commit,
+ * then into state.db at the checkpoint), and each new page cost the page
+ * cache a fresh page: a 10 000-object apply took 165 ms with the WAL and 146
+ * ms without it, a 1 000-Deployment apply 245 and 212 ms.  What the WAL
+ * gives in exchange, readers that do not wait for a writer, meshsim does not
+ * use: every command holds the write lock from its start (BEGIN IMMEDIATE in
+ * store_open and store_begin), so commands run one after the other either
+ * way.  A killed writer leaves a "hot" journal, and the next open puts the
+ * pages back: the store is as it was before that command.  TRUNCATE rather
+ * than DELETE: a commit empties the journal instead of unlinking it. */
+#define JOURNAL_MODE "TRUNCATE"
 #define MMAP_SIZE "1073741824"
 
 /* SQLite's synchronous setting: OFF, or what MESHSIM_SYNC names (normal,
@@ -198,49 +197,12 @@ static const char *sync_mode(void)
     return "FULL";
 }
 
-static void checkpoint_now(sqlite3 *db, const char *name)
-{
-    int nlog = 0, ncopied = 0;
-    if (sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, &nlog, &ncopied) == SQLITE_OK &&
-        nlog == ncopied) {
-        sqlite3_busy_timeout(db, 0);
-        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-        sqlite3_busy_timeout(db, 30000);
-    }
-}
-
-static int wal_checkpoint_hook(void *arg, sqlite3 *db, const char *name, int frames)
-{
-    store *st = arg;
-    st->wal_frames = frames;
-    if (frames < st->wal_budget) return SQLITE_OK;
-    checkpoint_now(db, name);
-    st->wal_frames = 0;
-    return SQLITE_OK;
-}
-
 void store_release_memory(store *st)
 {
     if (st->in_tx) return;
     sqlite3_db_release_memory(st->db);
     /* unmapped now, mapped again by the next read */
     sqlite3_exec(st->db, "PRAGMA mmap_size=0; PRAGMA mmap_size=" MMAP_SIZE, NULL, NULL, NULL);
-}
-
-static long store_page_size(store *st)
-{
-    sqlite3_stmt *s = NULL;
-    long size = 4096;
-    if (sqlite3_prepare_v2(st->db, "PRAGMA page_size", -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
-        size = (long)sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return size > 0 ? size : 4096;
-}
-
-void store_set_wal_budget(store *st, long bytes)
-{
-    long frames = bytes / st->page_size;
-    st->wal_budget = frames > st->wal_budget_least ? (int)frames : st->wal_budget_least;
 }
 
 /* What brings a store of an older schema version to this one, or NULL. */
@@ -268,9 +230,8 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
         snprintf(err, errlen, "cannot create state directory %s: %s", dir, strerror(errno));
         return NULL;
     }
-    /* Every command writes (WAL, -shm, the transaction): refuse up front,
-     * since with the WAL of the last command present SQLite could still
-     * write through the files while the directory itself is read-only. */
+    /* Every command writes (the journal, the transaction): refuse up front,
+     * rather than half way through a command. */
     if (access(dir, W_OK) != 0) {
         snprintf(err, errlen, "cannot write to state directory %s: %s", dir, strerror(errno));
         return NULL;
@@ -296,9 +257,8 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
      * waits for the writer first: settle()). */
     int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     umask(old);
-    /* SQLite falls back to read-only when it cannot write the file (with
-     * the WAL left from the last command it would even read): every command
-     * writes, so that is a failure to open, as before the WAL stayed. */
+    /* SQLite falls back to read-only when it cannot write the file: every
+     * command writes, so that is a failure to open. */
     if (rc == SQLITE_OK && sqlite3_db_readonly(st->db, "main") == 1) rc = SQLITE_READONLY;
     if (rc != SQLITE_OK) {
         open_failure(st->db, dir, path, "open", err, errlen);
@@ -307,27 +267,24 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
     }
     /* Parallel CI jobs share one store: wait for each other rather than fail. */
     sqlite3_busy_timeout(st->db, 30000);
-    /* No checkpoint when the handle closes: it fsyncs twice and was most of
-     * a short command's time (one kubectl exec: ~8 of ~30 ms).  The WAL is
-     * checkpointed by wal_checkpoint_hook instead: the next command's first open reads
-     * the whole WAL (recovery), so it must stay small (a 3 MB WAL cost ~20
-     * ms per command).  The WAL and -shm files stay next to state.db
-     * between commands: closing a handle deletes no file, so a handle kept
-     * on a store that was removed and made anew (lib/cmd/common.c) can be
-     * closed without touching the new one's files. */
-    sqlite3_db_config(st->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
-    sqlite3_wal_hook(st->db, wal_checkpoint_hook, st);
-    /* WAL: a killed writer leaves the last committed state intact, and
-     * readers never see half a command.  That needs no fsync at all: what a
-     * process wrote survives its death in the page cache.  fsync only guards
-     * against an operating system crash or a power cut, and it was a fifth of
-     * a 10 000-object apply (the checkpoint's two fdatasyncs: 25 ms of ~185);
-     * a simulated cluster can be applied again, so it is off unless
-     * MESHSIM_SYNC asks for it (as CI runs etcd with --unsafe-no-fsync). */
+    /* A killed writer leaves the last committed state intact (the journal
+     * it leaves puts it back), and that needs no fsync at all: what a process
+     * wrote survives its death in the page cache.  fsync only guards against
+     * an operating system crash or a power cut, and it was a fifth of a
+     * 10 000-object apply (25 ms of ~185); a simulated cluster can be applied
+     * again, so it is off unless MESHSIM_SYNC asks for it (as CI runs etcd
+     * with --unsafe-no-fsync). */
     char pragmas[256];
-    snprintf(pragmas, sizeof pragmas, "PRAGMA page_size=" PAGE_SIZE "; PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=OFF;"
+    snprintf(pragmas, sizeof pragmas, "PRAGMA page_size=" PAGE_SIZE "; PRAGMA synchronous=%s; PRAGMA foreign_keys=OFF;"
              " PRAGMA cache_size=-16384; PRAGMA mmap_size=" MMAP_SIZE ";", sync_mode());
-    if (exec_waiting(st->db, pragmas) != SQLITE_OK ||
+    int pragmas_rc = exec_waiting(st->db, pragmas);
+    /* A store an older meshsim left in WAL mode leaves it at an open that
+     * has it to itself; while another process reads it, it is used as it
+     * is (SQLite refuses the switch at once then: no waiting for it). */
+    sqlite3_busy_timeout(st->db, 0);
+    sqlite3_exec(st->db, "PRAGMA journal_mode=" JOURNAL_MODE, NULL, NULL, NULL);
+    sqlite3_busy_timeout(st->db, 30000);
+    if (pragmas_rc != SQLITE_OK ||
         exec_waiting(st->db, "BEGIN IMMEDIATE") != SQLITE_OK ||
         sqlite3_exec(st->db, SCHEMA, NULL, NULL, NULL) != SQLITE_OK || store_shared_open(st) != 0 ||
         store_index_open(st) != 0) {
@@ -335,10 +292,6 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
         store_close(st);   /* finalizes cached statements, so the handle really closes */
         return NULL;
     }
-    st->page_size = store_page_size(st);
-    st->wal_budget_least = (int)(WAL_BUDGET_BYTES / st->page_size);
-    if (st->wal_budget_least < 4) st->wal_budget_least = 4;
-    st->wal_budget = st->wal_budget_least;
     /* A store made by another schema version is refused, never misread. */
     char *ver = store_meta_get(st, "schema_version");
     if (!ver) {
@@ -381,8 +334,6 @@ void store_close(store *st)
     store_write_behind(st, false);
     for (int i = 0; i < st->ncache; i++) sqlite3_finalize(st->cache[i].s);
     if (st->in_tx && !sqlite3_get_autocommit(st->db)) sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-    /* a WAL let grow past the usual budget is not left for the next open */
-    if (st->wal_budget_least && st->wal_frames >= st->wal_budget_least) checkpoint_now(st->db, "main");
     store_shared_forget(st);
     sqlite3_close_v2(st->db);
     forget_resources(st);

@@ -26,12 +26,6 @@ const char *store_default_dir(void);
 store *store_open(const char *dir, bool *created, char *err, size_t errlen);
 void store_close(store *st);
 const char *store_dir(const store *st);
-/* Let the WAL hold up to `bytes` before a commit checkpoints it (the
- * default, and the least, is 512 KB).  For a handle that runs many commands
- * in turn, which change the same few pages (a probe's logs and stats):
- * fewer, larger checkpoints.  Closing the handle checkpoints a WAL left past
- * the default, so the next process's open does not read it whole. */
-void store_set_wal_budget(store *st, long bytes);
 /* Between transactions: give back the pages the handle caches and the file
  * mapping it reads through.  A handle kept for many commands would hold every
  * page it ever touched (the logs grow with every probe). */

@@ -254,54 +254,88 @@ static void test_kept_handle_transactions(void **state)
     store_close(st);
 }
 
-static long long wal_bytes(void)
+/* The journal mode state.db's own header records (what the next open finds). */
+static bool in_wal_mode(const char *path)
 {
-    char path[300];
-    struct stat sb;
-    snprintf(path, sizeof path, "%s/state.db-wal", dir);
-    return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+    FILE *f = fopen(path, "rb");
+    unsigned char hdr[20] = {0};
+    bool wal = f && fread(hdr, 1, sizeof hdr, f) == sizeof hdr && hdr[18] == 2 && hdr[19] == 2;
+    if (f) fclose(f);
+    return wal;
 }
 
-/* 200 transactions of one new object each (a few pages apiece) */
-static void write_many(store *st, const char *prefix)
+static char *journal_mode_of(sqlite3 *db)
 {
-    for (int i = 0; i < 200; i++) {
-        char name[64];
-        snprintf(name, sizeof name, "%s-%d", prefix, i);
-        assert_int_equal(store_begin(st), 0);
-        json_t *o = cm(name);
-        assert_int_equal(store_put(st, "configmaps", "default", name, o), 0);
-        json_decref(o);
-        assert_int_equal(store_commit(st), 0);
-    }
+    sqlite3_stmt *s = NULL;
+    char *mode = NULL;
+    if (sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &s, NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+        mode = strdup((const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    return mode;
 }
 
-/* The WAL is emptied once it holds 128 pages; a handle given a larger
- * budget lets it grow, and empties it when closed. */
-static void test_wal_budget(void **state)
+/* A store keeps its transactions in a rollback journal: a commit writes
+ * each page into state.db once, and leaves an empty state.db-journal. */
+static void test_rollback_journal(void **state)
 {
     (void)state;
+    char path[300], journal[320];
+    snprintf(path, sizeof path, "%s/state.db", dir);
+    snprintf(journal, sizeof journal, "%s-journal", path);
     store *st = open_ok(NULL);
+    json_t *a = cm("a");
+    assert_int_equal(store_put(st, "configmaps", "default", "a", a), 0);
     assert_int_equal(store_commit(st), 0);
-    /* the default budget, 512 KB, is passed by at most one commit's pages */
-    write_many(st, "small");
-    assert_true(wal_bytes() < 512 * 1024 + 8 * 4120);
-    store_set_wal_budget(st, 64L * 1024 * 1024);
-    write_many(st, "large");
-    assert_true(wal_bytes() > 512 * 1024 + 8 * 4120);
-    /* what it cached and mapped given back between transactions: it reads on */
-    store_release_memory(st);
-    assert_int_equal(store_begin(st), 0);
-    assert_true(store_exists(st, "configmaps", "default", "large-100"));
-    store_release_memory(st);   /* (inside a transaction: nothing done) */
-    assert_true(store_exists(st, "configmaps", "default", "small-100"));
+    struct stat sb;
+    assert_int_equal(stat(journal, &sb), 0);
+    assert_int_equal(sb.st_size, 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    char wal[320];
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    assert_int_not_equal(stat(wal, &sb), 0);
+    assert_false(in_wal_mode(path));
+    store_close(st);
+    json_decref(a);
+}
+
+/* A store an older meshsim left in WAL mode leaves it at the first open
+ * that has it to itself; while another connection reads it, an open uses
+ * it as it is, without waiting for the switch. */
+static void test_wal_store_switched_when_alone(void **state)
+{
+    (void)state;
+    char path[300];
+    snprintf(path, sizeof path, "%s/state.db", dir);
+    store *st = open_ok(NULL);
+    json_t *a = cm("a"), *b = cm("b");
+    assert_int_equal(store_put(st, "configmaps", "default", "a", a), 0);
     assert_int_equal(store_commit(st), 0);
     store_close(st);
-    assert_int_equal(wal_bytes(), 0);
+    sqlite3 *other = NULL;
+    assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+    char *mode = NULL;
+    assert_int_equal(sqlite3_exec(other, "PRAGMA journal_mode=WAL", NULL, NULL, NULL), SQLITE_OK);
+    assert_string_equal(mode = journal_mode_of(other), "wal");
+    free(mode);
+    assert_true(in_wal_mode(path));
+    /* another connection in the middle of reading: no switch then */
+    assert_int_equal(sqlite3_exec(other, "BEGIN; SELECT count(*) FROM objects;", NULL, NULL, NULL), SQLITE_OK);
     st = open_ok(NULL);
-    assert_true(store_exists(st, "configmaps", "default", "large-199"));
-    assert_true(store_exists(st, "configmaps", "default", "small-199"));
+    assert_int_equal(store_put(st, "configmaps", "default", "b", b), 0);
+    assert_int_equal(store_commit(st), 0);
     store_close(st);
+    assert_true(in_wal_mode(path));
+    assert_int_equal(sqlite3_exec(other, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(other);
+    /* alone: switched, and what was written in WAL mode is all there */
+    st = open_ok(NULL);
+    assert_true(store_exists(st, "configmaps", "default", "a"));
+    assert_true(store_exists(st, "configmaps", "default", "b"));
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    assert_false(in_wal_mode(path));
+    json_decref(a);
+    json_decref(b);
 }
 
 /* fsync is off unless MESHSIM_SYNC asks (store.c, store_open): SQLite's
@@ -350,7 +384,7 @@ static void test_page_size_of_new_and_old_stores(void **state)
     assert_int_equal(page_size_of(path), 16384);
     /* an older store, 4 KB pages, opened and written: its pages stay */
     char cmd[1000];
-    snprintf(cmd, sizeof cmd, "rm -f '%s' '%s-wal' '%s-shm'", path, path, path);
+    snprintf(cmd, sizeof cmd, "rm -f '%s' '%s-journal'", path, path);
     assert_int_equal(system(cmd), 0);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
@@ -805,7 +839,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_write_dooms_the_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback_discards, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kept_handle_transactions, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_wal_budget, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rollback_journal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wal_store_switched_when_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_follows_meshsim_sync, setup, teardown),
         cmocka_unit_test_setup_teardown(test_page_size_of_new_and_old_stores, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_behind_is_invisible, setup, teardown),
