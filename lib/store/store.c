@@ -186,6 +186,13 @@ static int exec_waiting(sqlite3 *db, const char *sql)
  * than DELETE: a commit empties the journal instead of unlinking it. */
 #define JOURNAL_MODE "TRUNCATE"
 #define MMAP_SIZE "1073741824"
+/* 4 MB of page cache (reads go through the mapping; the cache holds the
+ * pages a transaction changes).  A transaction that changes more writes
+ * the surplus into state.db as it goes, from the write-behind thread, and
+ * reuses the buffers: with 16 MB, a 10 000-object apply's 11 MB of new
+ * pages each took a fresh page of memory and were all written at commit
+ * (apply loop 48 -> 41 ms, commit 6 -> 2 ms). */
+#define CACHE_SIZE "-4096"
 
 /* SQLite's synchronous setting: OFF, or what MESHSIM_SYNC names (normal,
  * full).  An unknown value gets the safest. */
@@ -276,7 +283,7 @@ store *store_open(const char *dir, bool *created, char *err, size_t errlen)
      * with --unsafe-no-fsync). */
     char pragmas[256];
     snprintf(pragmas, sizeof pragmas, "PRAGMA page_size=" PAGE_SIZE "; PRAGMA synchronous=%s; PRAGMA foreign_keys=OFF;"
-             " PRAGMA cache_size=-16384; PRAGMA mmap_size=" MMAP_SIZE ";", sync_mode());
+             " PRAGMA cache_size=" CACHE_SIZE "; PRAGMA mmap_size=" MMAP_SIZE ";", sync_mode());
     int pragmas_rc = exec_waiting(st->db, pragmas);
     /* A store an older meshsim left in WAL mode leaves it at an open that
      * has it to itself; while another process reads it, it is used as it
