@@ -11,6 +11,7 @@
  * a limit, the text or its second half is parsed again with libyaml). */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -19,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 #include "model/loader.h"
 #include "model/loader_events.h"
@@ -617,6 +620,32 @@ static int load_dir(loaded_docs *docs, const char *dir, int recursive, char *err
     return rc;
 }
 
+/* A large manifest is mapped rather than read: its pages are the page
+ * cache's own, where reading copies them into as many fresh pages of memory
+ * (a 2 MB file: ~500 page faults, each one cleared, a tenth of a
+ * 10 000-object apply).  Only a file that does not end on a page boundary:
+ * the rest of its last page reads as zeros, as the NUL after a read buffer. */
+#define MAP_AT_LEAST (64 * 1024)
+
+static const char *map_manifest(const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return NULL;
+    struct stat sb;
+    long page = sysconf(_SC_PAGESIZE);
+    const char *text = NULL;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size >= MAP_AT_LEAST && sb.st_size <= LOADER_MAX_BYTES &&
+        page > 0 && sb.st_size % page) {
+        void *m = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+        if (m != MAP_FAILED) {
+            text = m;
+            *len = (size_t)sb.st_size;
+        }
+    }
+    close(fd);
+    return text;
+}
+
 int loader_load_path(loaded_docs *docs, const char *path, int recursive, FILE *in,
                      char *err, size_t errlen)
 {
@@ -633,6 +662,12 @@ int loader_load_path(loaded_docs *docs, const char *path, int recursive, FILE *i
             return -1;
         }
         if (S_ISDIR(sb.st_mode)) return load_dir(docs, path, recursive, err, errlen);
+        const char *mapped = map_manifest(path, &len);
+        if (mapped) {
+            int rc = loader_load_buffer(docs, mapped, len, source, err, errlen);
+            munmap((void *)mapped, len);
+            return rc;
+        }
         buf = read_file(path, &len, LOADER_MAX_BYTES);
         if (!buf) {
             snprintf(err, errlen, "the path \"%s\" cannot be read: %s", path, strerror(errno));
