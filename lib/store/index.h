@@ -1,5 +1,5 @@
 /* Lookup keys of objects (lib/model/routing_keys.h), kept by the store in a
- * table of its own (obj_keys) next to the objects: written in the same
+ * table of its own (object_keys) next to the objects: written in the same
  * transaction as the object, so a probe can load only the objects of the
  * hosts it involves.  store_put / store_delete keep it up to date; a store
  * made before the table existed gets it filled when first opened.
@@ -15,13 +15,12 @@
 
 /* Create the table (and fill it for an older store).  0, or -1. */
 int store_index_open(store *st);
-/* Keep the keys of one object in step with its body (called by store_put
- * and store_delete, inside the command's transaction).  obj, or when the
- * caller has only the text, body (parsed only for the keyed resources);
- * is_new: the object did not exist, so it has no keys yet. */
-int store_index_put(store *st, const char *resource, const char *ns, const char *name, json_t *obj,
-                    const char *body, bool is_new);
-int store_index_delete(store *st, const char *resource, const char *ns, const char *name);
+/* Refile one object (called by store_put and store_delete, inside the
+ * command's transaction): from the keys its replaced row held (old; none
+ * for a new object) to those of its new row (keys; none when deleted).
+ * Both are objects.keys blobs (index_object_keys).  0, or -1. */
+int store_index_put(store *st, const char *resource, const char *ns, const char *name, const char *old,
+                    size_t old_len, const char *keys, size_t keys_len);
 
 /* The objects with key, ordered by resource, namespace, name, from offset,
  * at most limit (limit < 0: all).  A new array. */

@@ -71,6 +71,22 @@ static void note_failure(store *st)
     snprintf(st->failure, sizeof st->failure, "%s", sqlite3_errmsg(st->db));
 }
 
+/* A write failed: -1, the failure noted. */
+static int write_failed(store *st)
+{
+    note_failure(st);
+    return -1;
+}
+
+static int out_of_memory(store *st)
+{
+    if (!st->failed) {
+        st->failed = 1;
+        snprintf(st->failure, sizeof st->failure, "out of memory");
+    }
+    return -1;
+}
+
 /* Step a statement that returns no rows: 0, or -1 with the failure noted. */
 static int step_done(store *st, sqlite3_stmt *s)
 {
@@ -103,7 +119,7 @@ static void open_failure(sqlite3 *db, const char *dir, const char *path, const c
 #define OBJECTS_TABLE(name) \
     "CREATE TABLE IF NOT EXISTS " name "(id INTEGER PRIMARY KEY, resource TEXT NOT NULL," \
     " namespace TEXT NOT NULL, name TEXT NOT NULL, row TEXT, labels TEXT, applied TEXT, body TEXT NOT NULL," \
-    " sid INTEGER, tail TEXT);"
+    " sid INTEGER, tail TEXT, keys BLOB);"
 /* One index finds an object by its key and lists a resource's rows without
  * reading their bodies.  It is not UNIQUE (its key is longer than an
  * object's): writes keep one row per key themselves (store_put_ex, the
@@ -220,7 +236,9 @@ static const char *upgrade_sql(const char *version)
     if (!strcmp(version, "1"))
         return "DROP TABLE IF EXISTS objects_v2;" OBJECTS_TABLE("objects_v2")
                "INSERT INTO objects_v2(resource,namespace,name,body) SELECT resource,namespace,name,body FROM objects;"
-               "DROP TABLE objects; ALTER TABLE objects_v2 RENAME TO objects;" OBJECTS_INDEX;
+               "DROP TABLE objects; ALTER TABLE objects_v2 RENAME TO objects;" OBJECTS_INDEX
+               /* the lookup keys filed again at the next open (index.c) */
+               "DELETE FROM meta WHERE key='obj_keys_version';";
     /* version 2 lacked sid and tail (store_shared_open added them, empty);
      * versions 2 and 3 had the unique index on the key (see OBJECTS_INDEX) */
     if (!strcmp(version, "2") || !strcmp(version, "3")) return "DROP INDEX IF EXISTS objects_by_key";
@@ -652,10 +670,37 @@ static void bind_opt(sqlite3_stmt *s, int i, const char *v)
 }
 
 const char store_put_object_sql[] =
-    "INSERT INTO objects(resource,namespace,name,row,labels,applied,body,sid,tail)"
-    " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)";
+    "INSERT INTO objects(resource,namespace,name,row,labels,applied,body,sid,tail,keys)"
+    " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)";
 /* what store_put_object_sql replaces, unless the object is new */
-const char store_delete_object_sql[] = "DELETE FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3";
+const char store_delete_object_sql[] = "DELETE FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3 RETURNING keys";
+
+int store_delete_row(sqlite3_stmt *del, const char *resource, const char *ns, const char *name, char **old,
+                     size_t *old_len)
+{
+    *old = NULL;
+    *old_len = 0;
+    bind_text(del, 1, resource); bind_text(del, 2, ns); bind_text(del, 3, name);
+    int rc, deleted = 0;
+    while ((rc = sqlite3_step(del)) == SQLITE_ROW) {
+        deleted = 1;
+        int n = sqlite3_column_bytes(del, 0);
+        const void *keys = sqlite3_column_blob(del, 0);
+        if (n > 0 && keys && !*old) {
+            if (!(*old = malloc((size_t)n))) { rc = SQLITE_NOMEM; break; }
+            memcpy(*old, keys, (size_t)n);
+            *old_len = (size_t)n;
+        }
+    }
+    sqlite3_reset(del);
+    if (rc != SQLITE_DONE) {
+        free(*old);
+        *old = NULL;
+        *old_len = 0;
+        return -1;
+    }
+    return deleted;
+}
 
 void store_bind_object(sqlite3_stmt *s, const object_row *r)
 {
@@ -671,18 +716,15 @@ void store_bind_object(sqlite3_stmt *s, const object_row *r)
         sqlite3_bind_null(s, 8);
         sqlite3_bind_null(s, 9);
     }
+    if (r->keys_len) sqlite3_bind_blob(s, 10, r->keys, (int)r->keys_len, SQLITE_STATIC);
+    else sqlite3_bind_null(s, 10);
 }
 
-/* Hand the row to the writer thread (keys worked out here, where obj is). */
-static int put_behind(store *st, const object_row *row, json_t *obj, const char *text, bool is_new)
+/* Hand the row to the writer thread. */
+static int put_behind(store *st, const object_row *row, bool is_new)
 {
     if (st->failed || store_index_note_write(st)) return -1;
-    writer_row r = {*row, NULL, 0, false, is_new, keyset_hash(row->resource, row->ns, row->name)};
-    if (index_collect_keys(row->resource, row->ns, obj, text, &r.keys, &r.nkeys, &r.keyed)) {
-        st->failed = 1;
-        snprintf(st->failure, sizeof st->failure, "out of memory");
-        return -1;
-    }
+    writer_row r = {*row, is_new, keyset_hash(row->resource, row->ns, row->name)};
     keyset_add(&st->written, r.hash);
     if (writer_enqueue(st->writer, &r)) { settle(st); return -1; }
     return 0;
@@ -695,32 +737,39 @@ int store_put_ex(store *st, const char *resource, const char *ns, const char *na
     if (!body && !(x && x->body)) return -1;
     const char *text = body ? body : x->body;
     object_row r = {resource, ns, name, x ? x->row : NULL, x ? x->labels : NULL, x ? x->applied : NULL,
-                    text, 0, 0, NULL};
+                    text, 0, 0, NULL, NULL, 0};
     /* a long repeated piece (a template's pod spec) is kept once: shared.h */
     store_shared_note_write(st, resource);
     if (store_shared_split(st, resource, text, &r.body_len, &r.sid, &r.tail)) { free(body); return -1; }
+    /* its lookup keys worked out here, where obj is */
+    char *keys = NULL;
+    if (index_object_keys(resource, ns, obj, text, &keys, &r.keys_len)) {
+        free(body);
+        return out_of_memory(st);
+    }
+    r.keys = keys;
     int rc;
     bool is_new = x && x->is_new;
     if (st->writer) {
-        rc = put_behind(st, &r, obj, text, is_new);
+        rc = put_behind(st, &r, is_new);
     } else {
+        char *old = NULL;
+        size_t old_len = 0;
         sqlite3_stmt *s = is_new ? NULL : prep_write(st, store_delete_object_sql);
+        rc = is_new ? 0 : !s ? -1 : store_delete_row(s, resource, ns, name, &old, &old_len) < 0 ? write_failed(st) : 0;
+        if (s) done(st, s);
+        s = rc ? NULL : prep_write(st, store_put_object_sql);
         if (s) {
-            bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
+            store_bind_object(s, &r);
             rc = step_done(st, s);
             done(st, s);
-            if (rc) { free(body); return -1; }
-        } else if (!is_new) {
-            free(body);
-            return -1;
+        } else {
+            rc = -1;
         }
-        s = prep_write(st, store_put_object_sql);
-        if (!s) { free(body); return -1; }
-        store_bind_object(s, &r);
-        rc = step_done(st, s);
-        done(st, s);
-        if (!rc) rc = store_index_put(st, resource, ns, name, obj, x ? x->body : NULL, is_new);
+        if (!rc) rc = store_index_put(st, resource, ns, name, old, old_len, keys, r.keys_len);
+        free(old);
     }
+    free(keys);
     if (!rc) {
         st->object_writes++;
         note_owners(st, text);
@@ -747,21 +796,23 @@ void store_write_behind(store *st, bool on)
 
 int store_delete(store *st, const char *resource, const char *ns, const char *name)
 {
-    sqlite3_stmt *s = prep_write(st, "DELETE FROM objects WHERE resource=?1 AND namespace=?2 AND name=?3");
+    sqlite3_stmt *s = prep_write(st, store_delete_object_sql);
     if (!s) return -1;
     if (st->writer) keyset_add(&st->written, keyset_hash(resource, ns, name));   /* its snapshot is stale */
     store_shared_note_write(st, resource);
-    bind_text(s, 1, resource); bind_text(s, 2, ns); bind_text(s, 3, name);
-    int rc = step_done(st, s);
-    int changed = sqlite3_changes(st->db);
+    char *old = NULL;
+    size_t old_len = 0;
+    int deleted = store_delete_row(s, resource, ns, name, &old, &old_len);
     done(st, s);
-    if (changed) {
+    int rc = deleted < 0 ? write_failed(st) : 0;
+    if (deleted > 0) {
         st->object_writes++;
         st->owner_changes++;
         note_resource(st, resource);
+        rc = store_index_put(st, resource, ns, name, old, old_len, NULL, 0);
     }
-    if (!rc && changed) rc = store_index_delete(st, resource, ns, name);
-    return rc ? rc : (changed ? 0 : 1);
+    free(old);
+    return rc ? rc : (deleted > 0 ? 0 : 1);
 }
 
 json_t *store_collect(store *st, sqlite3_stmt *s)

@@ -34,23 +34,32 @@ typedef struct object_row {
     size_t body_len;         /* (sid 0: the text's length when known, else 0) */
     long long sid;           /* > 0: then the shared text sid, then tail (shared.h) */
     const char *tail;
+    const char *keys;        /* its lookup keys (index_object_keys), keys_len bytes; NULL: none */
+    size_t keys_len;
 } object_row;
 /* The statement that writes an object row, and its parameters (store.c);
  * the write-behind thread (writer.c) runs its own copy. */
 extern const char store_put_object_sql[];
 extern const char store_delete_object_sql[];
 void store_bind_object(sqlite3_stmt *s, const object_row *r);
+/* Run del (store_delete_object_sql) for one object: 1 when a row went, 0
+ * when there was none, -1 on error; *old: a copy of the keys that row held
+ * (malloc'd, *old_len bytes; NULL: none). */
+int store_delete_row(sqlite3_stmt *del, const char *resource, const char *ns, const char *name, char **old,
+                     size_t *old_len);
 
-/* Lookup keys for the writer (index.c): whether the resource has keys
- * (*keyed), and those of obj (or of body's object when obj is NULL) as a
- * malloc'd array of malloc'd strings; 0, or -1 when out of memory. */
-int index_collect_keys(const char *resource, const char *ns, json_t *obj, const char *body, char ***keys,
-                       size_t *nkeys, bool *keyed);
-/* File one object's keys with the writer's statements (SQL below): its old
- * keys go first unless is_new.  0, or -1. */
-extern const char index_delete_keys_sql[], index_insert_key_sql[];
-int index_write_keys(sqlite3_stmt *del, sqlite3_stmt *ins, const char *resource, const char *ns, const char *name,
-                     char *const *keys, size_t nkeys, bool is_new);
+/* An object's lookup keys (index.c), as its row keeps them: each key
+ * followed by a NUL, *keys_len bytes in all, malloc'd; NULL when it has
+ * none (or its resource is not looked up by key).  From obj, or when obj
+ * is NULL from its text, body.  0, or -1 when out of memory. */
+int index_object_keys(const char *resource, const char *ns, json_t *obj, const char *body, char **keys,
+                      size_t *keys_len);
+/* Refile one object with these statements (SQL below): delete its rows
+ * of the old keys, insert those of the new (nothing when they are the
+ * same).  0, or -1. */
+extern const char index_delete_key_sql[], index_insert_key_sql[];
+int index_replace_keys(sqlite3_stmt *del, sqlite3_stmt *ins, const char *resource, const char *ns, const char *name,
+                       const char *old, size_t old_len, const char *keys, size_t keys_len);
 /* An object of this transaction is written (the objects generation moves
  * once per transaction).  0, or -1 with the failure noted. */
 int store_index_note_write(store *st);

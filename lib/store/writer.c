@@ -11,16 +11,14 @@
 
 typedef struct entry {
     struct entry *next;
-    object_row obj;   /* its texts in text */
-    char **keys;
-    size_t nkeys;
-    bool keyed, is_new;
+    object_row obj;   /* its texts (and keys) in text */
+    bool is_new;
     char text[];
 } entry;
 
 struct store_writer {
     sqlite3 *db;
-    sqlite3_stmt *put, *del_obj, *del_keys, *ins_key;
+    sqlite3_stmt *put, *del_obj, *del_key, *ins_key;
     pthread_t thread;
     /* mu guards the queue and the flags; conn is the connection, held by
      * the writer for one row at a time and by the command's lookups */
@@ -55,30 +53,23 @@ static void write_entry(store_writer *w, entry *e)
 {
     if (atomic_load(&w->failed)) return;
     int rc = 0;
-    if (!e->is_new) {   /* the row it replaces (one row per object: store.c) */
-        sqlite3_bind_text(w->del_obj, 1, e->obj.resource, -1, SQLITE_STATIC);
-        sqlite3_bind_text(w->del_obj, 2, e->obj.ns, -1, SQLITE_STATIC);
-        sqlite3_bind_text(w->del_obj, 3, e->obj.name, -1, SQLITE_STATIC);
-        rc = sqlite3_step(w->del_obj) == SQLITE_DONE ? 0 : -1;
-        sqlite3_reset(w->del_obj);
-    }
+    char *old = NULL;   /* the keys of the row it replaces (one row per object: store.c) */
+    size_t old_len = 0;
+    if (!e->is_new && store_delete_row(w->del_obj, e->obj.resource, e->obj.ns, e->obj.name, &old, &old_len) < 0)
+        rc = -1;
     if (!rc) {
         store_bind_object(w->put, &e->obj);
         rc = sqlite3_step(w->put) == SQLITE_DONE ? 0 : -1;
         sqlite3_reset(w->put);
     }
-    if (!rc && e->keyed)
-        rc = index_write_keys(w->del_keys, w->ins_key, e->obj.resource, e->obj.ns, e->obj.name, e->keys, e->nkeys,
-                              e->is_new);
+    if (!rc)
+        rc = index_replace_keys(w->del_key, w->ins_key, e->obj.resource, e->obj.ns, e->obj.name, old, old_len,
+                                e->obj.keys, e->obj.keys_len);
+    free(old);
     if (rc) fail(w, sqlite3_errmsg(w->db));
 }
 
-static void entry_free(entry *e)
-{
-    for (size_t i = 0; i < e->nkeys; i++) free(e->keys[i]);
-    free(e->keys);
-    free(e);
-}
+static void entry_free(entry *e) { free(e); }
 
 static void free_entries(entry *e)
 {
@@ -129,7 +120,7 @@ store_writer *writer_start(sqlite3 *db)
     w->db = db;
     if (sqlite3_prepare_v2(db, store_put_object_sql, -1, &w->put, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, store_delete_object_sql, -1, &w->del_obj, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, index_delete_keys_sql, -1, &w->del_keys, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, index_delete_key_sql, -1, &w->del_key, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, index_insert_key_sql, -1, &w->ins_key, NULL) != SQLITE_OK)
         goto fail;
     pthread_mutex_init(&w->mu, NULL);
@@ -147,7 +138,7 @@ store_writer *writer_start(sqlite3 *db)
 fail:
     sqlite3_finalize(w->put);
     sqlite3_finalize(w->del_obj);
-    sqlite3_finalize(w->del_keys);
+    sqlite3_finalize(w->del_key);
     sqlite3_finalize(w->ins_key);
     free(w);
     return NULL;
@@ -169,15 +160,13 @@ int writer_enqueue(store_writer *w, const writer_row *r)
     const object_row *o = &r->obj;
     /* each text's length measured once (a body is most of a row) */
     const char *texts[] = {o->resource, o->ns, o->name, o->row, o->labels, o->applied, o->body, o->tail};
-    size_t lens[8], n = 0;
+    size_t lens[8], n = o->keys_len;
     for (int i = 0; i < 8; i++) {
         lens[i] = !texts[i] ? 0 : i == 6 && o->sid ? o->body_len : strlen(texts[i]);
         n += texts[i] ? lens[i] + 1 : 0;
     }
     entry *e = malloc(sizeof *e + n + 1);
     if (!e) {
-        for (size_t i = 0; i < r->nkeys; i++) free(r->keys[i]);
-        free(r->keys);
         fail(w, "out of memory");
         return -1;
     }
@@ -193,9 +182,10 @@ int writer_enqueue(store_writer *w, const writer_row *r)
     e->obj.body = place(&at, o->body, lens[6]);
     e->obj.tail = place(&at, o->tail, lens[7]);
     e->obj.body_len = lens[6];   /* (known now: SQLite need not measure it again) */
-    e->keys = r->keys;
-    e->nkeys = r->nkeys;
-    e->keyed = r->keyed;
+    if (o->keys_len) {
+        memcpy(at, o->keys, o->keys_len);
+        e->obj.keys = at;
+    }
     e->is_new = r->is_new;
     pthread_mutex_lock(&w->mu);
     int rc = atomic_load(&w->failed) ? -1 : 0;
@@ -261,7 +251,7 @@ int writer_stop(store_writer *w, char *failure, size_t len)
     pthread_join(w->thread, NULL);
     sqlite3_finalize(w->put);
     sqlite3_finalize(w->del_obj);
-    sqlite3_finalize(w->del_keys);
+    sqlite3_finalize(w->del_key);
     sqlite3_finalize(w->ins_key);
     pthread_mutex_destroy(&w->mu);
     pthread_mutex_destroy(&w->conn);

@@ -21,14 +21,10 @@
 
 typedef struct store_writer store_writer;
 
-/* One object row.  The writer copies the texts; it takes keys (an array of
- * malloc'd strings, itself malloc'd) when `keyed`. */
+/* One object row.  The writer copies its texts and keys. */
 typedef struct writer_row {
     object_row obj;
-    char **keys;
-    size_t nkeys;
-    bool keyed;     /* the resource has lookup keys (its old ones go first) */
-    bool is_new;    /* no such object before: no old keys */
+    bool is_new;    /* no such object before: no row to replace, no old keys */
     uint64_t hash;  /* keyset_hash of its resource, namespace and name */
 } writer_row;
 

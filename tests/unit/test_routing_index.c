@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <pthread.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 #include "mesh_fixture.h"
 #include "model/kinds.h"
 #include "model/release.h"
@@ -198,8 +199,9 @@ static void test_store_keeps_keys_with_objects(void **state)
     /* a writer that has only the object's text files it from the text */
     put_new(f->st, J("{'apiVersion':'networking.istio.io/v1alpha3','kind':'ServiceEntry','metadata':{'name':'t','namespace':'ns3'},"
                      "'spec':{'hosts':['old.example.com']}}"));
-    assert_int_equal(store_index_put(f->st, ROUTING_SE_RESOURCE, "ns3", "t", NULL,
-                                     "{\"kind\":\"ServiceEntry\",\"spec\":{\"hosts\":[\"Text.example.com\"]}}", false), 0);
+    store_extras text = {.body = "{\"kind\":\"ServiceEntry\",\"metadata\":{\"name\":\"t\",\"namespace\":\"ns3\"},"
+                                 "\"spec\":{\"hosts\":[\"Text.example.com\"]}}"};
+    assert_int_equal(store_put_ex(f->st, ROUTING_SE_RESOURCE, "ns3", "t", NULL, &text), 0);
     assert_true(store_key_exists(f->st, "host:text.example.com"));
     assert_false(store_key_exists(f->st, "host:old.example.com"));
     assert_int_equal(store_delete(f->st, ROUTING_SE_RESOURCE, "ns3", "t"), 0);
@@ -229,25 +231,62 @@ static void test_store_keeps_keys_with_objects(void **state)
     assert_true(store_key_exists(f->st, "host:x.example.com"));
 }
 
-/* A store written before the key table existed gets it filled on open. */
+static int count_rows(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    int n = -1;
+    if (sqlite3_open(path, &db) == SQLITE_OK && sqlite3_prepare_v2(db, sql, -1, &s, NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return n;
+}
+
+/* A store written before this key table existed gets it filled on open:
+ * one from before any (none), and one of index version 1 (a table ordered
+ * by object, another by key, no keys in the objects' rows).  Its objects
+ * are then refiled as any: deleting one takes its keys along. */
 static void test_store_fills_keys_of_older_store(void **state)
 {
     fixture *f = *state;
-    put_new(f->st, J("{'apiVersion':'networking.istio.io/v1alpha3','kind':'VirtualService','metadata':{'name':'v','namespace':'default'},"
-                 "'spec':{'hosts':['reviews'],'gateways':['gw']}}"));
-    assert_int_equal(store_commit(f->st), 0);
-    store_close(f->st);
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "sqlite3 '%s/state.db' \"DROP TABLE obj_keys; DELETE FROM meta WHERE key='obj_keys_version'\"",
-             f->dir);
-    if (system(cmd) != 0) { f->st = NULL; skip(); }
-    bool created;
-    char err[256];
-    f->st = store_open(f->dir, &created, err, sizeof err);
-    assert_non_null(f->st);
-    assert_false(created);
-    assert_true(store_key_exists(f->st, "host:reviews.default.svc.cluster.local"));
-    assert_true(store_key_exists(f->st, "gw:default/gw"));
+    const char *olds[] = {
+        "DROP TABLE object_keys; ALTER TABLE objects DROP COLUMN keys; DELETE FROM meta WHERE key='obj_keys_version'",
+        "DROP TABLE object_keys; ALTER TABLE objects DROP COLUMN keys;"
+        " CREATE TABLE obj_keys(resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL, key TEXT NOT NULL,"
+        " PRIMARY KEY(resource, namespace, name, key)) WITHOUT ROWID;"
+        " CREATE INDEX obj_keys_by_key ON obj_keys(key, resource, namespace, name);"
+        " INSERT INTO obj_keys VALUES('virtualservices.networking.istio.io','default','v','host:reviews.default.svc.cluster.local');"
+        " UPDATE meta SET value='1' WHERE key='obj_keys_version'",
+    };
+    char path[600];
+    snprintf(path, sizeof path, "%s/state.db", f->dir);
+    for (size_t i = 0; i < sizeof olds / sizeof olds[0]; i++) {
+        put_new(f->st, J("{'apiVersion':'networking.istio.io/v1alpha3','kind':'VirtualService','metadata':{'name':'v','namespace':'default'},"
+                     "'spec':{'hosts':['reviews'],'gateways':['gw']}}"));
+        assert_int_equal(store_commit(f->st), 0);
+        store_close(f->st);
+        sqlite3 *db = NULL;
+        assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(db, olds[i], NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+        bool created;
+        char err[256];
+        f->st = store_open(f->dir, &created, err, sizeof err);
+        assert_non_null(f->st);
+        assert_false(created);
+        assert_true(store_key_exists(f->st, "host:reviews.default.svc.cluster.local"));
+        assert_true(store_key_exists(f->st, "gw:default/gw"));
+        assert_int_equal(store_commit(f->st), 0);
+        assert_int_equal(count_rows(path, "SELECT count(*) FROM sqlite_schema WHERE name LIKE 'obj_keys%'"), 0);
+        assert_int_equal(count_rows(path, "SELECT count(*) FROM objects WHERE keys IS NOT NULL AND name='v'"), 1);
+        assert_int_equal(store_begin(f->st), 0);
+        assert_int_equal(store_delete(f->st, "virtualservices.networking.istio.io", "default", "v"), 0);
+        assert_int_equal(store_commit(f->st), 0);
+        assert_int_equal(count_rows(path, "SELECT count(*) FROM object_keys WHERE name='v'"), 0);
+        assert_int_equal(store_begin(f->st), 0);
+    }
 }
 
 /* ---- the lazy mesh decides as the full one ---- */
