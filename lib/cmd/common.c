@@ -21,7 +21,7 @@
  * reused only in the process that opened it (not in a fork()ed child), for
  * the same directory, and while state.db is still the file it opened (a
  * `meshsim reset` or an `rm -rf` by another process makes a new one: the old
- * handle is then closed, which deletes nothing: see store_open). */
+ * handle is then closed, which deletes no file). */
 /* commands between two store_release_memory() of the kept handle */
 #define KEPT_RELEASE_EVERY 32
 

@@ -54,9 +54,11 @@ int store_index_put(store *st, const char *resource, const char *ns, const char 
     if (store_write_failed(st)) return -1;
     if (bump_generation(st)) return fail(st);
     if (!old_len && !keys_len) return 0;
-    sqlite3_stmt *del = old_len ? prep(st, index_delete_key_sql) : NULL, *ins = keys_len ? prep(st, index_insert_key_sql) : NULL;
-    int rc = (old_len && !del) || (keys_len && !ins) ? -1 :
-             index_replace_keys(del, ins, resource, ns, name, old, old_len, keys, keys_len);
+    sqlite3_stmt *del = old_len ? prep(st, index_delete_key_sql) : NULL;
+    sqlite3_stmt *ins = keys_len ? prep(st, index_insert_key_sql) : NULL;
+    int rc = -1;
+    if ((del || !old_len) && (ins || !keys_len))
+        rc = index_replace_keys(del, ins, resource, ns, name, old, old_len, keys, keys_len);
     if (del) store_stmt_done(st, del);
     if (ins) store_stmt_done(st, ins);
     return rc ? fail(st) : 0;
