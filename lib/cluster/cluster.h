@@ -216,6 +216,12 @@ int ccache_create_prepared(cluster_cache *c, const kind_info *k, const char *ns,
 /* Is there such an object (without making a lazy one)?  The objects of one
  * namespace (ccache_list's order; a new array). */
 bool ccache_contains(cluster_cache *c, const kind_info *k, const char *ns, const char *name);
+/* A new pod's name (names.c): prefix (the ReplicaSet's name and "-") and 5 random
+ * characters (also left in suffix), one no pod of ns in the view has.
+ * 0, or -1 when 50 draws all collided. */
+#define CLUSTER_POD_SUFFIX_LEN 5
+int cluster_pod_name(cluster_cache *c, const kind_info *pk, const char *ns, const char *prefix,
+                     char suffix[CLUSTER_POD_SUFFIX_LEN + 1], char *name, size_t len);
 json_t *ccache_list_in(cluster_cache *c, const kind_info *k, const char *ns);
 /* ccache_create storing the text serialize(obj, ctx) makes (see api_create_text). */
 int ccache_create_text(cluster_cache *c, const kind_info *k, json_t *obj, char *(*serialize)(json_t *, void *), void *ctx);

@@ -113,13 +113,9 @@ static json_t *template_pod(pod_template *pt, const char *name)
 static int create_pod(cluster_cache *c, const kind_info *pk, json_t *rs, pod_template *pt, json_t *mine)
 {
     const char *ns = obj_namespace(rs);
-    char name[600], suffix[8];
-    for (int tries = 0;; tries++) {
-        cluster_random_suffix(suffix, 5);
-        snprintf(name, sizeof name, "%s-%s", obj_name(rs), suffix);
-        if (!ccache_contains(c, pk, ns, name)) break;
-        if (tries > 50) return -1;
-    }
+    char prefix[600], name[600], suffix[CLUSTER_POD_SUFFIX_LEN + 1];
+    snprintf(prefix, sizeof prefix, "%s-", obj_name(rs));
+    if (cluster_pod_name(c, pk, ns, prefix, suffix, name, sizeof name)) return -1;
     json_t *pod = template_pod(pt, name);
     char ip[32];
     if (pt->next_ip > 0) ipam_pod_ip_nth(pt->next_ip++, ip, sizeof ip);

@@ -33,6 +33,17 @@ void cluster_template_hash(json_t *tmpl, char out[CLUSTER_HASH_MAX])
     out[n] = 0;
 }
 
+int cluster_pod_name(cluster_cache *c, const kind_info *pk, const char *ns, const char *prefix,
+                     char suffix[CLUSTER_POD_SUFFIX_LEN + 1], char *name, size_t len)
+{
+    for (int tries = 0; tries <= 50; tries++) {
+        cluster_random_suffix(suffix, CLUSTER_POD_SUFFIX_LEN);
+        snprintf(name, len, "%s%s", prefix, suffix);
+        if (!ccache_contains(c, pk, ns, name)) return 0;
+    }
+    return -1;
+}
+
 void cluster_random_suffix(char *out, size_t n)
 {
     unsigned char r[32];

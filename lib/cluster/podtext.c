@@ -38,7 +38,7 @@ struct cluster_pod_forms {
 /* Each pod's values (a lazy object of the view holds them). */
 typedef struct pod_values {
     cluster_pod_forms *f;
-    char suffix[8], started[32], ip[32];
+    char suffix[CLUSTER_POD_SUFFIX_LEN + 1], started[32], ip[32];
     api_stamp stamp;
     char ids[][33];
 } pod_values;
@@ -182,11 +182,9 @@ int cluster_pod_forms_create(cluster_cache *c, cluster_pod_forms *f, const char 
     pod_values *v = calloc(1, sizeof *v + f->nids * sizeof v->ids[0]);
     if (!v) return -1;
     char name[600];
-    for (int tries = 0;; tries++) {
-        cluster_random_suffix(v->suffix, 5);
-        snprintf(name, sizeof name, "%s%s", f->base, v->suffix);
-        if (!ccache_contains(c, f->k, f->ns, name)) break;
-        if (tries > 50) { free(v); return -1; }
+    if (cluster_pod_name(c, f->k, f->ns, f->base, v->suffix, name, sizeof name)) {
+        free(v);
+        return -1;
     }
     /* the kubelet starts it (cluster_pod_status_kit), then the API server stamps it */
     long long now = time_now_ms() / 1000;

@@ -58,12 +58,25 @@ static void now_rfc3339(char ts[32])
     memcpy(ts, text, sizeof text);
 }
 
+/* The store refused a write: e says why. */
+static api_status storage_error(store *st, api_error *e)
+{
+    e->status = API_ERR_STORE;
+    snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
+    return e->status;
+}
+
+/* The text of obj's labels, NULL when it has none. */
+static char *labels_text(json_t *obj)
+{
+    json_t *l = obj_labels(obj);
+    return l && json_object_size(l) ? json_text_compact(l, false) : NULL;
+}
+
 void api_object_texts(const kind_info *k, json_t *obj, char **body, char **row, char **labels)
 {
     *row = columns_encode(k, obj);
-    *labels = NULL;
-    json_t *l = obj_labels(obj);
-    if (l && json_object_size(l)) *labels = json_text_compact(l, false);
+    *labels = labels_text(obj);
     *body = json_text_compact(obj, false);
 }
 
@@ -121,12 +134,7 @@ static api_status create(store *st, const kind_info *k, json_t *obj, bool checke
 {
     const char *ns = ns_of(k, obj);
     if (stamp_new(st, k, obj, checked, e) != API_OK) return e->status;
-    if (put(st, k, ns, obj, applied, true)) {
-        e->status = API_ERR_STORE;
-        snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
-        return e->status;
-    }
-    return API_OK;
+    return put(st, k, ns, obj, applied, true) ? storage_error(st, e) : API_OK;
 }
 
 void api_stamp_update(store *st, json_t *obj, json_t *old)
@@ -148,12 +156,7 @@ static api_status update(store *st, const kind_info *k, json_t *obj, json_t *old
 {
     const char *ns = ns_of(k, obj);
     api_stamp_update(st, obj, old);
-    if (put(st, k, ns, obj, applied, false)) {
-        e->status = API_ERR_STORE;
-        snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
-        return e->status;
-    }
-    return API_OK;
+    return put(st, k, ns, obj, applied, false) ? storage_error(st, e) : API_OK;
 }
 
 api_status api_create(store *st, const kind_info *k, json_t *obj, api_error *e)
@@ -192,11 +195,7 @@ api_status api_delete(store *st, const kind_info *k, const char *ns, const char 
         api_not_found(e, k, name);
         return e->status;
     }
-    if (rc < 0) {
-        e->status = API_ERR_STORE;
-        snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
-        return e->status;
-    }
+    if (rc < 0) return storage_error(st, e);
     if (!strcmp(k->kind, "Namespace")) {
         /* The namespace controller empties a deleted namespace. */
         for (const kind_info *c = kinds_table; c->kind; c++) {
@@ -229,20 +228,13 @@ api_status api_update_known(store *st, const kind_info *k, json_t *obj, json_t *
 static api_status put_new(store *st, const kind_info *k, json_t *obj, char *body, char *row, const char *applied,
                           api_error *e)
 {
-    char *labels = NULL;
-    json_t *l = obj_labels(obj);
-    if (l && json_object_size(l)) labels = json_text_compact(l, false);
+    char *labels = labels_text(obj);
     store_extras x = {row, labels, applied, body, true};
     int rc = body ? store_put_ex(st, k->resource, ns_of(k, obj), obj_name(obj), obj, &x) : -1;
     free(row);
     free(labels);
     free(body);
-    if (rc) {
-        e->status = API_ERR_STORE;
-        snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
-        return e->status;
-    }
-    return API_OK;
+    return rc ? storage_error(st, e) : API_OK;
 }
 
 /* api_create for a caller that assembles the stored JSON text itself
@@ -263,12 +255,8 @@ api_status api_store_prepared(store *st, const kind_info *k, const char *ns, con
                               const char *row, const char *labels, bool is_new, api_error *e)
 {
     store_extras x = {row, labels, NULL, body, is_new};
-    if (!body || store_put_ex(st, k->resource, k->namespaced ? ns : "", name, NULL, &x)) {
-        e->status = API_ERR_STORE;
-        snprintf(e->msg, sizeof e->msg, "storage error: %s", store_errmsg(st));
-        return e->status;
-    }
-    return API_OK;
+    bool stored = body && !store_put_ex(st, k->resource, k->namespaced ? ns : "", name, NULL, &x);
+    return stored ? API_OK : storage_error(st, e);
 }
 
 char *api_created_text(json_t *obj, const char *ann_key, const char *ann_value, const api_stamp *s)

@@ -350,11 +350,12 @@ static bool fast_enabled(void)
     return !(env && !strcmp(env, "0"));
 }
 
+/* The part of a split stream (load_split): with the fast path unless it is off. */
+static int load_part(range_load *r) { return fast_enabled() ? load_range_fast(r) : load_range(r); }
+
 static void *load_range_thread(void *arg)
 {
-    range_load *r = arg;
-    if (fast_enabled()) load_range_fast(r);
-    else load_range(r);
+    load_part(arg);
     return NULL;
 }
 
@@ -442,7 +443,7 @@ static int load_split(loaded_docs *docs, const char *buf, size_t len, size_t cut
     size_t keep = docs->n;
     range_load first = {.buf = buf, .len = cut, .source = source, .docs = docs,
                         .err = scratch[0], .errlen = sizeof scratch[0], .failed = &failed};
-    int rc = fast_enabled() ? load_range_fast(&first) : load_range(&first);
+    int rc = load_part(&first);
     size_t lines = rc ? 0 : count_newlines(buf, cut);
     pthread_join(thread, NULL);
     if (rc || second.rc || (size_t)first.end_line != lines) {

@@ -26,6 +26,7 @@ static const char *INDEX_SCHEMA =
 static sqlite3_stmt *prep(store *st, const char *sql) { return store_stmt(st, sql); }
 
 static void bind(sqlite3_stmt *s, int i, const char *v) { sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_TRANSIENT); }
+static void bind_static(sqlite3_stmt *s, int i, const char *v) { sqlite3_bind_text(s, i, v ? v : "", -1, SQLITE_STATIC); }
 
 const char index_insert_key_sql[] = "INSERT OR IGNORE INTO object_keys(key,resource,namespace,name) VALUES(?4,?1,?2,?3)";
 const char index_delete_key_sql[] = "DELETE FROM object_keys WHERE key=?4 AND resource=?1 AND namespace=?2 AND name=?3";
@@ -48,19 +49,15 @@ static int fail(store *st)
     return -1;
 }
 
-int store_index_put(store *st, const char *resource, const char *ns, const char *name, const char *old,
-                    size_t old_len, const char *keys, size_t keys_len)
+int store_index_drop(store *st, const char *resource, const char *ns, const char *name, const char *old,
+                     size_t old_len)
 {
     if (store_write_failed(st)) return -1;
     if (bump_generation(st)) return fail(st);
-    if (!old_len && !keys_len) return 0;
-    sqlite3_stmt *del = old_len ? prep(st, index_delete_key_sql) : NULL;
-    sqlite3_stmt *ins = keys_len ? prep(st, index_insert_key_sql) : NULL;
-    int rc = -1;
-    if ((del || !old_len) && (ins || !keys_len))
-        rc = index_replace_keys(del, ins, resource, ns, name, old, old_len, keys, keys_len);
+    if (!old_len) return 0;
+    sqlite3_stmt *del = prep(st, index_delete_key_sql);
+    int rc = del ? index_replace_keys(del, NULL, resource, ns, name, old, old_len, NULL, 0) : -1;
     if (del) store_stmt_done(st, del);
-    if (ins) store_stmt_done(st, ins);
     return rc ? fail(st) : 0;
 }
 
@@ -111,13 +108,14 @@ int index_object_keys(const char *resource, const char *ns, json_t *obj, const c
     return 0;
 }
 
-/* Run s (bound to the object) for each key of a blob. */
+/* Run s (bound to the object) for each key of a blob (the strings outlive
+ * each step: bound without a copy). */
 static int step_keys(sqlite3_stmt *s, const char *resource, const char *ns, const char *name, const char *keys,
                      size_t len)
 {
     int rc = 0;
     for (const char *k = keys, *end = keys + len; k < end && !rc; k += strlen(k) + 1) {
-        bind(s, 1, resource); bind(s, 2, ns); bind(s, 3, name); bind(s, 4, k);
+        bind_static(s, 1, resource); bind_static(s, 2, ns); bind_static(s, 3, name); bind_static(s, 4, k);
         rc = sqlite3_step(s) == SQLITE_DONE ? 0 : -1;
         sqlite3_reset(s);
     }
@@ -144,6 +142,11 @@ typedef struct refiled {
 static int refill(store *st)
 {
     sqlite3 *db = store_sqlite(st);
+    sqlite3_stmt *probe = NULL;
+    if (sqlite3_prepare_v2(db, "SELECT keys FROM objects LIMIT 0", -1, &probe, NULL) != SQLITE_OK &&
+        sqlite3_exec(db, "ALTER TABLE objects ADD COLUMN keys BLOB", NULL, NULL, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_finalize(probe);
     if (sqlite3_exec(db, "DROP INDEX IF EXISTS obj_keys_by_key; DROP TABLE IF EXISTS obj_keys;"
                          " DELETE FROM object_keys; UPDATE objects SET keys=NULL WHERE keys IS NOT NULL",
                      NULL, NULL, NULL) != SQLITE_OK)
@@ -206,14 +209,7 @@ static int seed_generation(store *st)
 
 int store_index_open(store *st)
 {
-    sqlite3 *db = store_sqlite(st);
-    sqlite3_stmt *probe = NULL;
-    /* a store from before the keys column: it starts empty (refill) */
-    if (sqlite3_prepare_v2(db, "SELECT keys FROM objects LIMIT 0", -1, &probe, NULL) != SQLITE_OK &&
-        sqlite3_exec(db, "ALTER TABLE objects ADD COLUMN keys BLOB", NULL, NULL, NULL) != SQLITE_OK)
-        return -1;
-    sqlite3_finalize(probe);
-    if (sqlite3_exec(db, INDEX_SCHEMA, NULL, NULL, NULL) != SQLITE_OK) return -1;
+    if (sqlite3_exec(store_sqlite(st), INDEX_SCHEMA, NULL, NULL, NULL) != SQLITE_OK) return -1;
     char *v = store_meta_get(st, "obj_keys_version");
     int rc = 0;
     if (!v || strcmp(v, INDEX_VERSION)) {

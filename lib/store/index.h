@@ -15,12 +15,12 @@
 
 /* Create the table (and fill it for an older store).  0, or -1. */
 int store_index_open(store *st);
-/* Refile one object (called by store_put and store_delete, inside the
- * command's transaction): from the keys its replaced row held (old; none
- * for a new object) to those of its new row (keys; none when deleted).
- * Both are objects.keys blobs (index_object_keys).  0, or -1. */
-int store_index_put(store *st, const char *resource, const char *ns, const char *name, const char *old,
-                    size_t old_len, const char *keys, size_t keys_len);
+/* Unfile a deleted object (called by store_delete, inside the command's
+ * transaction): old is the keys its row held, an objects.keys blob
+ * (index_object_keys).  A written object is filed by store_write_row.
+ * 0, or -1. */
+int store_index_drop(store *st, const char *resource, const char *ns, const char *name, const char *old,
+                     size_t old_len);
 
 /* The objects with key, ordered by resource, namespace, name, from offset,
  * at most limit (limit < 0: all).  A new array. */

@@ -191,7 +191,7 @@ static int busy_wait(void *arg, int tries)
 static int exec_waiting(sqlite3 *db, const char *sql)
 {
     int rc = SQLITE_OK;
-    for (int attempt = 0; attempt < 3000; attempt++) {
+    for (int attempt = 0; attempt < BUSY_WAIT_MS / 10; attempt++) {
         rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
         if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) return rc;
         struct timespec pause = {0, 10 * 1000 * 1000};
@@ -392,8 +392,7 @@ bool store_may_orphan(const store *st) { return st->owner_changes > 0; }
  * until the next transaction begins). */
 static void note_resource(store *st, const char *resource)
 {
-    for (int i = 0; i < st->nwritten_resources; i++)
-        if (!strcmp(st->written_resources[i], resource)) return;
+    if (store_resource_written(st, resource)) return;
     int max = (int)(sizeof st->written_resources / sizeof st->written_resources[0]);
     char *copy = st->nwritten_resources < max ? strdup(resource) : NULL;
     if (!copy) { st->many_resources = true; return; }
@@ -721,6 +720,22 @@ int store_delete_row(sqlite3_stmt *del, const char *resource, const char *ns, co
     return deleted;
 }
 
+int store_write_row(sqlite3_stmt *del_obj, sqlite3_stmt *put, sqlite3_stmt *del_key, sqlite3_stmt *ins_key,
+                    const object_row *r, bool is_new)
+{
+    char *old = NULL;   /* the keys of the row it replaces (one row per object: OBJECTS_INDEX) */
+    size_t old_len = 0;
+    int rc = !is_new && store_delete_row(del_obj, r->resource, r->ns, r->name, &old, &old_len) < 0 ? -1 : 0;
+    if (!rc) {
+        store_bind_object(put, r);
+        rc = sqlite3_step(put) == SQLITE_DONE ? 0 : -1;
+        sqlite3_reset(put);
+    }
+    if (!rc) rc = index_replace_keys(del_key, ins_key, r->resource, r->ns, r->name, old, old_len, r->keys, r->keys_len);
+    free(old);
+    return rc;
+}
+
 void store_bind_object(sqlite3_stmt *s, const object_row *r)
 {
     bind_text(s, 1, r->resource); bind_text(s, 2, r->ns); bind_text(s, 3, r->name);
@@ -772,25 +787,13 @@ int store_put_ex(store *st, const char *resource, const char *ns, const char *na
     if (st->writer) {
         rc = put_behind(st, &r, is_new);
     } else {
-        char *old = NULL;
-        size_t old_len = 0;
-        rc = 0;
-        if (!is_new) {   /* the row it replaces, and the keys that row had */
-            sqlite3_stmt *del = prep_write(st, store_delete_object_sql);
-            if (!del) rc = -1;
-            else if (store_delete_row(del, resource, ns, name, &old, &old_len) < 0) rc = write_failed(st);
-            if (del) done(st, del);
-        }
-        sqlite3_stmt *s = rc ? NULL : prep_write(st, store_put_object_sql);
-        if (s) {
-            store_bind_object(s, &r);
-            rc = step_done(st, s);
-            done(st, s);
-        } else {
-            rc = -1;
-        }
-        if (!rc) rc = store_index_put(st, resource, ns, name, old, old_len, keys, r.keys_len);
-        free(old);
+        sqlite3_stmt *s[4] = {prep_write(st, store_delete_object_sql), prep(st, store_put_object_sql),
+                              prep(st, index_delete_key_sql), prep(st, index_insert_key_sql)};
+        if (!s[0] || !s[1] || !s[2] || !s[3] || store_index_note_write(st)) rc = -1;
+        else if (store_write_row(s[0], s[1], s[2], s[3], &r, is_new)) rc = write_failed(st);
+        else rc = 0;
+        for (int i = 0; i < 4; i++)
+            if (s[i]) done(st, s[i]);
     }
     free(keys);
     if (!rc) {
@@ -832,7 +835,7 @@ int store_delete(store *st, const char *resource, const char *ns, const char *na
         st->object_writes++;
         st->owner_changes++;
         note_resource(st, resource);
-        rc = store_index_put(st, resource, ns, name, old, old_len, NULL, 0);
+        rc = store_index_drop(st, resource, ns, name, old, old_len);
     }
     free(old);
     return rc ? rc : (deleted > 0 ? 0 : 1);

@@ -47,6 +47,12 @@ void store_bind_object(sqlite3_stmt *s, const object_row *r);
  * (malloc'd, *old_len bytes; NULL: none). */
 int store_delete_row(sqlite3_stmt *del, const char *resource, const char *ns, const char *name, char **old,
                      size_t *old_len);
+/* Write r in place of the object's row (none to replace when is_new) and
+ * refile its lookup keys, with the statements of store_delete_object_sql,
+ * store_put_object_sql, index_delete_key_sql and index_insert_key_sql: the
+ * command's own (store_put_ex) or the write-behind thread's.  0, or -1. */
+int store_write_row(sqlite3_stmt *del_obj, sqlite3_stmt *put, sqlite3_stmt *del_key, sqlite3_stmt *ins_key,
+                    const object_row *r, bool is_new);
 
 /* An object's lookup keys (index.c), as its row keeps them: each key
  * followed by a NUL, *keys_len bytes in all, malloc'd; NULL when it has

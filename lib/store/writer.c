@@ -52,32 +52,25 @@ static void fail(store_writer *w, const char *why)
 static void write_entry(store_writer *w, entry *e)
 {
     if (atomic_load(&w->failed)) return;
-    int rc = 0;
-    char *old = NULL;   /* the keys of the row it replaces (one row per object: store.c) */
-    size_t old_len = 0;
-    if (!e->is_new && store_delete_row(w->del_obj, e->obj.resource, e->obj.ns, e->obj.name, &old, &old_len) < 0)
-        rc = -1;
-    if (!rc) {
-        store_bind_object(w->put, &e->obj);
-        rc = sqlite3_step(w->put) == SQLITE_DONE ? 0 : -1;
-        sqlite3_reset(w->put);
-    }
-    if (!rc)
-        rc = index_replace_keys(w->del_key, w->ins_key, e->obj.resource, e->obj.ns, e->obj.name, old, old_len,
-                                e->obj.keys, e->obj.keys_len);
-    free(old);
-    if (rc) fail(w, sqlite3_errmsg(w->db));
+    if (store_write_row(w->del_obj, w->put, w->del_key, w->ins_key, &e->obj, e->is_new))
+        fail(w, sqlite3_errmsg(w->db));
 }
-
-static void entry_free(entry *e) { free(e); }
 
 static void free_entries(entry *e)
 {
     while (e) {
         entry *next = e->next;
-        entry_free(e);
+        free(e);
         e = next;
     }
+}
+
+static void finalize_statements(store_writer *w)
+{
+    sqlite3_finalize(w->put);
+    sqlite3_finalize(w->del_obj);
+    sqlite3_finalize(w->del_key);
+    sqlite3_finalize(w->ins_key);
 }
 
 /* rows queued before the writer is woken */
@@ -136,10 +129,7 @@ store_writer *writer_start(sqlite3 *db)
     }
     return w;
 fail:
-    sqlite3_finalize(w->put);
-    sqlite3_finalize(w->del_obj);
-    sqlite3_finalize(w->del_key);
-    sqlite3_finalize(w->ins_key);
+    finalize_statements(w);
     free(w);
     return NULL;
 }
@@ -191,7 +181,7 @@ int writer_enqueue(store_writer *w, const writer_row *r)
     int rc = atomic_load(&w->failed) ? -1 : 0;
     if (rc) {
         pthread_mutex_unlock(&w->mu);
-        entry_free(e);
+        free(e);
         return rc;
     }
     keyset_add(&w->pending, r->hash);
@@ -249,10 +239,7 @@ int writer_stop(store_writer *w, char *failure, size_t len)
     pthread_cond_signal(&w->work);
     pthread_mutex_unlock(&w->mu);
     pthread_join(w->thread, NULL);
-    sqlite3_finalize(w->put);
-    sqlite3_finalize(w->del_obj);
-    sqlite3_finalize(w->del_key);
-    sqlite3_finalize(w->ins_key);
+    finalize_statements(w);
     pthread_mutex_destroy(&w->mu);
     pthread_mutex_destroy(&w->conn);
     pthread_cond_destroy(&w->work);

@@ -298,6 +298,18 @@ static void test_rollback_journal(void **state)
     json_decref(a);
 }
 
+/* A store holding configmap "a", closed; path: its state.db. */
+static void store_with_a(char *path, size_t len)
+{
+    snprintf(path, len, "%s/state.db", dir);
+    store *st = open_ok(NULL);
+    json_t *a = cm("a");
+    assert_int_equal(store_put(st, "configmaps", "default", "a", a), 0);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    json_decref(a);
+}
+
 /* A store an older meshsim left in WAL mode leaves it at the first open
  * that has it to itself; while another connection reads it, an open uses
  * it as it is, without waiting for the switch. */
@@ -305,12 +317,9 @@ static void test_wal_store_switched_when_alone(void **state)
 {
     (void)state;
     char path[300];
-    snprintf(path, sizeof path, "%s/state.db", dir);
-    store *st = open_ok(NULL);
-    json_t *a = cm("a"), *b = cm("b");
-    assert_int_equal(store_put(st, "configmaps", "default", "a", a), 0);
-    assert_int_equal(store_commit(st), 0);
-    store_close(st);
+    store_with_a(path, sizeof path);
+    store *st;
+    json_t *b = cm("b");
     sqlite3 *other = NULL;
     assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
     char *mode = NULL;
@@ -334,7 +343,6 @@ static void test_wal_store_switched_when_alone(void **state)
     assert_int_equal(store_commit(st), 0);
     store_close(st);
     assert_false(in_wal_mode(path));
-    json_decref(a);
     json_decref(b);
 }
 
@@ -375,12 +383,8 @@ static void test_page_size_of_new_and_old_stores(void **state)
 {
     (void)state;
     char path[300];
-    snprintf(path, sizeof path, "%s/state.db", dir);
-    store *st = open_ok(NULL);
-    json_t *a = cm("a"), *b = cm("b");
-    assert_int_equal(store_put(st, "configmaps", "default", "a", a), 0);
-    assert_int_equal(store_commit(st), 0);
-    store_close(st);
+    store_with_a(path, sizeof path);
+    json_t *b = cm("b");
     assert_int_equal(page_size_of(path), 16384);
     /* an older store, 4 KB pages, opened and written: its pages stay */
     char cmd[1000];
@@ -390,12 +394,11 @@ static void test_page_size_of_new_and_old_stores(void **state)
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_exec(db, "PRAGMA page_size=4096; CREATE TABLE t(x);", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
-    st = open_ok(NULL);
+    store *st = open_ok(NULL);
     assert_int_equal(store_put(st, "configmaps", "default", "b", b), 0);
     assert_int_equal(store_commit(st), 0);
     store_close(st);
     assert_int_equal(page_size_of(path), 4096);
-    json_decref(a);
     json_decref(b);
 }
 
