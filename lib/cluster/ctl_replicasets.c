@@ -9,6 +9,7 @@
 #include "cluster/cluster.h"
 #include "model/api.h"
 #include "model/obj.h"
+#include "model/heap.h"
 
 #define RS_BURST 500
 
@@ -286,6 +287,7 @@ static bool stopped(preparer *p)
 static void *prepare_all(void *arg)
 {
     preparer *p = arg;
+    heap_thread_use_huge_pages();
     for (size_t i = 0; i < p->n && !stopped(p); i++) {
         if (claim(p, i)) {
             prepare(p->pk, &p->jobs[i], &p->shapes[0]);

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include "cluster/cluster.h"
+#include "model/heap.h"
 
 #define CHUNK 8   /* items taken at a time */
 
@@ -18,6 +19,7 @@ typedef struct job {
 static void *work(void *arg)
 {
     job *j = arg;
+    heap_thread_use_huge_pages();
     for (;;) {
         size_t from = atomic_fetch_add(&j->next, CHUNK);
         if (from >= j->n) return NULL;

@@ -10,6 +10,7 @@
 #include "model/obj.h"
 #include "model/validate.h"
 #include "net/world.h"
+#include "model/heap.h"
 
 const char *apply_verb_ing(apply_mode m) { return m == MODE_REPLACE ? "replacing" : "creating"; }
 
@@ -196,6 +197,7 @@ typedef struct prepare_range {
 static void *prepare_range_run(void *arg)
 {
     prepare_range *r = arg;
+    heap_thread_use_huge_pages();
     for (size_t j = r->from; j < r->to; j++) prepare_doc(r->o, &r->all->docs[j], &r->p[j]);
     return NULL;
 }

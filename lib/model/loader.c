@@ -27,6 +27,7 @@
 #include "model/loader.h"
 #include "model/loader_events.h"
 #include "model/loader_fast.h"
+#include "model/heap.h"
 
 static void push_doc_owned(loaded_docs *docs, loaded_doc d)
 {
@@ -355,6 +356,7 @@ static int load_part(range_load *r) { return fast_enabled() ? load_range_fast(r)
 
 static void *load_range_thread(void *arg)
 {
+    heap_thread_use_huge_pages();
     load_part(arg);
     return NULL;
 }

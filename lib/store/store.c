@@ -918,9 +918,9 @@ json_t *store_list_all(store *st)
     return s ? store_collect(st, s) : json_array();
 }
 
-char *store_meta_get(store *st, const char *key)
+/* The stored value of key, without the counters kept in memory. */
+static char *meta_read(store *st, const char *key)
 {
-    if (st->ncounters && !strncmp(key, "counter:", 8)) flush_counters(st);
     sqlite3_stmt *s = prep(st, "SELECT value FROM meta WHERE key=?1");
     if (!s) return NULL;
     bind_text(s, 1, key);
@@ -928,6 +928,12 @@ char *store_meta_get(store *st, const char *key)
     if (sqlite3_step(s) == SQLITE_ROW) v = strdup((const char *)sqlite3_column_text(s, 0));
     done(st, s);
     return v;
+}
+
+char *store_meta_get(store *st, const char *key)
+{
+    if (st->ncounters && !strncmp(key, "counter:", 8)) flush_counters(st);
+    return meta_read(st, key);
 }
 
 int store_meta_set(store *st, const char *key, const char *value)
@@ -945,7 +951,10 @@ long long store_counter_next(store *st, const char *name)
             return ++st->counters[i].value;
     char key[256];
     snprintf(key, sizeof key, "counter:%s", name);
-    char *cur = store_meta_get(st, key);
+    /* a counter not kept yet: the others stay kept (flushing them here
+     * made two counters drawn in turn, a pod's IP and resourceVersion,
+     * write the meta table at every draw) */
+    char *cur = meta_read(st, key);
     long long n = cur ? atoll(cur) + 1 : 1;
     free(cur);
     size_t klen = strlen(key);

@@ -8,6 +8,7 @@
 #include "store/keyset.h"
 #include "store/store_internal.h"
 #include "store/writer.h"
+#include "model/heap.h"
 
 typedef struct entry {
     struct entry *next;
@@ -79,6 +80,7 @@ static void finalize_statements(store_writer *w)
 static void *writer_run(void *arg)
 {
     store_writer *w = arg;
+    heap_thread_use_huge_pages();
     pthread_mutex_lock(&w->mu);
     for (;;) {
         while (!w->head && !w->stopping) {

@@ -121,6 +121,33 @@ static void test_objects_counters_and_counts(void **state)
     store_close(st);
 }
 
+/* Two counters drawn in turn (a pod's IP, then its resourceVersion) are
+ * both kept in memory, read back through the meta table and stored at the
+ * commit. */
+static void test_counters_drawn_in_turn(void **state)
+{
+    (void)state;
+    store *st = open_ok(NULL);
+    long long a0 = store_counter_next(st, "a"), b0 = store_counter_next(st, "b");
+    for (int i = 1; i <= 5; i++) {
+        assert_int_equal(store_counter_next(st, "a"), a0 + i);
+        assert_int_equal(store_counter_next(st, "b"), b0 + i);
+    }
+    char *seen = store_meta_get(st, "counter:a");
+    assert_non_null(seen);
+    assert_int_equal(atoll(seen), a0 + 5);
+    free(seen);
+    assert_int_equal(store_counter_next(st, "b"), b0 + 6);
+    assert_int_equal(store_counter_next(st, "a"), a0 + 6);
+    assert_int_equal(store_commit(st), 0);
+    store_close(st);
+    st = open_ok(NULL);
+    assert_int_equal(store_counter_next(st, "b"), b0 + 7);
+    assert_int_equal(store_counter_next(st, "a"), a0 + 7);
+    store_rollback(st);
+    store_close(st);
+}
+
 static int count_cb(void *ctx, const char *resource, const char *ns, long long n)
 {
     char *buf = ctx;
@@ -838,6 +865,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_version_1_store_is_upgraded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_foreign_file_is_refused_untouched, setup, teardown),
         cmocka_unit_test_setup_teardown(test_objects_counters_and_counts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_counters_drawn_in_turn, setup, teardown),
         cmocka_unit_test_setup_teardown(test_count_each_groups_by_namespace, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_write_dooms_the_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollback_discards, setup, teardown),

@@ -1,0 +1,17 @@
+/* The heap in transparent huge pages: fewer page faults for commands that
+ * touch a lot of fresh memory (a big apply). */
+#ifndef MESHSIM_HEAP_H
+#define MESHSIM_HEAP_H
+
+#include <stddef.h>
+
+/* At the start of the process: reserve bytes of heap (address space),
+ * advised to be backed by huge pages; malloc then grows the heap top_pad
+ * bytes at a time. */
+void heap_use_huge_pages(size_t reserve, size_t top_pad);
+
+/* At the start of a thread that allocates a lot: the same advice for the
+ * heap glibc gives the thread (once per heap). */
+void heap_thread_use_huge_pages(void);
+
+#endif
