@@ -36,6 +36,7 @@ struct cluster_cache {
     resource_view res[MAX_RESOURCES];
     int nres;
     json_t *memo;
+    json_t *written;   /* resource -> key -> object as the command stored it (cluster_written_add) */
     /* write bookkeeping: a sequence number per write, the last write of
      * each kind and the last delete of any kind */
     long long seq, last_delete;
@@ -124,7 +125,14 @@ void ccache_free(cluster_cache *c)
         free(l);
     }
     json_decref(c->memo);
+    json_decref(c->written);
     free(c);
+}
+
+void ccache_written(cluster_cache *c, json_t *written)
+{
+    json_decref(c->written);
+    c->written = json_incref(written);
 }
 
 store *ccache_store(cluster_cache *c) { return c->st; }
@@ -141,6 +149,26 @@ static void key_of(char *buf, size_t len, const char *ns, const char *name)
     if (n + 1 + m + 1 > len) m = len - n - 2;
     memcpy(buf + n + 1, name, m);
     buf[n + 1 + m] = 0;
+}
+
+void cluster_written_add(json_t *written, const kind_info *k, json_t *obj)
+{
+    json_t *of = json_object_get(written, k->resource);
+    if (!of && json_object_set_new(written, k->resource, of = json_object())) return;
+    char key[1024];
+    key_of(key, sizeof key, k->namespaced ? obj_namespace(obj) : "", obj_name(obj));
+    json_object_set(of, key, obj);
+}
+
+/* Whether body is the text of obj as stored: the same resourceVersion
+ * (each write draws a new one). */
+static bool stored_as(json_t *obj, const char *body)
+{
+    const char *rv = json_string_value(json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
+    if (!rv) return false;
+    char field[64];
+    int n = snprintf(field, sizeof field, "\"resourceVersion\":\"%s\"", rv);
+    return n > 0 && n < (int)sizeof field && strstr(body, field);
 }
 
 static resource_view *find_view(cluster_cache *c, const kind_info *k)
@@ -187,8 +215,15 @@ static void make_all(resource_view *v, const char *prefix)
 }
 
 /* api_list of every namespace, the texts parsed on two threads (a listing
- * of 1 000 Deployments was a tenth of reconciling them). */
-typedef struct texts { char **v; json_t **parsed; size_t n, cap; } texts;
+ * of 1 000 Deployments was a tenth of reconciling them); objects the
+ * command stored are taken as they are. */
+typedef struct texts {
+    char **v;           /* a text to parse, or NULL: the object is known */
+    json_t **parsed;    /* the known objects, then the parsed ones */
+    size_t n, cap;
+    json_t *known;      /* key -> object as stored (cluster_written_add), or NULL */
+    bool namespaced;
+} texts;
 
 static int collect_text(void *ctx, const store_row *r)
 {
@@ -196,11 +231,26 @@ static int collect_text(void *ctx, const store_row *r)
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 64;
         char **v = realloc(t->v, cap * sizeof *v);
-        if (!v) return -1;
-        t->v = v;
+        json_t **parsed = v ? realloc(t->parsed, (cap + 1) * sizeof *parsed) : NULL;
+        if (v) t->v = v;
+        if (!parsed) return -1;
+        t->parsed = parsed;
         t->cap = cap;
     }
-    if (!r->body || !(t->v[t->n] = strdup(r->body))) return -1;
+    if (!r->body) return -1;
+    json_t *obj = NULL;
+    if (t->known) {
+        char key[1024];
+        key_of(key, sizeof key, t->namespaced ? r->ns : "", r->name);
+        obj = json_object_get(t->known, key);
+    }
+    if (obj && stored_as(obj, r->body)) {
+        t->v[t->n] = NULL;
+        t->parsed[t->n] = json_incref(obj);
+    } else {
+        t->parsed[t->n] = NULL;
+        if (!(t->v[t->n] = strdup(r->body))) return -1;
+    }
     t->n++;
     return 0;
 }
@@ -208,19 +258,25 @@ static int collect_text(void *ctx, const store_row *r)
 static void parse_text(void *ctx, size_t i)
 {
     texts *t = ctx;
+    if (!t->v[i]) return;
     t->parsed[i] = json_loads(t->v[i], 0, NULL);
     free(t->v[i]);
 }
 
 #define PARSE_APART 64   /* fewer objects are parsed on this thread only */
 
-static json_t *listing(store *st, const kind_info *k)
+static json_t *listing(cluster_cache *c, const kind_info *k)
 {
-    texts t = {0};
+    store *st = c->st;
+    texts t = {.known = json_object_get(c->written, k->resource), .namespaced = k->namespaced};
     json_t *list = json_array();
-    if (store_each_row(st, k->resource, NULL, true, collect_text, &t) || !(t.parsed = calloc(t.n + 1, sizeof *t.parsed))) {
-        for (size_t i = 0; i < t.n; i++) free(t.v[i]);
+    if (store_each_row(st, k->resource, NULL, true, collect_text, &t)) {
+        for (size_t i = 0; i < t.n; i++) {
+            free(t.v[i]);
+            json_decref(t.parsed[i]);
+        }
         free(t.v);
+        free(t.parsed);
         json_decref(list);
         return api_list(st, k, NULL);
     }
@@ -240,7 +296,7 @@ static resource_view *view(cluster_cache *c, const kind_info *k)
     v = &c->res[c->nres++];
     v->k = k;
     v->by_key = json_object();
-    v->sorted = listing(c->st, k);
+    v->sorted = listing(c, k);
     size_t i;
     json_t *o;
     char key[1024];

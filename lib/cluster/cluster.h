@@ -4,8 +4,10 @@
 #ifndef MESHSIM_CLUSTER_H
 #define MESHSIM_CLUSTER_H
 
-#include "store/store.h"
+#include <jansson.h>
+#include "model/kinds.h"
 #include "model/release.h"
+#include "store/store.h"
 
 #define CLUSTER_NODE_NAME "meshsim-control-plane"
 #define CLUSTER_POD_CIDR "10.244.0.0/16"
@@ -17,6 +19,14 @@ int cluster_bootstrap(store *st);
 
 /* Run the controllers until nothing changes (called after every write command). */
 int cluster_reconcile(store *st, const istio_release *rel);
+/* The same, given objects the command stored as they were stored (see
+ * cluster_written_add): the controllers' view takes them instead of
+ * parsing their rows again (1 000 applied Deployments: 20 ms). */
+int cluster_reconcile_written(store *st, const istio_release *rel, json_t *written);
+/* Note obj as stored by api_create_applied or api_update_applied, in
+ * written (a JSON object this builds); obj must not change afterwards.
+ * A row written again since is told apart by its resourceVersion. */
+void cluster_written_add(json_t *written, const kind_info *k, json_t *obj);
 /* Wait until what the last cluster_reconcile worked from is freed (on a
  * second thread, while the command commits); cmd_finish calls it. */
 void cluster_reconcile_done(void);
@@ -29,8 +39,6 @@ void cluster_reconcile_leave_views(bool leave);
 /* Mutating admission, before an object is stored: Service ClusterIPs,
  * sidecar injection into pods, defaults the API server fills in.
  * old is the stored object on update, NULL on create. */
-#include <jansson.h>
-#include "model/kinds.h"
 int cluster_admit(store *st, const istio_release *rel, const kind_info *k, json_t *obj, json_t *old);
 
 /* Allocate a pod IP (10.244.x.y) / service ClusterIP (10.96.x.y), unique per store. */
@@ -159,6 +167,8 @@ int cluster_pod_file(store *st, json_t *pod, const char *container, const char *
  * absent).  Objects in the view are shared: copy before changing one. */
 typedef struct cluster_cache cluster_cache;
 cluster_cache *ccache_new(store *st, const istio_release *rel);
+/* Objects stored by the command (cluster_written_add), for the listings. */
+void ccache_written(cluster_cache *c, json_t *written);
 void ccache_free(cluster_cache *c);
 store *ccache_store(cluster_cache *c);
 const istio_release *ccache_release(cluster_cache *c);

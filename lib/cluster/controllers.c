@@ -120,11 +120,14 @@ static bool leave_view(cluster_cache *c)
     return true;
 }
 
-int cluster_reconcile(store *st, const istio_release *rel)
+int cluster_reconcile(store *st, const istio_release *rel) { return cluster_reconcile_written(st, rel, NULL); }
+
+int cluster_reconcile_written(store *st, const istio_release *rel, json_t *written)
 {
     cluster_reconcile_done();
     cluster_cache *c = ccache_new(st, rel);
     if (!c) return -1;
+    ccache_written(c, written);
     int rc = run_rounds(c);
     if (ccache_flush(c)) rc = -1;
     if (leave_view(c)) return rc;

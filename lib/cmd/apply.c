@@ -189,6 +189,8 @@ static int apply_one(cmd_ctx *ctx, store *st, apply_opts *o, loaded_doc *d, prep
             if (as != API_OK) {
                 fprintf(ctx->err, "Error from server: error when %s \"%s\": %s\n", apply_verb_ing(o->mode), d->source, e.msg);
                 rc = 1;
+            } else if (plain_output) {   /* (nothing below changes it) */
+                cluster_written_add(o->written, k, result);
             }
         }
     }
@@ -387,6 +389,7 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
     }
     free(load_error);
     free(file_end);
+    o.written = json_object();
     /* a long stream's rows are inserted on a second thread (store.h) */
     bool write_behind = all.n >= APPLY_LONG_STREAM;
     if (write_behind) store_write_behind(st, true);
@@ -422,7 +425,8 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
      * wrote nothing (all unchanged, dry runs, errors), there is nothing new
      * for the controllers (their listing of the store was a tenth of an
      * unchanged 10 000-object re-apply) */
-    if (store_object_writes(st) && cluster_reconcile(st, ctx->rel)) rc = 1;
+    if (store_object_writes(st) && cluster_reconcile_written(st, ctx->rel, o.written)) rc = 1;
+    json_decref(o.written);
     flags_free(&fr);
     flag_list_free(&files);
     rc = cmd_finish(ctx, rc);

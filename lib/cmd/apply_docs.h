@@ -28,6 +28,7 @@ typedef struct apply_opts {
     const char *output;
     bool recursive, force;
     char default_ns[256];     /* the context's namespace, when a document has none */
+    json_t *written;          /* objects stored, for the controllers (cluster_written_add) */
 } apply_opts;
 
 /* "creating" or "replacing", as kubectl's messages say */

@@ -339,10 +339,47 @@ static void test_status_kit_is_pod_status(void **state)
     json_decref(spec);
 }
 
+/* Objects a command stored (cluster_written_add) are the view's own, not
+ * parsed again; one whose row was written again since is parsed. */
+static void test_written_objects_are_taken_as_stored(void **state)
+{
+    fixture *f = *state;
+    const kind_info *cmk = kind_lookup("configmaps");
+    api_error e;
+    json_t *written = json_object();
+    json_t *kept = configmap("default", "kept"), *again = configmap("default", "again");
+    assert_int_equal(api_create_applied(f->st, cmk, kept, NULL, &e), API_OK);
+    assert_int_equal(api_create_applied(f->st, cmk, again, NULL, &e), API_OK);
+    cluster_written_add(written, cmk, kept);
+    cluster_written_add(written, cmk, again);
+    /* written again by someone else: the noted object is stale */
+    json_t *newer = json_deep_copy(again);
+    json_object_set_new(json_object_get(newer, "data"), "k", json_string("newer"));
+    assert_int_equal(api_update(f->st, cmk, newer, &e), API_OK);
+    json_decref(newer);
+
+    cluster_cache *c = ccache_new(f->st, release_default());
+    ccache_written(c, written);
+    json_decref(written);
+    assert_ptr_equal(ccache_get(c, cmk, "default", "kept"), kept);
+    json_t *parsed = ccache_get(c, cmk, "default", "again");
+    assert_non_null(parsed);
+    assert_ptr_not_equal(parsed, again);
+    assert_string_equal(obj_str(parsed, "data.k"), "newer");
+    /* what the view took is what the store holds */
+    json_t *stored = store_get(f->st, "configmaps", "default", "kept");
+    assert_true(json_equal(stored, kept));
+    json_decref(stored);
+    ccache_free(c);
+    json_decref(kept);
+    json_decref(again);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_view_orders_and_follows_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_written_objects_are_taken_as_stored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_settled_reconcile_writes_nothing_and_pods_share_one_admission, setup, teardown),
         cmocka_unit_test(test_release_rule_for_ca_root_configmaps),
         cmocka_unit_test_setup_teardown(test_views_left_to_the_system, setup, teardown),
