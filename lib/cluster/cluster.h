@@ -118,6 +118,12 @@ void cluster_pod_token_id(size_t i, char out[33]);
 typedef struct cluster_pod_forms cluster_pod_forms;
 cluster_pod_forms *cluster_pod_forms_new(const kind_info *k, json_t *pod, const char *body, json_t *spec,
                                          char *spec_text, size_t nids);
+/* The same from the texts alone (a template prepared once for several
+ * ReplicaSets, its values filled in): the pods' namespace, their names'
+ * base, body, listing row and labels' text (NULL: none); spec_text as
+ * above; the view's objects get the spec parsed from it when first made. */
+cluster_pod_forms *cluster_pod_forms_from_texts(const kind_info *k, const char *ns, const char *base, const char *body,
+                                                const char *row, const char *labels, char *spec_text, size_t nids);
 void cluster_pod_forms_free(cluster_pod_forms *f);
 /* Create one more pod with IP ip: its name suffix, start time, container
  * ids, uid, creationTimestamp and resourceVersion drawn now, in the order

@@ -8,8 +8,10 @@
 #include <string.h>
 #include "cluster/cluster.h"
 #include "model/api.h"
-#include "model/obj.h"
+#include "model/columns.h"
 #include "model/heap.h"
+#include "model/json_text.h"
+#include "model/obj.h"
 
 #define RS_BURST 500
 
@@ -224,9 +226,215 @@ typedef struct rs_job {
     pod_template pt;
 } rs_job;
 
-/* sh: this thread's placeholders' status (see shape). */
-static void prepare(const kind_info *pk, rs_job *j, shape *sh)
+/* Templates prepared once for many ReplicaSets.  A Deployment's
+ * ReplicaSet is named <deployment>-<hash> and its template often differs
+ * from other Deployments' only there, in the hash label and in labels
+ * whose value is the Deployment's name (app: NAME): the 1 000 Deployments
+ * of one manifest.  Admission, serialisation and encoding only copy those
+ * values (the workload's name is the pod name less its last two parts),
+ * so a template prepared with placeholders for them gives every such
+ * ReplicaSet's texts by filling them in; admitting and serialising each
+ * template was half of reconciling 1 000 Deployments.  The placeholders are
+ * CLUSTER_POD_TOKEN and letters the pods' forms do not know, so a form
+ * left with one is refused and the ReplicaSet prepared alone. */
+#define TOKEN_DEPLOYMENT "\x7f" "D"
+#define TOKEN_HASH "\x7f" "H"
+#define TOKEN_OWNER_UID "\x7f" "O"
+#define MEMO_ENTRIES 4
+
+typedef struct memo_entry {
+    char *key;                 /* the template with placeholders, and what admission reads besides */
+    bool usable;               /* false: its ReplicaSets are prepared one by one */
+    char *base, *body, *row, *labels, *spec_text;   /* the pods' texts, placeholders in */
+    size_t nids;
+} memo_entry;
+
+typedef struct template_memo {
+    memo_entry e[MEMO_ENTRIES];
+    int n, next;
+} template_memo;
+
+static void memo_entry_free(memo_entry *m)
 {
+    free(m->key);
+    free(m->base);
+    free(m->body);
+    free(m->row);
+    free(m->labels);
+    free(m->spec_text);
+    memset(m, 0, sizeof *m);
+}
+
+static void memo_free(template_memo *m)
+{
+    for (int i = 0; i < m->n; i++) memo_entry_free(&m->e[i]);
+    m->n = m->next = 0;
+}
+
+/* text with the template placeholders replaced by vals (deployment, hash,
+ * owner uid), the pods' own left; NULL for NULL. */
+static char *fill_template(const char *text, const char *const vals[3])
+{
+    if (!text) return NULL;
+    size_t n = strlen(text), extra = 0, lens[3];
+    for (int i = 0; i < 3; i++) lens[i] = strlen(vals[i]);
+    for (const char *p = strchr(text, CLUSTER_POD_TOKEN); p; p = strchr(p + 1, CLUSTER_POD_TOKEN)) {
+        const char *c = p[1] ? strchr("DHO", p[1]) : NULL;
+        if (c) extra += lens[c - "DHO"];
+    }
+    char *out = malloc(n + extra + 1), *o = out;
+    if (!out) return NULL;
+    for (const char *p = text; *p;) {
+        const char *c = p[0] == CLUSTER_POD_TOKEN && p[1] ? strchr("DHO", p[1]) : NULL;
+        if (!c) { *o++ = *p++; continue; }
+        memcpy(o, vals[c - "DHO"], lens[c - "DHO"]);
+        o += lens[c - "DHO"];
+        p += 2;
+    }
+    *o = 0;
+    return out;
+}
+
+/* rs with the placeholders for what memo entries leave out, or NULL when
+ * its template is not one of those (see above); *dep: the Deployment's
+ * part of its name (malloc'd), *placed: how many placeholders. */
+static json_t *tokenized_replicaset(json_t *rs, char **dep, size_t *placed)
+{
+    const char *name = obj_name(rs), *uid = obj_str(rs, "metadata.uid");
+    json_t *tmpl = obj_at(rs, "spec.template");
+    json_t *labels = obj_at(tmpl, "metadata.labels");
+    const char *hash = json_string_value(json_object_get(labels, "pod-template-hash"));
+    size_t nl = strlen(name), hl = hash ? strlen(hash) : 0;
+    if (!uid || !hl || nl <= hl + 1 || strcmp(name + nl - hl, hash) || name[nl - hl - 1] != '-' ||
+        has_token(name) || has_token(uid) || !json_is_object(tmpl))
+        return NULL;
+    *dep = strndup(name, nl - hl - 1);
+    if (!*dep) return NULL;
+    json_t *t = json_copy(tmpl), *md = json_copy(json_object_get(tmpl, "metadata")), *ls = json_object();
+    json_object_set_new(t, "metadata", md);
+    json_object_set_new(md, "labels", ls);
+    const char *key;
+    json_t *v;
+    *placed = 3;   /* the name's two and the uid */
+    json_object_foreach(labels, key, v) {
+        const char *s = json_string_value(v);
+        if (has_token(key) || has_token(s)) {
+            json_decref(t);
+            free(*dep);
+            *dep = NULL;
+            return NULL;
+        }
+        /* (istio's and the injector's labels decide things: kept as they are) */
+        bool copied = s && strcmp(key, "pod-template-hash") && !strcmp(s, *dep) && !strstr(key, "istio") &&
+                      !strstr(key, "sidecar");
+        bool hash_label = !strcmp(key, "pod-template-hash");
+        json_object_set_new(ls, key, hash_label ? json_string(TOKEN_HASH) : copied ? json_string(TOKEN_DEPLOYMENT)
+                                                                                 : json_incref(v));
+        if (hash_label || copied) ++*placed;
+    }
+    return json_pack("{s:{s:s,s:s,s:s},s:{s:o}}", "metadata", "name", TOKEN_DEPLOYMENT "-" TOKEN_HASH, "namespace",
+                     obj_namespace(rs), "uid", TOKEN_OWNER_UID, "spec", "template", t);
+}
+
+/* The key of a tokenized ReplicaSet (placed: its placeholders): its text
+ * and the admission inputs (the same objects for the ReplicaSets of one
+ * namespace); NULL when its text holds a placeholder character of its own. */
+static char *memo_key(json_t *trs, size_t placed, const cluster_admission_inputs *in)
+{
+    char *text = json_text_compact(trs, false);
+    if (!text) return NULL;
+    size_t tokens = 0;
+    for (const char *p = strchr(text, CLUSTER_POD_TOKEN); p; p = strchr(p + 1, CLUSTER_POD_TOKEN)) tokens++;
+    char *key = NULL;
+    if (tokens == placed && asprintf(&key, "%s\x1f%d %p %p %p", text, in->installed, (void *)in->nso, (void *)in->parts,
+                                     (void *)in->proxy) < 0)
+        key = NULL;
+    free(text);
+    return key;
+}
+
+/* The memo entry for trs: the pods' texts of its template with the
+ * placeholders in, prepared as prepare does (entry->usable false when
+ * they cannot be: on the host network, too many containers). */
+static void memo_prepare(const kind_info *pk, rs_job *j, json_t *trs, shape *sh, memo_entry *m)
+{
+    pod_template t = {0};
+    t.pod = admitted_template(&j->in, trs);
+    template_texts(&t, trs);
+    if (!json_is_true(obj_at(t.pod, "spec.hostNetwork")) && t.texts[0] && shape_of(sh, t.shared[0])) {
+        json_t *pod = template_pod(&t, TOKEN_DEPLOYMENT "-" TOKEN_HASH "-" CLUSTER_POD_TOKEN_SUFFIX);
+        json_object_set(pod, "status", sh->status);
+        api_stamp stamp = {CLUSTER_POD_TOKEN_UID, CLUSTER_POD_TOKEN_CREATED, CLUSTER_POD_TOKEN_RV};
+        api_stamp_set(pod, &stamp);
+        json_t *shared[NSHARED + 1];
+        const char *texts[NSHARED + 1];
+        for (int i = 0; i < NSHARED; i++) {
+            shared[i] = t.shared[i];
+            texts[i] = t.texts[i];
+        }
+        texts[0] = CLUSTER_POD_TOKEN_SPEC;
+        shared[NSHARED] = sh->status;
+        texts[NSHARED] = sh->text;
+        m->body = cluster_dumps_sharing(pod, shared, texts, NSHARED + 1);
+        m->row = columns_encode(pk, pod);
+        json_t *labels = obj_labels(pod);
+        if (labels && json_object_size(labels)) m->labels = json_text_compact(labels, false);
+        m->base = strdup(TOKEN_DEPLOYMENT "-" TOKEN_HASH "-");
+        m->spec_text = strdup(t.texts[0]);
+        m->nids = sh->nids;
+        m->usable = m->body && m->row && m->base && m->spec_text && (!labels || !json_object_size(labels) || m->labels);
+        json_decref(pod);
+    }
+    template_free(&t);
+}
+
+/* Job j prepared from the memo (its entry made first when missing):
+ * false when j's template is not one the memo serves. */
+static bool prepare_from_memo(const kind_info *pk, rs_job *j, shape *sh, template_memo *memo)
+{
+    char *dep = NULL;
+    size_t placed = 0;
+    json_t *trs = tokenized_replicaset(j->rs, &dep, &placed);
+    char *key = trs ? memo_key(trs, placed, &j->in) : NULL;
+    memo_entry *m = NULL;
+    for (int i = 0; key && i < memo->n && !m; i++)
+        if (!strcmp(memo->e[i].key, key)) m = &memo->e[i];
+    if (key && !m) {
+        int at = memo->n < MEMO_ENTRIES ? memo->n++ : memo->next++ % MEMO_ENTRIES;
+        m = &memo->e[at];
+        memo_entry_free(m);
+        m->key = key;
+        key = NULL;
+        memo_prepare(pk, j, trs, sh, m);
+    }
+    free(key);
+    json_decref(trs);
+    bool done = false;
+    if (m && m->usable) {
+        const char *vals[3] = {dep, json_string_value(json_object_get(obj_at(j->rs, "spec.template.metadata.labels"),
+                                                                      "pod-template-hash")),
+                               obj_str(j->rs, "metadata.uid")};
+        char *base = fill_template(m->base, vals), *body = fill_template(m->body, vals);
+        char *row = fill_template(m->row, vals), *labels = fill_template(m->labels, vals);
+        char *spec_text = fill_template(m->spec_text, vals);
+        if (base && body && row && spec_text && (labels || !m->labels))
+            j->pt.forms = cluster_pod_forms_from_texts(pk, obj_namespace(j->rs), base, body, row, labels, spec_text, m->nids);
+        if (!j->pt.forms) free(spec_text);
+        free(base);
+        free(body);
+        free(row);
+        free(labels);
+        done = j->pt.forms != NULL;
+    }
+    free(dep);
+    return done;
+}
+
+/* sh, memo: this thread's placeholders' status (see shape) and templates
+ * prepared once (NULL: prepare j's own). */
+static void prepare(const kind_info *pk, rs_job *j, shape *sh, template_memo *memo)
+{
+    if (memo && !forms_off && prepare_from_memo(pk, j, sh, memo)) return;
     pod_template *pt = &j->pt;
     pt->pod = admitted_template(&j->in, j->rs);
     j->host_network = json_is_true(obj_at(pt->pod, "spec.hostNetwork"));
@@ -248,6 +456,7 @@ typedef struct preparer {
     bool stop;
     const kind_info *pk;
     shape shapes[2];             /* the second thread's and this one's (see prepare) */
+    template_memo memos[2];
     pthread_mutex_t mu;
     pthread_cond_t cv;
 } preparer;
@@ -290,7 +499,7 @@ static void *prepare_all(void *arg)
     heap_thread_use_huge_pages();
     for (size_t i = 0; i < p->n && !stopped(p); i++) {
         if (claim(p, i)) {
-            prepare(p->pk, &p->jobs[i], &p->shapes[0]);
+            prepare(p->pk, &p->jobs[i], &p->shapes[0], &p->memos[0]);
             publish(p, i);
         }
         free_used(p, false);
@@ -303,7 +512,7 @@ static void *prepare_all(void *arg)
 static void get_prepared(preparer *p, size_t i)
 {
     if (claim(p, i)) {
-        prepare(p->pk, &p->jobs[i], &p->shapes[1]);
+        prepare(p->pk, &p->jobs[i], &p->shapes[1], &p->memos[1]);
         atomic_store(&p->state[i], PREPARED);
         return;
     }
@@ -321,7 +530,8 @@ static void mark_used(preparer *p, size_t upto)
 }
 
 /* Only this sync changes the ReplicaSet's pods. */
-static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_info *pk, rs_job *j, shape *own)
+static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_info *pk, rs_job *j, shape *own,
+                           template_memo *own_memo)
 {
     json_t *rs = j->rs, *mine = j->mine, *p;
     const char *ns = obj_namespace(rs);
@@ -332,8 +542,12 @@ static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_in
     long long made_running = 0;   /* pods made as texts: Running */
     pod_template *pt = &j->pt;
     if (j->create > 0) {
-        if (!pt->pod) prepare(pk, j, own);
+        if (!pt->pod && !pt->forms) prepare(pk, j, own, own_memo);
         if (!j->host_network) pt->next_ip = ipam_reserve_pod_ips(ccache_store(c), j->create);
+        if (pt->next_ip <= 0 && !pt->pod) {   /* from the memo: the objects' way needs the template itself */
+            template_free(pt);
+            prepare(pk, j, own, NULL);
+        }
         if (pt->next_ip <= 0) {   /* addresses one by one */
             cluster_status_kit_free(pt->kit);
             cluster_pod_forms_free(pt->forms);
@@ -435,13 +649,14 @@ int controller_replicasets(cluster_cache *c)
     /* the templates on a second thread, the writes here */
     atomic_int *state = calloc(n ? n : 1, sizeof *state);
     for (i = 0; state && i < n; i++) atomic_init(&state[i], jobs[i].create > 0 ? UNCLAIMED : PREPARED);
-    preparer prep = {jobs, state, n, 0, 0, false, pk, {{0}}, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER};
+    preparer prep = {.jobs = jobs, .state = state, .n = n, .pk = pk, .mu = PTHREAD_MUTEX_INITIALIZER,
+                     .cv = PTHREAD_COND_INITIALIZER};
     pthread_t helper;
     bool behind = state && creating >= PREPARE_BEHIND && pthread_create(&helper, NULL, prepare_all, &prep) == 0;
     int changed = 0;
     for (i = 0; i < n; i++) {
         if (behind) get_prepared(&prep, i);
-        int k = sync_replicaset(c, rsk, pk, &jobs[i], &prep.shapes[1]);
+        int k = sync_replicaset(c, rsk, pk, &jobs[i], &prep.shapes[1], &prep.memos[1]);
         if (behind) mark_used(&prep, i + 1);
         else template_free(&jobs[i].pt);
         if (k < 0) { changed = -1; break; }
@@ -456,6 +671,8 @@ int controller_replicasets(cluster_cache *c)
     }
     shape_free(&prep.shapes[0]);
     shape_free(&prep.shapes[1]);
+    memo_free(&prep.memos[0]);
+    memo_free(&prep.memos[1]);
     free(state);
     for (i = 0; i < n; i++) {
         template_free(&jobs[i].pt);

@@ -28,7 +28,7 @@ struct cluster_pod_forms {
     form body, row;
     char *spec_text;          /* what fills the spec's placeholder (the view's objects get "null") */
     char *labels;             /* the labels' text (NULL: none) */
-    json_t *spec;             /* the spec the pods share */
+    json_t *spec;             /* the spec the pods share (NULL: parsed from spec_text when needed) */
     size_t nids;
     long long sec;            /* the second started names */
     char started[32];
@@ -117,31 +117,43 @@ static char *form_fill(const form *f, const pod_values *v, bool bare)
     return out;
 }
 
-cluster_pod_forms *cluster_pod_forms_new(const kind_info *k, json_t *pod, const char *body, json_t *spec,
-                                         char *spec_text, size_t nids)
+cluster_pod_forms *cluster_pod_forms_from_texts(const kind_info *k, const char *ns, const char *base, const char *body,
+                                                const char *row, const char *labels, char *spec_text, size_t nids)
 {
-    const char *name = obj_name(pod), *ns = obj_namespace(pod);
-    size_t nlen = strlen(name);
-    if (nids > sizeof id_codes - 1 || nlen < 2 || strcmp(name + nlen - 2, CLUSTER_POD_TOKEN_SUFFIX)) return NULL;
+    if (nids > sizeof id_codes - 1 || !spec_text) return NULL;
     cluster_pod_forms *f = calloc(1, sizeof *f);
     if (!f) return NULL;
     f->refs = 1;
     f->k = k;
     f->nids = nids;
     f->ns = strdup(ns);
-    f->base = strndup(name, nlen - 2);
-    f->spec = json_incref(spec);
-    char *row = columns_encode(k, pod);
-    json_t *labels = obj_labels(pod);
-    if (labels && json_object_size(labels)) f->labels = json_text_compact(labels, false);
-    int bad = !f->ns || !f->base || !row || !spec_text || (labels && json_object_size(labels) && !f->labels) ||
-              form_compile(&f->body, body, nids) || form_compile(&f->row, row, nids);
-    free(row);
-    if (bad) {
+    f->base = strdup(base);
+    f->labels = labels ? strdup(labels) : NULL;
+    if (!f->ns || !f->base || (labels && !f->labels) || form_compile(&f->body, body, nids) ||
+        form_compile(&f->row, row, nids)) {
         cluster_pod_forms_free(f);
         return NULL;
     }
     f->spec_text = spec_text;
+    return f;
+}
+
+cluster_pod_forms *cluster_pod_forms_new(const kind_info *k, json_t *pod, const char *body, json_t *spec,
+                                         char *spec_text, size_t nids)
+{
+    const char *name = obj_name(pod);
+    size_t nlen = strlen(name);
+    if (nlen < 2 || strcmp(name + nlen - 2, CLUSTER_POD_TOKEN_SUFFIX)) return NULL;
+    char *base = strndup(name, nlen - 2), *row = columns_encode(k, pod), *labels_text = NULL;
+    json_t *labels = obj_labels(pod);
+    bool has_labels = labels && json_object_size(labels);
+    if (has_labels) labels_text = json_text_compact(labels, false);
+    cluster_pod_forms *f = base && row && (!has_labels || labels_text)
+        ? cluster_pod_forms_from_texts(k, obj_namespace(pod), base, body, row, labels_text, spec_text, nids) : NULL;
+    if (f) f->spec = json_incref(spec);
+    free(base);
+    free(row);
+    free(labels_text);
     return f;
 }
 
@@ -166,7 +178,8 @@ static json_t *make_pod(void *ctx)
     char *text = form_fill(&f->body, v, true);
     json_t *pod = text ? json_loads(text, 0, NULL) : NULL;
     free(text);
-    if (pod) json_object_set(pod, "spec", f->spec);
+    if (pod && !f->spec) f->spec = json_loads(f->spec_text, 0, NULL);
+    if (pod) json_object_set(pod, "spec", f->spec ? f->spec : json_null());
     return pod;
 }
 
