@@ -14,14 +14,24 @@
 #define MIN_SHARED 512
 #define CACHE 8
 
-/* What this handle learned of the table in the current transaction: the
- * texts it put or found lately, so the pods of one template cost a
+/* The texts put or found lately, so the pods of one template cost a
  * comparison each, not a lookup. */
-typedef struct shared_state {
+struct shared_recent {
     struct { long long sid; char *text; size_t len; } cache[CACHE];
     int n, next;
+};
+
+/* What this handle learned of the table in the current transaction. */
+typedef struct shared_state {
+    shared_recent recent;
     int dirty;   /* an object that may have used a shared row was replaced or deleted */
 } shared_state;
+
+/* The statements of the command's thread (see store_shared_split). */
+static sqlite3_stmt *command_stmt(void *ctx, const char *sql) { return store_stmt(ctx, sql); }
+static void command_done(void *ctx, sqlite3_stmt *s) { store_stmt_done(ctx, s); }
+static bool command_failed(void *ctx) { return store_write_failed(ctx); }
+static void command_failure(void *ctx) { store_note_write_failure(ctx); }
 
 static shared_state *state(store *st, int make)
 {
@@ -100,12 +110,15 @@ static long long hash_text(const char *s, size_t n)
     return (long long)(h & 0x7fffffffffffffffULL);
 }
 
+const char shared_select_sql[] = "SELECT id, text FROM shared WHERE hash=?1";
+const char shared_insert_sql[] = "INSERT INTO shared(hash, text) VALUES(?1, ?2)";
+
 /* The row holding text (found or added): its id, 0 when the text cannot be
  * shared (another text has its hash), -1 on a failed write. */
-static long long row_for(store *st, const char *text, size_t len)
+static long long row_for(const shared_db *db, const char *text, size_t len)
 {
     long long h = hash_text(text, len), id = 0;
-    sqlite3_stmt *s = store_stmt(st, "SELECT id, text FROM shared WHERE hash=?1");
+    sqlite3_stmt *s = db->stmt(db->ctx, shared_select_sql);
     if (!s) return -1;
     sqlite3_bind_int64(s, 1, h);
     int taken = 0;
@@ -116,17 +129,69 @@ static long long row_for(store *st, const char *text, size_t len)
             break;
         }
     }
-    store_stmt_done(st, s);
+    db->done(db->ctx, s);
     if (id || taken) return id;
-    if (store_write_failed(st)) return -1;
-    s = store_stmt(st, "INSERT INTO shared(hash, text) VALUES(?1, ?2)");
+    if (db->failed(db->ctx)) return -1;
+    s = db->stmt(db->ctx, shared_insert_sql);
     if (!s) return -1;
     sqlite3_bind_int64(s, 1, h);
     sqlite3_bind_text(s, 2, text, (int)len, SQLITE_STATIC);
-    if (sqlite3_step(s) == SQLITE_DONE) id = sqlite3_last_insert_rowid(store_sqlite(st));
-    else { store_note_write_failure(st); id = -1; }
-    store_stmt_done(st, s);
+    if (sqlite3_step(s) == SQLITE_DONE) id = sqlite3_last_insert_rowid(sqlite3_db_handle(s));
+    else { db->failure(db->ctx); id = -1; }
+    db->done(db->ctx, s);
     return id;
+}
+
+int shared_split_with(const shared_db *db, shared_recent *recent, const char *body, size_t *head, long long *sid,
+                      const char **tail)
+{
+    *sid = 0;
+    size_t n = strlen(body);
+    const char *key = memmem(body, n, "\"spec\":", 7);
+    if (!key) return 0;
+    const char *start = key + 7;
+    size_t left = n - (size_t)(start - body);
+    for (int i = 0; i < recent->n; i++) {
+        if (recent->cache[i].len > left || memcmp(start, recent->cache[i].text, recent->cache[i].len)) continue;
+        *head = (size_t)(start - body);
+        *sid = recent->cache[i].sid;
+        *tail = start + recent->cache[i].len;
+        return 0;
+    }
+    const char *end = skip_value(start);
+    if (!end || end - start < MIN_SHARED) return 0;
+    size_t len = (size_t)(end - start);
+    long long id = row_for(db, start, len);
+    if (id < 0) return -1;
+    if (!id) return 0;
+    char *copy = malloc(len);
+    if (copy) {
+        memcpy(copy, start, len);
+        int at = recent->n < CACHE ? recent->n++ : recent->next++ % CACHE;
+        free(recent->cache[at].text);
+        recent->cache[at].sid = id;
+        recent->cache[at].text = copy;
+        recent->cache[at].len = len;
+    }
+    *head = (size_t)(start - body);
+    *sid = id;
+    *tail = end;
+    return 0;
+}
+
+shared_recent *shared_recent_new(void) { return calloc(1, sizeof(shared_recent)); }
+
+static void recent_clear(shared_recent *r)
+{
+    for (int i = 0; i < r->n; i++) free(r->cache[i].text);
+    r->n = r->next = 0;
+}
+
+void shared_recent_free(shared_recent *r)
+{
+    if (!r) return;
+    recent_clear(r);
+    free(r);
 }
 
 int store_shared_split(store *st, const char *resource, const char *body, size_t *head, long long *sid,
@@ -134,39 +199,10 @@ int store_shared_split(store *st, const char *resource, const char *body, size_t
 {
     *sid = 0;
     if (!encoded_resource(resource) || !store_in_transaction(st)) return 0;
-    size_t n = strlen(body);
-    const char *key = memmem(body, n, "\"spec\":", 7);
-    if (!key) return 0;
-    const char *start = key + 7;
-    size_t left = n - (size_t)(start - body);
     shared_state *ss = state(st, 1);
     if (!ss) return 0;
-    for (int i = 0; i < ss->n; i++) {
-        if (ss->cache[i].len > left || memcmp(start, ss->cache[i].text, ss->cache[i].len)) continue;
-        *head = (size_t)(start - body);
-        *sid = ss->cache[i].sid;
-        *tail = start + ss->cache[i].len;
-        return 0;
-    }
-    const char *end = skip_value(start);
-    if (!end || end - start < MIN_SHARED) return 0;
-    size_t len = (size_t)(end - start);
-    long long id = row_for(st, start, len);
-    if (id < 0) return -1;
-    if (!id) return 0;
-    char *copy = malloc(len);
-    if (copy) {
-        memcpy(copy, start, len);
-        int at = ss->n < CACHE ? ss->n++ : ss->next++ % CACHE;
-        free(ss->cache[at].text);
-        ss->cache[at].sid = id;
-        ss->cache[at].text = copy;
-        ss->cache[at].len = len;
-    }
-    *head = (size_t)(start - body);
-    *sid = id;
-    *tail = end;
-    return 0;
+    shared_db db = {st, command_stmt, command_done, command_failed, command_failure};
+    return shared_split_with(&db, &ss->recent, body, head, sid, tail);
 }
 
 void store_shared_note_write(store *st, const char *resource)
@@ -195,7 +231,7 @@ void store_shared_forget(store *st)
 {
     shared_state *ss = state(st, 0);
     if (!ss) return;
-    for (int i = 0; i < ss->n; i++) free(ss->cache[i].text);
+    recent_clear(&ss->recent);
     free(ss);
     *store_shared_slot(st) = NULL;
 }

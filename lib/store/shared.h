@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sqlite3.h>
 #include "store/store.h"
 
 /* The object's text in a query over the objects table: an SQL expression,
@@ -19,8 +20,8 @@
     "(CASE WHEN " t "sid IS NULL THEN " t "body ELSE " t "body||(SELECT text FROM shared WHERE shared.id=" t "sid)||" t "tail END)"
 #define STORE_BODY STORE_BODY_OF("objects.")
 
-/* May bodies of this resource be split (then they are written on the
- * command's thread, never behind: writer.h)? */
+/* May bodies of this resource be split (then the write-behind thread
+ * splits them itself: writer.h)? */
 bool store_shared_encodes(const char *resource);
 
 /* The table, and the objects' sid/tail columns added to a store made
@@ -31,6 +32,24 @@ int store_shared_open(store *st);
  * *sid, then the text from *tail on; else as it is.  -1 on a failed write. */
 int store_shared_split(store *st, const char *resource, const char *body, size_t *head, long long *sid,
                        const char **tail);
+
+/* The same split for a thread with statements of its own on the
+ * connection (the write-behind thread, writer.h): how it runs the two
+ * statements shared_select_sql and shared_insert_sql, and the texts it
+ * put or found lately (shared_recent_new). */
+typedef struct shared_recent shared_recent;
+typedef struct shared_db {
+    void *ctx;
+    sqlite3_stmt *(*stmt)(void *ctx, const char *sql);   /* the statement of sql, ready to bind */
+    void (*done)(void *ctx, sqlite3_stmt *s);
+    bool (*failed)(void *ctx);                          /* has a write of the transaction failed? */
+    void (*failure)(void *ctx);                         /* note this failed write */
+} shared_db;
+extern const char shared_select_sql[], shared_insert_sql[];
+int shared_split_with(const shared_db *db, shared_recent *recent, const char *body, size_t *head, long long *sid,
+                      const char **tail);
+shared_recent *shared_recent_new(void);
+void shared_recent_free(shared_recent *r);
 
 /* An object of resource was replaced or deleted: its shared row may be
  * left unused (dropped at commit by store_shared_commit). */

@@ -755,10 +755,10 @@ void store_bind_object(sqlite3_stmt *s, const object_row *r)
 }
 
 /* Hand the row to the writer thread. */
-static int put_behind(store *st, const object_row *row, bool is_new)
+static int put_behind(store *st, const object_row *row, bool is_new, bool split)
 {
     if (st->failed || store_index_note_write(st)) return -1;
-    writer_row r = {*row, is_new, keyset_hash(row->resource, row->ns, row->name)};
+    writer_row r = {*row, is_new, split, keyset_hash(row->resource, row->ns, row->name)};
     keyset_add(&st->written, r.hash);
     if (writer_enqueue(st->writer, &r)) { settle(st); return -1; }
     return 0;
@@ -774,7 +774,9 @@ int store_put_ex(store *st, const char *resource, const char *ns, const char *na
                     text, 0, 0, NULL, NULL, 0};
     /* a long repeated piece (a template's pod spec) is kept once: shared.h */
     store_shared_note_write(st, resource);
-    if (store_shared_split(st, resource, text, &r.body_len, &r.sid, &r.tail)) { free(body); return -1; }
+    /* (behind, the writer splits it: the split may write the shared table) */
+    bool split_behind = st->writer && store_shared_encodes(resource);
+    if (!split_behind && store_shared_split(st, resource, text, &r.body_len, &r.sid, &r.tail)) { free(body); return -1; }
     /* its lookup keys worked out here, where obj is */
     char *keys = NULL;
     if (index_object_keys(resource, ns, obj, text, &keys, &r.keys_len)) {
@@ -785,7 +787,7 @@ int store_put_ex(store *st, const char *resource, const char *ns, const char *na
     int rc;
     bool is_new = x && x->is_new;
     if (st->writer) {
-        rc = put_behind(st, &r, is_new);
+        rc = put_behind(st, &r, is_new, split_behind);
     } else {
         sqlite3_stmt *s[4] = {prep_write(st, store_delete_object_sql), prep(st, store_put_object_sql),
                               prep(st, index_delete_key_sql), prep(st, index_insert_key_sql)};
@@ -804,6 +806,8 @@ int store_put_ex(store *st, const char *resource, const char *ns, const char *na
     free(body);
     return rc;
 }
+
+bool store_writing_behind(store *st) { return st->writer != NULL; }
 
 void store_write_behind(store *st, bool on)
 {

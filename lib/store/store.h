@@ -69,6 +69,7 @@ int store_put_ex(store *st, const char *resource, const char *ns, const char *na
  * fails the commit.  Off again (waiting for the last rows) when turned off,
  * and at commit, rollback and close. */
 void store_write_behind(store *st, bool on);
+bool store_writing_behind(store *st);
 /* The `applied` text kept with an object (malloc'd; NULL when none or no
  * such object), without reading the object; *exists tells whether it
  * exists.  kubectl apply keeps there the digest (model/digest.h) of the

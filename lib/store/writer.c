@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "store/keyset.h"
+#include "store/shared.h"
 #include "store/store_internal.h"
 #include "store/writer.h"
 #include "model/heap.h"
@@ -13,13 +14,15 @@
 typedef struct entry {
     struct entry *next;
     object_row obj;   /* its texts (and keys) in text */
-    bool is_new;
+    bool is_new, split;
     char text[];
 } entry;
 
 struct store_writer {
     sqlite3 *db;
     sqlite3_stmt *put, *del_obj, *del_key, *ins_key;
+    sqlite3_stmt *shared_sel, *shared_ins;   /* for bodies it splits (shared.h) */
+    shared_recent *recent;
     pthread_t thread;
     /* mu guards the queue and the flags; conn is the connection, held by
      * the writer for one row at a time and by the command's lookups */
@@ -50,9 +53,32 @@ static void fail(store_writer *w, const char *why)
     pthread_mutex_unlock(&w->mu);
 }
 
+/* The shared texts' statements, for shared_split_with. */
+static sqlite3_stmt *shared_stmt(void *ctx, const char *sql)
+{
+    store_writer *w = ctx;
+    return sql == shared_select_sql ? w->shared_sel : w->shared_ins;
+}
+static void shared_done(void *ctx, sqlite3_stmt *s)
+{
+    (void)ctx;
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+}
+static bool shared_failed(void *ctx) { return atomic_load(&((store_writer *)ctx)->failed); }
+static void shared_failure(void *ctx)
+{
+    store_writer *w = ctx;
+    fail(w, sqlite3_errmsg(w->db));
+}
+
 static void write_entry(store_writer *w, entry *e)
 {
     if (atomic_load(&w->failed)) return;
+    if (e->split) {
+        shared_db db = {w, shared_stmt, shared_done, shared_failed, shared_failure};
+        if (shared_split_with(&db, w->recent, e->obj.body, &e->obj.body_len, &e->obj.sid, &e->obj.tail)) return;
+    }
     if (store_write_row(w->del_obj, w->put, w->del_key, w->ins_key, &e->obj, e->is_new))
         fail(w, sqlite3_errmsg(w->db));
 }
@@ -72,6 +98,9 @@ static void finalize_statements(store_writer *w)
     sqlite3_finalize(w->del_obj);
     sqlite3_finalize(w->del_key);
     sqlite3_finalize(w->ins_key);
+    sqlite3_finalize(w->shared_sel);
+    sqlite3_finalize(w->shared_ins);
+    shared_recent_free(w->recent);
 }
 
 /* rows queued before the writer is woken */
@@ -116,7 +145,10 @@ store_writer *writer_start(sqlite3 *db)
     if (sqlite3_prepare_v2(db, store_put_object_sql, -1, &w->put, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, store_delete_object_sql, -1, &w->del_obj, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(db, index_delete_key_sql, -1, &w->del_key, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, index_insert_key_sql, -1, &w->ins_key, NULL) != SQLITE_OK)
+        sqlite3_prepare_v2(db, index_insert_key_sql, -1, &w->ins_key, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, shared_select_sql, -1, &w->shared_sel, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, shared_insert_sql, -1, &w->shared_ins, NULL) != SQLITE_OK ||
+        !(w->recent = shared_recent_new()))
         goto fail;
     pthread_mutex_init(&w->mu, NULL);
     pthread_mutex_init(&w->conn, NULL);
@@ -179,6 +211,7 @@ int writer_enqueue(store_writer *w, const writer_row *r)
         e->obj.keys = at;
     }
     e->is_new = r->is_new;
+    e->split = r->split;
     pthread_mutex_lock(&w->mu);
     int rc = atomic_load(&w->failed) ? -1 : 0;
     if (rc) {

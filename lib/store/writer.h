@@ -25,6 +25,7 @@ typedef struct store_writer store_writer;
 typedef struct writer_row {
     object_row obj;
     bool is_new;    /* no such object before: no row to replace, no old keys */
+    bool split;     /* obj.body is whole: the writer splits it (store_shared_split) */
     uint64_t hash;  /* keyset_hash of its resource, namespace and name */
 } writer_row;
 

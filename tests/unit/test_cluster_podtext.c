@@ -19,7 +19,9 @@
 
 #include "cluster_fixture.h"
 
-#define MANY 70   /* more Deployments than the controllers' threads need to start */
+/* more Deployments than the controllers' threads need to start, and pods
+ * enough to be written behind (ctl_replicasets.c) */
+#define MANY 100
 
 /* Deployments whose texts need every escape: quotes, backslashes, a
  * control character, non-ASCII text, a JSON annotation; one in a namespace
@@ -68,12 +70,19 @@ static void build(store *st, bool texts)
     json_decref(ns);
     for (int i = 0; manifests[i]; i++) put_json(st, "deployments.apps", manifests[i]);
     /* enough more for the controllers' second threads (templates, listings, texts) */
+    /* mostly one template but for the Deployment's name (prepared once:
+     * ctl_replicasets.c), with that name also where it is not replaced: a
+     * container's name, a label istio reads, the version label */
     for (int i = 0; i < MANY; i++) {
-        char m[512];
-        snprintf(m, sizeof m, "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"app-%d\","
-                 "\"namespace\":\"default\"},\"spec\":{\"replicas\":%d,\"selector\":{\"matchLabels\":{\"app\":\"app-%d\"}},"
-                 "\"template\":{\"metadata\":{\"labels\":{\"app\":\"app-%d\"}},\"spec\":{\"containers\":[{\"name\":\"c\","
-                 "\"image\":\"nginx\",\"ports\":[{\"containerPort\":80}]}]}}}}", i, 1 + i % 3, i, i);
+        char m[1024], name[32], more[160] = "";
+        snprintf(name, sizeof name, "app-%d", i);
+        if (i % 7 == 0) snprintf(more, sizeof more, ",\"service.istio.io/canonical-name\":\"%s\"", name);
+        else if (i % 4 == 0) snprintf(more, sizeof more, ",\"version\":\"%s\"", name);
+        snprintf(m, sizeof m, "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"%s\","
+                 "\"namespace\":\"default\"},\"spec\":{\"replicas\":%d,\"selector\":{\"matchLabels\":{\"app\":\"%s\"}},"
+                 "\"template\":{\"metadata\":{\"labels\":{\"app\":\"%s\"%s}},\"spec\":{\"containers\":[{\"name\":\"%s\","
+                 "\"image\":\"nginx\",\"ports\":[{\"containerPort\":80}]}]}}}}", name, 2 + i % 3, name, name, more,
+                 i % 5 == 0 ? name : "c");
         put_json(st, "deployments.apps", m);
     }
     cluster_pod_forms_enable(texts);
