@@ -44,6 +44,7 @@ struct cluster_cache {
     struct { const kind_info *k; long long seq, spec_seq; } last_write[MAX_RESOURCES];
     int nlast;
     bool again;
+    bool behind;        /* the store writes behind: ccache_write_behind turned it on */
     bool status_only;   /* the write being made changes the status only */
     lazy_obj *lazies;   /* every one made, dropped when the view goes */
     int npending;       /* views with pending objects (see ccache_flush) */
@@ -133,6 +134,20 @@ void ccache_written(cluster_cache *c, json_t *written)
 {
     json_decref(c->written);
     c->written = json_incref(written);
+}
+
+void ccache_write_behind(cluster_cache *c)
+{
+    if (c->behind || store_writing_behind(c->st)) return;
+    store_write_behind(c->st, true);
+    c->behind = store_writing_behind(c->st);
+}
+
+int ccache_write_behind_done(cluster_cache *c)
+{
+    if (!c->behind) return 0;
+    c->behind = false;
+    return store_write_behind(c->st, false);
 }
 
 store *ccache_store(cluster_cache *c) { return c->st; }

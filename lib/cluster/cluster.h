@@ -175,6 +175,13 @@ typedef struct cluster_cache cluster_cache;
 cluster_cache *ccache_new(store *st, const istio_release *rel);
 /* Objects stored by the command (cluster_written_add), for the listings. */
 void ccache_written(cluster_cache *c, json_t *written);
+/* From now until the reconcile ends, the store writes behind
+ * (store_write_behind): for a controller about to write many objects,
+ * whose rows are then inserted while the next controllers work. */
+void ccache_write_behind(cluster_cache *c);
+/* The end of the reconcile: the rows written behind are all in (0, or -1
+ * when one failed). */
+int ccache_write_behind_done(cluster_cache *c);
 void ccache_free(cluster_cache *c);
 store *ccache_store(cluster_cache *c);
 const istio_release *ccache_release(cluster_cache *c);

@@ -130,6 +130,7 @@ int cluster_reconcile_written(store *st, const istio_release *rel, json_t *writt
     ccache_written(c, written);
     int rc = run_rounds(c);
     if (ccache_flush(c)) rc = -1;
+    if (ccache_write_behind_done(c)) rc = -1;
     if (leave_view(c)) return rc;
     static bool joined_at_exit;
     if (!joined_at_exit) joined_at_exit = atexit(cluster_reconcile_done) == 0;

@@ -660,9 +660,7 @@ int controller_replicasets(cluster_cache *c)
                      .cv = PTHREAD_COND_INITIALIZER};
     pthread_t helper;
     bool behind = state && creating >= PREPARE_BEHIND && pthread_create(&helper, NULL, prepare_all, &prep) == 0;
-    store *st = ccache_store(c);
-    bool writes_behind = pods_made >= PODS_BEHIND && !store_writing_behind(st);
-    if (writes_behind) store_write_behind(st, true);
+    if (pods_made >= PODS_BEHIND) ccache_write_behind(c);
     int changed = 0;
     for (i = 0; i < n; i++) {
         if (behind) get_prepared(&prep, i);
@@ -672,7 +670,6 @@ int controller_replicasets(cluster_cache *c)
         if (k < 0) { changed = -1; break; }
         changed += k;
     }
-    if (writes_behind) store_write_behind(st, false);
     if (behind) {
         pthread_mutex_lock(&prep.mu);
         prep.stop = true;   /* (after a failure, the rest is freed here) */

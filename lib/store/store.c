@@ -809,7 +809,7 @@ int store_put_ex(store *st, const char *resource, const char *ns, const char *na
 
 bool store_writing_behind(store *st) { return st->writer != NULL; }
 
-void store_write_behind(store *st, bool on)
+int store_write_behind(store *st, bool on)
 {
     if (on && !st->writer && st->in_tx && !st->failed) {
         settle(st);
@@ -822,6 +822,7 @@ void store_write_behind(store *st, bool on)
         st->nknown = 0;
         keyset_free(&st->written);
     }
+    return st->failed ? -1 : 0;
 }
 
 int store_delete(store *st, const char *resource, const char *ns, const char *name)

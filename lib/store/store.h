@@ -68,7 +68,7 @@ int store_put_ex(store *st, const char *resource, const char *ns, const char *na
  * for the caller: reads see every write before them, and a failed write
  * fails the commit.  Off again (waiting for the last rows) when turned off,
  * and at commit, rollback and close. */
-void store_write_behind(store *st, bool on);
+int store_write_behind(store *st, bool on);   /* -1: the transaction has failed */
 bool store_writing_behind(store *st);
 /* The `applied` text kept with an object (malloc'd; NULL when none or no
  * such object), without reading the object; *exists tells whether it
