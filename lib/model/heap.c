@@ -20,6 +20,8 @@
  * other memory, which costs nothing. */
 #define THREAD_HEAP_SIZE ((uintptr_t)64 << 20)
 #define MAX_THREAD_HEAPS 16
+#define THREAD_HEAP_GROW_BLOCK (28 << 20)
+#define THREAD_HEAP_GROW_BLOCKS 2
 #define MMAP_THRESHOLD (32 << 20)
 
 static uintptr_t main_heap_start;
@@ -63,4 +65,12 @@ void heap_thread_use_huge_pages(void)
         if (seen == heap) return;
     }
     madvise((void *)heap, THREAD_HEAP_SIZE, MADV_HUGEPAGE);
+    /* glibc makes a thread's heap writable a page at a time as it grows
+     * (an mprotect call each: a thousand for 1 000 Deployments), and a huge
+     * page needs its whole 2 MB writable: make most of it writable now
+     * (address space only; glibc keeps it, the trim threshold being far
+     * above), in blocks under the mmap threshold */
+    void *volatile grow[THREAD_HEAP_GROW_BLOCKS];
+    for (int i = 0; i < THREAD_HEAP_GROW_BLOCKS; i++) grow[i] = malloc(THREAD_HEAP_GROW_BLOCK);
+    for (int i = 0; i < THREAD_HEAP_GROW_BLOCKS; i++) free(grow[i]);
 }
