@@ -44,8 +44,7 @@ printf '  %-44s %9s ms   target < 100 ms: %s   (median of %d)\n' "kubectl get po
 peaks=""
 for i in 1 2 3 4 5; do peaks="$peaks $(peak_kib "$K" get pods -A)"; done
 printf '  %-44s%s KiB\n' "peak memory, get pods -A x5" "$peaks"
-echo "$peaks" | awk '{ lo = hi = $1; for (i = 2; i <= NF; i++) { if ($i < lo) lo = $i; if ($i > hi) hi = $i }
-    printf "    flat across runs: %s (spread %d KiB, %.1f%%)\n", (hi - lo) <= lo / 20 ? "yes" : "NO", hi - lo, lo ? 100 * (hi - lo) / lo : 0 }'
+echo "    flat across runs: $(echo "$peaks" | flat)"
 printf '  %-44s %s KiB\n' "peak memory, kubectl apply (unchanged)" "$(peak_kib "$K" apply -f "$MANIFEST")"
 REAL=$(command -v kubectl || true)
 if [ -n "$REAL" ] && [ "$(cd "$(dirname "$REAL")" && pwd)" != "$(cd "$BIN" && pwd)" ]; then

@@ -75,8 +75,7 @@ printf '  %-48s %8s / %s KiB (after first / last probe)\n' "  peak memory of tha
 peaks=""
 for i in 1 2 3 4 5; do peaks="$peaks $(peak_kib "$K" exec "$POD" -c sleep -- curl -sS -o /dev/null "$URL")"; done
 printf '  %-48s %s KiB\n' "peak memory, kubectl exec x5 (10k resources)" "$peaks"
-echo "$peaks" | awk '{ lo = hi = $1; for (i = 2; i <= NF; i++) { if ($i < lo) lo = $i; if ($i > hi) hi = $i }
-    printf "  %-48s %s (spread %d KiB, %.1f%%)\n", "  flat across runs", (hi - lo) <= lo / 20 ? "yes" : "NO", hi - lo, lo ? 100 * (hi - lo) / lo : 0 }'
+printf '  %-48s %s\n' "  flat across runs" "$(echo "$peaks" | flat)"
 rm -rf "$MESHSIM_HOME"
 
 # scaling: cost of one probe at each size

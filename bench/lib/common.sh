@@ -31,6 +31,16 @@ ms() { awk -v s="$1" 'BEGIN { printf "%.1f", s * 1000 }'; }
 # "yes"/"NO" for value <= target
 meets() { awk -v v="$1" -v t="$2" 'BEGIN { print (v + 0 <= t + 0) ? "yes" : "NO" }'; }
 
+# "yes (spread ...)" / "NO (...)" for peak memory figures (KiB) on standard
+# input, one line: flat when they spread by at most 5% or 2 MiB.  The heap
+# is in transparent huge pages (lib/model/heap.c), so where it lands (the
+# address is random) moves the peak by up to one 2 MiB page from run to run.
+flat() {
+    awk '{ lo = hi = $1; for (i = 2; i <= NF; i++) { if ($i < lo) lo = $i; if ($i > hi) hi = $i }
+        ok = (hi - lo) <= lo / 20 || (hi - lo) <= 2048
+        printf "%s (spread %d KiB, %.1f%%)", ok ? "yes" : "NO", hi - lo, lo ? 100 * (hi - lo) / lo : 0 }'
+}
+
 # peak resident memory (KiB) of "$@", from /usr/bin/time -v
 peak_kib() {
     if [ -x /usr/bin/time ]; then
