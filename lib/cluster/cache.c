@@ -456,6 +456,7 @@ static void held_texts(void *ctx, size_t i)
 }
 
 #define TEXTS_APART 64   /* fewer objects' texts are made on this thread only */
+#define FLUSH_CHUNK 256
 
 int ccache_flush(cluster_cache *c)
 {
@@ -479,18 +480,23 @@ int ccache_flush(cluster_cache *c)
         v->pending = v->created = NULL;
     }
     c->npending = 0;
-    cluster_parallel(n, TEXTS_APART, held_texts, all);
     int rc = 0;
     api_error e;
-    for (size_t i = 0; i < n; i++) {
-        held *h = &all[i];
-        if (!rc && api_store_prepared(c->st, h->k, obj_namespace(h->obj), obj_name(h->obj), h->body, h->row, h->labels,
-                                      h->is_new, &e) != API_OK)
-            rc = -1;
-        json_decref(h->obj);
-        free(h->body);
-        free(h->row);
-        free(h->labels);
+    /* a chunk at a time, so the next chunk's texts reuse the memory of this
+     * one's (2 000 objects' texts at once were 8 MB of fresh memory) */
+    for (size_t from = 0; from < n; from += FLUSH_CHUNK) {
+        size_t upto = n - from < FLUSH_CHUNK ? n : from + FLUSH_CHUNK;
+        if (!rc) cluster_parallel(upto - from, TEXTS_APART, held_texts, all + from);
+        for (size_t i = from; i < upto; i++) {
+            held *h = &all[i];
+            if (!rc && api_store_prepared(c->st, h->k, obj_namespace(h->obj), obj_name(h->obj), h->body, h->row,
+                                          h->labels, h->is_new, &e) != API_OK)
+                rc = -1;
+            json_decref(h->obj);
+            free(h->body);
+            free(h->row);
+            free(h->labels);
+        }
     }
     free(all);
     return rc;
