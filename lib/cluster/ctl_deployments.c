@@ -126,9 +126,7 @@ typedef struct dep_job {
     bool held_back;          /* paused: current is the newest, not the template's */
     long long max_rev;
     json_t *nrs;             /* pass 0: the ReplicaSet to create when none is current */
-    json_t *status;          /* pass 1: the status when it changed (NULL: none) */
-    bool revision;           /* pass 1: the revision annotation changes */
-    char revbuf[32];
+    json_t *update;          /* pass 1: the Deployment with its new status (NULL: unchanged) */
 } dep_job;
 
 static void work_out(dep_job *j, int pass)
@@ -185,20 +183,25 @@ static void work_out(dep_job *j, int pass)
     json_array_append_new(conds, condition(old_conds, "Progressing", "True",
                                            done ? "NewReplicaSetAvailable" : "ReplicaSetUpdated", msg, now));
     json_object_set_new(status, "conditions", conds);
-    snprintf(j->revbuf, sizeof j->revbuf, "%lld", revision);
+    char revbuf[32];
+    snprintf(revbuf, sizeof revbuf, "%lld", revision);
     const char *have_rev = obj_annotation(d, REVISION);
-    if (have_rev && !strcmp(have_rev, j->revbuf) && json_equal(status, json_object_get(d, "status"))) {
+    if (have_rev && !strcmp(have_rev, revbuf) && json_equal(status, json_object_get(d, "status"))) {
         json_decref(status);
         return;
     }
-    j->status = status;
+    /* the revision annotation is the status' bookkeeping: the ReplicaSets
+     * follow the spec */
+    j->update = ccache_writable(d, true);
+    json_object_set_new(j->update, "status", status);
+    json_object_set_new(obj_annotations_mut(j->update), REVISION, json_string(revbuf));
 }
 
 static void job_free(dep_job *j)
 {
     json_decref(j->all);
     json_decref(j->nrs);
-    json_decref(j->status);
+    json_decref(j->update);
 }
 
 /* The current template's ReplicaSet gets the replicas (created when
@@ -249,15 +252,7 @@ static int sync_deployment(cluster_cache *c, const kind_info *rsk, dep_job *j)
  * round are settled (written only when it changed). */
 static int deployment_status(cluster_cache *c, const kind_info *dk, dep_job *j)
 {
-    if (!j->status) return 0;
-    json_t *copy = ccache_writable(j->d, true);
-    json_object_set(copy, "status", j->status);
-    json_object_set_new(obj_annotations_mut(copy), REVISION, json_string(j->revbuf));
-    /* the revision annotation is the status' bookkeeping: the ReplicaSets
-     * follow the spec */
-    int rc = ccache_write_status_if_changed(c, dk, copy, j->d);
-    json_decref(copy);
-    return rc;
+    return j->update ? ccache_write_status_if_changed(c, dk, j->update, j->d) : 0;
 }
 
 typedef struct dep_jobs { dep_job *v; int pass; } dep_jobs;
