@@ -244,6 +244,50 @@ Y
     [ "$status" -eq 1 ]
 }
 
+# n Deployments app-FROM.. of 3 replicas, one template but for the name; every
+# fifth one's container named like it, every seventh labelled for istio's
+# canonical name (the ways a template can hold its Deployment's name)
+deployments() {
+    for i in $(seq "$1" "$2"); do
+        cname=c; [ $((i % 5)) -eq 0 ] && cname=app-$i
+        extra=; [ $((i % 7)) -eq 0 ] && extra="
+        service.istio.io/canonical-name: app-$i"
+        printf -- '---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-%d\nspec:\n  replicas: 3\n' "$i"
+        printf '  selector:\n    matchLabels:\n      app: app-%d\n  template:\n    metadata:\n      labels:\n        app: app-%d%s\n' "$i" "$i" "$extra"
+        printf '    spec:\n      containers:\n      - name: %s\n        image: nginx\n' "$cname"
+    done
+}
+
+# what a pod is, less what is drawn at random or from the clock
+pod_shapes() {
+    kubectl get pods -o jsonpath='{range .items[*]}{.metadata.generateName} {.metadata.labels} {.metadata.annotations} {.metadata.ownerReferences[0].name} {.spec} {.status.phase} {.status.containerStatuses[*].ready} {.status.initContainerStatuses[*].state.terminated.reason}{"\n"}{end}' | sort
+}
+
+@test "300 pods made in one apply (templates prepared once, rows written behind) are those made a few at a time" {
+    istioctl install --set profile=demo -y >/dev/null
+    kubectl label namespace default istio-injection=enabled >/dev/null
+    deployments 1 100 > "$BATS_TEST_TMPDIR/all.yaml"
+    run kubectl apply -f "$BATS_TEST_TMPDIR/all.yaml"
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 100 ]
+    run kubectl get pods --no-headers
+    [ "${#lines[@]}" -eq 300 ]
+    [ -z "$(kubectl get pods --no-headers | grep -v ' 2/2 *Running ')" ]
+    run kubectl get pod -l app=app-35 -o jsonpath='{.items[0].spec.containers[1].env[?(@.name=="ISTIO_META_WORKLOAD_NAME")].value} {.items[0].metadata.labels.service\.istio\.io/canonical-name}'
+    [ "$output" = "app-35 app-35" ]
+    pod_shapes > "$BATS_TEST_TMPDIR/bulk"
+    kubectl get deploy,rs -o jsonpath='{range .items[*]}{.metadata.name} {.status.replicas} {.status.readyReplicas}{"\n"}{end}' > "$BATS_TEST_TMPDIR/bulk-status"
+    fresh_cluster
+    istioctl install --set profile=demo -y >/dev/null
+    kubectl label namespace default istio-injection=enabled >/dev/null
+    for from in 1 11 21 31 41 51 61 71 81 91; do deployments $from $((from + 9)) | kubectl apply -f - >/dev/null; done
+    pod_shapes > "$BATS_TEST_TMPDIR/few"
+    kubectl get deploy,rs -o jsonpath='{range .items[*]}{.metadata.name} {.status.replicas} {.status.readyReplicas}{"\n"}{end}' > "$BATS_TEST_TMPDIR/few-status"
+    [ "$(wc -l < "$BATS_TEST_TMPDIR/few")" -eq 300 ]
+    cmp -s "$BATS_TEST_TMPDIR/bulk" "$BATS_TEST_TMPDIR/few" || { diff "$BATS_TEST_TMPDIR/bulk" "$BATS_TEST_TMPDIR/few" | cut -c1-300 | head -4; false; }
+    cmp "$BATS_TEST_TMPDIR/bulk-status" "$BATS_TEST_TMPDIR/few-status"
+}
+
 @test "every namespace gets a default ServiceAccount" {
     run kubectl get sa default -n kube-system -o name
     [ "$output" = "serviceaccount/default" ]
