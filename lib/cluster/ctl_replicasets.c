@@ -178,6 +178,28 @@ static bool shape_of(shape *s, json_t *spec)
     return s->text != NULL;
 }
 
+/* The pod of pt named name (ending in the suffix's placeholder) with
+ * placeholders for what each pod draws and the status of shape sh, in
+ * *pod, and its text (NULL when it cannot be made). */
+static char *placeholder_pod(pod_template *pt, shape *sh, const char *name, json_t **pod)
+{
+    *pod = template_pod(pt, name);
+    json_object_set(*pod, "status", sh->status);
+    api_stamp stamp = {CLUSTER_POD_TOKEN_UID, CLUSTER_POD_TOKEN_CREATED, CLUSTER_POD_TOKEN_RV};
+    api_stamp_set(*pod, &stamp);
+    /* the spec's text is the pods' longest part: a placeholder until filled */
+    json_t *shared[NSHARED + 1];
+    const char *texts[NSHARED + 1];
+    for (int i = 0; i < NSHARED; i++) {
+        shared[i] = pt->shared[i];
+        texts[i] = pt->texts[i];
+    }
+    texts[0] = CLUSTER_POD_TOKEN_SPEC;
+    shared[NSHARED] = sh->status;
+    texts[NSHARED] = sh->text;
+    return cluster_dumps_sharing(*pod, shared, texts, NSHARED + 1);
+}
+
 /* The template's pod with placeholders, as its pods' texts: NULL when they
  * are made as objects (on the host network, too many containers, a text of
  * the template holding a placeholder's character). */
@@ -189,21 +211,8 @@ static cluster_pod_forms *template_forms(const kind_info *pk, json_t *rs, pod_te
     if (!shape_of(sh, pt->shared[0])) return NULL;
     char name[600];
     snprintf(name, sizeof name, "%s-%s", obj_name(rs), CLUSTER_POD_TOKEN_SUFFIX);
-    json_t *pod = template_pod(pt, name);
-    json_object_set(pod, "status", sh->status);
-    api_stamp stamp = {CLUSTER_POD_TOKEN_UID, CLUSTER_POD_TOKEN_CREATED, CLUSTER_POD_TOKEN_RV};
-    api_stamp_set(pod, &stamp);
-    /* the spec's text is the pods' longest part: a placeholder until filled */
-    json_t *shared[NSHARED + 1];
-    const char *texts[NSHARED + 1];
-    for (int i = 0; i < NSHARED; i++) {
-        shared[i] = pt->shared[i];
-        texts[i] = pt->texts[i];
-    }
-    texts[0] = CLUSTER_POD_TOKEN_SPEC;
-    shared[NSHARED] = sh->status;
-    texts[NSHARED] = sh->text;
-    char *body = cluster_dumps_sharing(pod, shared, texts, NSHARED + 1);
+    json_t *pod;
+    char *body = placeholder_pod(pt, sh, name, &pod);
     cluster_pod_forms *f =
         body ? cluster_pod_forms_new(pk, pod, body, pt->shared[0], (char *)pt->texts[0], sh->nids) : NULL;
     if (f) pt->texts[0] = NULL;   /* the forms' now (pods made as objects share no text of it) */
@@ -362,20 +371,8 @@ static void memo_prepare(const kind_info *pk, rs_job *j, json_t *trs, shape *sh,
     t.pod = admitted_template(&j->in, trs);
     template_texts(&t, trs);
     if (!json_is_true(obj_at(t.pod, "spec.hostNetwork")) && t.texts[0] && shape_of(sh, t.shared[0])) {
-        json_t *pod = template_pod(&t, TOKEN_DEPLOYMENT "-" TOKEN_HASH "-" CLUSTER_POD_TOKEN_SUFFIX);
-        json_object_set(pod, "status", sh->status);
-        api_stamp stamp = {CLUSTER_POD_TOKEN_UID, CLUSTER_POD_TOKEN_CREATED, CLUSTER_POD_TOKEN_RV};
-        api_stamp_set(pod, &stamp);
-        json_t *shared[NSHARED + 1];
-        const char *texts[NSHARED + 1];
-        for (int i = 0; i < NSHARED; i++) {
-            shared[i] = t.shared[i];
-            texts[i] = t.texts[i];
-        }
-        texts[0] = CLUSTER_POD_TOKEN_SPEC;
-        shared[NSHARED] = sh->status;
-        texts[NSHARED] = sh->text;
-        m->body = cluster_dumps_sharing(pod, shared, texts, NSHARED + 1);
+        json_t *pod;
+        m->body = placeholder_pod(&t, sh, TOKEN_DEPLOYMENT "-" TOKEN_HASH "-" CLUSTER_POD_TOKEN_SUFFIX, &pod);
         m->row = columns_encode(pk, pod);
         json_t *labels = obj_labels(pod);
         if (labels && json_object_size(labels)) m->labels = json_text_compact(labels, false);
