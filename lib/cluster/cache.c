@@ -458,16 +458,18 @@ static void held_texts(void *ctx, size_t i)
 #define TEXTS_APART 64   /* fewer objects' texts are made on this thread only */
 #define FLUSH_CHUNK 256
 
-int ccache_flush(cluster_cache *c)
+/* Store what is pending in the views of k (NULL: all of them). */
+static int flush_views(cluster_cache *c, const kind_info *k)
 {
     if (!c->npending) return 0;
     size_t n = 0, at = 0;
     for (int i = 0; i < c->nres; i++)
-        if (c->res[i].pending) n += json_object_size(c->res[i].pending);
+        if (c->res[i].pending && (!k || c->res[i].k == k)) n += json_object_size(c->res[i].pending);
     held *all = calloc(n + 1, sizeof *all);
     if (!all) return -1;
     for (int i = 0; i < c->nres; i++) {
         resource_view *v = &c->res[i];
+        if (!v->pending || (k && v->k != k)) continue;
         const char *key;
         json_t *o;
         json_object_foreach(v->pending, key, o) {
@@ -478,8 +480,8 @@ int ccache_flush(cluster_cache *c)
         json_decref(v->pending);
         json_decref(v->created);
         v->pending = v->created = NULL;
+        c->npending--;
     }
-    c->npending = 0;
     int rc = 0;
     api_error e;
     /* a chunk at a time, so the next chunk's texts reuse the memory of this
@@ -500,6 +502,13 @@ int ccache_flush(cluster_cache *c)
     }
     free(all);
     return rc;
+}
+
+int ccache_flush(cluster_cache *c) { return flush_views(c, NULL); }
+
+int ccache_flush_written_behind(cluster_cache *c, const kind_info *k)
+{
+    return c->behind ? flush_views(c, k) : 0;
 }
 
 int ccache_create_prepared(cluster_cache *c, const kind_info *k, const char *ns, const char *name, const char *body,

@@ -182,6 +182,10 @@ void ccache_write_behind(cluster_cache *c);
 /* The end of the reconcile: the rows written behind are all in (0, or -1
  * when one failed). */
 int ccache_write_behind_done(cluster_cache *c);
+/* While writing behind, store what is pending in k's view now (a
+ * controller that has settled them: they are written while the next
+ * controllers work).  0, or -1. */
+int ccache_flush_written_behind(cluster_cache *c, const kind_info *k);
 void ccache_free(cluster_cache *c);
 store *ccache_store(cluster_cache *c);
 const istio_release *ccache_release(cluster_cache *c);

@@ -678,6 +678,8 @@ int controller_replicasets(cluster_cache *c)
     shape_free(&prep.shapes[1]);
     memo_free(&prep.memos[0]);
     memo_free(&prep.memos[1]);
+    /* the ReplicaSets are settled: stored while the Deployments' statuses are worked out */
+    if (changed >= 0 && ccache_flush_written_behind(c, rsk)) changed = -1;
     free(state);
     for (i = 0; i < n; i++) {
         template_free(&jobs[i].pt);
