@@ -773,7 +773,8 @@ int store_put_ex(store *st, const char *resource, const char *ns, const char *na
     object_row r = {resource, ns, name, x ? x->row : NULL, x ? x->labels : NULL, x ? x->applied : NULL,
                     text, 0, 0, NULL, NULL, 0};
     /* a long repeated piece (a template's pod spec) is kept once: shared.h */
-    store_shared_note_write(st, resource);
+    /* a new object leaves no shared row unused (a replaced one may) */
+    if (!(x && x->is_new)) store_shared_note_write(st, resource);
     /* (behind, the writer splits it: the split may write the shared table) */
     bool split_behind = st->writer && store_shared_encodes(resource);
     if (!split_behind && store_shared_split(st, resource, text, &r.body_len, &r.sid, &r.tail)) { free(body); return -1; }
