@@ -491,8 +491,8 @@ static int flush_views(cluster_cache *c, const kind_info *k)
         if (!rc) cluster_parallel(upto - from, TEXTS_APART, held_texts, all + from);
         for (size_t i = from; i < upto; i++) {
             held *h = &all[i];
-            if (!rc && api_store_prepared(c->st, h->k, obj_namespace(h->obj), obj_name(h->obj), h->body, h->row,
-                                          h->labels, h->is_new, &e) != API_OK)
+            if (!rc && api_store_prepared(c->st, h->k, obj_namespace(h->obj), obj_name(h->obj), h->body, NULL, NULL,
+                                          h->row, h->labels, h->is_new, &e) != API_OK)
                 rc = -1;
             json_decref(h->obj);
             free(h->body);
@@ -512,7 +512,8 @@ int ccache_flush_written_behind(cluster_cache *c, const kind_info *k)
 }
 
 int ccache_create_prepared(cluster_cache *c, const kind_info *k, const char *ns, const char *name, const char *body,
-                           const char *row, const char *labels, const ccache_lazy *lazy)
+                           const char *piece, const char *tail, const char *row, const char *labels,
+                           const ccache_lazy *lazy)
 {
     api_error e;
     if (!k->namespaced) ns = "";
@@ -525,7 +526,7 @@ int ccache_create_prepared(cluster_cache *c, const kind_info *k, const char *ns,
         return -1;
     }
     lazy_obj *l = v ? malloc(sizeof *l) : NULL;
-    if (api_store_prepared(c->st, k, ns, name, body, row, labels, true, &e) != API_OK || (v && !l)) {
+    if (api_store_prepared(c->st, k, ns, name, body, piece, tail, row, labels, true, &e) != API_OK || (v && !l)) {
         free(l);
         if (lazy->drop) lazy->drop(lazy->ctx);
         return -1;

@@ -228,7 +228,8 @@ int ccache_write_if_changed(cluster_cache *c, const kind_info *k, json_t *obj, j
  * specs need not run again for it (see controllers.c). */
 int ccache_write_status_if_changed(cluster_cache *c, const kind_info *k, json_t *obj, json_t *stored);
 /* ccache_create of an object the caller made as texts (api_store_prepared:
- * its body, listing row and labels), absent from the view.  The view keeps
+ * its body (or body, piece and tail: store_extras), listing row and
+ * labels), absent from the view.  The view keeps
  * lazy->make(ctx) in its place, made when a controller reads the object
  * (the pods a ReplicaSet creates are seldom read in the reconcile that
  * creates them); lazy->drop(ctx) when the view no longer needs ctx (also
@@ -239,7 +240,8 @@ typedef struct ccache_lazy {
     void *ctx;
 } ccache_lazy;
 int ccache_create_prepared(cluster_cache *c, const kind_info *k, const char *ns, const char *name, const char *body,
-                           const char *row, const char *labels, const ccache_lazy *lazy);
+                           const char *piece, const char *tail, const char *row, const char *labels,
+                           const ccache_lazy *lazy);
 /* Is there such an object (without making a lazy one)?  The objects of one
  * namespace (ccache_list's order; a new array). */
 bool ccache_contains(cluster_cache *c, const kind_info *k, const char *ns, const char *name);

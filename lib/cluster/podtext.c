@@ -97,24 +97,48 @@ static const char *value_of(const pod_values *v, char code, bool bare)
     }
 }
 
-/* The text of f with v's values in (malloc'd); bare: the spec as null. */
-static char *form_fill(const form *f, const pod_values *v, bool bare)
+/* The text of f's segments [from, to) with v's values in (malloc'd);
+ * bare: the spec as null; stop: the code whose value is left out at the
+ * end (0: none). */
+static char *form_fill_range(const form *f, size_t from, size_t to, const pod_values *v, bool bare, char stop)
 {
-    size_t lens[f->nsegs], total = f->literal;
-    for (size_t i = 0; i < f->nsegs; i++)
-        total += lens[i] = f->segs[i].code ? strlen(value_of(v, f->segs[i].code, bare)) : 0;
+    size_t lens[f->nsegs], total = 0;
+    for (size_t i = from; i < to; i++) {
+        lens[i] = f->segs[i].code && f->segs[i].code != stop ? strlen(value_of(v, f->segs[i].code, bare)) : 0;
+        total += f->segs[i].len + lens[i];
+    }
     char *out = malloc(total + 1), *o = out;
     if (!out) return NULL;
-    for (size_t i = 0; i < f->nsegs; i++) {
+    for (size_t i = from; i < to; i++) {
         memcpy(o, f->text + f->segs[i].off, f->segs[i].len);
         o += f->segs[i].len;
-        if (f->segs[i].code) {
-            memcpy(o, value_of(v, f->segs[i].code, bare), lens[i]);
-            o += lens[i];
-        }
+        memcpy(o, lens[i] ? value_of(v, f->segs[i].code, bare) : "", lens[i]);
+        o += lens[i];
     }
     *o = 0;
     return out;
+}
+
+/* The text of f with v's values in (malloc'd); bare: the spec as null. */
+static char *form_fill(const form *f, const pod_values *v, bool bare)
+{
+    return form_fill_range(f, 0, f->nsegs, v, bare, 0);
+}
+
+/* The pod's body around its spec: *head up to it, *tail after it (NULL
+ * tail: no spec placeholder, head is the whole body).  false when out of
+ * memory. */
+static bool body_parts(const form *f, const pod_values *v, char **head, char **tail)
+{
+    size_t p = 0;
+    while (p < f->nsegs && f->segs[p].code != 'P') p++;
+    if (p == f->nsegs) {
+        *tail = NULL;
+        return (*head = form_fill(f, v, false)) != NULL;
+    }
+    *head = form_fill_range(f, 0, p + 1, v, false, 'P');
+    *tail = form_fill_range(f, p + 1, f->nsegs, v, false, 0);
+    return *head && *tail;
 }
 
 cluster_pod_forms *cluster_pod_forms_from_texts(const kind_info *k, const char *ns, const char *base, const char *body,
@@ -211,11 +235,15 @@ int cluster_pod_forms_create(cluster_cache *c, cluster_pod_forms *f, const char 
     snprintf(v->ip, sizeof v->ip, "%s", ip);
     v->f = f;
     f->refs++;
-    char *body = form_fill(&f->body, v, false), *row = form_fill(&f->row, v, false);
+    /* the spec (the pods' longest part) is given apart, for the store to keep once */
+    char *head, *tail, *row = form_fill(&f->row, v, false);
+    bool parts = body_parts(&f->body, v, &head, &tail);
     ccache_lazy lazy = {make_pod, drop_values, v};
-    int rc = body && row ? ccache_create_prepared(c, f->k, f->ns, name, body, row, f->labels, &lazy)
-                         : (drop_values(v), -1);
-    free(body);
+    int rc = parts && row ? ccache_create_prepared(c, f->k, f->ns, name, head, tail ? f->spec_text : NULL, tail, row,
+                                                   f->labels, &lazy)
+                          : (drop_values(v), -1);
+    free(head);
+    free(tail);
     free(row);
     return rc;
 }

@@ -85,7 +85,7 @@ static int put(store *st, const kind_info *k, const char *ns, json_t *obj, const
 {
     char *row, *labels, *body;
     api_object_texts(k, obj, &body, &row, &labels);
-    store_extras x = {row, labels, applied, body, is_new};
+    store_extras x = {.row = row, .labels = labels, .applied = applied, .body = body, .is_new = is_new};
     int rc = store_put_ex(st, k->resource, ns, obj_name(obj), obj, &x);
     free(row);
     free(labels);
@@ -229,7 +229,7 @@ static api_status put_new(store *st, const kind_info *k, json_t *obj, char *body
                           api_error *e)
 {
     char *labels = labels_text(obj);
-    store_extras x = {row, labels, applied, body, true};
+    store_extras x = {.row = row, .labels = labels, .applied = applied, .body = body, .is_new = true};
     int rc = body ? store_put_ex(st, k->resource, ns_of(k, obj), obj_name(obj), obj, &x) : -1;
     free(row);
     free(labels);
@@ -252,9 +252,10 @@ api_status api_create_text(store *st, const kind_info *k, json_t *obj, char *(*s
 /* The write of api_create_text or api_update, for a caller that made every
  * text itself (see api.h).  Added for the cluster controllers. */
 api_status api_store_prepared(store *st, const kind_info *k, const char *ns, const char *name, const char *body,
-                              const char *row, const char *labels, bool is_new, api_error *e)
+                              const char *piece, const char *tail, const char *row, const char *labels, bool is_new,
+                              api_error *e)
 {
-    store_extras x = {row, labels, NULL, body, is_new};
+    store_extras x = {.row = row, .labels = labels, .body = body, .is_new = is_new, .piece = piece, .tail = tail};
     bool stored = body && !store_put_ex(st, k->resource, k->namespaced ? ns : "", name, NULL, &x);
     return stored ? API_OK : storage_error(st, e);
 }

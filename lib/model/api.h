@@ -75,7 +75,8 @@ char *api_created_text(json_t *obj, const char *ann_key, const char *ann_value, 
 void api_stamp_update(store *st, json_t *obj, json_t *old);
 void api_object_texts(const kind_info *k, json_t *obj, char **body, char **row, char **labels);
 api_status api_store_prepared(store *st, const kind_info *k, const char *ns, const char *name, const char *body,
-                              const char *row, const char *labels, bool is_new, api_error *e);
+                              const char *piece, const char *tail, const char *row, const char *labels, bool is_new,
+                              api_error *e);
 /* Delete one object; deleting a namespace deletes what it holds. */
 api_status api_delete(store *st, const kind_info *k, const char *ns, const char *name, api_error *e);
 

@@ -142,6 +142,23 @@ static long long row_for(const shared_db *db, const char *text, size_t len)
     return id;
 }
 
+/* row_for, the text kept among the recent ones when it is shared. */
+static long long remembered_row(const shared_db *db, shared_recent *recent, const char *text, size_t len)
+{
+    long long id = row_for(db, text, len);
+    if (id <= 0) return id;
+    char *copy = malloc(len);
+    if (copy) {
+        memcpy(copy, text, len);
+        int at = recent->n < CACHE ? recent->n++ : recent->next++ % CACHE;
+        free(recent->cache[at].text);
+        recent->cache[at].sid = id;
+        recent->cache[at].text = copy;
+        recent->cache[at].len = len;
+    }
+    return id;
+}
+
 int shared_split_with(const shared_db *db, shared_recent *recent, const char *body, size_t *head, long long *sid,
                       const char **tail)
 {
@@ -160,23 +177,20 @@ int shared_split_with(const shared_db *db, shared_recent *recent, const char *bo
     }
     const char *end = skip_value(start);
     if (!end || end - start < MIN_SHARED) return 0;
-    size_t len = (size_t)(end - start);
-    long long id = row_for(db, start, len);
-    if (id < 0) return -1;
-    if (!id) return 0;
-    char *copy = malloc(len);
-    if (copy) {
-        memcpy(copy, start, len);
-        int at = recent->n < CACHE ? recent->n++ : recent->next++ % CACHE;
-        free(recent->cache[at].text);
-        recent->cache[at].sid = id;
-        recent->cache[at].text = copy;
-        recent->cache[at].len = len;
-    }
+    long long id = remembered_row(db, recent, start, (size_t)(end - start));
+    if (id <= 0) return id < 0 ? -1 : 0;
     *head = (size_t)(start - body);
     *sid = id;
     *tail = end;
     return 0;
+}
+
+long long shared_piece_with(const shared_db *db, shared_recent *recent, const char *piece, size_t len)
+{
+    if (len < MIN_SHARED) return 0;
+    for (int i = 0; i < recent->n; i++)
+        if (recent->cache[i].len == len && !memcmp(piece, recent->cache[i].text, len)) return recent->cache[i].sid;
+    return remembered_row(db, recent, piece, len);
 }
 
 shared_recent *shared_recent_new(void) { return calloc(1, sizeof(shared_recent)); }
@@ -192,6 +206,15 @@ void shared_recent_free(shared_recent *r)
     if (!r) return;
     recent_clear(r);
     free(r);
+}
+
+long long store_shared_piece(store *st, const char *resource, const char *piece, size_t len)
+{
+    if (!encoded_resource(resource) || !store_in_transaction(st)) return 0;
+    shared_state *ss = state(st, 1);
+    if (!ss) return 0;
+    shared_db db = {st, command_stmt, command_done, command_failed, command_failure};
+    return shared_piece_with(&db, &ss->recent, piece, len);
 }
 
 int store_shared_split(store *st, const char *resource, const char *body, size_t *head, long long *sid,

@@ -32,6 +32,11 @@ int store_shared_open(store *st);
  * *sid, then the text from *tail on; else as it is.  -1 on a failed write. */
 int store_shared_split(store *st, const char *resource, const char *body, size_t *head, long long *sid,
                        const char **tail);
+/* The shared row for piece (len bytes), the very text a split would cut
+ * out (a pod template's spec, which its writer knows): found or added; 0
+ * when it is not kept shared (short, another text with its hash, not a
+ * resource split so); -1 on a failed write. */
+long long store_shared_piece(store *st, const char *resource, const char *piece, size_t len);
 
 /* The same split for a thread with statements of its own on the
  * connection (the write-behind thread, writer.h): how it runs the two
@@ -48,6 +53,7 @@ typedef struct shared_db {
 extern const char shared_select_sql[], shared_insert_sql[];
 int shared_split_with(const shared_db *db, shared_recent *recent, const char *body, size_t *head, long long *sid,
                       const char **tail);
+long long shared_piece_with(const shared_db *db, shared_recent *recent, const char *piece, size_t len);
 shared_recent *shared_recent_new(void);
 void shared_recent_free(shared_recent *r);
 

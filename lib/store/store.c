@@ -57,6 +57,8 @@ struct store {
     struct { char resource[128]; snapshot *objects; } known[16];
     int nknown;
     keyset written;
+    struct { char *text; size_t len; } *pieces;   /* copies the writer reads (kept_piece) */
+    size_t npieces, cpieces;
     void *shared;   /* shared.c's state */
 };
 
@@ -755,20 +757,70 @@ void store_bind_object(sqlite3_stmt *s, const object_row *r)
 }
 
 /* Hand the row to the writer thread. */
-static int put_behind(store *st, const object_row *row, bool is_new, bool split)
+/* The store's copy of piece, kept until the writer stops: the last one
+ * when it is the same (the pods of one template come one after another). */
+static const char *kept_piece(store *st, const char *piece, size_t len)
+{
+    if (st->npieces && st->pieces[st->npieces - 1].len == len && !memcmp(st->pieces[st->npieces - 1].text, piece, len))
+        return st->pieces[st->npieces - 1].text;
+    if (st->npieces == st->cpieces) {
+        size_t cap = st->cpieces ? st->cpieces * 2 : 64;
+        void *p = realloc(st->pieces, cap * sizeof *st->pieces);
+        if (!p) return NULL;
+        st->pieces = p;
+        st->cpieces = cap;
+    }
+    char *copy = malloc(len + 1);
+    if (!copy) return NULL;
+    memcpy(copy, piece, len);
+    copy[len] = 0;
+    st->pieces[st->npieces].text = copy;
+    st->pieces[st->npieces++].len = len;
+    return copy;
+}
+
+static void forget_pieces(store *st)
+{
+    for (size_t i = 0; i < st->npieces; i++) free(st->pieces[i].text);
+    free(st->pieces);
+    st->pieces = NULL;
+    st->npieces = st->cpieces = 0;
+}
+
+static int put_behind(store *st, const object_row *row, bool is_new, bool split, const char *piece, size_t piece_len)
 {
     if (st->failed || store_index_note_write(st)) return -1;
-    writer_row r = {*row, is_new, split, keyset_hash(row->resource, row->ns, row->name)};
+    const char *kept = piece ? kept_piece(st, piece, piece_len) : NULL;
+    if (piece && !kept) return out_of_memory(st);
+    writer_row r = {*row, is_new, split, kept, piece_len, keyset_hash(row->resource, row->ns, row->name)};
     keyset_add(&st->written, r.hash);
     if (writer_enqueue(st->writer, &r)) { settle(st); return -1; }
     return 0;
 }
 
+/* The text of body, piece and tail (malloc'd). */
+static char *whole_text(const char *body, const char *piece, const char *tail)
+{
+    size_t b = strlen(body), p = strlen(piece), t = strlen(tail);
+    char *s = malloc(b + p + t + 1);
+    if (!s) return NULL;
+    memcpy(s, body, b);
+    memcpy(s + b, piece, p);
+    memcpy(s + b + p, tail, t + 1);
+    return s;
+}
+
 int store_put_ex(store *st, const char *resource, const char *ns, const char *name, json_t *obj,
                  const store_extras *x)
 {
-    char *body = x && x->body ? NULL : json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    const char *piece = x && x->body ? x->piece : NULL, *tail = x && x->tail ? x->tail : "";
+    /* only the pods' texts are kept in parts (their lookup keys, if they had
+     * any, would be read from the whole) */
+    bool parts = piece && store_shared_encodes(resource) && !obj;
+    char *body = x && x->body ? (piece && !parts ? whole_text(x->body, piece, tail) : NULL)
+                              : json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!body && !(x && x->body)) return -1;
+    if (!parts) piece = NULL;
     const char *text = body ? body : x->body;
     object_row r = {resource, ns, name, x ? x->row : NULL, x ? x->labels : NULL, x ? x->applied : NULL,
                     text, 0, 0, NULL, NULL, 0};
@@ -776,8 +828,27 @@ int store_put_ex(store *st, const char *resource, const char *ns, const char *na
     /* a new object leaves no shared row unused (a replaced one may) */
     if (!(x && x->is_new)) store_shared_note_write(st, resource);
     /* (behind, the writer splits it: the split may write the shared table) */
-    bool split_behind = st->writer && store_shared_encodes(resource);
-    if (!split_behind && store_shared_split(st, resource, text, &r.body_len, &r.sid, &r.tail)) { free(body); return -1; }
+    bool split_behind = st->writer && store_shared_encodes(resource) && !piece;
+    size_t piece_len = piece ? strlen(piece) : 0;
+    if (piece && !st->writer) {   /* in parts: the shared row of the piece, or the text whole */
+        long long sid = store_shared_piece(st, resource, piece, piece_len);
+        if (sid < 0) return -1;
+        if (sid > 0) {
+            r.sid = sid;
+            r.body_len = strlen(text);
+            r.tail = tail;
+        } else if (!(body = whole_text(text, piece, tail))) {
+            return out_of_memory(st);
+        } else {
+            r.body = text = body;
+        }
+        piece = NULL;
+    } else if (piece) {   /* behind: the writer keeps the piece shared */
+        r.tail = tail;
+    } else if (!split_behind && store_shared_split(st, resource, text, &r.body_len, &r.sid, &r.tail)) {
+        free(body);
+        return -1;
+    }
     /* its lookup keys worked out here, where obj is */
     char *keys = NULL;
     if (index_object_keys(resource, ns, obj, text, &keys, &r.keys_len)) {
@@ -788,7 +859,7 @@ int store_put_ex(store *st, const char *resource, const char *ns, const char *na
     int rc;
     bool is_new = x && x->is_new;
     if (st->writer) {
-        rc = put_behind(st, &r, is_new, split_behind);
+        rc = put_behind(st, &r, is_new, split_behind, piece, piece_len);
     } else {
         sqlite3_stmt *s[4] = {prep_write(st, store_delete_object_sql), prep(st, store_put_object_sql),
                               prep(st, index_delete_key_sql), prep(st, index_insert_key_sql)};
@@ -822,6 +893,7 @@ int store_write_behind(store *st, bool on)
         for (int i = 0; i < st->nknown; i++) snapshot_free(st->known[i].objects);
         st->nknown = 0;
         keyset_free(&st->written);
+        forget_pieces(st);
     }
     return st->failed ? -1 : 0;
 }

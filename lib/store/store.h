@@ -59,6 +59,11 @@ typedef struct store_extras {
                               key order kept) when the caller made it; NULL: from obj */
     bool is_new;           /* the caller checked that no such object exists in
                               this transaction: nothing of an old one to remove */
+    /* body in three parts: body the text before a long piece many objects
+     * repeat (a pod template's spec, kept once: the shared texts of
+     * shared.h), piece, and tail the text after it; NULL piece: body is
+     * the whole text.  (The store takes its own copy when it needs one.) */
+    const char *piece, *tail;
 } store_extras;
 int store_put_ex(store *st, const char *resource, const char *ns, const char *name, json_t *obj,
                  const store_extras *x);

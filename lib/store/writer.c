@@ -15,6 +15,8 @@ typedef struct entry {
     struct entry *next;
     object_row obj;   /* its texts (and keys) in text */
     bool is_new, split;
+    const char *piece;   /* (writer_row's, not copied) */
+    size_t piece_len;
     char text[];
 } entry;
 
@@ -75,12 +77,31 @@ static void shared_failure(void *ctx)
 static void write_entry(store_writer *w, entry *e)
 {
     if (atomic_load(&w->failed)) return;
-    if (e->split) {
-        shared_db db = {w, shared_stmt, shared_done, shared_failed, shared_failure};
-        if (shared_split_with(&db, w->recent, e->obj.body, &e->obj.body_len, &e->obj.sid, &e->obj.tail)) return;
+    shared_db db = {w, shared_stmt, shared_done, shared_failed, shared_failure};
+    if (e->split && shared_split_with(&db, w->recent, e->obj.body, &e->obj.body_len, &e->obj.sid, &e->obj.tail)) return;
+    char *whole = NULL;
+    if (e->piece) {
+        long long sid = shared_piece_with(&db, w->recent, e->piece, e->piece_len);
+        if (sid < 0) return;
+        if (sid > 0) {
+            e->obj.sid = sid;
+        } else {   /* not kept shared: the text whole */
+            size_t head = e->obj.body_len, tail = strlen(e->obj.tail);
+            if (!(whole = malloc(head + e->piece_len + tail + 1))) {
+                fail(w, "out of memory");
+                return;
+            }
+            memcpy(whole, e->obj.body, head);
+            memcpy(whole + head, e->piece, e->piece_len);
+            memcpy(whole + head + e->piece_len, e->obj.tail, tail + 1);
+            e->obj.body = whole;
+            e->obj.body_len = head + e->piece_len + tail;
+            e->obj.tail = NULL;
+        }
     }
     if (store_write_row(w->del_obj, w->put, w->del_key, w->ins_key, &e->obj, e->is_new))
         fail(w, sqlite3_errmsg(w->db));
+    free(whole);
 }
 
 static void free_entries(entry *e)
@@ -212,6 +233,8 @@ int writer_enqueue(store_writer *w, const writer_row *r)
     }
     e->is_new = r->is_new;
     e->split = r->split;
+    e->piece = r->piece;
+    e->piece_len = r->piece_len;
     pthread_mutex_lock(&w->mu);
     int rc = atomic_load(&w->failed) ? -1 : 0;
     if (rc) {

@@ -26,13 +26,19 @@ typedef struct writer_row {
     object_row obj;
     bool is_new;    /* no such object before: no row to replace, no old keys */
     bool split;     /* obj.body is whole: the writer splits it (store_shared_split) */
+    /* or obj.body and obj.tail are the text around this piece, which the
+     * writer keeps shared (store_shared_piece); the caller keeps it as it
+     * is until the writer stops */
+    const char *piece;
+    size_t piece_len;
     uint64_t hash;  /* keyset_hash of its resource, namespace and name */
 } writer_row;
 
 /* A writer on db with statements of its own.  NULL when it cannot start
  * (the caller then writes as usual). */
 store_writer *writer_start(sqlite3 *db);
-/* Queue r.  0, or -1 when an earlier row failed (r is dropped). */
+/* Queue r (its texts copied, but for the piece).  0, or -1 when an earlier
+ * row failed (r is dropped). */
 int writer_enqueue(store_writer *w, const writer_row *r);
 /* Is an object with this key queued and maybe not yet written? */
 bool writer_pending(store_writer *w, const char *resource, const char *ns, const char *name);

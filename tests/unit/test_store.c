@@ -456,10 +456,10 @@ static void test_rows_kept_next_to_objects(void **state)
     (void)state;
     store *st = open_ok(NULL);
     json_t *o = cm("a");
-    store_extras x = {"r-a", "{\"app\":\"a\"}", NULL, NULL, false};
+    store_extras x = {.row = "r-a", .labels = "{\"app\":\"a\"}"};
     assert_int_equal(store_put_ex(st, "configmaps", "default", "a", o, &x), 0);
     assert_int_equal(store_put(st, "configmaps", "default", "b", o), 0);
-    assert_int_equal(store_put_ex(st, "configmaps", "other", "c", o, &(store_extras){"r-c", NULL, NULL, NULL, false}), 0);
+    assert_int_equal(store_put_ex(st, "configmaps", "other", "c", o, &(store_extras){.row = "r-c"}), 0);
     json_decref(o);
     char buf[1000] = "";
     assert_int_equal(store_each_row(st, "configmaps", NULL, false, row_cb, buf), 0);
@@ -539,7 +539,7 @@ static char *write_sequence(bool behind)
         json_t *o = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:[s]}}", "apiVersion", "networking.istio.io/v1",
                               "kind", "ServiceEntry", "metadata", "name", name, "namespace", i % 2 ? "a" : "b",
                               "spec", "hosts", host);
-        store_extras x = {"row", NULL, i % 3 ? "applied" : NULL, NULL, true};
+        store_extras x = {.row = "row", .applied = i % 3 ? "applied" : NULL, .is_new = true};
         /* each object is absent until written, present after */
         assert_false(store_exists(st, "serviceentries.networking.istio.io", i % 2 ? "a" : "b", name));
         assert_int_equal(store_put_ex(st, "serviceentries.networking.istio.io", i % 2 ? "a" : "b", name, o, &x), 0);
@@ -565,7 +565,7 @@ static char *write_sequence(bool behind)
             json_t *u = json_pack("{s:s, s:s, s:{s:s, s:s}, s:{s:[s]}}", "apiVersion", "networking.istio.io/v1",
                                   "kind", "ServiceEntry", "metadata", "name", "se-9", "namespace", "a",
                                   "spec", "hosts", "moved.example.com");
-            store_extras ux = {"row2", "{\"l\":\"v\"}", NULL, NULL, false};
+            store_extras ux = {.row = "row2", .labels = "{\"l\":\"v\"}"};
             assert_int_equal(store_put_ex(st, "serviceentries.networking.istio.io", "a", "se-9", u, &ux), 0);
             json_decref(u);
             json_t *got = store_get(st, "serviceentries.networking.istio.io", "a", "se-9");
@@ -654,7 +654,7 @@ static void put_pod(store *st, const char *name, int variant, char **text)
     *text = pod_text(name, variant);
     json_t *o = json_loads(*text, 0, NULL);
     assert_non_null(o);
-    store_extras x = {"row", NULL, NULL, *text, false};
+    store_extras x = {.row = "row", .body = *text};
     assert_int_equal(store_put_ex(st, "pods", "default", name, o, &x), 0);
     json_decref(o);
 }
@@ -675,6 +675,57 @@ static void assert_same_text(json_t *o, const char *text)
     char *again = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
     assert_string_equal(again, text);
     free(again);
+}
+
+/* Pods put in parts (body, piece, tail: store_extras), on this thread and
+ * written behind, read back as the whole texts, sharing their spec with
+ * pods put whole; a piece too short to share is kept in the text. */
+static void put_in_parts(store *st, const char *name, const char *text, const char *piece_at, size_t piece_len)
+{
+    size_t head = (size_t)(piece_at - text);
+    char *body = strndup(text, head), *piece = strndup(piece_at, piece_len);
+    assert_non_null(body);
+    assert_non_null(piece);
+    store_extras x = {.row = "row", .body = body, .piece = piece, .tail = piece_at + piece_len, .is_new = true};
+    assert_int_equal(store_put_ex(st, "pods", "default", name, NULL, &x), 0);
+    free(body);
+    free(piece);   /* the store keeps what it needs */
+}
+
+static void test_pods_put_in_parts(void **state)
+{
+    (void)state;
+    store *st = open_ok(NULL);
+    char *whole;
+    put_pod(st, "p0", 0, &whole);
+    /* the spec as the split finds it: the value after the first "spec": key */
+    json_t *o = json_loads(whole, 0, NULL);
+    char *spec = json_dumps(json_object_get(o, "spec"), JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(o);
+    assert_non_null(strstr(whole, spec));
+    char *texts[4] = {whole, pod_text("p1", 0), pod_text("p2", 0), pod_text("p3", 0)};
+    put_in_parts(st, "p1", texts[1], strstr(texts[1], spec), strlen(spec));
+    store_write_behind(st, true);
+    put_in_parts(st, "p2", texts[2], strstr(texts[2], spec), strlen(spec));
+    /* a short piece (the pod's status object): kept whole */
+    const char *status = strstr(texts[3], "{\"phase\"");
+    assert_non_null(status);
+    put_in_parts(st, "p3", texts[3], status, strlen(status) - 1);
+    assert_int_equal(store_write_behind(st, false), 0);
+    assert_int_equal(store_commit(st), 0);
+    assert_int_equal(count_rows("SELECT count(*) FROM shared"), 1);
+    assert_int_equal(count_rows("SELECT count(DISTINCT sid) FROM objects WHERE resource='pods' AND name IN ('p0','p1','p2')"), 1);
+    assert_int_equal(count_rows("SELECT count(*) FROM objects WHERE resource='pods' AND sid IS NOT NULL"), 3);
+    for (int i = 0; i < 4; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "p%d", i);
+        json_t *got = store_get(st, "pods", "default", name);
+        assert_same_text(got, texts[i]);
+        json_decref(got);
+        free(texts[i]);
+    }
+    free(spec);
+    store_close(st);
 }
 
 static void test_pods_share_their_spec(void **state)
@@ -877,6 +928,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_write_behind_is_invisible, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_behind_failure_dooms_the_transaction, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pods_share_their_spec, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pods_put_in_parts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_version_2_store_is_upgraded, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
