@@ -233,7 +233,40 @@ typedef struct rs_job {
     cluster_admission_inputs in;
     bool host_network;
     pod_template pt;
+    json_t *update;   /* rs with its status once every pod is made as text (NULL: unchanged) */
 } rs_job;
+
+/* The status of rs with its pods mine and running more pods made as texts. */
+static json_t *replicaset_status(json_t *rs, json_t *mine, long long running)
+{
+    long long total = running, ready = running;
+    size_t i;
+    json_t *p;
+    json_array_foreach(mine, i, p) {
+        total++;
+        if (!strcmp(obj_str_or(p, "status.phase", ""), "Running")) ready++;
+    }
+    json_t *status = json_pack("{s:I,s:I,s:I}", "replicas", (json_int_t)total, "fullyLabeledReplicas", (json_int_t)total,
+                               "observedGeneration", (json_int_t)obj_int_or(rs, "metadata.generation", 1));
+    if (ready) {
+        json_object_set_new(status, "readyReplicas", json_integer(ready));
+        json_object_set_new(status, "availableReplicas", json_integer(ready));
+    }
+    if (!total) json_object_del(status, "fullyLabeledReplicas");
+    return status;
+}
+
+/* rs with status, to store (NULL when that is its status already). */
+static json_t *replicaset_update(json_t *rs, json_t *status)
+{
+    if (json_equal(status, json_object_get(rs, "status"))) {
+        json_decref(status);
+        return NULL;
+    }
+    json_t *copy = ccache_writable(rs, false);
+    json_object_set_new(copy, "status", status);
+    return copy;
+}
 
 /* Templates prepared once for many ReplicaSets.  A Deployment's
  * ReplicaSet is named <deployment>-<hash> and its template often differs
@@ -429,7 +462,7 @@ static bool prepare_from_memo(const kind_info *pk, rs_job *j, shape *sh, templat
 
 /* sh, memo: this thread's placeholders' status (see shape) and templates
  * prepared once (NULL: prepare j's own). */
-static void prepare(const kind_info *pk, rs_job *j, shape *sh, template_memo *memo)
+static void prepare_template(const kind_info *pk, rs_job *j, shape *sh, template_memo *memo)
 {
     if (memo && !forms_off && prepare_from_memo(pk, j, sh, memo)) return;
     pod_template *pt = &j->pt;
@@ -439,6 +472,15 @@ static void prepare(const kind_info *pk, rs_job *j, shape *sh, template_memo *me
     if (!j->host_network) pt->forms = template_forms(pk, j->rs, pt, sh);
     /* pods made as objects: their statuses from a kit */
     if (!j->host_network && !pt->forms) pt->kit = cluster_status_kit_new(pt->shared[0]);
+}
+
+/* The template, and the ReplicaSet's status once its pods are made as
+ * texts (on the preparing thread, like the template). */
+static void prepare(const kind_info *pk, rs_job *j, shape *sh, template_memo *memo)
+{
+    prepare_template(pk, j, sh, memo);
+    json_decref(j->update);
+    j->update = j->pt.forms ? replicaset_update(j->rs, replicaset_status(j->rs, j->mine, j->create)) : NULL;
 }
 
 /* The ReplicaSets' templates, prepared in order by a second thread, which
@@ -584,25 +626,12 @@ static int sync_replicaset(cluster_cache *c, const kind_info *rsk, const kind_in
         changed++;
     }
 
-    /* status from the pods as they are now */
-    long long total = made_running, ready = made_running;
-    json_array_foreach(mine, i, p) {
-        total++;
-        if (!strcmp(obj_str_or(p, "status.phase", ""), "Running")) ready++;
-    }
-    json_t *status = json_pack("{s:I,s:I,s:I}", "replicas", (json_int_t)total, "fullyLabeledReplicas", (json_int_t)total,
-                               "observedGeneration", (json_int_t)obj_int_or(rs, "metadata.generation", 1));
-    if (ready) {
-        json_object_set_new(status, "readyReplicas", json_integer(ready));
-        json_object_set_new(status, "availableReplicas", json_integer(ready));
-    }
-    if (!total) json_object_del(status, "fullyLabeledReplicas");
-    if (json_equal(status, json_object_get(rs, "status"))) {
-        json_decref(status);
-        return changed;
-    }
-    json_t *copy = ccache_writable(rs, false);
-    json_object_set_new(copy, "status", status);
+    /* status from the pods as they are now: as prepared when they were all
+     * made as texts (see prepare) */
+    json_t *copy = pt->forms && made_running == j->create && j->update
+                       ? json_incref(j->update)
+                       : replicaset_update(rs, replicaset_status(rs, mine, made_running));
+    if (!copy) return changed;
     int rc = ccache_write_status_if_changed(c, rsk, copy, rs);
     json_decref(copy);
     return rc < 0 ? -1 : changed + rc;
@@ -683,6 +712,7 @@ int controller_replicasets(cluster_cache *c)
     free(state);
     for (i = 0; i < n; i++) {
         template_free(&jobs[i].pt);
+        json_decref(jobs[i].update);
         json_decref(jobs[i].mine);
     }
     free(jobs);
