@@ -717,7 +717,7 @@ static void test_pods_put_in_parts(void **state)
     assert_int_equal(count_rows("SELECT count(DISTINCT sid) FROM objects WHERE resource='pods' AND name IN ('p0','p1','p2')"), 1);
     assert_int_equal(count_rows("SELECT count(*) FROM objects WHERE resource='pods' AND sid IS NOT NULL"), 3);
     for (int i = 0; i < 4; i++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "p%d", i);
         json_t *got = store_get(st, "pods", "default", name);
         assert_same_text(got, texts[i]);
