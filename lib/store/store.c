@@ -756,7 +756,6 @@ void store_bind_object(sqlite3_stmt *s, const object_row *r)
     else sqlite3_bind_null(s, 10);
 }
 
-/* Hand the row to the writer thread. */
 /* The store's copy of piece, kept until the writer stops: the last one
  * when it is the same (the pods of one template come one after another). */
 static const char *kept_piece(store *st, const char *piece, size_t len)
@@ -787,6 +786,7 @@ static void forget_pieces(store *st)
     st->npieces = st->cpieces = 0;
 }
 
+/* Hand the row to the writer thread. */
 static int put_behind(store *st, const object_row *row, bool is_new, bool split, const char *piece, size_t piece_len)
 {
     if (st->failed || store_index_note_write(st)) return -1;
@@ -798,16 +798,21 @@ static int put_behind(store *st, const object_row *row, bool is_new, bool split,
     return 0;
 }
 
+char *store_joined(const char *a, size_t alen, const char *b, size_t blen, const char *c, size_t clen)
+{
+    char *s = malloc(alen + blen + clen + 1);
+    if (!s) return NULL;
+    memcpy(s, a, alen);
+    memcpy(s + alen, b, blen);
+    memcpy(s + alen + blen, c, clen);
+    s[alen + blen + clen] = 0;
+    return s;
+}
+
 /* The text of body, piece and tail (malloc'd). */
 static char *whole_text(const char *body, const char *piece, const char *tail)
 {
-    size_t b = strlen(body), p = strlen(piece), t = strlen(tail);
-    char *s = malloc(b + p + t + 1);
-    if (!s) return NULL;
-    memcpy(s, body, b);
-    memcpy(s + b, piece, p);
-    memcpy(s + b + p, tail, t + 1);
-    return s;
+    return store_joined(body, strlen(body), piece, strlen(piece), tail, strlen(tail));
 }
 
 int store_put_ex(store *st, const char *resource, const char *ns, const char *name, json_t *obj,

@@ -86,16 +86,13 @@ static void write_entry(store_writer *w, entry *e)
         if (sid > 0) {
             e->obj.sid = sid;
         } else {   /* not kept shared: the text whole */
-            size_t head = e->obj.body_len, tail = strlen(e->obj.tail);
-            if (!(whole = malloc(head + e->piece_len + tail + 1))) {
+            size_t tail = strlen(e->obj.tail);
+            if (!(whole = store_joined(e->obj.body, e->obj.body_len, e->piece, e->piece_len, e->obj.tail, tail))) {
                 fail(w, "out of memory");
                 return;
             }
-            memcpy(whole, e->obj.body, head);
-            memcpy(whole + head, e->piece, e->piece_len);
-            memcpy(whole + head + e->piece_len, e->obj.tail, tail + 1);
+            e->obj.body_len += e->piece_len + tail;
             e->obj.body = whole;
-            e->obj.body_len = head + e->piece_len + tail;
             e->obj.tail = NULL;
         }
     }
