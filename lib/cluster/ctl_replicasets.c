@@ -338,9 +338,10 @@ static char *fill_template(const char *text, const char *const vals[3])
 }
 
 /* rs with the placeholders for what memo entries leave out, or NULL when
- * its template is not one of those (see above); *dep: the Deployment's
- * part of its name (malloc'd), *placed: how many placeholders. */
-static json_t *tokenized_replicaset(json_t *rs, char **dep, size_t *placed)
+ * its template is not one of those (see above); vals: what they stand for
+ * (the Deployment's part of its name, malloc'd; the hash; the uid),
+ * *placed: how many placeholders. */
+static json_t *tokenized_replicaset(json_t *rs, const char *vals[3], size_t *placed)
 {
     const char *name = obj_name(rs), *uid = obj_str(rs, "metadata.uid");
     json_t *tmpl = obj_at(rs, "spec.template");
@@ -350,8 +351,8 @@ static json_t *tokenized_replicaset(json_t *rs, char **dep, size_t *placed)
     if (!uid || !hl || nl <= hl + 1 || strcmp(name + nl - hl, hash) || name[nl - hl - 1] != '-' ||
         has_token(name) || has_token(uid) || !json_is_object(tmpl))
         return NULL;
-    *dep = strndup(name, nl - hl - 1);
-    if (!*dep) return NULL;
+    char *dep = strndup(name, nl - hl - 1);
+    if (!dep) return NULL;
     json_t *t = json_copy(tmpl), *md = json_copy(json_object_get(tmpl, "metadata")), *ls = json_object();
     json_object_set_new(t, "metadata", md);
     json_object_set_new(md, "labels", ls);
@@ -362,18 +363,19 @@ static json_t *tokenized_replicaset(json_t *rs, char **dep, size_t *placed)
         const char *s = json_string_value(v);
         if (has_token(key) || has_token(s)) {
             json_decref(t);
-            free(*dep);
-            *dep = NULL;
+            free(dep);
             return NULL;
         }
         /* (istio's and the injector's labels decide things: kept as they are) */
-        bool copied = s && strcmp(key, "pod-template-hash") && !strcmp(s, *dep) && !strstr(key, "istio") &&
-                      !strstr(key, "sidecar");
         bool hash_label = !strcmp(key, "pod-template-hash");
-        json_object_set_new(ls, key, hash_label ? json_string(TOKEN_HASH) : copied ? json_string(TOKEN_DEPLOYMENT)
-                                                                                 : json_incref(v));
-        if (hash_label || copied) ++*placed;
+        bool named = !hash_label && s && !strcmp(s, dep) && !strstr(key, "istio") && !strstr(key, "sidecar");
+        json_object_set_new(ls, key, hash_label ? json_string(TOKEN_HASH) : named ? json_string(TOKEN_DEPLOYMENT)
+                                                                                : json_incref(v));
+        if (hash_label || named) ++*placed;
     }
+    vals[0] = dep;
+    vals[1] = hash;
+    vals[2] = uid;
     return json_pack("{s:{s:s,s:s,s:s},s:{s:o}}", "metadata", "name", TOKEN_DEPLOYMENT "-" TOKEN_HASH, "namespace",
                      obj_namespace(rs), "uid", TOKEN_OWNER_UID, "spec", "template", t);
 }
@@ -422,9 +424,9 @@ static void memo_prepare(const kind_info *pk, rs_job *j, json_t *trs, shape *sh,
  * false when j's template is not one the memo serves. */
 static bool prepare_from_memo(const kind_info *pk, rs_job *j, shape *sh, template_memo *memo)
 {
-    char *dep = NULL;
+    const char *vals[3] = {NULL};
     size_t placed = 0;
-    json_t *trs = tokenized_replicaset(j->rs, &dep, &placed);
+    json_t *trs = tokenized_replicaset(j->rs, vals, &placed);
     char *key = trs ? memo_key(trs, placed, &j->in) : NULL;
     memo_entry *m = NULL;
     for (int i = 0; key && i < memo->n && !m; i++)
@@ -441,14 +443,12 @@ static bool prepare_from_memo(const kind_info *pk, rs_job *j, shape *sh, templat
     json_decref(trs);
     bool done = false;
     if (m && m->usable) {
-        const char *vals[3] = {dep, json_string_value(json_object_get(obj_at(j->rs, "spec.template.metadata.labels"),
-                                                                      "pod-template-hash")),
-                               obj_str(j->rs, "metadata.uid")};
         char *base = fill_template(m->base, vals), *body = fill_template(m->body, vals);
         char *row = fill_template(m->row, vals), *labels = fill_template(m->labels, vals);
         char *spec_text = fill_template(m->spec_text, vals);
         if (base && body && row && spec_text && (labels || !m->labels))
-            j->pt.forms = cluster_pod_forms_from_texts(pk, obj_namespace(j->rs), base, body, row, labels, spec_text, m->nids);
+            j->pt.forms =
+                cluster_pod_forms_from_texts(pk, obj_namespace(j->rs), base, body, row, labels, spec_text, m->nids);
         if (!j->pt.forms) free(spec_text);
         free(base);
         free(body);
@@ -456,7 +456,7 @@ static bool prepare_from_memo(const kind_info *pk, rs_job *j, shape *sh, templat
         free(labels);
         done = j->pt.forms != NULL;
     }
-    free(dep);
+    free((char *)vals[0]);   /* (tokenized_replicaset's copy) */
     return done;
 }
 

@@ -19,7 +19,6 @@ typedef struct job {
 static void *work(void *arg)
 {
     job *j = arg;
-    heap_thread_use_huge_pages();
     for (;;) {
         size_t from = atomic_fetch_add(&j->next, CHUNK);
         if (from >= j->n) return NULL;
@@ -28,11 +27,17 @@ static void *work(void *arg)
     }
 }
 
+static void *helper_work(void *arg)
+{
+    heap_thread_use_huge_pages();
+    return work(arg);
+}
+
 void cluster_parallel(size_t n, size_t min, void (*fn)(void *ctx, size_t i), void *ctx)
 {
     job j = {fn, ctx, n, 0};
     pthread_t helper;
-    bool two = n >= min && n > CHUNK && pthread_create(&helper, NULL, work, &j) == 0;
+    bool two = n >= min && n > CHUNK && pthread_create(&helper, NULL, helper_work, &j) == 0;
     work(&j);
     if (two) pthread_join(helper, NULL);
 }

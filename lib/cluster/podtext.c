@@ -19,7 +19,8 @@ typedef struct seg { size_t off, len; char code; } seg;
 typedef struct form {
     char *text;
     seg *segs;
-    size_t nsegs, literal;   /* literal: the length of the pieces together */
+    size_t nsegs;
+    size_t spec_at;   /* the segment the spec's placeholder ends (nsegs: none) */
 } form;
 
 struct cluster_pod_forms {
@@ -61,6 +62,7 @@ static int form_compile(form *f, const char *text, size_t nids)
         if (!known_code(p[1], nids)) return -1;
         n++;
     }
+    f->spec_at = n;
     f->text = strdup(text);
     f->segs = malloc(n * sizeof *f->segs);
     if (!f->text || !f->segs) return -1;
@@ -70,7 +72,7 @@ static int form_compile(form *f, const char *text, size_t nids)
         s->off = (size_t)(start - text);
         s->len = p ? (size_t)(p - start) : strlen(start);
         s->code = p ? p[1] : 0;
-        f->literal += s->len;
+        if (s->code == 'P' && f->spec_at == n) f->spec_at = f->nsegs - 1;
         if (!p) break;
         start = p + 2;
     }
@@ -130,14 +132,12 @@ static char *form_fill(const form *f, const pod_values *v, bool bare)
  * memory. */
 static bool body_parts(const form *f, const pod_values *v, char **head, char **tail)
 {
-    size_t p = 0;
-    while (p < f->nsegs && f->segs[p].code != 'P') p++;
-    if (p == f->nsegs) {
+    if (f->spec_at == f->nsegs) {
         *tail = NULL;
         return (*head = form_fill(f, v, false)) != NULL;
     }
-    *head = form_fill_range(f, 0, p + 1, v, false, 'P');
-    *tail = form_fill_range(f, p + 1, f->nsegs, v, false, 0);
+    *head = form_fill_range(f, 0, f->spec_at + 1, v, false, 'P');
+    *tail = form_fill_range(f, f->spec_at + 1, f->nsegs, v, false, 0);
     return *head && *tail;
 }
 

@@ -197,9 +197,14 @@ typedef struct prepare_range {
 static void *prepare_range_run(void *arg)
 {
     prepare_range *r = arg;
-    heap_thread_use_huge_pages();
     for (size_t j = r->from; j < r->to; j++) prepare_doc(r->o, &r->all->docs[j], &r->p[j]);
     return NULL;
+}
+
+static void *prepare_range_thread(void *arg)
+{
+    heap_thread_use_huge_pages();
+    return prepare_range_run(arg);
 }
 
 /* Prepare every mappable document: a long stream on two threads (validation
@@ -211,7 +216,7 @@ void apply_prepare_all(const apply_opts *o, loaded_docs *all, prepared *p)
     bool threaded = all->n >= APPLY_LONG_STREAM;
     if (threaded) {
         first.to = second.from = all->n / 2;
-        threaded = pthread_create(&worker, NULL, prepare_range_run, &second) == 0;
+        threaded = pthread_create(&worker, NULL, prepare_range_thread, &second) == 0;
         if (!threaded) first.to = all->n;
     }
     prepare_range_run(&first);

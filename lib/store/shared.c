@@ -27,7 +27,7 @@ typedef struct shared_state {
     int dirty;   /* an object that may have used a shared row was replaced or deleted */
 } shared_state;
 
-/* The statements of the command's thread (see store_shared_split). */
+/* The statements of the command's thread (see store_shared_lay_out). */
 static sqlite3_stmt *command_stmt(void *ctx, const char *sql) { return store_stmt(ctx, sql); }
 static void command_done(void *ctx, sqlite3_stmt *s) { store_stmt_done(ctx, s); }
 static bool command_failed(void *ctx) { return store_write_failed(ctx); }
@@ -159,8 +159,9 @@ static long long remembered_row(const shared_db *db, shared_recent *recent, cons
     return id;
 }
 
-int shared_split_with(const shared_db *db, shared_recent *recent, const char *body, size_t *head, long long *sid,
-                      const char **tail)
+/* Split a whole body around its spec (the value of its first "spec" key). */
+static int split_around_spec(const shared_db *db, shared_recent *recent, const char *body, size_t *head,
+                             long long *sid, const char **tail)
 {
     *sid = 0;
     size_t n = strlen(body);
@@ -185,12 +186,40 @@ int shared_split_with(const shared_db *db, shared_recent *recent, const char *bo
     return 0;
 }
 
-long long shared_piece_with(const shared_db *db, shared_recent *recent, const char *piece, size_t len)
+/* The shared row of a piece given apart: 0 when it is not kept shared. */
+static long long piece_row(const shared_db *db, shared_recent *recent, const char *piece, size_t len)
 {
     if (len < MIN_SHARED) return 0;
     for (int i = 0; i < recent->n; i++)
         if (recent->cache[i].len == len && !memcmp(piece, recent->cache[i].text, len)) return recent->cache[i].sid;
     return remembered_row(db, recent, piece, len);
+}
+
+/* r's body in parts joined whole (r->body then points to *whole). */
+static int join_whole(object_row *r, const char *piece, size_t piece_len, char **whole)
+{
+    size_t head = r->body_len ? r->body_len : strlen(r->body), tail = strlen(r->tail);
+    if (!(*whole = malloc(head + piece_len + tail + 1))) return -2;
+    memcpy(*whole, r->body, head);
+    memcpy(*whole + head, piece, piece_len);
+    memcpy(*whole + head + piece_len, r->tail, tail + 1);
+    r->body = *whole;
+    r->body_len = head + piece_len + tail;
+    r->tail = NULL;
+    return 0;
+}
+
+int shared_lay_out(const shared_db *db, shared_recent *recent, object_row *r, const char *piece, size_t piece_len,
+                   char **whole)
+{
+    *whole = NULL;
+    if (!piece) return split_around_spec(db, recent, r->body, &r->body_len, &r->sid, &r->tail);
+    long long sid = piece_row(db, recent, piece, piece_len);
+    if (sid < 0) return -1;
+    if (!sid) return join_whole(r, piece, piece_len, whole);
+    r->sid = sid;
+    if (!r->body_len) r->body_len = strlen(r->body);
+    return 0;
 }
 
 shared_recent *shared_recent_new(void) { return calloc(1, sizeof(shared_recent)); }
@@ -208,24 +237,13 @@ void shared_recent_free(shared_recent *r)
     free(r);
 }
 
-long long store_shared_piece(store *st, const char *resource, const char *piece, size_t len)
+int store_shared_lay_out(store *st, object_row *r, const char *piece, size_t piece_len, char **whole)
 {
-    if (!encoded_resource(resource) || !store_in_transaction(st)) return 0;
-    shared_state *ss = state(st, 1);
-    if (!ss) return 0;
+    *whole = NULL;
+    shared_state *ss = encoded_resource(r->resource) && store_in_transaction(st) ? state(st, 1) : NULL;
+    if (!ss) return piece ? join_whole(r, piece, piece_len, whole) : 0;
     shared_db db = {st, command_stmt, command_done, command_failed, command_failure};
-    return shared_piece_with(&db, &ss->recent, piece, len);
-}
-
-int store_shared_split(store *st, const char *resource, const char *body, size_t *head, long long *sid,
-                       const char **tail)
-{
-    *sid = 0;
-    if (!encoded_resource(resource) || !store_in_transaction(st)) return 0;
-    shared_state *ss = state(st, 1);
-    if (!ss) return 0;
-    shared_db db = {st, command_stmt, command_done, command_failed, command_failure};
-    return shared_split_with(&db, &ss->recent, body, head, sid, tail);
+    return shared_lay_out(&db, &ss->recent, r, piece, piece_len, whole);
 }
 
 void store_shared_note_write(store *st, const char *resource)

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <sqlite3.h>
 #include "store/store.h"
+#include "store/store_internal.h"
 
 /* The object's text in a query over the objects table: an SQL expression,
  * for a table named (or aliased) t with the dot ("objects.", "o."). */
@@ -21,27 +22,26 @@
 #define STORE_BODY STORE_BODY_OF("objects.")
 
 /* May bodies of this resource be split (then the write-behind thread
- * splits them itself: writer.h)? */
+ * lays them out itself: writer.h)? */
 bool store_shared_encodes(const char *resource);
 
 /* The table, and the objects' sid/tail columns added to a store made
  * before them (inside the opening transaction).  0, or -1. */
 int store_shared_open(store *st);
 
-/* How to keep body: when *sid > 0, as its first *head bytes, shared row
- * *sid, then the text from *tail on; else as it is.  -1 on a failed write. */
-int store_shared_split(store *st, const char *resource, const char *body, size_t *head, long long *sid,
-                       const char **tail);
-/* The shared row for piece (len bytes), the very text a split would cut
- * out (a pod template's spec, which its writer knows): found or added; 0
- * when it is not kept shared (short, another text with its hash, not a
- * resource split so); -1 on a failed write. */
-long long store_shared_piece(store *st, const char *resource, const char *piece, size_t len);
+/* How r's body is kept.  Given whole (piece NULL): split around its spec
+ * when that is long, r->body_len, r->sid and r->tail set; else as it is.
+ * Given in parts (r->body the text before piece, r->body_len its length
+ * or 0, r->tail the text after: a pod template's spec, which its writer
+ * knows): r->sid set to piece's shared row, or, when piece is not kept
+ * shared, the text joined whole into *whole (malloc'd; r->body points to
+ * it).  0; -1 on a failed write (noted); -2 out of memory. */
+int store_shared_lay_out(store *st, object_row *r, const char *piece, size_t piece_len, char **whole);
 
-/* The same split for a thread with statements of its own on the
- * connection (the write-behind thread, writer.h): how it runs the two
- * statements shared_select_sql and shared_insert_sql, and the texts it
- * put or found lately (shared_recent_new). */
+/* The same for a thread with statements of its own on the connection (the
+ * write-behind thread, writer.h): how it runs the two statements
+ * shared_select_sql and shared_insert_sql, and the texts it put or found
+ * lately (shared_recent_new). */
 typedef struct shared_recent shared_recent;
 typedef struct shared_db {
     void *ctx;
@@ -51,9 +51,8 @@ typedef struct shared_db {
     void (*failure)(void *ctx);                         /* note this failed write */
 } shared_db;
 extern const char shared_select_sql[], shared_insert_sql[];
-int shared_split_with(const shared_db *db, shared_recent *recent, const char *body, size_t *head, long long *sid,
-                      const char **tail);
-long long shared_piece_with(const shared_db *db, shared_recent *recent, const char *piece, size_t len);
+int shared_lay_out(const shared_db *db, shared_recent *recent, object_row *r, const char *piece, size_t piece_len,
+                   char **whole);
 shared_recent *shared_recent_new(void);
 void shared_recent_free(shared_recent *r);
 

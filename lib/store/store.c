@@ -798,65 +798,34 @@ static int put_behind(store *st, const object_row *row, bool is_new, bool split,
     return 0;
 }
 
-char *store_joined(const char *a, size_t alen, const char *b, size_t blen, const char *c, size_t clen)
-{
-    char *s = malloc(alen + blen + clen + 1);
-    if (!s) return NULL;
-    memcpy(s, a, alen);
-    memcpy(s + alen, b, blen);
-    memcpy(s + alen + blen, c, clen);
-    s[alen + blen + clen] = 0;
-    return s;
-}
-
-/* The text of body, piece and tail (malloc'd). */
-static char *whole_text(const char *body, const char *piece, const char *tail)
-{
-    return store_joined(body, strlen(body), piece, strlen(piece), tail, strlen(tail));
-}
-
 int store_put_ex(store *st, const char *resource, const char *ns, const char *name, json_t *obj,
                  const store_extras *x)
 {
-    const char *piece = x && x->body ? x->piece : NULL, *tail = x && x->tail ? x->tail : "";
-    /* only the pods' texts are kept in parts (their lookup keys, if they had
-     * any, would be read from the whole) */
-    bool parts = piece && store_shared_encodes(resource) && !obj;
-    char *body = x && x->body ? (piece && !parts ? whole_text(x->body, piece, tail) : NULL)
-                              : json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *body = x && x->body ? NULL : json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!body && !(x && x->body)) return -1;
-    if (!parts) piece = NULL;
-    const char *text = body ? body : x->body;
+    const char *text = body ? body : x->body, *piece = body ? NULL : x->piece;
+    size_t piece_len = piece ? strlen(piece) : 0;
     object_row r = {resource, ns, name, x ? x->row : NULL, x ? x->labels : NULL, x ? x->applied : NULL,
-                    text, 0, 0, NULL, NULL, 0};
-    /* a long repeated piece (a template's pod spec) is kept once: shared.h */
+                    text, 0, 0, piece ? (x->tail ? x->tail : "") : NULL, NULL, 0};
     /* a new object leaves no shared row unused (a replaced one may) */
     if (!(x && x->is_new)) store_shared_note_write(st, resource);
-    /* (behind, the writer splits it: the split may write the shared table) */
-    bool split_behind = st->writer && store_shared_encodes(resource) && !piece;
-    size_t piece_len = piece ? strlen(piece) : 0;
-    if (piece && !st->writer) {   /* in parts: the shared row of the piece, or the text whole */
-        long long sid = store_shared_piece(st, resource, piece, piece_len);
-        if (sid < 0) return -1;
-        if (sid > 0) {
-            r.sid = sid;
-            r.body_len = strlen(text);
-            r.tail = tail;
-        } else if (!(body = whole_text(text, piece, tail))) {
-            return out_of_memory(st);
-        } else {
-            r.body = text = body;
+    /* a long repeated piece (a template's pod spec) is kept once (shared.h);
+     * writing behind, the writer does that (it may write the shared table) */
+    bool lay_out_behind = st->writer && store_shared_encodes(resource);
+    char *whole = NULL;
+    if (!lay_out_behind) {
+        int laid = store_shared_lay_out(st, &r, piece, piece_len, &whole);
+        if (laid) {
+            free(body);
+            return laid == -2 ? out_of_memory(st) : -1;
         }
+        if (whole) text = whole;
         piece = NULL;
-    } else if (piece) {   /* behind: the writer keeps the piece shared */
-        r.tail = tail;
-    } else if (!split_behind && store_shared_split(st, resource, text, &r.body_len, &r.sid, &r.tail)) {
-        free(body);
-        return -1;
     }
-    /* its lookup keys worked out here, where obj is */
+    /* its lookup keys worked out here, where obj is (or from the text whole) */
     char *keys = NULL;
     if (index_object_keys(resource, ns, obj, text, &keys, &r.keys_len)) {
+        free(whole);
         free(body);
         return out_of_memory(st);
     }
@@ -864,7 +833,7 @@ int store_put_ex(store *st, const char *resource, const char *ns, const char *na
     int rc;
     bool is_new = x && x->is_new;
     if (st->writer) {
-        rc = put_behind(st, &r, is_new, split_behind, piece, piece_len);
+        rc = put_behind(st, &r, is_new, lay_out_behind, piece, piece_len);
     } else {
         sqlite3_stmt *s[4] = {prep_write(st, store_delete_object_sql), prep(st, store_put_object_sql),
                               prep(st, index_delete_key_sql), prep(st, index_insert_key_sql)};
@@ -880,6 +849,7 @@ int store_put_ex(store *st, const char *resource, const char *ns, const char *na
         note_owners(st, text);
         note_resource(st, resource);
     }
+    free(whole);
     free(body);
     return rc;
 }

@@ -42,8 +42,6 @@ typedef struct object_row {
 extern const char store_put_object_sql[];
 extern const char store_delete_object_sql[];
 void store_bind_object(sqlite3_stmt *s, const object_row *r);
-/* a, b and c (their lengths given) joined into one text (malloc'd). */
-char *store_joined(const char *a, size_t alen, const char *b, size_t blen, const char *c, size_t clen);
 /* Run del (store_delete_object_sql) for one object: 1 when a row went, 0
  * when there was none, -1 on error; *old: a copy of the keys that row held
  * (malloc'd, *old_len bytes; NULL: none). */

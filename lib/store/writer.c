@@ -55,7 +55,7 @@ static void fail(store_writer *w, const char *why)
     pthread_mutex_unlock(&w->mu);
 }
 
-/* The shared texts' statements, for shared_split_with. */
+/* The shared texts' statements, for shared_lay_out. */
 static sqlite3_stmt *shared_stmt(void *ctx, const char *sql)
 {
     store_writer *w = ctx;
@@ -77,24 +77,12 @@ static void shared_failure(void *ctx)
 static void write_entry(store_writer *w, entry *e)
 {
     if (atomic_load(&w->failed)) return;
-    shared_db db = {w, shared_stmt, shared_done, shared_failed, shared_failure};
-    if (e->split && shared_split_with(&db, w->recent, e->obj.body, &e->obj.body_len, &e->obj.sid, &e->obj.tail)) return;
     char *whole = NULL;
-    if (e->piece) {
-        long long sid = shared_piece_with(&db, w->recent, e->piece, e->piece_len);
-        if (sid < 0) return;
-        if (sid > 0) {
-            e->obj.sid = sid;
-        } else {   /* not kept shared: the text whole */
-            size_t tail = strlen(e->obj.tail);
-            if (!(whole = store_joined(e->obj.body, e->obj.body_len, e->piece, e->piece_len, e->obj.tail, tail))) {
-                fail(w, "out of memory");
-                return;
-            }
-            e->obj.body_len += e->piece_len + tail;
-            e->obj.body = whole;
-            e->obj.tail = NULL;
-        }
+    if (e->split) {
+        shared_db db = {w, shared_stmt, shared_done, shared_failed, shared_failure};
+        int laid = shared_lay_out(&db, w->recent, &e->obj, e->piece, e->piece_len, &whole);
+        if (laid == -2) fail(w, "out of memory");
+        if (laid) return;
     }
     if (store_write_row(w->del_obj, w->put, w->del_key, w->ins_key, &e->obj, e->is_new))
         fail(w, sqlite3_errmsg(w->db));

@@ -25,10 +25,9 @@ typedef struct store_writer store_writer;
 typedef struct writer_row {
     object_row obj;
     bool is_new;    /* no such object before: no row to replace, no old keys */
-    bool split;     /* obj.body is whole: the writer splits it (store_shared_split) */
-    /* or obj.body and obj.tail are the text around this piece, which the
-     * writer keeps shared (store_shared_piece); the caller keeps it as it
-     * is until the writer stops */
+    bool split;     /* the writer lays obj's body out (store_shared_lay_out) */
+    /* when obj.body and obj.tail are the text around this piece; the
+     * caller keeps it as it is until the writer stops */
     const char *piece;
     size_t piece_len;
     uint64_t hash;  /* keyset_hash of its resource, namespace and name */

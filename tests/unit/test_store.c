@@ -677,6 +677,18 @@ static void assert_same_text(json_t *o, const char *text)
     free(again);
 }
 
+/* Pods p0..p(n-1) read back as texts[0..n-1]. */
+static void assert_pods_read_back(store *st, char **texts, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "p%d", i);
+        json_t *o = store_get(st, "pods", "default", name);
+        assert_same_text(o, texts[i]);
+        json_decref(o);
+    }
+}
+
 /* Pods put in parts (body, piece, tail: store_extras), on this thread and
  * written behind, read back as the whole texts, sharing their spec with
  * pods put whole; a piece too short to share is kept in the text. */
@@ -716,14 +728,8 @@ static void test_pods_put_in_parts(void **state)
     assert_int_equal(count_rows("SELECT count(*) FROM shared"), 1);
     assert_int_equal(count_rows("SELECT count(DISTINCT sid) FROM objects WHERE resource='pods' AND name IN ('p0','p1','p2')"), 1);
     assert_int_equal(count_rows("SELECT count(*) FROM objects WHERE resource='pods' AND sid IS NOT NULL"), 3);
-    for (int i = 0; i < 4; i++) {
-        char name[16];
-        snprintf(name, sizeof name, "p%d", i);
-        json_t *got = store_get(st, "pods", "default", name);
-        assert_same_text(got, texts[i]);
-        json_decref(got);
-        free(texts[i]);
-    }
+    assert_pods_read_back(st, texts, 4);
+    for (int i = 0; i < 4; i++) free(texts[i]);
     free(spec);
     store_close(st);
 }
@@ -749,13 +755,7 @@ static void test_pods_share_their_spec(void **state)
     assert_int_equal(count_rows("SELECT count(*) FROM objects WHERE resource='pods' AND sid IS NOT NULL"), 5);
     assert_true(count_rows("SELECT max(length(body) + length(tail)) FROM objects") < (long long)strlen(texts[0]) / 2);
 
-    for (int i = 0; i < 5; i++) {
-        char name[16];
-        snprintf(name, sizeof name, "p%d", i);
-        json_t *o = store_get(st, "pods", "default", name);
-        assert_same_text(o, texts[i]);
-        json_decref(o);
-    }
+    assert_pods_read_back(st, texts, 5);
     json_t *all = store_list(st, "pods", "default");
     assert_int_equal(json_array_size(all), 5);
     for (int i = 0; i < 5; i++) assert_same_text(json_array_get(all, i), texts[i]);
