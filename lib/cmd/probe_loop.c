@@ -16,6 +16,7 @@
 #include <sys/resource.h>
 #include <time.h>
 #include "cmd/commands.h"
+#include "model/heap.h"
 
 static double now_s(void)
 {
@@ -63,6 +64,7 @@ int cmd_probe_loop(cmd_ctx *ctx, int argc, char **argv)
         fclose(null_err);
         return 1;
     }
+    heap_use_small_pages();   /* its memory is judged in 4 KB pages, as the shell's */
     cmd_ctx run = *ctx;
     run.out = null_out;
     run.err = null_err;

@@ -11,6 +11,7 @@
 #include <readline/readline.h>
 #include <readline/history.h>
 #include "cmd/commands.h"
+#include "model/heap.h"
 #include "cmd/shell.h"
 
 static const char shell_usage[] =
@@ -256,6 +257,7 @@ int cmd_shell(cmd_ctx *ctx, int argc, char **argv)
             return 2;
         }
     }
+    heap_use_small_pages();   /* a session that may last hours */
     sh_session s;
     sh_session_init(&s, ctx->home);
     int rc;

@@ -25,6 +25,7 @@
 #define MMAP_THRESHOLD (32 << 20)
 
 static uintptr_t main_heap_start;
+static _Atomic uintptr_t thread_heaps[MAX_THREAD_HEAPS];   /* those advised */
 
 void heap_use_huge_pages(size_t reserve, size_t top_pad)
 {
@@ -51,17 +52,16 @@ void heap_use_huge_pages(size_t reserve, size_t top_pad)
 void heap_thread_use_huge_pages(void)
 {
     if (!main_heap_start) return;   /* not asked for (or refused) */
-    static _Atomic uintptr_t advised[MAX_THREAD_HEAPS];
     void *volatile probe = malloc(64);
     uintptr_t at = (uintptr_t)probe;
     free(probe);
     if (!at || (at >= main_heap_start && at < (uintptr_t)sbrk(0))) return;   /* the thread uses the main heap */
     uintptr_t heap = at & ~(THREAD_HEAP_SIZE - 1);
     for (int i = 0; i < MAX_THREAD_HEAPS; i++) {
-        uintptr_t seen = atomic_load(&advised[i]);
+        uintptr_t seen = atomic_load(&thread_heaps[i]);
         if (seen == heap) return;
         if (seen) continue;
-        if (atomic_compare_exchange_strong(&advised[i], &seen, heap)) break;
+        if (atomic_compare_exchange_strong(&thread_heaps[i], &seen, heap)) break;
         if (seen == heap) return;
     }
     madvise((void *)heap, THREAD_HEAP_SIZE, MADV_HUGEPAGE);
@@ -73,4 +73,17 @@ void heap_thread_use_huge_pages(void)
     void *volatile grow[THREAD_HEAP_GROW_BLOCKS];
     for (int i = 0; i < THREAD_HEAP_GROW_BLOCKS; i++) grow[i] = malloc(THREAD_HEAP_GROW_BLOCK);
     for (int i = 0; i < THREAD_HEAP_GROW_BLOCKS; i++) free(grow[i]);
+}
+
+void heap_use_small_pages(void)
+{
+    if (!main_heap_start) return;
+    char *top = sbrk(0);
+    if (top != (void *)-1 && (uintptr_t)top > main_heap_start)
+        madvise((void *)main_heap_start, (uintptr_t)top - main_heap_start, MADV_NOHUGEPAGE);
+    for (int i = 0; i < MAX_THREAD_HEAPS; i++) {
+        uintptr_t heap = atomic_load(&thread_heaps[i]);
+        if (heap) madvise((void *)heap, THREAD_HEAP_SIZE, MADV_NOHUGEPAGE);
+    }
+    main_heap_start = 0;   /* and threads started from now on ask nothing */
 }

@@ -14,4 +14,10 @@ void heap_use_huge_pages(size_t reserve, size_t top_pad);
  * heap glibc gives the thread (once per heap). */
 void heap_thread_use_huge_pages(void);
 
+/* In a process that runs many commands (the shell, __probe-loop): withdraw
+ * the advice, for the heap and the threads to come.  Its memory must stay
+ * flat and small over hours, and 2 MB steps would both hide a slow leak
+ * and keep memory that 4 KB pages give back. */
+void heap_use_small_pages(void);
+
 #endif

@@ -1,6 +1,6 @@
 /* lib/model/heap.c: the main heap and a thread's heap are advised to use
  * transparent huge pages, as the kernel shows in /proc/self/smaps ("hg"
- * among a mapping's VmFlags). */
+ * among a mapping's VmFlags), and the advice can be withdrawn. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -81,6 +81,16 @@ static void test_main_and_thread_heaps_advised(void **state)
     assert_int_equal(pthread_join(t, &theirs), 0);
     assert_non_null(theirs);
     assert_true(advised(theirs));
+    free(theirs);
+
+    /* a process that runs many commands withdraws it, from both heaps,
+     * and threads started later do not ask again */
+    heap_use_small_pages();
+    assert_false(advised((char *)big + (8 << 20) - 1));
+    assert_int_equal(pthread_create(&t, NULL, thread_block, NULL), 0);
+    assert_int_equal(pthread_join(t, &theirs), 0);
+    assert_non_null(theirs);
+    assert_false(advised(theirs));
     free(theirs);
     free(big);
     free(before);
