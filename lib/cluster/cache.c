@@ -37,6 +37,7 @@ struct cluster_cache {
     int nres;
     json_t *memo;
     json_t *written;   /* resource -> key -> object as the command stored it (cluster_written_add) */
+    json_t *held;      /* the same form: objects the command left to the reconcile to store (ccache_held) */
     /* write bookkeeping: a sequence number per write, the last write of
      * each kind and the last delete of any kind */
     long long seq, last_delete;
@@ -127,6 +128,7 @@ void ccache_free(cluster_cache *c)
     }
     json_decref(c->memo);
     json_decref(c->written);
+    json_decref(c->held);
     free(c);
 }
 
@@ -439,6 +441,35 @@ int ccache_create(cluster_cache *c, const kind_info *k, json_t *obj)
     wrote(c, k, false);
     remember(c, k, obj);
     return 0;
+}
+
+int ccache_held(cluster_cache *c, json_t *held)
+{
+    const char *resource, *key;
+    json_t *of, *obj;
+    int rc = 0;
+    json_object_foreach(held, resource, of) {
+        const kind_info *k = kind_lookup(resource);
+        resource_view *v = k ? view(c, k) : NULL;
+        json_object_foreach(of, key, obj) {
+            api_error e;
+            if (v) hold(c, v, key, obj, true);
+            else if (!k || api_create(c->st, k, obj, &e) != API_OK) rc = -1;   /* (no view: stored now) */
+            if (v) json_object_set(v->by_key, key, obj);
+        }
+        if (v) {
+            json_decref(v->sorted);
+            v->sorted = NULL;
+        }
+    }
+    json_decref(c->held);
+    c->held = json_incref(held);
+    return rc;
+}
+
+bool ccache_resource_written(cluster_cache *c, const char *resource)
+{
+    return store_resource_written(c->st, resource) || json_object_get(c->held, resource);
 }
 
 /* One object to store, its texts made on either thread. */

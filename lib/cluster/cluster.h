@@ -21,8 +21,10 @@ int cluster_bootstrap(store *st);
 int cluster_reconcile(store *st, const istio_release *rel);
 /* The same, given objects the command stored as they were stored (see
  * cluster_written_add): the controllers' view takes them instead of
- * parsing their rows again (1 000 applied Deployments: 20 ms). */
-int cluster_reconcile_written(store *st, const istio_release *rel, json_t *written);
+ * parsing their rows again (1 000 applied Deployments: 20 ms); and
+ * objects it created but left to the reconcile to store (held, the same
+ * form, or NULL: see ccache_held). */
+int cluster_reconcile_written(store *st, const istio_release *rel, json_t *written, json_t *held);
 /* Note obj as stored by api_create_applied or api_update_applied, in
  * written (a JSON object this builds); obj must not change afterwards.
  * A row written again since is told apart by its resourceVersion. */
@@ -175,6 +177,13 @@ typedef struct cluster_cache cluster_cache;
 cluster_cache *ccache_new(store *st, const istio_release *rel);
 /* Objects stored by the command (cluster_written_add), for the listings. */
 void ccache_written(cluster_cache *c, json_t *written);
+/* Objects the command created but left to the reconcile to store (in the
+ * form cluster_written_add makes, stamped): they join the views as new
+ * objects, stored when the reconcile ends with what the controllers wrote
+ * to them (ccache_flush).  0, or -1 when one could not be stored. */
+int ccache_held(cluster_cache *c, json_t *held);
+/* Did the command write an object of resource (stored or held)? */
+bool ccache_resource_written(cluster_cache *c, const char *resource);
 /* From now until the reconcile ends, the store writes behind
  * (store_write_behind): for a controller about to write many objects,
  * whose rows are then inserted while the next controllers work. */

@@ -52,13 +52,13 @@ static bool inputs_changed(cluster_cache *c, const controller *ctl, long long se
     return false;
 }
 
-static bool first_round_needed(const store *st, const controller *ctl)
+static bool first_round_needed(cluster_cache *c, const controller *ctl)
 {
-    if (ctl->after_deletes && store_may_orphan(st)) return true;
+    if (ctl->after_deletes && store_may_orphan(ccache_store(c))) return true;
     for (int i = 0; i < 5 && ctl->inputs[i]; i++)
-        if (store_resource_written(st, ctl->inputs[i])) return true;
+        if (ccache_resource_written(c, ctl->inputs[i])) return true;
     for (int i = 0; i < 3 && ctl->spec_inputs[i]; i++)
-        if (store_resource_written(st, ctl->spec_inputs[i])) return true;
+        if (ccache_resource_written(c, ctl->spec_inputs[i])) return true;
     return false;
 }
 
@@ -70,7 +70,7 @@ static int run_rounds(cluster_cache *c)
      * collector when it may have left garbage.  (Running them all read every
      * pod of a 3 000-pod cluster to apply one VirtualService: 0.5 s, 200 MB.) */
     for (size_t i = 0; i < NCONTROLLERS; i++)
-        settled_at[i] = first_round_needed(ccache_store(c), &controllers[i]) ? -1 : 0;
+        settled_at[i] = first_round_needed(c, &controllers[i]) ? -1 : 0;
     for (int round = 0; round < MAX_ROUNDS; round++) {
         int changed = 0;
         for (size_t i = 0; i < NCONTROLLERS; i++) {
@@ -120,15 +120,16 @@ static bool leave_view(cluster_cache *c)
     return true;
 }
 
-int cluster_reconcile(store *st, const istio_release *rel) { return cluster_reconcile_written(st, rel, NULL); }
+int cluster_reconcile(store *st, const istio_release *rel) { return cluster_reconcile_written(st, rel, NULL, NULL); }
 
-int cluster_reconcile_written(store *st, const istio_release *rel, json_t *written)
+int cluster_reconcile_written(store *st, const istio_release *rel, json_t *written, json_t *held)
 {
     cluster_reconcile_done();
     cluster_cache *c = ccache_new(st, rel);
     if (!c) return -1;
     ccache_written(c, written);
-    int rc = run_rounds(c);
+    int rc = ccache_held(c, held);
+    if (run_rounds(c)) rc = -1;
     if (ccache_flush(c)) rc = -1;
     if (ccache_write_behind_done(c)) rc = -1;
     if (leave_view(c)) return rc;

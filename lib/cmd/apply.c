@@ -182,6 +182,12 @@ static int apply_one(cmd_ctx *ctx, store *st, apply_opts *o, loaded_doc *d, prep
         if (cluster_admit(st, ctx->rel, k, result, live)) {
             fprintf(ctx->err, "Error from server: error when %s \"%s\": admission failed\n", apply_verb_ing(o->mode), d->source);
             rc = 1;
+        } else if (!dry && !live && o->held && p->may_hold && plain_output) {
+            /* stamped as created; stored by the reconcile, with its status */
+            api_stamp s;
+            api_stamp_draw(st, &s);
+            api_stamp_set(result, &s);
+            cluster_written_add(o->held, k, result);
         } else if (!dry) {
             const char *applied = text && p->stays ? p->digest : NULL;
             api_status as = live ? api_update_applied(st, k, result, live, applied, &e)
@@ -393,6 +399,10 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
     /* a long stream's rows are inserted on a second thread (store.h) */
     bool write_behind = all.n >= APPLY_LONG_STREAM;
     if (write_behind) store_write_behind(st, true);
+    if (write_behind && mode == MODE_APPLY) {
+        o.held = json_object();
+        apply_mark_held(&all, prep);
+    }
     size_t applied = 0;
     for (size_t j = 0; j < all.n; j++) {
         applied++;
@@ -425,8 +435,10 @@ static int apply_main(cmd_ctx *ctx, int argc, char **argv, apply_mode mode, cons
      * wrote nothing (all unchanged, dry runs, errors), there is nothing new
      * for the controllers (their listing of the store was a tenth of an
      * unchanged 10 000-object re-apply) */
-    if (store_object_writes(st) && cluster_reconcile_written(st, ctx->rel, o.written)) rc = 1;
+    if ((store_object_writes(st) || json_object_size(o.held)) && cluster_reconcile_written(st, ctx->rel, o.written, o.held))
+        rc = 1;
     json_decref(o.written);
+    json_decref(o.held);
     flags_free(&fr);
     flag_list_free(&files);
     rc = cmd_finish(ctx, rc);

@@ -11,6 +11,7 @@
 #include "model/validate.h"
 #include "net/world.h"
 #include "model/heap.h"
+#include "store/keyset.h"
 
 const char *apply_verb_ing(apply_mode m) { return m == MODE_REPLACE ? "replacing" : "creating"; }
 
@@ -223,6 +224,32 @@ void apply_prepare_all(const apply_opts *o, loaded_docs *all, prepared *p)
     if (threaded) pthread_join(worker, NULL);
 }
 
+/* Which objects the reconcile may store for the command (see apply_one):
+ * Deployments, whose status the controllers write at once, so that each is
+ * stored once, as it ends up (storing them twice was a tenth of applying
+ * 1 000).  Not one named twice in the stream: the second document must find
+ * the first in the store.  Not istiod's: admitting a pod asks the store
+ * whether it exists (cluster_wants_injection). */
+static bool kind_held(const prepared *p)
+{
+    return p->k && !p->error && !p->map_error && !strcmp(p->k->kind, "Deployment") &&
+           !(!strcmp(p->ns, "istio-system") && !strcmp(p->name, "istiod"));
+}
+
+void apply_mark_held(loaded_docs *all, prepared *p)
+{
+    keyset seen = {0}, twice = {0};
+    for (size_t j = 0; j < all->n; j++) {
+        if (!kind_held(&p[j])) continue;
+        uint64_t h = keyset_hash(p[j].k->resource, p[j].ns, p[j].name);
+        if (keyset_has(&seen, h)) keyset_add(&twice, h);   /* (a collision only holds fewer) */
+        else keyset_add(&seen, h);
+    }
+    for (size_t j = 0; j < all->n; j++)
+        p[j].may_hold = kind_held(&p[j]) && !keyset_has(&twice, keyset_hash(p[j].k->resource, p[j].ns, p[j].name));
+    keyset_free(&seen);
+    keyset_free(&twice);
+}
 
 static void *doc_freer_run(void *all)
 {

@@ -29,6 +29,7 @@ typedef struct apply_opts {
     bool recursive, force;
     char default_ns[256];     /* the context's namespace, when a document has none */
     json_t *written;          /* objects stored, for the controllers (cluster_written_add) */
+    json_t *held;             /* objects created for the reconcile to store, or NULL (apply_mark_held) */
 } apply_opts;
 
 /* "creating" or "replacing", as kubectl's messages say */
@@ -47,6 +48,7 @@ typedef struct prepared {
     char *text;         /* last_applied_text, for apply */
     char digest[DIGEST_TEXT_LEN + 1];   /* text's, what the store keeps of it */
     bool stays;         /* applied_stays(k, obj) of the document as given */
+    bool may_hold;      /* if new, its storing may be left to the reconcile (apply_mark_held) */
 } prepared;
 void prepared_free(prepared *p);
 
@@ -56,6 +58,10 @@ char *apply_mapping_error(loaded_doc *d);
 /* Prepare every document of all into p (all->n entries): a long stream on
  * two threads.  o->default_ns must be filled in. */
 void apply_prepare_all(const apply_opts *o, loaded_docs *all, prepared *p);
+
+/* Mark the documents of a long stream whose objects, when new, the
+ * reconcile may store (o->held, see apply_one). */
+void apply_mark_held(loaded_docs *all, prepared *p);
 
 /* A long stream's documents are freed on a second thread once all are
  * applied, while the controllers run and the store commits.  (Freeing each

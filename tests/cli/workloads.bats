@@ -247,12 +247,12 @@ Y
 # n Deployments app-FROM.. of 3 replicas, one template but for the name; every
 # fifth one's container named like it, every seventh labelled for istio's
 # canonical name (the ways a template can hold its Deployment's name)
-deployments() {
+deployments() {   # FIRST LAST [REPLICAS]
     for i in $(seq "$1" "$2"); do
         cname=c; [ $((i % 5)) -eq 0 ] && cname=app-$i
         extra=; [ $((i % 7)) -eq 0 ] && extra="
         service.istio.io/canonical-name: app-$i"
-        printf -- '---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-%d\nspec:\n  replicas: 3\n' "$i"
+        printf -- '---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-%d\nspec:\n  replicas: %d\n' "$i" "${3:-3}"
         printf '  selector:\n    matchLabels:\n      app: app-%d\n  template:\n    metadata:\n      labels:\n        app: app-%d%s\n' "$i" "$i" "$extra"
         printf '    spec:\n      containers:\n      - name: %s\n        image: nginx\n' "$cname"
     done
@@ -286,6 +286,54 @@ pod_shapes() {
     [ "$(wc -l < "$BATS_TEST_TMPDIR/few")" -eq 300 ]
     cmp -s "$BATS_TEST_TMPDIR/bulk" "$BATS_TEST_TMPDIR/few" || { diff "$BATS_TEST_TMPDIR/bulk" "$BATS_TEST_TMPDIR/few" | cut -c1-300 | head -4; false; }
     cmp "$BATS_TEST_TMPDIR/bulk-status" "$BATS_TEST_TMPDIR/few-status"
+}
+
+# what a Deployment is, less what is drawn at random or from the clock
+deployment_shapes() {
+    kubectl get deploy -o jsonpath='{range .items[*]}{.metadata.name} {.metadata.generation} {.metadata.annotations} {.spec} {.status.observedGeneration} {.status.replicas} {.status.readyReplicas} {.status.conditions[*].reason}{"\n"}{end}'
+}
+
+@test "a long stream's new Deployments, stored by the reconcile with their status, are those applied a few at a time" {
+    # (256 documents or more: each new Deployment is stored once, as the
+    # controllers leave it; app-5 comes twice, so it is stored at once)
+    { deployments 1 260 1; deployments 5 5 2; } > "$BATS_TEST_TMPDIR/all.yaml"
+    run kubectl apply -f "$BATS_TEST_TMPDIR/all.yaml"
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 261 ]
+    [ "${lines[4]}" = "deployment.apps/app-5 created" ]
+    [ "${lines[260]}" = "deployment.apps/app-5 configured" ]
+    deployment_shapes > "$BATS_TEST_TMPDIR/bulk"
+    run kubectl get deploy app-5 app-6 --no-headers
+    [[ "${lines[0]}" == "app-5 "*" 2/2 "*" 2 "*" 2 "* ]]
+    [[ "${lines[1]}" == "app-6 "*" 1/1 "*" 1 "*" 1 "* ]]
+    [ "$(kubectl get pods --no-headers | grep -c ' 1/1 *Running ')" -eq 261 ]
+    # stored with their last-applied configuration: the same stream again changes nothing
+    run kubectl apply -f "$BATS_TEST_TMPDIR/all.yaml"
+    [ "$(printf '%s\n' "${lines[@]}" | grep -vc ' unchanged$')" -eq 2 ]   # app-5 twice
+    fresh_cluster
+    for from in $(seq 1 20 260); do deployments "$from" $((from + 19)) 1 | kubectl apply -f - >/dev/null; done
+    deployments 5 5 2 | kubectl apply -f - >/dev/null
+    deployment_shapes > "$BATS_TEST_TMPDIR/few"
+    [ "$(wc -l < "$BATS_TEST_TMPDIR/few")" -eq 260 ]
+    cmp -s "$BATS_TEST_TMPDIR/bulk" "$BATS_TEST_TMPDIR/few" || { diff "$BATS_TEST_TMPDIR/bulk" "$BATS_TEST_TMPDIR/few" | cut -c1-300 | head -4; false; }
+}
+
+@test "a long stream with istiod's Deployment: a pod of the same stream is injected (istiod is stored at once)" {
+    kubectl label namespace default istio-injection=enabled >/dev/null
+    {
+        printf 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: istio-system\n'
+        printf -- '---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: istiod\n  namespace: istio-system\n'
+        printf 'spec:\n  selector:\n    matchLabels:\n      app: istiod\n  template:\n    metadata:\n      labels:\n        app: istiod\n'
+        printf '    spec:\n      containers:\n      - name: discovery\n        image: pilot\n'
+        for i in $(seq 1 260); do printf -- '---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%d\n' "$i"; done
+        printf -- '---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: solo\nspec:\n  containers:\n  - name: app\n    image: nginx\n'
+    } > "$BATS_TEST_TMPDIR/stream.yaml"
+    run kubectl apply -f "$BATS_TEST_TMPDIR/stream.yaml"
+    [ "$status" -eq 0 ]
+    run kubectl get pod solo -o jsonpath='{.spec.containers[*].name}'
+    [ "$output" = "app istio-proxy" ]
+    run kubectl get deploy istiod -n istio-system --no-headers
+    [[ "$output" == "istiod "*" 1/1 "* ]]
 }
 
 @test "every namespace gets a default ServiceAccount" {

@@ -375,11 +375,79 @@ static void test_written_objects_are_taken_as_stored(void **state)
     json_decref(again);
 }
 
+/* Objects a command left to the reconcile to store (ccache_held) are in the
+ * view, count as written, and are stored when the reconcile ends, as the
+ * controllers left them, in their listing's order. */
+static void test_held_objects_are_stored_at_the_flush(void **state)
+{
+    fixture *f = *state;
+    const kind_info *cmk = kind_lookup("configmaps");
+    api_error e;
+    json_t *stored_first = configmap("default", "b");
+    assert_int_equal(api_create_applied(f->st, cmk, stored_first, NULL, &e), API_OK);
+    json_decref(stored_first);
+    json_t *held = json_object(), *a = configmap("default", "a"), *c2 = configmap("default", "c");
+    api_stamp s;
+    api_stamp_draw(f->st, &s);
+    api_stamp_set(a, &s);
+    api_stamp_draw(f->st, &s);
+    api_stamp_set(c2, &s);
+    cluster_written_add(held, cmk, a);
+    cluster_written_add(held, cmk, c2);
+    json_t *secret = json_pack("{s:s,s:s,s:{s:s,s:s}}", "apiVersion", "v1", "kind", "Secret", "metadata", "name", "s",
+                               "namespace", "default");
+    api_stamp_draw(f->st, &s);
+    api_stamp_set(secret, &s);
+    cluster_written_add(held, kind_lookup("secrets"), secret);
+
+    cluster_cache *c = ccache_new(f->st, release_default());
+    assert_false(ccache_resource_written(c, "secrets"));
+    assert_int_equal(ccache_held(c, held), 0);
+    json_decref(held);
+    assert_true(ccache_resource_written(c, "secrets"));   /* (the store has none of them yet) */
+    assert_false(store_exists(f->st, "secrets", "default", "s"));
+    assert_false(ccache_resource_written(c, "virtualservices.networking.istio.io"));
+    assert_ptr_equal(ccache_get(c, cmk, "default", "a"), a);
+    json_t *names = ccache_list(c, cmk);
+    const char *order[] = {"a", "b", "c"};
+    size_t i, at = 0;
+    json_t *o;
+    json_array_foreach(names, i, o) {
+        if (strcmp(obj_namespace(o), "default") || strlen(obj_name(o)) != 1) continue;
+        assert_true(at < 3);
+        assert_string_equal(obj_name(o), order[at++]);
+    }
+    assert_int_equal(at, 3);
+    json_decref(names);
+    /* not in the store until the flush; then as a controller changed it */
+    assert_false(store_exists(f->st, "configmaps", "default", "a"));
+    json_t *changed = ccache_writable(a, false);
+    json_object_set_new(changed, "data", json_pack("{s:s}", "k", "changed"));
+    assert_int_equal(ccache_update(c, cmk, changed), 0);
+    json_decref(changed);
+    assert_int_equal(ccache_flush(c), 0);
+    json_t *got = store_get(f->st, "configmaps", "default", "a");
+    assert_non_null(got);
+    assert_string_equal(obj_str(got, "data.k"), "changed");
+    assert_string_equal(obj_str(got, "metadata.uid"), obj_str(a, "metadata.uid"));
+    json_decref(got);
+    got = store_get(f->st, "configmaps", "default", "c");
+    assert_non_null(got);
+    assert_true(json_equal(got, c2));
+    json_decref(got);
+    assert_true(store_exists(f->st, "secrets", "default", "s"));
+    ccache_free(c);
+    json_decref(secret);
+    json_decref(a);
+    json_decref(c2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_view_orders_and_follows_writes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_written_objects_are_taken_as_stored, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_held_objects_are_stored_at_the_flush, setup, teardown),
         cmocka_unit_test_setup_teardown(test_settled_reconcile_writes_nothing_and_pods_share_one_admission, setup, teardown),
         cmocka_unit_test(test_release_rule_for_ca_root_configmaps),
         cmocka_unit_test_setup_teardown(test_views_left_to_the_system, setup, teardown),
