@@ -547,13 +547,21 @@ static void *prepare_all(void *arg)
     return NULL;
 }
 
-/* Job i prepared, here if nobody has begun it. */
+/* Job i prepared, here if nobody has begun it.  While the second thread
+ * is at it, this one prepares the jobs after it that nobody has begun
+ * rather than wait: waking a waiting thread costs tens of microseconds on
+ * the VMs of bench/, and 1 000 ReplicaSets waited 20 ms in all. */
 static void get_prepared(preparer *p, size_t i)
 {
     if (claim(p, i)) {
         prepare(p->pk, &p->jobs[i], &p->shapes[1], &p->memos[1]);
         atomic_store(&p->state[i], PREPARED);
         return;
+    }
+    for (size_t ahead = i + 1; ahead < p->n && atomic_load(&p->state[i]) != PREPARED; ahead++) {
+        if (!claim(p, ahead)) continue;
+        prepare(p->pk, &p->jobs[ahead], &p->shapes[1], &p->memos[1]);
+        atomic_store(&p->state[ahead], PREPARED);
     }
     pthread_mutex_lock(&p->mu);
     while (atomic_load(&p->state[i]) != PREPARED) pthread_cond_wait(&p->cv, &p->mu);
