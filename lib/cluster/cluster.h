@@ -113,18 +113,19 @@ void cluster_podspec_defaults(json_t *spec);
 #define CLUSTER_POD_TOKEN_IDS 36   /* containers at most */
 void cluster_pod_token_id(size_t i, char out[33]);
 /* From pod (the placeholders' pod, namespaced and named <base><suffix
- * placeholder>) and its body text (the spec's as a placeholder); spec (with
- * its text, malloc'd: taken on success): the spec the pods share, given to
- * the view's objects of them; nids: how many container ids.  NULL when a
- * text has a placeholder of no value. */
+ * placeholder>) and its body text (the spec's as a placeholder; malloc'd,
+ * taken on success); spec (with its text, malloc'd: taken on success): the
+ * spec the pods share, given to the view's objects of them; nids: how many
+ * container ids.  NULL when a text has a placeholder of no value. */
 typedef struct cluster_pod_forms cluster_pod_forms;
-cluster_pod_forms *cluster_pod_forms_new(const kind_info *k, json_t *pod, const char *body, json_t *spec,
+cluster_pod_forms *cluster_pod_forms_new(const kind_info *k, json_t *pod, char *body, json_t *spec,
                                          char *spec_text, size_t nids);
 /* The same from the texts alone (a template prepared once for several
  * ReplicaSets, its values filled in): the pods' namespace, their names'
- * base, body, listing row and labels' text (NULL: none); spec_text as
- * above; the view's objects get the spec parsed from it when first made. */
-cluster_pod_forms *cluster_pod_forms_from_texts(const kind_info *k, const char *ns, const char *base, const char *body,
+ * base, body (taken on success, as above), listing row and labels' text
+ * (NULL: none); spec_text as above; the view's objects get the spec parsed
+ * from it when first made. */
+cluster_pod_forms *cluster_pod_forms_from_texts(const kind_info *k, const char *ns, const char *base, char *body,
                                                 const char *row, const char *labels, char *spec_text, size_t nids);
 void cluster_pod_forms_free(cluster_pod_forms *f);
 /* Create one more pod with IP ip: its name suffix, start time, container

@@ -216,7 +216,7 @@ static cluster_pod_forms *template_forms(const kind_info *pk, json_t *rs, pod_te
     cluster_pod_forms *f =
         body ? cluster_pod_forms_new(pk, pod, body, pt->shared[0], (char *)pt->texts[0], sh->nids) : NULL;
     if (f) pt->texts[0] = NULL;   /* the forms' now (pods made as objects share no text of it) */
-    free(body);
+    else free(body);
     json_decref(pod);
     return f;
 }
@@ -449,9 +449,11 @@ static bool prepare_from_memo(const kind_info *pk, rs_job *j, shape *sh, templat
         if (base && body && row && spec_text && (labels || !m->labels))
             j->pt.forms =
                 cluster_pod_forms_from_texts(pk, obj_namespace(j->rs), base, body, row, labels, spec_text, m->nids);
-        if (!j->pt.forms) free(spec_text);
+        if (!j->pt.forms) {
+            free(spec_text);
+            free(body);
+        }
         free(base);
-        free(body);
         free(row);
         free(labels);
         done = j->pt.forms != NULL;

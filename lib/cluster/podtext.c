@@ -53,8 +53,9 @@ static bool known_code(char c, size_t nids)
     return p && (size_t)(p - id_codes) < nids;
 }
 
-/* 0, or -1 when text has a placeholder that is none of ours. */
-static int form_compile(form *f, const char *text, size_t nids)
+/* 0 with text (malloc'd) taken, or -1 when text has a placeholder that is
+ * none of ours (or memory ran out). */
+static int form_compile(form *f, char *text, size_t nids)
 {
     memset(f, 0, sizeof *f);
     size_t n = 1;
@@ -63,9 +64,9 @@ static int form_compile(form *f, const char *text, size_t nids)
         n++;
     }
     f->spec_at = n;
-    f->text = strdup(text);
     f->segs = malloc(n * sizeof *f->segs);
-    if (!f->text || !f->segs) return -1;
+    if (!f->segs) return -1;
+    f->text = text;
     const char *start = text;
     for (const char *p = strchr(text, CLUSTER_POD_TOKEN);; p = strchr(start, CLUSTER_POD_TOKEN)) {
         seg *s = &f->segs[f->nsegs++];
@@ -141,7 +142,7 @@ static bool body_parts(const form *f, const pod_values *v, char **head, char **t
     return *head && *tail;
 }
 
-cluster_pod_forms *cluster_pod_forms_from_texts(const kind_info *k, const char *ns, const char *base, const char *body,
+cluster_pod_forms *cluster_pod_forms_from_texts(const kind_info *k, const char *ns, const char *base, char *body,
                                                 const char *row, const char *labels, char *spec_text, size_t nids)
 {
     if (nids > sizeof id_codes - 1 || !spec_text) return NULL;
@@ -153,8 +154,13 @@ cluster_pod_forms *cluster_pod_forms_from_texts(const kind_info *k, const char *
     f->ns = strdup(ns);
     f->base = strdup(base);
     f->labels = labels ? strdup(labels) : NULL;
-    if (!f->ns || !f->base || (labels && !f->labels) || form_compile(&f->body, body, nids) ||
-        form_compile(&f->row, row, nids)) {
+    char *row_text = strdup(row);
+    if (!f->ns || !f->base || (labels && !f->labels) || !row_text || form_compile(&f->row, row_text, nids)) {
+        free(row_text);
+        cluster_pod_forms_free(f);
+        return NULL;
+    }
+    if (form_compile(&f->body, body, nids)) {
         cluster_pod_forms_free(f);
         return NULL;
     }
@@ -162,7 +168,7 @@ cluster_pod_forms *cluster_pod_forms_from_texts(const kind_info *k, const char *
     return f;
 }
 
-cluster_pod_forms *cluster_pod_forms_new(const kind_info *k, json_t *pod, const char *body, json_t *spec,
+cluster_pod_forms *cluster_pod_forms_new(const kind_info *k, json_t *pod, char *body, json_t *spec,
                                          char *spec_text, size_t nids)
 {
     const char *name = obj_name(pod);
