@@ -8,6 +8,7 @@
  * is what glibc's glibc.malloc.hugetlb=1 tunable does; a program cannot
  * set that tunable for itself, so it asks here. */
 #include <malloc.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -24,8 +25,24 @@
 #define THREAD_HEAP_GROW_BLOCKS 2
 #define MMAP_THRESHOLD (32 << 20)
 
+#define HUGE_PAGE ((uintptr_t)2 << 20)
+
 static uintptr_t main_heap_start;
+static pthread_t main_thread;
 static _Atomic uintptr_t thread_heaps[MAX_THREAD_HEAPS];   /* those advised */
+static void *volatile spacers[MAX_THREAD_HEAPS + 1];   /* (kept reachable, for leak checkers) */
+
+/* A huge page only fills a 2 MB region none of whose pages is in use: the
+ * region where the heap's free top begins has some (the heap's own header,
+ * what was allocated before), so it would be faulted in 4 KB at a time
+ * (about 500 faults per heap).  The rest of it is taken, never to be used
+ * or touched, so that what is allocated next begins a region of its own. */
+static void *skip_to_region_end(uintptr_t top)
+{
+    uintptr_t end = (top + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    if (end - top < 64 * 1024) return NULL;   /* a few small pages */
+    return malloc(end - top - 4 * sizeof(size_t));   /* (less the chunk's header) */
+}
 
 void heap_use_huge_pages(size_t reserve, size_t top_pad)
 {
@@ -46,7 +63,17 @@ void heap_use_huge_pages(size_t reserve, size_t top_pad)
     char *after = sbrk(0);
     if (after == (void *)-1 || after <= before) return;
     uintptr_t from = (uintptr_t)before & ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1);
-    if (madvise((void *)from, (uintptr_t)after - from, MADV_HUGEPAGE) == 0) main_heap_start = from;
+    if (madvise((void *)from, (uintptr_t)after - from, MADV_HUGEPAGE) != 0) return;
+    main_heap_start = from;
+    main_thread = pthread_self();
+}
+
+void heap_main_begin_region(void)
+{
+    /* (mallinfo2's keepcost is the main heap's top: only its own thread
+     * may read it, the top moving as it allocates) */
+    if (!main_heap_start || spacers[MAX_THREAD_HEAPS] || !pthread_equal(pthread_self(), main_thread)) return;
+    spacers[MAX_THREAD_HEAPS] = skip_to_region_end((uintptr_t)sbrk(0) - mallinfo2().keepcost);
 }
 
 void heap_thread_use_huge_pages(void)
@@ -57,13 +84,15 @@ void heap_thread_use_huge_pages(void)
     free(probe);
     if (!at || (at >= main_heap_start && at < (uintptr_t)sbrk(0))) return;   /* the thread uses the main heap */
     uintptr_t heap = at & ~(THREAD_HEAP_SIZE - 1);
-    for (int i = 0; i < MAX_THREAD_HEAPS; i++) {
-        uintptr_t seen = atomic_load(&thread_heaps[i]);
+    int slot = 0;
+    for (; slot < MAX_THREAD_HEAPS; slot++) {
+        uintptr_t seen = atomic_load(&thread_heaps[slot]);
         if (seen == heap) return;
         if (seen) continue;
-        if (atomic_compare_exchange_strong(&thread_heaps[i], &seen, heap)) break;
+        if (atomic_compare_exchange_strong(&thread_heaps[slot], &seen, heap)) break;
         if (seen == heap) return;
     }
+    if (slot == MAX_THREAD_HEAPS) return;
     madvise((void *)heap, THREAD_HEAP_SIZE, MADV_HUGEPAGE);
     /* glibc makes a thread's heap writable a page at a time as it grows
      * (an mprotect call each: a thousand for 1 000 Deployments), and a huge
@@ -73,6 +102,7 @@ void heap_thread_use_huge_pages(void)
     void *volatile grow[THREAD_HEAP_GROW_BLOCKS];
     for (int i = 0; i < THREAD_HEAP_GROW_BLOCKS; i++) grow[i] = malloc(THREAD_HEAP_GROW_BLOCK);
     for (int i = 0; i < THREAD_HEAP_GROW_BLOCKS; i++) free(grow[i]);
+    spacers[slot] = skip_to_region_end(at - 2 * sizeof(size_t));   /* (the probe's chunk began the top) */
 }
 
 void heap_use_small_pages(void)

@@ -10,6 +10,13 @@
  * bytes at a time. */
 void heap_use_huge_pages(size_t reserve, size_t top_pad);
 
+/* On the main thread, before it allocates many megabytes (a large
+ * manifest): what it allocates next begins a 2 MB region of its own, in
+ * huge pages (see heap.c).  Small commands never ask: the heap's first
+ * region, partly in use, takes them in small pages, cheaper than clearing
+ * a huge one. */
+void heap_main_begin_region(void);
+
 /* At the start of a thread that allocates a lot: the same advice for the
  * heap glibc gives the thread (once per heap). */
 void heap_thread_use_huge_pages(void);

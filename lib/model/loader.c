@@ -501,6 +501,7 @@ int loader_load_buffer(loaded_docs *docs, const char *buf, size_t len, const cha
     }
     /* only YAML is split (JSON that jansson refused is YAML's to judge, whole) */
     size_t cut = len >= split_min() && !(skip < len && buf[skip] == '{') ? split_point(buf, len) : 0;
+    if (len >= SPLIT_MIN_DEFAULT) heap_main_begin_region();   /* a stream this long makes megabytes of objects */
     if (cut) return load_split(docs, buf, len, cut, source, err, errlen);
     if (fast_enabled()) {
         /* its errors are never the answer (see load_range_fast) */

@@ -51,6 +51,15 @@ static bool huge_pages_possible(const void *small)
            access("/sys/kernel/mm/transparent_hugepage/enabled", F_OK) == 0;
 }
 
+/* Does p begin a 2 MB region (or lie just before one, the space left
+ * being too small to skip)?  What a heap allocates next when it begins a
+ * region of its own (heap.c skip_to_region_end). */
+static bool begins_region(const void *p)
+{
+    uintptr_t off = (uintptr_t)p & ((2u << 20) - 1);
+    return off < 4096 || (2u << 20) - off <= 64 * 1024;
+}
+
 static void *thread_block(void *arg)
 {
     (void)arg;
@@ -69,6 +78,13 @@ static void test_main_and_thread_heaps_advised(void **state)
         skip();
     }
     heap_use_huge_pages(64 << 20, 1 << 20);
+    /* the main heap begins a region of its own when asked, the first time */
+    heap_main_begin_region();
+    void *first = malloc(100);
+    assert_true(begins_region(first));
+    heap_main_begin_region();
+    void *second = malloc(100);
+    assert_true((char *)second > (char *)first && (char *)second < (char *)first + 4096);
     /* the heap grew by the reservation, all of it advised (the block
      * begins in what the heap held before, which is not) */
     void *big = malloc(8 << 20);   /* under the threshold now: from the heap */
@@ -81,6 +97,7 @@ static void test_main_and_thread_heaps_advised(void **state)
     assert_int_equal(pthread_join(t, &theirs), 0);
     assert_non_null(theirs);
     assert_true(advised(theirs));
+    assert_true(begins_region(theirs));   /* (a new thread's heap: its first block) */
     free(theirs);
 
     /* a process that runs many commands withdraws it, from both heaps,
@@ -93,6 +110,8 @@ static void test_main_and_thread_heaps_advised(void **state)
     assert_false(advised(theirs));
     free(theirs);
     free(big);
+    free(first);
+    free(second);
     free(before);
 }
 
