@@ -453,9 +453,12 @@ int ccache_held(cluster_cache *c, json_t *held)
         resource_view *v = k ? view(c, k) : NULL;
         json_object_foreach(of, key, obj) {
             api_error e;
-            if (v) hold(c, v, key, obj, true);
-            else if (!k || api_create(c->st, k, obj, &e) != API_OK) rc = -1;   /* (no view: stored now) */
-            if (v) json_object_set(v->by_key, key, obj);
+            if (v) {
+                json_object_set(v->by_key, key, obj);
+                hold(c, v, key, obj, true);
+            } else if (!k || api_create(c->st, k, obj, &e) != API_OK) {   /* (no view: stored now) */
+                rc = -1;
+            }
         }
         if (v) {
             json_decref(v->sorted);
