@@ -285,7 +285,9 @@ static json_t *replicaset_update(json_t *rs, json_t *status)
 #define MEMO_ENTRIES 4
 
 typedef struct memo_entry {
-    char *key;                 /* the template with placeholders, and what admission reads besides */
+    json_t *trs;               /* the ReplicaSet with placeholders (tokenized_replicaset)... */
+    size_t placed;             /* (how many) */
+    cluster_admission_inputs in;   /* ...and what admission reads besides: its key */
     bool usable;               /* false: its ReplicaSets are prepared one by one */
     char *base, *body, *row, *labels, *spec_text;   /* the pods' texts, placeholders in */
     size_t nids;
@@ -298,7 +300,7 @@ typedef struct template_memo {
 
 static void memo_entry_free(memo_entry *m)
 {
-    free(m->key);
+    json_decref(m->trs);
     free(m->base);
     free(m->body);
     free(m->row);
@@ -380,21 +382,30 @@ static json_t *tokenized_replicaset(json_t *rs, const char *vals[3], size_t *pla
                      obj_namespace(rs), "uid", TOKEN_OWNER_UID, "spec", "template", t);
 }
 
-/* The key of a tokenized ReplicaSet (placed: its placeholders): its text
- * and the admission inputs (the same objects for the ReplicaSets of one
- * namespace); NULL when its text holds a placeholder character of its own. */
-static char *memo_key(json_t *trs, size_t placed, const cluster_admission_inputs *in)
+/* How many placeholder characters v's keys and strings hold. */
+static size_t tokens_in(json_t *v)
 {
-    char *text = json_text_compact(trs, false);
-    if (!text) return NULL;
-    size_t tokens = 0;
-    for (const char *p = strchr(text, CLUSTER_POD_TOKEN); p; p = strchr(p + 1, CLUSTER_POD_TOKEN)) tokens++;
-    char *key = NULL;
-    if (tokens == placed && asprintf(&key, "%s\x1f%d %p %p %p", text, in->installed, (void *)in->nso, (void *)in->parts,
-                                     (void *)in->proxy) < 0)
-        key = NULL;
-    free(text);
-    return key;
+    size_t n = 0;
+    if (json_is_string(v)) {
+        for (const char *p = strchr(json_string_value(v), CLUSTER_POD_TOKEN); p; p = strchr(p + 1, CLUSTER_POD_TOKEN)) n++;
+    } else if (json_is_object(v)) {
+        const char *key;
+        json_t *m;
+        json_object_foreach(v, key, m) n += has_token(key) + tokens_in(m);   /* (a key with one is refused whole) */
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *m;
+        json_array_foreach(v, i, m) n += tokens_in(m);
+    }
+    return n;
+}
+
+/* Is m the entry of a tokenized ReplicaSet with these admission inputs?
+ * (They are the same objects for the ReplicaSets of one namespace.) */
+static bool memo_is(const memo_entry *m, json_t *trs, size_t placed, const cluster_admission_inputs *in)
+{
+    return m->placed == placed && m->in.installed == in->installed && m->in.nso == in->nso &&
+           m->in.parts == in->parts && m->in.proxy == in->proxy && json_equal(m->trs, trs);
 }
 
 /* The memo entry for trs: the pods' texts of its template with the
@@ -427,19 +438,20 @@ static bool prepare_from_memo(const kind_info *pk, rs_job *j, shape *sh, templat
     const char *vals[3] = {NULL};
     size_t placed = 0;
     json_t *trs = tokenized_replicaset(j->rs, vals, &placed);
-    char *key = trs ? memo_key(trs, placed, &j->in) : NULL;
     memo_entry *m = NULL;
-    for (int i = 0; key && i < memo->n && !m; i++)
-        if (!strcmp(memo->e[i].key, key)) m = &memo->e[i];
-    if (key && !m) {
+    for (int i = 0; trs && i < memo->n && !m; i++)
+        if (memo_is(&memo->e[i], trs, placed, &j->in)) m = &memo->e[i];
+    /* a new entry, unless the ReplicaSet holds a placeholder character of its
+     * own (it is then prepared alone; one equal to an entry holds none) */
+    if (trs && !m && tokens_in(trs) == placed) {
         int at = memo->n < MEMO_ENTRIES ? memo->n++ : memo->next++ % MEMO_ENTRIES;
         m = &memo->e[at];
         memo_entry_free(m);
-        m->key = key;
-        key = NULL;
+        m->trs = json_incref(trs);
+        m->placed = placed;
+        m->in = j->in;
         memo_prepare(pk, j, trs, sh, m);
     }
-    free(key);
     json_decref(trs);
     bool done = false;
     if (m && m->usable) {

@@ -25,7 +25,9 @@
 
 /* Deployments whose texts need every escape: quotes, backslashes, a
  * control character, non-ASCII text, a JSON annotation; one in a namespace
- * without injection, one on the host network (its pods made as objects). */
+ * without injection, one on the host network (its pods made as objects);
+ * two whose templates hold the forms' placeholder character themselves
+ * (prepared alone, not from a memo entry). */
 static const char *const manifests[] = {
     "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\",\"namespace\":\"default\"},"
     "\"spec\":{\"replicas\":4,\"selector\":{\"matchLabels\":{\"app\":\"web\"}},\"template\":{\"metadata\":{\"labels\":"
@@ -36,6 +38,12 @@ static const char *const manifests[] = {
     "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"plain\",\"namespace\":\"plain\"},"
     "\"spec\":{\"replicas\":3,\"selector\":{\"matchLabels\":{\"app\":\"plain\"}},\"template\":{\"metadata\":{\"labels\":"
     "{\"app\":\"plain\"}},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}}}",
+    "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"tok-1\",\"namespace\":\"default\"},"
+    "\"spec\":{\"replicas\":2,\"selector\":{\"matchLabels\":{\"app\":\"tok-1\"}},\"template\":{\"metadata\":{\"labels\":"
+    "{\"app\":\"tok-1\"},\"annotations\":{\"odd\":\"a\\u007fDb\\u007fN\"}},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}}}",
+    "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"tok-2\",\"namespace\":\"default\"},"
+    "\"spec\":{\"replicas\":2,\"selector\":{\"matchLabels\":{\"app\":\"tok-2\"}},\"template\":{\"metadata\":{\"labels\":"
+    "{\"app\":\"tok-2\"},\"annotations\":{\"odd\":\"a\\u007fDb\\u007fN\"}},\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}}}",
     "{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"hostnet\",\"namespace\":\"default\"},"
     "\"spec\":{\"replicas\":2,\"selector\":{\"matchLabels\":{\"app\":\"h\"}},\"template\":{\"metadata\":{\"labels\":"
     "{\"app\":\"h\"}},\"spec\":{\"hostNetwork\":true,\"containers\":[{\"name\":\"c\",\"image\":\"x\"}]}}}}",
