@@ -112,6 +112,13 @@ void cluster_podspec_defaults(json_t *spec);
 #define CLUSTER_POD_TOKEN_SPEC "\x7f" "P"
 #define CLUSTER_POD_TOKEN_IDS 36   /* containers at most */
 void cluster_pod_token_id(size_t i, char out[33]);
+/* A template's own placeholders (ctl_replicasets.c, its template memo):
+ * the Deployment's name, the pod-template-hash, the owner's uid.  Only
+ * forms made from a template (cluster_pod_forms_from_template) know them. */
+#define CLUSTER_POD_TOKEN_DEPLOYMENT "\x7f" "D"
+#define CLUSTER_POD_TOKEN_HASH "\x7f" "H"
+#define CLUSTER_POD_TOKEN_OWNER_UID "\x7f" "O"
+#define CLUSTER_TEMPLATE_CODES "DHO"
 /* From pod (the placeholders' pod, namespaced and named <base><suffix
  * placeholder>) and its body text (the spec's as a placeholder; malloc'd,
  * taken on success); spec (with its text, malloc'd: taken on success): the
@@ -120,14 +127,19 @@ void cluster_pod_token_id(size_t i, char out[33]);
 typedef struct cluster_pod_forms cluster_pod_forms;
 cluster_pod_forms *cluster_pod_forms_new(const kind_info *k, json_t *pod, char *body, json_t *spec,
                                          char *spec_text, size_t nids);
-/* The same from the texts alone (a template prepared once for several
- * ReplicaSets, its values filled in): the pods' namespace, their names'
- * base, body (taken on success, as above), listing row and labels' text
- * (NULL: none); spec_text as above; the view's objects get the spec parsed
- * from it when first made. */
-cluster_pod_forms *cluster_pod_forms_from_texts(const kind_info *k, const char *ns, const char *base, char *body,
-                                                const char *row, const char *labels, char *spec_text, size_t nids);
 void cluster_pod_forms_free(cluster_pod_forms *f);
+/* The forms of a template's pods with its own placeholders in, shared by
+ * the pods' forms of the ReplicaSets made from it: from the body (malloc'd,
+ * taken on success) and row texts.  Freed with its last user. */
+typedef struct cluster_template_forms cluster_template_forms;
+cluster_template_forms *cluster_template_forms_new(char *body, const char *row, size_t nids);
+void cluster_template_forms_free(cluster_template_forms *t);
+/* The pods' forms of one ReplicaSet made from template t: its namespace,
+ * names' base, the template's values (Deployment, hash, owner uid), the
+ * labels' text (NULL: none), spec_text as above (taken on success). */
+cluster_pod_forms *cluster_pod_forms_from_template(const kind_info *k, const char *ns, const char *base,
+                                                   cluster_template_forms *t, const char *const vals[3],
+                                                   const char *labels, char *spec_text, size_t nids);
 /* Create one more pod with IP ip: its name suffix, start time, container
  * ids, uid, creationTimestamp and resourceVersion drawn now, in the order
  * the objects' path draws them.  0, or -1. */

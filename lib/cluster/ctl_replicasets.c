@@ -277,11 +277,13 @@ static json_t *replicaset_update(json_t *rs, json_t *status)
  * so a template prepared with placeholders for them gives every such
  * ReplicaSet's texts by filling them in; admitting and serialising each
  * template was half of reconciling 1 000 Deployments.  The placeholders are
- * CLUSTER_POD_TOKEN and letters the pods' forms do not know, so a form
- * left with one is refused and the ReplicaSet prepared alone. */
-#define TOKEN_DEPLOYMENT "\x7f" "D"
-#define TOKEN_HASH "\x7f" "H"
-#define TOKEN_OWNER_UID "\x7f" "O"
+ * CLUSTER_POD_TOKEN and letters only forms made from a template know: each
+ * ReplicaSet's pods share the entry's body and row forms, given its values
+ * (cluster_pod_forms_from_template); its names' base, labels and spec are
+ * filled in.  A ReplicaSet's own text with such a letter is prepared alone. */
+#define TOKEN_DEPLOYMENT CLUSTER_POD_TOKEN_DEPLOYMENT
+#define TOKEN_HASH CLUSTER_POD_TOKEN_HASH
+#define TOKEN_OWNER_UID CLUSTER_POD_TOKEN_OWNER_UID
 #define MEMO_ENTRIES 4
 
 typedef struct memo_entry {
@@ -289,7 +291,8 @@ typedef struct memo_entry {
     size_t placed;             /* (how many) */
     cluster_admission_inputs in;   /* ...and what admission reads besides: its key */
     bool usable;               /* false: its ReplicaSets are prepared one by one */
-    char *base, *body, *row, *labels, *spec_text;   /* the pods' texts, placeholders in */
+    char *base, *labels, *spec_text;   /* the pods' texts, placeholders in */
+    cluster_template_forms *forms;     /* their body's and row's */
     size_t nids;
 } memo_entry;
 
@@ -302,8 +305,7 @@ static void memo_entry_free(memo_entry *m)
 {
     json_decref(m->trs);
     free(m->base);
-    free(m->body);
-    free(m->row);
+    cluster_template_forms_free(m->forms);
     free(m->labels);
     free(m->spec_text);
     memset(m, 0, sizeof *m);
@@ -418,14 +420,17 @@ static void memo_prepare(const kind_info *pk, rs_job *j, json_t *trs, shape *sh,
     template_texts(&t, trs);
     if (!json_is_true(obj_at(t.pod, "spec.hostNetwork")) && t.texts[0] && shape_of(sh, t.shared[0])) {
         json_t *pod;
-        m->body = placeholder_pod(&t, sh, TOKEN_DEPLOYMENT "-" TOKEN_HASH "-" CLUSTER_POD_TOKEN_SUFFIX, &pod);
-        m->row = columns_encode(pk, pod);
+        char *body = placeholder_pod(&t, sh, TOKEN_DEPLOYMENT "-" TOKEN_HASH "-" CLUSTER_POD_TOKEN_SUFFIX, &pod);
+        char *row = body ? columns_encode(pk, pod) : NULL;
+        m->forms = row ? cluster_template_forms_new(body, row, sh->nids) : NULL;
+        if (!m->forms) free(body);
+        free(row);
         json_t *labels = obj_labels(pod);
         if (labels && json_object_size(labels)) m->labels = json_text_compact(labels, false);
         m->base = strdup(TOKEN_DEPLOYMENT "-" TOKEN_HASH "-");
         m->spec_text = strdup(t.texts[0]);
         m->nids = sh->nids;
-        m->usable = m->body && m->row && m->base && m->spec_text && (!labels || !json_object_size(labels) || m->labels);
+        m->usable = m->forms && m->base && m->spec_text && (!labels || !json_object_size(labels) || m->labels);
         json_decref(pod);
     }
     template_free(&t);
@@ -455,18 +460,14 @@ static bool prepare_from_memo(const kind_info *pk, rs_job *j, shape *sh, templat
     json_decref(trs);
     bool done = false;
     if (m && m->usable) {
-        char *base = fill_template(m->base, vals), *body = fill_template(m->body, vals);
-        char *row = fill_template(m->row, vals), *labels = fill_template(m->labels, vals);
+        /* (the body and row are the entry's, filled in pod by pod) */
+        char *base = fill_template(m->base, vals), *labels = fill_template(m->labels, vals);
         char *spec_text = fill_template(m->spec_text, vals);
-        if (base && body && row && spec_text && (labels || !m->labels))
-            j->pt.forms =
-                cluster_pod_forms_from_texts(pk, obj_namespace(j->rs), base, body, row, labels, spec_text, m->nids);
-        if (!j->pt.forms) {
-            free(spec_text);
-            free(body);
-        }
+        if (base && spec_text && (labels || !m->labels))
+            j->pt.forms = cluster_pod_forms_from_template(pk, obj_namespace(j->rs), base, m->forms, vals, labels,
+                                                          spec_text, m->nids);
+        if (!j->pt.forms) free(spec_text);
         free(base);
-        free(row);
         free(labels);
         done = j->pt.forms != NULL;
     }

@@ -3,6 +3,7 @@
  * serialised and encoded as any pod, gives every pod's stored texts by
  * filling the values in.  Building, serialising and encoding the objects
  * of 3 000 pods was two thirds of applying 1 000 Deployments. */
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +24,20 @@ typedef struct form {
     size_t spec_at;   /* the segment the spec's placeholder ends (nsegs: none) */
 } form;
 
+/* The forms of a template's pods, shared by the ReplicaSets made from it
+ * (cluster_template_forms_new). */
+struct cluster_template_forms {
+    form body, row;
+    _Atomic int refs;         /* (dropped on either of the controller's threads) */
+};
+
 struct cluster_pod_forms {
     const kind_info *k;
     char *ns, *base;          /* the pods' namespace, their names' part before the suffix */
-    form body, row;
+    form own_body, own_row;   /* (from_texts) */
+    const form *body, *row;   /* those, or the template's */
+    cluster_template_forms *tmpl;
+    char *tvals[3];           /* the template's values: Deployment, hash, owner uid */
     char *spec_text;          /* what fills the spec's placeholder (the view's objects get "null") */
     char *labels;             /* the labels' text (NULL: none) */
     json_t *spec;             /* the spec the pods share (NULL: parsed from spec_text when needed) */
@@ -46,21 +57,22 @@ typedef struct pod_values {
 
 static const char id_codes[] = "0123456789abcdefghijklmnopqrstuvwxyz";
 
-static bool known_code(char c, size_t nids)
+static bool known_code(char c, size_t nids, bool tmpl)
 {
     if (c && strchr("NUCRSIP", c)) return true;
+    if (tmpl && c && strchr(CLUSTER_TEMPLATE_CODES, c)) return true;
     const char *p = c ? strchr(id_codes, c) : NULL;
     return p && (size_t)(p - id_codes) < nids;
 }
 
 /* 0 with text (malloc'd) taken, or -1 when text has a placeholder that is
- * none of ours (or memory ran out). */
-static int form_compile(form *f, char *text, size_t nids)
+ * none of ours (or memory ran out); tmpl: the template's are ours. */
+static int form_compile(form *f, char *text, size_t nids, bool tmpl)
 {
     memset(f, 0, sizeof *f);
     size_t n = 1;
     for (const char *p = strchr(text, CLUSTER_POD_TOKEN); p; p = strchr(p + 1, CLUSTER_POD_TOKEN)) {
-        if (!known_code(p[1], nids)) return -1;
+        if (!known_code(p[1], nids, tmpl)) return -1;
         n++;
     }
     f->spec_at = n;
@@ -96,6 +108,9 @@ static const char *value_of(const pod_values *v, char code, bool bare)
     case 'R': return v->stamp.rv;
     case 'S': return v->started;
     case 'I': return v->ip;
+    case 'D': return v->f->tvals[0];
+    case 'H': return v->f->tvals[1];
+    case 'O': return v->f->tvals[2];
     default: return v->ids[strchr(id_codes, code) - id_codes];
     }
 }
@@ -142,8 +157,11 @@ static bool body_parts(const form *f, const pod_values *v, char **head, char **t
     return *head && *tail;
 }
 
-cluster_pod_forms *cluster_pod_forms_from_texts(const kind_info *k, const char *ns, const char *base, char *body,
-                                                const char *row, const char *labels, char *spec_text, size_t nids)
+/* The forms from the texts alone: the pods' namespace, their names' base,
+ * body (malloc'd, taken on success), listing row and labels' text (NULL:
+ * none), spec_text (taken on success). */
+static cluster_pod_forms *forms_from_texts(const kind_info *k, const char *ns, const char *base, char *body,
+                                           const char *row, const char *labels, char *spec_text, size_t nids)
 {
     if (nids > sizeof id_codes - 1 || !spec_text) return NULL;
     cluster_pod_forms *f = calloc(1, sizeof *f);
@@ -155,15 +173,70 @@ cluster_pod_forms *cluster_pod_forms_from_texts(const kind_info *k, const char *
     f->base = strdup(base);
     f->labels = labels ? strdup(labels) : NULL;
     char *row_text = strdup(row);
-    if (!f->ns || !f->base || (labels && !f->labels) || !row_text || form_compile(&f->row, row_text, nids)) {
+    if (!f->ns || !f->base || (labels && !f->labels) || !row_text || form_compile(&f->own_row, row_text, nids, false)) {
         free(row_text);
         cluster_pod_forms_free(f);
         return NULL;
     }
-    if (form_compile(&f->body, body, nids)) {
+    if (form_compile(&f->own_body, body, nids, false)) {
         cluster_pod_forms_free(f);
         return NULL;
     }
+    f->body = &f->own_body;
+    f->row = &f->own_row;
+    f->spec_text = spec_text;
+    return f;
+}
+
+cluster_template_forms *cluster_template_forms_new(char *body, const char *row, size_t nids)
+{
+    if (nids > sizeof id_codes - 1) return NULL;
+    cluster_template_forms *t = calloc(1, sizeof *t);
+    char *row_text = t ? strdup(row) : NULL;
+    if (!row_text || form_compile(&t->row, row_text, nids, true)) {
+        free(row_text);
+        free(t);
+        return NULL;
+    }
+    if (form_compile(&t->body, body, nids, true)) {
+        form_free(&t->row);
+        free(t);
+        return NULL;
+    }
+    atomic_init(&t->refs, 1);
+    return t;
+}
+
+void cluster_template_forms_free(cluster_template_forms *t)
+{
+    if (!t || atomic_fetch_sub(&t->refs, 1) > 1) return;
+    form_free(&t->body);
+    form_free(&t->row);
+    free(t);
+}
+
+cluster_pod_forms *cluster_pod_forms_from_template(const kind_info *k, const char *ns, const char *base,
+                                                   cluster_template_forms *t, const char *const vals[3],
+                                                   const char *labels, char *spec_text, size_t nids)
+{
+    if (!spec_text) return NULL;
+    cluster_pod_forms *f = calloc(1, sizeof *f);
+    if (!f) return NULL;
+    f->refs = 1;
+    f->k = k;
+    f->nids = nids;
+    f->ns = strdup(ns);
+    f->base = strdup(base);
+    f->labels = labels ? strdup(labels) : NULL;
+    for (int i = 0; i < 3; i++) f->tvals[i] = strdup(vals[i]);
+    if (!f->ns || !f->base || (labels && !f->labels) || !f->tvals[0] || !f->tvals[1] || !f->tvals[2]) {
+        cluster_pod_forms_free(f);
+        return NULL;
+    }
+    atomic_fetch_add(&t->refs, 1);
+    f->tmpl = t;
+    f->body = &t->body;
+    f->row = &t->row;
     f->spec_text = spec_text;
     return f;
 }
@@ -179,7 +252,7 @@ cluster_pod_forms *cluster_pod_forms_new(const kind_info *k, json_t *pod, char *
     bool has_labels = labels && json_object_size(labels);
     if (has_labels) labels_text = json_text_compact(labels, false);
     cluster_pod_forms *f = base && row && (!has_labels || labels_text)
-        ? cluster_pod_forms_from_texts(k, obj_namespace(pod), base, body, row, labels_text, spec_text, nids) : NULL;
+        ? forms_from_texts(k, obj_namespace(pod), base, body, row, labels_text, spec_text, nids) : NULL;
     if (f) f->spec = json_incref(spec);
     free(base);
     free(row);
@@ -190,8 +263,10 @@ cluster_pod_forms *cluster_pod_forms_new(const kind_info *k, json_t *pod, char *
 void cluster_pod_forms_free(cluster_pod_forms *f)
 {
     if (!f || --f->refs > 0) return;
-    form_free(&f->body);
-    form_free(&f->row);
+    form_free(&f->own_body);
+    form_free(&f->own_row);
+    cluster_template_forms_free(f->tmpl);
+    for (int i = 0; i < 3; i++) free(f->tvals[i]);
     free(f->spec_text);
     free(f->labels);
     free(f->ns);
@@ -205,7 +280,7 @@ static json_t *make_pod(void *ctx)
 {
     pod_values *v = ctx;
     cluster_pod_forms *f = v->f;
-    char *text = form_fill(&f->body, v, true);
+    char *text = form_fill(f->body, v, true);
     json_t *pod = text ? json_loads(text, 0, NULL) : NULL;
     free(text);
     if (pod && !f->spec) f->spec = json_loads(f->spec_text, 0, NULL);
@@ -242,8 +317,8 @@ int cluster_pod_forms_create(cluster_cache *c, cluster_pod_forms *f, const char 
     v->f = f;
     f->refs++;
     /* the spec (the pods' longest part) is given apart, for the store to keep once */
-    char *head, *tail, *row = form_fill(&f->row, v, false);
-    bool parts = body_parts(&f->body, v, &head, &tail);
+    char *head, *tail, *row = form_fill(f->row, v, false);
+    bool parts = body_parts(f->body, v, &head, &tail);
     ccache_lazy lazy = {make_pod, drop_values, v};
     int rc = parts && row ? ccache_create_prepared(c, f->k, f->ns, name, head, tail ? f->spec_text : NULL, tail, row,
                                                    f->labels, &lazy)
