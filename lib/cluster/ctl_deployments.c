@@ -17,20 +17,32 @@ static long long revision_of(json_t *rs)
     return v ? atoll(v) : 0;
 }
 
-/* Keep a condition's timestamps when nothing about it changed. */
+/* A condition as of now. */
+static json_t *new_condition(const char *type, const char *status, const char *reason, const char *message,
+                             const char *now)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "type", type, "status", status, "lastUpdateTime", now,
+                     "lastTransitionTime", now, "reason", reason, "message", message);
+}
+
+/* Keep a condition's timestamps when nothing about it changed: the old
+ * one, or made (NULL: a new one), shared as objects of the view are never
+ * changed in place. */
 static json_t *condition(json_t *old_conds, const char *type, const char *status, const char *reason,
-                         const char *message, const char *now)
+                         const char *message, const char *now, json_t *made)
 {
     size_t i;
     json_t *c;
     json_array_foreach(old_conds, i, c) {
         if (!strcmp(obj_str_or(c, "type", ""), type) && !strcmp(obj_str_or(c, "status", ""), status) &&
             !strcmp(obj_str_or(c, "reason", ""), reason) && !strcmp(obj_str_or(c, "message", ""), message))
-            return json_deep_copy(c);
+            return json_incref(c);
     }
-    return json_pack("{s:s,s:s,s:s,s:s,s:s,s:s}", "type", type, "status", status, "lastUpdateTime", now,
-                     "lastTransitionTime", now, "reason", reason, "message", message);
+    return made ? json_incref(made) : new_condition(type, status, reason, message, now);
 }
+
+#define AVAILABLE_TRUE "MinimumReplicasAvailable", "Deployment has minimum availability."
+#define AVAILABLE_FALSE "MinimumReplicasUnavailable", "Deployment does not have minimum availability."
 
 /* A member of o that is an object, copied (shallow) to be changed; a new
  * empty one when absent (as obj_labels_mut makes it). */
@@ -121,6 +133,8 @@ static json_t *owned_here(json_t *d, json_t *owned, const char *name, json_t **c
 typedef struct dep_job {
     json_t *d, *owned;       /* borrowed */
     json_t *memo;            /* read only while worked out */
+    const char *now;         /* the round's time, and its Available conditions (pass 1) */
+    json_t *available[2];    /* False, True */
     char hash[CLUSTER_HASH_MAX], name[512];
     json_t *all, *current;   /* owned_here */
     bool held_back;          /* paused: current is the newest, not the template's */
@@ -162,8 +176,8 @@ static void work_out(dep_job *j, int pass)
         if (rs == j->current && !j->held_back) updated = obj_int_or(rs, "status.replicas", 0);
     }
     long long revision = revision_of(j->current);
-    char now[32], msg[700];
-    time_rfc3339(now, sizeof now, time_now_ms() / 1000);
+    const char *now = j->now;
+    char msg[700];
     json_t *old_conds = obj_at(d, "status.conditions");
     json_t *status = json_object();
     json_object_set_new(status, "observedGeneration", json_integer(obj_int_or(d, "metadata.generation", 1)));
@@ -174,14 +188,13 @@ static void work_out(dep_job *j, int pass)
     if (total > ready) json_object_set_new(status, "unavailableReplicas", json_integer(total - ready));
     json_t *conds = json_array();
     bool available = ready >= replicas - replicas / 4;
-    json_array_append_new(conds, condition(old_conds, "Available", available ? "True" : "False",
-        available ? "MinimumReplicasAvailable" : "MinimumReplicasUnavailable",
-        available ? "Deployment has minimum availability." : "Deployment does not have minimum availability.", now));
+    json_array_append_new(conds, available ? condition(old_conds, "Available", "True", AVAILABLE_TRUE, now, j->available[1])
+                                           : condition(old_conds, "Available", "False", AVAILABLE_FALSE, now, j->available[0]));
     bool done = updated == replicas && total == replicas && ready == replicas;
     snprintf(msg, sizeof msg, done ? "ReplicaSet \"%s\" has successfully progressed." : "ReplicaSet \"%s\" is progressing.",
              j->name);
     json_array_append_new(conds, condition(old_conds, "Progressing", "True",
-                                           done ? "NewReplicaSetAvailable" : "ReplicaSetUpdated", msg, now));
+                                           done ? "NewReplicaSetAvailable" : "ReplicaSetUpdated", msg, now, NULL));
     json_object_set_new(status, "conditions", conds);
     char revbuf[32];
     snprintf(revbuf, sizeof revbuf, "%lld", revision);
@@ -275,12 +288,24 @@ static int each_deployment(cluster_cache *c, int pass)
     size_t n = json_array_size(all), i;
     dep_job *jobs = calloc(n ? n : 1, sizeof *jobs);
     int changed = jobs ? 0 : -1;
+    /* the round's time, and the Available conditions every Deployment
+     * made available or not in it shares */
+    char now[32];
+    time_rfc3339(now, sizeof now, time_now_ms() / 1000);
+    json_t *available[2] = {NULL, NULL};
+    if (pass) {
+        available[0] = new_condition("Available", "False", AVAILABLE_FALSE, now);
+        available[1] = new_condition("Available", "True", AVAILABLE_TRUE, now);
+    }
     json_t *d;
     json_array_foreach(all, i, d) {
         if (!jobs) break;
         jobs[i].d = d;
         jobs[i].owned = json_object_get(by_owner, obj_str_or(d, "metadata.uid", ""));
         jobs[i].memo = ccache_memo(c);
+        jobs[i].now = now;
+        jobs[i].available[0] = available[0];
+        jobs[i].available[1] = available[1];
     }
     if (jobs) {
         dep_jobs js = {jobs, pass};
@@ -293,6 +318,8 @@ static int each_deployment(cluster_cache *c, int pass)
     }
     for (i = 0; jobs && i < n; i++) job_free(&jobs[i]);
     free(jobs);
+    json_decref(available[0]);
+    json_decref(available[1]);
     json_decref(by_owner);
     json_decref(rss);
     json_decref(all);
