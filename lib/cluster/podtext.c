@@ -157,13 +157,11 @@ static bool body_parts(const form *f, const pod_values *v, char **head, char **t
     return *head && *tail;
 }
 
-/* The forms from the texts alone: the pods' namespace, their names' base,
- * body (malloc'd, taken on success), listing row and labels' text (NULL:
- * none), spec_text (taken on success). */
-static cluster_pod_forms *forms_from_texts(const kind_info *k, const char *ns, const char *base, char *body,
-                                           const char *row, const char *labels, char *spec_text, size_t nids)
+/* Forms with what every pod of one ReplicaSet shares: their namespace,
+ * their names' base, the labels' text (NULL: none); NULL when out of memory. */
+static cluster_pod_forms *forms_alloc(const kind_info *k, const char *ns, const char *base, const char *labels,
+                                      size_t nids)
 {
-    if (nids > sizeof id_codes - 1 || !spec_text) return NULL;
     cluster_pod_forms *f = calloc(1, sizeof *f);
     if (!f) return NULL;
     f->refs = 1;
@@ -172,8 +170,24 @@ static cluster_pod_forms *forms_from_texts(const kind_info *k, const char *ns, c
     f->ns = strdup(ns);
     f->base = strdup(base);
     f->labels = labels ? strdup(labels) : NULL;
+    if (!f->ns || !f->base || (labels && !f->labels)) {
+        cluster_pod_forms_free(f);
+        return NULL;
+    }
+    return f;
+}
+
+/* The forms from the texts alone: the pods' namespace, their names' base,
+ * body (malloc'd, taken on success), listing row and labels' text (NULL:
+ * none), spec_text (taken on success). */
+static cluster_pod_forms *forms_from_texts(const kind_info *k, const char *ns, const char *base, char *body,
+                                           const char *row, const char *labels, char *spec_text, size_t nids)
+{
+    if (nids > sizeof id_codes - 1 || !spec_text) return NULL;
+    cluster_pod_forms *f = forms_alloc(k, ns, base, labels, nids);
+    if (!f) return NULL;
     char *row_text = strdup(row);
-    if (!f->ns || !f->base || (labels && !f->labels) || !row_text || form_compile(&f->own_row, row_text, nids, false)) {
+    if (!row_text || form_compile(&f->own_row, row_text, nids, false)) {
         free(row_text);
         cluster_pod_forms_free(f);
         return NULL;
@@ -220,16 +234,10 @@ cluster_pod_forms *cluster_pod_forms_from_template(const kind_info *k, const cha
                                                    const char *labels, char *spec_text, size_t nids)
 {
     if (!spec_text) return NULL;
-    cluster_pod_forms *f = calloc(1, sizeof *f);
+    cluster_pod_forms *f = forms_alloc(k, ns, base, labels, nids);
     if (!f) return NULL;
-    f->refs = 1;
-    f->k = k;
-    f->nids = nids;
-    f->ns = strdup(ns);
-    f->base = strdup(base);
-    f->labels = labels ? strdup(labels) : NULL;
     for (int i = 0; i < 3; i++) f->tvals[i] = strdup(vals[i]);
-    if (!f->ns || !f->base || (labels && !f->labels) || !f->tvals[0] || !f->tvals[1] || !f->tvals[2]) {
+    if (!f->tvals[0] || !f->tvals[1] || !f->tvals[2]) {
         cluster_pod_forms_free(f);
         return NULL;
     }
