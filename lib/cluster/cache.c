@@ -37,7 +37,6 @@ struct cluster_cache {
     int nres;
     json_t *memo;
     json_t *written;   /* resource -> key -> object as the command stored it (cluster_written_add) */
-    json_t *held;      /* the same form: objects the command left to the reconcile to store (ccache_held) */
     /* write bookkeeping: a sequence number per write, the last write of
      * each kind and the last delete of any kind */
     long long seq, last_delete;
@@ -128,7 +127,6 @@ void ccache_free(cluster_cache *c)
     }
     json_decref(c->memo);
     json_decref(c->written);
-    json_decref(c->held);
     free(c);
 }
 
@@ -431,9 +429,7 @@ int ccache_create(cluster_cache *c, const kind_info *k, json_t *obj)
     /* the view follows every write of the reconcile: absent from it is
      * absent from the store, no need to ask */
     if (v && !json_object_get(v->by_key, key)) {
-        api_stamp s;
-        api_stamp_draw(c->st, &s);
-        api_stamp_set(obj, &s);
+        api_stamp_new(c->st, obj);
         hold(c, v, key, obj, true);
     } else if (api_create(c->st, k, obj, &e) != API_OK) {
         return -1;
@@ -464,15 +460,15 @@ int ccache_held(cluster_cache *c, json_t *held)
             json_decref(v->sorted);
             v->sorted = NULL;
         }
+        if (k) wrote(c, k, false);
     }
-    json_decref(c->held);
-    c->held = json_incref(held);
     return rc;
 }
 
 bool ccache_resource_written(cluster_cache *c, const char *resource)
 {
-    return store_resource_written(c->st, resource) || json_object_get(c->held, resource);
+    const kind_info *k = kind_lookup(resource);
+    return store_resource_written(c->st, resource) || (k && ccache_last_write(c, k) > 0);
 }
 
 /* One object to store, its texts made on either thread. */

@@ -195,7 +195,8 @@ void ccache_written(cluster_cache *c, json_t *written);
  * objects, stored when the reconcile ends with what the controllers wrote
  * to them (ccache_flush).  0, or -1 when one could not be stored. */
 int ccache_held(cluster_cache *c, json_t *held);
-/* Did the command write an object of resource (stored or held)? */
+/* Was an object of resource written in this transaction: stored or held
+ * by the command, or written by the reconcile so far? */
 bool ccache_resource_written(cluster_cache *c, const char *resource);
 /* From now until the reconcile ends, the store writes behind
  * (store_write_behind): for a controller about to write many objects,

@@ -281,9 +281,6 @@ static json_t *replicaset_update(json_t *rs, json_t *status)
  * ReplicaSet's pods share the entry's body and row forms, given its values
  * (cluster_pod_forms_from_template); its names' base, labels and spec are
  * filled in.  A ReplicaSet's own text with such a letter is prepared alone. */
-#define TOKEN_DEPLOYMENT CLUSTER_POD_TOKEN_DEPLOYMENT
-#define TOKEN_HASH CLUSTER_POD_TOKEN_HASH
-#define TOKEN_OWNER_UID CLUSTER_POD_TOKEN_OWNER_UID
 #define MEMO_ENTRIES 4
 
 typedef struct memo_entry {
@@ -291,7 +288,7 @@ typedef struct memo_entry {
     size_t placed;             /* (how many) */
     cluster_admission_inputs in;   /* ...and what admission reads besides: its key */
     bool usable;               /* false: its ReplicaSets are prepared one by one */
-    char *base, *labels, *spec_text;   /* the pods' texts, placeholders in */
+    char *labels, *spec_text;   /* the pods' texts, placeholders in */
     cluster_template_forms *forms;     /* their body's and row's */
     size_t nids;
 } memo_entry;
@@ -304,7 +301,6 @@ typedef struct template_memo {
 static void memo_entry_free(memo_entry *m)
 {
     json_decref(m->trs);
-    free(m->base);
     cluster_template_forms_free(m->forms);
     free(m->labels);
     free(m->spec_text);
@@ -324,17 +320,18 @@ static char *fill_template(const char *text, const char *const vals[3])
     if (!text) return NULL;
     size_t n = strlen(text), extra = 0, lens[3];
     for (int i = 0; i < 3; i++) lens[i] = strlen(vals[i]);
+    const char *codes = CLUSTER_TEMPLATE_CODES;   /* in vals' order */
     for (const char *p = strchr(text, CLUSTER_POD_TOKEN); p; p = strchr(p + 1, CLUSTER_POD_TOKEN)) {
-        const char *c = p[1] ? strchr("DHO", p[1]) : NULL;
-        if (c) extra += lens[c - "DHO"];
+        const char *c = p[1] ? strchr(codes, p[1]) : NULL;
+        if (c) extra += lens[c - codes];
     }
     char *out = malloc(n + extra + 1), *o = out;
     if (!out) return NULL;
     for (const char *p = text; *p;) {
-        const char *c = p[0] == CLUSTER_POD_TOKEN && p[1] ? strchr("DHO", p[1]) : NULL;
+        const char *c = p[0] == CLUSTER_POD_TOKEN && p[1] ? strchr(codes, p[1]) : NULL;
         if (!c) { *o++ = *p++; continue; }
-        memcpy(o, vals[c - "DHO"], lens[c - "DHO"]);
-        o += lens[c - "DHO"];
+        memcpy(o, vals[c - codes], lens[c - codes]);
+        o += lens[c - codes];
         p += 2;
     }
     *o = 0;
@@ -373,15 +370,17 @@ static json_t *tokenized_replicaset(json_t *rs, const char *vals[3], size_t *pla
         /* (istio's and the injector's labels decide things: kept as they are) */
         bool hash_label = !strcmp(key, "pod-template-hash");
         bool named = !hash_label && s && !strcmp(s, dep) && !strstr(key, "istio") && !strstr(key, "sidecar");
-        json_object_set_new(ls, key, hash_label ? json_string(TOKEN_HASH) : named ? json_string(TOKEN_DEPLOYMENT)
-                                                                                : json_incref(v));
+        json_object_set_new(ls, key, hash_label ? json_string(CLUSTER_POD_TOKEN_HASH)
+                                     : named    ? json_string(CLUSTER_POD_TOKEN_DEPLOYMENT)
+                                                : json_incref(v));
         if (hash_label || named) ++*placed;
     }
     vals[0] = dep;
     vals[1] = hash;
     vals[2] = uid;
-    return json_pack("{s:{s:s,s:s,s:s},s:{s:o}}", "metadata", "name", TOKEN_DEPLOYMENT "-" TOKEN_HASH, "namespace",
-                     obj_namespace(rs), "uid", TOKEN_OWNER_UID, "spec", "template", t);
+    return json_pack("{s:{s:s,s:s,s:s},s:{s:o}}", "metadata", "name",
+                     CLUSTER_POD_TOKEN_DEPLOYMENT "-" CLUSTER_POD_TOKEN_HASH, "namespace", obj_namespace(rs), "uid",
+                     CLUSTER_POD_TOKEN_OWNER_UID, "spec", "template", t);
 }
 
 /* How many placeholder characters v's keys and strings hold. */
@@ -420,17 +419,17 @@ static void memo_prepare(const kind_info *pk, rs_job *j, json_t *trs, shape *sh,
     template_texts(&t, trs);
     if (!json_is_true(obj_at(t.pod, "spec.hostNetwork")) && t.texts[0] && shape_of(sh, t.shared[0])) {
         json_t *pod;
-        char *body = placeholder_pod(&t, sh, TOKEN_DEPLOYMENT "-" TOKEN_HASH "-" CLUSTER_POD_TOKEN_SUFFIX, &pod);
+        char *body = placeholder_pod(
+            &t, sh, CLUSTER_POD_TOKEN_DEPLOYMENT "-" CLUSTER_POD_TOKEN_HASH "-" CLUSTER_POD_TOKEN_SUFFIX, &pod);
         char *row = body ? columns_encode(pk, pod) : NULL;
         m->forms = row ? cluster_template_forms_new(body, row, sh->nids) : NULL;
         if (!m->forms) free(body);
         free(row);
         json_t *labels = obj_labels(pod);
         if (labels && json_object_size(labels)) m->labels = json_text_compact(labels, false);
-        m->base = strdup(TOKEN_DEPLOYMENT "-" TOKEN_HASH "-");
         m->spec_text = strdup(t.texts[0]);
         m->nids = sh->nids;
-        m->usable = m->forms && m->base && m->spec_text && (!labels || !json_object_size(labels) || m->labels);
+        m->usable = m->forms && m->spec_text && (!labels || !json_object_size(labels) || m->labels);
         json_decref(pod);
     }
     template_free(&t);
@@ -460,14 +459,14 @@ static bool prepare_from_memo(const kind_info *pk, rs_job *j, shape *sh, templat
     json_decref(trs);
     bool done = false;
     if (m && m->usable) {
-        /* (the body and row are the entry's, filled in pod by pod) */
-        char *base = fill_template(m->base, vals), *labels = fill_template(m->labels, vals);
-        char *spec_text = fill_template(m->spec_text, vals);
-        if (base && spec_text && (labels || !m->labels))
+        /* (the body and row are the entry's, filled in pod by pod; the pods'
+         * names begin with the ReplicaSet's, <deployment>-<hash>) */
+        char base[600], *labels = fill_template(m->labels, vals), *spec_text = fill_template(m->spec_text, vals);
+        snprintf(base, sizeof base, "%s-", obj_name(j->rs));
+        if (spec_text && (labels || !m->labels))
             j->pt.forms = cluster_pod_forms_from_template(pk, obj_namespace(j->rs), base, m->forms, vals, labels,
                                                           spec_text, m->nids);
         if (!j->pt.forms) free(spec_text);
-        free(base);
         free(labels);
         done = j->pt.forms != NULL;
     }

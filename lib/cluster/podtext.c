@@ -157,6 +157,23 @@ static bool body_parts(const form *f, const pod_values *v, char **head, char **t
     return *head && *tail;
 }
 
+/* body's and row's forms: body_text (malloc'd) and a copy of row_text
+ * taken; 0, or -1 with nothing kept (tmpl as form_compile). */
+static int forms_compile(form *body, form *row, char *body_text, const char *row_text, size_t nids, bool tmpl)
+{
+    char *copy = nids <= sizeof id_codes - 1 ? strdup(row_text) : NULL;
+    if (!copy || form_compile(row, copy, nids, tmpl)) {
+        free(copy);
+        return -1;
+    }
+    if (form_compile(body, body_text, nids, tmpl)) {
+        form_free(row);
+        memset(row, 0, sizeof *row);
+        return -1;
+    }
+    return 0;
+}
+
 /* Forms with what every pod of one ReplicaSet shares: their namespace,
  * their names' base, the labels' text (NULL: none); NULL when out of memory. */
 static cluster_pod_forms *forms_alloc(const kind_info *k, const char *ns, const char *base, const char *labels,
@@ -183,16 +200,10 @@ static cluster_pod_forms *forms_alloc(const kind_info *k, const char *ns, const 
 static cluster_pod_forms *forms_from_texts(const kind_info *k, const char *ns, const char *base, char *body,
                                            const char *row, const char *labels, char *spec_text, size_t nids)
 {
-    if (nids > sizeof id_codes - 1 || !spec_text) return NULL;
+    if (!spec_text) return NULL;
     cluster_pod_forms *f = forms_alloc(k, ns, base, labels, nids);
     if (!f) return NULL;
-    char *row_text = strdup(row);
-    if (!row_text || form_compile(&f->own_row, row_text, nids, false)) {
-        free(row_text);
-        cluster_pod_forms_free(f);
-        return NULL;
-    }
-    if (form_compile(&f->own_body, body, nids, false)) {
+    if (forms_compile(&f->own_body, &f->own_row, body, row, nids, false)) {
         cluster_pod_forms_free(f);
         return NULL;
     }
@@ -204,16 +215,9 @@ static cluster_pod_forms *forms_from_texts(const kind_info *k, const char *ns, c
 
 cluster_template_forms *cluster_template_forms_new(char *body, const char *row, size_t nids)
 {
-    if (nids > sizeof id_codes - 1) return NULL;
     cluster_template_forms *t = calloc(1, sizeof *t);
-    char *row_text = t ? strdup(row) : NULL;
-    if (!row_text || form_compile(&t->row, row_text, nids, true)) {
-        free(row_text);
-        free(t);
-        return NULL;
-    }
-    if (form_compile(&t->body, body, nids, true)) {
-        form_free(&t->row);
+    if (!t) return NULL;
+    if (forms_compile(&t->body, &t->row, body, row, nids, true)) {
         free(t);
         return NULL;
     }

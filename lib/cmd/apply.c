@@ -184,9 +184,7 @@ static int apply_one(cmd_ctx *ctx, store *st, apply_opts *o, loaded_doc *d, prep
             rc = 1;
         } else if (!dry && !live && o->held && p->may_hold && plain_output) {
             /* stamped as created; stored by the reconcile, with its status */
-            api_stamp s;
-            api_stamp_draw(st, &s);
-            api_stamp_set(result, &s);
+            api_stamp_new(st, result);
             cluster_written_add(o->held, k, result);
         } else if (!dry) {
             const char *applied = text && p->stays ? p->digest : NULL;

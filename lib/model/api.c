@@ -113,6 +113,13 @@ void api_stamp_set(json_t *obj, const api_stamp *s)
     json_object_set_new(md, "resourceVersion", ascii_string(s->rv));
 }
 
+void api_stamp_new(store *st, json_t *obj)
+{
+    api_stamp s;
+    api_stamp_draw(st, &s);
+    api_stamp_set(obj, &s);
+}
+
 /* What the API server sets on a new object (uid, creationTimestamp,
  * generation, resourceVersion), after checking it is new unless the caller
  * has (checked). */
@@ -123,9 +130,7 @@ static api_status stamp_new(store *st, const kind_info *k, json_t *obj, bool che
         snprintf(e->msg, sizeof e->msg, "%s \"%s\" already exists", k->resource, obj_name(obj));
         return e->status;
     }
-    api_stamp s;
-    api_stamp_draw(st, &s);
-    api_stamp_set(obj, &s);
+    api_stamp_new(st, obj);
     return API_OK;
 }
 

@@ -69,6 +69,8 @@ api_status api_create_text(store *st, const kind_info *k, json_t *obj, char *(*s
 typedef struct api_stamp { char uid[37], created[32], rv[24]; } api_stamp;
 void api_stamp_draw(store *st, api_stamp *s);
 void api_stamp_set(json_t *obj, const api_stamp *s);
+/* Both: obj stamped as created now (an object stored later, as it then is). */
+void api_stamp_new(store *st, json_t *obj);
 /* api_create_applied_as_is's stored text for stamp s (NULL: it cannot);
  * any thread. */
 char *api_created_text(json_t *obj, const char *ann_key, const char *ann_value, const api_stamp *s);
